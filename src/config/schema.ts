@@ -1,0 +1,199 @@
+/**
+ * The repository configuration, `.github/codec-evolve.yml`: one zod schema,
+ * one line of documentation per field, defaults stated here and nowhere else.
+ */
+import { z } from "zod";
+
+const DEFAULT_ALLOWED_IMPORTS = [
+  "numpy",
+  "cv2",
+  "torch",
+  "torchvision",
+  "math",
+  "json",
+  "struct",
+  "base64",
+  "typing",
+  "zlib",
+  "lzma",
+  "bz2",
+  "heapq",
+  "itertools",
+  "functools",
+  "collections",
+  "dataclasses",
+];
+
+const quality = z.number().int().min(0).max(100);
+
+export const evaluationSchema = z
+  .strictObject({
+    clips: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(["clips/*.y4m"])
+      .describe(
+        "Clips scored and shown in reports: paths, globs, or synthetic:<kind>[:WxH[:frames]].",
+      ),
+    heldOut: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Held-out clips: scored for the verdict, never named in prompts or reports beyond aggregate figures.",
+      ),
+    synthetic: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Synthetic clips, re-seeded at random on every evaluation, e.g. synthetic:moving-shapes.",
+      ),
+    maxFrames: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe("Frames read per clip."),
+    qualities: z
+      .array(quality)
+      .min(4)
+      .default([20, 35, 50, 65, 80])
+      .describe("The quality ladder given to the codec (at least 4 rungs for BD-rate)."),
+    baselines: z
+      .array(z.enum(["x265", "x264", "jpeg", "av1"]))
+      .default(["x265", "jpeg"])
+      .describe("Reference encoders measured on the same frames."),
+    qualityFloorDb: z
+      .number()
+      .default(20)
+      .describe("A rung whose PSNR-RGB is below this is a quality-floor failure."),
+    codecParams: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe("Static parameters merged into the codec's config (same for encoder and decoder)."),
+  })
+  .describe("What a candidate codec is scored on.");
+
+export const sandboxSchema = z
+  .strictObject({
+    python: z.string().nullable().default(null).describe("Python with numpy; null = auto-detect."),
+    allowedImports: z
+      .array(z.string().min(1))
+      .default(DEFAULT_ALLOWED_IMPORTS)
+      .describe("Top-level modules a codec may import."),
+    isolation: z
+      .enum(["auto", "bubblewrap", "none"])
+      .default("auto")
+      .describe("OS sandbox: bubblewrap when it can run (auto), required, or off."),
+    frameSeconds: z.number().positive().default(30).describe("Wall-clock limit per codec call."),
+    runSeconds: z
+      .number()
+      .positive()
+      .default(900)
+      .describe("Wall-clock limit per encode or decode run."),
+    memoryMiB: z
+      .number()
+      .int()
+      .positive()
+      .default(4096)
+      .describe("Address-space limit per process."),
+  })
+  .describe("How untrusted codec code is contained.");
+
+export const adoptionSchema = z
+  .strictObject({
+    minBitSavingPercent: z
+      .number()
+      .default(10)
+      .describe("Adopt when BD-rate (PSNR-RGB) against the current best is at most minus this."),
+    minRatioGainPercent: z
+      .number()
+      .default(20)
+      .describe(
+        "...or when the compression ratio is this much higher at no lower quality, same settings.",
+      ),
+    maxEncodeSlowdown: z
+      .number()
+      .positive()
+      .default(4)
+      .describe("Refuse a candidate whose encode fps is below the best's divided by this."),
+  })
+  .describe("When a candidate replaces the current best.");
+
+export const proposerSchema = z
+  .strictObject({
+    kind: z
+      .enum(["auto", "offline", "openai"])
+      .default("auto")
+      .describe("auto = openai when an API key is set, else the offline parameter search."),
+    baseUrl: z
+      .string()
+      .url()
+      .nullable()
+      .default(null)
+      .describe("OpenAI-compatible endpoint; null = SDK default."),
+    model: z.string().default("gpt-4o-mini").describe("Model name sent to the endpoint."),
+    apiKeyEnv: z
+      .string()
+      .default("OPENAI_API_KEY")
+      .describe("Environment variable holding the API key."),
+    temperature: z.number().min(0).max(2).default(0.7),
+    maxOutputTokens: z.number().int().positive().default(8000),
+    timeoutSeconds: z.number().positive().default(300),
+    maxRetries: z.number().int().min(0).default(4),
+    budgetUsd: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .default(null)
+      .describe("Stop a run once spend reaches this."),
+    pricePerMillionInput: z
+      .number()
+      .nonnegative()
+      .default(0.15)
+      .describe("USD per 1M prompt tokens."),
+    pricePerMillionOutput: z
+      .number()
+      .nonnegative()
+      .default(0.6)
+      .describe("USD per 1M completion tokens."),
+    promptTemplate: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe("Path of a system prompt template to use instead of the built-in one."),
+  })
+  .describe("Who proposes the next change.");
+
+export const evolveSchema = z
+  .strictObject({
+    branch: z
+      .string()
+      .default("self-improved-framework")
+      .describe("Branch that holds adopted versions."),
+    generations: z.number().int().positive().default(5),
+    focus: z.string().nullable().default(null).describe("Optional focus given to the proposer."),
+    historyInPrompt: z
+      .number()
+      .int()
+      .min(0)
+      .default(8)
+      .describe("Recent attempts shown to the proposer."),
+  })
+  .describe("The evolution loop.");
+
+export const configSchema = z.strictObject({
+  codec: z.string().default("codec/evolved_codec.py").describe("The codec the bot evolves."),
+  evaluation: evaluationSchema.default(evaluationSchema.parse({})),
+  sandbox: sandboxSchema.default(sandboxSchema.parse({})),
+  adoption: adoptionSchema.default(adoptionSchema.parse({})),
+  proposer: proposerSchema.default(proposerSchema.parse({})),
+  evolve: evolveSchema.default(evolveSchema.parse({})),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type EvaluationConfig = Config["evaluation"];
+export type SandboxConfig = Config["sandbox"];
+export type AdoptionConfig = Config["adoption"];
+export type ProposerConfig = Config["proposer"];
+export type EvolveConfig = Config["evolve"];
