@@ -7,7 +7,9 @@ import { configSchema, type Config } from "./schema.js";
 export const CONFIG_PATH = ".github/codec-evolve.yml";
 
 /** A config file that exists but cannot be used; the message names file, field and problem. */
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
 
 /** Parse config text (YAML); throws ConfigError naming the file and every bad field. */
 export function parseConfig(text: string, file = CONFIG_PATH): Config {
