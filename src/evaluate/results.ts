@@ -86,14 +86,25 @@ export interface Verdict {
   reason: string;
 }
 
+/** Aggregate figures of the held-out clips: never their names. */
+export interface HeldOutSummary {
+  clips: number;
+  frames: number;
+  meanBitsPerPixel: number;
+  meanPsnrRgb: number;
+  bdRate: Record<string, number | null>;
+}
+
 export interface EvaluationResult {
   codec: string;
   status: "ok" | "failed";
   failure: Failure | null;
   clips: ClipResult[];
   verdict: Verdict | null;
-  /** Mean BD-rate over clips against each baseline. */
+  /** Mean BD-rate over the shown clips against each baseline (clips where it could be computed). */
   summary?: { bdRate: Record<string, number | null> };
+  /** Held-out clips, aggregated. */
+  heldOut?: HeldOutSummary;
   /** How the codec was contained, stated in every report. */
   sandbox?: { isolation: string; warnings: string[] };
   /** Tool versions and settings needed to reproduce the numbers. */

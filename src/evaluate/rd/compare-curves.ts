@@ -1,0 +1,40 @@
+/** BD-rate of a candidate curve against each reference curve of a clip, with reasons when undefined. */
+import type { BaselineResult, ClipResult, Rung } from "../results.js";
+import { BdRateError, bdRate, type RdPoint } from "./bd-rate.js";
+
+/** Rate in bits per pixel against PSNR-RGB: the curve BD-rate is computed on. */
+export function rdPoints(rungs: readonly Rung[]): RdPoint[] {
+  return rungs.map((rung) => ({ rate: rung.bitsPerPixel, quality: rung.psnrRgb }));
+}
+
+/** BD-rate (%) of the candidate against every reference; null plus a note where it is undefined. */
+export function compareCurves(
+  candidate: readonly Rung[],
+  references: Record<string, BaselineResult>,
+): Pick<ClipResult, "bdRate" | "bdRateNotes"> {
+  const bd: Record<string, number | null> = {};
+  const notes: Record<string, string> = {};
+  for (const [name, reference] of Object.entries(references)) {
+    try {
+      bd[name] = bdRate(rdPoints(reference.rungs), rdPoints(candidate));
+    } catch (error) {
+      if (!(error instanceof BdRateError)) throw error;
+      bd[name] = null;
+      notes[name] = error.message;
+    }
+  }
+  return Object.keys(notes).length > 0 ? { bdRate: bd, bdRateNotes: notes } : { bdRate: bd };
+}
+
+/** Mean BD-rate per reference over the clips where it is defined; null where it is defined nowhere. */
+export function meanBdRate(clips: readonly ClipResult[]): Record<string, number | null> {
+  const names = new Set(clips.flatMap((clip) => Object.keys(clip.bdRate)));
+  const mean: Record<string, number | null> = {};
+  for (const name of names) {
+    const values = clips
+      .map((clip) => clip.bdRate[name])
+      .filter((value): value is number => typeof value === "number");
+    mean[name] = values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+  }
+  return mean;
+}
