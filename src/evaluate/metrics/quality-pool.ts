@@ -1,0 +1,180 @@
+/**
+ * A small pool of worker threads that score frame pairs with the kernels of
+ * `frame-kernels.ts`.
+ *
+ * The worker's code is the kernels' own source text (evaluated with
+ * `eval: true`), not a separate worker file: a file would exist only in the
+ * compiled `dist/` (tsc does not emit next to the `.ts` sources ts-jest runs,
+ * and a bundler would have to know about it), while source text travels with
+ * whatever build of this module is running.
+ *
+ * Workers are created lazily, shared across calls, and kept unref'd while idle
+ * so an idle pool never holds the process open; a worker is ref'd while it has
+ * a task, because a pending promise alone does not keep Node alive.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { FRAME_KERNELS, frameQualitySums } from "./frame-kernels.js";
+
+/** One frame pair to score; the arrays are packed RGB24 of width·height pixels. */
+export interface FramePairTask {
+  readonly source: Uint8Array;
+  readonly decoded: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+interface QueuedTask extends FramePairTask {
+  readonly resolve: (sums: number[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  task: QueuedTask | null;
+}
+
+interface WorkerReply {
+  sums?: number[];
+  error?: string;
+}
+
+function workerSource(): string {
+  const kernels = FRAME_KERNELS.map((kernel) => kernel.toString()).join("\n\n");
+  return `"use strict";
+const { parentPort } = require("node:worker_threads");
+${kernels}
+parentPort.on("message", (task) => {
+  try {
+    const sums = ${frameQualitySums.name}(task.source, task.decoded, task.width, task.height);
+    parentPort.postMessage({ sums });
+  } catch (error) {
+    parentPort.postMessage({ error: String((error && error.stack) || error) });
+  }
+});
+`;
+}
+
+/**
+ * A view of `data` that can be posted to a worker without copying the whole
+ * backing buffer: shared memory is passed as is; anything else is copied once
+ * into a SharedArrayBuffer of exactly its size (posting a plain view would
+ * clone its entire backing ArrayBuffer, which may be a whole clip).
+ */
+function shareable(data: Uint8Array): Uint8Array {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
+  const copy = new Uint8Array(new SharedArrayBuffer(data.length));
+  copy.set(data);
+  return copy;
+}
+
+/** Worker-thread pool computing `frameQualitySums` for frame pairs. */
+export class QualityPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly queue: QueuedTask[] = [];
+  private source: string | null = null;
+  private closed = false;
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) {
+      throw new Error(`QualityPool size must be a positive integer, got ${size}`);
+    }
+  }
+
+  /** Scores one frame pair on a worker; resolves to `frameQualitySums`' result. */
+  run(task: FramePairTask): Promise<number[]> {
+    if (this.closed) return Promise.reject(new Error("QualityPool is closed"));
+    return new Promise<number[]>((resolve, reject) => {
+      this.queue.push({ ...task, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Number of worker threads currently alive (for tests and diagnostics). */
+  get liveWorkers(): number {
+    return this.workers.length;
+  }
+
+  /** Terminates every worker and fails queued tasks. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const failure = new Error("QualityPool closed before the task ran");
+    for (const task of this.queue.splice(0)) task.reject(failure);
+    const workers = this.workers.splice(0);
+    for (const entry of workers) entry.task?.reject(failure);
+    await Promise.all(workers.map((entry) => entry.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let idle = this.workers.find((entry) => entry.task === null);
+      if (!idle && this.workers.length < this.size) idle = this.spawn();
+      if (!idle) return;
+      const task = this.queue.shift()!;
+      idle.task = task;
+      idle.worker.ref();
+      try {
+        idle.worker.postMessage({
+          source: shareable(task.source),
+          decoded: shareable(task.decoded),
+          width: task.width,
+          height: task.height,
+        });
+      } catch (error) {
+        idle.task = null;
+        idle.worker.unref();
+        task.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  private spawn(): PoolWorker {
+    this.source ??= workerSource();
+    const worker = new Worker(this.source, { eval: true, name: "codec-evolve quality" });
+    worker.unref();
+    const entry: PoolWorker = { worker, task: null };
+    worker.on("message", (reply: WorkerReply) => {
+      const task = entry.task;
+      entry.task = null;
+      worker.unref();
+      if (task) {
+        if (reply.sums) task.resolve(reply.sums);
+        else task.reject(new Error(`quality worker failed: ${reply.error ?? "no result"}`));
+      }
+      this.dispatch();
+    });
+    const retire = (error: Error): void => {
+      const index = this.workers.indexOf(entry);
+      if (index < 0) return;
+      this.workers.splice(index, 1);
+      const task = entry.task;
+      entry.task = null;
+      task?.reject(error);
+      // A worker that dies on start-up would die again: fail what waits rather than respawn forever.
+      if (this.workers.length === 0) {
+        for (const queued of this.queue.splice(0)) queued.reject(error);
+      } else {
+        this.dispatch();
+      }
+    };
+    worker.on("error", (error) => retire(new Error(`quality worker crashed: ${error.message}`)));
+    worker.on("exit", (code) => retire(new Error(`quality worker exited with code ${code}`)));
+    this.workers.push(entry);
+    return entry;
+  }
+}
+
+let sharedPool: QualityPool | null = null;
+
+/** The process-wide pool, created on first use with one worker per available CPU. */
+export function sharedQualityPool(): QualityPool {
+  sharedPool ??= new QualityPool(Math.max(1, availableParallelism()));
+  return sharedPool;
+}
+
+/** Terminates the process-wide pool (the next use creates a fresh one). */
+export async function closeSharedQualityPool(): Promise<void> {
+  const pool = sharedPool;
+  sharedPool = null;
+  await pool?.close();
+}

@@ -1,0 +1,120 @@
+/**
+ * Quality of decoded frames against source frames (DESIGN.md "Metrics").
+ *
+ * How each figure relates to ffmpeg 5.1 (checked in test/unit/metrics):
+ * - psnrRgb: 10·log10(255²/MSE), MSE over every R, G, B sample of every frame.
+ *   ffmpeg's psnr "average" is PSNR of the mean over frames of each frame's MSE
+ *   (the per-plane MSEs weighted by plane size); with equally sized frames and
+ *   planes that is the same number.
+ * - ssimRgb: mean over frames of the mean of the R, G and B plane SSIMs
+ *   (ffmpeg's "All" on gbrp input: equal plane weights, mean over frames).
+ * - psnrY, ssimY: the same on the luma plane of `rgbToLuma` (ffmpeg on `gray`).
+ * A perfect reconstruction gives psnr = +Infinity.
+ */
+import type { Frame } from "../clips/clip.js";
+import type { QualityMetrics } from "../results.js";
+import { frameQualitySums } from "./frame-kernels.js";
+import { psnrFromMse } from "./psnr.js";
+import { sharedQualityPool, type QualityPool } from "./quality-pool.js";
+import { assertSsimPlaneSize } from "./ssim.js";
+
+/** Where the per-frame work runs: "auto" uses workers for inputs worth the hand-off. */
+export type QualityThreads = "auto" | "main" | "workers";
+
+export interface MeasureQualityOptions {
+  threads?: QualityThreads;
+  /** Pool to use instead of the process-wide one (tests). */
+  pool?: QualityPool;
+}
+
+/** Below this many pixels in total, posting frames to workers costs more than it saves. */
+const PARALLEL_MIN_PIXELS = 1 << 20;
+
+/** psnrRgb, ssimRgb, psnrY, ssimY of decoded frames against source frames (DESIGN.md definitions); parallel over frames with worker threads. */
+export async function measureQuality(
+  source: readonly Frame[],
+  decoded: readonly Frame[],
+  options: MeasureQualityOptions = {},
+): Promise<QualityMetrics> {
+  const { width, height } = checkFramePairs(source, decoded);
+  const threads = options.threads ?? "auto";
+  const useWorkers =
+    threads === "workers" ||
+    (threads === "auto" &&
+      source.length >= 2 &&
+      width * height * source.length >= PARALLEL_MIN_PIXELS);
+
+  let perFrame: number[][];
+  if (useWorkers) {
+    const pool = options.pool ?? sharedQualityPool();
+    perFrame = await Promise.all(
+      source.map((frame, i) =>
+        pool.run({ source: frame.data, decoded: decoded[i]!.data, width, height }),
+      ),
+    );
+  } else {
+    perFrame = source.map((frame, i) =>
+      frameQualitySums(frame.data, decoded[i]!.data, width, height),
+    );
+  }
+  return combineFrameSums(perFrame, width * height);
+}
+
+/** Validates that both lists hold the same number of RGB24 frames, all of one size; returns it. */
+function checkFramePairs(
+  source: readonly Frame[],
+  decoded: readonly Frame[],
+): { width: number; height: number } {
+  if (source.length === 0) throw new Error("measureQuality: no frames to compare");
+  if (source.length !== decoded.length) {
+    throw new Error(
+      `measureQuality: ${source.length} source frames but ${decoded.length} decoded frames`,
+    );
+  }
+  const { width, height } = source[0]!;
+  assertSsimPlaneSize(width, height);
+  const bytes = width * height * 3;
+  const check = (frame: Frame, label: string): void => {
+    if (frame.width !== width || frame.height !== height) {
+      throw new Error(
+        `measureQuality: ${label} is ${frame.width}x${frame.height}, expected ${width}x${height}`,
+      );
+    }
+    if (frame.data.length !== bytes) {
+      throw new Error(
+        `measureQuality: ${label} has ${frame.data.length} bytes, expected ${bytes} (${width}x${height} RGB24)`,
+      );
+    }
+  };
+  source.forEach((frame, i) => check(frame, `source frame ${i}`));
+  decoded.forEach((frame, i) => check(frame, `decoded frame ${i}`));
+  return { width, height };
+}
+
+/** Folds per-frame [sseRgb, ssimR, ssimG, ssimB, sseY, ssimY] into the clip's figures, in frame order. */
+function combineFrameSums(perFrame: readonly number[][], pixels: number): QualityMetrics {
+  let sseRgb = 0;
+  let ssimRgb = 0;
+  let sseY = 0;
+  let ssimY = 0;
+  for (const [sse, r, g, b, sseLuma, ssimLuma] of perFrame as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ][]) {
+    sseRgb += sse;
+    ssimRgb += (r + g + b) / 3;
+    sseY += sseLuma;
+    ssimY += ssimLuma;
+  }
+  const frames = perFrame.length;
+  return {
+    psnrRgb: psnrFromMse(sseRgb / (frames * pixels * 3)),
+    ssimRgb: ssimRgb / frames,
+    psnrY: psnrFromMse(sseY / (frames * pixels)),
+    ssimY: ssimY / frames,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Test helpers that make real frames with ffmpeg and ask ffmpeg's own psnr and
+ * ssim filters for the reference figures our metrics must reproduce.
+ */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import type { Frame } from "../../../src/evaluate/clips/clip.js";
+
+export const PHOTO = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
+
+/** Runs ffmpeg with stdin bytes; returns stdout and stderr, throwing on a non-zero exit. */
+export function ffmpeg(args: string[], input?: Uint8Array): { stdout: Buffer; stderr: string } {
+  const result = spawnSync("ffmpeg", ["-hide_banner", "-nostdin", "-y", ...args], {
+    input,
+    maxBuffer: 1 << 30,
+  });
+  if (result.status !== 0) {
+    throw new Error(`ffmpeg ${args.join(" ")} failed: ${result.stderr?.toString().slice(-2000)}`);
+  }
+  return { stdout: result.stdout, stderr: result.stderr.toString() };
+}
+
+/** Splits raw rgb24 bytes into frames of width x height. */
+export function framesFromRaw(raw: Uint8Array, width: number, height: number): Frame[] {
+  const size = width * height * 3;
+  if (raw.length % size !== 0) throw new Error(`raw length ${raw.length} is not n*${size}`);
+  const frames: Frame[] = [];
+  for (let offset = 0; offset < raw.length; offset += size) {
+    frames.push({ width, height, data: raw.slice(offset, offset + size) });
+  }
+  return frames;
+}
+
+/** A crop of the photo at (x, y) as one rgb24 frame. */
+export function photoCrop(width: number, height: number, x: number, y: number): Frame {
+  const { stdout } = ffmpeg([
+    "-i",
+    PHOTO,
+    "-vf",
+    `crop=${width}:${height}:${x}:${y}`,
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "rgb24",
+    "-",
+  ]);
+  return { width, height, data: new Uint8Array(stdout) };
+}
+
+/** Frames degraded by a real ffmpeg round trip: JPEG at `-q:v quality`, or a filter such as gblur. */
+export function degrade(
+  frames: readonly Frame[],
+  how: { jpegQuality: number } | { filter: string },
+): Frame[] {
+  const { width, height } = frames[0]!;
+  const raw = Buffer.concat(frames.map((frame) => frame.data));
+  const input = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${width}x${height}`, "-i", "-"];
+  const output = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"];
+  let degraded: Buffer;
+  if ("jpegQuality" in how) {
+    const jpeg = ffmpeg(
+      [...input, "-c:v", "mjpeg", "-q:v", String(how.jpegQuality), "-f", "mjpeg", "-"],
+      raw,
+    );
+    degraded = ffmpeg(["-f", "mjpeg", "-i", "-", ...output], jpeg.stdout).stdout;
+  } else {
+    degraded = ffmpeg([...input, "-vf", how.filter, ...output], raw).stdout;
+  }
+  return framesFromRaw(degraded, width, height);
+}
+
+/** Packed rgb24 frames rewritten as ffmpeg's planar gbrp (G plane, B plane, R plane per frame). */
+export function toGbrp(frames: readonly Frame[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const { width, height, data } of frames) {
+    const pixels = width * height;
+    const planar = Buffer.alloc(pixels * 3);
+    for (let i = 0; i < pixels; i++) {
+      planar[i] = data[i * 3 + 1]!;
+      planar[pixels + i] = data[i * 3 + 2]!;
+      planar[2 * pixels + i] = data[i * 3]!;
+    }
+    parts.push(planar);
+  }
+  return Buffer.concat(parts);
+}
+
+export interface FfmpegFigures {
+  psnrAverage: number;
+  ssimAll: number;
+}
+
+/**
+ * ffmpeg's psnr "average:" and ssim "All:" summaries for two raw streams of the
+ * same pixel format (e.g. "gbrp" or "gray"), written to files in `dir`.
+ */
+export function ffmpegFigures(
+  dir: string,
+  pixFmt: string,
+  width: number,
+  height: number,
+  main: Buffer,
+  reference: Buffer,
+): FfmpegFigures {
+  const mainPath = `${dir}/main.${pixFmt}`;
+  const refPath = `${dir}/ref.${pixFmt}`;
+  writeFileSync(mainPath, main);
+  writeFileSync(refPath, reference);
+  const raw = (path: string): string[] => [
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    pixFmt,
+    "-s",
+    `${width}x${height}`,
+    "-i",
+    path,
+  ];
+  const run = (filter: string): string =>
+    ffmpeg([...raw(mainPath), ...raw(refPath), "-lavfi", `[0:v][1:v]${filter}`, "-f", "null", "-"])
+      .stderr;
+  const psnrLog = run("psnr");
+  const ssimLog = run("ssim");
+  const average = /PSNR .*average:(inf|[-\d.]+)/.exec(psnrLog)?.[1];
+  const all = /SSIM .*All:([-\d.]+)/.exec(ssimLog)?.[1];
+  if (average === undefined || all === undefined) {
+    throw new Error(`could not parse ffmpeg summaries:\n${psnrLog}\n${ssimLog}`);
+  }
+  return {
+    psnrAverage: average === "inf" ? Number.POSITIVE_INFINITY : Number(average),
+    ssimAll: Number(all),
+  };
+}
