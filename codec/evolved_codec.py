@@ -1,0 +1,875 @@
+"""codec-evolve starter codec (v1): a small hybrid block codec in numpy.
+
+Tools: BT.601 full-range YCbCr with 4:2:0 chroma, 16x16 macroblocks with
+skip / inter / intra modes, hierarchical motion search with half-pel bilinear
+refinement, orthonormal 8x8 DCT with deadzone quantisation, and a
+context-adaptive multi-lane rANS entropy coder (vectorised over lanes).
+The encoder runs the decoder's reconstruction (closed loop), so reference
+frames match bit for bit.  See codec/README.md for the bitstream layout.
+"""
+
+import math
+import struct
+
+import numpy as np
+
+# --- tunables: begin ---
+DEADZONE_INTRA = 0.20  # range 0.0..0.45
+DEADZONE_INTER = 0.30  # range 0.0..0.45
+CHROMA_QSCALE = 0.70  # range 0.35..1.4
+INTER_QSCALE = 1.10  # range 0.8..1.6
+QM_TILT = 0.25  # range 0.0..1.5
+LAMBDA_SCALE = 0.15  # range 0.02..0.6
+SEARCH_RANGE = 16  # range 4..32
+KEYINT = 60  # range 4..240
+# --- tunables: end ---
+
+FORMAT_VERSION = 1
+FRAME_I = 0
+FRAME_P = 1
+MODE_SKIP = 0
+MODE_INTER = 1
+MODE_INTRA = 2
+
+PAD = 64  # luma margin around reference planes (chroma gets PAD // 2)
+MAX_MV = 2 * (PAD - 20)  # half-pel; keeps every motion-compensated block inside the margin
+
+PROB_BITS = 15
+PROB_SCALE = 1 << PROB_BITS
+RANS_LOW = 1 << 16
+SYMBOLS_PER_LANE = 1024  # lane count = symbols / this: trades flush bytes against loop count
+MODEL_INCREMENT = 16
+MODEL_LIMIT = 1 << 15
+
+LEVEL_ALPHABET = 16  # magnitudes 0..14, 15 = escape (remainder in the escape section)
+MVD_ALPHABET = 17
+N_BANDS = 10
+
+# Chroma errors reach RGB amplified (B = Y + 1.772 Cb, ...) and each chroma
+# sample covers four pixels: these weights make mode decisions see RGB error.
+CB_WEIGHT = 4.3
+CR_WEIGHT = 3.3
+
+
+def _dct_matrix():
+    k = np.arange(8)
+    m = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / 16.0) * math.sqrt(2.0 / 8.0)
+    m[0, :] = math.sqrt(1.0 / 8.0)
+    return m
+
+
+def _zigzag():
+    order = sorted(
+        ((u, v) for u in range(8) for v in range(8)),
+        key=lambda p: (p[0] + p[1], p[0] if (p[0] + p[1]) % 2 else p[1]),
+    )
+    return np.array([u * 8 + v for u, v in order], dtype=np.int64)
+
+
+DCT8 = _dct_matrix()
+ZIGZAG = _zigzag()
+ZZ_POS = np.empty(64, dtype=np.int64)
+ZZ_POS[ZIGZAG] = np.arange(64)
+# Lower-frequency neighbours (u-1, v) and (u, v-1) of each zigzag position,
+# both already decoded when position p is; -1 when outside the block.
+NBR_A = np.array([ZZ_POS[z - 8] if z >= 8 else -1 for z in ZIGZAG], dtype=np.int64)
+NBR_B = np.array([ZZ_POS[z - 1] if z % 8 else -1 for z in ZIGZAG], dtype=np.int64)
+BAND = np.array(
+    [0, 1, 1, 2, 2, 2, 3, 3, 3, 3] + [4] * 5 + [5] * 6 + [6] * 7 + [7] * 8 + [8] * 9 + [9] * 19,
+    dtype=np.int64,
+)
+UV = np.add.outer(np.arange(8), np.arange(8)).astype(np.float64)
+
+_ENCODER = {}
+_DECODER = {}
+
+
+# ----------------------------------------------------------------------------
+# colour, padding, block layout
+
+
+def _padded_size(width, height):
+    return (height + 15) // 16 * 16, (width + 15) // 16 * 16
+
+
+def _rgb_to_planes(frame, h16, w16):
+    h, w = frame.shape[:2]
+    f = np.pad(frame, ((0, h16 - h), (0, w16 - w), (0, 0)), mode="edge").astype(np.float64)
+    r, g, b = f[..., 0], f[..., 1], f[..., 2]
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b
+    cr = 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b
+    cb = cb.reshape(h16 // 2, 2, w16 // 2, 2).mean(axis=(1, 3))
+    cr = cr.reshape(h16 // 2, 2, w16 // 2, 2).mean(axis=(1, 3))
+    return y, cb, cr
+
+
+def _upsample2(c):
+    """Centre-aligned bilinear 2x upsampling (matches the 2x2 box downsampling grid)."""
+    c = c.astype(np.float32)
+    p = np.pad(c, ((1, 1), (0, 0)), mode="edge")
+    rows = np.empty((c.shape[0] * 2, c.shape[1]), np.float32)
+    rows[0::2] = 0.75 * c + 0.25 * p[:-2]
+    rows[1::2] = 0.75 * c + 0.25 * p[2:]
+    p = np.pad(rows, ((0, 0), (1, 1)), mode="edge")
+    out = np.empty((rows.shape[0], rows.shape[1] * 2), np.float32)
+    out[:, 0::2] = 0.75 * rows + 0.25 * p[:, :-2]
+    out[:, 1::2] = 0.75 * rows + 0.25 * p[:, 2:]
+    return out
+
+
+def _planes_to_rgb(y, cb, cr, height, width):
+    yf = y.astype(np.float32)
+    cbf = _upsample2(cb) - 128.0
+    crf = _upsample2(cr) - 128.0
+    rgb = np.empty(y.shape + (3,), np.float32)
+    rgb[..., 0] = yf + 1.402 * crf
+    rgb[..., 1] = yf - 0.344136 * cbf - 0.714136 * crf
+    rgb[..., 2] = yf + 1.772 * cbf
+    out = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(out[:height, :width])
+
+
+def _to_mbs(plane, bs):
+    h, w = plane.shape
+    return plane.reshape(h // bs, bs, w // bs, bs).transpose(0, 2, 1, 3).reshape(-1, bs, bs)
+
+
+def _from_mbs(blocks, mbh, mbw):
+    bs = blocks.shape[-1]
+    return blocks.reshape(mbh, mbw, bs, bs).transpose(0, 2, 1, 3).reshape(mbh * bs, mbw * bs)
+
+
+def _split4(b16):
+    n = b16.shape[0]
+    return b16.reshape(n, 2, 8, 2, 8).transpose(0, 1, 3, 2, 4).reshape(n, 4, 8, 8)
+
+
+def _join4(b8):
+    n = b8.shape[0]
+    return b8.reshape(n, 2, 2, 8, 8).transpose(0, 1, 3, 2, 4).reshape(n, 16, 16)
+
+
+# ----------------------------------------------------------------------------
+# transform and quantisation
+
+
+def _dct(blocks):
+    """Orthonormal 2-D DCT of (..., 8, 8) blocks as two plain 2-D matrix products."""
+    shape = blocks.shape
+    x = blocks.reshape(-1, 8, 8).astype(np.float64)
+    y = (x.reshape(-1, 8) @ DCT8.T).reshape(-1, 8, 8).transpose(0, 2, 1)
+    y = (y.reshape(-1, 8) @ DCT8.T).reshape(-1, 8, 8).transpose(0, 2, 1)
+    return y.reshape(shape)
+
+
+def _idct(coefs):
+    shape = coefs.shape
+    x = coefs.reshape(-1, 8, 8).astype(np.float64)
+    y = (x.reshape(-1, 8) @ DCT8).reshape(-1, 8, 8).transpose(0, 2, 1)
+    y = (y.reshape(-1, 8) @ DCT8).reshape(-1, 8, 8).transpose(0, 2, 1)
+    return y.reshape(shape)
+
+
+def _qstep(quality):
+    q = min(max(float(quality), 0.0), 100.0)
+    return 1.2 * 2.0 ** ((100.0 - q) / 15.0)
+
+
+def _qmatrices(quality, ftype):
+    step = _qstep(quality) * (INTER_QSCALE if ftype == FRAME_P else 1.0)
+    tilt = 1.0 + QM_TILT * UV / 14.0
+    return step * tilt, step * CHROMA_QSCALE * tilt
+
+
+def _quantise(coefs, qm, deadzone):
+    a = np.floor(np.abs(coefs) / qm + (0.5 - deadzone))
+    return (np.sign(coefs) * np.maximum(a, 0.0)).astype(np.int32)
+
+
+def _estimate_bits(levels):
+    """Rough bit cost of quantised blocks (..., k, 8, 8) summed over k: used only for decisions."""
+    a = np.abs(levels).reshape(levels.shape[:-2] + (64,))
+    nz = a > 0
+    nnz = nz.sum(-1)
+    zz = nz[..., ZIGZAG]
+    last = np.where(nnz > 0, 63 - np.argmax(zz[..., ::-1], axis=-1), -1)
+    mag = np.where(nz, 2.5 + 2.0 * np.log2(np.maximum(a, 1)), 0.0).sum(-1)
+    bits = np.where(nnz > 0, 5.0 + 0.6 * (last + 1 - nnz) + mag, 1.0)
+    return bits.sum(-1)
+
+
+# ----------------------------------------------------------------------------
+# motion compensation
+
+
+def _mc(ref_pad, pad, by, bx, mvy, mvx, size, frac_bits):
+    """Bilinear prediction of blocks at (by, bx) displaced by mv in 1/2**frac_bits pel (exact integer maths)."""
+    one = 1 << frac_bits
+    iy = by + pad + (mvy >> frac_bits)
+    ix = bx + pad + (mvx >> frac_bits)
+    fy = (mvy & (one - 1)).astype(np.int32)[:, None, None]
+    fx = (mvx & (one - 1)).astype(np.int32)[:, None, None]
+    ar = np.arange(size + 1)
+    g = ref_pad[(iy[:, None] + ar)[:, :, None], (ix[:, None] + ar)[:, None, :]].astype(np.int32)
+    top = g[:, :-1, :-1] * (one - fx) + g[:, :-1, 1:] * fx
+    bot = g[:, 1:, :-1] * (one - fx) + g[:, 1:, 1:] * fx
+    rnd = 1 << (2 * frac_bits - 1)
+    return (top * (one - fy) + bot * fy + rnd) >> (2 * frac_bits)
+
+
+def _gather(plane_pad, y0, x0, size):
+    ar = np.arange(size)
+    return plane_pad[(y0[:, None] + ar)[:, :, None], (x0[:, None] + ar)[:, None, :]]
+
+
+def _predict_mbs(ref, idx, mbw, mv):
+    """Luma (n,16,16) and chroma (n,8,8) x2 predictions for macroblocks idx with half-pel mv (n,2)."""
+    ry, rcb, rcr = ref
+    by = (idx // mbw) * 16
+    bx = (idx % mbw) * 16
+    py = _mc(ry, PAD, by, bx, mv[:, 0], mv[:, 1], 16, 1)
+    pcb = _mc(rcb, PAD // 2, by // 2, bx // 2, mv[:, 0], mv[:, 1], 8, 2)
+    pcr = _mc(rcr, PAD // 2, by // 2, bx // 2, mv[:, 0], mv[:, 1], 8, 2)
+    return py, pcb, pcr
+
+
+def _motion_search(cur_y, ref, mbh, mbw, search_range):
+    """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then half-pel."""
+    ry_pad = ref[0]
+    h, w = cur_y.shape
+    n = mbh * mbw
+    ref_y = ry_pad[PAD : PAD + h, PAD : PAD + w].astype(np.float64)
+    c4 = cur_y.reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
+    r4 = ref_y.reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
+    rng4 = max(1, (int(search_range) + 3) // 4)
+    r4p = np.pad(r4, rng4, mode="edge")
+    best = np.full((mbh, mbw), np.inf)
+    vec = np.zeros((mbh, mbw, 2), np.int64)
+    for dy in range(-rng4, rng4 + 1):
+        for dx in range(-rng4, rng4 + 1):
+            win = r4p[rng4 + dy : rng4 + dy + h // 4, rng4 + dx : rng4 + dx + w // 4]
+            sad = np.abs(c4 - win).reshape(mbh, 4, mbw, 4).sum(axis=(1, 3)) + 0.5 * (abs(dy) + abs(dx))
+            better = sad < best
+            best = np.where(better, sad, best)
+            vec[better] = (dy, dx)
+    vec = vec.reshape(n, 2)
+    by = (np.arange(n) // mbw) * 16
+    bx = (np.arange(n) % mbw) * 16
+    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+
+    def refine(cur_blocks, ref_pad, pad, scale, centre, extra):
+        size = 16 // scale
+        cands = [centre + np.array(o) for o in offsets] + extra
+        best_sad = np.full(n, np.inf)
+        best_v = centre.copy()
+        for v in cands:
+            blk = _gather(ref_pad, by // scale + pad + v[:, 0], bx // scale + pad + v[:, 1], size)
+            sad = np.abs(cur_blocks - blk).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+            better = sad < best_sad
+            best_sad = np.where(better, sad, best_sad)
+            best_v[better] = v[better]
+        return best_v
+
+    c2 = cur_y.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+    r2p = np.pad(ref_y.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)), PAD // 2, mode="edge")
+    vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
+    cur_blocks = _to_mbs(cur_y, 16)
+    vec = refine(cur_blocks, ry_pad.astype(np.float64), PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
+    # half-pel refinement around the best integer vector
+    centre = 2 * vec
+    best_sad = np.full(n, np.inf)
+    best_v = centre.copy()
+    for o in offsets:
+        v = np.clip(centre + np.array(o), -MAX_MV, MAX_MV)
+        pred = _mc(ry_pad, PAD, by, bx, v[:, 0], v[:, 1], 16, 1)
+        sad = np.abs(cur_blocks - pred).sum(axis=(1, 2))
+        better = sad < best_sad
+        best_sad = np.where(better, sad, best_sad)
+        best_v[better] = v[better]
+    return best_v
+
+
+# ----------------------------------------------------------------------------
+# adaptive models and the multi-lane rANS coder
+
+
+def _new_model(n_ctx, alphabet):
+    prior = 1 + np.floor(8.0 * 0.6 ** np.arange(alphabet)).astype(np.int64)
+    model = {
+        "counts": np.tile(prior, (n_ctx, 1)),
+        "freq": np.zeros((n_ctx, alphabet), np.int64),
+        "cum": np.zeros((n_ctx, alphabet + 1), np.int64),
+        "alphabet": alphabet,
+    }
+    _refresh(model, np.arange(n_ctx))
+    return model
+
+
+def _refresh(model, rows):
+    a = model["alphabet"]
+    cnt = model["counts"][rows]
+    tot = cnt.sum(1, keepdims=True)
+    f = cnt * (PROB_SCALE - a) // tot + 1
+    f[np.arange(len(rows)), np.argmax(cnt, 1)] += PROB_SCALE - f.sum(1)
+    model["freq"][rows] = f
+    model["cum"][rows, 1:] = np.cumsum(f, 1)
+
+
+def _adapt(model, ctx, sym):
+    """Batch adaptation: both sides update after a whole stage, with the same symbols."""
+    a = model["alphabet"]
+    counts = model["counts"]
+    hist = np.bincount(ctx * a + sym, minlength=counts.size).reshape(counts.shape)
+    rows = np.nonzero(hist.any(1))[0]
+    counts[rows] += MODEL_INCREMENT * hist[rows]
+    while True:
+        big = rows[counts[rows].sum(1) > MODEL_LIMIT]
+        if big.size == 0:
+            break
+        counts[big] = (counts[big] + 1) >> 1
+    _refresh(model, rows)
+
+
+def _new_writer():
+    return {"freq": [], "cum": [], "signs": [], "escapes": []}
+
+
+def _put(writer, model, ctx, sym):
+    ctx = np.asarray(ctx, np.int64)
+    sym = np.asarray(sym, np.int64)
+    if sym.size == 0:
+        return
+    writer["freq"].append(model["freq"][ctx, sym])
+    writer["cum"].append(model["cum"][ctx, sym])
+    _adapt(model, ctx, sym)
+
+
+def _put_signed(writer, model, ctx, values):
+    """Magnitude as a symbol (last symbol = escape), sign as a raw bit."""
+    esc = model["alphabet"] - 1
+    mag = np.abs(values)
+    _put(writer, model, ctx, np.minimum(mag, esc))
+    writer["signs"].append(values[mag > 0] < 0)
+    writer["escapes"].append(mag[mag >= esc] - esc)
+
+
+def _rans_encode(freqs, cums):
+    total = sum(len(f) for f in freqs)
+    if total == 0:
+        return 0, np.zeros(0, np.uint32), np.zeros(0, np.uint16)
+    lanes = int(min(4096, max(1, total // SYMBOLS_PER_LANE)))
+    chunks = []
+    for f, c in zip(freqs, cums):
+        for s in range(0, len(f), lanes):
+            chunks.append((f[s : s + lanes].astype(np.uint64), c[s : s + lanes].astype(np.uint64)))
+    x = np.full(lanes, RANS_LOW, np.uint64)
+    words = []
+    shift = np.uint64(16)
+    pbits = np.uint64(PROB_BITS)
+    xmax_unit = np.uint64((RANS_LOW >> PROB_BITS) << 16)
+    for f, c in reversed(chunks):
+        m = len(f)
+        xs = x[:m]
+        emit = xs >= xmax_unit * f
+        if emit.any():
+            words.append((xs[emit] & np.uint64(0xFFFF))[::-1])
+            xs[emit] >>= shift
+        x[:m] = ((xs // f) << pbits) + (xs % f) + c
+    stream = np.concatenate(words)[::-1].astype(np.uint16) if words else np.zeros(0, np.uint16)
+    return lanes, x.astype(np.uint32), stream
+
+
+def _new_reader(lanes, states, words):
+    return {"lanes": lanes, "x": states.astype(np.uint64), "words": words.astype(np.uint64), "pos": 0}
+
+
+def _get(reader, model, ctx):
+    ctx = np.asarray(ctx, np.int64)
+    n = ctx.size
+    out = np.zeros(n, np.int64)
+    if n == 0:
+        return out
+    lanes = reader["lanes"]
+    x = reader["x"]
+    words = reader["words"]
+    freq = model["freq"]
+    cum = model["cum"]
+    mask = np.uint64(PROB_SCALE - 1)
+    pbits = np.uint64(PROB_BITS)
+    for s in range(0, n, lanes):
+        cx = ctx[s : s + lanes]
+        m = cx.size
+        xs = x[:m]
+        slot = (xs & mask).astype(np.int64)
+        cm = cum[cx]
+        sym = (cm[:, 1:] <= slot[:, None]).sum(1)
+        sym = np.minimum(sym, model["alphabet"] - 1)
+        f = freq[cx, sym].astype(np.uint64)
+        c = cm[np.arange(m), sym]
+        xs = f * (xs >> pbits) + (slot - c).astype(np.uint64)
+        need = xs < RANS_LOW
+        k = int(need.sum())
+        if k:
+            p = reader["pos"]
+            if p + k > words.size:
+                raise ValueError("corrupt frame: entropy-coded section is truncated")
+            xs[need] = (xs[need] << np.uint64(16)) | words[p : p + k]
+            reader["pos"] = p + k
+        x[:m] = xs
+        out[s : s + m] = sym
+    _adapt(model, ctx, out)
+    return out
+
+
+def _get_signed(reader, model, ctx, side):
+    """Magnitudes with escapes resolved; signs are applied later (they follow the rANS section)."""
+    esc = model["alphabet"] - 1
+    mag = _get(reader, model, ctx)
+    hit = np.nonzero(mag == esc)[0]
+    if hit.size:
+        p = side["esc_pos"]
+        mag[hit] += side["escapes"][p : p + hit.size]
+        side["esc_pos"] = p + hit.size
+    side["sign_counts"].append(int((mag > 0).sum()))
+    return mag
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _read_varint(buf, pos):
+    n = 0
+    shift = 0
+    while True:
+        if pos >= len(buf):
+            raise ValueError("corrupt frame: truncated header")
+        b = buf[pos]
+        pos += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, pos
+
+
+# ----------------------------------------------------------------------------
+# syntax shared by encoder and decoder
+
+
+def _new_models():
+    return {
+        "mode": _new_model(4, 3),
+        "mvd": _new_model(4, MVD_ALPHABET),
+        "last_y": _new_model(2, 65),
+        "last_c": _new_model(12, 65),
+        "lev_y": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
+        "lev_c": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
+    }
+
+
+def _class_small(v, edges):
+    return np.searchsorted(np.array(edges), v, side="right")
+
+
+def _level_ctx(p, mags, last, btype):
+    if NBR_A[p] >= 0:
+        nb = mags[:, NBR_A[p]]
+    else:
+        nb = np.zeros(mags.shape[0], np.int64)
+    if NBR_B[p] >= 0:
+        nb = nb + mags[:, NBR_B[p]]
+    nbc = _class_small(nb, [1, 2, 3, 5])
+    dlc = _class_small(last - p, [1, 3, 8])
+    return ((btype * N_BANDS + BAND[p]) * 5 + nbc) * 4 + dlc
+
+
+def _last_positions(zz):
+    nz = zz != 0
+    return np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
+
+
+def _chroma_last_ctx(last_y, btype_mb, n_coded):
+    ny = (last_y >= 0).reshape(n_coded, 4).sum(1)
+    cls = _class_small(ny, [1, 3])
+    base = (btype_mb * 3 + cls) * 2
+    return np.stack([base, base + 1], 1).reshape(-1)
+
+
+def _write_levels(writer, model, zz, last, btype):
+    mags = np.abs(zz)
+    for p in range(64):
+        act = np.nonzero(last >= p)[0]
+        if act.size == 0:
+            break
+        ctx = _level_ctx(p, mags[act], last[act], btype[act])
+        _put_signed(writer, model, ctx, zz[act, p])
+
+
+def _read_levels(reader, model, last, btype, side):
+    n = last.size
+    mags = np.zeros((n, 64), np.int64)
+    order = []
+    for p in range(64):
+        act = np.nonzero(last >= p)[0]
+        if act.size == 0:
+            break
+        ctx = _level_ctx(p, mags[act], last[act], btype[act])
+        mags[act, p] = _get_signed(reader, model, ctx, side)
+        order.append((act[mags[act, p] > 0], p))
+    return mags, order
+
+
+def _dc_dpcm(zz_dc):
+    return np.diff(zz_dc, prepend=0)
+
+
+def _encode_syntax(st, ftype, modes, mvd, ly, lcb, lcr):
+    """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
+    models = st["models"]
+    w = _new_writer()
+    if ftype == FRAME_P:
+        _put(w, models["mode"], st["prev_modes"], modes)
+        inter = np.nonzero(modes == MODE_INTER)[0]
+        dx = mvd[inter, 1]
+        dy = mvd[inter, 0]
+        _put_signed(w, models["mvd"], np.zeros(inter.size, np.int64), dx)
+        _put_signed(w, models["mvd"], 1 + np.minimum(np.abs(dx), 2), dy)
+    coded = np.nonzero(modes != MODE_SKIP)[0]
+    btype_mb = (modes[coded] == MODE_INTER).astype(np.int64)
+    zy = ly[coded].reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
+    zc = np.stack([lcb[coded], lcr[coded]], 1).reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
+    if ftype == FRAME_I:
+        zy[:, 0] = _dc_dpcm(zy[:, 0])
+        zc2 = zc.reshape(-1, 2, 64)
+        zc2[:, 0, 0] = _dc_dpcm(zc2[:, 0, 0])
+        zc2[:, 1, 0] = _dc_dpcm(zc2[:, 1, 0])
+    last_y = _last_positions(zy)
+    last_c = _last_positions(zc)
+    bt_y = np.repeat(btype_mb, 4)
+    bt_c = np.repeat(btype_mb, 2)
+    _put(w, models["last_y"], bt_y, last_y + 1)
+    _put(w, models["last_c"], _chroma_last_ctx(last_y, btype_mb, coded.size), last_c + 1)
+    _write_levels(w, models["lev_y"], zy, last_y, bt_y)
+    _write_levels(w, models["lev_c"], zc, last_c, bt_c)
+    lanes, states, words = _rans_encode(w["freq"], w["cum"])
+    escapes = np.concatenate(w["escapes"]).astype(np.int64) if w["escapes"] else np.zeros(0, np.int64)
+    if escapes.size and escapes.max() > 0xFFFF:
+        raise ValueError("level escape out of range")
+    signs = np.concatenate(w["signs"]) if w["signs"] else np.zeros(0, bool)
+    out = bytearray()
+    out += struct.pack("<B", (FORMAT_VERSION << 1) | ftype)
+    out += _varint(escapes.size) + escapes.astype("<u2").tobytes()
+    out += _varint(lanes) + _varint(words.size)
+    out += states.astype("<u4").tobytes() + words.astype("<u2").tobytes()
+    out += np.packbits(signs).tobytes()
+    return bytes(out)
+
+
+def _decode_syntax(st, data, mbh, mbw):
+    models = st["models"]
+    n = mbh * mbw
+    if len(data) < 1:
+        raise ValueError("corrupt frame: empty payload")
+    head = data[0]
+    if head >> 1 != FORMAT_VERSION:
+        raise ValueError("frame was written by another codec version")
+    ftype = head & 1
+    pos = 1
+    n_esc, pos = _read_varint(data, pos)
+    escapes = np.frombuffer(data, "<u2", n_esc, pos).astype(np.int64)
+    pos += 2 * n_esc
+    lanes, pos = _read_varint(data, pos)
+    n_words, pos = _read_varint(data, pos)
+    states = np.frombuffer(data, "<u4", lanes, pos)
+    pos += 4 * lanes
+    words = np.frombuffer(data, "<u2", n_words, pos)
+    pos += 2 * n_words
+    sign_bits = np.unpackbits(np.frombuffer(data, np.uint8, len(data) - pos, pos))
+    reader = _new_reader(max(lanes, 1), states, words)
+    side = {"escapes": escapes, "esc_pos": 0, "sign_counts": []}
+    sign_pos = 0
+
+    def take_signs(count):
+        nonlocal sign_pos
+        s = sign_bits[sign_pos : sign_pos + count]
+        if s.size != count:
+            raise ValueError("corrupt frame: sign section is truncated")
+        sign_pos += count
+        return s.astype(bool)
+
+    mvd = np.zeros((n, 2), np.int64)
+    if ftype == FRAME_P:
+        modes = _get(reader, models["mode"], st["prev_modes"])
+        inter = np.nonzero(modes == MODE_INTER)[0]
+        ax = _get_signed(reader, models["mvd"], np.zeros(inter.size, np.int64), side)
+        ay = _get_signed(reader, models["mvd"], 1 + np.minimum(ax, 2), side)
+    else:
+        modes = np.full(n, MODE_INTRA, np.int64)
+    coded = np.nonzero(modes != MODE_SKIP)[0]
+    btype_mb = (modes[coded] == MODE_INTER).astype(np.int64)
+    bt_y = np.repeat(btype_mb, 4)
+    bt_c = np.repeat(btype_mb, 2)
+    last_y = _get(reader, models["last_y"], bt_y) - 1
+    last_c = _get(reader, models["last_c"], _chroma_last_ctx(last_y, btype_mb, coded.size)) - 1
+    my, order_y = _read_levels(reader, models["lev_y"], last_y, bt_y, side)
+    mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
+    # signs, in the order the encoder emitted them
+    if ftype == FRAME_P:
+        sx = take_signs(int((ax > 0).sum()))
+        sy = take_signs(int((ay > 0).sum()))
+        vx = ax.copy()
+        vy = ay.copy()
+        vx[np.nonzero(ax > 0)[0][sx]] *= -1
+        vy[np.nonzero(ay > 0)[0][sy]] *= -1
+        mvd[inter, 1] = vx
+        mvd[inter, 0] = vy
+    for mags, order in ((my, order_y), (mc_, order_c)):
+        for rows, p in order:
+            s = take_signs(rows.size)
+            mags[rows[s], p] *= -1
+    zy, zc = my, mc_
+    if ftype == FRAME_I:
+        zy[:, 0] = np.cumsum(zy[:, 0])
+        zc2 = zc.reshape(-1, 2, 64)
+        zc2[:, 0, 0] = np.cumsum(zc2[:, 0, 0])
+        zc2[:, 1, 0] = np.cumsum(zc2[:, 1, 0])
+    ly = np.zeros((n, 4, 64), np.int64)
+    lc = np.zeros((n, 2, 64), np.int64)
+    ly[coded] = zy[:, ZZ_POS].reshape(-1, 4, 64) if coded.size else ly[coded]
+    lc[coded] = zc[:, ZZ_POS].reshape(-1, 2, 64) if coded.size else lc[coded]
+    return ftype, modes, mvd, ly.reshape(n, 4, 8, 8), lc[:, 0].reshape(n, 8, 8), lc[:, 1].reshape(n, 8, 8)
+
+
+# ----------------------------------------------------------------------------
+# reconstruction (identical in encoder and decoder)
+
+
+def _final_mvs(modes, mvd, mbh, mbw):
+    """Motion vectors are coded against the left neighbour's vector: a row-wise running sum."""
+    d = np.where((modes == MODE_INTER)[:, None], mvd, 0).reshape(mbh, mbw, 2)
+    return np.clip(np.cumsum(d, axis=1).reshape(-1, 2), -MAX_MV, MAX_MV)
+
+
+def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, quality):
+    mbh, mbw = st["mbh"], st["mbw"]
+    n = mbh * mbw
+    qy, qc = _qmatrices(quality, ftype)
+    res_y = _join4(_idct(ly * qy))
+    res_cb = _idct(lcb * qc)
+    res_cr = _idct(lcr * qc)
+    if ftype == FRAME_I:
+        py = np.full((n, 16, 16), 128, np.int32)
+        pcb = np.full((n, 8, 8), 128, np.int32)
+        pcr = np.full((n, 8, 8), 128, np.int32)
+    else:
+        py, pcb, pcr = _predict_mbs(st["ref"], np.arange(n), mbw, mvs)
+        intra = modes == MODE_INTRA
+        py[intra] = 128
+        pcb[intra] = 128
+        pcr[intra] = 128
+
+    def finish(pred, res):
+        return np.clip(np.rint(pred + res), 0, 255).astype(np.uint8)
+
+    y = _from_mbs(finish(py, res_y), mbh, mbw)
+    cb = _from_mbs(finish(pcb, res_cb), mbh, mbw)
+    cr = _from_mbs(finish(pcr, res_cr), mbh, mbw)
+    st["ref"] = (
+        np.pad(y, PAD, mode="edge"),
+        np.pad(cb, PAD // 2, mode="edge"),
+        np.pad(cr, PAD // 2, mode="edge"),
+    )
+    st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 3, np.int64)
+    return y, cb, cr
+
+
+def _reset(st, width, height):
+    st.clear()
+    h16, w16 = _padded_size(width, height)
+    st.update(
+        {
+            "width": width,
+            "height": height,
+            "mbh": h16 // 16,
+            "mbw": w16 // 16,
+            "models": _new_models(),
+            "prev_modes": np.full((h16 // 16) * (w16 // 16), 3, np.int64),
+            "ref": None,
+            "next_index": 0,
+        }
+    )
+
+
+# ----------------------------------------------------------------------------
+# encoder decisions
+
+
+def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone):
+    """Transform + quantise residuals; returns levels, weighted SSD and estimated bits per macroblock."""
+    cy = _dct(_split4(cur_y - py))
+    ccb = _dct(cur_cb - pcb)
+    ccr = _dct(cur_cr - pcr)
+    ly = _quantise(cy, qy, deadzone)
+    lcb = _quantise(ccb, qc, deadzone)
+    lcr = _quantise(ccr, qc, deadzone)
+    dist = (
+        ((cy - ly * qy) ** 2).sum(axis=(1, 2, 3))
+        + CB_WEIGHT * ((ccb - lcb * qc) ** 2).sum(axis=(1, 2))
+        + CR_WEIGHT * ((ccr - lcr * qc) ** 2).sum(axis=(1, 2))
+    )
+    bits = _estimate_bits(ly) + _estimate_bits(np.stack([lcb, lcr], 1))
+    return ly, lcb, lcr, dist, bits
+
+
+def _mv_bits(d):
+    a = np.abs(d)
+    return (1.0 + np.where(a > 0, 1.0 + 2.0 * np.log2(a + 1), 0.0)).sum(-1)
+
+
+def _decide_p(st, cur, quality):
+    """Mode decision with a left-to-right column sweep, because each skip inherits its left neighbour's vector."""
+    mbh, mbw = st["mbh"], st["mbw"]
+    n = mbh * mbw
+    cur_y, cur_cb, cur_cr = (_to_mbs(cur[0], 16), _to_mbs(cur[1], 8), _to_mbs(cur[2], 8))
+    qy, qc = _qmatrices(quality, FRAME_P)
+    lam = LAMBDA_SCALE * _qstep(quality) ** 2
+    mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE))
+    all_idx = np.arange(n)
+    me_pred = _predict_mbs(st["ref"], all_idx, mbw, mv_me)
+    me = _code_blocks(cur_y, cur_cb, cur_cr, *me_pred, qy, qc, DEADZONE_INTER)
+    flat = (np.full((n, 16, 16), 128.0), np.full((n, 8, 8), 128.0), np.full((n, 8, 8), 128.0))
+    qyi, qci = qy, qc
+    intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qyi, qci, DEADZONE_INTRA)
+    modes = np.zeros(n, np.int64)
+    mv_final = np.zeros((n, 2), np.int64)
+    mvd = np.zeros((n, 2), np.int64)
+    ly = np.zeros((n, 4, 8, 8), np.int32)
+    lcb = np.zeros((n, 8, 8), np.int32)
+    lcr = np.zeros((n, 8, 8), np.int32)
+    for c in range(mbw):
+        idx = np.arange(mbh) * mbw + c
+        pred_mv = mv_final[idx - 1] if c > 0 else np.zeros((mbh, 2), np.int64)
+        sp = _predict_mbs(st["ref"], idx, mbw, pred_mv)
+        d_skip = (
+            ((cur_y[idx] - sp[0]) ** 2).sum(axis=(1, 2))
+            + CB_WEIGHT * ((cur_cb[idx] - sp[1]) ** 2).sum(axis=(1, 2))
+            + CR_WEIGHT * ((cur_cr[idx] - sp[2]) ** 2).sum(axis=(1, 2))
+        )
+        mp = _code_blocks(cur_y[idx], cur_cb[idx], cur_cr[idx], *sp, qy, qc, DEADZONE_INTER)
+        j = np.stack(
+            [
+                d_skip + lam * 1.0,
+                mp[3] + lam * (mp[4] + 4.0),
+                me[3][idx] + lam * (me[4][idx] + 2.0 + _mv_bits(mv_me[idx] - pred_mv)),
+                intra[3][idx] + lam * (intra[4][idx] + 6.0),
+            ],
+            1,
+        )
+        choice = np.argmin(j, 1)
+        use_me = choice == 2
+        mv_c = np.where(use_me[:, None], mv_me[idx], pred_mv)
+        mv_final[idx] = mv_c
+        mvd[idx] = mv_c - pred_mv
+        m = np.array([MODE_SKIP, MODE_INTER, MODE_INTER, MODE_INTRA])[choice]
+        for k, src in ((1, mp), (2, (me[0][idx], me[1][idx], me[2][idx])), (3, (intra[0][idx], intra[1][idx], intra[2][idx]))):
+            sel = choice == k
+            ly[idx[sel]] = src[0][sel]
+            lcb[idx[sel]] = src[1][sel]
+            lcr[idx[sel]] = src[2][sel]
+        # an inter block with the predicted vector and nothing to code is a skip
+        empty = (
+            (m == MODE_INTER)
+            & (mvd[idx] == 0).all(1)
+            & ~ly[idx].any(axis=(1, 2, 3))
+            & ~lcb[idx].any(axis=(1, 2))
+            & ~lcr[idx].any(axis=(1, 2))
+        )
+        m[empty] = MODE_SKIP
+        modes[idx] = m
+    mvd[modes != MODE_INTER] = 0
+    return modes, mvd, ly, lcb, lcr
+
+
+def _decide_i(st, cur, quality):
+    qy, qc = _qmatrices(quality, FRAME_I)
+    y = _dct(_split4(_to_mbs(cur[0], 16) - 128.0))
+    cb = _dct(_to_mbs(cur[1], 8) - 128.0)
+    cr = _dct(_to_mbs(cur[2], 8) - 128.0)
+    n = st["mbh"] * st["mbw"]
+    modes = np.full(n, MODE_INTRA, np.int64)
+    return (
+        modes,
+        np.zeros((n, 2), np.int64),
+        _quantise(y, qy, DEADZONE_INTRA),
+        _quantise(cb, qc, DEADZONE_INTRA),
+        _quantise(cr, qc, DEADZONE_INTRA),
+    )
+
+
+# ----------------------------------------------------------------------------
+# public API
+
+
+def compress_video_frame(frame, frame_index, config):
+    """Encode one RGB frame; keeps the closed-loop reference in this process."""
+    frame = np.asarray(frame)
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError("frame must be (H, W, 3) RGB")
+    height, width = frame.shape[:2]
+    quality = float(config.get("quality", 50))
+    st = _ENCODER
+    if (
+        frame_index == 0
+        or not st
+        or st["width"] != width
+        or st["height"] != height
+        or st["next_index"] != frame_index
+    ):
+        _reset(st, width, height)
+    h16, w16 = st["mbh"] * 16, st["mbw"] * 16
+    cur = _rgb_to_planes(frame, h16, w16)
+    keyint = max(1, int(KEYINT))
+    if st["ref"] is None or frame_index % keyint == 0:
+        ftype = FRAME_I
+        decision = _decide_i(st, cur, quality)
+    else:
+        ftype = FRAME_P
+        decision = _decide_p(st, cur, quality)
+        if (decision[0] == MODE_INTRA).mean() > 0.5:  # scene change: a key frame is cheaper
+            ftype = FRAME_I
+            decision = _decide_i(st, cur, quality)
+    modes, mvd, ly, lcb, lcr = decision
+    data = _encode_syntax(st, ftype, modes, mvd, ly, lcb, lcr)
+    mvs = _final_mvs(modes, mvd, st["mbh"], st["mbw"])
+    _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, quality)
+    st["next_index"] = frame_index + 1
+    return data
+
+
+def decompress_video_frame(compressed_data, frame_index, config):
+    """Decode one frame from its bytes alone (plus the references this process decoded before)."""
+    width = int(config["width"])
+    height = int(config["height"])
+    quality = float(config.get("quality", 50))
+    data = bytes(compressed_data)
+    st = _DECODER
+    if frame_index == 0 or not st or st["width"] != width or st["height"] != height:
+        _reset(st, width, height)
+    if st["next_index"] != frame_index:
+        raise ValueError("frames must be decoded in order 0..N-1")
+    ftype, modes, mvd, ly, lcb, lcr = _decode_syntax(st, data, st["mbh"], st["mbw"])
+    if ftype == FRAME_P and st["ref"] is None:
+        raise ValueError("inter frame without a preceding key frame")
+    mvs = _final_mvs(modes, mvd, st["mbh"], st["mbw"])
+    y, cb, cr = _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, quality)
+    st["next_index"] = frame_index + 1
+    return _planes_to_rgb(y, cb, cr, height, width)
