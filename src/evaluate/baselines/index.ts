@@ -1,0 +1,145 @@
+/**
+ * Reference encoders measured on exactly the frames the candidate saw, scored
+ * by the same metric code: x265, x264 and AV1 (libaom) through ffmpeg, and
+ * intra-only JPEG (mozjpeg via sharp). Never a constant.
+ *
+ * runBaseline: tool versions → cache lookup → ladder search spanning the
+ * candidate's rates (encodes only) → decode and score the chosen rungs →
+ * cache write → rungs sorted by rate.
+ */
+import type { Clip } from "../clips/clip.js";
+import { rateMetrics } from "../metrics/rate.js";
+import type { BaselineResult, Rung } from "../results.js";
+import type { BaselineEncoder, EncoderSession } from "./baseline-encoder.js";
+import {
+  cacheKey,
+  readCache,
+  writeCache,
+  type CacheKeyMaterial,
+  type CachedKnob,
+} from "./cache.js";
+import { ffmpegBaseline } from "./ffmpeg-baseline.js";
+import { AV1, X264, X265 } from "./ffmpeg-encoders.js";
+import { clipSamplesHash, scoringCodeFingerprint } from "./fingerprint.js";
+import { JPEG_BASELINE } from "./jpeg-baseline.js";
+import { chooseLadder } from "./ladder.js";
+import { runProcess, type ProcessRunner } from "./process-runner.js";
+
+export type BaselineName = "x265" | "x264" | "jpeg" | "av1";
+export const BASELINE_NAMES: readonly BaselineName[] = ["x265", "x264", "jpeg", "av1"];
+
+export type { ProcessRunner } from "./process-runner.js";
+
+export interface BaselineRequest {
+  clip: Clip;
+  /** Bits per pixel of the candidate's rungs; the ladder must span them (extend beyond both ends so BD-rate overlaps). Absent → a default ladder. */
+  targetBitsPerPixel?: readonly number[];
+  /** Cache folder (e.g. .codec-evolve/cache/baselines); null disables the cache. */
+  cacheDir?: string | null;
+  signal?: AbortSignal;
+  /** Runs ffmpeg; tests inject one to count or forbid spawns. */
+  runner?: ProcessRunner;
+}
+
+const ENCODERS: Record<BaselineName, BaselineEncoder> = {
+  x265: ffmpegBaseline("x265", X265),
+  x264: ffmpegBaseline("x264", X264),
+  av1: ffmpegBaseline("AV1", AV1),
+  jpeg: JPEG_BASELINE,
+};
+
+function encoderFor(name: string): BaselineEncoder {
+  const encoder = (ENCODERS as Record<string, BaselineEncoder | undefined>)[name];
+  if (!encoder) {
+    throw new Error(`unknown baseline "${name}"; known baselines: ${BASELINE_NAMES.join(", ")}`);
+  }
+  return encoder;
+}
+
+/** Version string of each tool, e.g. "ffmpeg 5.1.6 / libx265 3.5", for reports and cache keys. */
+export async function baselineVersion(
+  name: BaselineName,
+  runner: ProcessRunner = runProcess,
+): Promise<string> {
+  return encoderFor(name).version(runner);
+}
+
+/** Measure one reference encoder on the clip's own frames: returns its encoder identity and RD rungs with full metrics. */
+export async function runBaseline(
+  name: BaselineName,
+  req: BaselineRequest,
+): Promise<BaselineResult> {
+  const encoder = encoderFor(name);
+  const { clip } = req;
+  if (clip.frames.length === 0) throw new Error(`clip ${clip.name} has no frames`);
+  const runner = req.runner ?? runProcess;
+  const version = await encoder.version(runner);
+
+  const material: CacheKeyMaterial = {
+    baseline: name,
+    version,
+    settings: encoder.settings,
+    samplesHash: clipSamplesHash(clip, encoder.usesNativeSamples(clip)),
+    scoringHash: await scoringCodeFingerprint(),
+  };
+  const key = req.cacheDir ? cacheKey(material) : null;
+  const knobs =
+    req.cacheDir && key ? await readCache(req.cacheDir, key) : new Map<number, CachedKnob>();
+  let changed = false;
+
+  let session: EncoderSession | null = null;
+  const open = async (): Promise<EncoderSession> => {
+    session ??= await encoder.open(clip, { runner, signal: req.signal });
+    return session;
+  };
+  const pixels = clip.width * clip.height * clip.frames.length;
+
+  try {
+    const ladder = await chooseLadder(encoder.knob, req.targetBitsPerPixel ?? [], async (knob) => {
+      let entry = knobs.get(knob);
+      if (!entry) {
+        entry = { ...(await (await open()).encode(knob)) };
+        knobs.set(knob, entry);
+        changed = true;
+      }
+      return (entry.bytes * 8) / pixels;
+    });
+
+    const rungs: Rung[] = [];
+    for (const knob of ladder) {
+      let entry = knobs.get(knob);
+      if (!entry?.quality || entry.decodeSeconds === undefined) {
+        // Bytes and metrics must come from the same stream, so a knob known
+        // only by its size is encoded again in this session before decoding.
+        const { encoded, decoded } = await (await open()).decodeAndMeasure(knob);
+        entry = { ...encoded, ...decoded };
+        knobs.set(knob, entry);
+        changed = true;
+      }
+      rungs.push(toRung(clip, encoder, knob, entry as Required<CachedKnob>));
+    }
+    rungs.sort((a, b) => a.bytes - b.bytes || a.quality - b.quality);
+
+    if (req.cacheDir && key && changed) await writeCache(req.cacheDir, key, material, knobs);
+    return { encoder: encoder.describe(version), rungs };
+  } finally {
+    await (session as EncoderSession | null)?.close();
+  }
+}
+
+function toRung(
+  clip: Clip,
+  encoder: BaselineEncoder,
+  knob: number,
+  entry: Required<CachedKnob>,
+): Rung {
+  const frames = clip.frames.length;
+  return {
+    quality: knob,
+    setting: `${encoder.knob.name}=${knob}`,
+    ...rateMetrics(entry.bytes, clip.width, clip.height, frames, clip.fps),
+    ...entry.quality,
+    encodeFps: frames / entry.encodeSeconds,
+    decodeFps: frames / entry.decodeSeconds,
+  };
+}

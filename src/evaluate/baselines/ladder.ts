@@ -1,0 +1,204 @@
+/**
+ * Picks the knob values (CRF, JPEG quality) of a baseline's rate–distortion
+ * ladder so that it spans the candidate's rates.
+ *
+ * For every target rate the search brackets it between two adjacent knob
+ * values (interpolating log-rate between known encodes, bisecting when that
+ * is slow, extrapolating from the known slope when the target is outside what
+ * has been tried). Every encode is remembered by the caller's `bitsPerPixelAt`,
+ * so the targets share encodes. The ladder then holds the bracket end nearest
+ * each target, plus one rung below `min(targets) / EXTEND_FACTOR` and one
+ * above `max(targets) * EXTEND_FACTOR`: a baseline that is much better (x265)
+ * or much worse (JPEG) than the candidate reaches the candidate's *qualities*
+ * at rates well outside the candidate's rates, and BD-rate needs the quality
+ * ranges to overlap.
+ *
+ * Rate is assumed non-decreasing in the knob's "more bits" direction; where an
+ * encoder breaks that by a few bytes the search still ends (it only ever tries
+ * knob values strictly inside the current bracket).
+ */
+import type { KnobScale } from "./baseline-encoder.js";
+
+/** How far beyond the candidate's lowest and highest rate the ladder reaches (factor on bpp). */
+export const EXTEND_FACTOR = 4;
+/** Fewest rungs a ladder has (BD-rate needs at least 4 per curve). */
+export const MIN_RUNGS = 5;
+/** Closest two rungs may be, in knob steps (adjacent CRFs differ by noise more than by rate). */
+export const MIN_SPACING = 2;
+/** Interpolation guesses per target before the search falls back to bisection. */
+const INTERPOLATION_TRIES = 2;
+
+/** Knob values for a ladder spanning `targets` (bits per pixel); sorted from lowest to highest rate. */
+export async function chooseLadder(
+  scale: KnobScale,
+  targets: readonly number[],
+  bitsPerPixelAt: (knob: number) => Promise<number>,
+): Promise<number[]> {
+  const usable = targets.filter((t) => Number.isFinite(t) && t > 0);
+  if (usable.length === 0) return sortByRate(scale, [...scale.defaultLadder]);
+
+  // Work on a "rate position" u = 0..n that spends more bits as it grows.
+  const n = scale.max - scale.min;
+  const knobAt = (u: number): number => (scale.moreBitsWhenHigher ? scale.min + u : scale.max - u);
+  const positionOf = (knob: number): number =>
+    scale.moreBitsWhenHigher ? knob - scale.min : scale.max - knob;
+  const known = new Map<number, number>();
+  const rateAt = async (u: number): Promise<number> => {
+    let rate = known.get(u);
+    if (rate === undefined) {
+      rate = await bitsPerPixelAt(knobAt(u));
+      known.set(u, rate);
+    }
+    return rate;
+  };
+
+  const bracket = async (target: number): Promise<{ lo: number; hi: number }> => {
+    for (let tries = 0; ; tries++) {
+      const { lo, hi } = currentBracket(known, target, n);
+      if (hi - lo <= 1) return { lo, hi };
+      const guess =
+        known.size === 0
+          ? positionOf(scale.start)
+          : nextGuess(known, target, lo, hi, n, scale.stepsPerDoubling, tries);
+      await rateAt(guess);
+    }
+  };
+
+  const low = Math.min(...usable) / EXTEND_FACTOR;
+  const high = Math.max(...usable) * EXTEND_FACTOR;
+  const chosen = new Set<number>();
+  const lowBracket = await bracket(low);
+  chosen.add(Math.max(lowBracket.lo, 0));
+  const highBracket = await bracket(high);
+  chosen.add(Math.min(highBracket.hi, n));
+  for (const target of usable) {
+    const { lo, hi } = await bracket(target);
+    chosen.add(nearest(known, target, lo, hi, n));
+  }
+
+  const positions = fillGaps(spaced([...chosen].sort((a, b) => a - b)), n);
+  return positions.map(knobAt);
+}
+
+/** Orders knob values from lowest to highest rate. */
+function sortByRate(scale: KnobScale, knobs: number[]): number[] {
+  return knobs.sort((a, b) => (scale.moreBitsWhenHigher ? a - b : b - a));
+}
+
+/**
+ * hi = the lowest known position whose rate exceeds target (n+1 if none);
+ * lo = the highest known position below hi whose rate does not (-1 if none).
+ */
+function currentBracket(
+  known: ReadonlyMap<number, number>,
+  target: number,
+  n: number,
+): { lo: number; hi: number } {
+  let hi = n + 1;
+  for (const [u, rate] of known) if (rate > target && u < hi) hi = u;
+  let lo = -1;
+  for (const [u, rate] of known) if (rate <= target && u < hi && u > lo) lo = u;
+  return { lo, hi };
+}
+
+/** The next position to try, strictly inside (lo, hi) and within 0..n. */
+function nextGuess(
+  known: ReadonlyMap<number, number>,
+  target: number,
+  lo: number,
+  hi: number,
+  n: number,
+  stepsPerDoubling: number,
+  tries: number,
+): number {
+  const first = Math.max(lo + 1, 0);
+  const last = Math.min(hi - 1, n);
+  const clamp = (u: number): number => Math.min(last, Math.max(first, Math.round(u)));
+  if (lo >= 0 && hi <= n) {
+    if (tries >= INTERPOLATION_TRIES) return clamp((lo + hi) / 2);
+    const rLo = Math.log2(known.get(lo)!);
+    const rHi = Math.log2(known.get(hi)!);
+    const t = Math.log2(target);
+    return rHi > rLo ? clamp(lo + ((t - rLo) / (rHi - rLo)) * (hi - lo)) : clamp((lo + hi) / 2);
+  }
+  // Outside what is known: extrapolate from the nearest known point by the slope
+  // of the two nearest known points on that side, or the scale's own guess.
+  const anchor = lo >= 0 ? lo : hi;
+  const slope = knownSlope(known, anchor, lo >= 0 ? -1 : 1) ?? stepsPerDoubling;
+  const steps = Math.abs(Math.log2(target / known.get(anchor)!)) * slope;
+  const move = Math.max(1, Math.ceil(steps));
+  return clamp(lo >= 0 ? anchor + move : anchor - move);
+}
+
+/** Knob steps per doubling of rate between `anchor` and its nearest known neighbour in `direction`, if sensible. */
+function knownSlope(
+  known: ReadonlyMap<number, number>,
+  anchor: number,
+  direction: -1 | 1,
+): number | null {
+  let other: number | null = null;
+  for (const u of known.keys()) {
+    if (
+      (u - anchor) * direction > 0 &&
+      (other === null || Math.abs(u - anchor) < Math.abs(other - anchor))
+    ) {
+      other = u;
+    }
+  }
+  if (other === null) return null;
+  const doublings = Math.log2(known.get(anchor)! / known.get(other)!);
+  const slope = (anchor - other) / doublings;
+  return Number.isFinite(slope) && slope > 0 ? slope : null;
+}
+
+/** The end of the bracket (lo, hi) whose rate is nearer `target` in log terms, within 0..n. */
+function nearest(
+  known: ReadonlyMap<number, number>,
+  target: number,
+  lo: number,
+  hi: number,
+  n: number,
+): number {
+  if (lo < 0) return 0;
+  if (hi > n) return n;
+  const below = Math.log2(target / known.get(lo)!);
+  const above = Math.log2(known.get(hi)! / target);
+  return below <= above ? lo : hi;
+}
+
+/** Drops positions closer than MIN_SPACING to the previous kept one, keeping both extremes. */
+function spaced(sorted: number[]): number[] {
+  const kept: number[] = [];
+  for (const u of sorted) {
+    if (kept.length === 0 || u - kept[kept.length - 1]! >= MIN_SPACING) kept.push(u);
+  }
+  const last = sorted[sorted.length - 1];
+  if (last !== undefined && kept[kept.length - 1] !== last) {
+    if (kept.length > 1) kept.pop();
+    kept.push(last);
+  }
+  return kept;
+}
+
+/** Adds midpoints of the widest gaps until there are MIN_RUNGS positions (or no room is left). */
+function fillGaps(sorted: number[], n: number): number[] {
+  const positions = [...sorted];
+  if (positions.length < 2) {
+    // Every target clamped to one end: widen towards the other end.
+    for (const end of [0, n]) if (!positions.includes(end)) positions.push(end);
+    positions.sort((a, b) => a - b);
+  }
+  while (positions.length < MIN_RUNGS) {
+    let widest = 0;
+    for (let i = 1; i < positions.length; i++) {
+      if (positions[i]! - positions[i - 1]! > positions[widest + 1]! - positions[widest]!) {
+        widest = i - 1;
+      }
+    }
+    const a = positions[widest]!;
+    const b = positions[widest + 1]!;
+    if (b - a < 2) break;
+    positions.splice(widest + 1, 0, Math.round((a + b) / 2));
+  }
+  return positions;
+}

@@ -1,0 +1,97 @@
+import type { KnobScale } from "../../../src/evaluate/baselines/baseline-encoder.js";
+import { chooseLadder, EXTEND_FACTOR, MIN_RUNGS } from "../../../src/evaluate/baselines/ladder.js";
+
+const CRF: KnobScale = {
+  name: "crf",
+  min: 0,
+  max: 51,
+  moreBitsWhenHigher: false,
+  stepsPerDoubling: 6,
+  start: 28,
+  defaultLadder: [22, 27, 32, 37, 42],
+};
+const QUALITY: KnobScale = {
+  name: "q",
+  min: 1,
+  max: 100,
+  moreBitsWhenHigher: true,
+  stepsPerDoubling: 15,
+  start: 50,
+  defaultLadder: [10, 25, 50, 75, 90],
+};
+
+/** x265-like: 12 bpp at CRF 0, halving every 5 steps (not the scale's guess of 6). */
+const crfRate = (crf: number): number => 12 * 2 ** (-crf / 5);
+/** JPEG-like: convex in quality, a floor of header bytes. */
+const jpegRate = (q: number): number => 0.05 + 0.02 * Math.exp(q / 20);
+
+function counted(rate: (knob: number) => number): {
+  rateAt: (knob: number) => Promise<number>;
+  calls: number[];
+} {
+  const calls: number[] = [];
+  return {
+    calls,
+    rateAt: (knob) => {
+      calls.push(knob);
+      return Promise.resolve(rate(knob));
+    },
+  };
+}
+
+describe("chooseLadder", () => {
+  test("spans the targets with a rung beyond each end, sorted by rate, each knob encoded once", async () => {
+    const targets = [0.1, 0.25, 0.5, 1, 2];
+    const { rateAt, calls } = counted(crfRate);
+    const ladder = await chooseLadder(CRF, targets, rateAt);
+    const rates = ladder.map(crfRate);
+    expect(rates).toEqual([...rates].sort((a, b) => a - b));
+    expect(ladder.length).toBeGreaterThanOrEqual(MIN_RUNGS);
+    expect(rates[0]).toBeLessThanOrEqual(0.1 / EXTEND_FACTOR);
+    expect(rates[rates.length - 1]).toBeGreaterThanOrEqual(2 * EXTEND_FACTOR);
+    // Each target has a rung within one CRF step (about 15% in rate) of it.
+    for (const t of targets) {
+      expect(Math.min(...rates.map((r) => Math.abs(Math.log2(r / t))))).toBeLessThan(0.2);
+    }
+    expect(new Set(calls).size).toBe(calls.length);
+    expect(calls.length).toBeLessThanOrEqual(20);
+    for (const knob of ladder) expect(calls).toContain(knob);
+  });
+
+  test("works for a knob that spends more bits as it grows (JPEG quality)", async () => {
+    const targets = [0.3, 0.6, 1.2];
+    const { rateAt } = counted(jpegRate);
+    const ladder = await chooseLadder(QUALITY, targets, rateAt);
+    const rates = ladder.map(jpegRate);
+    expect(ladder).toEqual([...ladder].sort((a, b) => a - b));
+    expect(rates[0]).toBeLessThanOrEqual(0.3);
+    // 1.2 * EXTEND_FACTOR is beyond q=100 here, so the top rung is q=100.
+    expect(1.2 * EXTEND_FACTOR).toBeGreaterThan(jpegRate(100));
+    expect(ladder[ladder.length - 1]).toBe(100);
+    expect(ladder.length).toBeGreaterThanOrEqual(MIN_RUNGS);
+  });
+
+  test("clamps at the ends of the knob range and still returns enough rungs", async () => {
+    const { rateAt } = counted(crfRate);
+    // Far above CRF 0's rate and far below CRF 51's.
+    const ladder = await chooseLadder(CRF, [1000, 0.00001], rateAt);
+    expect(ladder[0]).toBe(51);
+    expect(ladder[ladder.length - 1]).toBe(0);
+    expect(ladder.length).toBeGreaterThanOrEqual(MIN_RUNGS);
+  });
+
+  test("no usable targets: the scale's default ladder, lowest rate first", async () => {
+    const { rateAt, calls } = counted(crfRate);
+    expect(await chooseLadder(CRF, [], rateAt)).toEqual([42, 37, 32, 27, 22]);
+    expect(await chooseLadder(CRF, [0, Number.NaN, -1], rateAt)).toEqual([42, 37, 32, 27, 22]);
+    expect(calls).toEqual([]);
+  });
+
+  test("terminates on a rate that is not monotone in the knob", async () => {
+    const noisy = (crf: number): number => crfRate(crf) * (crf % 2 === 0 ? 1.3 : 0.8);
+    const { rateAt, calls } = counted(noisy);
+    const ladder = await chooseLadder(CRF, [0.2, 0.4, 0.8], rateAt);
+    expect(ladder.length).toBeGreaterThanOrEqual(MIN_RUNGS);
+    expect(calls.length).toBeLessThanOrEqual(52);
+  });
+});
