@@ -30,6 +30,8 @@ export interface Failure {
   clip?: string;
   quality?: number;
   frameIndex?: number;
+  /** The codec's own stdout/stderr, bounded (head and tail), when it printed anything. */
+  log?: string;
 }
 
 /** Quality figures of decoded frames against the source frames. */

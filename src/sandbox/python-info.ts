@@ -1,0 +1,52 @@
+import { execFile } from "node:child_process";
+
+/** What the sandbox needs to know about a Python interpreter. */
+export interface PythonInfo {
+  executable: string;
+  version: string;
+  numpy: string;
+  /** sys.prefix, sys.base_prefix and every absolute sys.path entry, resolved: bound read-only into the sandbox. */
+  libraryDirs: string[];
+}
+
+const PROBE = [
+  "import sys, os, json, numpy",
+  "dirs = {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, *sys.path] if p and os.path.isabs(p) and os.path.exists(p)}",
+  "print(json.dumps({'executable': os.path.realpath(sys.executable), 'version': sys.version.split()[0], 'numpy': numpy.__version__, 'libraryDirs': sorted(dirs)}))",
+].join("\n");
+
+const cache = new Map<string, Promise<PythonInfo>>();
+
+/** Ask an interpreter for its version, numpy and library directories; rejects when it has no numpy. */
+export function probePython(python: string): Promise<PythonInfo> {
+  let pending = cache.get(python);
+  if (!pending) {
+    pending = new Promise<PythonInfo>((resolve, reject) => {
+      execFile(
+        python,
+        ["-s", "-c", PROBE],
+        { timeout: 30_000, env: { PATH: "/usr/bin:/bin" } },
+        (error, stdout, stderr) => {
+          if (error) {
+            const why = stderr.trim().split("\n").pop() ?? error.message;
+            reject(new Error(`${python}: ${why}`));
+            return;
+          }
+          try {
+            resolve(JSON.parse(stdout) as PythonInfo);
+          } catch (parseError) {
+            reject(
+              new Error(
+                `${python}: unexpected probe output ${JSON.stringify(stdout.slice(0, 200))}`,
+                { cause: parseError },
+              ),
+            );
+          }
+        },
+      );
+    });
+    cache.set(python, pending);
+    pending.catch(() => cache.delete(python));
+  }
+  return pending;
+}
