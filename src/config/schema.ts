@@ -141,6 +141,10 @@ export const proposerSchema = z
     maxOutputTokens: z.number().int().positive().default(8000),
     timeoutSeconds: z.number().positive().default(300),
     maxRetries: z.number().int().min(0).default(4),
+    stream: z
+      .boolean()
+      .default(false)
+      .describe("Stream answers as server-sent events (some proxies only stream)."),
     budgetUsd: z
       .number()
       .nonnegative()
@@ -179,6 +183,26 @@ export const evolveSchema = z
       .min(0)
       .default(8)
       .describe("Recent attempts shown to the proposer."),
+    maxPromptChars: z
+      .number()
+      .int()
+      .min(4000)
+      .default(60000)
+      .describe("Upper bound of the prompt size; the oldest attempts are dropped first."),
+    failureWindow: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .describe("Recent attempts the self-debugging failure report looks at."),
+    exploreFraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.2)
+      .describe(
+        "Share of generations whose parent comes from the elite archive instead of the best.",
+      ),
   })
   .describe("The evolution loop.");
 

@@ -1,0 +1,59 @@
+/**
+ * The commit message of an adopted version (issue 4 item 8): the title, the
+ * one-line headline, the figures, the timestamp and the proposer, plus the
+ * candidate id that lets a resumed loop recognise its own commit.
+ */
+import type { LedgerRecord } from "./ledger-record.js";
+
+/** The message for `record` adopted as `version`, improving on `previous` (the best before it). */
+export function versionCommitMessage(
+  record: LedgerRecord,
+  version: number,
+  previous: LedgerRecord | null,
+  timestamp: Date,
+  note?: string,
+): string {
+  const m = record.metrics;
+  const mbps = m ? m.meanMbps.toFixed(3) : "n/a";
+  const ratio = m ? m.compressionRatio.toFixed(1) : "n/a";
+  const lines = [
+    `Autonomous Code Evolution - v${version}`,
+    "",
+    `LLM evolved codec to v${version} - ${mbps} Mbps, ${ratio}x compression`,
+    "",
+  ];
+  if (note) lines.push(note, "");
+  if (m) {
+    const clips = m.clips.length;
+    const rungs = clips > 0 ? "the quality ladder" : "no clip";
+    lines.push(
+      `Bitrate: ${mbps} Mbps mean over ${rungs} of ${clips} clip(s) (${m.meanMbps1080p30.toFixed(2)} Mbps scaled to 1080p30, ${m.meanBitsPerPixel.toFixed(4)} bits/pixel)`,
+      `Compression: ${ratio}x`,
+      `PSNR-RGB: ${m.meanPsnrRgb.toFixed(2)} dB (SSIM-RGB ${m.meanSsimRgb.toFixed(4)})`,
+      `BD-rate vs parent${previous?.version ? ` (v${previous.version})` : ""}: ${pct(m.bdRateParent)}`,
+      `BD-rate vs x265: ${pct(m.bdRateX265)}`,
+    );
+    const before = previous?.metrics;
+    if (before) {
+      lines.push(
+        `Improvement over v${previous!.version}: ${pct(m.bdRateParent)} bits at equal PSNR-RGB; ` +
+          `bitrate ${before.meanMbps.toFixed(3)} -> ${mbps} Mbps, compression ${before.compressionRatio.toFixed(1)}x -> ${ratio}x, ` +
+          `PSNR-RGB ${before.meanPsnrRgb.toFixed(2)} -> ${m.meanPsnrRgb.toFixed(2)} dB`,
+      );
+    }
+    lines.push(
+      `Encode speed: ${m.meanEncodeFps.toFixed(1)} fps, decode ${m.meanDecodeFps.toFixed(1)} fps`,
+    );
+  }
+  if (record.hypothesis) lines.push(`Hypothesis: ${record.hypothesis.replace(/\s+/g, " ").trim()}`);
+  lines.push(
+    `Timestamp: ${timestamp.toISOString()}`,
+    `Proposer: ${record.proposer.label}`,
+    `Candidate: ${record.id}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function pct(value: number | null): string {
+  return value === null ? "n/a" : `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
+}
