@@ -15,10 +15,20 @@ export interface ToolOutput {
 /** Longest stderr excerpt quoted in an error message. */
 const STDERR_TAIL = 2000;
 
-/** Spawns `tool args...`, collects stdout as bytes and stderr as text, rejects if the tool is missing. */
-export function runTool(tool: string, args: readonly string[], what: string): Promise<ToolOutput> {
+/** The variable that overrides where a tool is found, e.g. CODEC_EVOLVE_FFMPEG for "ffmpeg". */
+export function toolOverrideVariable(name: string): string {
+  return `CODEC_EVOLVE_${name.toUpperCase()}`;
+}
+
+/**
+ * Spawns the tool `name` (from PATH, or the path in CODEC_EVOLVE_<NAME>) with
+ * `args`, collects stdout as bytes and stderr as text, rejects if the tool is missing.
+ */
+export function runTool(name: string, args: readonly string[], what: string): Promise<ToolOutput> {
+  const variable = toolOverrideVariable(name);
+  const tool = process.env[variable] || name;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
     const chunks: Buffer[] = [];
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -29,7 +39,7 @@ export function runTool(tool: string, args: readonly string[], what: string): Pr
     child.on("error", (error: NodeJS.ErrnoException) => {
       const hint =
         error.code === "ENOENT"
-          ? `"${tool}" was not found on PATH; install ffmpeg (e.g. apt-get install ffmpeg)`
+          ? `"${tool}" was not found; install ffmpeg (e.g. apt-get install ffmpeg) or set ${variable} to its path`
           : `could not start "${tool}": ${error.message}`;
       reject(new ClipError(`${what}: ${hint}`, { cause: error }));
     });

@@ -22,13 +22,14 @@ const NEWLINE = 0x0a;
 /** Longest header or FRAME line we accept before calling the file garbled. */
 const MAX_LINE = 4096;
 
-const SUPPORTED_COLOUR_SPACES: Readonly<Record<string, YuvPixFmt>> = {
-  "420": "yuv420p",
-  "420jpeg": "yuv420p",
-  "420paldv": "yuv420p",
-  "420mpeg2": "yuv420p",
-  "444": "yuv444p",
-};
+/** A Map, not an object: integer-like keys such as "420" would lose their order. */
+const SUPPORTED_COLOUR_SPACES: ReadonlyMap<string, YuvPixFmt> = new Map([
+  ["420", "yuv420p"],
+  ["420jpeg", "yuv420p"],
+  ["420paldv", "yuv420p"],
+  ["420mpeg2", "yuv420p"],
+  ["444", "yuv444p"],
+]);
 
 /** The parts of a Y4M stream header that matter to us. */
 export interface Y4mHeader {
@@ -129,11 +130,11 @@ export function parseY4mHeader(bytes: Uint8Array, path: string): Y4mHeader {
   if (fps === undefined) {
     throw new ClipError(`${path}: Y4M header: missing F (frame rate), e.g. F30:1`);
   }
-  const pixFmt = SUPPORTED_COLOUR_SPACES[colourSpace];
+  const pixFmt = SUPPORTED_COLOUR_SPACES.get(colourSpace);
   if (pixFmt === undefined) {
     throw new ClipError(
       `${path}: Y4M colour space "C${colourSpace}" is not supported; supported: ` +
-        `${Object.keys(SUPPORTED_COLOUR_SPACES)
+        `${[...SUPPORTED_COLOUR_SPACES.keys()]
           .map((c) => "C" + c)
           .join(", ")} (8 bit). Convert with: ffmpeg -i IN -pix_fmt yuv420p OUT.y4m`,
     );
