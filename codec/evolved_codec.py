@@ -25,6 +25,7 @@ KEYINT = 60  # range 4..240
 # --- tunables: end ---
 
 FORMAT_VERSION = 1
+DECISION_PASSES = 2
 FRAME_I = 0
 FRAME_P = 1
 MODE_SKIP = 0
@@ -355,33 +356,35 @@ def _put_signed(writer, model, ctx, values):
 
 
 def _rans_encode(freqs, cums):
+    """Interleaved rANS over `lanes` states; chunks never straddle a stage, so the decoder can mirror it."""
     total = sum(len(f) for f in freqs)
     if total == 0:
         return 0, np.zeros(0, np.uint32), np.zeros(0, np.uint16)
     lanes = int(min(4096, max(1, total // SYMBOLS_PER_LANE)))
     chunks = []
     for f, c in zip(freqs, cums):
+        f = f.astype(np.int64)
+        c = c.astype(np.int64)
         for s in range(0, len(f), lanes):
-            chunks.append((f[s : s + lanes].astype(np.uint64), c[s : s + lanes].astype(np.uint64)))
-    x = np.full(lanes, RANS_LOW, np.uint64)
+            chunks.append((f[s : s + lanes], c[s : s + lanes]))
+    x = np.full(lanes, RANS_LOW, np.int64)
     words = []
-    shift = np.uint64(16)
-    pbits = np.uint64(PROB_BITS)
-    xmax_unit = np.uint64((RANS_LOW >> PROB_BITS) << 16)
+    xmax_unit = (RANS_LOW >> PROB_BITS) << 16
     for f, c in reversed(chunks):
         m = len(f)
         xs = x[:m]
         emit = xs >= xmax_unit * f
         if emit.any():
-            words.append((xs[emit] & np.uint64(0xFFFF))[::-1])
-            xs[emit] >>= shift
-        x[:m] = ((xs // f) << pbits) + (xs % f) + c
+            words.append((xs[emit] & 0xFFFF)[::-1])
+            xs[emit] >>= 16
+        q, r = np.divmod(xs, f)
+        x[:m] = (q << PROB_BITS) + r + c
     stream = np.concatenate(words)[::-1].astype(np.uint16) if words else np.zeros(0, np.uint16)
     return lanes, x.astype(np.uint32), stream
 
 
 def _new_reader(lanes, states, words):
-    return {"lanes": lanes, "x": states.astype(np.uint64), "words": words.astype(np.uint64), "pos": 0}
+    return {"lanes": lanes, "x": states.astype(np.int64), "words": words.astype(np.int64), "pos": 0}
 
 
 def _get(reader, model, ctx):
@@ -393,31 +396,31 @@ def _get(reader, model, ctx):
     lanes = reader["lanes"]
     x = reader["x"]
     words = reader["words"]
-    freq = model["freq"]
-    cum = model["cum"]
-    mask = np.uint64(PROB_SCALE - 1)
-    pbits = np.uint64(PROB_BITS)
+    a1 = model["alphabet"] + 1
+    cum_all = model["cum"][ctx]  # (n, A+1) table rows for the whole stage
+    upper = cum_all[:, 1:]
+    flat = cum_all.ravel()
+    base = np.arange(n) * a1
+    mask = PROB_SCALE - 1
     for s in range(0, n, lanes):
-        cx = ctx[s : s + lanes]
-        m = cx.size
+        e = min(n, s + lanes)
+        m = e - s
         xs = x[:m]
-        slot = (xs & mask).astype(np.int64)
-        cm = cum[cx]
-        sym = (cm[:, 1:] <= slot[:, None]).sum(1)
-        sym = np.minimum(sym, model["alphabet"] - 1)
-        f = freq[cx, sym].astype(np.uint64)
-        c = cm[np.arange(m), sym]
-        xs = f * (xs >> pbits) + (slot - c).astype(np.uint64)
+        slot = xs & mask
+        sym = (upper[s:e] <= slot[:, None]).sum(1)
+        at = base[s:e] + sym
+        c = flat[at]
+        xs = (flat[at + 1] - c) * (xs >> PROB_BITS) + slot - c
         need = xs < RANS_LOW
-        k = int(need.sum())
+        k = int(np.count_nonzero(need))
         if k:
             p = reader["pos"]
             if p + k > words.size:
                 raise ValueError("corrupt frame: entropy-coded section is truncated")
-            xs[need] = (xs[need] << np.uint64(16)) | words[p : p + k]
+            xs[need] = (xs[need] << 16) | words[p : p + k]
             reader["pos"] = p + k
         x[:m] = xs
-        out[s : s + m] = sym
+        out[s:e] = sym
     _adapt(model, ctx, out)
     return out
 
@@ -735,8 +738,29 @@ def _mv_bits(d):
     return (1.0 + np.where(a > 0, 1.0 + 2.0 * np.log2(a + 1), 0.0)).sum(-1)
 
 
+def _left_neighbour(mv, mbh, mbw):
+    g = mv.reshape(mbh, mbw, 2)
+    out = np.zeros_like(g)
+    out[:, 1:] = g[:, :-1]
+    return out.reshape(-1, 2)
+
+
+def _carry_through_intra(mv_c, intra, mbh, mbw):
+    """Final vectors: intra macroblocks pass their left neighbour's vector on (row-wise forward fill)."""
+    col = np.where(~intra.reshape(mbh, mbw), np.arange(mbw)[None, :], -1)
+    src = np.maximum.accumulate(col, axis=1)
+    g = mv_c.reshape(mbh, mbw, 2)
+    out = np.take_along_axis(g, np.maximum(src, 0)[:, :, None], axis=1)
+    return np.where((src >= 0)[:, :, None], out, 0).reshape(-1, 2)
+
+
 def _decide_p(st, cur, quality):
-    """Mode decision with a left-to-right column sweep, because each skip inherits its left neighbour's vector."""
+    """Rate-distortion mode decision for a P frame over skip, inter (predicted or searched vector) and intra.
+
+    A skip inherits its left neighbour's final vector, which makes exact decisions sequential; instead we
+    decide the whole frame against the previous pass's vectors (two passes) and code any vector that still
+    differs from its real predictor explicitly, so the result is always exact.
+    """
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
     cur_y, cur_cb, cur_cr = (_to_mbs(cur[0], 16), _to_mbs(cur[1], 8), _to_mbs(cur[2], 8))
@@ -744,57 +768,62 @@ def _decide_p(st, cur, quality):
     lam = LAMBDA_SCALE * _qstep(quality) ** 2
     mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE))
     all_idx = np.arange(n)
-    me_pred = _predict_mbs(st["ref"], all_idx, mbw, mv_me)
-    me = _code_blocks(cur_y, cur_cb, cur_cr, *me_pred, qy, qc, DEADZONE_INTER)
+    me = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_mbs(st["ref"], all_idx, mbw, mv_me), qy, qc, DEADZONE_INTER)
     flat = (np.full((n, 16, 16), 128.0), np.full((n, 8, 8), 128.0), np.full((n, 8, 8), 128.0))
-    qyi, qci = qy, qc
-    intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qyi, qci, DEADZONE_INTRA)
-    modes = np.zeros(n, np.int64)
-    mv_final = np.zeros((n, 2), np.int64)
-    mvd = np.zeros((n, 2), np.int64)
-    ly = np.zeros((n, 4, 8, 8), np.int32)
-    lcb = np.zeros((n, 8, 8), np.int32)
-    lcr = np.zeros((n, 8, 8), np.int32)
-    for c in range(mbw):
-        idx = np.arange(mbh) * mbw + c
-        pred_mv = mv_final[idx - 1] if c > 0 else np.zeros((mbh, 2), np.int64)
-        sp = _predict_mbs(st["ref"], idx, mbw, pred_mv)
-        d_skip = (
+    intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA)
+    j_intra = intra[3] + lam * (intra[4] + 6.0)
+    def skip_distortion(sp, idx):
+        return (
             ((cur_y[idx] - sp[0]) ** 2).sum(axis=(1, 2))
             + CB_WEIGHT * ((cur_cb[idx] - sp[1]) ** 2).sum(axis=(1, 2))
             + CR_WEIGHT * ((cur_cr[idx] - sp[2]) ** 2).sum(axis=(1, 2))
         )
-        mp = _code_blocks(cur_y[idx], cur_cb[idx], cur_cr[idx], *sp, qy, qc, DEADZONE_INTER)
-        j = np.stack(
-            [
-                d_skip + lam * 1.0,
-                mp[3] + lam * (mp[4] + 4.0),
-                me[3][idx] + lam * (me[4][idx] + 2.0 + _mv_bits(mv_me[idx] - pred_mv)),
-                intra[3][idx] + lam * (intra[4][idx] + 6.0),
-            ],
-            1,
-        )
-        choice = np.argmin(j, 1)
-        use_me = choice == 2
-        mv_c = np.where(use_me[:, None], mv_me[idx], pred_mv)
-        mv_final[idx] = mv_c
-        mvd[idx] = mv_c - pred_mv
-        m = np.array([MODE_SKIP, MODE_INTER, MODE_INTER, MODE_INTRA])[choice]
-        for k, src in ((1, mp), (2, (me[0][idx], me[1][idx], me[2][idx])), (3, (intra[0][idx], intra[1][idx], intra[2][idx]))):
-            sel = choice == k
-            ly[idx[sel]] = src[0][sel]
-            lcb[idx[sel]] = src[1][sel]
-            lcr[idx[sel]] = src[2][sel]
-        # an inter block with the predicted vector and nothing to code is a skip
-        empty = (
-            (m == MODE_INTER)
-            & (mvd[idx] == 0).all(1)
-            & ~ly[idx].any(axis=(1, 2, 3))
-            & ~lcb[idx].any(axis=(1, 2))
-            & ~lcr[idx].any(axis=(1, 2))
-        )
-        m[empty] = MODE_SKIP
-        modes[idx] = m
+
+    # Whole-frame passes against the previous pass's vectors give a good guess of every predictor ...
+    final = mv_me
+    for _ in range(DECISION_PASSES):
+        pred_guess = _left_neighbour(final, mbh, mbw)
+        sp = _predict_mbs(st["ref"], all_idx, mbw, pred_guess)
+        d_skip = skip_distortion(sp, all_idx)
+        mp = _code_blocks(cur_y, cur_cb, cur_cr, *sp, qy, qc, DEADZONE_INTER)
+        j_skip = d_skip + lam * 1.0
+        j_pred = mp[3] + lam * (mp[4] + 4.0)
+        j_me = me[3] + lam * (me[4] + 2.0 + _mv_bits(mv_me - pred_guess))
+        choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra], 1), 1)
+        final = _carry_through_intra(np.where((choice == 2)[:, None], mv_me, pred_guess), choice == 3, mbh, mbw)
+    # ... then an exact left-to-right sweep recomputes only the macroblocks whose real predictor differs.
+    ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
+    final = np.zeros((n, 2), np.int64)
+    mvd = np.zeros((n, 2), np.int64)
+    choice = np.zeros(n, np.int64)
+    for c in range(mbw):
+        idx = np.arange(mbh) * mbw + c
+        pred = final[idx - 1] if c > 0 else np.zeros((mbh, 2), np.int64)
+        js, jp = j_skip[idx], j_pred[idx]
+        changed = np.nonzero((pred != pred_guess[idx]).any(1))[0]
+        if changed.size:
+            sub = idx[changed]
+            sp = _predict_mbs(st["ref"], sub, mbw, pred[changed])
+            fresh = _code_blocks(cur_y[sub], cur_cb[sub], cur_cr[sub], *sp, qy, qc, DEADZONE_INTER)
+            js[changed] = skip_distortion(sp, sub) + lam * 1.0
+            jp[changed] = fresh[3] + lam * (fresh[4] + 4.0)
+            ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
+        jm = me[3][idx] + lam * (me[4][idx] + 2.0 + _mv_bits(mv_me[idx] - pred))
+        ch = np.argmin(np.stack([js, jp, jm, j_intra[idx]], 1), 1)
+        choice[idx] = ch
+        mv_c = np.where((ch == 2)[:, None], mv_me[idx], pred)
+        final[idx] = mv_c
+        mvd[idx] = mv_c - pred
+    for k, src in ((0, None), (2, me), (3, intra)):
+        sel = choice == k
+        if src is None:
+            ly[sel], lcb[sel], lcr[sel] = 0, 0, 0
+        else:
+            ly[sel], lcb[sel], lcr[sel] = src[0][sel], src[1][sel], src[2][sel]
+    is_intra = choice == 3
+    has_levels = ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2))
+    coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels)
+    modes = np.where(is_intra, MODE_INTRA, np.where(coded_inter, MODE_INTER, MODE_SKIP)).astype(np.int64)
     mvd[modes != MODE_INTER] = 0
     return modes, mvd, ly, lcb, lcr
 
