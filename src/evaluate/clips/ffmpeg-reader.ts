@@ -13,6 +13,7 @@ import { basename, extname, resolve } from "node:path";
 import type { Clip, Frame, NativeYuv } from "./clip.js";
 import { ClipError } from "./clip-error.js";
 import { yuvFrameSize, yuvToRgb, type YuvPixFmt, type YuvRange } from "./colour.js";
+import { checkMaxFrames } from "./max-frames.js";
 import { runTool } from "./run-tool.js";
 
 /** The first video stream as ffprobe describes it. */
@@ -101,6 +102,7 @@ export async function readWithFfmpeg(
   path: string,
   opts: { maxFrames?: number } = {},
 ): Promise<Clip> {
+  checkMaxFrames(opts.maxFrames, path);
   const stream = await probeVideo(path);
   const native = NATIVE_FORMATS[stream.pixFmt];
   const outFmt = native === undefined ? "rgb24" : stream.pixFmt;

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Clip } from "./clip.js";
 import { ClipError } from "./clip-error.js";
 import { readWithFfmpeg } from "./ffmpeg-reader.js";
+import { checkMaxFrames } from "./max-frames.js";
 import { isSyntheticKind, SYNTHETIC_KINDS, syntheticClip } from "./synthetic.js";
 import { readY4m } from "./y4m.js";
 
@@ -58,9 +59,7 @@ export async function loadClip(
   spec: string,
   opts: { maxFrames?: number; seed?: number } = {},
 ): Promise<Clip> {
-  if (opts.maxFrames !== undefined && !(Number.isSafeInteger(opts.maxFrames) && opts.maxFrames > 0)) {
-    throw new ClipError(`clip "${spec}": maxFrames must be a positive integer, got ${opts.maxFrames}`);
-  }
+  checkMaxFrames(opts.maxFrames, `clip "${spec}"`);
   if (spec.startsWith(SYNTHETIC_PREFIX)) {
     const parsed = parseSyntheticSpec(spec);
     const frames = Math.min(parsed.frames, opts.maxFrames ?? Infinity);

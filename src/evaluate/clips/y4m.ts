@@ -12,6 +12,7 @@ import { open, readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { Clip, Frame, NativeYuv } from "./clip.js";
 import { ClipError } from "./clip-error.js";
+import { checkMaxFrames } from "./max-frames.js";
 import { rgbToYuv, yuvFrameSize, yuvToRgb, type YuvPixFmt, type YuvRange } from "./colour.js";
 
 export { ClipError } from "./clip-error.js";
@@ -144,6 +145,7 @@ export function parseY4mHeader(bytes: Uint8Array, path: string): Y4mHeader {
 
 /** Reads a Y4M file into a Clip; frames are RGB24 (BT.601) and clip.native holds the planes. */
 export async function readY4m(path: string, opts: { maxFrames?: number } = {}): Promise<Clip> {
+  checkMaxFrames(opts.maxFrames, path);
   let file: Buffer;
   try {
     file = await readFile(path);

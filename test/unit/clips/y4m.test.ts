@@ -151,3 +151,10 @@ describe("writeY4m", () => {
     expect(() => fpsRational(0)).toThrow(/fps must be positive/);
   });
 });
+
+describe("maxFrames", () => {
+  it("must be a positive integer", async () => {
+    const { path } = ffmpegY4m("one", "yuv420p", "16x16", 1);
+    await expect(readY4m(path, { maxFrames: 0 })).rejects.toThrow(/maxFrames must be a positive integer, got 0/);
+  });
+});
