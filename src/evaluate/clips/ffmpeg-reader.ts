@@ -8,6 +8,8 @@
  * a clip gives the same RGB frames whether it arrives as Y4M or as MP4.
  * Every other format is converted to RGB24 by ffmpeg itself (its matrix for
  * the stream's tags, BT.601 when untagged) and has no native planes.
+ * ffmpeg and ffprobe come from PATH unless CODEC_EVOLVE_FFMPEG /
+ * CODEC_EVOLVE_FFPROBE name another binary.
  */
 import { basename, extname, resolve } from "node:path";
 import type { Clip, Frame, NativeYuv } from "./clip.js";
