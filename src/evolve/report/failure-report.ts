@@ -89,9 +89,9 @@ function recommend(group: FailureGroup, attempts: number, allowed: readonly stri
   const allowedList = allowed.length ? ` (allowed: ${allowed.join(", ")})` : "";
   switch (group.category) {
     case "forbidden": {
-      const module = /(?:import(?:ed|s)?|module)\s+['"`]?([A-Za-z_][\w.]*)/i.exec(
-        group.latestMessage,
-      )?.[1];
+      const module =
+        /forbidden import:\s*(?:from\s+)?([A-Za-z_]\w*)/.exec(group.latestMessage)?.[1] ??
+        /(?:module|import)\s+['"`]([A-Za-z_]\w*)/i.exec(group.latestMessage)?.[1];
       return module
         ? `${share} imported ${module}, which is not allowed; use numpy or another allowed module${allowedList}.`
         : `${share} used a forbidden import, name or attribute; stay within the allowed imports${allowedList} and plain computation.`;

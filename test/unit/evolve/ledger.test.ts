@@ -1,0 +1,89 @@
+import { mkdtemp, readFile, writeFile, appendFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import {
+  appendLedgerRecord,
+  LedgerError,
+  readLedger,
+  repairTornTail,
+} from "../../../src/evolve/ledger/ledger-file.js";
+import { acquireLedgerLock, LedgerLockedError } from "../../../src/evolve/ledger/ledger-lock.js";
+import { fakeRecord } from "./fake-record.js";
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "ledger-test-"));
+}
+
+describe("ledger file", () => {
+  it("appends one JSON line per record and reads them back in order", async () => {
+    const path = join(await tempDir(), "sub", "ledger.jsonl");
+    const a = fakeRecord({ id: "c0001" });
+    const b = fakeRecord({ id: "c0002" });
+    await appendLedgerRecord(path, a);
+    await appendLedgerRecord(path, b);
+    const text = await readFile(path, "utf8");
+    expect(text.split("\n")).toHaveLength(3);
+    expect((await readLedger(path)).records.map((r) => r.id)).toEqual(["c0001", "c0002"]);
+  });
+
+  it("reports a torn last line and moves it aside before the next append", async () => {
+    const path = join(await tempDir(), "ledger.jsonl");
+    await appendLedgerRecord(path, fakeRecord({ id: "c0001" }));
+    await appendFile(path, '{"schema":1,"id":"c00');
+    const read = await readLedger(path);
+    expect(read.records).toHaveLength(1);
+    expect(read.tornTail).toBe('{"schema":1,"id":"c00');
+    const aside = await repairTornTail(path, new Date("2026-01-01T00:00:00Z"));
+    expect(aside).not.toBeNull();
+    expect(await readFile(aside!, "utf8")).toBe('{"schema":1,"id":"c00');
+    await appendLedgerRecord(path, fakeRecord({ id: "c0002" }));
+    const after = await readLedger(path);
+    expect(after.tornTail).toBeNull();
+    expect(after.records.map((r) => r.id)).toEqual(["c0001", "c0002"]);
+  });
+
+  it("refuses a corrupt line in the middle, naming it", async () => {
+    const path = join(await tempDir(), "ledger.jsonl");
+    await writeFile(
+      path,
+      `${JSON.stringify(fakeRecord())}\nnot json\n${JSON.stringify(fakeRecord())}\n`,
+    );
+    await expect(readLedger(path)).rejects.toThrow(LedgerError);
+    await expect(readLedger(path)).rejects.toThrow("line 2");
+  });
+
+  it("reads a missing ledger as empty", async () => {
+    expect(await readLedger(join(await tempDir(), "none.jsonl"))).toEqual({
+      records: [],
+      tornTail: null,
+    });
+  });
+});
+
+describe("ledger lock", () => {
+  it("lets one holder in, refuses a second, and frees on release", async () => {
+    const path = join(await tempDir(), "lock");
+    const release = await acquireLedgerLock(path, new Date());
+    await expect(acquireLedgerLock(path, new Date())).rejects.toThrow(LedgerLockedError);
+    await release();
+    const again = await acquireLedgerLock(path, new Date());
+    await again();
+  });
+
+  it("takes over a lock whose process is gone", async () => {
+    const path = join(await tempDir(), "lock");
+    const dead = spawnSync(process.execPath, [
+      "-e",
+      "process.stdout.write(String(process.pid))",
+    ]).stdout.toString();
+    const { hostname } = await import("node:os");
+    await writeFile(
+      path,
+      JSON.stringify({ pid: Number(dead), host: hostname(), startedAt: "then" }),
+    );
+    const release = await acquireLedgerLock(path, new Date());
+    expect(JSON.parse(await readFile(path, "utf8")).pid).toBe(process.pid);
+    await release();
+  });
+});
