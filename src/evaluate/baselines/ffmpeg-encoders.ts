@@ -27,22 +27,25 @@ export interface FfmpegEncoderSpec {
   readonly library: string;
 }
 
-/** CRF 0..51 of x264 and x265: rate roughly doubles every 6 steps. */
-const H26X_CRF: KnobScale = {
+/** CRF 0..51 of x265: rate roughly doubles every 6 to 8 steps. CRF 0 is not lossless in x265. */
+const X265_CRF: KnobScale = {
   name: "crf",
   min: 0,
   max: 51,
   moreBitsWhenHigher: false,
-  stepsPerDoubling: 6,
+  stepsPerDoubling: 7,
   start: 28,
   defaultLadder: [22, 27, 32, 37, 42],
 };
+
+/** x264 CRF 0 is lossless (infinite PSNR, no place on an RD curve), so its ladder starts at 1. */
+const X264_CRF: KnobScale = { ...X265_CRF, min: 1 };
 
 export const X265: FfmpegEncoderSpec = {
   encoder: "libx265",
   format: "hevc",
   library: "libx265",
-  knob: H26X_CRF,
+  knob: X265_CRF,
   args: (crf, frames) => [
     ...["-preset", "medium", "-tune", "psnr", "-crf", String(crf)],
     // info=0 drops x265's settings SEI; log-level=error keeps stderr for errors.
@@ -60,7 +63,7 @@ export const X264: FfmpegEncoderSpec = {
   encoder: "libx264",
   format: "h264",
   library: "libx264",
-  knob: H26X_CRF,
+  knob: X264_CRF,
   args: (crf, frames) => [
     ...["-preset", "medium", "-tune", "psnr", "-crf", String(crf)],
     ...["-g", String(frames), "-keyint_min", String(frames), "-sc_threshold", "0"],
@@ -84,10 +87,11 @@ export const AV1: FfmpegEncoderSpec = {
   library: "libaom",
   knob: {
     name: "crf",
-    min: 0,
+    // CRF 0 with b:v 0 is lossless in libaom (infinite PSNR), so the ladder starts at 1.
+    min: 1,
     max: 63,
     moreBitsWhenHigher: false,
-    stepsPerDoubling: 8,
+    stepsPerDoubling: 12,
     start: 35,
     defaultLadder: [24, 32, 40, 48, 56],
   },

@@ -5,7 +5,8 @@
  *
  * runBaseline: tool versions → cache lookup → ladder search spanning the
  * candidate's rates (encodes only) → decode and score the chosen rungs →
- * cache write → rungs sorted by rate.
+ * cache write → rungs sorted by rate (lossless and same-size rungs dropped,
+ * see tidy-rungs.ts).
  */
 import type { Clip } from "../clips/clip.js";
 import { rateMetrics } from "../metrics/rate.js";
@@ -24,6 +25,7 @@ import { clipSamplesHash, scoringCodeFingerprint } from "./fingerprint.js";
 import { JPEG_BASELINE } from "./jpeg-baseline.js";
 import { chooseLadder } from "./ladder.js";
 import { runProcess, type ProcessRunner } from "./process-runner.js";
+import { tidyRungs } from "./tidy-rungs.js";
 
 export type BaselineName = "x265" | "x264" | "jpeg" | "av1";
 export const BASELINE_NAMES: readonly BaselineName[] = ["x265", "x264", "jpeg", "av1"];
@@ -118,10 +120,8 @@ export async function runBaseline(
       }
       rungs.push(toRung(clip, encoder, knob, entry as Required<CachedKnob>));
     }
-    rungs.sort((a, b) => a.bytes - b.bytes || a.quality - b.quality);
-
     if (req.cacheDir && key && changed) await writeCache(req.cacheDir, key, material, knobs);
-    return { encoder: encoder.describe(version), rungs };
+    return { encoder: encoder.describe(version), rungs: tidyRungs(rungs) };
   } finally {
     await (session as EncoderSession | null)?.close();
   }

@@ -2,13 +2,14 @@
  * Picks the knob values (CRF, JPEG quality) of a baseline's rate–distortion
  * ladder so that it spans the candidate's rates.
  *
- * For every target rate the search brackets it between two adjacent knob
- * values (interpolating log-rate between known encodes, bisecting when that
- * is slow, extrapolating from the known slope when the target is outside what
- * has been tried). Every encode is remembered by the caller's `bitsPerPixelAt`,
- * so the targets share encodes. The ladder then holds the bracket end nearest
- * each target, plus one rung below `min(targets) / EXTEND_FACTOR` and one
- * above `max(targets) * EXTEND_FACTOR`: a baseline that is much better (x265)
+ * For every target rate the search tries knob values (interpolating log-rate
+ * between known encodes, bisecting when that is slow, extrapolating from the
+ * known slope when the target is outside what has been tried) until one lands
+ * within TARGET_TOLERANCE_OCTAVES of it, or two adjacent knob values bracket
+ * it. Encodes are remembered, so targets share them. The ladder holds a rung
+ * near each target, plus one rung below `min(targets) / EXTEND_FACTOR` and one
+ * above `max(targets) * EXTEND_FACTOR` (within a further factor of 2, or at the
+ * end of the knob's range): a baseline that is much better (x265)
  * or much worse (JPEG) than the candidate reaches the candidate's *qualities*
  * at rates well outside the candidate's rates, and BD-rate needs the quality
  * ranges to overlap.
@@ -25,6 +26,8 @@ export const EXTEND_FACTOR = 4;
 export const MIN_RUNGS = 5;
 /** Closest two rungs may be, in knob steps (adjacent CRFs differ by noise more than by rate). */
 export const MIN_SPACING = 2;
+/** A known rung within this many octaves of a target's rate stands for it (2^0.15: 11 %). */
+export const TARGET_TOLERANCE_OCTAVES = 0.15;
 /** Interpolation guesses per target before the search falls back to bisection. */
 const INTERPOLATION_TRIES = 2;
 
@@ -52,10 +55,17 @@ export async function chooseLadder(
     return rate;
   };
 
-  const bracket = async (target: number): Promise<{ lo: number; hi: number }> => {
+  /** Tries knob values until `pick` accepts one (or the bracket around `target` is one step wide). */
+  const search = async (
+    target: number,
+    pick: (lo: number, hi: number) => number | null,
+    fallback: (lo: number, hi: number) => number,
+  ): Promise<number> => {
     for (let tries = 0; ; tries++) {
       const { lo, hi } = currentBracket(known, target, n);
-      if (hi - lo <= 1) return { lo, hi };
+      const picked = known.size > 0 ? pick(lo, hi) : null;
+      if (picked !== null) return picked;
+      if (hi - lo <= 1) return fallback(lo, hi);
       const guess =
         known.size === 0
           ? positionOf(scale.start)
@@ -64,17 +74,28 @@ export async function chooseLadder(
     }
   };
 
-  const low = Math.min(...usable) / EXTEND_FACTOR;
-  const high = Math.max(...usable) * EXTEND_FACTOR;
   const chosen = new Set<number>();
-  const lowBracket = await bracket(low);
-  chosen.add(Math.max(lowBracket.lo, 0));
-  const highBracket = await bracket(high);
-  chosen.add(Math.min(highBracket.hi, n));
   for (const target of usable) {
-    const { lo, hi } = await bracket(target);
-    chosen.add(nearest(known, target, lo, hi, n));
+    const close = (): number | null => closeEnough(known, target);
+    chosen.add(await search(target, close, (lo, hi) => nearest(known, target, lo, hi, n)));
   }
+  // The extensions only need a rung on the far side, not far beyond it.
+  const low = Math.min(...usable) / EXTEND_FACTOR;
+  chosen.add(
+    await search(
+      low,
+      (lo) => (lo >= 0 && known.get(lo)! >= low / 2 ? lo : null),
+      (lo) => Math.max(lo, 0),
+    ),
+  );
+  const high = Math.max(...usable) * EXTEND_FACTOR;
+  chosen.add(
+    await search(
+      high,
+      (_lo, hi) => (hi <= n && known.get(hi)! <= high * 2 ? hi : null),
+      (_lo, hi) => Math.min(hi, n),
+    ),
+  );
 
   const positions = fillGaps(spaced([...chosen].sort((a, b) => a - b)), n);
   return positions.map(knobAt);
@@ -149,6 +170,20 @@ function knownSlope(
   const doublings = Math.log2(known.get(anchor)! / known.get(other)!);
   const slope = (anchor - other) / doublings;
   return Number.isFinite(slope) && slope > 0 ? slope : null;
+}
+
+/** The known position whose rate is nearest `target`, if within TARGET_TOLERANCE_OCTAVES. */
+function closeEnough(known: ReadonlyMap<number, number>, target: number): number | null {
+  let best: number | null = null;
+  let bestDistance = TARGET_TOLERANCE_OCTAVES;
+  for (const [u, rate] of known) {
+    const distance = Math.abs(Math.log2(rate / target));
+    if (distance <= bestDistance) {
+      best = u;
+      bestDistance = distance;
+    }
+  }
+  return best;
 }
 
 /** The end of the bracket (lo, hi) whose rate is nearer `target` in log terms, within 0..n. */

@@ -95,3 +95,13 @@ describe("chooseLadder", () => {
     expect(calls.length).toBeLessThanOrEqual(52);
   });
 });
+
+describe("chooseLadder efficiency", () => {
+  test("targets close together share encodes", async () => {
+    const { rateAt, calls } = counted(crfRate);
+    await chooseLadder(CRF, [0.5, 0.52, 0.55, 0.6], rateAt);
+    const single = counted(crfRate);
+    await chooseLadder(CRF, [0.5, 0.6], single.rateAt);
+    expect(calls.length).toBeLessThanOrEqual(single.calls.length + 1);
+  });
+});
