@@ -10,15 +10,59 @@
 
 /**
  * BT.601 luma of packed RGB24, full range: Y = round(0.299 R + 0.587 G + 0.114 B)
- * with halves rounded up, computed exactly in integers as
- * floor((299 R + 587 G + 114 B + 500) / 1000). The weights sum to 1000, so Y ≤ 255.
+ * with halves rounded up, i.e. floor((299 R + 587 G + 114 B + 500) / 1000).
+ * Computed as trunc((n + 0.5) · 0.001) for the integer n = 299 R + 587 G + 114 B + 500:
+ * (n + 0.5) / 1000 is at least 0.0005 away from an integer while the product's
+ * rounding error is below 1e-13, so this is exact and avoids a division.
  */
 export function lumaOfPackedRgb(rgb: Uint8Array, out: Uint8Array): Uint8Array {
   const n = out.length;
   for (let i = 0, p = 0; i < n; i++, p += 3) {
-    out[i] = ((299 * rgb[p]! + 587 * rgb[p + 1]! + 114 * rgb[p + 2]! + 500) / 1000) | 0;
+    out[i] = ((299 * rgb[p]! + 587 * rgb[p + 1]! + 114 * rgb[p + 2]! + 500.5) * 0.001) | 0;
   }
   return out;
+}
+
+/**
+ * One pass over a frame pair of packed RGB24: writes both luma planes (as
+ * `lumaOfPackedRgb`) and returns [SSE over the R,G,B samples, SSE of luma].
+ */
+export function lumaAndSquaredErrors(
+  source: Uint8Array,
+  decoded: Uint8Array,
+  lumaSource: Uint8Array,
+  lumaDecoded: Uint8Array,
+): [number, number] {
+  const pixels = lumaSource.length;
+  let sseRgb = 0;
+  let sseLuma = 0;
+  // Chunked integer partial sums stay exact in int32 arithmetic (2048·3·255² < 2^31).
+  for (let start = 0; start < pixels; start += 2048) {
+    const end = Math.min(pixels, start + 2048);
+    let partRgb = 0;
+    let partLuma = 0;
+    for (let i = start, p = 3 * start; i < end; i++, p += 3) {
+      const rs = source[p]!;
+      const gs = source[p + 1]!;
+      const bs = source[p + 2]!;
+      const rd = decoded[p]!;
+      const gd = decoded[p + 1]!;
+      const bd = decoded[p + 2]!;
+      const ys = ((299 * rs + 587 * gs + 114 * bs + 500.5) * 0.001) | 0;
+      const yd = ((299 * rd + 587 * gd + 114 * bd + 500.5) * 0.001) | 0;
+      lumaSource[i] = ys;
+      lumaDecoded[i] = yd;
+      const dr = rs - rd;
+      const dg = gs - gd;
+      const db = bs - bd;
+      const dy = ys - yd;
+      partRgb += dr * dr + dg * dg + db * db;
+      partLuma += dy * dy;
+    }
+    sseRgb += partRgb;
+    sseLuma += partLuma;
+  }
+  return [sseRgb, sseLuma];
 }
 
 /** Sum of squared differences of two equally long sample arrays (exact below 2^53). */
@@ -60,79 +104,109 @@ export function ssimOfComponent(
   const blocksX = width >> 2;
   const blocksY = height >> 2;
   const rowStride = width * step;
-  // ffmpeg: ssim_c1 = (int)(.01*.01*255*255*64 + .5), ssim_c2 = (int)(.03*.03*255*255*64*63 + .5)
-  const c1 = 416;
-  const c2 = 235963;
-  const fround = Math.fround;
   let current = new Int32Array(4 * blocksX);
   let previous = new Int32Array(4 * blocksX);
   let total = 0;
-
   for (let blockRow = 0; blockRow < blocksY; blockRow++) {
     const swap = previous;
     previous = current;
     current = swap;
-    current.fill(0);
-    // Accumulate the four pixel rows of this block row into per-block sums.
-    for (let r = 0; r < 4; r++) {
-      let p = (blockRow * 4 + r) * rowStride + offset;
-      for (let bx = 0, k = 0; bx < blocksX; bx++, k += 4) {
-        let s1 = 0;
-        let s2 = 0;
-        let ss = 0;
-        let s12 = 0;
-        for (let x = 0; x < 4; x++, p += step) {
-          const va = a[p]!;
-          const vb = b[p]!;
-          s1 += va;
-          s2 += vb;
-          ss += va * va + vb * vb;
-          s12 += va * vb;
-        }
-        current[k] = current[k]! + s1;
-        current[k + 1] = current[k + 1]! + s2;
-        current[k + 2] = current[k + 2]! + ss;
-        current[k + 3] = current[k + 3]! + s12;
+    // Sums of one row of 4×4 blocks; the four pixel rows are read side by side.
+    const row0 = blockRow * 4 * rowStride + offset;
+    const row1 = row0 + rowStride;
+    const row2 = row1 + rowStride;
+    const row3 = row2 + rowStride;
+    for (let bx = 0, k = 0, p = 0; bx < blocksX; bx++, k += 4) {
+      let s1 = 0;
+      let s2 = 0;
+      let ss = 0;
+      let s12 = 0;
+      for (let x = 0; x < 4; x++, p += step) {
+        let va = a[row0 + p]!;
+        let vb = b[row0 + p]!;
+        s1 += va;
+        s2 += vb;
+        ss += va * va + vb * vb;
+        s12 += va * vb;
+        va = a[row1 + p]!;
+        vb = b[row1 + p]!;
+        s1 += va;
+        s2 += vb;
+        ss += va * va + vb * vb;
+        s12 += va * vb;
+        va = a[row2 + p]!;
+        vb = b[row2 + p]!;
+        s1 += va;
+        s2 += vb;
+        ss += va * va + vb * vb;
+        s12 += va * vb;
+        va = a[row3 + p]!;
+        vb = b[row3 + p]!;
+        s1 += va;
+        s2 += vb;
+        ss += va * va + vb * vb;
+        s12 += va * vb;
       }
+      current[k] = s1;
+      current[k + 1] = s2;
+      current[k + 2] = ss;
+      current[k + 3] = s12;
     }
-    if (blockRow === 0) continue;
-    // One line of 8×8 windows: blocks (i, i+1) of this block row and the previous one.
-    let line = 0;
-    for (let i = 0, k = 0; i < blocksX - 1; i++, k += 4) {
-      const s1 = previous[k]! + previous[k + 4]! + current[k]! + current[k + 4]!;
-      const s2 = previous[k + 1]! + previous[k + 5]! + current[k + 1]! + current[k + 5]!;
-      const ss = previous[k + 2]! + previous[k + 6]! + current[k + 2]! + current[k + 6]!;
-      const s12 = previous[k + 3]! + previous[k + 7]! + current[k + 3]! + current[k + 7]!;
-      // All intermediates fit int32 for 8-bit input (max ≈ 5.4e8), so doubles are exact here.
-      const vars = ss * 64 - s1 * s1 - s2 * s2;
-      const covar = s12 * 64 - s1 * s2;
-      const numerator = fround(fround(2 * s1 * s2 + c1) * fround(2 * covar + c2));
-      const denominator = fround(fround(s1 * s1 + s2 * s2 + c1) * fround(vars + c2));
-      line += fround(numerator / denominator);
-    }
-    total += line;
+    if (blockRow > 0) total += ssimWindowLine(previous, current, blocksX - 1);
   }
   return total / ((blocksY - 1) * (blocksX - 1));
 }
 
 /**
+ * Sum of the SSIM of `windows` 8×8 windows, each made of blocks (i, i+1) of two
+ * consecutive rows of 4×4 block sums ([s1, s2, ss, s12] per block), with
+ * ffmpeg's `ssim_end1` evaluated in C float arithmetic.
+ */
+export function ssimWindowLine(upper: Int32Array, lower: Int32Array, windows: number): number {
+  // ffmpeg: ssim_c1 = (int)(.01*.01*255*255*64 + .5), ssim_c2 = (int)(.03*.03*255*255*64*63 + .5)
+  const c1 = 416;
+  const c2 = 235963;
+  const fround = Math.fround;
+  let line = 0;
+  for (let i = 0, k = 0; i < windows; i++, k += 4) {
+    const s1 = upper[k]! + upper[k + 4]! + lower[k]! + lower[k + 4]!;
+    const s2 = upper[k + 1]! + upper[k + 5]! + lower[k + 1]! + lower[k + 5]!;
+    const ss = upper[k + 2]! + upper[k + 6]! + lower[k + 2]! + lower[k + 6]!;
+    const s12 = upper[k + 3]! + upper[k + 7]! + lower[k + 3]! + lower[k + 7]!;
+    // All intermediates fit int32 for 8-bit input (max ≈ 5.4e8), so doubles hold them exactly;
+    // each float product or quotient of floats, rounded once by fround, is exactly C's float result.
+    const vars = ss * 64 - s1 * s1 - s2 * s2;
+    const covar = s12 * 64 - s1 * s2;
+    const numerator = fround(fround(2 * s1 * s2 + c1) * fround(2 * covar + c2));
+    const denominator = fround(fround(s1 * s1 + s2 * s2 + c1) * fround(vars + c2));
+    line += fround(numerator / denominator);
+  }
+  return line;
+}
+
+/**
  * Everything `measureQuality` needs from one frame pair of packed RGB24:
  * [SSE over R,G,B samples, SSIM R, SSIM G, SSIM B, SSE of luma, SSIM of luma].
+ * `scratch` (at least 2·width·height bytes) holds the luma planes; pass one to
+ * reuse it across frames.
  */
 export function frameQualitySums(
   source: Uint8Array,
   decoded: Uint8Array,
   width: number,
   height: number,
+  scratch: Uint8Array = new Uint8Array(2 * width * height),
 ): number[] {
-  const lumaSource = lumaOfPackedRgb(source, new Uint8Array(width * height));
-  const lumaDecoded = lumaOfPackedRgb(decoded, new Uint8Array(width * height));
+  const pixels = width * height;
+  const lumaSource = scratch.subarray(0, pixels);
+  const lumaDecoded = scratch.subarray(pixels, 2 * pixels);
+  const [sseRgb, sseLuma] = lumaAndSquaredErrors(source, decoded, lumaSource, lumaDecoded);
   return [
-    sumSquaredDifferences(source, decoded),
+    sseRgb,
     ssimOfComponent(source, decoded, width, height, 0, 3),
     ssimOfComponent(source, decoded, width, height, 1, 3),
     ssimOfComponent(source, decoded, width, height, 2, 3),
-    sumSquaredDifferences(lumaSource, lumaDecoded),
+    sseLuma,
     ssimOfComponent(lumaSource, lumaDecoded, width, height, 0, 1),
   ];
 }
@@ -140,7 +214,9 @@ export function frameQualitySums(
 /** The kernels in dependency order, for building the worker's source text. */
 export const FRAME_KERNELS = [
   lumaOfPackedRgb,
+  lumaAndSquaredErrors,
   sumSquaredDifferences,
+  ssimWindowLine,
   ssimOfComponent,
   frameQualitySums,
 ] as const;

@@ -44,9 +44,12 @@ function workerSource(): string {
   return `"use strict";
 const { parentPort } = require("node:worker_threads");
 ${kernels}
+let scratch = new Uint8Array(0);
 parentPort.on("message", (task) => {
   try {
-    const sums = ${frameQualitySums.name}(task.source, task.decoded, task.width, task.height);
+    const needed = 2 * task.width * task.height;
+    if (scratch.length < needed) scratch = new Uint8Array(needed);
+    const sums = ${frameQualitySums.name}(task.source, task.decoded, task.width, task.height, scratch);
     parentPort.postMessage({ sums });
   } catch (error) {
     parentPort.postMessage({ error: String((error && error.stack) || error) });

@@ -53,8 +53,9 @@ export async function measureQuality(
       ),
     );
   } else {
+    const scratch = new Uint8Array(2 * width * height);
     perFrame = source.map((frame, i) =>
-      frameQualitySums(frame.data, decoded[i]!.data, width, height),
+      frameQualitySums(frame.data, decoded[i]!.data, width, height, scratch),
     );
   }
   return combineFrameSums(perFrame, width * height);

@@ -56,6 +56,24 @@ describe("rgbToLuma", () => {
     }
   });
 
+  it("equals floor((299 R + 587 G + 114 B + 500) / 1000) for every one of the 2^24 colours", () => {
+    const data = new Uint8Array(3 << 24);
+    for (let c = 0, p = 0; c < 1 << 24; c++, p += 3) {
+      data[p] = c >> 16;
+      data[p + 1] = (c >> 8) & 255;
+      data[p + 2] = c & 255;
+    }
+    const luma = rgbToLuma({ width: 4096, height: 4096, data });
+    let mismatches = 0;
+    for (let c = 0; c < 1 << 24; c++) {
+      const exact = Math.floor(
+        (299 * (c >> 16) + 587 * ((c >> 8) & 255) + 114 * (c & 255) + 500) / 1000,
+      );
+      if (luma[c] !== exact) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+  });
+
   it("rejects data of the wrong length", () => {
     expect(() => rgbToLuma({ width: 2, height: 2, data: new Uint8Array(11) })).toThrow(
       /expected 12/,
