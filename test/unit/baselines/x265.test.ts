@@ -146,6 +146,27 @@ describe("x265 baseline", () => {
     }
   });
 
+  test("an abort stops the run and kills the encoder; temporary files go", async () => {
+    const controller = new AbortController();
+    const { runner, calls } = recordingRunner();
+    const aborting: ProcessRunner = (command, args, options) => {
+      if (args.includes("-crf")) setTimeout(() => controller.abort(), 0);
+      return runner(command, args, options);
+    };
+    const before = (await readdir(tmpdir())).filter((f) => f.startsWith("codec-evolve-baseline-"));
+    await expect(
+      runBaseline("x265", {
+        clip,
+        targetBitsPerPixel: TARGETS,
+        runner: aborting,
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow(/abort/i);
+    expect(calls.filter((c) => c.args.includes("-crf"))).toHaveLength(0);
+    const after = (await readdir(tmpdir())).filter((f) => f.startsWith("codec-evolve-baseline-"));
+    expect(after).toEqual(before);
+  });
+
   test("odd frame sizes are refused with the reason", async () => {
     const odd = syntheticClip("moving-shapes", { width: 63, height: 48, frames: 2, seed: 1 });
     await expect(runBaseline("x265", { clip: odd })).rejects.toThrow(
