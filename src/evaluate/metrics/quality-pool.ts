@@ -75,10 +75,13 @@ function shareable(data: Uint8Array): Uint8Array {
 export class QualityPool {
   private readonly workers: PoolWorker[] = [];
   private readonly queue: QueuedTask[] = [];
-  private source: string | null = null;
   private closed = false;
 
-  constructor(readonly size: number) {
+  /** `source` replaces the worker's code (tests of the failure paths). */
+  constructor(
+    readonly size: number,
+    private source: string | null = null,
+  ) {
     if (!Number.isInteger(size) || size < 1) {
       throw new Error(`QualityPool size must be a positive integer, got ${size}`);
     }
