@@ -3,26 +3,7 @@
  * one line of documentation per field, defaults stated here and nowhere else.
  */
 import { z } from "zod";
-
-const DEFAULT_ALLOWED_IMPORTS = [
-  "numpy",
-  "cv2",
-  "torch",
-  "torchvision",
-  "math",
-  "json",
-  "struct",
-  "base64",
-  "typing",
-  "zlib",
-  "lzma",
-  "bz2",
-  "heapq",
-  "itertools",
-  "functools",
-  "collections",
-  "dataclasses",
-];
+import { DEFAULT_ALLOWED_IMPORTS } from "../sandbox/sandbox-options.js";
 
 const quality = z.number().int().min(0).max(100);
 
@@ -79,7 +60,7 @@ export const sandboxSchema = z
     python: z.string().nullable().default(null).describe("Python with numpy; null = auto-detect."),
     allowedImports: z
       .array(z.string().min(1))
-      .default(DEFAULT_ALLOWED_IMPORTS)
+      .default([...DEFAULT_ALLOWED_IMPORTS])
       .describe("Top-level modules a codec may import."),
     isolation: z
       .enum(["auto", "bubblewrap", "none"])
