@@ -44,7 +44,7 @@ export function openAiProposer(options: OpenAiProposerOptions): Proposer {
     baseURL: config.baseUrl ?? undefined,
     timeout: config.timeoutSeconds * 1000,
     maxRetries: config.maxRetries,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: abortAwareFetch(options.fetch ?? globalThis.fetch),
   });
   const label = `openai ${config.model}${config.baseUrl ? ` at ${config.baseUrl}` : ""}`;
   const stream = options.stream ?? config.stream;
@@ -141,6 +141,26 @@ function affordableTokens(config: ProposerConfig, context: ProposalContext): num
     );
   }
   return Math.min(config.maxOutputTokens, affordable);
+}
+
+/**
+ * Re-throw a fetch abort as an Error of this realm named AbortError: the SDK
+ * recognises timeouts by that name, and an abort DOMException from another
+ * realm (test VMs, some bundlers) would otherwise read as a plain connection error.
+ */
+function abortAwareFetch(inner: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await inner(input, init);
+    } catch (error) {
+      if ((error as { name?: string } | null)?.name === "AbortError") {
+        const abort = new Error("The request was aborted (timeout)", { cause: error });
+        abort.name = "AbortError";
+        throw abort;
+      }
+      throw error;
+    }
+  };
 }
 
 /** About four characters per token: only used when the endpoint reports no usage. */
