@@ -8,7 +8,9 @@ export interface FailureContext {
   frameIndex: number | undefined;
   limits: Required<SandboxLimits>;
   /** What the host was waiting for when the event came. */
-  waited: "load" | "frame" | "run";
+  waited: "load" | "frame" | "end";
+  /** Seconds the host waited; less than the per-step limit when the run's limit was the nearer one. */
+  budgetSeconds: number;
   /** Bounded codec stdout/stderr. */
   log: string;
   /** bubblewrap reports a signal death of its child as exit code 128 + signal. */
@@ -40,21 +42,23 @@ export function failureFromEvent(event: HarnessEvent, ctx: FailureContext): Fail
       );
     case "violation":
       return base("sandbox-violation", event.reason);
-    case "timeout":
+    case "timeout": {
+      const runBound =
+        ctx.budgetSeconds <
+        (ctx.waited === "load" ? ctx.limits.loadSeconds : ctx.limits.frameSeconds) - 1e-3;
+      const runNote = runBound
+        ? ` (the ${ctx.stage} run's limit of ${ctx.limits.runSeconds} s was reached)`
+        : "";
+      const waited = `${round(ctx.budgetSeconds)} s${runNote}`;
       if (ctx.waited === "load")
-        return base(
-          "timeout",
-          `starting Python and loading the codec took longer than ${ctx.limits.loadSeconds} s`,
-        );
+        return base("timeout", `starting Python and loading the codec took longer than ${waited}`);
       if (ctx.waited === "frame")
-        return base(
-          "timeout",
-          `${side} took longer than ${ctx.limits.frameSeconds} s on frame ${ctx.frameIndex}`,
-        );
+        return base("timeout", `${side} took longer than ${waited} on frame ${ctx.frameIndex}`);
       return base(
         "timeout",
-        `the ${ctx.stage} run took longer than ${ctx.limits.runSeconds} s in total`,
+        `the ${ctx.stage} process did not finish within ${waited} after the last frame`,
       );
+    }
     case "exit":
       return fromExit(event, ctx, base);
   }
@@ -151,4 +155,8 @@ function fromExit(
   return withTail(
     base("runtime", `the ${ctx.stage} process exited with code ${event.code} without a report`),
   );
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 100) / 100;
 }

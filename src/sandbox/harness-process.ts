@@ -67,7 +67,11 @@ export class HarnessProcess {
     const pythonArgs = [launch.python.executable, "-s", "-B", join(inside, "harness.py")];
     const [command, ...args] =
       launch.isolation.mode === "bubblewrap"
-        ? ["bwrap", ...bubblewrapArgs(launch.python, this.workDir, env), ...pythonArgs]
+        ? [
+            launch.isolation.bubblewrap,
+            ...bubblewrapArgs(launch.python, this.workDir, env),
+            ...pythonArgs,
+          ]
         : pythonArgs;
     this.child = spawn(command!, args, {
       detached: true,

@@ -9,6 +9,8 @@ import type { SandboxOptions } from "./sandbox-options.js";
 /** The isolation a run will use, and how to say it in a report. */
 export interface ResolvedIsolation {
   mode: "bubblewrap" | "none";
+  /** The bubblewrap executable, when mode is "bubblewrap". */
+  bubblewrap: string;
   isolation: string;
   warnings: string[];
 }
@@ -119,12 +121,13 @@ function run(
 }
 
 /** Whether bubblewrap can start the given Python here (cached per Python). */
-export function probeBubblewrap(python: string): Promise<BubblewrapProbe> {
-  let pending = probes.get(python);
+export function probeBubblewrap(python: string, bwrap = "bwrap"): Promise<BubblewrapProbe> {
+  const key = `${bwrap}\0${python}`;
+  let pending = probes.get(key);
   if (!pending) {
     pending = (async () => {
-      const version = await run("bwrap", ["--version"], undefined);
-      if (!version.ok) return { ok: false, detail: `bwrap not found (${version.out})` };
+      const version = await run(bwrap, ["--version"], undefined);
+      if (!version.ok) return { ok: false, detail: `${bwrap} cannot run (${version.out})` };
       const info = await probePython(python);
       const emptyDir = mkdtempSync(join(tmpdir(), "codec-evolve-probe-"));
       chmodSync(emptyDir, 0o755);
@@ -137,7 +140,7 @@ export function probeBubblewrap(python: string): Promise<BubblewrapProbe> {
           "-c",
           "pass",
         ];
-        const wrapped = await run("bwrap", args, user);
+        const wrapped = await run(bwrap, args, user);
         if (!wrapped.ok)
           return {
             ok: false,
@@ -149,7 +152,7 @@ export function probeBubblewrap(python: string): Promise<BubblewrapProbe> {
         rmSync(emptyDir, { recursive: true, force: true });
       }
     })();
-    probes.set(python, pending);
+    probes.set(key, pending);
   }
   return pending;
 }
@@ -162,6 +165,7 @@ const USERNS_HINT =
 export async function resolveIsolation(opts: SandboxOptions = {}): Promise<ResolvedIsolation> {
   const python = await findPython(opts.python);
   const wanted = opts.isolation ?? "auto";
+  const bubblewrap = opts.bubblewrap ?? "bwrap";
   const user = sandboxUser();
   const userNote = user ? `, uid ${user.uid}` : "";
   const guards = opts.layers?.runtimeGuards === false ? "no audit hook" : "audit hook";
@@ -171,10 +175,11 @@ export async function resolveIsolation(opts: SandboxOptions = {}): Promise<Resol
     warnings.push(`SANDBOX LAYERS DISABLED (${check}, ${guards}): for tests and benchmarks only.`);
   }
   if (wanted !== "none") {
-    const probe = await probeBubblewrap(python);
+    const probe = await probeBubblewrap(python, bubblewrap);
     if (probe.ok) {
       return {
         mode: "bubblewrap",
+        bubblewrap,
         isolation: `${probe.detail}: read-only /usr and Python libraries only, private /tmp and /dev/shm, no network, new pid/ipc/uts/user namespaces, cleared environment${userNote}; ${check}, ${guards}, rlimits`,
         warnings,
       };
@@ -197,6 +202,7 @@ export async function resolveIsolation(opts: SandboxOptions = {}): Promise<Resol
   }
   return {
     mode: "none",
+    bubblewrap,
     isolation: `process-level guards only: cleared environment${userNote}, ${check}, ${guards}, rlimits`,
     warnings,
   };

@@ -121,13 +121,15 @@ async function runSide(
   let frameIndex: number | undefined;
   const fail = (
     event: Parameters<typeof failureFromEvent>[0],
-    waited: "load" | "frame" | "run",
+    waited: "load" | "frame" | "end",
+    budgetSeconds: number,
   ): { failure: Failure } => ({
     failure: failureFromEvent(event, {
       stage,
       frameIndex,
       limits,
       waited,
+      budgetSeconds,
       log: harness.logText(),
       bubblewrap: isolation.mode === "bubblewrap",
     }),
@@ -149,7 +151,7 @@ async function runSide(
     const loadBudget = Math.min(limits.loadSeconds, runLeft());
     const ready = await harness.next(loadBudget);
     if (ready.type !== "message" || ready.message.kind !== "R")
-      return fail(ready, loadBudget < limits.loadSeconds ? "run" : "load");
+      return fail(ready, "load", loadBudget);
 
     const outputs: Buffer[] = [];
     const seconds: number[] = [];
@@ -159,8 +161,22 @@ async function runSide(
       const budget = Math.min(limits.frameSeconds, runLeft());
       const event = await harness.next(budget);
       if (event.type !== "message" || event.message.kind !== "O")
-        return fail(event, budget < limits.frameSeconds ? "run" : "frame");
+        return fail(event, "frame", budget);
       const output = parseOutput(event.message.body);
+      // The harness validates too; checking again here means a forged answer cannot skip the rules.
+      if (
+        mode === "encode" &&
+        (output.data.length === 0 || output.data.length > limits.payloadBytesPerFrame)
+      ) {
+        return fail(
+          {
+            type: "violation",
+            reason: `protocol violation: a payload of ${output.data.length} bytes for frame ${index}`,
+          },
+          "frame",
+          budget,
+        );
+      }
       if (output.index !== index || (mode === "decode" && output.data.length !== frameBytes)) {
         return fail(
           {
@@ -168,6 +184,7 @@ async function runSide(
             reason: `protocol violation: answer for frame ${output.index} (${output.data.length} bytes)`,
           },
           "frame",
+          budget,
         );
       }
       outputs.push(output.data);
@@ -176,8 +193,9 @@ async function runSide(
     frameIndex = undefined;
     if (mode !== "check") {
       harness.send("E", Buffer.alloc(0));
-      const bye = await harness.next(Math.min(10, Math.max(1, runLeft())));
-      if (bye.type !== "message" || bye.message.kind !== "B") return fail(bye, "run");
+      const endBudget = Math.min(10, Math.max(1, runLeft()));
+      const bye = await harness.next(endBudget);
+      if (bye.type !== "message" || bye.message.kind !== "B") return fail(bye, "end", endBudget);
     }
     return { outputs, seconds };
   } finally {

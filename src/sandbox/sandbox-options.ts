@@ -69,6 +69,8 @@ export interface SandboxOptions {
   limits?: Partial<SandboxLimits>;
   /** "auto": bubblewrap when it can run, else process-level guards with loud warnings. */
   isolation?: "auto" | "bubblewrap" | "none";
+  /** The bubblewrap executable; default "bwrap" on PATH. */
+  bubblewrap?: string;
   /**
    * Layer switches for tests and the overhead benchmark only: turning one off
    * proves the other layers catch an attack on their own. Never set in reports.

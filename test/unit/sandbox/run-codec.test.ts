@@ -6,9 +6,10 @@ import { configFor, gradientFrames } from "./frames.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const codec = (name: string): string => join(here, "codecs", name);
-const opts: SandboxOptions = { limits: { frameSeconds: 10, runSeconds: 30, loadSeconds: 20 } };
+const limits = { frameSeconds: 10, runSeconds: 30, loadSeconds: 20 };
 
-describe("sandboxed runner", () => {
+describe.each(["auto", "none"] as const)("sandboxed runner (isolation %s)", (isolation) => {
+  const opts: SandboxOptions = { limits, isolation };
   const frames = gradientFrames(4);
   const config = configFor(frames);
 

@@ -1,0 +1,55 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkCodec } from "../../../src/sandbox/run-codec.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const codec = (name: string): string => join(here, "codecs", "static", name);
+
+type StaticFixture =
+  | "refused_numpy_from_import"
+  | "refused_alias_chain"
+  | "refused_getattr_value"
+  | "refused_relative_import"
+  | "wrong_signature";
+
+const REFUSALS: { file: StaticFixture; category: string; line: number | null; message: RegExp }[] =
+  [
+    { file: "refused_numpy_from_import", category: "forbidden", line: 2, message: /numpy\.load/ },
+    { file: "refused_alias_chain", category: "forbidden", line: 6, message: /numpy\.lib\.format/ },
+    { file: "refused_getattr_value", category: "forbidden", line: 8, message: /getattr/ },
+    {
+      file: "refused_relative_import",
+      category: "forbidden",
+      line: 2,
+      message: /relative imports/,
+    },
+    {
+      file: "wrong_signature",
+      category: "missing-function",
+      line: 6,
+      message: /decompress_video_frame must take/,
+    },
+  ];
+
+describe("static check", () => {
+  it("accepts ordinary codec code", async () => {
+    expect(await checkCodec(codec("allowed_patterns.py"))).toBeNull();
+  });
+
+  it.each(REFUSALS)(
+    "refuses $file ($category, line $line)",
+    async ({ file, category, line, message }) => {
+      const failure = await checkCodec(codec(`${file}.py`));
+      expect(failure).toMatchObject({ category, line, stage: "validate" });
+      expect(failure?.message).toMatch(message);
+    },
+  );
+
+  it("honours a configured allowed-import list", async () => {
+    const failure = await checkCodec(codec("allowed_patterns.py"), {
+      allowedImports: ["numpy", "math"],
+    });
+    expect(failure).toMatchObject({ category: "forbidden", line: 3 });
+    expect(failure?.message).toMatch(/forbidden import: functools \(allowed: math, numpy\)/);
+  });
+});
