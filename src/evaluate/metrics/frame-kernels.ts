@@ -23,46 +23,20 @@ export function lumaOfPackedRgb(rgb: Uint8Array, out: Uint8Array): Uint8Array {
   return out;
 }
 
-/**
- * One pass over a frame pair of packed RGB24: writes both luma planes (as
- * `lumaOfPackedRgb`) and returns [SSE over the R,G,B samples, SSE of luma].
- */
-export function lumaAndSquaredErrors(
-  source: Uint8Array,
-  decoded: Uint8Array,
-  lumaSource: Uint8Array,
-  lumaDecoded: Uint8Array,
-): [number, number] {
-  const pixels = lumaSource.length;
-  let sseRgb = 0;
-  let sseLuma = 0;
-  // Chunked integer partial sums stay exact in int32 arithmetic (2048·3·255² < 2^31).
-  for (let start = 0; start < pixels; start += 2048) {
-    const end = Math.min(pixels, start + 2048);
-    let partRgb = 0;
-    let partLuma = 0;
-    for (let i = start, p = 3 * start; i < end; i++, p += 3) {
-      const rs = source[p]!;
-      const gs = source[p + 1]!;
-      const bs = source[p + 2]!;
-      const rd = decoded[p]!;
-      const gd = decoded[p + 1]!;
-      const bd = decoded[p + 2]!;
-      const ys = ((299 * rs + 587 * gs + 114 * bs + 500.5) * 0.001) | 0;
-      const yd = ((299 * rd + 587 * gd + 114 * bd + 500.5) * 0.001) | 0;
-      lumaSource[i] = ys;
-      lumaDecoded[i] = yd;
-      const dr = rs - rd;
-      const dg = gs - gd;
-      const db = bs - bd;
-      const dy = ys - yd;
-      partRgb += dr * dr + dg * dg + db * db;
-      partLuma += dy * dy;
-    }
-    sseRgb += partRgb;
-    sseLuma += partLuma;
+/** `lumaOfPackedRgb` of two frames in one loop (one loop is measurably faster than two). */
+export function lumaOfPackedRgbPair(
+  first: Uint8Array,
+  second: Uint8Array,
+  firstLuma: Uint8Array,
+  secondLuma: Uint8Array,
+): void {
+  const n = firstLuma.length;
+  for (let i = 0, p = 0; i < n; i++, p += 3) {
+    firstLuma[i] =
+      ((299 * first[p]! + 587 * first[p + 1]! + 114 * first[p + 2]! + 500.5) * 0.001) | 0;
+    secondLuma[i] =
+      ((299 * second[p]! + 587 * second[p + 1]! + 114 * second[p + 2]! + 500.5) * 0.001) | 0;
   }
-  return [sseRgb, sseLuma];
 }
 
 /** Sum of squared differences of two equally long sample arrays (exact below 2^53). */
@@ -83,30 +57,36 @@ export function sumSquaredDifferences(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
- * x264/ffmpeg SSIM of one 8-bit component stored with `step` samples per pixel
- * starting at `offset` (step 1 = a plane, step 3 = one channel of packed RGB24).
+ * x264/ffmpeg SSIM and the sum of squared errors of one 8-bit component stored
+ * with `step` samples per pixel starting at `offset` (step 1 = a plane, step 3 =
+ * one channel of packed RGB24). Writes out[slot] = SSIM, out[slot + 1] = SSE.
  *
- * Mirrors ffmpeg 5.1 `vf_ssim.c` for 8-bit input: sums over non-overlapping 4×4
- * blocks (integers), each SSIM window is 2×2 blocks = 8×8 pixels stepping by 4,
- * the per-window formula is evaluated in single precision exactly as
- * `ssim_end1` (C `float` arithmetic, emulated with Math.fround), and the plane
- * score is the mean over the (w/4 − 1)·(h/4 − 1) windows. Pixels beyond the last
- * full 4×4 block are ignored, as in ffmpeg.
+ * SSIM mirrors ffmpeg 5.1 `vf_ssim.c` for 8-bit input: sums over
+ * non-overlapping 4×4 blocks (integers), each SSIM window is 2×2 blocks = 8×8
+ * pixels stepping by 4, the per-window formula is evaluated in single precision
+ * exactly as `ssim_end1` (C `float` arithmetic, emulated with Math.fround), and
+ * the plane score is the mean over the (w/4 − 1)·(h/4 − 1) windows. Pixels
+ * beyond the last full 4×4 block are ignored, as in ffmpeg. The SSE comes free
+ * from the same block sums (Σ(a − b)² = Σa² + Σb² − 2Σab) plus the pixels
+ * outside the full blocks, added separately.
  */
-export function ssimOfComponent(
+export function componentStats(
   a: Uint8Array,
   b: Uint8Array,
   width: number,
   height: number,
   offset: number,
   step: number,
-): number {
+  out: Float64Array,
+  slot: number,
+): void {
   const blocksX = width >> 2;
   const blocksY = height >> 2;
   const rowStride = width * step;
   let current = new Int32Array(4 * blocksX);
   let previous = new Int32Array(4 * blocksX);
-  let total = 0;
+  let ssim = 0;
+  let sse = 0;
   for (let blockRow = 0; blockRow < blocksY; blockRow++) {
     const swap = previous;
     previous = current;
@@ -116,6 +96,7 @@ export function ssimOfComponent(
     const row1 = row0 + rowStride;
     const row2 = row1 + rowStride;
     const row3 = row2 + rowStride;
+    let rowSse = 0;
     for (let bx = 0, k = 0, p = 0; bx < blocksX; bx++, k += 4) {
       let s1 = 0;
       let s2 = 0;
@@ -151,10 +132,42 @@ export function ssimOfComponent(
       current[k + 1] = s2;
       current[k + 2] = ss;
       current[k + 3] = s12;
+      rowSse += ss - 2 * s12;
     }
-    if (blockRow > 0) total += ssimWindowLine(previous, current, blocksX - 1);
+    sse += rowSse;
+    if (blockRow > 0) ssim += ssimWindowLine(previous, current, blocksX - 1);
   }
-  return total / ((blocksY - 1) * (blocksX - 1));
+  // Squared errors of the pixels no full block covers: right-hand columns, then bottom rows.
+  const coveredWidth = blocksX * 4;
+  const coveredHeight = blocksY * 4;
+  for (let y = 0; y < height && coveredWidth < width; y++) {
+    for (let x = coveredWidth, p = y * rowStride + x * step + offset; x < width; x++, p += step) {
+      const d = a[p]! - b[p]!;
+      sse += d * d;
+    }
+  }
+  for (let y = coveredHeight; y < height; y++) {
+    for (let x = 0, p = y * rowStride + offset; x < coveredWidth; x++, p += step) {
+      const d = a[p]! - b[p]!;
+      sse += d * d;
+    }
+  }
+  out[slot] = ssim / ((blocksY - 1) * (blocksX - 1));
+  out[slot + 1] = sse;
+}
+
+/** SSIM only, as `componentStats` computes it. */
+export function ssimOfComponent(
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  height: number,
+  offset: number,
+  step: number,
+): number {
+  const out = new Float64Array(2);
+  componentStats(a, b, width, height, offset, step, out, 0);
+  return out[0]!;
 }
 
 /**
@@ -200,23 +213,23 @@ export function frameQualitySums(
   const pixels = width * height;
   const lumaSource = scratch.subarray(0, pixels);
   const lumaDecoded = scratch.subarray(pixels, 2 * pixels);
-  const [sseRgb, sseLuma] = lumaAndSquaredErrors(source, decoded, lumaSource, lumaDecoded);
-  return [
-    sseRgb,
-    ssimOfComponent(source, decoded, width, height, 0, 3),
-    ssimOfComponent(source, decoded, width, height, 1, 3),
-    ssimOfComponent(source, decoded, width, height, 2, 3),
-    sseLuma,
-    ssimOfComponent(lumaSource, lumaDecoded, width, height, 0, 1),
-  ];
+  lumaOfPackedRgbPair(source, decoded, lumaSource, lumaDecoded);
+  // [ssim, sse] of R, G, B, Y at slots 0, 2, 4, 6.
+  const stats = new Float64Array(8);
+  componentStats(source, decoded, width, height, 0, 3, stats, 0);
+  componentStats(source, decoded, width, height, 1, 3, stats, 2);
+  componentStats(source, decoded, width, height, 2, 3, stats, 4);
+  componentStats(lumaSource, lumaDecoded, width, height, 0, 1, stats, 6);
+  return [stats[1]! + stats[3]! + stats[5]!, stats[0]!, stats[2]!, stats[4]!, stats[7]!, stats[6]!];
 }
 
 /** The kernels in dependency order, for building the worker's source text. */
 export const FRAME_KERNELS = [
   lumaOfPackedRgb,
-  lumaAndSquaredErrors,
+  lumaOfPackedRgbPair,
   sumSquaredDifferences,
   ssimWindowLine,
+  componentStats,
   ssimOfComponent,
   frameQualitySums,
 ] as const;

@@ -32,6 +32,9 @@ interface QueuedTask extends FramePairTask {
 interface PoolWorker {
   readonly worker: Worker;
   task: QueuedTask | null;
+  /** Shared staging copies of the last frames posted to this worker. */
+  source: Uint8Array | null;
+  decoded: Uint8Array | null;
 }
 
 interface WorkerReply {
@@ -59,16 +62,21 @@ parentPort.on("message", (task) => {
 }
 
 /**
- * A view of `data` that can be posted to a worker without copying the whole
- * backing buffer: shared memory is passed as is; anything else is copied once
- * into a SharedArrayBuffer of exactly its size (posting a plain view would
- * clone its entire backing ArrayBuffer, which may be a whole clip).
+ * A view of `data` that can be posted to a worker without copying its whole
+ * backing buffer: shared memory is passed as is; anything else is copied into
+ * `staging` (a SharedArrayBuffer owned by that worker, reused from task to task
+ * because a worker holds one task at a time) or into a new one of the right
+ * size. Posting a plain view would clone its entire backing ArrayBuffer, which
+ * may be a whole clip.
  */
-function shareable(data: Uint8Array): Uint8Array {
+function shareable(data: Uint8Array, staging: Uint8Array | null): Uint8Array {
   if (data.buffer instanceof SharedArrayBuffer) return data;
-  const copy = new Uint8Array(new SharedArrayBuffer(data.length));
-  copy.set(data);
-  return copy;
+  const target =
+    staging && staging.length === data.length
+      ? staging
+      : new Uint8Array(new SharedArrayBuffer(data.length));
+  target.set(data);
+  return target;
 }
 
 /** Worker-thread pool computing `frameQualitySums` for frame pairs. */
@@ -120,9 +128,13 @@ export class QualityPool {
       idle.task = task;
       idle.worker.ref();
       try {
+        const source = shareable(task.source, idle.source);
+        const decoded = shareable(task.decoded, idle.decoded);
+        if (source !== task.source) idle.source = source;
+        if (decoded !== task.decoded) idle.decoded = decoded;
         idle.worker.postMessage({
-          source: shareable(task.source),
-          decoded: shareable(task.decoded),
+          source,
+          decoded,
           width: task.width,
           height: task.height,
         });
@@ -138,7 +150,7 @@ export class QualityPool {
     this.source ??= workerSource();
     const worker = new Worker(this.source, { eval: true, name: "codec-evolve quality" });
     worker.unref();
-    const entry: PoolWorker = { worker, task: null };
+    const entry: PoolWorker = { worker, task: null, source: null, decoded: null };
     worker.on("message", (reply: WorkerReply) => {
       const task = entry.task;
       entry.task = null;

@@ -1,4 +1,6 @@
 import type { Frame } from "../../../src/evaluate/clips/clip.js";
+import { rgbToLuma } from "../../../src/evaluate/metrics/luma.js";
+import { psnrFromMse, sumSquaredError } from "../../../src/evaluate/metrics/psnr.js";
 import { measureQuality } from "../../../src/evaluate/metrics/quality.js";
 import {
   closeSharedQualityPool,
@@ -79,6 +81,27 @@ describe("measureQuality", () => {
     expect(result.psnrRgb).toBeCloseTo(10 * Math.log10((255 * 255) / 5), 12);
     expect(result.psnrY).toBeCloseTo(10 * Math.log10((255 * 255) / 5), 12);
   });
+
+  it.each([
+    [8, 8],
+    [13, 9],
+    [37, 22],
+    [64, 31],
+  ])(
+    "counts every sample in the squared error at %ix%i, also outside the SSIM blocks",
+    async (width, height) => {
+      const [source, decoded] = framePairs(width, height, 2);
+      const result = await measureQuality(source, decoded, { threads: "main" });
+      let sse = 0;
+      let sseY = 0;
+      source.forEach((frame, f) => {
+        sse += sumSquaredError(frame.data, decoded[f]!.data);
+        sseY += sumSquaredError(rgbToLuma(frame), rgbToLuma(decoded[f]!));
+      });
+      expect(result.psnrRgb).toBe(psnrFromMse(sse / (2 * width * height * 3)));
+      expect(result.psnrY).toBe(psnrFromMse(sseY / (2 * width * height)));
+    },
+  );
 
   it("refuses mismatched or malformed frame lists with a clear message", async () => {
     const [source, decoded] = framePairs(16, 16, 2);
