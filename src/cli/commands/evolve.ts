@@ -1,0 +1,390 @@
+/** `codec-evolve evolve`: run (or resume) generations of the evolution loop in this repository. */
+import { randomInt } from "node:crypto";
+import { parseArgs } from "node:util";
+import cliProgress from "cli-progress";
+import { loadConfig } from "../../config/load-config.js";
+import type { Config } from "../../config/schema.js";
+import type { EvaluationEvent } from "../../evaluate/evaluator.js";
+import {
+  candidateEvaluator,
+  evaluationKey,
+  type EvaluationSettings,
+} from "../../evolve/candidate-evaluator.js";
+import { checkPythonSyntax, defaultPython } from "../../evolve/edits/check-python-syntax.js";
+import type { LedgerRecord } from "../../evolve/ledger/ledger-record.js";
+import { runEvolution, type EvolutionEvent, type EvolutionSummary } from "../../evolve/loop.js";
+import { loadSystemPromptTemplate } from "../../evolve/prompt/load-system-prompt.js";
+import { offlineProposer } from "../../evolve/proposers/offline-proposer.js";
+import { openAiProposer } from "../../evolve/proposers/openai-proposer.js";
+import { ProposerError, type Proposer } from "../../evolve/proposers/proposer.js";
+import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js";
+import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
+import { repositoryRoot } from "../../evolve/store/repository-root.js";
+import type { CliIo } from "../cli-io.js";
+import { EXIT, ExitError } from "../exit-error.js";
+import { resolveClips } from "../resolve-clips.js";
+import { parseBaselines, parseQualities } from "./evaluate.js";
+
+export const EVOLVE_USAGE = `usage: codec-evolve evolve [options]
+
+Runs generations of the evolution loop on the codec named by "codec" in the
+config (default codec/evolved_codec.py). Candidates are commits on branches
+codec-evolve/candidate-<id>; adopted ones become versions on the branch
+self-improved-framework. Your working tree is never touched. Ctrl-C stops
+after the current step; running the command again resumes the run.
+
+  --generations N        generations in this run (default: config evolve.generations)
+  --proposer KIND        offline | openai | auto (default: config; auto = openai when the API key is set)
+  --focus TEXT           a focus for the proposer, e.g. "motion search"
+  --seed N               seed of parent choice, offline search and synthetic clips (default: random, printed)
+  --clip SPEC            clip to score (repeatable; default: config evaluation.clips)
+  --held-out SPEC        held-out clip, aggregate only (repeatable)
+  --quality LIST         quality ladder, e.g. 20,35,50,65,80
+  --baseline LIST        reference encoders (default: config)
+  --max-frames N         frames read per clip
+  --budget USD           stop the run once proposals cost this much (default: config proposer.budgetUsd)
+  --model NAME           model for the openai proposer (default: config proposer.model)
+  --base-url URL         OpenAI-compatible endpoint (default: config proposer.baseUrl)
+  --stream               stream answers (server-sent events)
+  --new-run              start a new run even if the last one was interrupted
+  --isolation MODE       auto | bubblewrap | none
+  --python PATH          Python with numpy for the sandbox
+  --config FILE          repository config (default .github/codec-evolve.yml)`;
+
+/** Run the evolve command; returns the exit code. */
+export async function evolveCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      generations: { type: "string" },
+      proposer: { type: "string" },
+      focus: { type: "string" },
+      seed: { type: "string" },
+      clip: { type: "string", multiple: true },
+      "held-out": { type: "string", multiple: true },
+      quality: { type: "string" },
+      baseline: { type: "string" },
+      "max-frames": { type: "string" },
+      budget: { type: "string" },
+      model: { type: "string" },
+      "base-url": { type: "string" },
+      stream: { type: "boolean" },
+      "new-run": { type: "boolean" },
+      isolation: { type: "string" },
+      python: { type: "string" },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${EVOLVE_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) {
+    throw new ExitError(`unexpected argument ${positionals[0]}\n\n${EVOLVE_USAGE}`, EXIT.usage);
+  }
+  const repoDir = await repositoryRoot(io.cwd);
+  const { config, source } = await loadConfig(repoDir, values.config);
+
+  // Every flag is checked before any clip is read or any process started.
+  const generations = positiveInt("--generations", values.generations) ?? config.evolve.generations;
+  const seed = nonNegativeInt("--seed", values.seed) ?? randomInt(2 ** 31);
+  const budgetUsd = nonNegativeNumber("--budget", values.budget) ?? config.proposer.budgetUsd;
+  const proposerConfig = {
+    ...config.proposer,
+    ...(values.model ? { model: values.model } : {}),
+    ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}),
+    ...(values.stream ? { stream: true } : {}),
+  };
+  const proposer = chooseProposer(
+    values.proposer ?? proposerConfig.kind,
+    { ...config, proposer: proposerConfig },
+    io.env,
+  );
+  const isolation = values.isolation ?? config.sandbox.isolation;
+  if (!["auto", "bubblewrap", "none"].includes(isolation)) {
+    throw new ExitError(`--isolation: "${isolation}" is not auto, bubblewrap or none`, EXIT.usage);
+  }
+  const evaluation = config.evaluation;
+  const qualities = values.quality ? parseQualities(values.quality) : evaluation.qualities;
+  const baselines = values.baseline ? parseBaselines(values.baseline) : evaluation.baselines;
+  const maxFrames =
+    positiveInt("--max-frames", values["max-frames"]) ?? evaluation.maxFrames ?? undefined;
+  const systemPromptTemplate = await loadSystemPromptTemplate(
+    config.proposer.promptTemplate,
+    repoDir,
+  );
+
+  const clipOptions = { cwd: io.cwd, maxFrames, seed };
+  const clips = await resolveClips(
+    values.clip ?? [...evaluation.clips, ...evaluation.synthetic],
+    clipOptions,
+  );
+  const heldOutClips = await resolveClips(values["held-out"] ?? evaluation.heldOut, clipOptions);
+
+  const display = progressDisplay(io.stderr);
+  const settings: EvaluationSettings = {
+    clips,
+    heldOutClips,
+    qualities,
+    baselines,
+    codecParams: evaluation.codecParams,
+    qualityFloorDb: evaluation.qualityFloorDb,
+    sandbox: {
+      python: values.python ?? config.sandbox.python ?? undefined,
+      allowedImports: config.sandbox.allowedImports,
+      isolation: isolation as "auto" | "bubblewrap" | "none",
+      limits: {
+        frameSeconds: config.sandbox.frameSeconds,
+        runSeconds: config.sandbox.runSeconds,
+        memoryBytes: config.sandbox.memoryMiB * 2 ** 20,
+      },
+    },
+    cacheDir: `${repoDir}/.codec-evolve/cache/baselines`,
+    onEvent: display.onEvaluation,
+  };
+
+  io.stderr.write(`config: ${source}\n`);
+  io.stderr.write(`proposer: ${proposer.label}\n`);
+  io.stderr.write(`seed: ${seed} (rerun with --seed ${seed})\n`);
+  io.stderr.write(
+    `clips: ${clips.map((clip) => clip.name).join(", ")}${heldOutClips.length ? ` + ${heldOutClips.length} held-out` : ""}\n`,
+  );
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      controller.abort();
+      display.log(
+        "stopping after the current step (Ctrl-C again to quit at once; run evolve again to resume)",
+      );
+    } else {
+      display.stop();
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSigint);
+
+  let summary: EvolutionSummary;
+  try {
+    summary = await runEvolution(
+      {
+        proposer,
+        evaluate: candidateEvaluator(settings, config.adoption),
+        store: gitCandidateStore({ repoDir, branch: config.evolve.branch }),
+        clock: () => new Date(),
+        checkSyntax: (path, text) =>
+          checkPythonSyntax(path, text, defaultPython(values.python ?? config.sandbox.python)),
+      },
+      {
+        repoDir,
+        codecPath: config.codec,
+        generations,
+        seed,
+        focus: values.focus ?? config.evolve.focus,
+        adoption: config.adoption,
+        evolve: config.evolve,
+        budgetUsd,
+        allowedImports: config.sandbox.allowedImports,
+        systemPromptTemplate,
+        evaluationKey: evaluationKey(settings),
+        newRun: values["new-run"] ?? false,
+        signal: controller.signal,
+        onEvent: display.onEvolution,
+      },
+    );
+  } catch (error) {
+    if (error instanceof ProposerError) {
+      throw new ExitError(
+        `the proposer failed: ${error.message}\nNothing was lost; fix the cause and run evolve again to resume.`,
+        EXIT.usage,
+      );
+    }
+    throw error;
+  } finally {
+    process.off("SIGINT", onSigint);
+    display.stop();
+  }
+  io.stdout.write(`${renderSummary(summary)}\n`);
+  return EXIT.ok;
+}
+
+/** The proposer named by --proposer or the config; auto = openai when the key is set. */
+function chooseProposer(kind: string, config: Config, env: NodeJS.ProcessEnv): Proposer {
+  if (!["auto", "offline", "openai"].includes(kind)) {
+    throw new ExitError(`--proposer: "${kind}" is not offline, openai or auto`, EXIT.usage);
+  }
+  const key = env[config.proposer.apiKeyEnv];
+  if (kind === "offline" || (kind === "auto" && !key)) return offlineProposer();
+  if (!key) {
+    throw new ExitError(
+      `the openai proposer needs an API key in $${config.proposer.apiKeyEnv} (proposer.apiKeyEnv); for a local server without keys set it to any value`,
+      EXIT.usage,
+    );
+  }
+  return openAiProposer({ config: config.proposer, apiKey: key });
+}
+
+/** What was tried, what was adopted, where the best stands. */
+export function renderSummary(summary: EvolutionSummary): string {
+  const adopted = summary.attempts.filter((r) => r.status === "adopted");
+  const lines = [
+    "",
+    renderAttemptsTable(summary.attempts),
+    "",
+    `${summary.resumed ? "resumed " : ""}run ${summary.runId}: ${summary.attempts.length} attempt(s), ${adopted.length} adopted, stopped by ${describeStop(summary.stoppedBy)}, spend $${summary.spendUsd.toFixed(4)}`,
+  ];
+  for (const record of adopted) {
+    lines.push(`  adopted v${record.version} (${record.id}): ${record.verdict?.reason ?? ""}`);
+  }
+  lines.push(`best: ${describeBest(summary.best)}`);
+  return lines.join("\n");
+}
+
+function describeBest(best: LedgerRecord): string {
+  const m = best.metrics;
+  if (!m) return `v${best.version} (${best.id})`;
+  const bd =
+    m.bdRateX265 === null ? "n/a" : `${m.bdRateX265 > 0 ? "+" : ""}${m.bdRateX265.toFixed(2)}%`;
+  return `v${best.version} (${best.id}) ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${bd}, tier ${tierReached(m.bdRateX265)}`;
+}
+
+function describeStop(reason: EvolutionSummary["stoppedBy"]): string {
+  return reason === "generations"
+    ? "reaching the generation count"
+    : reason === "budget"
+      ? "the budget"
+      : "Ctrl-C (run evolve again to resume)";
+}
+
+/** Progress: a bar with generation, best so far and spend on a terminal; plain lines elsewhere. */
+function progressDisplay(stream: NodeJS.WritableStream): {
+  onEvolution: (event: EvolutionEvent) => void;
+  onEvaluation: (event: EvaluationEvent) => void;
+  log: (line: string) => void;
+  stop: () => void;
+} {
+  const tty = (stream as NodeJS.WriteStream).isTTY === true;
+  const state = { generation: 0, target: 0, best: "-", spend: 0, step: "" };
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        {
+          stream: stream as NodeJS.WriteStream,
+          format: "generation {value}/{total} [{bar}] best {best} | spend ${spend} | {step}",
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  const refresh = () => {
+    if (!bar) return;
+    const payload = { best: state.best, spend: state.spend.toFixed(4), step: state.step };
+    if (!started && state.target > 0) {
+      bar.start(state.target, state.generation, payload);
+      started = true;
+    } else if (started) bar.update(state.generation, payload);
+  };
+  const log = (line: string) => {
+    if (bar && started) {
+      bar.stop();
+      started = false;
+      stream.write(`${line}\n`);
+      refresh();
+    } else stream.write(`${line}\n`);
+  };
+  return {
+    log,
+    onEvolution(event) {
+      switch (event.type) {
+        case "run-start":
+          state.target = event.target;
+          state.generation = event.done;
+          if (event.tornLineMovedTo)
+            log(`the ledger's last line was torn by a crash; moved to ${event.tornLineMovedTo}`);
+          log(
+            event.resumed
+              ? `resuming ${event.runId}: ${event.done} of ${event.target} generation(s) done`
+              : `run ${event.runId}: ${event.target} generation(s)`,
+          );
+          break;
+        case "seed":
+          log(event.message);
+          break;
+        case "generation-start":
+          state.step = `${event.id} from ${event.parentId} (${event.from}): proposing`;
+          if (!bar)
+            log(
+              `generation ${event.generation}/${event.target}: ${event.id} from ${event.parentId} (${event.from})`,
+            );
+          break;
+        case "evaluating":
+          state.step = `${event.id}: evaluating`;
+          break;
+        case "attempt-done": {
+          const r = event.record;
+          state.generation = event.generation;
+          state.spend = event.spendUsd;
+          state.best = `v${event.best.version}${event.best.metrics?.bdRateX265 != null ? ` (${event.best.metrics.bdRateX265.toFixed(1)}% vs x265)` : ""}`;
+          const outcome =
+            r.status === "adopted"
+              ? `ADOPTED as v${r.version}`
+              : r.status === "rejected"
+                ? "rejected"
+                : `${r.status} (${r.failure?.category})`;
+          log(
+            `  ${r.id}: ${outcome}${r.verdict ? ` — ${r.verdict.reason}` : r.failure ? ` — ${r.failure.message.split("\n")[0]}` : ""}`,
+          );
+          break;
+        }
+        case "stopped":
+          state.step = `stopped (${event.reason})`;
+          break;
+        default:
+          break;
+      }
+      refresh();
+    },
+    onEvaluation(event) {
+      if (event.type === "rung-done") {
+        state.step = `${event.codec} ${event.clip} q${event.quality} (${event.done}/${event.total})`;
+        refresh();
+      } else if (event.type === "baseline-done") {
+        state.step = `${event.baseline} ${event.clip} (${event.done}/${event.total})`;
+        refresh();
+      }
+    },
+    stop: () => {
+      if (bar && started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ExitError(`${flag}: "${value}" is not a positive integer`, EXIT.usage);
+  return n;
+}
+
+function nonNegativeInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ExitError(`${flag}: "${value}" is not a non-negative integer`, EXIT.usage);
+  return n;
+}
+
+function nonNegativeNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new ExitError(`${flag}: "${value}" is not a non-negative number`, EXIT.usage);
+  return n;
+}

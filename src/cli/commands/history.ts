@@ -1,0 +1,43 @@
+/** `codec-evolve history`: every version with its figures and the tier it reached against x265. */
+import { parseArgs } from "node:util";
+import { readLedger } from "../../evolve/ledger/ledger-file.js";
+import { renderAttemptsTable, renderVersionsTable } from "../../evolve/report/tables.js";
+import { statePaths } from "../../evolve/state-paths.js";
+import { repositoryRoot } from "../../evolve/store/repository-root.js";
+import type { CliIo } from "../cli-io.js";
+import { EXIT } from "../exit-error.js";
+
+export const HISTORY_USAGE = `usage: codec-evolve history [--all] [--json]
+
+Prints every adopted version (bitrate, compression, PSNR, BD-rate against the
+previous version and against x265, tier reached: 50%, 70%, 90% fewer bits than
+x265 at equal quality). --all adds every attempt; --json prints the records.`;
+
+/** Run the history command; returns the exit code. */
+export async function historyCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      all: { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${HISTORY_USAGE}\n`);
+    return EXIT.ok;
+  }
+  const { records } = await readLedger(statePaths(await repositoryRoot(io.cwd)).ledger);
+  if (values.json) {
+    const shown = values.all ? records : records.filter((r) => r.version !== null);
+    io.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (records.length === 0) {
+    io.stdout.write("no versions yet; run codec-evolve evolve first\n");
+    return EXIT.ok;
+  }
+  io.stdout.write(`${renderVersionsTable(records)}\n`);
+  if (values.all) io.stdout.write(`\nall attempts:\n${renderAttemptsTable(records)}\n`);
+  return EXIT.ok;
+}
