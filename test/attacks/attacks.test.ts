@@ -508,7 +508,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const LIMITS = {
   frameSeconds: 2,
   runSeconds: 10,
-  loadSeconds: 10,
+  loadSeconds: 8,
   memoryBytes: 1024 ** 3,
   cpuSeconds: 20,
   payloadBytesPerFrame: 1024 * 1024,
@@ -521,6 +521,20 @@ const FLOOR_DB = 20;
 const bubblewrap = (await resolveIsolation({ isolation: "auto" })).mode === "bubblewrap";
 const python = await findPython();
 const hasTorch = spawnSync(python, ["-c", "import torch"]).status === 0;
+
+/** it.concurrent starts many tests at once; two sandboxes at a time keep a 2-core CI box responsive. */
+const slots = { free: 2, waiting: [] as (() => void)[] };
+async function inSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (slots.free === 0) await new Promise<void>((resolve) => slots.waiting.push(resolve));
+  else slots.free--;
+  try {
+    return await work();
+  } finally {
+    const next = slots.waiting.shift();
+    if (next) next();
+    else slots.free++;
+  }
+}
 
 type Variant = "all" | "hook" | "os";
 const VARIANT_OPTIONS: Record<Variant, SandboxOptions> = {
@@ -697,7 +711,7 @@ describe("hostile-codec corpus", () => {
         (variant !== "os" || bubblewrap) && (variant === "all" || !testCase.needsTorch || hasTorch);
       const name = `${testCase.attack} [${variant}] -> ${expected}`;
       (runnable ? it.concurrent : it.skip)(name, async () => {
-        const result = await runAttack(testCase.attack, variant, frames);
+        const result = await inSlot(() => runAttack(testCase.attack, variant, frames));
         if (result.outcome !== expected) {
           throw new Error(
             `${name}: got ${result.outcome}: ${JSON.stringify(result.failure, null, 1)?.slice(0, 1500)}`,
@@ -739,14 +753,16 @@ describe("attacks on the scoring, judged by the whole evaluation", () => {
         evaluation.clip === "noise"
           ? syntheticClip("noise", { width: 32, height: 32, frames: 3, seed })
           : gradientClip();
-      const result = await evaluateCodec({
-        codecPath: join(here, `${testCase.attack}.py`),
-        clips: [clip],
-        qualities: [50],
-        baselines: [],
-        sandbox: { limits: LIMITS },
-        qualityFloorDb: FLOOR_DB,
-      });
+      const result = await inSlot(() =>
+        evaluateCodec({
+          codecPath: join(here, `${testCase.attack}.py`),
+          clips: [clip],
+          qualities: [50],
+          baselines: [],
+          sandbox: { limits: LIMITS },
+          qualityFloorDb: FLOOR_DB,
+        }),
+      );
       expect(result.status).toBe("failed");
       expect(result.failure?.category).toBe(evaluation.category);
     });
