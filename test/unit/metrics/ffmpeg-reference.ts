@@ -47,10 +47,10 @@ export function photoCrop(width: number, height: number, x: number, y: number): 
   return { width, height, data: new Uint8Array(stdout) };
 }
 
-/** Frames degraded by a real ffmpeg round trip: JPEG at `-q:v quality`, or a filter such as gblur. */
+/** Frames degraded by a real ffmpeg round trip: JPEG at `-q:v quality`, x264 at a CRF, or a filter such as gblur. */
 export function degrade(
   frames: readonly Frame[],
-  how: { jpegQuality: number } | { filter: string },
+  how: { jpegQuality: number } | { filter: string } | { x264Crf: number },
 ): Frame[] {
   const { width, height } = frames[0]!;
   const raw = Buffer.concat(frames.map((frame) => frame.data));
@@ -63,6 +63,26 @@ export function degrade(
       raw,
     );
     degraded = ffmpeg(["-f", "mjpeg", "-i", "-", ...output], jpeg.stdout).stdout;
+  } else if ("x264Crf" in how) {
+    // A real video codec round trip: 4:2:0 chroma, inter prediction across the frames.
+    const h264 = ffmpeg(
+      [
+        ...input,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "fast",
+        "-crf",
+        String(how.x264Crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-f",
+        "h264",
+        "-",
+      ],
+      raw,
+    );
+    degraded = ffmpeg(["-f", "h264", "-i", "-", ...output], h264.stdout).stdout;
   } else {
     degraded = ffmpeg([...input, "-vf", how.filter, ...output], raw).stdout;
   }

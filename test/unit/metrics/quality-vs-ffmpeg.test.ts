@@ -19,7 +19,7 @@ type Case = {
   width: number;
   height: number;
   offsets: [number, number][];
-  how: { jpegQuality: number } | { filter: string } | "identical";
+  how: { jpegQuality: number } | { filter: string } | { x264Crf: number } | "identical";
 };
 
 const CASES: Case[] = [
@@ -56,6 +56,13 @@ const CASES: Case[] = [
     how: { jpegQuality: 31 },
   },
   {
+    name: "x264 CRF 38, 6 panned frames, 320x240",
+    width: 320,
+    height: 240,
+    offsets: [0, 1, 2, 3, 4, 5].map((i): [number, number] => [100 + 3 * i, 80 + 2 * i]),
+    how: { x264Crf: 38 },
+  },
+  {
     name: "gaussian blur, 256x192",
     width: 256,
     height: 192,
@@ -90,6 +97,16 @@ describe("measureQuality agrees with ffmpeg's psnr and ssim filters", () => {
 
     const ours = await measureQuality(source, decoded, { threads: "main" });
     const rgb = ffmpegFigures(dir, "gbrp", width, height, toGbrp(decoded), toGbrp(source));
+    // Fed packed rgb24, ffmpeg converts to gbrp itself (lossless) and must agree with itself.
+    const packed = ffmpegFigures(
+      dir,
+      "rgb24",
+      width,
+      height,
+      Buffer.concat(decoded.map((f) => f.data)),
+      Buffer.concat(source.map((f) => f.data)),
+    );
+    expect(packed).toEqual(rgb);
     const luma = ffmpegFigures(dir, "gray", width, height, lumaStream(decoded), lumaStream(source));
 
     if (how === "identical") {
