@@ -85,10 +85,10 @@ export class QualityPool {
   private readonly queue: QueuedTask[] = [];
   private closed = false;
 
-  /** `source` replaces the worker's code (tests of the failure paths). */
+  /** `workerCode` replaces the worker's script (tests of the failure paths). */
   constructor(
     readonly size: number,
-    private source: string | null = null,
+    private workerCode: string | null = null,
   ) {
     if (!Number.isInteger(size) || size < 1) {
       throw new Error(`QualityPool size must be a positive integer, got ${size}`);
@@ -147,8 +147,8 @@ export class QualityPool {
   }
 
   private spawn(): PoolWorker {
-    this.source ??= workerSource();
-    const worker = new Worker(this.source, { eval: true, name: "codec-evolve quality" });
+    this.workerCode ??= workerSource();
+    const worker = new Worker(this.workerCode, { eval: true, name: "codec-evolve quality" });
     worker.unref();
     const entry: PoolWorker = { worker, task: null, source: null, decoded: null };
     worker.on("message", (reply: WorkerReply) => {
