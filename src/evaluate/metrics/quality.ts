@@ -38,15 +38,17 @@ export async function measureQuality(
 ): Promise<QualityMetrics> {
   const { width, height } = checkFramePairs(source, decoded);
   const threads = options.threads ?? "auto";
+  const pool = options.pool ?? sharedQualityPool();
+  // With one CPU a worker only adds copies; with tiny inputs the hand-off costs more than it saves.
   const useWorkers =
     threads === "workers" ||
     (threads === "auto" &&
+      pool.size >= 2 &&
       source.length >= 2 &&
       width * height * source.length >= PARALLEL_MIN_PIXELS);
 
   let perFrame: number[][];
   if (useWorkers) {
-    const pool = options.pool ?? sharedQualityPool();
     perFrame = await Promise.all(
       source.map((frame, i) =>
         pool.run({ source: frame.data, decoded: decoded[i]!.data, width, height }),

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type { Frame } from "../../../src/evaluate/clips/clip.js";
 import { rgbToLuma } from "../../../src/evaluate/metrics/luma.js";
 import { psnrFromMse, sumSquaredError } from "../../../src/evaluate/metrics/psnr.js";
@@ -52,7 +53,7 @@ describe("measureQuality", () => {
     }
   });
 
-  it("uses the shared pool for large inputs and accepts frames that are views of one buffer", async () => {
+  it("picks workers on its own for large inputs and accepts frames that are views of one buffer", async () => {
     const width = 640;
     const height = 360;
     const [source, decoded] = framePairs(width, height, 6);
@@ -62,9 +63,22 @@ describe("measureQuality", () => {
       clip.set(f.data, i * f.data.length);
       return frame(width, height, clip.subarray(i * f.data.length, (i + 1) * f.data.length));
     });
-    const auto = await measureQuality(views, decoded);
+    const pool = new QualityPool(2);
+    try {
+      const auto = await measureQuality(views, decoded, { pool });
+      expect(pool.liveWorkers).toBe(2);
+      expect(auto).toEqual(await measureQuality(source, decoded, { threads: "main" }));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("runs on the process-wide pool, sized to the CPUs", async () => {
+    const [source, decoded] = framePairs(32, 24, 3);
+    const result = await measureQuality(source, decoded, { threads: "workers" });
+    expect(sharedQualityPool().size).toBe(availableParallelism());
     expect(sharedQualityPool().liveWorkers).toBeGreaterThan(0);
-    expect(auto).toEqual(await measureQuality(source, decoded, { threads: "main" }));
+    expect(result).toEqual(await measureQuality(source, decoded, { threads: "main" }));
   });
 
   it("averages PSNR over all samples of all frames, not per frame", async () => {
