@@ -251,7 +251,6 @@ class Guard:
             "copyright",
             "credits",
             "license",
-            "memoryview",
         ):
             allowed[name] = self._refuser(name)
         allowed["__import__"] = self._guarded_import

@@ -103,7 +103,8 @@ def apply_limits(limits):
     cap(resource.RLIMIT_AS, limits["memoryBytes"])
     cap(resource.RLIMIT_FSIZE, limits["fileBytes"])
     cap(resource.RLIMIT_NOFILE, limits["openFiles"])
-    cap(resource.RLIMIT_NPROC, limits["processes"])
+    if int(limits["processes"]) > 0:  # 0: not enforceable for this uid (see isolation.ts)
+        cap(resource.RLIMIT_NPROC, limits["processes"])
     cap(resource.RLIMIT_CORE, 0)
     cpu = int(limits["cpuSeconds"])
     try:

@@ -105,15 +105,15 @@ async function runSide(
   const python = await probePython(await findPython(opts.python));
   const isolation = await resolveIsolation(opts);
   const frameBytes = config.width * config.height * 3;
+  // The host keeps every payload in memory: no frame may cost more than twice its raw size
+  // (plus slack for headers), whatever payloadBytesPerFrame says.
+  const payloadLimit = Math.min(limits.payloadBytesPerFrame, 2 * frameBytes + 65536);
   const harness = new HarnessProcess({
     codecPath,
     python,
     isolation,
     logBytes: limits.logBytes,
-    maxMessageBytes: Math.max(
-      1024 * 1024,
-      12 + (mode === "decode" ? frameBytes : limits.payloadBytesPerFrame),
-    ),
+    maxMessageBytes: Math.max(1024 * 1024, 12 + (mode === "decode" ? frameBytes : payloadLimit)),
   });
   const stage = STAGE[mode];
   const started = performance.now();
@@ -142,7 +142,7 @@ async function runSide(
       codecFile: harness.codecFile,
       codecName: basename(codecPath),
       config,
-      limits: { ...limits, processes },
+      limits: { ...limits, processes, payloadBytesPerFrame: payloadLimit },
       allowedImports: opts.allowedImports ?? DEFAULT_ALLOWED_IMPORTS,
       staticCheck: opts.layers?.staticCheck ?? true,
       runtimeGuards: opts.layers?.runtimeGuards ?? true,
@@ -164,10 +164,7 @@ async function runSide(
         return fail(event, "frame", budget);
       const output = parseOutput(event.message.body);
       // The harness validates too; checking again here means a forged answer cannot skip the rules.
-      if (
-        mode === "encode" &&
-        (output.data.length === 0 || output.data.length > limits.payloadBytesPerFrame)
-      ) {
+      if (mode === "encode" && (output.data.length === 0 || output.data.length > payloadLimit)) {
         return fail(
           {
             type: "violation",

@@ -13,7 +13,7 @@ export interface SandboxLimits {
   memoryBytes: number;
   /** CPU seconds (RLIMIT_CPU) of the harness process. */
   cpuSeconds: number;
-  /** Largest payload one compress call may return, bytes. */
+  /** Largest payload one compress call may return, bytes (never more than twice the raw frame plus 64 KiB). */
   payloadBytesPerFrame: number;
   /** Codec stdout/stderr kept for failure reports, bytes; Python-level prints beyond it are dropped. */
   logBytes: number;

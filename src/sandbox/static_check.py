@@ -11,6 +11,7 @@ run-time layers (audit hook, OS sandbox) still catch what it misses.
 """
 
 import ast
+import re
 
 # Builtins that open files, run code, or expose namespaces. A codec needs none.
 FORBIDDEN_NAMES = {
@@ -126,8 +127,20 @@ FORBIDDEN_ATTRIBUTES = {
     "distutils": "runs compilers",
     "f2py": "runs compilers",
     "testing": "reaches subprocess helpers",
-    "lib_format": "reads files",
+    "load": "reads files (numpy, torch, cv2 objects)",
+    "save": "writes files (numpy, torch, cv2 objects)",
+    "savez": "writes files",
+    "savez_compressed": "writes files",
+    "save_image": "writes files",
+    "npyio": "reads and writes files",
+    "haveImageReader": "probes files",
+    "haveImageWriter": "probes files",
+    "imcount": "reads files",
 }
+
+# cv2's native readers and writers follow naming patterns: readNet*, writeOpticalFlow,
+# loadPLYSimple, SVM_load, ... Native code raises no audit event, so refuse them by name.
+NATIVE_FILE_NAME = re.compile(r"^(read|write|load|save|open)[A-Z]|^[A-Z]\w*_(load|save|read|write)$")
 
 # Dotted names of allowed libraries that read or write files or run code.
 FORBIDDEN_QUALIFIED = {
@@ -153,6 +166,11 @@ FORBIDDEN_QUALIFIED = {
     "torch.multiprocessing": "reaches processes",
     "torch.distributed": "reaches the network",
     "torch.compile": "compiles and runs code",
+    "torch.onnx": "writes files",
+    "torch.profiler": "writes trace files",
+    "torch.autograd.profiler": "writes trace files",
+    "torch.cuda.memory": "writes snapshots",
+    "torchvision.utils.save_image": "writes files",
     "torchvision.io": "reads and writes files",
     "torchvision.datasets": "downloads files",
     "torchvision.models": "downloads weights",
@@ -213,6 +231,8 @@ class _Checker(ast.NodeVisitor):
             raise Refusal(
                 "forbidden", f"forbidden attribute: {name} ({FORBIDDEN_ATTRIBUTES[name]})", line
             )
+        if NATIVE_FILE_NAME.search(name):
+            raise Refusal("forbidden", f"forbidden attribute: {name} (native file access)", line)
 
     def visit_Import(self, node):
         for alias in node.names:

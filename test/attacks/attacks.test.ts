@@ -107,6 +107,9 @@ const ATTACKS = [
   "nondeterministic_address",
   "rlimit_raise",
   "breakpoint_debugger",
+  "file_cv2_dnn_readnet",
+  "alias_reassignment",
+  "torch_hub_download",
 ] as const;
 type AttackName = (typeof ATTACKS)[number];
 
@@ -502,6 +505,21 @@ const CASES: AttackCase[] = [
     proofs: [],
   },
   { attack: "breakpoint_debugger", category: "forbidden", hook: "sandbox-violation", proofs: [] },
+  { attack: "file_cv2_dnn_readnet", category: "forbidden", os: "runtime", proofs: SECRET_PROOFS },
+  {
+    attack: "alias_reassignment",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "runtime",
+    proofs: WRITE_PROOFS,
+  },
+  {
+    attack: "torch_hub_download",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    proofs: [],
+    needsTorch: true,
+  },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -648,6 +666,7 @@ function checkProofs(
         for (const path of [
           out,
           `${out}.npy`,
+          `${out}.npz`,
           `${out}.png`,
           `${out}.yml`,
           `${out}.avi`,

@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkCodec } from "../../../src/sandbox/run-codec.js";
+import { checkCodec, decodePayloads, encodeFrames } from "../../../src/sandbox/run-codec.js";
+import { configFor, gradientFrames } from "./frames.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const codec = (name: string): string => join(here, "codecs", "static", name);
@@ -34,6 +35,19 @@ const REFUSALS: { file: StaticFixture; category: string; line: number | null; me
 describe("static check", () => {
   it("accepts ordinary codec code", async () => {
     expect(await checkCodec(codec("allowed_patterns.py"))).toBeNull();
+  });
+
+  it("runs that ordinary code under every run-time guard", async () => {
+    const frames = gradientFrames(2);
+    const encoded = await encodeFrames(codec("allowed_patterns.py"), frames, configFor(frames));
+    if (!encoded.ok) throw new Error(JSON.stringify(encoded.failure));
+    const decoded = await decodePayloads(
+      codec("allowed_patterns.py"),
+      encoded.payloads,
+      configFor(frames),
+    );
+    if (!decoded.ok) throw new Error(JSON.stringify(decoded.failure));
+    expect(decoded.frames).toHaveLength(2);
   });
 
   it.each(REFUSALS)(

@@ -36,6 +36,7 @@ def compress_video_frame(frame, frame_index, config):
     quantise = getattr(np, "round")
     _ = sliding_window_view(frame[:, :, 0], (2, 2))
     _ = deque([1, 2])
+    _ = memoryview(b"ab")[1]
     _ = Quantiser(4)(frame.astype(np.float32))
     if hasattr(frame, "shape"):
         return bytes(quantise(frame).astype(np.uint8).tobytes())
