@@ -42,23 +42,46 @@ interface WorkerReply {
   error?: string;
 }
 
-function workerSource(): string {
-  const kernels = FRAME_KERNELS.map((kernel) => kernel.toString()).join("\n\n");
+/**
+ * The worker's script: the kernels' source texts and a message loop calling
+ * `entry` (a function named in those texts) as `frameQualitySums` is called.
+ *
+ * Coverage tools (istanbul, used by `jest --coverage`) rewrite function bodies
+ * to bump counters through module-level `cov_<hash>()` functions that do not
+ * travel with the text; the script defines inert stand-ins for any it finds so
+ * instrumented kernels still run in the worker.
+ */
+export function buildWorkerScript(kernelTexts: readonly string[], entry: string): string {
+  const kernels = kernelTexts.join("\n\n");
+  const coverageNames = [...new Set(kernels.match(/\bcov_[0-9A-Za-z_$]+(?=\(\))/g) ?? [])];
+  const coverageStubs = coverageNames.length
+    ? `const counters = () => new Proxy({}, { get: (t, k) => (k in t ? t[k] : (t[k] = 0)) });
+const coverage = { s: counters(), f: counters(), b: new Proxy({}, { get: (t, k) => (t[k] ??= counters()) }) };
+${coverageNames.map((name) => `function ${name}() { return coverage; }`).join("\n")}
+`
+    : "";
   return `"use strict";
 const { parentPort } = require("node:worker_threads");
-${kernels}
+${coverageStubs}${kernels}
 let scratch = new Uint8Array(0);
 parentPort.on("message", (task) => {
   try {
     const needed = 2 * task.width * task.height;
     if (scratch.length < needed) scratch = new Uint8Array(needed);
-    const sums = ${frameQualitySums.name}(task.source, task.decoded, task.width, task.height, scratch);
+    const sums = ${entry}(task.source, task.decoded, task.width, task.height, scratch);
     parentPort.postMessage({ sums });
   } catch (error) {
     parentPort.postMessage({ error: String((error && error.stack) || error) });
   }
 });
 `;
+}
+
+function workerSource(): string {
+  return buildWorkerScript(
+    FRAME_KERNELS.map((kernel) => kernel.toString()),
+    frameQualitySums.name,
+  );
 }
 
 /**

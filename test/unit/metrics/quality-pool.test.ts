@@ -1,4 +1,4 @@
-import { QualityPool } from "../../../src/evaluate/metrics/quality-pool.js";
+import { buildWorkerScript, QualityPool } from "../../../src/evaluate/metrics/quality-pool.js";
 
 const task = {
   source: new Uint8Array(8 * 8 * 3),
@@ -53,5 +53,27 @@ describe("QualityPool", () => {
     await pool.close();
     await expect(pool.run(task)).rejects.toThrow(/closed/);
     expect(() => new QualityPool(0)).toThrow(/positive integer/);
+  });
+});
+
+describe("buildWorkerScript", () => {
+  it("runs kernels instrumented by a coverage tool (cov_<hash>() counters) in the worker", async () => {
+    // What istanbul makes of a kernel: counter bumps through a module-level function.
+    const instrumented = `function fakeSums(source, decoded, width, height, scratch) {
+  cov_2x9q7().f[0]++;
+  cov_2x9q7().s[3]++;
+  if (width > 0) { cov_2x9q7().b[1][0]++; } else { cov_2x9q7().b[1][1]++; }
+  return [source.length, decoded[0], width, height, scratch.length, 0.5];
+}`;
+    const pool = new QualityPool(1, buildWorkerScript([instrumented], "fakeSums"));
+    try {
+      await expect(pool.run(task)).resolves.toEqual([192, 3, 8, 8, 128, 0.5]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("adds no stand-ins to uninstrumented kernels", () => {
+    expect(buildWorkerScript(["function f() { return 1; }"], "f")).not.toMatch(/Proxy/);
   });
 });
