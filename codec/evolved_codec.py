@@ -22,6 +22,8 @@ QM_TILT = 0.25  # range 0.0..1.5
 LAMBDA_SCALE = 0.15  # range 0.02..0.6
 SEARCH_RANGE = 16  # range 4..32
 KEYINT = 60  # range 4..240
+DEBLOCK_STRENGTH = 1.0  # range 0.0..2.0
+P_CASCADE = 1.12  # range 1.0..1.3
 # --- tunables: end ---
 
 FORMAT_VERSION = 1
@@ -40,6 +42,7 @@ PROB_SCALE = 1 << PROB_BITS
 RANS_LOW = 1 << 16
 SYMBOLS_PER_LANE = 1024  # lane count = symbols / this: trades flush bytes against loop count
 MODEL_INCREMENT = 16
+FIRST_SEGMENT = 64
 MODEL_LIMIT = 1 << 15
 
 LEVEL_ALPHABET = 16  # magnitudes 0..14, 15 = escape (remainder in the escape section)
@@ -177,8 +180,17 @@ def _qstep(quality):
     return 1.2 * 2.0 ** ((100.0 - q) / 15.0)
 
 
-def _qmatrices(quality, ftype):
-    step = _qstep(quality) * (INTER_QSCALE if ftype == FRAME_P else 1.0)
+CASCADE_LEVEL = (0, 2, 1, 2)  # low-delay QP cascade: every 4th P frame is the best-quality reference
+
+
+def _frame_step(quality, ftype, frame_index):
+    """Quantiser step of a frame; both sides know the frame type (from the bytes) and the index."""
+    if ftype == FRAME_I:
+        return _qstep(quality)
+    return _qstep(quality) * INTER_QSCALE * P_CASCADE ** CASCADE_LEVEL[frame_index % 4]
+
+
+def _qmatrices(step):
     tilt = 1.0 + QM_TILT * UV / 14.0
     return step * tilt, step * CHROMA_QSCALE * tilt
 
@@ -336,14 +348,24 @@ def _new_writer():
     return {"freq": [], "cum": [], "signs": [], "escapes": []}
 
 
+def _segments(n):
+    """A stage is coded in growing segments (64, 128, 256, ...) with adaptation after each, so that
+    even the first frame's models learn quickly; encoder and decoder split identically."""
+    bounds = [0]
+    size = FIRST_SEGMENT
+    while bounds[-1] < n:
+        bounds.append(min(n, bounds[-1] + size))
+        size *= 2
+    return zip(bounds[:-1], bounds[1:])
+
+
 def _put(writer, model, ctx, sym):
     ctx = np.asarray(ctx, np.int64)
     sym = np.asarray(sym, np.int64)
-    if sym.size == 0:
-        return
-    writer["freq"].append(model["freq"][ctx, sym])
-    writer["cum"].append(model["cum"][ctx, sym])
-    _adapt(model, ctx, sym)
+    for a, b in _segments(sym.size):
+        writer["freq"].append(model["freq"][ctx[a:b], sym[a:b]])
+        writer["cum"].append(model["cum"][ctx[a:b], sym[a:b]])
+        _adapt(model, ctx[a:b], sym[a:b])
 
 
 def _put_signed(writer, model, ctx, values):
@@ -387,7 +409,7 @@ def _new_reader(lanes, states, words):
     return {"lanes": lanes, "x": states.astype(np.int64), "words": words.astype(np.int64), "pos": 0}
 
 
-def _get(reader, model, ctx):
+def _get_segment(reader, model, ctx):
     ctx = np.asarray(ctx, np.int64)
     n = ctx.size
     out = np.zeros(n, np.int64)
@@ -422,6 +444,14 @@ def _get(reader, model, ctx):
         x[:m] = xs
         out[s:e] = sym
     _adapt(model, ctx, out)
+    return out
+
+
+def _get(reader, model, ctx):
+    ctx = np.asarray(ctx, np.int64)
+    out = np.zeros(ctx.size, np.int64)
+    for a, b in _segments(ctx.size):
+        out[a:b] = _get_segment(reader, model, ctx[a:b])
     return out
 
 
@@ -472,8 +502,8 @@ def _new_models():
     return {
         "mode": _new_model(4, 3),
         "mvd": _new_model(4, MVD_ALPHABET),
-        "last_y": _new_model(2, 65),
-        "last_c": _new_model(12, 65),
+        "last_y": _new_model(3 + 18, 65),
+        "last_c": _new_model(18 + 54, 65),
         "lev_y": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
         "lev_c": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
     }
@@ -500,11 +530,62 @@ def _last_positions(zz):
     return np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
 
 
-def _chroma_last_ctx(last_y, btype_mb, n_coded):
-    ny = (last_y >= 0).reshape(n_coded, 4).sum(1)
-    cls = _class_small(ny, [1, 3])
-    base = (btype_mb * 3 + cls) * 2
-    return np.stack([base, base + 1], 1).reshape(-1)
+def _neighbour_activity(first, coded, mbh, mbw):
+    """Mean (last + 1) of the four luma neighbours (all coded in phase one) of blocks 1 and 2 of each coded MB."""
+    grid = np.zeros((mbh * mbw, 2, 2))
+    grid[coded, 0, 0] = first[:, 0] + 1
+    grid[coded, 1, 1] = first[:, 1] + 1
+    g = np.pad(grid.reshape(mbh, mbw, 2, 2).transpose(0, 2, 1, 3).reshape(2 * mbh, 2 * mbw), 1)
+    act = (g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]) / 4.0
+    act = act.reshape(mbh, 2, mbw, 2).transpose(0, 2, 1, 3).reshape(-1, 4)[coded]
+    return act[:, [1, 2]]
+
+
+ACTIVITY_EDGES = [0.5, 2.0, 5.0, 12.0, 24.0]
+
+
+def _last_contexts(kind, phase, first=None, act=None, luma=None, cb=None):
+    """Contexts of the last-position symbols, coded in phases so later ones can look at earlier ones:
+    luma blocks 0 and 3 of each macroblock (a checkerboard over the frame), then blocks 1 and 2 (context:
+    their four decoded neighbours), then Cb (context: the MB's luma), then Cr (context: luma and Cb)."""
+    if phase == 0:
+        return np.repeat(kind, 2)
+    if phase == 1:
+        return (3 + kind[:, None] * 6 + _class_small(act, ACTIVITY_EDGES)).ravel()
+    cls = _class_small((luma + 1).mean(1), ACTIVITY_EDGES)
+    if phase == 2:
+        return kind * 6 + cls
+    return 18 + (kind * 6 + cls) * 3 + _class_small(cb, [0, 4])
+
+
+def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw):
+    ly = last_y.reshape(-1, 4)
+    lc = last_c.reshape(-1, 2)
+    first = ly[:, [0, 3]]
+    act = _neighbour_activity(first, coded, mbh, mbw)
+    _put(writer, models["last_y"], _last_contexts(kind, 0), first.ravel() + 1)
+    _put(writer, models["last_y"], _last_contexts(kind, 1, first, act), ly[:, [1, 2]].ravel() + 1)
+    _put(writer, models["last_c"], _last_contexts(kind, 2, first, act, ly), lc[:, 0] + 1)
+    _put(writer, models["last_c"], _last_contexts(kind, 3, first, act, ly, lc[:, 0]), lc[:, 1] + 1)
+
+
+def _get_lasts(reader, models, kind, coded, mbh, mbw):
+    m = kind.size
+    ly = np.zeros((m, 4), np.int64)
+    lc = np.zeros((m, 2), np.int64)
+    ly[:, [0, 3]] = (_get(reader, models["last_y"], _last_contexts(kind, 0)) - 1).reshape(m, 2)
+    first = ly[:, [0, 3]]
+    act = _neighbour_activity(first, coded, mbh, mbw)
+    ly[:, [1, 2]] = (_get(reader, models["last_y"], _last_contexts(kind, 1, first, act)) - 1).reshape(m, 2)
+    lc[:, 0] = _get(reader, models["last_c"], _last_contexts(kind, 2, first, act, ly)) - 1
+    lc[:, 1] = _get(reader, models["last_c"], _last_contexts(kind, 3, first, act, ly, lc[:, 0])) - 1
+    return ly.ravel(), lc.ravel()
+
+
+def _block_kind(modes, mvd):
+    """0 intra, 1 inter with a coded vector, 2 inter with the predicted vector (so it must carry residual)."""
+    inter = modes == MODE_INTER
+    return np.where(inter, np.where((mvd != 0).any(1), 1, 2), 0).astype(np.int64)
 
 
 def _write_levels(writer, model, zz, last, btype):
@@ -559,8 +640,7 @@ def _encode_syntax(st, ftype, modes, mvd, ly, lcb, lcr):
     last_c = _last_positions(zc)
     bt_y = np.repeat(btype_mb, 4)
     bt_c = np.repeat(btype_mb, 2)
-    _put(w, models["last_y"], bt_y, last_y + 1)
-    _put(w, models["last_c"], _chroma_last_ctx(last_y, btype_mb, coded.size), last_c + 1)
+    _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"])
     _write_levels(w, models["lev_y"], zy, last_y, bt_y)
     _write_levels(w, models["lev_c"], zc, last_c, bt_c)
     lanes, states, words = _rans_encode(w["freq"], w["cum"])
@@ -615,14 +695,15 @@ def _decode_syntax(st, data, mbh, mbw):
         inter = np.nonzero(modes == MODE_INTER)[0]
         ax = _get_signed(reader, models["mvd"], np.zeros(inter.size, np.int64), side)
         ay = _get_signed(reader, models["mvd"], 1 + np.minimum(ax, 2), side)
+        mvd[inter, 1] = ax  # magnitudes for now: contexts only need to know which are zero
+        mvd[inter, 0] = ay
     else:
         modes = np.full(n, MODE_INTRA, np.int64)
     coded = np.nonzero(modes != MODE_SKIP)[0]
     btype_mb = (modes[coded] == MODE_INTER).astype(np.int64)
     bt_y = np.repeat(btype_mb, 4)
     bt_c = np.repeat(btype_mb, 2)
-    last_y = _get(reader, models["last_y"], bt_y) - 1
-    last_c = _get(reader, models["last_c"], _chroma_last_ctx(last_y, btype_mb, coded.size)) - 1
+    last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw)
     my, order_y = _read_levels(reader, models["lev_y"], last_y, bt_y, side)
     mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
     # signs, in the order the encoder emitted them
@@ -662,10 +743,54 @@ def _final_mvs(modes, mvd, mbh, mbw):
     return np.clip(np.cumsum(d, axis=1).reshape(-1, 2), -MAX_MV, MAX_MV)
 
 
-def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, quality):
+def _edge_filter(p1, p0, q0, q1, active, alpha, beta, tc):
+    """H.264-style normal-strength edge filter on (p1 p0 | q0 q1) sample lines, integer maths."""
+    d0 = q0 - p0
+    on = active & (np.abs(d0) < alpha) & (np.abs(p1 - p0) < beta) & (np.abs(q1 - q0) < beta)
+    delta = np.clip((4 * d0 + (p1 - q1) + 4) >> 3, -tc, tc) * on
+    return np.clip(p0 + delta, 0, 255), np.clip(q0 - delta, 0, 255)
+
+
+def _deblock(plane, coded, intra, mv, step):
+    """In-loop deblocking of the 8x8 block grid; an edge is filtered when either side is intra, has
+    coefficients, or moves differently (>= 1 pel). Thresholds scale with the quantiser step."""
+    s = float(DEBLOCK_STRENGTH)
+    alpha = int(round(s * 1.0 * step)) + 1
+    beta = int(round(s * 0.25 * step)) + 1
+    tc_inter = int(round(s * 0.10 * step)) + 1
+    p = plane.astype(np.int32)
+    h, w = p.shape
+    for axis in (1, 0):
+        if axis == 0:
+            p = p.T
+            coded_a, intra_a, mv_a = coded.T, intra.T, mv.transpose(1, 0, 2)
+        else:
+            coded_a, intra_a, mv_a = coded, intra, mv
+        nb = coded_a.shape[1]
+        if nb < 2:
+            p = p.T if axis == 0 else p
+            continue
+        left, right = slice(0, nb - 1), slice(1, nb)
+        moves = (np.abs(mv_a[:, left] - mv_a[:, right]) >= 2).any(-1)
+        strong = intra_a[:, left] | intra_a[:, right]
+        active = strong | coded_a[:, left] | coded_a[:, right] | moves
+        tc = np.where(strong, 2 * tc_inter, tc_inter)
+        rows = p.shape[0] // active.shape[0]
+        active = np.repeat(active, rows, 0)
+        tc = np.repeat(tc, rows, 0)
+        xs = np.arange(1, nb) * 8
+        new_p0, new_q0 = _edge_filter(p[:, xs - 2], p[:, xs - 1], p[:, xs], p[:, xs + 1], active, alpha, beta, tc)
+        p[:, xs - 1] = new_p0
+        p[:, xs] = new_q0
+        if axis == 0:
+            p = p.T
+    return np.ascontiguousarray(p.reshape(h, w)).astype(np.uint8)
+
+
+def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
-    qy, qc = _qmatrices(quality, ftype)
+    qy, qc = _qmatrices(step)
     res_y = _join4(_idct(ly * qy))
     res_cb = _idct(lcb * qc)
     res_cr = _idct(lcr * qc)
@@ -686,6 +811,17 @@ def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, quality):
     y = _from_mbs(finish(py, res_y), mbh, mbw)
     cb = _from_mbs(finish(pcb, res_cb), mbh, mbw)
     cr = _from_mbs(finish(pcr, res_cr), mbh, mbw)
+    if DEBLOCK_STRENGTH > 0:
+        intra_mb = np.ones(n, bool) if ftype == FRAME_I else modes == MODE_INTRA
+        coded_y = ly.any(axis=(2, 3)).reshape(mbh, mbw, 2, 2).transpose(0, 2, 1, 3).reshape(2 * mbh, 2 * mbw)
+        up = np.ones((2, 2), bool)
+        grid_y = (np.kron(intra_mb.reshape(mbh, mbw), up).astype(bool), np.repeat(np.repeat(mvs.reshape(mbh, mbw, 2), 2, 0), 2, 1))
+        step_y, step_c = qy[0, 0], qc[0, 0]
+        y = _deblock(y, coded_y, *grid_y, step_y)
+        mv_mb = mvs.reshape(mbh, mbw, 2)
+        intra_g = intra_mb.reshape(mbh, mbw)
+        cb = _deblock(cb, lcb.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
+        cr = _deblock(cr, lcr.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
     st["ref"] = (
         np.pad(y, PAD, mode="edge"),
         np.pad(cb, PAD // 2, mode="edge"),
@@ -754,7 +890,7 @@ def _carry_through_intra(mv_c, intra, mbh, mbw):
     return np.where((src >= 0)[:, :, None], out, 0).reshape(-1, 2)
 
 
-def _decide_p(st, cur, quality):
+def _decide_p(st, cur, step):
     """Rate-distortion mode decision for a P frame over skip, inter (predicted or searched vector) and intra.
 
     A skip inherits its left neighbour's final vector, which makes exact decisions sequential; instead we
@@ -764,8 +900,8 @@ def _decide_p(st, cur, quality):
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
     cur_y, cur_cb, cur_cr = (_to_mbs(cur[0], 16), _to_mbs(cur[1], 8), _to_mbs(cur[2], 8))
-    qy, qc = _qmatrices(quality, FRAME_P)
-    lam = LAMBDA_SCALE * _qstep(quality) ** 2
+    qy, qc = _qmatrices(step)
+    lam = LAMBDA_SCALE * step**2
     mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE))
     all_idx = np.arange(n)
     me = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_mbs(st["ref"], all_idx, mbw, mv_me), qy, qc, DEADZONE_INTER)
@@ -828,8 +964,8 @@ def _decide_p(st, cur, quality):
     return modes, mvd, ly, lcb, lcr
 
 
-def _decide_i(st, cur, quality):
-    qy, qc = _qmatrices(quality, FRAME_I)
+def _decide_i(st, cur, step):
+    qy, qc = _qmatrices(step)
     y = _dct(_split4(_to_mbs(cur[0], 16) - 128.0))
     cb = _dct(_to_mbs(cur[1], 8) - 128.0)
     cr = _dct(_to_mbs(cur[2], 8) - 128.0)
@@ -869,17 +1005,17 @@ def compress_video_frame(frame, frame_index, config):
     keyint = max(1, int(KEYINT))
     if st["ref"] is None or frame_index % keyint == 0:
         ftype = FRAME_I
-        decision = _decide_i(st, cur, quality)
+        decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
     else:
         ftype = FRAME_P
-        decision = _decide_p(st, cur, quality)
+        decision = _decide_p(st, cur, _frame_step(quality, FRAME_P, frame_index))
         if (decision[0] == MODE_INTRA).mean() > 0.5:  # scene change: a key frame is cheaper
             ftype = FRAME_I
-            decision = _decide_i(st, cur, quality)
+            decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
     modes, mvd, ly, lcb, lcr = decision
     data = _encode_syntax(st, ftype, modes, mvd, ly, lcb, lcr)
     mvs = _final_mvs(modes, mvd, st["mbh"], st["mbw"])
-    _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, quality)
+    _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index))
     st["next_index"] = frame_index + 1
     return data
 
@@ -899,6 +1035,6 @@ def decompress_video_frame(compressed_data, frame_index, config):
     if ftype == FRAME_P and st["ref"] is None:
         raise ValueError("inter frame without a preceding key frame")
     mvs = _final_mvs(modes, mvd, st["mbh"], st["mbw"])
-    y, cb, cr = _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, quality)
+    y, cb, cr = _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index))
     st["next_index"] = frame_index + 1
     return _planes_to_rgb(y, cb, cr, height, width)
