@@ -136,6 +136,11 @@ FORBIDDEN_ATTRIBUTES = {
     "haveImageReader": "probes files",
     "haveImageWriter": "probes files",
     "imcount": "reads files",
+    "get_type_hints": "evaluates strings as code (with the unrestricted builtins when given a namespace)",
+    "ForwardRef": "evaluates strings as code",
+    "_eval_type": "evaluates strings as code",
+    "_evaluate": "evaluates strings as code",
+    "as_strided": "unchecked strides read and write arbitrary process memory (use sliding_window_view)",
 }
 
 # cv2's native readers and writers follow naming patterns: readNet*, writeOpticalFlow,

@@ -110,6 +110,8 @@ const ATTACKS = [
   "file_cv2_dnn_readnet",
   "alias_reassignment",
   "torch_hub_download",
+  "typing_eval_escape",
+  "strided_memory_scan",
 ] as const;
 type AttackName = (typeof ATTACKS)[number];
 
@@ -520,6 +522,14 @@ const CASES: AttackCase[] = [
     proofs: [],
     needsTorch: true,
   },
+  {
+    attack: "typing_eval_escape",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "ok",
+    proofs: WRITE_PROOFS,
+  },
+  { attack: "strided_memory_scan", category: "forbidden", proofs: SECRET_PROOFS },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
