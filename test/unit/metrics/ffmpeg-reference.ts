@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import type { Frame } from "../../../src/evaluate/clips/clip.js";
 
-export const PHOTO = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
+/** The repository's bundled clips (real photographic content, committed). */
+export const CLIPS = new URL("../../../clips/", import.meta.url).pathname;
 
 /** Runs ffmpeg with stdin bytes; returns stdout and stderr, throwing on a non-zero exit. */
 export function ffmpeg(args: string[], input?: Uint8Array): { stdout: Buffer; stderr: string } {
@@ -31,20 +32,31 @@ export function framesFromRaw(raw: Uint8Array, width: number, height: number): F
   return frames;
 }
 
-/** A crop of the photo at (x, y) as one rgb24 frame. */
-export function photoCrop(width: number, height: number, x: number, y: number): Frame {
+/** `count` frames of a bundled clip from frame `first`, converted to rgb24 and then (so odd sizes stay exact) cropped to width x height at (x, y), as rgb24. */
+export function clipFrames(
+  clip: string,
+  crop: { width: number; height: number; x: number; y: number },
+  first: number,
+  count: number,
+): Frame[] {
+  const { width, height, x, y } = crop;
   const { stdout } = ffmpeg([
     "-i",
-    PHOTO,
+    `${CLIPS}${clip}`,
     "-vf",
-    `crop=${width}:${height}:${x}:${y}`,
+    `select=gte(n\\,${first}),format=rgb24,crop=${width}:${height}:${x}:${y}`,
+    "-frames:v",
+    String(count),
     "-f",
     "rawvideo",
     "-pix_fmt",
     "rgb24",
     "-",
   ]);
-  return { width, height, data: new Uint8Array(stdout) };
+  const frames = framesFromRaw(new Uint8Array(stdout), width, height);
+  if (frames.length !== count)
+    throw new Error(`${clip}: wanted ${count} frames, got ${frames.length}`);
+  return frames;
 }
 
 /** Frames degraded by a real ffmpeg round trip: JPEG at `-q:v quality`, x264 at a CRF, or a filter such as gblur. */
@@ -150,4 +162,59 @@ export function ffmpegFigures(
     psnrAverage: average === "inf" ? Number.POSITIVE_INFINITY : Number(average),
     ssimAll: Number(all),
   };
+}
+
+/**
+ * ffmpeg's SSIM of one plane computed window by window from scratch (double
+ * precision), optionally reproducing a bug of ffmpeg 5.1's x86 SSE4
+ * `ssim_end_line`: when a line has n ≡ 1 (mod 4) windows, its remainder
+ * handling drops the line's last valid window and keeps instead the window two
+ * places further on, made of never-written (zero) block sums, which scores
+ * exactly 1. Newer ffmpeg fixed that code; the C reference never had it.
+ */
+export function referenceSsim(
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  height: number,
+  options: { ffmpeg51X86EndLineBug?: boolean } = {},
+): number {
+  const c1 = 416;
+  const c2 = 235963;
+  const perLine = (width >> 2) - 1;
+  const lines = (height >> 2) - 1;
+  const buggy = options.ffmpeg51X86EndLineBug === true && perLine % 4 === 1;
+  let total = 0;
+  for (let line = 0; line < lines; line++) {
+    for (let w = 0; w < perLine; w++) {
+      if (buggy && w === perLine - 1) {
+        total += 1;
+        continue;
+      }
+      let s1 = 0;
+      let s2 = 0;
+      let ss = 0;
+      let s12 = 0;
+      for (let dy = 0; dy < 8; dy++) {
+        for (let dx = 0; dx < 8; dx++) {
+          const i = (line * 4 + dy) * width + w * 4 + dx;
+          s1 += a[i]!;
+          s2 += b[i]!;
+          ss += a[i]! * a[i]! + b[i]! * b[i]!;
+          s12 += a[i]! * b[i]!;
+        }
+      }
+      const vars = ss * 64 - s1 * s1 - s2 * s2;
+      const covar = s12 * 64 - s1 * s2;
+      total += ((2 * s1 * s2 + c1) * (2 * covar + c2)) / ((s1 * s1 + s2 * s2 + c1) * (vars + c2));
+    }
+  }
+  return total / (lines * perLine);
+}
+
+/** One channel (0 = R, 1 = G, 2 = B) of a packed rgb24 frame as a plane. */
+export function channel(frame: Frame, c: number): Uint8Array {
+  const plane = new Uint8Array(frame.width * frame.height);
+  for (let i = 0; i < plane.length; i++) plane[i] = frame.data[3 * i + c]!;
+  return plane;
 }
