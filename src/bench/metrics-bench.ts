@@ -2,17 +2,18 @@
  * Benchmark of `measureQuality` against ffmpeg's own psnr + ssim filters on
  * the same 1080p frames, both timed by wall clock in the same run.
  *
- * Frames: a photo (scikit-image's astronaut, if installed; otherwise ffmpeg's
- * testsrc2 pattern) upscaled to 1920x1080 and panned, and a copy degraded by a
- * real JPEG round trip. ffmpeg computes the same four figures we do: psnr and
- * ssim on gbrp (RGB) and on gray (our luma planes), in one process reading raw
- * files from a temporary folder (the time to write those files is not counted;
- * ffmpeg's start-up and file reading are).
+ * Frames: the bundled clip clips/astronaut-pan.y4m (a panned photograph)
+ * upscaled to 1920x1080, and a copy degraded by a real JPEG round trip.
+ * ffmpeg computes the same four figures we do: psnr and ssim on gbrp (RGB) and
+ * on gray (our luma planes), in one process reading raw files from a temporary
+ * folder (the time to write those files is not counted; ffmpeg's start-up and
+ * file reading are).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Frame } from "../evaluate/clips/clip.js";
 import { rgbToLuma } from "../evaluate/metrics/luma.js";
 import { measureQuality } from "../evaluate/metrics/quality.js";
@@ -21,7 +22,8 @@ import { closeSharedQualityPool } from "../evaluate/metrics/quality-pool.js";
 const WIDTH = 1920;
 const HEIGHT = 1080;
 const FRAMES = 30;
-const PHOTO = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
+/** A bundled clip of real photographic content (the same path from src/bench and dist/bench). */
+const CLIP = fileURLToPath(new URL("../../clips/astronaut-pan.y4m", import.meta.url));
 
 /** Runs ffmpeg, feeding `input` on stdin; resolves with stdout, stderr and the wall time in ms. */
 function ffmpeg(
@@ -66,20 +68,12 @@ function splitFrames(raw: Buffer): Frame[] {
   return frames;
 }
 
-/** Source frames (panned, upscaled photo) and a JPEG-degraded copy, as packed RGB24. */
+/** Source frames (the bundled astronaut pan, upscaled) and a JPEG-degraded copy, as packed RGB24. */
 async function makeFrames(): Promise<{ source: Frame[]; decoded: Frame[]; origin: string }> {
   const raw = ["-f", "rawvideo", "-pix_fmt", "rgb24"];
-  const photo = existsSync(PHOTO);
-  const input = photo
-    ? [
-        "-loop",
-        "1",
-        "-i",
-        PHOTO,
-        "-vf",
-        `scale=2112:1188:flags=bicubic,crop=${WIDTH}:${HEIGHT}:'n*6':'n*3'`,
-      ]
-    : ["-f", "lavfi", "-i", `testsrc2=size=${WIDTH}x${HEIGHT}:rate=30`];
+  if (!existsSync(CLIP)) throw new Error(`metrics bench: bundled clip ${CLIP} is missing`);
+  // The clip has 20 frames; looping it once gives the 30 the bench times.
+  const input = ["-stream_loop", "1", "-i", CLIP, "-vf", `scale=${WIDTH}:${HEIGHT}:flags=bicubic`];
   const source = await ffmpeg([...input, "-frames:v", String(FRAMES), ...raw, "-"]);
   const jpeg = await ffmpeg(
     [
@@ -102,7 +96,7 @@ async function makeFrames(): Promise<{ source: Frame[]; decoded: Frame[]; origin
   return {
     source: splitFrames(source.stdout),
     decoded: splitFrames(decoded.stdout),
-    origin: photo ? "astronaut.png upscaled and panned" : "ffmpeg testsrc2",
+    origin: "clips/astronaut-pan.y4m upscaled",
   };
 }
 
