@@ -89,6 +89,24 @@ class BoundedSink:
         return False
 
 
+def die_with_parent():
+    """Linux: get SIGKILL when the evaluator dies, so a codec stuck in a loop cannot outlive it.
+
+    bubblewrap does this itself (--die-with-parent); without it the harness asks
+    the kernel directly. Runs before any codec code, so ctypes is still ours.
+    """
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def apply_limits(limits):
     """Resource limits for this process and its children; set before any library loads."""
     import resource
@@ -239,6 +257,7 @@ def serve(channel, setup, functions, np):
 
 
 def main():
+    die_with_parent()
     channel = Channel()
     kind, body = channel.receive()
     if kind != b"S":
