@@ -13,6 +13,7 @@ Phases:
   modules the import machinery loads lazily (read-only, library directories).
 """
 
+import _thread
 import builtins
 import os
 import sys
@@ -132,10 +133,6 @@ _IMPORTLIB_FILES = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstr
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
-class SandboxViolation(BaseException):
-    """Raised into the codec when a guard refuses; the process ends right after reporting it."""
-
-
 class Guard:
     """The audit hook's state. One per harness process."""
 
@@ -145,7 +142,8 @@ class Guard:
         self.allowed_imports = set(allowed_imports)
         self.report = report
         self.phase = "libs"
-        self._busy = False
+        self._busy = set()
+        self._refused = False
         # Who may read library files once codec code runs: the import machinery
         # (lazy imports) and the traceback formatter (source lines of library frames).
         import linecache
@@ -156,13 +154,16 @@ class Guard:
     # --- the hook -----------------------------------------------------------------
 
     def hook(self, event, args):
-        if self._busy:
+        # The hook's own work (frame inspection, realpath) raises events too: skip those,
+        # per thread, so another thread cannot slip events through while one is inside.
+        thread = _thread.get_ident()
+        if thread in self._busy or self._refused:
             return
-        self._busy = True
+        self._busy.add(thread)
         try:
             reason = self._judge(event, args)
         finally:
-            self._busy = False
+            self._busy.discard(thread)
         if reason is not None:
             self._refuse(event, reason)
 
@@ -225,10 +226,12 @@ class Guard:
         return None
 
     def _refuse(self, event, reason):
-        self._busy = True  # nothing else runs through the hook from here on
-        self.report("sandbox-violation", f"sandbox violation: {reason}", self.codec_line())
-        os._exit(3)
-        raise SandboxViolation(reason)  # only if _exit were somehow intercepted
+        self._refused = True  # nothing else runs through the hook from here on
+        try:
+            self.report("sandbox-violation", f"sandbox violation: {reason}", self.codec_line())
+        finally:
+            # even if the report cannot be sent (descriptors closed), the codec never resumes
+            os._exit(3)
 
     # --- restricted builtins for the codec's module ----------------------------------------
 

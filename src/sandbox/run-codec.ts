@@ -140,7 +140,8 @@ async function runSide(
     const setup = {
       mode,
       codecFile: harness.codecFile,
-      codecName: basename(codecPath),
+      // Frames of the codec are recognised by this name: it must never look like a library's.
+      codecName: codecDisplayName(codecPath),
       config,
       limits: { ...limits, processes, payloadBytesPerFrame: payloadLimit },
       allowedImports: opts.allowedImports ?? DEFAULT_ALLOWED_IMPORTS,
@@ -198,4 +199,10 @@ async function runSide(
   } finally {
     harness.dispose();
   }
+}
+
+/** The file name the codec is compiled under: its base name, never one that starts like "<frozen ...>". */
+function codecDisplayName(codecPath: string): string {
+  const name = basename(codecPath);
+  return name.startsWith("<") || name.startsWith("/") ? `codec-${name}` : name;
 }
