@@ -69,7 +69,7 @@ function splitFrames(raw: Buffer): Frame[] {
 }
 
 /** Source frames (the bundled astronaut pan, upscaled) and a JPEG-degraded copy, as packed RGB24. */
-async function makeFrames(): Promise<{ source: Frame[]; decoded: Frame[]; origin: string }> {
+export async function makeFrames(): Promise<{ source: Frame[]; decoded: Frame[]; origin: string }> {
   const raw = ["-f", "rawvideo", "-pix_fmt", "rgb24"];
   if (!existsSync(CLIP)) throw new Error(`metrics bench: bundled clip ${CLIP} is missing`);
   // The clip has 20 frames; looping it once gives the 30 the bench times.
@@ -100,7 +100,7 @@ async function makeFrames(): Promise<{ source: Frame[]; decoded: Frame[]; origin
   };
 }
 
-function gbrp(frames: readonly Frame[]): Buffer {
+export function gbrp(frames: readonly Frame[]): Buffer {
   const pixels = WIDTH * HEIGHT;
   const out = Buffer.alloc(frames.length * pixels * 3);
   frames.forEach(({ data }, f) => {
@@ -121,7 +121,7 @@ interface FfmpegPair {
 }
 
 /** ffmpeg psnr + ssim on the given raw streams in one process; returns wall ms and the parsed summaries. */
-async function timeFfmpeg(
+export async function timeFfmpeg(
   streams: { pixFmt: string; main: string; reference: string }[],
 ): Promise<{ ms: number; psnr: FfmpegPair; ssim: FfmpegPair }> {
   const inputs = streams.flatMap(({ pixFmt, main, reference }) =>
@@ -176,7 +176,7 @@ async function timeFfmpeg(
   };
 }
 
-const fps = (ms: number): string =>
+export const fps = (ms: number): string =>
   `${((FRAMES * 1000) / ms).toFixed(1)} frames/s (${ms.toFixed(0)} ms)`;
 
 /** Times measureQuality against ffmpeg's psnr+ssim filters on 30 1080p frames; returns a printable report. */
