@@ -24,6 +24,7 @@ SEARCH_RANGE = 16  # range 4..32
 KEYINT = 60  # range 4..240
 DEBLOCK_STRENGTH = 1.0  # range 0.0..2.0
 P_CASCADE = 1.12  # range 1.0..1.3
+RD_ZERO = 1.0  # range 0.0..3.0
 # --- tunables: end ---
 
 FORMAT_VERSION = 1
@@ -202,14 +203,26 @@ def _quantise(coefs, qm, deadzone):
 
 def _estimate_bits(levels):
     """Rough bit cost of quantised blocks (..., k, 8, 8) summed over k: used only for decisions."""
+    return _block_bits(levels).sum(-1)
+
+
+def _block_bits(levels):
+    """Rough bit cost of each quantised 8x8 block (..., 8, 8)."""
     a = np.abs(levels).reshape(levels.shape[:-2] + (64,))
     nz = a > 0
     nnz = nz.sum(-1)
     zz = nz[..., ZIGZAG]
     last = np.where(nnz > 0, 63 - np.argmax(zz[..., ::-1], axis=-1), -1)
     mag = np.where(nz, 2.5 + 2.0 * np.log2(np.maximum(a, 1)), 0.0).sum(-1)
-    bits = np.where(nnz > 0, 5.0 + 0.6 * (last + 1 - nnz) + mag, 1.0)
-    return bits.sum(-1)
+    return np.where(nnz > 0, 5.0 + 0.6 * (last + 1 - nnz) + mag, 1.0)
+
+
+def _rd_zero_blocks(coefs, levels, qm, lam):
+    """Drop a block's coefficients when their distortion gain does not pay for their bits."""
+    d_coded = ((coefs - levels * qm) ** 2).sum(axis=(-2, -1))
+    d_zero = (coefs**2).sum(axis=(-2, -1))
+    keep = d_coded + lam * _block_bits(levels) < d_zero + lam * 1.0
+    return levels * keep[..., None, None]
 
 
 # ----------------------------------------------------------------------------
@@ -852,14 +865,14 @@ def _reset(st, width, height):
 # encoder decisions
 
 
-def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone):
+def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam):
     """Transform + quantise residuals; returns levels, weighted SSD and estimated bits per macroblock."""
     cy = _dct(_split4(cur_y - py))
     ccb = _dct(cur_cb - pcb)
     ccr = _dct(cur_cr - pcr)
-    ly = _quantise(cy, qy, deadzone)
-    lcb = _quantise(ccb, qc, deadzone)
-    lcr = _quantise(ccr, qc, deadzone)
+    ly = _rd_zero_blocks(cy, _quantise(cy, qy, deadzone), qy, lam * RD_ZERO)
+    lcb = _rd_zero_blocks(ccb, _quantise(ccb, qc, deadzone), qc, lam * RD_ZERO / CB_WEIGHT)
+    lcr = _rd_zero_blocks(ccr, _quantise(ccr, qc, deadzone), qc, lam * RD_ZERO / CR_WEIGHT)
     dist = (
         ((cy - ly * qy) ** 2).sum(axis=(1, 2, 3))
         + CB_WEIGHT * ((ccb - lcb * qc) ** 2).sum(axis=(1, 2))
@@ -904,9 +917,9 @@ def _decide_p(st, cur, step):
     lam = LAMBDA_SCALE * step**2
     mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE))
     all_idx = np.arange(n)
-    me = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_mbs(st["ref"], all_idx, mbw, mv_me), qy, qc, DEADZONE_INTER)
+    me = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_mbs(st["ref"], all_idx, mbw, mv_me), qy, qc, DEADZONE_INTER, lam)
     flat = (np.full((n, 16, 16), 128.0), np.full((n, 8, 8), 128.0), np.full((n, 8, 8), 128.0))
-    intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA)
+    intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam)
     j_intra = intra[3] + lam * (intra[4] + 6.0)
     def skip_distortion(sp, idx):
         return (
@@ -921,7 +934,7 @@ def _decide_p(st, cur, step):
         pred_guess = _left_neighbour(final, mbh, mbw)
         sp = _predict_mbs(st["ref"], all_idx, mbw, pred_guess)
         d_skip = skip_distortion(sp, all_idx)
-        mp = _code_blocks(cur_y, cur_cb, cur_cr, *sp, qy, qc, DEADZONE_INTER)
+        mp = _code_blocks(cur_y, cur_cb, cur_cr, *sp, qy, qc, DEADZONE_INTER, lam)
         j_skip = d_skip + lam * 1.0
         j_pred = mp[3] + lam * (mp[4] + 4.0)
         j_me = me[3] + lam * (me[4] + 2.0 + _mv_bits(mv_me - pred_guess))
@@ -940,7 +953,7 @@ def _decide_p(st, cur, step):
         if changed.size:
             sub = idx[changed]
             sp = _predict_mbs(st["ref"], sub, mbw, pred[changed])
-            fresh = _code_blocks(cur_y[sub], cur_cb[sub], cur_cr[sub], *sp, qy, qc, DEADZONE_INTER)
+            fresh = _code_blocks(cur_y[sub], cur_cb[sub], cur_cr[sub], *sp, qy, qc, DEADZONE_INTER, lam)
             js[changed] = skip_distortion(sp, sub) + lam * 1.0
             jp[changed] = fresh[3] + lam * (fresh[4] + 4.0)
             ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
