@@ -126,7 +126,7 @@ function fromExit(
     return withTail(
       base(
         "memory",
-        "the process was killed by SIGKILL (the kernel's out-of-memory killer or the CPU hard limit)",
+        "the process was killed by SIGKILL: most likely the kernel's out-of-memory killer (else the CPU hard limit, or the codec killed itself)",
       ),
     );
   }

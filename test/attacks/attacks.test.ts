@@ -112,6 +112,9 @@ const ATTACKS = [
   "torch_hub_download",
   "typing_eval_escape",
   "strided_memory_scan",
+  "signal_stop_parent",
+  "signal_kill_group",
+  "decoder_reads_source_clip",
 ] as const;
 type AttackName = (typeof ATTACKS)[number];
 
@@ -530,6 +533,28 @@ const CASES: AttackCase[] = [
     proofs: WRITE_PROOFS,
   },
   { attack: "strided_memory_scan", category: "forbidden", proofs: SECRET_PROOFS },
+  {
+    attack: "signal_stop_parent",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "ok",
+    proofs: [],
+  },
+  // a SIGKILL death is reported as "memory": the host cannot tell the OOM killer from a self-kill
+  {
+    attack: "signal_kill_group",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "memory",
+    proofs: [],
+  },
+  {
+    attack: "decoder_reads_source_clip",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "runtime",
+    proofs: [],
+  },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -587,6 +612,7 @@ let workDir = "";
 let secret = "";
 let canaryFile = "";
 let canaryImage = "";
+let sourceFrames = "";
 let server: Server;
 let port = 0;
 let connections = 0;
@@ -608,6 +634,9 @@ beforeAll(async () => {
     Buffer.concat([Buffer.from(`P5\n${secret.length} 1\n255\n`), Buffer.from(secret)]),
     { mode: 0o644 },
   );
+  // The source frames as the evaluator's --recon folder holds them: what a cheating decoder wants.
+  sourceFrames = join(workDir, "gradient.source.rgb");
+  writeFileSync(sourceFrames, Buffer.concat(gradientFrames(3).map((f) => f.data)), { mode: 0o644 });
   server = createServer((socket) => {
     connections++;
     socket.destroy();
@@ -631,7 +660,13 @@ function configForAttack(
   attack: AttackName,
   variant: Variant,
 ): CodecConfig {
-  return configFor(frames, { canaryFile, canaryImage, outPath: outPathFor(attack, variant), port });
+  return configFor(frames, {
+    canaryFile,
+    canaryImage,
+    sourceFrames,
+    outPath: outPathFor(attack, variant),
+    port,
+  });
 }
 
 async function runAttack(
