@@ -10,7 +10,9 @@ export interface PythonInfo {
 }
 
 const PROBE = [
-  "import sys, os, json, numpy",
+  "import sys, os, json",
+  "assert sys.version_info >= (3, 8), 'Python 3.8 or newer is required (PEP 578 audit hooks)'",
+  "import numpy",
   "dirs = {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, *sys.path] if p and os.path.isabs(p) and os.path.exists(p)}",
   "print(json.dumps({'executable': os.path.realpath(sys.executable), 'version': sys.version.split()[0], 'numpy': numpy.__version__, 'libraryDirs': sorted(dirs)}))",
 ].join("\n");
