@@ -202,7 +202,17 @@ def _is_dunder(name):
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
+# cv2 (with the contrib modules Debian ships) loads models and data files from native code in
+# whole families of classes: face_*, dnn_*, text_*, ... Refuse the families, not just the names.
+CV2_NATIVE_FILE_FAMILY = re.compile(
+    r"^cv2\.(dnn|face|text|barcode|wechat_qrcode|dpm|ml|structured_light|ppf_match_3d|FaceDetectorYN"
+    r"|FaceRecognizerSF|HOGDescriptor|CascadeClassifier|VideoCapture|VideoWriter|FileStorage|FileNode|utils|samples)"
+)
+
+
 def _check_qualified(dotted, line):
+    if CV2_NATIVE_FILE_FAMILY.match(dotted):
+        raise Refusal("forbidden", f"forbidden call: {dotted} (cv2 reads or writes files from native code here)", line)
     for forbidden, why in FORBIDDEN_QUALIFIED.items():
         if dotted == forbidden or dotted.startswith(forbidden + "."):
             raise Refusal("forbidden", f"forbidden call: {dotted} ({why})", line)

@@ -115,6 +115,7 @@ const ATTACKS = [
   "signal_stop_parent",
   "signal_kill_group",
   "decoder_reads_source_clip",
+  "file_cv2_face_write",
 ] as const;
 type AttackName = (typeof ATTACKS)[number];
 
@@ -555,6 +556,7 @@ const CASES: AttackCase[] = [
     os: "runtime",
     proofs: [],
   },
+  { attack: "file_cv2_face_write", category: "forbidden", os: "runtime", proofs: WRITE_PROOFS },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
