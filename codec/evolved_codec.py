@@ -25,9 +25,10 @@ KEYINT = 60  # range 4..240
 DEBLOCK_STRENGTH = 1.0  # range 0.0..2.0
 P_CASCADE = 1.12  # range 1.0..1.3
 RD_ZERO = 1.0  # range 0.0..3.0
+SUBPEL_PENALTY = 1.0  # range 0.0..4.0
 # --- tunables: end ---
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DECISION_PASSES = 2
 FRAME_I = 0
 FRAME_P = 1
@@ -36,7 +37,9 @@ MODE_INTER = 1
 MODE_INTRA = 2
 
 PAD = 64  # luma margin around reference planes (chroma gets PAD // 2)
-MAX_MV = 2 * (PAD - 20)  # half-pel; keeps every motion-compensated block inside the margin
+MAX_MV = 4 * (PAD - 20)  # quarter-pel; keeps every motion-compensated block inside the margin
+# 4-tap cubic (Catmull-Rom) interpolation filters for luma phases 0, 1/4, 1/2, 3/4, in 1/64.
+SUBPEL_TAPS = ((0, 64, 0, 0), (-4, 55, 15, -2), (-4, 36, 36, -4), (-2, 15, 55, -4))
 
 PROB_BITS = 15
 PROB_SCALE = 1 << PROB_BITS
@@ -249,19 +252,54 @@ def _gather(plane_pad, y0, x0, size):
     return plane_pad[(y0[:, None] + ar)[:, :, None], (x0[:, None] + ar)[:, None, :]]
 
 
+def _subpel_planes(y_pad):
+    """All 16 quarter-pel phases of a padded luma plane, (4, 4, H, W) uint8, separable 4-tap filters."""
+    src = np.pad(y_pad, 2, mode="edge").astype(np.int32)
+    h, w = y_pad.shape
+    horiz = []
+    for taps in SUBPEL_TAPS:
+        acc = np.zeros((h + 4, w), np.int32)
+        for k, t in enumerate(taps):
+            if t:
+                acc += t * src[:, 1 + k : 1 + k + w]
+        horiz.append(acc)
+    out = np.empty((4, 4, h, w), np.uint8)
+    for fy, taps in enumerate(SUBPEL_TAPS):
+        for fx in range(4):
+            acc = np.zeros((h, w), np.int32)
+            for k, t in enumerate(taps):
+                if t:
+                    acc += t * horiz[fx][1 + k : 1 + k + h]
+            out[fy, fx] = np.clip((acc + 2048) >> 12, 0, 255)
+    return out
+
+
+def _mc_luma(phases, by, bx, mv, size=16):
+    """Quarter-pel luma prediction: one gather from the precomputed phase planes."""
+    iy = by + PAD + (mv[:, 0] >> 2)
+    ix = bx + PAD + (mv[:, 1] >> 2)
+    ar = np.arange(size)
+    return phases[
+        (mv[:, 0] & 3)[:, None, None],
+        (mv[:, 1] & 3)[:, None, None],
+        (iy[:, None] + ar)[:, :, None],
+        (ix[:, None] + ar)[:, None, :],
+    ].astype(np.int32)
+
+
 def _predict_mbs(ref, idx, mbw, mv):
-    """Luma (n,16,16) and chroma (n,8,8) x2 predictions for macroblocks idx with half-pel mv (n,2)."""
-    ry, rcb, rcr = ref
+    """Luma (n,16,16) and chroma (n,8,8) x2 predictions for macroblocks idx with quarter-pel mv (n,2)."""
+    _, rcb, rcr, phases = ref
     by = (idx // mbw) * 16
     bx = (idx % mbw) * 16
-    py = _mc(ry, PAD, by, bx, mv[:, 0], mv[:, 1], 16, 1)
-    pcb = _mc(rcb, PAD // 2, by // 2, bx // 2, mv[:, 0], mv[:, 1], 8, 2)
-    pcr = _mc(rcr, PAD // 2, by // 2, bx // 2, mv[:, 0], mv[:, 1], 8, 2)
+    py = _mc_luma(phases, by, bx, mv)
+    pcb = _mc(rcb, PAD // 2, by // 2, bx // 2, mv[:, 0], mv[:, 1], 8, 3)
+    pcr = _mc(rcr, PAD // 2, by // 2, bx // 2, mv[:, 0], mv[:, 1], 8, 3)
     return py, pcb, pcr
 
 
-def _motion_search(cur_y, ref, mbh, mbw, search_range):
-    """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then half-pel."""
+def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
+    """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then sub-pel."""
     ry_pad = ref[0]
     h, w = cur_y.shape
     n = mbh * mbw
@@ -302,17 +340,18 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range):
     vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
     cur_blocks = _to_mbs(cur_y, 16)
     vec = refine(cur_blocks, ry_pad.astype(np.float64), PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
-    # half-pel refinement around the best integer vector
-    centre = 2 * vec
-    best_sad = np.full(n, np.inf)
-    best_v = centre.copy()
-    for o in offsets:
-        v = np.clip(centre + np.array(o), -MAX_MV, MAX_MV)
-        pred = _mc(ry_pad, PAD, by, bx, v[:, 0], v[:, 1], 16, 1)
-        sad = np.abs(cur_blocks - pred).sum(axis=(1, 2))
-        better = sad < best_sad
-        best_sad = np.where(better, sad, best_sad)
-        best_v[better] = v[better]
+    # half-pel, then quarter-pel refinement around the best integer vector
+    best_v = 4 * vec
+    for stride in (2, 1):
+        centre = best_v.copy()
+        best_sad = np.full(n, np.inf)
+        for o in offsets:
+            v = np.clip(centre + stride * np.array(o), -MAX_MV, MAX_MV)
+            # moving off the current best costs vector bits: demand a clear SAD gain for it
+            sad = np.abs(cur_blocks - _mc_luma(ref[3], by, bx, v)).sum(axis=(1, 2)) + subpel_cost * (o != (0, 0))
+            better = sad < best_sad
+            best_sad = np.where(better, sad, best_sad)
+            best_v[better] = v[better]
     return best_v
 
 
@@ -784,7 +823,7 @@ def _deblock(plane, coded, intra, mv, step):
             p = p.T if axis == 0 else p
             continue
         left, right = slice(0, nb - 1), slice(1, nb)
-        moves = (np.abs(mv_a[:, left] - mv_a[:, right]) >= 2).any(-1)
+        moves = (np.abs(mv_a[:, left] - mv_a[:, right]) >= 4).any(-1)
         strong = intra_a[:, left] | intra_a[:, right]
         active = strong | coded_a[:, left] | coded_a[:, right] | moves
         tc = np.where(strong, 2 * tc_inter, tc_inter)
@@ -835,10 +874,12 @@ def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
         intra_g = intra_mb.reshape(mbh, mbw)
         cb = _deblock(cb, lcb.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
         cr = _deblock(cr, lcr.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
+    y_pad = np.pad(y, PAD, mode="edge")
     st["ref"] = (
-        np.pad(y, PAD, mode="edge"),
+        y_pad,
         np.pad(cb, PAD // 2, mode="edge"),
         np.pad(cr, PAD // 2, mode="edge"),
+        _subpel_planes(y_pad),
     )
     st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 3, np.int64)
     return y, cb, cr
@@ -915,7 +956,7 @@ def _decide_p(st, cur, step):
     cur_y, cur_cb, cur_cr = (_to_mbs(cur[0], 16), _to_mbs(cur[1], 8), _to_mbs(cur[2], 8))
     qy, qc = _qmatrices(step)
     lam = LAMBDA_SCALE * step**2
-    mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE))
+    mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE), SUBPEL_PENALTY * step)
     all_idx = np.arange(n)
     me = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_mbs(st["ref"], all_idx, mbw, mv_me), qy, qc, DEADZONE_INTER, lam)
     flat = (np.full((n, 16, 16), 128.0), np.full((n, 8, 8), 128.0), np.full((n, 8, 8), 128.0))
