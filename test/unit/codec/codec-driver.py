@@ -1,8 +1,12 @@
 #!/usr/bin/python3
 """Test driver: runs codec/evolved_codec.py through its public contract only.
 
-    codec-driver.py encode CODEC.py BITS W H FRAMES QUALITY   -> JSON {bytes, frameBytes}
-    codec-driver.py decode CODEC.py BITS W H FRAMES QUALITY   -> JSON {shape, dtype, sha256, psnrRgb, framePsnr}
+    codec-driver.py encode CODEC.py BITS W H FRAMES QUALITY [TUNABLES]  -> JSON {bytes, frameBytes}
+    codec-driver.py decode CODEC.py BITS W H FRAMES QUALITY [TUNABLES]  -> JSON {shapes, dtypes, sha256, psnrRgb, ...}
+
+TUNABLES is `default`, `min` or `max`: with min/max every value of the codec's
+tunables block is set to that end of its declared range (as the offline
+proposer may do), on both sides.
 
 Encode and decode are meant to run in separate processes. The source clip is
 synthetic and deterministic (textured gradient, a moving disc, a panning
@@ -12,6 +16,7 @@ import hashlib
 import importlib.util
 import json
 import math
+import re
 import struct
 import sys
 
@@ -43,6 +48,28 @@ def load_codec(path):
     return mod
 
 
+TUNABLE_LINE = re.compile(r"^([A-Z_][A-Z0-9_]*)\s*=\s*(\S+)\s*#\s*range\s+(\S+)\.\.(\S+)\s*$")
+
+
+def apply_tunables(codec, codec_path, which):
+    """Set every declared tunable to the low or high end of its range (ints stay ints)."""
+    if which == "default":
+        return {}
+    with open(codec_path) as fh:
+        text = fh.read()
+    block = text.split("# --- tunables: begin ---")[1].split("# --- tunables: end ---")[0]
+    values = {}
+    for line in block.strip().splitlines():
+        m = TUNABLE_LINE.match(line.strip())
+        if not m:
+            raise ValueError(f"malformed tunable line: {line!r}")
+        name, value, lo, hi = m.groups()
+        end = lo if which == "min" else hi
+        values[name] = int(end) if "." not in value else float(end)
+        setattr(codec, name, values[name])
+    return values
+
+
 def psnr(a, b):
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return 100.0 if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
@@ -52,6 +79,7 @@ def main():
     mode, codec_path, bits_path = sys.argv[1:4]
     width, height, frames, quality = (int(v) for v in sys.argv[4:8])
     codec = load_codec(codec_path)
+    apply_tunables(codec, codec_path, sys.argv[8] if len(sys.argv) > 8 else "default")
     config = {"quality": quality, "width": width, "height": height, "fps": 25}
     source = synthetic_clip(width, height, frames)
     if mode == "encode":

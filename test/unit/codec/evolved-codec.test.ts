@@ -25,8 +25,13 @@ interface DecodeReport {
 }
 
 /** Runs the driver once and parses its JSON line; a non-zero exit fails with the Python error. */
-function runDriver(mode: "encode" | "decode", bits: string, args: number[]): unknown {
-  const run = spawnSync(PYTHON, [DRIVER, mode, CODEC, bits, ...args.map(String)], {
+function runDriver(
+  mode: "encode" | "decode",
+  bits: string,
+  args: number[],
+  tunables: "default" | "min" | "max" = "default",
+): unknown {
+  const run = spawnSync(PYTHON, [DRIVER, mode, CODEC, bits, ...args.map(String), tunables], {
     encoding: "utf8",
     env: { ...process.env, OPENBLAS_NUM_THREADS: "1" },
   });
@@ -105,4 +110,17 @@ describe("codec/evolved_codec.py (starter codec)", () => {
     expect(dec.dtypes).toEqual(["uint8"]);
     expect(dec.psnrRgb).toBeGreaterThan(25);
   });
+
+  it.each(["min", "max"] as const)(
+    "still works with every tunable at the %s end of its declared range",
+    (end) => {
+      const bits = join(dir, `tunables-${end}.bits`);
+      const enc = runDriver("encode", bits, [width, height, 6, 50], end) as EncodeReport;
+      const dec = runDriver("decode", bits, [width, height, 6, 50], end) as DecodeReport;
+      expect(dec.shapes).toEqual(Array.from({ length: 6 }, () => [height, width, 3]));
+      expect(dec.dtypes).toEqual(["uint8"]);
+      expect(enc.bytes).toBeGreaterThan(0);
+      expect(dec.psnrRgb).toBeGreaterThan(25);
+    },
+  );
 });
