@@ -202,8 +202,9 @@ class EvolutionRun {
       const pending = await readJsonFile<PendingAttempt>(this.paths.pending);
       if (!currentBest(this.records)) await this.measureSeed(tip, pending);
       this.best = currentBest(this.records)!;
-      if (pending) await this.finishPending(pending);
+      // The best's figures first: a pending candidate is judged against them.
       await this.loadBestResult();
+      if (pending) await this.finishPending(pending);
 
       let stoppedBy: StopReason = "generations";
       for (;;) {

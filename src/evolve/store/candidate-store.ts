@@ -20,7 +20,10 @@ export interface Checkout {
 }
 
 export interface CandidateStore {
-  /** Make sure the versions branch exists (created from HEAD when absent); returns its tip commit. */
+  /**
+   * Make sure the versions branch exists (created from HEAD when absent); returns its tip commit.
+   * Call it while holding the ledger lock: it may clear what a crashed run left behind.
+   */
   prepare(): Promise<{ branch: string; tip: string; created: boolean }>;
   /** A file's content at a commit, null when the file is absent there. */
   readFile(commit: string, path: string): Promise<string | null>;

@@ -5,9 +5,9 @@
  * point leaves either the old ref or the new one. Checkouts for the evaluator
  * are worktrees under `.codec-evolve/worktrees/`.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import type { CandidateStore, Checkout, VersionCommit } from "./candidate-store.js";
 import { GitError, runGit } from "./run-git.js";
 
@@ -76,6 +76,22 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore {
     return versions.reverse();
   };
 
+  /**
+   * A git process killed while moving one of our refs leaves `<ref>.lock`,
+   * which blocks every later update. Only codec-evolve writes these refs and
+   * prepare() runs under the ledger lock, so such a lock is stale.
+   */
+  const removeStaleRefLocks = async () => {
+    const common = (await git(["rev-parse", "--git-common-dir"])).stdout.trim();
+    const heads = resolvePath(cwd, common, "refs", "heads");
+    const locks = [join(heads, `${options.branch}.lock`)];
+    const candidates = join(heads, dirname(`${CANDIDATE_BRANCH_PREFIX}x`));
+    for (const entry of await readdir(candidates).catch(() => [] as string[])) {
+      if (entry.endsWith(".lock")) locks.push(join(candidates, entry));
+    }
+    for (const lock of locks) await rm(lock, { force: true });
+  };
+
   return {
     async prepare() {
       const worktreeList = (await git(["worktree", "list", "--porcelain"])).stdout;
@@ -91,6 +107,7 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore {
           `${options.branch} is checked out in ${path}; codec-evolve adds versions to that branch without touching working trees, so switch that checkout to another branch first`,
         );
       }
+      await removeStaleRefLocks();
       const tip = await resolveRef(branchRef);
       if (tip) return { branch: options.branch, tip, created: false };
       const head = await resolveRef("HEAD");
@@ -147,10 +164,12 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore {
       const dir = join(worktrees, name);
       await mkdir(worktrees, { recursive: true });
       // A worktree left by a killed run is replaced, not reused: its files may be half written.
-      await git(["worktree", "remove", "--force", dir], { okCodes: [128] });
+      // A killed `worktree add` leaves the worktree locked ("initializing"): unlock, then force twice.
+      await git(["worktree", "unlock", dir], { okCodes: [128] });
+      await git(["worktree", "remove", "--force", "--force", dir], { okCodes: [128] });
       await rm(dir, { recursive: true, force: true });
       await git(["worktree", "prune"]);
-      await git(["worktree", "add", "--detach", dir, commit]);
+      await git(["worktree", "add", "--force", "--force", "--detach", dir, commit]);
       return {
         dir,
         release: async () => {
