@@ -28,13 +28,15 @@ RD_ZERO = 1.0  # range 0.0..3.0
 SUBPEL_PENALTY = 1.0  # range 0.0..4.0
 # --- tunables: end ---
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DECISION_PASSES = 2
 FRAME_I = 0
 FRAME_P = 1
 MODE_SKIP = 0
 MODE_INTER = 1
 MODE_INTRA = 2
+MODE_SPLIT = 3  # inter with one vector per 8x8 luma block
+SUB_OTHERS = (0, 2, 3)  # sub-blocks whose vectors are coded against sub-block 1 (the chain vector)
 
 PAD = 64  # luma margin around reference planes (chroma gets PAD // 2)
 MAX_MV = 4 * (PAD - 20)  # quarter-pel; keeps every motion-compensated block inside the margin
@@ -298,6 +300,47 @@ def _predict_mbs(ref, idx, mbw, mv):
     return py, pcb, pcr
 
 
+SUB_DY = np.array([0, 0, 8, 8])
+SUB_DX = np.array([0, 8, 0, 8])
+
+
+def _predict_split(ref, idx, mbw, mv4):
+    """Predictions for macroblocks with one vector per 8x8 luma block (4x4 chroma), mv4 (n,4,2)."""
+    _, rcb, rcr, phases = ref
+    n = idx.size
+    by = ((idx // mbw) * 16)[:, None] + SUB_DY
+    bx = ((idx % mbw) * 16)[:, None] + SUB_DX
+    mv = mv4.reshape(-1, 2)
+    py = _join4(_mc_luma(phases, by.ravel(), bx.ravel(), mv, 8).reshape(n, 4, 8, 8))
+
+    def chroma(plane):
+        b = _mc(plane, PAD // 2, by.ravel() // 2, bx.ravel() // 2, mv[:, 0], mv[:, 1], 4, 3)
+        return b.reshape(n, 2, 2, 4, 4).transpose(0, 1, 3, 2, 4).reshape(n, 8, 8)
+
+    return py, chroma(rcb), chroma(rcr)
+
+
+def _motion_search_split(cur_y, ref, mbw, mv_me, subpel_cost):
+    """Per-8x8 refinement around the macroblock vector: +-1 pel, then half and quarter pel."""
+    n = mv_me.shape[0]
+    idx = np.arange(n)
+    by = (((idx // mbw) * 16)[:, None] + SUB_DY).ravel()
+    bx = (((idx % mbw) * 16)[:, None] + SUB_DX).ravel()
+    cur = _split4(_to_mbs(cur_y, 16)).reshape(-1, 8, 8)
+    best_v = np.repeat(mv_me, 4, axis=0)
+    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    for stride in (4, 2, 1):
+        centre = best_v.copy()
+        best_sad = np.full(best_v.shape[0], np.inf)
+        for o in offsets:
+            v = np.clip(centre + stride * np.array(o), -MAX_MV, MAX_MV)
+            sad = np.abs(cur - _mc_luma(ref[3], by, bx, v, 8)).sum(axis=(1, 2)) + subpel_cost * 0.5 * (o != (0, 0))
+            better = sad < best_sad
+            best_sad = np.where(better, sad, best_sad)
+            best_v[better] = v[better]
+    return best_v.reshape(n, 4, 2)
+
+
 def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
     """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then sub-pel."""
     ry_pad = ref[0]
@@ -552,8 +595,9 @@ def _read_varint(buf, pos):
 
 def _new_models():
     return {
-        "mode": _new_model(4, 3),
+        "mode": _new_model(5, 4),
         "mvd": _new_model(4, MVD_ALPHABET),
+        "mvd_sub": _new_model(4, MVD_ALPHABET),
         "last_y": _new_model(3 + 18, 65),
         "last_c": _new_model(18 + 54, 65),
         "lev_y": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
@@ -637,7 +681,8 @@ def _get_lasts(reader, models, kind, coded, mbh, mbw):
 def _block_kind(modes, mvd):
     """0 intra, 1 inter with a coded vector, 2 inter with the predicted vector (so it must carry residual)."""
     inter = modes == MODE_INTER
-    return np.where(inter, np.where((mvd != 0).any(1), 1, 2), 0).astype(np.int64)
+    kind = np.where(inter, np.where((mvd != 0).any(1), 1, 2), 0)
+    return np.where(modes == MODE_SPLIT, 1, kind).astype(np.int64)
 
 
 def _write_levels(writer, model, zz, last, btype):
@@ -668,19 +713,24 @@ def _dc_dpcm(zz_dc):
     return np.diff(zz_dc, prepend=0)
 
 
-def _encode_syntax(st, ftype, modes, mvd, ly, lcb, lcr):
+def _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr):
     """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
     models = st["models"]
     w = _new_writer()
     if ftype == FRAME_P:
         _put(w, models["mode"], st["prev_modes"], modes)
-        inter = np.nonzero(modes == MODE_INTER)[0]
+        inter = np.nonzero((modes == MODE_INTER) | (modes == MODE_SPLIT))[0]
         dx = mvd[inter, 1]
         dy = mvd[inter, 0]
         _put_signed(w, models["mvd"], np.zeros(inter.size, np.int64), dx)
         _put_signed(w, models["mvd"], 1 + np.minimum(np.abs(dx), 2), dy)
+        split = np.nonzero(modes == MODE_SPLIT)[0]
+        sx = sub[split, :, 1].ravel()
+        sy = sub[split, :, 0].ravel()
+        _put_signed(w, models["mvd_sub"], np.zeros(sx.size, np.int64), sx)
+        _put_signed(w, models["mvd_sub"], 1 + np.minimum(np.abs(sx), 2), sy)
     coded = np.nonzero(modes != MODE_SKIP)[0]
-    btype_mb = (modes[coded] == MODE_INTER).astype(np.int64)
+    btype_mb = (modes[coded] != MODE_INTRA).astype(np.int64)
     zy = ly[coded].reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
     zc = np.stack([lcb[coded], lcr[coded]], 1).reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
     if ftype == FRAME_I:
@@ -742,17 +792,28 @@ def _decode_syntax(st, data, mbh, mbw):
         return s.astype(bool)
 
     mvd = np.zeros((n, 2), np.int64)
+    sub = np.zeros((n, 3, 2), np.int64)
+
+    def with_signs(mag):
+        s = take_signs(int((mag > 0).sum()))
+        v = mag.copy()
+        v[np.nonzero(mag > 0)[0][s]] *= -1
+        return v
+
     if ftype == FRAME_P:
         modes = _get(reader, models["mode"], st["prev_modes"])
-        inter = np.nonzero(modes == MODE_INTER)[0]
+        inter = np.nonzero((modes == MODE_INTER) | (modes == MODE_SPLIT))[0]
         ax = _get_signed(reader, models["mvd"], np.zeros(inter.size, np.int64), side)
         ay = _get_signed(reader, models["mvd"], 1 + np.minimum(ax, 2), side)
         mvd[inter, 1] = ax  # magnitudes for now: contexts only need to know which are zero
         mvd[inter, 0] = ay
+        split = np.nonzero(modes == MODE_SPLIT)[0]
+        bx_ = _get_signed(reader, models["mvd_sub"], np.zeros(3 * split.size, np.int64), side)
+        by_ = _get_signed(reader, models["mvd_sub"], 1 + np.minimum(bx_, 2), side)
     else:
         modes = np.full(n, MODE_INTRA, np.int64)
     coded = np.nonzero(modes != MODE_SKIP)[0]
-    btype_mb = (modes[coded] == MODE_INTER).astype(np.int64)
+    btype_mb = (modes[coded] != MODE_INTRA).astype(np.int64)
     bt_y = np.repeat(btype_mb, 4)
     bt_c = np.repeat(btype_mb, 2)
     last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw)
@@ -760,14 +821,10 @@ def _decode_syntax(st, data, mbh, mbw):
     mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
     # signs, in the order the encoder emitted them
     if ftype == FRAME_P:
-        sx = take_signs(int((ax > 0).sum()))
-        sy = take_signs(int((ay > 0).sum()))
-        vx = ax.copy()
-        vy = ay.copy()
-        vx[np.nonzero(ax > 0)[0][sx]] *= -1
-        vy[np.nonzero(ay > 0)[0][sy]] *= -1
-        mvd[inter, 1] = vx
-        mvd[inter, 0] = vy
+        mvd[inter, 1] = with_signs(ax)
+        mvd[inter, 0] = with_signs(ay)
+        sub[split, :, 1] = with_signs(bx_).reshape(-1, 3)
+        sub[split, :, 0] = with_signs(by_).reshape(-1, 3)
     for mags, order in ((my, order_y), (mc_, order_c)):
         for rows, p in order:
             s = take_signs(rows.size)
@@ -782,17 +839,22 @@ def _decode_syntax(st, data, mbh, mbw):
     lc = np.zeros((n, 2, 64), np.int64)
     ly[coded] = zy[:, ZZ_POS].reshape(-1, 4, 64) if coded.size else ly[coded]
     lc[coded] = zc[:, ZZ_POS].reshape(-1, 2, 64) if coded.size else lc[coded]
-    return ftype, modes, mvd, ly.reshape(n, 4, 8, 8), lc[:, 0].reshape(n, 8, 8), lc[:, 1].reshape(n, 8, 8)
+    return ftype, modes, mvd, sub, ly.reshape(n, 4, 8, 8), lc[:, 0].reshape(n, 8, 8), lc[:, 1].reshape(n, 8, 8)
 
 
 # ----------------------------------------------------------------------------
 # reconstruction (identical in encoder and decoder)
 
 
-def _final_mvs(modes, mvd, mbh, mbw):
-    """Motion vectors are coded against the left neighbour's vector: a row-wise running sum."""
-    d = np.where((modes == MODE_INTER)[:, None], mvd, 0).reshape(mbh, mbw, 2)
-    return np.clip(np.cumsum(d, axis=1).reshape(-1, 2), -MAX_MV, MAX_MV)
+def _final_mvs(modes, mvd, sub, mbh, mbw):
+    """Per-8x8 vectors (n,4,2). Chain vectors are coded against the left neighbour's (a row-wise running
+    sum); a split macroblock's other three vectors are coded against its chain vector (sub-block 1)."""
+    d = np.where(((modes == MODE_INTER) | (modes == MODE_SPLIT))[:, None], mvd, 0).reshape(mbh, mbw, 2)
+    chain = np.clip(np.cumsum(d, axis=1).reshape(-1, 2), -MAX_MV, MAX_MV)
+    mv4 = np.repeat(chain[:, None, :], 4, axis=1)
+    split = modes == MODE_SPLIT
+    mv4[:, list(SUB_OTHERS)] += np.where(split[:, None, None], sub, 0)
+    return np.clip(mv4, -MAX_MV, MAX_MV)
 
 
 def _edge_filter(p1, p0, q0, q1, active, alpha, beta, tc):
@@ -851,7 +913,10 @@ def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
         pcb = np.full((n, 8, 8), 128, np.int32)
         pcr = np.full((n, 8, 8), 128, np.int32)
     else:
-        py, pcb, pcr = _predict_mbs(st["ref"], np.arange(n), mbw, mvs)
+        py, pcb, pcr = _predict_mbs(st["ref"], np.arange(n), mbw, mvs[:, 1])
+        split = np.nonzero(modes == MODE_SPLIT)[0]
+        if split.size:
+            py[split], pcb[split], pcr[split] = _predict_split(st["ref"], split, mbw, mvs[split])
         intra = modes == MODE_INTRA
         py[intra] = 128
         pcb[intra] = 128
@@ -867,10 +932,11 @@ def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
         intra_mb = np.ones(n, bool) if ftype == FRAME_I else modes == MODE_INTRA
         coded_y = ly.any(axis=(2, 3)).reshape(mbh, mbw, 2, 2).transpose(0, 2, 1, 3).reshape(2 * mbh, 2 * mbw)
         up = np.ones((2, 2), bool)
-        grid_y = (np.kron(intra_mb.reshape(mbh, mbw), up).astype(bool), np.repeat(np.repeat(mvs.reshape(mbh, mbw, 2), 2, 0), 2, 1))
+        mv_grid = mvs.reshape(mbh, mbw, 2, 2, 2).transpose(0, 2, 1, 3, 4).reshape(2 * mbh, 2 * mbw, 2)
+        grid_y = (np.kron(intra_mb.reshape(mbh, mbw), up).astype(bool), mv_grid)
         step_y, step_c = qy[0, 0], qc[0, 0]
         y = _deblock(y, coded_y, *grid_y, step_y)
-        mv_mb = mvs.reshape(mbh, mbw, 2)
+        mv_mb = mvs[:, 1].reshape(mbh, mbw, 2)
         intra_g = intra_mb.reshape(mbh, mbw)
         cb = _deblock(cb, lcb.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
         cr = _deblock(cr, lcr.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
@@ -881,7 +947,7 @@ def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
         np.pad(cr, PAD // 2, mode="edge"),
         _subpel_planes(y_pad),
     )
-    st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 3, np.int64)
+    st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 4, np.int64)
     return y, cb, cr
 
 
@@ -895,7 +961,7 @@ def _reset(st, width, height):
             "mbh": h16 // 16,
             "mbw": w16 // 16,
             "models": _new_models(),
-            "prev_modes": np.full((h16 // 16) * (w16 // 16), 3, np.int64),
+            "prev_modes": np.full((h16 // 16) * (w16 // 16), 4, np.int64),
             "ref": None,
             "next_index": 0,
         }
@@ -962,6 +1028,12 @@ def _decide_p(st, cur, step):
     flat = (np.full((n, 16, 16), 128.0), np.full((n, 8, 8), 128.0), np.full((n, 8, 8), 128.0))
     intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam)
     j_intra = intra[3] + lam * (intra[4] + 6.0)
+    mv4 = _motion_search_split(cur[0], st["ref"], mbw, mv_me, SUBPEL_PENALTY * step)
+    spl = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_split(st["ref"], all_idx, mbw, mv4), qy, qc, DEADZONE_INTER, lam)
+    sub_d = mv4[:, list(SUB_OTHERS)] - mv4[:, 1:2]
+    j_split_base = spl[3] + lam * (spl[4] + 4.0 + _mv_bits(sub_d).sum(-1))
+    mv_chain_split = mv4[:, 1]
+
     def skip_distortion(sp, idx):
         return (
             ((cur_y[idx] - sp[0]) ** 2).sum(axis=(1, 2))
@@ -979,8 +1051,10 @@ def _decide_p(st, cur, step):
         j_skip = d_skip + lam * 1.0
         j_pred = mp[3] + lam * (mp[4] + 4.0)
         j_me = me[3] + lam * (me[4] + 2.0 + _mv_bits(mv_me - pred_guess))
-        choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra], 1), 1)
-        final = _carry_through_intra(np.where((choice == 2)[:, None], mv_me, pred_guess), choice == 3, mbh, mbw)
+        j_split = j_split_base + lam * _mv_bits(mv_chain_split - pred_guess)
+        choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1), 1)
+        mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred_guess))
+        final = _carry_through_intra(mv_c, choice == 3, mbh, mbw)
     # ... then an exact left-to-right sweep recomputes only the macroblocks whose real predictor differs.
     ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
     final = np.zeros((n, 2), np.int64)
@@ -999,12 +1073,13 @@ def _decide_p(st, cur, step):
             jp[changed] = fresh[3] + lam * (fresh[4] + 4.0)
             ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
         jm = me[3][idx] + lam * (me[4][idx] + 2.0 + _mv_bits(mv_me[idx] - pred))
-        ch = np.argmin(np.stack([js, jp, jm, j_intra[idx]], 1), 1)
+        jsp = j_split_base[idx] + lam * _mv_bits(mv_chain_split[idx] - pred)
+        ch = np.argmin(np.stack([js, jp, jm, j_intra[idx], jsp], 1), 1)
         choice[idx] = ch
-        mv_c = np.where((ch == 2)[:, None], mv_me[idx], pred)
+        mv_c = np.where((ch == 2)[:, None], mv_me[idx], np.where((ch == 4)[:, None], mv_chain_split[idx], pred))
         final[idx] = mv_c
         mvd[idx] = mv_c - pred
-    for k, src in ((0, None), (2, me), (3, intra)):
+    for k, src in ((0, None), (2, me), (3, intra), (4, spl)):
         sel = choice == k
         if src is None:
             ly[sel], lcb[sel], lcr[sel] = 0, 0, 0
@@ -1013,9 +1088,11 @@ def _decide_p(st, cur, step):
     is_intra = choice == 3
     has_levels = ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2))
     coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels)
-    modes = np.where(is_intra, MODE_INTRA, np.where(coded_inter, MODE_INTER, MODE_SKIP)).astype(np.int64)
-    mvd[modes != MODE_INTER] = 0
-    return modes, mvd, ly, lcb, lcr
+    modes = np.where(is_intra, MODE_INTRA, np.where(coded_inter, MODE_INTER, MODE_SKIP))
+    modes = np.where(choice == 4, MODE_SPLIT, modes).astype(np.int64)
+    mvd[(modes != MODE_INTER) & (modes != MODE_SPLIT)] = 0
+    sub = np.where((modes == MODE_SPLIT)[:, None, None], sub_d, 0)
+    return modes, mvd, sub, ly, lcb, lcr
 
 
 def _decide_i(st, cur, step):
@@ -1028,6 +1105,7 @@ def _decide_i(st, cur, step):
     return (
         modes,
         np.zeros((n, 2), np.int64),
+        np.zeros((n, 3, 2), np.int64),
         _quantise(y, qy, DEADZONE_INTRA),
         _quantise(cb, qc, DEADZONE_INTRA),
         _quantise(cr, qc, DEADZONE_INTRA),
@@ -1066,9 +1144,9 @@ def compress_video_frame(frame, frame_index, config):
         if (decision[0] == MODE_INTRA).mean() > 0.5:  # scene change: a key frame is cheaper
             ftype = FRAME_I
             decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
-    modes, mvd, ly, lcb, lcr = decision
-    data = _encode_syntax(st, ftype, modes, mvd, ly, lcb, lcr)
-    mvs = _final_mvs(modes, mvd, st["mbh"], st["mbw"])
+    modes, mvd, sub, ly, lcb, lcr = decision
+    data = _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr)
+    mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
     _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index))
     st["next_index"] = frame_index + 1
     return data
@@ -1085,10 +1163,10 @@ def decompress_video_frame(compressed_data, frame_index, config):
         _reset(st, width, height)
     if st["next_index"] != frame_index:
         raise ValueError("frames must be decoded in order 0..N-1")
-    ftype, modes, mvd, ly, lcb, lcr = _decode_syntax(st, data, st["mbh"], st["mbw"])
+    ftype, modes, mvd, sub, ly, lcb, lcr = _decode_syntax(st, data, st["mbh"], st["mbw"])
     if ftype == FRAME_P and st["ref"] is None:
         raise ValueError("inter frame without a preceding key frame")
-    mvs = _final_mvs(modes, mvd, st["mbh"], st["mbw"])
+    mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
     y, cb, cr = _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index))
     st["next_index"] = frame_index + 1
     return _planes_to_rgb(y, cb, cr, height, width)
