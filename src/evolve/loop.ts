@@ -245,8 +245,14 @@ class EvolutionRun {
       return true;
     }
     const now = this.deps.clock();
+    const base = `run-${now.toISOString().replace(/[:.]/g, "-")}`;
+    let runId = base;
+    // Two runs started within the same millisecond (or by a fixed test clock) still get distinct ids.
+    for (let n = 2; this.records.some((r) => r.runId === runId) || previous?.runId === runId; n++) {
+      runId = `${base}-${n}`;
+    }
     this.runState = {
-      runId: `run-${now.toISOString().replace(/[:.]/g, "-")}`,
+      runId,
       target: this.options.generations,
       seed: this.options.seed,
       startedAt: now.toISOString(),
