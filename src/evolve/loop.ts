@@ -37,7 +37,12 @@ import { chooseParent, currentBest } from "./population/population.js";
 import { seededRandom } from "./population/seeded-random.js";
 import { buildPrompt } from "./prompt/build-prompt.js";
 import { renderSystemPrompt } from "./prompt/load-system-prompt.js";
-import type { AttemptOutcome, Proposal, Proposer } from "./proposers/proposer.js";
+import {
+  ProposerError,
+  type AttemptOutcome,
+  type Proposal,
+  type Proposer,
+} from "./proposers/proposer.js";
 import { buildFailureReport, renderFailureReport } from "./report/failure-report.js";
 import { ensureStateDir, statePaths, type StatePaths } from "./state-paths.js";
 import type { CandidateStore, Checkout } from "./store/candidate-store.js";
@@ -124,6 +129,8 @@ export interface EvolutionSummary {
   stoppedBy: StopReason;
   /** Records of this run (resumed parts included), in order. */
   attempts: LedgerRecord[];
+  /** The best version when this run started (before its first generation), and now. */
+  startBest: LedgerRecord;
   best: LedgerRecord;
   spendUsd: number;
 }
@@ -218,7 +225,10 @@ class EvolutionRun {
           stoppedBy = "budget";
           break;
         }
-        await this.generation(done + 1);
+        if (!(await this.generation(done + 1))) {
+          stoppedBy = "budget";
+          break;
+        }
       }
       if (stoppedBy !== "interrupted") {
         await writeJsonAtomic(this.paths.run, { ...this.runState, finished: true, stoppedBy });
@@ -229,6 +239,7 @@ class EvolutionRun {
         resumed,
         stoppedBy,
         attempts: this.runRecords(),
+        startBest: this.startBest(),
         best: this.best,
         spendUsd: this.spend(),
       };
@@ -260,6 +271,14 @@ class EvolutionRun {
     };
     await writeJsonAtomic(this.paths.run, this.runState);
     return false;
+  }
+
+  /** The best version before this run's first attempt. */
+  private startBest(): LedgerRecord {
+    const first = this.records.findIndex(
+      (r) => r.runId === this.runState.runId && r.generation > 0,
+    );
+    return currentBest(first < 0 ? this.records : this.records.slice(0, first)) ?? this.best;
   }
 
   private runRecords(): LedgerRecord[] {
@@ -364,8 +383,8 @@ class EvolutionRun {
     return record.versionCommit ?? record.commit!;
   }
 
-  /** One generation: choose a parent, ask the proposer, save the proposal, process it. */
-  private async generation(generation: number): Promise<void> {
+  /** One generation: choose a parent, ask the proposer, save the proposal, process it; false when the budget cannot pay for it. */
+  private async generation(generation: number): Promise<boolean> {
     const id = this.nextId();
     const attempt = this.records.length + 1;
     const rng = seededRandom(this.runState.seed, "parent", attempt);
@@ -420,18 +439,24 @@ class EvolutionRun {
     const startedAt = this.deps.clock().toISOString();
     const budgetLeft =
       this.options.budgetUsd === null ? null : this.options.budgetUsd - this.spend();
-    const proposal = await this.deps.proposer.propose({
-      attempt,
-      seed: this.runState.seed,
-      codecPath: this.options.codecPath,
-      parentSource,
-      prompt,
-      history: this.outcomes(),
-      knownCodeHashes: new Set(
-        this.records.map((r) => r.codeHash).filter((h): h is string => h !== null),
-      ),
-      budgetLeftUsd: budgetLeft,
-    });
+    let proposal: Proposal;
+    try {
+      proposal = await this.deps.proposer.propose({
+        attempt,
+        seed: this.runState.seed,
+        codecPath: this.options.codecPath,
+        parentSource,
+        prompt,
+        history: this.outcomes(),
+        knownCodeHashes: new Set(
+          this.records.map((r) => r.codeHash).filter((h): h is string => h !== null),
+        ),
+        budgetLeftUsd: budgetLeft,
+      });
+    } catch (error) {
+      if (error instanceof ProposerError && error.reason === "budget") return false;
+      throw error;
+    }
     this.emit({ type: "proposed", id, label: proposal.label, costUsd: proposal.usage.costUsd });
     const pending: PendingAttempt = {
       id,
@@ -446,6 +471,7 @@ class EvolutionRun {
     };
     await writeJsonAtomic(this.paths.pending, pending);
     await this.finishPending(pending);
+    return true;
   }
 
   /** What earlier attempts taught the proposer (used by the offline step-size rule). */

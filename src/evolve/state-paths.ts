@@ -36,7 +36,7 @@ export async function ensureStateDir(paths: StatePaths): Promise<void> {
   if (!existsSync(ignore)) {
     await writeFile(
       ignore,
-      "# scratch of codec-evolve; ledger.jsonl is the history worth keeping\nworktrees/\nlock\npending.json\n*.tmp\n",
+      "# scratch of codec-evolve; ledger.jsonl is the history worth keeping\nworktrees/\ncache/\nresults/\nlock\npending.json\n*.tmp\n",
     );
   }
 }

@@ -8,7 +8,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readLedger } from "../../src/evolve/ledger/ledger-file.js";
 import { runEvolution } from "../../src/evolve/loop.js";
-import type { Proposer } from "../../src/evolve/proposers/proposer.js";
+import { ProposerError, type Proposer } from "../../src/evolve/proposers/proposer.js";
 import { statePaths } from "../../src/evolve/state-paths.js";
 import { git, tempRepo } from "../fixtures/evolve-loop/temp-repo.js";
 import { testLoopDeps, testLoopOptions } from "../fixtures/evolve-loop/loop-options.js";
@@ -146,6 +146,26 @@ describe("evolution loop (local, offline)", () => {
     expect(proposer.asked).toBe(3);
     const run = JSON.parse(await readFile(statePaths(repo).run, "utf8"));
     expect(run.finished).toBe(true);
+  });
+
+  it("stops cleanly when the proposer says the budget left cannot pay for an answer", async () => {
+    const repo = await tempRepo();
+    const proposer: Proposer = {
+      kind: "openai",
+      label: "broke",
+      propose: async () => {
+        throw new ProposerError(
+          "the budget left ($0.0001) cannot pay for a useful answer",
+          "budget",
+        );
+      },
+    };
+    const summary = await runEvolution(
+      testLoopDeps(repo, { proposer }),
+      await testLoopOptions(repo, { generations: 3, budgetUsd: 1 }),
+    );
+    expect(summary.stoppedBy).toBe("budget");
+    expect(summary.attempts).toEqual([]);
   });
 
   it("stops after the current step on abort and resumes the same run later", async () => {

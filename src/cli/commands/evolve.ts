@@ -241,6 +241,13 @@ export function renderSummary(summary: EvolutionSummary): string {
     lines.push(`  adopted v${record.version} (${record.id}): ${record.verdict?.reason ?? ""}`);
   }
   lines.push(`best: ${describeBest(summary.best)}`);
+  const before = summary.startBest.metrics?.bdRateX265 ?? null;
+  const after = summary.best.metrics?.bdRateX265 ?? null;
+  if (summary.startBest.id !== summary.best.id && before !== null && after !== null) {
+    lines.push(
+      `this run: v${summary.startBest.version} -> v${summary.best.version}, BD-rate vs x265 ${before.toFixed(2)}% -> ${after.toFixed(2)}% (${(after - before).toFixed(2)} points)`,
+    );
+  }
   return lines.join("\n");
 }
 

@@ -37,8 +37,9 @@ export async function acquireLedgerLock(path: string, now: Date): Promise<() => 
       continue;
     }
     if (!holder) {
-      // Empty or half-written lock: its writer died between open and write.
-      await unlink(path).catch(() => {});
+      // Empty or half-written lock: its writer is between open and write, or died there.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      if ((await readOwner(path)) === null) await unlink(path).catch(() => {});
       continue;
     }
     throw new LedgerLockedError(

@@ -137,7 +137,7 @@ function affordableTokens(config: ProposerConfig, context: ProposalContext): num
   if (affordable < 256) {
     throw new ProposerError(
       `the budget left ($${context.budgetLeftUsd.toFixed(4)}) cannot pay for a useful answer at the configured prices`,
-      "config",
+      "budget",
     );
   }
   return Math.min(config.maxOutputTokens, affordable);

@@ -56,7 +56,7 @@ export class ProposerError extends Error {
   constructor(
     message: string,
     readonly reason:
-      "auth" | "not-found" | "timeout" | "rate-limit" | "server" | "config" | "other",
+      "auth" | "not-found" | "timeout" | "rate-limit" | "server" | "config" | "budget" | "other",
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -1,5 +1,5 @@
-/** Runs git in a repository, with an identity for commits when the user has none configured. */
-import { execFile } from "node:child_process";
+/** Runs git in a repository and returns its output; git's own message on failure. */
+import { spawn } from "node:child_process";
 
 export class GitError extends Error {}
 
@@ -17,28 +17,30 @@ export function runGit(
   options: GitOptions,
 ): Promise<{ stdout: string; code: number }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      "git",
-      args as string[],
-      {
-        cwd: options.cwd,
-        env: { ...process.env, ...options.env },
-        maxBuffer: 256 * 1024 * 1024,
-        encoding: "utf8",
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        if (error && !(options.okCodes ?? []).includes(code)) {
-          reject(
-            new GitError(
-              `git ${args.join(" ")} failed in ${options.cwd}: ${(stderr || error.message).trim()}`,
-            ),
-          );
-          return;
-        }
-        resolve({ stdout, code });
-      },
+    const child = spawn("git", args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+      // Own process group: a Ctrl-C at the terminal stops the loop after its step, not git mid-write.
+      detached: true,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("error", (error) =>
+      reject(new GitError(`cannot run git (is it installed?): ${error.message}`)),
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    child.on("close", (code) => {
+      const exit = code ?? -1;
+      if (exit !== 0 && !(options.okCodes ?? []).includes(exit)) {
+        const message = Buffer.concat(stderr).toString("utf8").trim() || `exit code ${exit}`;
+        reject(new GitError(`git ${args.join(" ")} failed in ${options.cwd}: ${message}`));
+        return;
+      }
+      resolve({ stdout: Buffer.concat(stdout).toString("utf8"), code: exit });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
   });
 }

@@ -164,7 +164,7 @@ describe("openai proposer against the local stub", () => {
     await proposer().propose({ ...context, budgetLeftUsd: 0.0006 });
     expect(stub.requests[0]!.body.max_tokens).toBeLessThan(1000);
     const error = await rejection(proposer().propose({ ...context, budgetLeftUsd: 0.00001 }));
-    expect(error.reason).toBe("config");
+    expect(error.reason).toBe("budget");
     expect(stub.requests).toHaveLength(1);
   });
 });
