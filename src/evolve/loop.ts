@@ -388,7 +388,10 @@ class EvolutionRun {
     const id = this.nextId();
     const attempt = this.records.length + 1;
     const rng = seededRandom(this.runState.seed, "parent", attempt);
-    const choice = chooseParent(this.records, rng, this.options.evolve.exploreFraction);
+    const choice = chooseParent(this.records, rng, {
+      exploreFraction: this.options.evolve.exploreFraction,
+      maxEncodeSlowdown: this.options.adoption.maxEncodeSlowdown,
+    });
     this.emit({
       type: "generation-start",
       generation,

@@ -53,30 +53,50 @@ export function eliteArchive(records: readonly LedgerRecord[]): LedgerRecord[] {
 
 export interface ParentChoice {
   parent: LedgerRecord;
-  /** "best" or "elite": which pool the parent came from. */
-  from: "best" | "elite";
+  /** Which pool the parent came from: the best-scoring valid candidate, or the elite archive. */
+  from: "leader" | "elite";
   inspirations: LedgerRecord[];
 }
 
 /**
- * Mostly the current best; with probability `exploreFraction` an elite from
- * another cell. Inspirations: up to two other elites, distinct from the parent.
+ * The best-scoring evaluated candidate whose encoder is fast enough to be
+ * adopted: the current version, or a candidate that beat it by less than the
+ * adoption threshold. Building on it lets small gains add up until one
+ * candidate clears the threshold against the version.
+ */
+export function leader(records: readonly LedgerRecord[], maxEncodeSlowdown: number): LedgerRecord {
+  const best = currentBest(records);
+  if (!best) throw new Error("the ledger has no version yet: the seed must be measured first");
+  const minFps = (best.metrics?.meanEncodeFps ?? 0) / maxEncodeSlowdown;
+  let lead = best;
+  for (const record of evaluatedRecords(records)) {
+    if (record.metrics!.meanEncodeFps < minFps) continue;
+    if (lead.metrics === null || fitness(record) < fitness(lead)) lead = record;
+  }
+  return lead;
+}
+
+/**
+ * Mostly the leader (see `leader`); with probability `exploreFraction` an
+ * elite from the archive. Inspirations: up to two others, distinct from the parent.
  */
 export function chooseParent(
   records: readonly LedgerRecord[],
   rng: Random,
-  exploreFraction: number,
+  options: { exploreFraction: number; maxEncodeSlowdown: number },
 ): ParentChoice {
-  const best = currentBest(records);
-  if (!best) throw new Error("the ledger has no version yet: the seed must be measured first");
-  const elites = eliteArchive(records).filter((record) => record.id !== best.id);
-  let parent = best;
-  let from: ParentChoice["from"] = "best";
-  if (elites.length > 0 && rng.next() < exploreFraction) {
+  const lead = leader(records, options.maxEncodeSlowdown);
+  const best = currentBest(records)!;
+  const elites = eliteArchive(records).filter((record) => record.id !== lead.id);
+  let parent = lead;
+  let from: ParentChoice["from"] = "leader";
+  if (elites.length > 0 && rng.next() < options.exploreFraction) {
     parent = elites[rng.int(elites.length)]!;
     from = "elite";
   }
-  const pool = [best, ...elites].filter((record) => record.id !== parent.id);
+  const pool = [lead, best, ...elites].filter(
+    (record, i, all) => record.id !== parent.id && all.findIndex((r) => r.id === record.id) === i,
+  );
   const inspirations: LedgerRecord[] = [];
   while (inspirations.length < 2 && pool.length > 0) {
     inspirations.push(pool.splice(rng.int(pool.length), 1)[0]!);

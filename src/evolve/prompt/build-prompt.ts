@@ -58,7 +58,7 @@ function renderUser(
     `# Current best: v${best.version}` +
       (parent.record.id === best.id
         ? ""
-        : `\nYou are asked to improve ${parentName} instead, an elite kept for diversity; it is compared against v${best.version}.`),
+        : `\nYou are asked to improve ${parentName} instead (a candidate that scored well but was not adopted, or an elite kept for diversity); your change is compared against v${best.version}.`),
   );
   sections.push(`## Figures of ${parentName}\n${metricsLine(parent.record)}`);
   if (parent.result)

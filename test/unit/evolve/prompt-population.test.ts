@@ -8,6 +8,7 @@ import {
   chooseParent,
   currentBest,
   eliteArchive,
+  leader,
 } from "../../../src/evolve/population/population.js";
 import { seededRandom } from "../../../src/evolve/population/seeded-random.js";
 import { fakeMetrics, fakeRecord, failedRecord } from "./fake-record.js";
@@ -117,7 +118,19 @@ describe("system prompt template", () => {
   });
 });
 
+const OPTIONS = { exploreFraction: 0.2, maxEncodeSlowdown: 4 };
+
 describe("population", () => {
+  it("leads with a better-scoring candidate that was not adopted, unless it is too slow", () => {
+    const nearMiss = fakeRecord({ id: "c0007", metrics: fakeMetrics({ bdRateX265: 5 }) });
+    expect(leader([...records, nearMiss], 4).id).toBe("c0007");
+    const slow = fakeRecord({
+      id: "c0008",
+      metrics: fakeMetrics({ bdRateX265: -50, meanEncodeFps: 1 }),
+    });
+    expect(leader([...records, slow], 4).id).toBe("c0003");
+  });
+
   it("knows the best and keeps one elite per (bitrate, quality, speed) cell", () => {
     expect(currentBest(records)!.id).toBe("c0003");
     const archive = eliteArchive(records).map((r) => r.id);
@@ -127,7 +140,7 @@ describe("population", () => {
 
   it("picks the best mostly, elites sometimes, reproducibly", () => {
     const picks = Array.from({ length: 200 }, (_, i) =>
-      chooseParent(records, seededRandom(7, i), 0.2),
+      chooseParent(records, seededRandom(7, i), OPTIONS),
     );
     const fromBest = picks.filter((p) => p.parent.id === "c0003").length;
     expect(fromBest).toBeGreaterThan(140);
@@ -137,8 +150,8 @@ describe("population", () => {
         (p) => p.inspirations.length <= 2 && !p.inspirations.some((i) => i.id === p.parent.id),
       ),
     ).toBe(true);
-    expect(chooseParent(records, seededRandom(7, 3), 0.2)).toEqual(
-      chooseParent(records, seededRandom(7, 3), 0.2),
+    expect(chooseParent(records, seededRandom(7, 3), OPTIONS)).toEqual(
+      chooseParent(records, seededRandom(7, 3), OPTIONS),
     );
   });
 });
