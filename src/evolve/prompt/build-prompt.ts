@@ -7,6 +7,7 @@
  */
 import type { EvaluationResult } from "../../evaluate/results.js";
 import type { LedgerRecord } from "../ledger/ledger-record.js";
+import { lineDiff } from "./line-diff.js";
 
 export interface PromptMessages {
   system: string;
@@ -73,9 +74,15 @@ function renderUser(
   }
   sections.push(`## Failure report\n${input.failureReport}`);
   for (const inspiration of inspirations) {
+    // Shown as a diff from the code being improved when that is shorter than the whole source.
+    const diff = lineDiff(parent.source, inspiration.source);
+    const body =
+      diff.length > 0 && diff.length < inspiration.source.length
+        ? `Its difference from the code above:\n\`\`\`diff\n${diff}\n\`\`\``
+        : `\`\`\`python\n${inspiration.source.replace(/\n$/, "")}\n\`\`\``;
     sections.push(
       `## Inspiration: ${describe(inspiration.record)}\n${metricsLine(inspiration.record)}\n` +
-        `Hypothesis: ${inspiration.record.hypothesis || "(starting codec)"}\n\`\`\`python\n${inspiration.source.replace(/\n$/, "")}\n\`\`\``,
+        `Hypothesis: ${inspiration.record.hypothesis || "(starting codec)"}\n${diff === "" ? "Same code as above." : body}`,
     );
   }
   if (input.focus) sections.push(`## Focus requested by the user\n${input.focus}`);
