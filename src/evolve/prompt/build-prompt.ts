@@ -137,7 +137,7 @@ function attemptLine(record: LedgerRecord): string {
     record.status === "adopted"
       ? `adopted as v${record.version}`
       : record.status === "rejected"
-        ? `rejected: ${record.verdict?.reason ?? "not better"}`
+        ? (record.verdict?.reason ?? "rejected: not better")
         : record.status === "duplicate"
           ? "duplicate of earlier code, not evaluated"
           : `${record.status} [${record.failure?.category ?? "?"}]: ${oneLine(record.failure?.message ?? "")}`;
