@@ -1,9 +1,11 @@
 """codec-evolve starter codec (v1): a small hybrid block codec in numpy.
 
-Tools: BT.601 full-range YCbCr with 4:2:0 chroma, 16x16 macroblocks with
-skip / inter / intra modes, hierarchical motion search with half-pel bilinear
-refinement, orthonormal 8x8 DCT with deadzone quantisation, and a
-context-adaptive multi-lane rANS entropy coder (vectorised over lanes).
+Tools: BT.601 full-range YCbCr with 4:2:0 chroma; 16x16 macroblocks with
+skip / inter / split (four 8x8 vectors) / intra modes; hierarchical motion
+search refined to quarter pel (4-tap cubic luma phases, 1/8-pel bilinear
+chroma); orthonormal 8x8 DCT with deadzone quantisation and rate-distortion
+block zeroing; an in-loop deblocking filter; a low-delay P quantiser cascade;
+and a context-adaptive multi-lane rANS entropy coder vectorised over lanes.
 The encoder runs the decoder's reconstruction (closed loop), so reference
 frames match bit for bit.  See codec/README.md for the bitstream layout.
 """
@@ -14,22 +16,27 @@ import struct
 import numpy as np
 
 # --- tunables: begin ---
-DEADZONE_INTRA = 0.20  # range 0.0..0.45
-DEADZONE_INTER = 0.30  # range 0.0..0.45
+DEADZONE_INTRA = 0.10  # range 0.0..0.45
+DEADZONE_INTER = 0.24  # range 0.0..0.45
 CHROMA_QSCALE = 0.70  # range 0.35..1.4
-INTER_QSCALE = 1.10  # range 0.8..1.6
-QM_TILT = 0.25  # range 0.0..1.5
-LAMBDA_SCALE = 0.15  # range 0.02..0.6
+INTER_QSCALE = 1.25  # range 0.8..1.6
+LAMBDA_SCALE = 0.12  # range 0.02..0.6
+DEBLOCK_STRENGTH = 1.4  # range 0.0..2.0
 SEARCH_RANGE = 16  # range 4..32
 KEYINT = 60  # range 4..240
-DEBLOCK_STRENGTH = 1.0  # range 0.0..2.0
-P_CASCADE = 1.12  # range 1.0..1.3
-RD_ZERO = 1.0  # range 0.0..3.0
-SUBPEL_PENALTY = 1.0  # range 0.0..4.0
 # --- tunables: end ---
+
+# Further knobs (fixed for the offline proposer; an LLM edit may still change them).
+QM_TILT = 0.6  # quantiser step grows by this fraction from DC to the highest frequency
+P_CASCADE = 1.12  # step ratio per level of the low-delay P cascade (1.0 = flat)
+RD_ZERO = 1.0  # weight of the per-block "drop all coefficients" rate-distortion test (0 = off)
+RECON_BIAS = 0.0  # decoder reconstruction offset of non-zero levels, in steps
+SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector off its integer/coarser best
 
 FORMAT_VERSION = 3
 DECISION_PASSES = 2
+SPLIT_STRIDES = (4, 2, 1)  # sub-block refinement steps in quarter pel
+SPLIT_MIN_BITS = 24.0  # try the split mode only where the one-vector residual costs more than this
 FRAME_I = 0
 FRAME_P = 1
 MODE_SKIP = 0
@@ -201,6 +208,11 @@ def _qmatrices(step):
     return step * tilt, step * CHROMA_QSCALE * tilt
 
 
+def _dequantise(levels, qm):
+    """Reconstruction points, shifted by RECON_BIAS steps away from zero (0 = the classic l * step)."""
+    return (levels + RECON_BIAS * np.sign(levels)) * qm
+
+
 def _quantise(coefs, qm, deadzone):
     a = np.floor(np.abs(coefs) / qm + (0.5 - deadzone))
     return (np.sign(coefs) * np.maximum(a, 0.0)).astype(np.int32)
@@ -211,20 +223,24 @@ def _estimate_bits(levels):
     return _block_bits(levels).sum(-1)
 
 
+LOG2_COST = 2.5 + 2.0 * np.log2(np.maximum(np.arange(256), 1))
+LOG2_COST[0] = 0.0
+ZZ_RANK = (ZZ_POS + 1).reshape(8, 8)
+
+
 def _block_bits(levels):
     """Rough bit cost of each quantised 8x8 block (..., 8, 8)."""
-    a = np.abs(levels).reshape(levels.shape[:-2] + (64,))
+    a = np.minimum(np.abs(levels), 255)
     nz = a > 0
-    nnz = nz.sum(-1)
-    zz = nz[..., ZIGZAG]
-    last = np.where(nnz > 0, 63 - np.argmax(zz[..., ::-1], axis=-1), -1)
-    mag = np.where(nz, 2.5 + 2.0 * np.log2(np.maximum(a, 1)), 0.0).sum(-1)
-    return np.where(nnz > 0, 5.0 + 0.6 * (last + 1 - nnz) + mag, 1.0)
+    nnz = nz.sum(axis=(-2, -1))
+    last1 = (nz * ZZ_RANK).max(axis=(-2, -1))
+    mag = LOG2_COST[a].sum(axis=(-2, -1))
+    return np.where(nnz > 0, 5.0 + 0.6 * (last1 - nnz) + mag, 1.0)
 
 
 def _rd_zero_blocks(coefs, levels, qm, lam):
     """Drop a block's coefficients when their distortion gain does not pay for their bits."""
-    d_coded = ((coefs - levels * qm) ** 2).sum(axis=(-2, -1))
+    d_coded = ((coefs - _dequantise(levels, qm)) ** 2).sum(axis=(-2, -1))
     d_zero = (coefs**2).sum(axis=(-2, -1))
     keep = d_coded + lam * _block_bits(levels) < d_zero + lam * 1.0
     return levels * keep[..., None, None]
@@ -277,16 +293,13 @@ def _subpel_planes(y_pad):
 
 
 def _mc_luma(phases, by, bx, mv, size=16):
-    """Quarter-pel luma prediction: one gather from the precomputed phase planes."""
-    iy = by + PAD + (mv[:, 0] >> 2)
-    ix = bx + PAD + (mv[:, 1] >> 2)
+    """Quarter-pel luma prediction: one flat gather from the precomputed phase planes."""
+    _, _, h, w = phases.shape
+    phase = (mv[:, 0] & 3) * 4 + (mv[:, 1] & 3)
+    base = (phase * h + by + PAD + (mv[:, 0] >> 2)) * w + bx + PAD + (mv[:, 1] >> 2)
     ar = np.arange(size)
-    return phases[
-        (mv[:, 0] & 3)[:, None, None],
-        (mv[:, 1] & 3)[:, None, None],
-        (iy[:, None] + ar)[:, :, None],
-        (ix[:, None] + ar)[:, None, :],
-    ].astype(np.int32)
+    offsets = ar[:, None] * w + ar[None, :]
+    return phases.reshape(-1)[base[:, None, None] + offsets].astype(np.int32)
 
 
 def _predict_mbs(ref, idx, mbw, mv):
@@ -320,20 +333,19 @@ def _predict_split(ref, idx, mbw, mv4):
     return py, chroma(rcb), chroma(rcr)
 
 
-def _motion_search_split(cur_y, ref, mbw, mv_me, subpel_cost):
+def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
     """Per-8x8 refinement around the macroblock vector: +-1 pel, then half and quarter pel."""
     n = mv_me.shape[0]
-    idx = np.arange(n)
     by = (((idx // mbw) * 16)[:, None] + SUB_DY).ravel()
     bx = (((idx % mbw) * 16)[:, None] + SUB_DX).ravel()
-    cur = _split4(_to_mbs(cur_y, 16)).reshape(-1, 8, 8)
+    cur = _split4(cur_mbs).reshape(-1, 8, 8)
     best_v = np.repeat(mv_me, 4, axis=0)
     offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-    for stride in (4, 2, 1):
+    for stride in SPLIT_STRIDES:
         centre = best_v.copy()
         best_sad = np.full(best_v.shape[0], np.inf)
         for o in offsets:
-            v = np.clip(centre + stride * np.array(o), -MAX_MV, MAX_MV)
+            v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
             sad = np.abs(cur - _mc_luma(ref[3], by, bx, v, 8)).sum(axis=(1, 2)) + subpel_cost * 0.5 * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
@@ -389,7 +401,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
         centre = best_v.copy()
         best_sad = np.full(n, np.inf)
         for o in offsets:
-            v = np.clip(centre + stride * np.array(o), -MAX_MV, MAX_MV)
+            v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
             # moving off the current best costs vector bits: demand a clear SAD gain for it
             sad = np.abs(cur_blocks - _mc_luma(ref[3], by, bx, v)).sum(axis=(1, 2)) + subpel_cost * (o != (0, 0))
             better = sad < best_sad
@@ -905,9 +917,9 @@ def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
     qy, qc = _qmatrices(step)
-    res_y = _join4(_idct(ly * qy))
-    res_cb = _idct(lcb * qc)
-    res_cr = _idct(lcr * qc)
+    res_y = _join4(_idct(_dequantise(ly, qy)))
+    res_cb = _idct(_dequantise(lcb, qc))
+    res_cr = _idct(_dequantise(lcr, qc))
     if ftype == FRAME_I:
         py = np.full((n, 16, 16), 128, np.int32)
         pcb = np.full((n, 8, 8), 128, np.int32)
@@ -981,9 +993,9 @@ def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam):
     lcb = _rd_zero_blocks(ccb, _quantise(ccb, qc, deadzone), qc, lam * RD_ZERO / CB_WEIGHT)
     lcr = _rd_zero_blocks(ccr, _quantise(ccr, qc, deadzone), qc, lam * RD_ZERO / CR_WEIGHT)
     dist = (
-        ((cy - ly * qy) ** 2).sum(axis=(1, 2, 3))
-        + CB_WEIGHT * ((ccb - lcb * qc) ** 2).sum(axis=(1, 2))
-        + CR_WEIGHT * ((ccr - lcr * qc) ** 2).sum(axis=(1, 2))
+        ((cy - _dequantise(ly, qy)) ** 2).sum(axis=(1, 2, 3))
+        + CB_WEIGHT * ((ccb - _dequantise(lcb, qc)) ** 2).sum(axis=(1, 2))
+        + CR_WEIGHT * ((ccr - _dequantise(lcr, qc)) ** 2).sum(axis=(1, 2))
     )
     bits = _estimate_bits(ly) + _estimate_bits(np.stack([lcb, lcr], 1))
     return ly, lcb, lcr, dist, bits
@@ -1028,8 +1040,16 @@ def _decide_p(st, cur, step):
     flat = (np.full((n, 16, 16), 128.0), np.full((n, 8, 8), 128.0), np.full((n, 8, 8), 128.0))
     intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam)
     j_intra = intra[3] + lam * (intra[4] + 6.0)
-    mv4 = _motion_search_split(cur[0], st["ref"], mbw, mv_me, SUBPEL_PENALTY * step)
-    spl = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_split(st["ref"], all_idx, mbw, mv4), qy, qc, DEADZONE_INTER, lam)
+    # Split is only tried where one vector leaves a residual worth coding (saves most of its cost).
+    cand = np.nonzero(me[4] > SPLIT_MIN_BITS)[0]
+    mv4 = np.repeat(mv_me[:, None, :], 4, axis=1)
+    mv4[cand] = _motion_search_split(cur_y[cand], st["ref"], cand, mbw, mv_me[cand], SUBPEL_PENALTY * step)
+    spl = [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]), np.full(n, np.inf), np.zeros(n)]
+    if cand.size:
+        sp_cand = _predict_split(st["ref"], cand, mbw, mv4[cand])
+        got = _code_blocks(cur_y[cand], cur_cb[cand], cur_cr[cand], *sp_cand, qy, qc, DEADZONE_INTER, lam)
+        for k in range(5):
+            spl[k][cand] = got[k]
     sub_d = mv4[:, list(SUB_OTHERS)] - mv4[:, 1:2]
     j_split_base = spl[3] + lam * (spl[4] + 4.0 + _mv_bits(sub_d).sum(-1))
     mv_chain_split = mv4[:, 1]
