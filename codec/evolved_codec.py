@@ -84,6 +84,7 @@ def _zigzag():
 
 
 DCT8 = _dct_matrix()
+DCT8_F32 = DCT8.astype(np.float32)  # encoder-side analysis only
 ZIGZAG = _zigzag()
 ZZ_POS = np.empty(64, dtype=np.int64)
 ZZ_POS[ZIGZAG] = np.arange(64)
@@ -111,7 +112,8 @@ def _padded_size(width, height):
 
 def _rgb_to_planes(frame, h16, w16):
     h, w = frame.shape[:2]
-    f = np.pad(frame, ((0, h16 - h), (0, w16 - w), (0, 0)), mode="edge").astype(np.float64)
+    # float32 is enough here: these planes only feed encoder decisions, never the reconstruction
+    f = np.pad(frame, ((0, h16 - h), (0, w16 - w), (0, 0)), mode="edge").astype(np.float32)
     r, g, b = f[..., 0], f[..., 1], f[..., 2]
     y = 0.299 * r + 0.587 * g + 0.114 * b
     cb = 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b
@@ -174,9 +176,10 @@ def _join4(b8):
 def _dct(blocks):
     """Orthonormal 2-D DCT of (..., 8, 8) blocks as two plain 2-D matrix products."""
     shape = blocks.shape
-    x = blocks.reshape(-1, 8, 8).astype(np.float64)
-    y = (x.reshape(-1, 8) @ DCT8.T).reshape(-1, 8, 8).transpose(0, 2, 1)
-    y = (y.reshape(-1, 8) @ DCT8.T).reshape(-1, 8, 8).transpose(0, 2, 1)
+    m = DCT8_F32 if blocks.dtype == np.float32 else DCT8
+    x = blocks.reshape(-1, 8, 8).astype(m.dtype)
+    y = (x.reshape(-1, 8) @ m.T).reshape(-1, 8, 8).transpose(0, 2, 1)
+    y = (y.reshape(-1, 8) @ m.T).reshape(-1, 8, 8).transpose(0, 2, 1)
     return y.reshape(shape)
 
 
@@ -210,17 +213,16 @@ def _qmatrices(step):
 
 def _dequantise(levels, qm):
     """Reconstruction points, shifted by RECON_BIAS steps away from zero (0 = the classic l * step)."""
-    return (levels + RECON_BIAS * np.sign(levels)) * qm
+    lev = levels.astype(qm.dtype)
+    if RECON_BIAS:
+        lev = lev + np.asarray(RECON_BIAS, qm.dtype) * np.sign(lev)
+    return lev * qm
 
 
 def _quantise(coefs, qm, deadzone):
     a = np.floor(np.abs(coefs) / qm + (0.5 - deadzone))
-    return (np.sign(coefs) * np.maximum(a, 0.0)).astype(np.int32)
-
-
-def _estimate_bits(levels):
-    """Rough bit cost of quantised blocks (..., k, 8, 8) summed over k: used only for decisions."""
-    return _block_bits(levels).sum(-1)
+    np.maximum(a, 0, out=a)
+    return np.copysign(a, coefs).astype(np.int32)
 
 
 LOG2_COST = 2.5 + 2.0 * np.log2(np.maximum(np.arange(256), 1))
@@ -236,14 +238,6 @@ def _block_bits(levels):
     last1 = (nz * ZZ_RANK).max(axis=(-2, -1))
     mag = LOG2_COST[a].sum(axis=(-2, -1))
     return np.where(nnz > 0, 5.0 + 0.6 * (last1 - nnz) + mag, 1.0)
-
-
-def _rd_zero_blocks(coefs, levels, qm, lam):
-    """Drop a block's coefficients when their distortion gain does not pay for their bits."""
-    d_coded = ((coefs - _dequantise(levels, qm)) ** 2).sum(axis=(-2, -1))
-    d_zero = (coefs**2).sum(axis=(-2, -1))
-    keep = d_coded + lam * _block_bits(levels) < d_zero + lam * 1.0
-    return levels * keep[..., None, None]
 
 
 # ----------------------------------------------------------------------------
@@ -346,7 +340,8 @@ def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
         best_sad = np.full(best_v.shape[0], np.inf)
         for o in offsets:
             v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
-            sad = np.abs(cur - _mc_luma(ref[3], by, bx, v, 8)).sum(axis=(1, 2)) + subpel_cost * 0.5 * (o != (0, 0))
+            diff = np.subtract(cur, _mc_luma(ref[3], by, bx, v, 8), dtype=np.float32)
+            sad = np.abs(diff).sum(axis=(1, 2)) + subpel_cost * 0.5 * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
             best_v[better] = v[better]
@@ -358,7 +353,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
     ry_pad = ref[0]
     h, w = cur_y.shape
     n = mbh * mbw
-    ref_y = ry_pad[PAD : PAD + h, PAD : PAD + w].astype(np.float64)
+    ref_y = ry_pad[PAD : PAD + h, PAD : PAD + w].astype(np.float32)
     c4 = cur_y.reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
     r4 = ref_y.reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
     rng4 = max(1, (int(search_range) + 3) // 4)
@@ -394,7 +389,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
     r2p = np.pad(ref_y.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)), PAD // 2, mode="edge")
     vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
     cur_blocks = _to_mbs(cur_y, 16)
-    vec = refine(cur_blocks, ry_pad.astype(np.float64), PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
+    vec = refine(cur_blocks, ry_pad.astype(np.float32), PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
     # half-pel, then quarter-pel refinement around the best integer vector
     best_v = 4 * vec
     for stride in (2, 1):
@@ -403,7 +398,8 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
         for o in offsets:
             v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
             # moving off the current best costs vector bits: demand a clear SAD gain for it
-            sad = np.abs(cur_blocks - _mc_luma(ref[3], by, bx, v)).sum(axis=(1, 2)) + subpel_cost * (o != (0, 0))
+            diff = np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, v), dtype=np.float32)
+            sad = np.abs(diff).sum(axis=(1, 2)) + subpel_cost * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
             best_v[better] = v[better]
@@ -571,7 +567,6 @@ def _get_signed(reader, model, ctx, side):
         p = side["esc_pos"]
         mag[hit] += side["escapes"][p : p + hit.size]
         side["esc_pos"] = p + hit.size
-    side["sign_counts"].append(int((mag > 0).sum()))
     return mag
 
 
@@ -792,7 +787,7 @@ def _decode_syntax(st, data, mbh, mbw):
     pos += 2 * n_words
     sign_bits = np.unpackbits(np.frombuffer(data, np.uint8, len(data) - pos, pos))
     reader = _new_reader(max(lanes, 1), states, words)
-    side = {"escapes": escapes, "esc_pos": 0, "sign_counts": []}
+    side = {"escapes": escapes, "esc_pos": 0}
     sign_pos = 0
 
     def take_signs(count):
@@ -984,21 +979,24 @@ def _reset(st, width, height):
 # encoder decisions
 
 
+def _code_plane_blocks(coefs, qm, deadzone, lam):
+    """Quantise (…, 8, 8) blocks, drop the ones not worth their bits; returns levels, SSD and bits per block."""
+    levels = _quantise(coefs, qm, deadzone)
+    d_coded = ((coefs - _dequantise(levels, qm)) ** 2).sum(axis=(-2, -1))
+    d_zero = (coefs**2).sum(axis=(-2, -1))
+    bits = _block_bits(levels)
+    keep = d_coded + lam * RD_ZERO * bits < d_zero + lam * RD_ZERO
+    levels *= keep[..., None, None]
+    return levels, np.where(keep, d_coded, d_zero), np.where(keep, bits, 1.0)
+
+
 def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam):
     """Transform + quantise residuals; returns levels, weighted SSD and estimated bits per macroblock."""
-    cy = _dct(_split4(cur_y - py))
-    ccb = _dct(cur_cb - pcb)
-    ccr = _dct(cur_cr - pcr)
-    ly = _rd_zero_blocks(cy, _quantise(cy, qy, deadzone), qy, lam * RD_ZERO)
-    lcb = _rd_zero_blocks(ccb, _quantise(ccb, qc, deadzone), qc, lam * RD_ZERO / CB_WEIGHT)
-    lcr = _rd_zero_blocks(ccr, _quantise(ccr, qc, deadzone), qc, lam * RD_ZERO / CR_WEIGHT)
-    dist = (
-        ((cy - _dequantise(ly, qy)) ** 2).sum(axis=(1, 2, 3))
-        + CB_WEIGHT * ((ccb - _dequantise(lcb, qc)) ** 2).sum(axis=(1, 2))
-        + CR_WEIGHT * ((ccr - _dequantise(lcr, qc)) ** 2).sum(axis=(1, 2))
-    )
-    bits = _estimate_bits(ly) + _estimate_bits(np.stack([lcb, lcr], 1))
-    return ly, lcb, lcr, dist, bits
+    ly, dy, by = _code_plane_blocks(_dct(_split4(np.subtract(cur_y, py, dtype=np.float32))), qy, deadzone, lam)
+    lcb, dcb, bcb = _code_plane_blocks(_dct(np.subtract(cur_cb, pcb, dtype=np.float32)), qc, deadzone, lam / CB_WEIGHT)
+    lcr, dcr, bcr = _code_plane_blocks(_dct(np.subtract(cur_cr, pcr, dtype=np.float32)), qc, deadzone, lam / CR_WEIGHT)
+    dist = dy.sum(1) + CB_WEIGHT * dcb + CR_WEIGHT * dcr
+    return ly, lcb, lcr, dist, by.sum(1) + bcb + bcr
 
 
 def _mv_bits(d):
@@ -1023,21 +1021,22 @@ def _carry_through_intra(mv_c, intra, mbh, mbw):
 
 
 def _decide_p(st, cur, step):
-    """Rate-distortion mode decision for a P frame over skip, inter (predicted or searched vector) and intra.
+    """Rate-distortion mode decision for a P frame over skip, inter (predicted or searched vector), split
+    and intra.
 
-    A skip inherits its left neighbour's final vector, which makes exact decisions sequential; instead we
-    decide the whole frame against the previous pass's vectors (two passes) and code any vector that still
-    differs from its real predictor explicitly, so the result is always exact.
+    A skip inherits its left neighbour's final vector, which makes exact decisions sequential: whole-frame
+    passes (DECISION_PASSES) guess every predictor, then an exact left-to-right column sweep recomputes only
+    the macroblocks whose real predictor differs from the guess.
     """
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
     cur_y, cur_cb, cur_cr = (_to_mbs(cur[0], 16), _to_mbs(cur[1], 8), _to_mbs(cur[2], 8))
-    qy, qc = _qmatrices(step)
+    qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
     lam = LAMBDA_SCALE * step**2
     mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE), SUBPEL_PENALTY * step)
     all_idx = np.arange(n)
     me = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_mbs(st["ref"], all_idx, mbw, mv_me), qy, qc, DEADZONE_INTER, lam)
-    flat = (np.full((n, 16, 16), 128.0), np.full((n, 8, 8), 128.0), np.full((n, 8, 8), 128.0))
+    flat = (np.full((n, 16, 16), 128, np.int32), np.full((n, 8, 8), 128, np.int32), np.full((n, 8, 8), 128, np.int32))
     intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam)
     j_intra = intra[3] + lam * (intra[4] + 6.0)
     # Split is only tried where one vector leaves a residual worth coding (saves most of its cost).
@@ -1055,11 +1054,10 @@ def _decide_p(st, cur, step):
     mv_chain_split = mv4[:, 1]
 
     def skip_distortion(sp, idx):
-        return (
-            ((cur_y[idx] - sp[0]) ** 2).sum(axis=(1, 2))
-            + CB_WEIGHT * ((cur_cb[idx] - sp[1]) ** 2).sum(axis=(1, 2))
-            + CR_WEIGHT * ((cur_cr[idx] - sp[2]) ** 2).sum(axis=(1, 2))
-        )
+        def ssd(a, b):
+            return (np.subtract(a, b, dtype=np.float32) ** 2).sum(axis=(1, 2))
+
+        return ssd(cur_y[idx], sp[0]) + CB_WEIGHT * ssd(cur_cb[idx], sp[1]) + CR_WEIGHT * ssd(cur_cr[idx], sp[2])
 
     # Whole-frame passes against the previous pass's vectors give a good guess of every predictor ...
     final = mv_me
@@ -1116,10 +1114,10 @@ def _decide_p(st, cur, step):
 
 
 def _decide_i(st, cur, step):
-    qy, qc = _qmatrices(step)
-    y = _dct(_split4(_to_mbs(cur[0], 16) - 128.0))
-    cb = _dct(_to_mbs(cur[1], 8) - 128.0)
-    cr = _dct(_to_mbs(cur[2], 8) - 128.0)
+    qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
+    y = _dct(_split4(_to_mbs(cur[0], 16) - np.float32(128)))
+    cb = _dct(_to_mbs(cur[1], 8) - np.float32(128))
+    cr = _dct(_to_mbs(cur[2], 8) - np.float32(128))
     n = st["mbh"] * st["mbw"]
     modes = np.full(n, MODE_INTRA, np.int64)
     return (
