@@ -278,11 +278,17 @@ def _subpel_planes(y_pad):
     out = np.empty((4, 4, h, w), np.uint8)
     for fy, taps in enumerate(SUBPEL_TAPS):
         for fx in range(4):
-            acc = np.zeros((h, w), np.int32)
-            for k, t in enumerate(taps):
-                if t:
+            if fy == 0:
+                acc = horiz[fx][2 : 2 + h] + 32
+                acc >>= 6
+            else:
+                acc = np.full((h, w), 2048, np.int32)
+                for k, t in enumerate(taps):
                     acc += t * horiz[fx][1 + k : 1 + k + h]
-            out[fy, fx] = np.clip((acc + 2048) >> 12, 0, 255)
+                acc >>= 12
+            np.maximum(acc, 0, out=acc)
+            np.minimum(acc, 255, out=acc)
+            out[fy, fx] = acc
     return out
 
 
