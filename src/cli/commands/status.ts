@@ -43,7 +43,7 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   out.push(
     `best: v${best.version} (${best.id}, ${best.proposer.label})` +
       (m
-        ? ` — ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${m.bdRateX265 === null ? "n/a" : `${m.bdRateX265.toFixed(2)}%`}, tier ${tierReached(m.bdRateX265)}`
+        ? ` — ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${m.bdRateX265 === null ? "n/a" : `${m.bdRateX265 > 0 ? "+" : ""}${m.bdRateX265.toFixed(2)}%`}, tier ${tierReached(m.bdRateX265)}`
         : ""),
   );
   const counts = new Map<string, number>();
