@@ -130,7 +130,7 @@ function mutate(
   return chosen.map((tunable) => {
     const span = tunable.hi - tunable.lo;
     const resolution = tunable.integer ? 1 : Math.pow(10, -tunable.decimals);
-    let value = clamp(tunable.value + rng.normal() * step * span, tunable.lo, tunable.hi);
+    let value = reflect(tunable.value + rng.normal() * step * span, tunable.lo, tunable.hi);
     value = roundTo(value, resolution);
     if (formatTunableValue(tunable, value) === formatTunableValue(tunable, tunable.value)) {
       // Rounding undid the step: move one resolution unit, inward at a bound.
@@ -141,6 +141,14 @@ function mutate(
     }
     return { tunable, value: clamp(value, tunable.lo, tunable.hi) };
   });
+}
+
+/** Mirror a step that leaves the range back into it: clamping would pile values up on the bounds. */
+function reflect(value: number, lo: number, hi: number): number {
+  for (let i = 0; i < 4 && (value < lo || value > hi); i++) {
+    value = value < lo ? 2 * lo - value : 2 * hi - value;
+  }
+  return clamp(value, lo, hi);
 }
 
 function clamp(value: number, lo: number, hi: number): number {
