@@ -35,6 +35,7 @@ SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector of
 
 FORMAT_VERSION = 3
 DECISION_PASSES = 2
+NEIGHBOUR_PASSES = 3  # rounds of trying the four neighbours' vectors in the motion search
 SPLIT_STRIDES = (4, 2, 1)  # sub-block refinement steps in quarter pel
 SPLIT_MIN_BITS = 24.0  # try the split mode only where the one-vector residual costs more than this
 FRAME_I = 0
@@ -395,7 +396,22 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
     r2p = np.pad(ref_y.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)), PAD // 2, mode="edge")
     vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
     cur_blocks = _to_mbs(cur_y, 16)
-    vec = refine(cur_blocks, ry_pad.astype(np.float32), PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
+    ry32 = ry_pad.astype(np.float32)
+    vec = refine(cur_blocks, ry32, PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
+    # neighbours' vectors as candidates: smoother fields, cheaper vector deltas, fewer local minima
+    def sad_of(v):
+        blk = _gather(ry32, by + PAD + v[:, 0], bx + PAD + v[:, 1], 16)
+        return np.abs(cur_blocks - blk).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+
+    best_sad = sad_of(vec)
+    for _ in range(NEIGHBOUR_PASSES):
+        gp = np.pad(vec.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
+        for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]):
+            v = cand.reshape(n, 2)
+            sad = sad_of(v)
+            better = sad < best_sad
+            best_sad = np.where(better, sad, best_sad)
+            vec = np.where(better[:, None], v, vec)
     # half-pel, then quarter-pel refinement around the best integer vector
     best_v = 4 * vec
     for stride in (2, 1):
