@@ -35,6 +35,8 @@ SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector of
 
 FORMAT_VERSION = 3
 DECISION_PASSES = 2
+TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
+QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
 NEIGHBOUR_PASSES = 3  # rounds of trying the four neighbours' vectors in the motion search
 SPLIT_STRIDES = (4, 2, 1)  # sub-block refinement steps in quarter pel
 SPLIT_MIN_BITS = 24.0  # try the split mode only where the one-vector residual costs more than this
@@ -355,7 +357,7 @@ def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
     return best_v.reshape(n, 4, 2)
 
 
-def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
+def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then sub-pel."""
     ry_pad = ref[0]
     h, w = cur_y.shape
@@ -404,9 +406,12 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
         return np.abs(cur_blocks - blk).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
 
     best_sad = sad_of(vec)
-    for _ in range(NEIGHBOUR_PASSES):
+    for k in range(NEIGHBOUR_PASSES):
         gp = np.pad(vec.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
-        for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]):
+        cands = [gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]]
+        if k == 0 and prior is not None:
+            cands.append(prior)
+        for cand in cands:
             v = cand.reshape(n, 2)
             sad = sad_of(v)
             better = sad < best_sad
@@ -425,6 +430,17 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost):
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
             best_v[better] = v[better]
+    if QPEL_NEIGHBOUR_PASSES:
+        cost = np.abs(np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, best_v), dtype=np.float32)).sum(axis=(1, 2))
+        for _ in range(QPEL_NEIGHBOUR_PASSES):
+            gp = np.pad(best_v.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
+            for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]):
+                v = cand.reshape(n, 2)
+                diff = np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, v), dtype=np.float32)
+                sad = np.abs(diff).sum(axis=(1, 2)) - subpel_cost * (v != best_v).any(1)
+                better = sad < cost
+                cost = np.where(better, sad, cost)
+                best_v = np.where(better[:, None], v, best_v)
     return best_v
 
 
@@ -1055,7 +1071,9 @@ def _decide_p(st, cur, step):
     cur_y, cur_cb, cur_cr = (_to_mbs(cur[0], 16), _to_mbs(cur[1], 8), _to_mbs(cur[2], 8))
     qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
     lam = LAMBDA_SCALE * step**2
-    mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE), SUBPEL_PENALTY * step)
+    prior = st.get("prev_mv") if TEMPORAL_CANDIDATE else None
+    mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE), SUBPEL_PENALTY * step, prior)
+    st["prev_mv"] = np.clip(mv_me >> 2, -(MAX_MV // 4 - 2), MAX_MV // 4 - 2)
     all_idx = np.arange(n)
     me = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_mbs(st["ref"], all_idx, mbw, mv_me), qy, qc, DEADZONE_INTER, lam)
     flat = (np.full((n, 16, 16), 128, np.int32), np.full((n, 8, 8), 128, np.int32), np.full((n, 8, 8), 128, np.int32))
