@@ -245,10 +245,14 @@ export function renderSummary(summary: EvolutionSummary): string {
   const after = summary.best.metrics?.bdRateX265 ?? null;
   if (summary.startBest.id !== summary.best.id && before !== null && after !== null) {
     lines.push(
-      `this run: v${summary.startBest.version} -> v${summary.best.version}, BD-rate vs x265 ${before.toFixed(2)}% -> ${after.toFixed(2)}% (${(after - before).toFixed(2)} points)`,
+      `this run: v${summary.startBest.version} -> v${summary.best.version}, BD-rate vs x265 ${signedPct(before)} -> ${signedPct(after)} (${(after - before).toFixed(2)} points)`,
     );
   }
   return lines.join("\n");
+}
+
+function signedPct(value: number): string {
+  return `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
 }
 
 function describeBest(best: LedgerRecord): string {
