@@ -37,6 +37,7 @@ FORMAT_VERSION = 3
 DECISION_PASSES = 2
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
+NEIGHBOUR_BONUS = 3.0  # SAD bonus (in SUBPEL_PENALTY units) for adopting a neighbour's integer vector
 NEIGHBOUR_PASSES = 3  # rounds of trying the four neighbours' vectors in the motion search
 SPLIT_STRIDES = (4, 2, 1)  # sub-block refinement steps in quarter pel
 SPLIT_MIN_BITS = 24.0  # try the split mode only where the one-vector residual costs more than this
@@ -413,7 +414,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
             cands.append(prior)
         for cand in cands:
             v = cand.reshape(n, 2)
-            sad = sad_of(v)
+            sad = sad_of(v) - NEIGHBOUR_BONUS * subpel_cost * (v != vec).any(1)
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
             vec = np.where(better[:, None], v, vec)
