@@ -4,7 +4,7 @@
  */
 import type { Clip } from "../clips/clip.js";
 import type { QualityMetrics } from "../results.js";
-import type { ProcessRunner } from "./process-runner.js";
+import type { ProcessRunner } from "../run-process.js";
 
 /** The encoder's own quality knob (CRF or JPEG quality): an integer range. */
 export interface KnobScale {

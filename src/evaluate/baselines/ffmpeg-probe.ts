@@ -4,7 +4,7 @@
  * asked once per process (per runner) and remembered, so a cached baseline
  * costs no spawn at all on the second call.
  */
-import { lastLines, ProgramNotFoundError, type ProcessRunner } from "./process-runner.js";
+import { lastLines, ProgramNotFoundError, type ProcessRunner } from "../run-process.js";
 
 export const FFMPEG = "ffmpeg";
 

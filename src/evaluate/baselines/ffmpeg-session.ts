@@ -17,7 +17,7 @@ import { measureQuality } from "../metrics/quality.js";
 import type { Encoded, EncoderSession, SessionContext } from "./baseline-encoder.js";
 import type { FfmpegEncoderSpec } from "./ffmpeg-encoders.js";
 import { runFfmpeg } from "./ffmpeg-probe.js";
-import { lastLines } from "./process-runner.js";
+import { lastLines } from "../run-process.js";
 import { yuv420Input, type YuvInput } from "./yuv-input.js";
 
 const QUIET = ["-hide_banner", "-nostats", "-loglevel", "error"];

@@ -24,13 +24,13 @@ import { AV1, X264, X265 } from "./ffmpeg-encoders.js";
 import { clipSamplesHash, scoringCodeFingerprint } from "./fingerprint.js";
 import { JPEG_BASELINE } from "./jpeg-baseline.js";
 import { chooseLadder } from "./ladder.js";
-import { runProcess, type ProcessRunner } from "./process-runner.js";
+import { runProcess, type ProcessRunner } from "../run-process.js";
 import { tidyRungs } from "./tidy-rungs.js";
 
 export type BaselineName = "x265" | "x264" | "jpeg" | "av1";
 export const BASELINE_NAMES: readonly BaselineName[] = ["x265", "x264", "jpeg", "av1"];
 
-export type { ProcessRunner } from "./process-runner.js";
+export type { ProcessRunner } from "../run-process.js";
 
 export interface BaselineRequest {
   clip: Clip;

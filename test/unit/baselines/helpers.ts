@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { Clip } from "../../../src/evaluate/clips/clip.js";
 import { yuvFrameSize, yuvToRgb } from "../../../src/evaluate/clips/colour.js";
-import { runProcess, type ProcessRunner } from "../../../src/evaluate/baselines/process-runner.js";
+import { runProcess, type ProcessRunner } from "../../../src/evaluate/run-process.js";
 
 export interface RecordedCall {
   args: readonly string[];

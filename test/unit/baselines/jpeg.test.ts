@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { runBaseline } from "../../../src/evaluate/baselines/index.js";
 import { JPEG_BASELINE } from "../../../src/evaluate/baselines/jpeg-baseline.js";
-import { runProcess } from "../../../src/evaluate/baselines/process-runner.js";
+import { runProcess } from "../../../src/evaluate/run-process.js";
 import { measureQuality } from "../../../src/evaluate/metrics/quality.js";
 import { syntheticClip } from "../../../src/evaluate/clips/synthetic.js";
 

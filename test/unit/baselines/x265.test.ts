@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { X265 } from "../../../src/evaluate/baselines/ffmpeg-encoders.js";
 import { openFfmpegSession } from "../../../src/evaluate/baselines/ffmpeg-session.js";
 import { runBaseline, type ProcessRunner } from "../../../src/evaluate/baselines/index.js";
-import { runProcess } from "../../../src/evaluate/baselines/process-runner.js";
+import { runProcess } from "../../../src/evaluate/run-process.js";
 import type { Clip } from "../../../src/evaluate/clips/clip.js";
 import { syntheticClip } from "../../../src/evaluate/clips/synthetic.js";
 import { encodedStreams, nalTypes, nativeYuvClip, recordingRunner } from "./helpers.js";

@@ -1,5 +1,5 @@
 /**
- * Runs one external program (ffmpeg) without a shell: optional bytes on stdin,
+ * Runs one external program (ffmpeg, ffprobe) without a shell: optional bytes on stdin,
  * stdout collected, the tail of stderr kept for error messages, wall-clock
  * seconds measured from spawn to exit (that is what encodeFps / decodeFps of a
  * baseline mean). Injectable so tests can count or forbid spawns.
@@ -51,6 +51,9 @@ export const runProcess: ProcessRunner = (command, args, options = {}) =>
       stdio: [options.stdin ? "pipe" : "ignore", options.captureStdout ? "pipe" : "ignore", "pipe"],
       signal: options.signal,
       killSignal: "SIGKILL",
+      // Its own process group: Ctrl-C in the terminal reaches the CLI, which
+      // stops after the current step, not ffmpeg in the middle of it.
+      detached: true,
     });
     const stdout: Buffer[] = [];
     let stderr = Buffer.alloc(0);
