@@ -10,6 +10,7 @@ import { renderEvaluation } from "../../evaluate/report/rd-table.js";
 import type { CliIo } from "../cli-io.js";
 import { EXIT, ExitError } from "../exit-error.js";
 import { progressRenderer } from "../progress.js";
+import { sandboxOptions } from "../sandbox-options.js";
 import { resolveClips } from "../resolve-clips.js";
 
 export const EVALUATE_USAGE = `usage: codec-evolve evaluate CODEC.py [options]
@@ -108,10 +109,7 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
   }
   const { config, source } = await loadConfig(io.cwd, values.config);
   const evaluation = config.evaluation;
-  const isolation = values.isolation ?? config.sandbox.isolation;
-  if (!["auto", "bubblewrap", "none"].includes(isolation)) {
-    throw new ExitError(`--isolation: "${isolation}" is not auto, bubblewrap or none`, EXIT.usage);
-  }
+  const sandbox = sandboxOptions(config.sandbox, values);
   // Every flag is checked before any clip is read, so a typo fails fast.
   const qualities = values.quality ? parseQualities(values.quality) : evaluation.qualities;
   const baselines = values.baseline ? parseBaselines(values.baseline) : evaluation.baselines;
@@ -140,16 +138,7 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     parent: values.parent ? { codecPath: resolve(io.cwd, values.parent) } : null,
     adoption: config.adoption,
     codecParams: evaluation.codecParams,
-    sandbox: {
-      python: values.python ?? config.sandbox.python ?? undefined,
-      allowedImports: config.sandbox.allowedImports,
-      isolation: isolation as "auto" | "bubblewrap" | "none",
-      limits: {
-        frameSeconds: config.sandbox.frameSeconds,
-        runSeconds: config.sandbox.runSeconds,
-        memoryBytes: config.sandbox.memoryMiB * 2 ** 20,
-      },
-    },
+    sandbox,
     qualityFloorDb,
     reconDir: values.recon ? resolve(io.cwd, values.recon) : null,
     cacheDir: values["no-cache"] ? null : resolve(io.cwd, ".codec-evolve/cache/baselines"),

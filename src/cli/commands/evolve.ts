@@ -22,6 +22,7 @@ import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
 import { EXIT, ExitError } from "../exit-error.js";
+import { sandboxOptions } from "../sandbox-options.js";
 import { resolveClips } from "../resolve-clips.js";
 import { parseBaselines, parseQualities } from "./evaluate.js";
 
@@ -102,10 +103,7 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     { ...config, proposer: proposerConfig },
     io.env,
   );
-  const isolation = values.isolation ?? config.sandbox.isolation;
-  if (!["auto", "bubblewrap", "none"].includes(isolation)) {
-    throw new ExitError(`--isolation: "${isolation}" is not auto, bubblewrap or none`, EXIT.usage);
-  }
+  const sandbox = sandboxOptions(config.sandbox, values);
   const evaluation = config.evaluation;
   const qualities = values.quality ? parseQualities(values.quality) : evaluation.qualities;
   const baselines = values.baseline ? parseBaselines(values.baseline) : evaluation.baselines;
@@ -131,16 +129,7 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     baselines,
     codecParams: evaluation.codecParams,
     qualityFloorDb: evaluation.qualityFloorDb,
-    sandbox: {
-      python: values.python ?? config.sandbox.python ?? undefined,
-      allowedImports: config.sandbox.allowedImports,
-      isolation: isolation as "auto" | "bubblewrap" | "none",
-      limits: {
-        frameSeconds: config.sandbox.frameSeconds,
-        runSeconds: config.sandbox.runSeconds,
-        memoryBytes: config.sandbox.memoryMiB * 2 ** 20,
-      },
-    },
+    sandbox,
     cacheDir: `${repoDir}/.codec-evolve/cache/baselines`,
     onEvent: display.onEvaluation,
   };
