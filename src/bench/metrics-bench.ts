@@ -100,7 +100,7 @@ export async function makeFrames(): Promise<{ source: Frame[]; decoded: Frame[];
   };
 }
 
-export function gbrp(frames: readonly Frame[]): Buffer {
+function gbrp(frames: readonly Frame[]): Buffer {
   const pixels = WIDTH * HEIGHT;
   const out = Buffer.alloc(frames.length * pixels * 3);
   frames.forEach(({ data }, f) => {
@@ -112,6 +112,25 @@ export function gbrp(frames: readonly Frame[]): Buffer {
     }
   });
   return out;
+}
+
+/** Raw gbrp and luma files of both frame sets in `dir`, the inputs of timeFfmpeg. */
+export function writeFfmpegInputs(
+  dir: string,
+  source: readonly Frame[],
+  decoded: readonly Frame[],
+): { mainRgb: string; refRgb: string; mainY: string; refY: string } {
+  const paths = {
+    mainRgb: join(dir, "decoded.gbrp"),
+    refRgb: join(dir, "source.gbrp"),
+    mainY: join(dir, "decoded.gray"),
+    refY: join(dir, "source.gray"),
+  };
+  writeFileSync(paths.mainRgb, gbrp(decoded));
+  writeFileSync(paths.refRgb, gbrp(source));
+  writeFileSync(paths.mainY, Buffer.concat(decoded.map(rgbToLuma)));
+  writeFileSync(paths.refY, Buffer.concat(source.map(rgbToLuma)));
+  return paths;
 }
 
 /** One ffmpeg summary figure for the RGB and the luma stream, undefined when not computed. */
@@ -184,16 +203,7 @@ export async function benchMetrics(): Promise<string> {
   const { source, decoded, origin } = await makeFrames();
   const dir = mkdtempSync(join(tmpdir(), "metrics-bench-"));
   try {
-    const paths = {
-      mainRgb: join(dir, "decoded.gbrp"),
-      refRgb: join(dir, "source.gbrp"),
-      mainY: join(dir, "decoded.gray"),
-      refY: join(dir, "source.gray"),
-    };
-    writeFileSync(paths.mainRgb, gbrp(decoded));
-    writeFileSync(paths.refRgb, gbrp(source));
-    writeFileSync(paths.mainY, Buffer.concat(decoded.map(rgbToLuma)));
-    writeFileSync(paths.refY, Buffer.concat(source.map(rgbToLuma)));
+    const paths = writeFfmpegInputs(dir, source, decoded);
 
     let started = performance.now();
     await measureQuality(source, decoded);

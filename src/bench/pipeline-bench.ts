@@ -8,9 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Clip } from "../evaluate/clips/clip.js";
 import { evaluateCodec } from "../evaluate/evaluator.js";
-import { rgbToLuma } from "../evaluate/metrics/luma.js";
 import { closeSharedQualityPool } from "../evaluate/metrics/quality-pool.js";
-import { fps, gbrp, makeFrames, timeFfmpeg } from "./metrics-bench.js";
+import { fps, makeFrames, timeFfmpeg, writeFfmpegInputs } from "./metrics-bench.js";
 
 const PASS_THROUGH = `import numpy as np
 
@@ -49,16 +48,7 @@ export async function benchPipeline(): Promise<string> {
     }
     const rung = result.clips[0]!.rungs[0]!;
 
-    const paths = {
-      mainRgb: join(dir, "decoded.gbrp"),
-      refRgb: join(dir, "source.gbrp"),
-      mainY: join(dir, "decoded.gray"),
-      refY: join(dir, "source.gray"),
-    };
-    writeFileSync(paths.mainRgb, gbrp(decoded));
-    writeFileSync(paths.refRgb, gbrp(source));
-    writeFileSync(paths.mainY, Buffer.concat(decoded.map(rgbToLuma)));
-    writeFileSync(paths.refY, Buffer.concat(source.map(rgbToLuma)));
+    const paths = writeFfmpegInputs(dir, source, decoded);
     const ffmpeg = await timeFfmpeg([
       { pixFmt: "gbrp", main: paths.mainRgb, reference: paths.refRgb },
       { pixFmt: "gray", main: paths.mainY, reference: paths.refY },
