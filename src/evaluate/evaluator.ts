@@ -309,7 +309,7 @@ function summariseHeldOut(clips: readonly ClipResult[]): HeldOutSummary {
     frames: clips.reduce((sum, clip) => sum + clip.frames, 0),
     meanBitsPerPixel: mean(rungs.map((rung) => rung.bitsPerPixel)),
     meanPsnrRgb: mean(rungs.map((rung) => rung.psnrRgb)),
-    bdRate: meanBdRate(clips),
+    bdRate: meanBdRate(clips, { requireAll: true }),
   };
 }
 

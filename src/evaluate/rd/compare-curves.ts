@@ -26,15 +26,27 @@ export function compareCurves(
   return Object.keys(notes).length > 0 ? { bdRate: bd, bdRateNotes: notes } : { bdRate: bd };
 }
 
-/** Mean BD-rate per reference over the clips where it is defined; null where it is defined nowhere. */
-export function meanBdRate(clips: readonly ClipResult[]): Record<string, number | null> {
+/**
+ * Mean BD-rate per reference over the clips where it is defined; null where it
+ * is defined nowhere, or, with `requireAll`, where any clip lacks it (held-out
+ * clips are not shown one by one, so a codec must not hide a loss there by
+ * making its curve incomparable).
+ */
+export function meanBdRate(
+  clips: readonly ClipResult[],
+  { requireAll = false }: { requireAll?: boolean } = {},
+): Record<string, number | null> {
   const names = new Set(clips.flatMap((clip) => Object.keys(clip.bdRate)));
   const mean: Record<string, number | null> = {};
   for (const name of names) {
     const values = clips
       .map((clip) => clip.bdRate[name])
       .filter((value): value is number => typeof value === "number");
-    mean[name] = values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+    const complete = values.length === clips.length;
+    mean[name] =
+      values.length && (complete || !requireAll)
+        ? values.reduce((a, b) => a + b, 0) / values.length
+        : null;
   }
   return mean;
 }
