@@ -1,4 +1,5 @@
 import type { KnobScale } from "../../../src/evaluate/baselines/baseline-encoder.js";
+import { JPEG_BASELINE } from "../../../src/evaluate/baselines/jpeg-baseline.js";
 import { chooseLadder, EXTEND_FACTOR, MIN_RUNGS } from "../../../src/evaluate/baselines/ladder.js";
 
 const CRF: KnobScale = {
@@ -10,15 +11,8 @@ const CRF: KnobScale = {
   start: 28,
   defaultLadder: [22, 27, 32, 37, 42],
 };
-const QUALITY: KnobScale = {
-  name: "q",
-  min: 1,
-  max: 100,
-  moreBitsWhenHigher: true,
-  stepsPerDoubling: 15,
-  start: 50,
-  defaultLadder: [10, 25, 50, 75, 90],
-};
+/** The JPEG baseline's own quality scale, so the test covers the shipped settings. */
+const QUALITY: KnobScale = JPEG_BASELINE.knob;
 
 /** x265-like: 12 bpp at CRF 0, halving every 5 steps (not the scale's guess of 6). */
 const crfRate = (crf: number): number => 12 * 2 ** (-crf / 5);
