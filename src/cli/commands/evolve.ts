@@ -25,6 +25,7 @@ import { EXIT, ExitError } from "../exit-error.js";
 import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
 import { resolveClips } from "../resolve-clips.js";
+import { signedPercent } from "../../format/signed-percent.js";
 
 /** The evolve command's flags; its usage text is generated from them. */
 export const EVOLVE = defineCommand({
@@ -221,22 +222,16 @@ export function renderSummary(summary: EvolutionSummary): string {
   const after = summary.best.metrics?.bdRateX265 ?? null;
   if (summary.startBest.id !== summary.best.id && before !== null && after !== null) {
     lines.push(
-      `this run: v${summary.startBest.version} -> v${summary.best.version}, BD-rate vs x265 ${signedPct(before)} -> ${signedPct(after)} (${(after - before).toFixed(2)} points)`,
+      `this run: v${summary.startBest.version} -> v${summary.best.version}, BD-rate vs x265 ${signedPercent(before)} -> ${signedPercent(after)} (${(after - before).toFixed(2)} points)`,
     );
   }
   return lines.join("\n");
 }
 
-function signedPct(value: number): string {
-  return `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
-}
-
 function describeBest(best: LedgerRecord): string {
   const m = best.metrics;
   if (!m) return `v${best.version} (${best.id})`;
-  const bd =
-    m.bdRateX265 === null ? "n/a" : `${m.bdRateX265 > 0 ? "+" : ""}${m.bdRateX265.toFixed(2)}%`;
-  return `v${best.version} (${best.id}) ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${bd}, tier ${tierReached(m.bdRateX265)}`;
+  return `v${best.version} (${best.id}) ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${signedPercent(m.bdRateX265)}, tier ${tierReached(m.bdRateX265)}`;
 }
 
 function describeStop(reason: EvolutionSummary["stoppedBy"]): string {
@@ -316,7 +311,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
           const r = event.record;
           state.generation = event.generation;
           state.spend = event.spendUsd;
-          state.best = `v${event.best.version}${event.best.metrics?.bdRateX265 != null ? ` (${event.best.metrics.bdRateX265.toFixed(1)}% vs x265)` : ""}`;
+          state.best = `v${event.best.version}${event.best.metrics?.bdRateX265 != null ? ` (${signedPercent(event.best.metrics.bdRateX265, 1)} vs x265)` : ""}`;
           const outcome =
             r.status === "adopted"
               ? `ADOPTED as v${r.version}`

@@ -10,6 +10,7 @@ import type { CliIo } from "../cli-io.js";
 import { CONFIG_FLAGS } from "../common-flags.js";
 import { EXIT } from "../exit-error.js";
 import { defineCommand, flag } from "../flags.js";
+import { signedPercent } from "../../format/signed-percent.js";
 
 /** The status command's flags; its usage text is generated from them. */
 export const STATUS = defineCommand({
@@ -45,7 +46,7 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   out.push(
     `best: v${best.version} (${best.id}, ${best.proposer.label})` +
       (m
-        ? ` — ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${m.bdRateX265 === null ? "n/a" : `${m.bdRateX265 > 0 ? "+" : ""}${m.bdRateX265.toFixed(2)}%`}, tier ${tierReached(m.bdRateX265)}`
+        ? ` — ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${signedPercent(m.bdRateX265)}, tier ${tierReached(m.bdRateX265)}`
         : ""),
   );
   const counts = new Map<string, number>();
