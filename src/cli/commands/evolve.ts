@@ -18,6 +18,7 @@ import { openAiProposer } from "../../evolve/proposers/openai-proposer.js";
 import { ProposerError, type Proposer } from "../../evolve/proposers/proposer.js";
 import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js";
 import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
+import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
@@ -118,7 +119,7 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     codecParams: evaluation.codecParams,
     qualityFloorDb: evaluation.qualityFloorDb,
     sandbox,
-    cacheDir: `${repoDir}/.codec-evolve/cache/baselines`,
+    cacheDir: statePaths(repoDir).baselineCache,
     onEvent: display.onEvaluation,
   };
 
