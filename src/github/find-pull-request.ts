@@ -52,7 +52,14 @@ async function fetchIfHeadMatches(
   headSha: string,
   foundBy: string,
 ): Promise<PullRequestInfo | null> {
-  const { data: pr } = await github.rest.pulls.get({ ...repo, pull_number: number });
+  let pr;
+  try {
+    ({ data: pr } = await github.rest.pulls.get({ ...repo, pull_number: number }));
+  } catch (error) {
+    // A hint may name a PR that does not exist: that is "not this one", not a failure.
+    if ((error as { status?: number }).status === 404) return null;
+    throw error;
+  }
   if (pr.head.sha !== headSha) return null;
   return {
     number: pr.number,

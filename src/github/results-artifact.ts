@@ -95,7 +95,9 @@ export const resultsSchema = z.strictObject({
       bdRate: bdRecord,
     })
     .optional(),
-  sandbox: z.strictObject({ isolation: text(64), warnings: z.array(text(500)).max(20) }).optional(),
+  sandbox: z
+    .strictObject({ isolation: text(1000), warnings: z.array(text(500)).max(20) })
+    .optional(),
   environment: z
     .record(text(64), text(512))
     .refine((r) => Object.keys(r).length <= 64, "at most 64 entries")

@@ -14,7 +14,7 @@ const ESCAPES: Record<string, string> = {
   // A zero-width space after @ and # stops mentions and issue links (Renovate does the same).
   "@": "@&#8203;",
   "#": "#&#8203;",
-  ...Object.fromEntries([..."\\`*_[]()!|~"].map((ch) => [ch, `\\${ch}`])),
+  ...Object.fromEntries([..."\\`*_[]|~"].map((ch) => [ch, `\\${ch}`])),
 };
 
 /**
@@ -28,7 +28,7 @@ export function escapeMarkdown(text: string, maxLength = 300): string {
   const cut = chars.length > maxLength ? [...chars.slice(0, maxLength), "…"] : chars;
   const escaped = cut.map((ch) => ESCAPES[ch] ?? (/[\p{Cc}\u2028\u2029]/u.test(ch) ? " " : ch));
   // A leading list, heading or quote marker would change the block the text starts.
-  return escaped.join("").replace(/^([-+=]|\d+\.)/, "\\$1");
+  return escaped.join("").replace(/^([-+*]|\d+[.)])(?=\s|$)/, "\\$1");
 }
 
 /**

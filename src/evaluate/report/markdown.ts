@@ -173,7 +173,7 @@ function headSection(result: EvaluationResult, options: MarkdownOptions): string
     );
   }
   if (result.sandbox) {
-    lines.push(`Sandbox: ${escapeMarkdown(result.sandbox.isolation, 100)}.`);
+    lines.push(`Sandbox: ${escapeMarkdown(result.sandbox.isolation, 300)}.`);
     for (const warning of result.sandbox.warnings.slice(0, 10)) {
       lines.push(`> ⚠️ ${escapeMarkdown(warning, 300)}`);
     }
