@@ -42,10 +42,11 @@ import {
   type AttemptOutcome,
   type Proposal,
   type Proposer,
+  type ProposerKind,
 } from "./proposers/proposer.js";
 import { buildFailureReport, renderFailureReport } from "./report/failure-report.js";
 import { ensureStateDir, statePaths, type StatePaths } from "./state-paths.js";
-import type { CandidateStore, Checkout } from "./store/candidate-store.js";
+import type { CandidateStore, Checkout, CheckoutProvider } from "./store/candidate-store.js";
 
 /** What the loop asks the evaluator: a candidate on disk and the current best to compare with. */
 export interface CandidateEvaluationRequest {
@@ -61,7 +62,7 @@ export type CandidateEvaluator = (request: CandidateEvaluationRequest) => Promis
 export interface EvolutionDeps {
   proposer: Proposer;
   evaluate: CandidateEvaluator;
-  store: CandidateStore;
+  store: CandidateStore & CheckoutProvider;
   clock: () => Date;
   /** Python syntax check of an edited file; default: Python's own parser. */
   checkSyntax?: (path: string, source: string) => Promise<AttemptFailure | null>;
@@ -153,7 +154,7 @@ interface PendingAttempt {
   parentId: string;
   comparedToVersion: number;
   startedAt: string;
-  proposerKind: "openai" | "offline";
+  proposerKind: ProposerKind;
   proposal: Proposal;
   adoption?: { record: LedgerRecord; message: string };
 }
@@ -542,11 +543,20 @@ class EvolutionRun {
       });
     }
 
-    const { commit, branch } = await this.deps.store.commitCandidate({
+    const { commit, branch } = await this.deps.store.createCandidate({
       id: pending.id,
       parentCommit,
       files: applied.files,
       message: candidateCommitMessage(pending, base.hypothesis, applied.summary),
+      description: {
+        hypothesis: base.hypothesis,
+        rationale: base.rationale,
+        parentId: pending.parentId,
+        comparedToVersion: pending.comparedToVersion,
+        proposerLabel: pending.proposal.label,
+        model: pending.proposal.model,
+        edits: applied.summary,
+      },
     });
     base.commit = commit;
     base.branch = branch;
@@ -599,13 +609,14 @@ class EvolutionRun {
   }
 
   private async completeAdoption(record: LedgerRecord, message: string): Promise<void> {
-    const { commit } = await this.deps.store.adopt({
+    const adopted = await this.deps.store.adopt({
       version: record.version!,
       candidateId: record.id,
       sourceCommit: record.commit!,
       message,
     });
-    record.versionCommit = commit;
+    if (!adopted.ok) throw new Error(`the versions branch moved to ${adopted.tip}`);
+    record.versionCommit = adopted.commit;
     record.finishedAt = this.deps.clock().toISOString();
     await this.append(record);
     await rm(this.paths.pending, { force: true });

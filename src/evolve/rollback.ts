@@ -81,13 +81,14 @@ export async function rollbackToVersion(input: {
       now,
       `Rollback: restores v${input.version} (${target.id}).`,
     );
-    const { commit } = await input.store.adopt({
+    const adopted = await input.store.adopt({
       version: newVersion,
       candidateId: id,
       sourceCommit: record.commit!,
       message,
     });
-    record.versionCommit = commit;
+    if (!adopted.ok) throw new RollbackError(`the versions branch moved to ${adopted.tip}`);
+    record.versionCommit = adopted.commit;
     if (existsSync(paths.result(target.id)))
       await copyFile(paths.result(target.id), paths.result(id));
     await appendLedgerRecord(paths.ledger, record);
