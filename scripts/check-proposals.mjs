@@ -22,7 +22,9 @@ const { values, positionals } = parseArgs({
   options: { expect: { type: "string" }, out: { type: "string" } },
 });
 if (positionals.length !== 2) {
-  console.error("usage: node scripts/check-proposals.mjs BASE.py ANSWERS_DIR [--expect FILE] [--out DIR]");
+  console.error(
+    "usage: node scripts/check-proposals.mjs BASE.py ANSWERS_DIR [--expect FILE] [--out DIR]",
+  );
   process.exit(2);
 }
 const [base, dir] = positionals;
@@ -45,7 +47,9 @@ for (const name of names) {
     process.exit(1);
   }
   code = outcome.files.find((f) => f.path === CODEC)?.after ?? code;
-  const s = outcome.summary.map((e) => `${e.path} ${e.blocks} block(s) +${e.linesAdded} -${e.linesRemoved}`);
+  const s = outcome.summary.map(
+    (e) => `${e.path} ${e.blocks} block(s) +${e.linesAdded} -${e.linesRemoved}`,
+  );
   console.log(`${name}: applies (${s.join("; ")}): ${parsed.answer.hypothesis}`);
   if (values.out) await writeFile(join(values.out, `${basename(name, ".txt")}.py`), code);
 }
