@@ -8,6 +8,7 @@ import { renderEvaluation } from "../../evaluate/report/rd-table.js";
 import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT } from "../exit-error.js";
+import { handleInterrupts } from "../interrupts.js";
 import { defineCommand, flag } from "../flags.js";
 import { progressRenderer } from "../progress.js";
 import { sandboxOptions } from "../sandbox-options.js";
@@ -61,6 +62,8 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
   }
 
   const progress = progressRenderer(io.stderr);
+  // Ctrl-C ends at once, but never leaves the codec or ffmpeg running in their own groups.
+  const stopHandlingInterrupts = handleInterrupts({ beforeExit: progress.stop });
   const result = await evaluateCodec({
     codecPath: resolve(io.cwd, positionals[0]!),
     clips,
@@ -75,7 +78,10 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     reconDir: values.recon ? resolve(io.cwd, values.recon) : null,
     cacheDir: values["no-cache"] ? null : resolve(io.cwd, ".codec-evolve/cache/baselines"),
     onEvent: progress.onEvent,
-  }).finally(progress.stop);
+  }).finally(() => {
+    stopHandlingInterrupts();
+    progress.stop();
+  });
 
   io.stdout.write(`${renderEvaluation(result)}\n`);
   if (values.json) {

@@ -23,6 +23,7 @@ import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
+import { handleInterrupts } from "../interrupts.js";
 import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
 import { resolveClips } from "../resolve-clips.js";
@@ -131,20 +132,15 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
   );
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const stopHandlingInterrupts = handleInterrupts({
+    onFirst: () => {
       controller.abort();
       display.log(
         "stopping after the current step (Ctrl-C again to quit at once; run evolve again to resume)",
       );
-    } else {
-      display.stop();
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSigint);
+    },
+    beforeExit: () => display.stop(),
+  });
 
   let summary: EvolutionSummary;
   try {
@@ -183,7 +179,7 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     }
     throw error;
   } finally {
-    process.off("SIGINT", onSigint);
+    stopHandlingInterrupts();
     display.stop();
   }
   io.stdout.write(`${renderSummary(summary)}\n`);
