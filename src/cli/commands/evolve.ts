@@ -15,7 +15,7 @@ import { runEvolution, type EvolutionEvent, type EvolutionSummary } from "../../
 import { loadSystemPromptTemplate } from "../../evolve/prompt/load-system-prompt.js";
 import { offlineProposer } from "../../evolve/proposers/offline-proposer.js";
 import { openAiProposer } from "../../evolve/proposers/openai-proposer.js";
-import { ProposerError, type Proposer } from "../../evolve/proposers/proposer.js";
+import type { Proposer } from "../../evolve/proposers/proposer.js";
 import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js";
 import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
 import { statePaths } from "../../evolve/state-paths.js";
@@ -26,7 +26,7 @@ import { EXIT, ExitError } from "../exit-error.js";
 import { handleInterrupts } from "../interrupts.js";
 import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
-import { resolveClips } from "../resolve-clips.js";
+import { resolveClipSets } from "../resolve-clips.js";
 import { signedPercent } from "../../format/signed-percent.js";
 
 /** The evolve command's flags; its usage text is generated from them. */
@@ -104,12 +104,12 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     repoDir,
   );
 
-  const clipOptions = { cwd: io.cwd, maxFrames, seed };
-  const clips = await resolveClips(
-    values.clip ?? [...evaluation.clips, ...evaluation.synthetic],
-    clipOptions,
-  );
-  const heldOutClips = await resolveClips(values["held-out"] ?? evaluation.heldOut, clipOptions);
+  const { clips, heldOutClips } = await resolveClipSets(values, evaluation, {
+    cwd: io.cwd,
+    repoDir,
+    maxFrames,
+    seed,
+  });
 
   const display = progressDisplay(io.stderr);
   const settings: EvaluationSettings = {
@@ -170,14 +170,6 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
         onEvent: display.onEvolution,
       },
     );
-  } catch (error) {
-    if (error instanceof ProposerError) {
-      throw new ExitError(
-        `the proposer failed: ${error.message}\nNothing was lost; fix the cause and run evolve again to resume.`,
-        EXIT.usage,
-      );
-    }
-    throw error;
   } finally {
     stopHandlingInterrupts();
     display.stop();
