@@ -32,6 +32,7 @@ import type {
   HeldOutSummary,
   Rung,
   ShardIdentity,
+  ShardInfo,
 } from "./results.js";
 import { ownedUnits, unitName, type ShardSpec } from "./shard.js";
 import { streamRung, type OpenCodecSide, type RungOutcome } from "./stream-rung.js";
@@ -257,7 +258,34 @@ export async function evaluateCodec(
     for (let c = 0; c < Math.min(failedClip, shown.length); c++) {
       result.clips.push(assembleClip(c));
     }
+    if (req.shard) result.shard = await shardInfo(req.shard, []);
     return fail(failed.failure);
+  }
+
+  async function shardInfo(shard: ShardSpec, heldOutResults: ClipResult[]): Promise<ShardInfo> {
+    return {
+      index: shard.index,
+      count: shard.count,
+      identity: await shardIdentity(req, shown, heldOut, qualities, baselines),
+      units: [...owned],
+      heldOutClips: heldOutResults.map((clip, i) => anonymise(clip, i)),
+      baselineTargets: Object.fromEntries(
+        perClip.flatMap((clip, c) => (clip.targets ? [[String(c), clip.targets]] : [])),
+      ),
+      parentRungs: Object.fromEntries(
+        perClip.map((clip, c) => [
+          String(c),
+          Object.fromEntries(
+            clip.parent.flatMap((outcome, q) =>
+              outcome === null || ("skipped" in outcome)
+                ? []
+                : [[String(q), outcome.ok ? outcome.rung : null] as [string, Rung | null]],
+            ),
+          ),
+        ]),
+      ),
+      parentEncoder: parentPath ? `parent ${parentPath}` : null,
+    };
   }
 
   function assembleClip(c: number): ClipResult {
@@ -287,29 +315,7 @@ export async function evaluateCodec(
   const heldOutResults = clipResults.slice(shown.length);
 
   if (req.shard) {
-    result.shard = {
-      index: req.shard.index,
-      count: req.shard.count,
-      identity: await shardIdentity(req, shown, heldOut, qualities, baselines),
-      units: [...owned],
-      heldOutClips: heldOutResults.map((clip, i) => anonymise(clip, i)),
-      baselineTargets: Object.fromEntries(
-        perClip.flatMap((clip, c) => (clip.targets ? [[String(c), clip.targets]] : [])),
-      ),
-      parentRungs: Object.fromEntries(
-        perClip.map((clip, c) => [
-          String(c),
-          Object.fromEntries(
-            clip.parent.flatMap((outcome, q) =>
-              outcome === null
-                ? []
-                : [[String(q), outcome.ok ? outcome.rung : null] as [string, Rung | null]],
-            ),
-          ),
-        ]),
-      ),
-      parentEncoder: parentPath ? `parent ${parentPath}` : null,
-    };
+    result.shard = await shardInfo(req.shard, heldOutResults);
     return result;
   }
 
@@ -399,7 +405,7 @@ async function shardIdentity(
 export const EVALUATOR_VERSION = "codec-evolve evaluator 2";
 
 /** A parent EvaluationResult assembled from the parent curves measured in this run. */
-function parentResultFrom(result: EvaluationResult, heldOut: ClipResult[]): EvaluationResult {
+export function parentResultFrom(result: EvaluationResult, heldOut: ClipResult[]): EvaluationResult {
   const asParent = (clip: ClipResult): ClipResult => ({
     ...clip,
     rungs: clip.baselines.parent?.rungs ?? [],
@@ -419,7 +425,7 @@ function parentResultFrom(result: EvaluationResult, heldOut: ClipResult[]): Eval
 }
 
 /** Aggregate figures of held-out clips: counts and means, no names. */
-function summariseHeldOut(clips: readonly ClipResult[]): HeldOutSummary {
+export function summariseHeldOut(clips: readonly ClipResult[]): HeldOutSummary {
   const rungs = clips.flatMap((clip) => clip.rungs);
   const mean = (values: number[]) =>
     values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;

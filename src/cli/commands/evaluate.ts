@@ -17,7 +17,7 @@ export const EVALUATE_USAGE = `usage: codec-evolve evaluate CODEC.py [options]
 
   --clip FILE|GLOB|synthetic:KIND[:WxH[:N]]  clip to score (repeatable; default: config evaluation.clips)
   --held-out FILE|GLOB   clip scored for the verdict but reported only in aggregate (repeatable)
-  --quality LIST         quality ladder, e.g. 20,35,50,65,80 (at least 4 rungs)
+  --quality LIST         quality ladder, e.g. 20,35,50,65,80 (BD-rate needs at least 4 rungs)
   --baseline LIST        reference encoders: ${BASELINE_NAMES.join(",")} ("none" for none)
   --parent OLD.py        also run OLD.py on the same frames and report BD-rate "parent"
   --json OUT.json        write the results JSON
@@ -47,18 +47,12 @@ function parseNumber(flag: string, value: string | undefined): number | undefine
   return number;
 }
 
-/** Parse --quality: integers 0..100, at least 4. */
+/** Parse --quality: integers 0..100; fewer than 4 are measured and reported without BD-rate. */
 export function parseQualities(value: string): number[] {
   const qualities = parseList("--quality", value).map((item) => Number(item));
   const bad = qualities.find((q) => !Number.isInteger(q) || q < 0 || q > 100);
   if (bad !== undefined) {
     throw new ExitError(`--quality: ${bad} is not an integer from 0 to 100`, EXIT.usage);
-  }
-  if (qualities.length < 4) {
-    throw new ExitError(
-      `--quality: BD-rate needs at least 4 rungs, got ${qualities.length}`,
-      EXIT.usage,
-    );
   }
   return qualities;
 }
