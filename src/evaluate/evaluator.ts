@@ -21,7 +21,7 @@ import type { SandboxOptions } from "../sandbox/sandbox-options.js";
 import { runBaseline, type BaselineName } from "./baselines/index.js";
 import { scoringCodeFingerprint } from "./baselines/fingerprint.js";
 import { streamOf, type ClipInput, type ClipStream } from "./clips/clip-stream.js";
-import { JobPool, jobMemoryBytes, poolSize } from "./job-pool.js";
+import { JobPool, jobMemoryBytes, jobsFromEnvironment, poolSize } from "./job-pool.js";
 import { compareCurves, meanBdRate } from "./rd/compare-curves.js";
 import { ReconWriter } from "./report/recon.js";
 import type {
@@ -75,7 +75,7 @@ export interface EvaluationRequest {
   onEvent?: (event: EvaluationEvent) => void;
   /** Run only this shard's units (shard.ts); the result then carries `shard` for merge-results. */
   shard?: ShardSpec;
-  /** Jobs at once; default: job-pool.ts's policy (cores and free memory). */
+  /** Jobs at once; default: CODEC_EVOLVE_JOBS, else job-pool.ts's policy (cores and free memory). */
   jobs?: number;
 }
 
@@ -152,7 +152,7 @@ export async function evaluateCodec(
   };
 
   const largest = Math.max(...allClips.map((clip) => jobMemoryBytes(clip.width, clip.height)));
-  const pool = new JobPool(req.jobs ?? poolSize(largest));
+  const pool = new JobPool(req.jobs ?? jobsFromEnvironment() ?? poolSize(largest));
   const label = (index: number) =>
     index >= shown.length ? `held-out clip #${index - shown.length + 1}` : allClips[index]!.name;
 

@@ -55,6 +55,21 @@ export function poolSize(jobBytes: number, bounds: PoolBounds = currentBounds())
   return Math.max(1, Math.min(bounds.cores, byMemory));
 }
 
+/**
+ * The job count set by CODEC_EVOLVE_JOBS (a positive integer), or null: an
+ * override of the policy above, for benchmarks and machines whose free
+ * memory misleads (e.g. memory reserved for other work).
+ */
+export function jobsFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | null {
+  const text = env.CODEC_EVOLVE_JOBS;
+  if (text === undefined || text === "") return null;
+  const jobs = Number(text);
+  if (!Number.isSafeInteger(jobs) || jobs < 1) {
+    throw new Error(`CODEC_EVOLVE_JOBS must be a positive integer, got "${text}"`);
+  }
+  return jobs;
+}
+
 /** Runs async jobs with at most `size` in flight, in the order they were submitted. */
 export class JobPool {
   private running = 0;
