@@ -1,5 +1,5 @@
-import type { Frame } from "../evaluate/clips/clip.js";
-import type { Failure } from "../evaluate/results.js";
+import type { Frame } from "../contract/frame.js";
+import type { Failure } from "../contract/failure.js";
 import type { CodecConfig } from "./codec-config.js";
 import { CodecSide, type CodecMode } from "./codec-side.js";
 import type { SandboxOptions } from "./sandbox-options.js";
