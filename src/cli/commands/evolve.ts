@@ -21,7 +21,7 @@ import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
-import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
+import { CLIP_FLAGS, CONFIG_FLAGS, EVOLVE_QUALITY_FLAG, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
 import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
@@ -54,6 +54,7 @@ after the current step; running the command again resumes the run.`,
       { min: 0 },
     ),
     ...CLIP_FLAGS,
+    quality: EVOLVE_QUALITY_FLAG,
     budget: flag.number(
       "USD",
       "stop the run once proposals cost this much (default: config proposer.budgetUsd)",
