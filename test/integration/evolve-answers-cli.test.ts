@@ -62,8 +62,8 @@ it("proposes each answer file once, in name order, records them as answers, and 
   await writeFile(
     join(answers, "01-deblock.md"),
     [
-      "**HYPOTHESIS:** a lighter deblocking filter keeps texture the metric rewards",
-      "**RATIONALE:**",
+      "HYPOTHESIS: a lighter deblocking filter keeps texture the metric rewards",
+      "RATIONALE:",
       "Written by hand, pasted from a chat window.",
       "```",
       "FILE: codec/evolved_codec.py",
