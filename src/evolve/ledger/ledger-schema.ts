@@ -88,10 +88,8 @@ export const ledgerRecordSchema = z.object({
   hypothesis: z.string(),
   rationale: z.string(),
   edits: z.array(editSummarySchema),
-  codeHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, "a sha256 in hex")
-    .nullable(),
+  /** Compared for equality only (duplicate detection); the loop writes a sha256 in hex. */
+  codeHash: z.string().min(1).nullable(),
   commit: z.string().nullable(),
   branch: z.string().nullable(),
   versionCommit: z.string().nullable(),
