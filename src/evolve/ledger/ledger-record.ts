@@ -6,7 +6,7 @@
 import type { Verdict } from "../../evaluate/results.js";
 import type { EditSummary } from "../edits/apply-edits.js";
 import type { AttemptFailure } from "../edits/proposal-failure.js";
-import type { ProposalUsage } from "../proposers/proposer.js";
+import type { ProposalUsage, ProposerKind } from "../proposers/proposer.js";
 
 export const LEDGER_SCHEMA = 1;
 
@@ -56,9 +56,11 @@ export interface MetricsSummary {
 }
 
 export interface ProposerInfo {
-  kind: "openai" | "offline" | "seed" | "rollback";
+  kind: ProposerKind | "seed" | "rollback";
   label: string;
   model: string | null;
+  /** The answers proposer's file the proposal was read from (a human-written or replayed answer). */
+  source?: string;
 }
 
 export interface LedgerRecord {

@@ -4,6 +4,7 @@
  * candidate id that lets a resumed loop recognise its own commit.
  */
 import type { LedgerRecord } from "./ledger-record.js";
+import { signedPercent as pct } from "../../format/signed-percent.js";
 
 /** The message for `record` adopted as `version`, improving on `previous` (the best before it). */
 export function versionCommitMessage(
@@ -60,8 +61,4 @@ export function versionCommitMessage(
     `Candidate: ${record.id}`,
   );
   return `${lines.join("\n")}\n`;
-}
-
-function pct(value: number | null): string {
-  return value === null ? "n/a" : `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
 }
