@@ -60,9 +60,11 @@ export const evaluationSchema = z
       .default([20, 35, 50, 65, 80])
       .describe("The quality ladder given to the codec (at least 4 rungs for BD-rate)."),
     baselines: z
-      .array(z.enum(["x265", "x264", "jpeg", "av1"]))
-      .default(["x265", "jpeg"])
-      .describe("Reference encoders measured on the same frames."),
+      .array(z.enum(["x265", "x265-ld", "x264", "jpeg", "av1"]))
+      .default(["x265", "x265-ld", "jpeg"])
+      .describe(
+        "Reference encoders measured on the same frames (x265 is the headline; x265-ld is x265 without B-frames, the like-for-like of a codec that cannot look ahead).",
+      ),
     qualityFloorDb: z
       .number()
       .default(20)

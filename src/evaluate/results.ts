@@ -3,36 +3,10 @@
  * contract read by the Action, the App and the ledger: add, never rename.
  */
 
-/** Failure categories a codec evaluation can end in. */
-export const FAILURE_CATEGORIES = [
-  "syntax",
-  "forbidden",
-  "missing-function",
-  "runtime",
-  "timeout",
-  "memory",
-  "invalid-output",
-  "nondeterministic",
-  "sandbox-violation",
-  "quality-floor",
-] as const;
-export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
+import type { Failure } from "../contract/failure.js";
 
-export interface Failure {
-  category: FailureCategory;
-  message: string;
-  /** Line in the codec's own source, when known. */
-  line: number | null;
-  /** Last lines of the traceback, bounded in size. */
-  traceback?: string;
-  /** Which stage failed: "validate" | "encode" | "decode" | "score". */
-  stage?: string;
-  clip?: string;
-  quality?: number;
-  frameIndex?: number;
-  /** The codec's own stdout/stderr, bounded (head and tail), when it printed anything. */
-  log?: string;
-}
+// The results JSON carries the contract's failure record; readers of the results contract import it from here too.
+export { FAILURE_CATEGORIES, type Failure, type FailureCategory } from "../contract/failure.js";
 
 /** Quality figures of decoded frames against the source frames. */
 export interface QualityMetrics {

@@ -7,6 +7,7 @@
  */
 import type { AdoptionConfig } from "../config/schema.js";
 import type { ClipResult, EvaluationResult, Rung, Verdict } from "./results.js";
+import { signedNumber as signed, signedPercent as pct } from "../format/signed-percent.js";
 
 /** Adopt or not, and why, by the configured rule (issue 4 item 6). */
 export function decideVerdict(
@@ -164,14 +165,6 @@ function meanEncodeFps(clips: readonly ClipResult[]): number {
 
 function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function pct(value: number): string {
-  return `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
-}
-
-function signed(value: number): string {
-  return `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
 }
 
 function fps(value: number): string {

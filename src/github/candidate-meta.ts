@@ -16,7 +16,7 @@ export const candidateMetaSchema = z.object({
   kind: z.enum(["codec", "framework", "rollback"]),
   codeHash: z.string().nullable(),
   proposer: z.object({
-    kind: z.enum(["openai", "offline", "seed", "rollback"]),
+    kind: z.enum(["openai", "offline", "answers", "seed", "rollback"]),
     label: z.string(),
     model: z.string().nullable(),
   }),

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
-import type { Frame } from "../evaluate/clips/clip.js";
-import type { Failure } from "../evaluate/results.js";
+import type { Frame } from "../contract/frame.js";
+import type { Failure } from "../contract/failure.js";
 import type { CodecConfig } from "./codec-config.js";
 import { failureFromEvent } from "./failure-from-event.js";
 import { findPython } from "./find-python.js";

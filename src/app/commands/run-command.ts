@@ -93,7 +93,7 @@ async function dispatch(
     case "unknown":
       return { ok: false, text: `${command.problem}.\n\n${HELP_TEXT}` };
     case "status": {
-      const [records, pulls] = await Promise.all([new GitHubLedgerStore(gh, repo).read(), new GitHubCandidateStore(gh, repo).listCandidatePulls()]);
+      const [records, pulls] = await Promise.all([new GitHubLedgerStore(gh, repo).records(), new GitHubCandidateStore(gh, repo).listCandidatePulls()]);
       return { ok: true, text: `\n\n${renderStatusMarkdown(records, pulls, config)}` };
     }
     case "evolve": {
@@ -141,7 +141,7 @@ async function openRollback(deps: CommandDeps, version: number): Promise<{ ok: b
   if (after === null) return { ok: false, text: `v${version} has no ${config.codec}.` };
   if (before === after) return { ok: false, text: `the current best already has v${version}'s ${config.codec}.` };
   const ledger = new GitHubLedgerStore(gh, repo);
-  const records = await ledger.read();
+  const records = await ledger.records();
   const pulls = await store.listCandidatePulls();
   const best = currentBest(records);
   const outcome = await openCandidatePr(

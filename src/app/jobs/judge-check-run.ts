@@ -10,13 +10,14 @@
  * failed: ledger, close with the reason, label. Every step is safe to repeat.
  */
 import type { Config } from "../../config/schema.js";
-import type { MetricsSummary, LedgerRecord } from "../../evolve/ledger/ledger-record.js";
+import type { LedgerRecord } from "../../evolve/ledger/ledger-record.js";
 import { LEDGER_SCHEMA } from "../../evolve/ledger/ledger-record.js";
+import { FAILURE_CATEGORIES } from "../../evaluate/results.js";
 import { versionCommitMessage } from "../../evolve/ledger/version-commit-message.js";
 import { currentBest } from "../../evolve/population/population.js";
 import type { CandidateMeta } from "../../github/candidate-meta.js";
 import { GitHubCandidateStore, type CandidatePull } from "../../github/candidate-store.js";
-import { readCheckResult, verdictReason, type CheckResult } from "../../github/check-result.js";
+import { parseCheckResult, type CheckResult } from "../../github/check-result.js";
 import type { GitHubClient, RepoRef } from "../../github/client.js";
 import { createCommit, createRef, moveBranch, readBranch, readFileAt } from "../../github/git-data.js";
 import { GitHubLedgerStore } from "../../github/ledger-store.js";
@@ -74,8 +75,9 @@ export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number
 
   const meta = pull.meta;
   if (!meta) return review("the PR body has no valid codec-evolve:meta block");
-  const result = readCheckResult(run.output.summary);
-  if (result instanceof Error) return review(result.message);
+  const parsed = parseCheckResult(run.output.summary ?? "");
+  if (!parsed.ok) return review(`the check run's result block is ${parsed.problem}: ${parsed.detail}`);
+  const result = parsed.result;
   if (result.headSha !== run.head_sha) {
     return review(`the result block names head ${result.headSha.slice(0, 10)}, the check run is on ${run.head_sha.slice(0, 10)}`);
   }
@@ -90,10 +92,14 @@ export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number
   }
 
   const conclusion = run.conclusion ?? "neutral";
-  if (conclusion === "failure") {
-    const failure = result.failure
-      ? { category: result.failure.category, message: result.failure.message, line: result.failure.line ?? null }
-      : { category: "evaluation", message: run.output.title ?? "the evaluation failed", line: null };
+  if (conclusion === "failure" || result.verdict === "failed") {
+    // An unknown category (a newer Action, or a forged block) is kept in the message, recorded as runtime.
+    const known = (FAILURE_CATEGORIES as readonly string[]).includes(result.failure?.category ?? "");
+    const failure = {
+      category: known ? result.failure!.category : "runtime",
+      message: `${known ? "" : `(${result.failure?.category ?? "uncategorised"}) `}${result.reason || run.output.title || "the evaluation failed"}`,
+      line: result.failure?.line ?? null,
+    };
     const reason = `failed: ${failure.category}: ${failure.message}`;
     await ledger.append(
       ledgerRecord(meta, pull, result, "failed", deps.clock(), { failure: failure as LedgerRecord["failure"], verdict: { adopt: false, reason } }),
@@ -101,9 +107,9 @@ export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number
     await closeWith(gh, repo, pull.number, LABELS.failed, `Closed: the candidate failed evaluation.\n\n> ${reason}${failure.line ? ` (line ${failure.line})` : ""}`);
     return { kind: "failed", pr: pull.number, reason };
   }
-  const adoptable = conclusion === "success";
+  const adoptable = conclusion === "success" && result.verdict === "adopt";
   if (!adoptable && !(input.adoptedBy && conclusion === "neutral" && meta.kind !== "codec")) {
-    const reason = verdictReason(result, run.output.title ?? `conclusion ${conclusion}`);
+    const reason = result.reason || run.output.title || `conclusion ${conclusion}`;
     await ledger.append(ledgerRecord(meta, pull, result, "rejected", deps.clock(), { verdict: { adopt: false, reason } }));
     await closeWith(gh, repo, pull.number, LABELS.rejected, `Closed: not adopted.\n\n> ${reason}`);
     return { kind: "rejected", pr: pull.number, reason };
@@ -119,14 +125,24 @@ export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number
   const evaluatedParent = result.parentSha ?? meta.parentSha;
   if (tip !== evaluatedParent) return rebuildOnTip(deps, store, pull, meta, paths, tip!);
 
-  const records = await ledger.read();
+  const records = await ledger.records();
   const best = currentBest(records);
   const version = Math.max(0, ...records.map((r) => r.version ?? 0)) + 1;
   const record = ledgerRecord(meta, pull, result, "adopted", deps.clock(), {
     version,
-    verdict: { adopt: true, reason: verdictReason(result, run.output.title ?? "adopted") },
+    verdict: { adopt: true, reason: result.reason || run.output.title || "adopted" },
   });
-  const note = input.adoptedBy ? `Adopted by @${input.adoptedBy} with /adopt.` : undefined;
+  // The result block carries the headline and BD-rates, not the full metrics (those travel as the artifact).
+  const note = [
+    run.output.title ?? "",
+    Object.entries(result.bdRate)
+      .map(([ref, value]) => `BD-rate vs ${ref}: ${value === null ? "n/a" : `${value > 0 ? "+" : ""}${value.toFixed(2)}%`}`)
+      .join(", "),
+    `Evaluation: ${run.html_url ?? `check run ${run.id}`}`,
+    input.adoptedBy ? `Adopted by @${input.adoptedBy} with /adopt.` : "",
+  ]
+    .filter(Boolean)
+    .join("\n");
   const message = versionCommitMessage(record, version, best, deps.clock(), note);
   const [title, ...rest] = message.split("\n");
   const { data: merged } = await gh.rest.pulls.merge({
@@ -154,7 +170,7 @@ async function finishMergedAdoption(
 ): Promise<JudgeOutcome> {
   const { gh, repo } = deps;
   const meta = pull.meta;
-  const records = await ledger.read();
+  const records = await ledger.records();
   if (!meta || records.some((r) => r.id === meta.candidate && r.status === "adopted")) {
     return { kind: "ignored", reason: `PR #${pull.number} is already merged and recorded` };
   }
@@ -187,7 +203,7 @@ async function rebuildOnTip(
   const { gh, repo } = deps;
   const files = [];
   for (const path of paths) files.push({ path, content: await readFileAt(gh, repo, pull.headSha, path) });
-  const records = await new GitHubLedgerStore(gh, repo).read();
+  const records = await new GitHubLedgerStore(gh, repo).records();
   const best = currentBest(records);
   const commit = await createCommit(gh, repo, {
     parent: tip,
@@ -212,16 +228,11 @@ async function closeWith(gh: GitHubClient, repo: RepoRef, number: number, label:
   await gh.rest.pulls.update({ ...repo, pull_number: number, state: "closed" });
 }
 
-function metricsOf(result: CheckResult | null): MetricsSummary | null {
-  const m = result?.metrics as Partial<MetricsSummary> | null | undefined;
-  if (!m || typeof m.meanMbps !== "number" || typeof m.compressionRatio !== "number") return null;
-  return { clips: [], ...m } as MetricsSummary;
-}
 
 function ledgerRecord(
   meta: CandidateMeta,
   pull: CandidatePull,
-  result: CheckResult | null,
+  _result: CheckResult | null,
   status: LedgerRecord["status"],
   now: Date,
   fields: Partial<LedgerRecord>,
@@ -245,7 +256,7 @@ function ledgerRecord(
     versionCommit: null,
     failure: null,
     verdict: null,
-    metrics: metricsOf(result),
+    metrics: null,
     usage: meta.usage,
     startedAt: meta.startedAt,
     finishedAt: now.toISOString(),

@@ -88,10 +88,10 @@ export async function proposeCandidate(
   if (parentSource === null) {
     throw new Error(`${config.codec} does not exist on self-improved-framework (${tip.slice(0, 10)}); set "codec" in .github/codec-evolve.yml`);
   }
-  let records = await ledger.read();
+  let records = await ledger.records();
   if (!currentBest(records)) {
     await ledger.append(seedRecord(tip, codeHash(parentSource), deps.clock()));
-    records = await ledger.read();
+    records = await ledger.records();
   }
   const best = currentBest(records)!;
 

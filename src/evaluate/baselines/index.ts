@@ -20,15 +20,15 @@ import {
   type CachedKnob,
 } from "./cache.js";
 import { ffmpegBaseline } from "./ffmpeg-baseline.js";
-import { AV1, X264, X265 } from "./ffmpeg-encoders.js";
+import { AV1, X264, X265, X265_LD } from "./ffmpeg-encoders.js";
 import { clipSamplesHash, scoringCodeFingerprint } from "./fingerprint.js";
 import { JPEG_BASELINE } from "./jpeg-baseline.js";
 import { chooseLadder } from "./ladder.js";
 import { runProcess, type ProcessRunner } from "../run-process.js";
 import { tidyRungs } from "./tidy-rungs.js";
 
-export type BaselineName = "x265" | "x264" | "jpeg" | "av1";
-export const BASELINE_NAMES: readonly BaselineName[] = ["x265", "x264", "jpeg", "av1"];
+export type BaselineName = "x265" | "x265-ld" | "x264" | "jpeg" | "av1";
+export const BASELINE_NAMES: readonly BaselineName[] = ["x265", "x265-ld", "x264", "jpeg", "av1"];
 
 export type { ProcessRunner } from "../run-process.js";
 
@@ -45,6 +45,7 @@ export interface BaselineRequest {
 
 const ENCODERS: Record<BaselineName, BaselineEncoder> = {
   x265: ffmpegBaseline("x265", X265),
+  "x265-ld": ffmpegBaseline("x265-ld", X265_LD),
   x264: ffmpegBaseline("x264", X264),
   av1: ffmpegBaseline("AV1", AV1),
   jpeg: JPEG_BASELINE,

@@ -5,13 +5,13 @@
 import { randomInt } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Clip } from "./clip.js";
 import { ClipError } from "./clip-error.js";
 import { readWithFfmpeg } from "./ffmpeg-reader.js";
 import { checkMaxFrames } from "./max-frames.js";
 import { isSyntheticKind, SYNTHETIC_KINDS, syntheticClip } from "./synthetic.js";
 import { readY4m } from "./y4m.js";
+import { shippedFile } from "../../package-files/shipped-file.js";
 
 const SYNTHETIC_PREFIX = "synthetic:";
 const DEFAULT_SYNTHETIC = { width: 352, height: 288, frames: 30 } as const;
@@ -79,19 +79,10 @@ export async function loadClip(
  * from dist/ and from a bundled action alike.
  */
 export function bundledClipsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "clips");
-    if (existsSync(join(dir, "package.json")) && existsSync(join(candidate, "README.md"))) {
-      return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new ClipError(
-        `bundled clips not found: no folder above ${fileURLToPath(import.meta.url)} holds package.json and clips/README.md`,
-      );
-    }
-    dir = parent;
+  try {
+    return dirname(shippedFile("clips/README.md"));
+  } catch (error) {
+    throw new ClipError(`bundled clips not found: ${(error as Error).message}`, { cause: error });
   }
 }
 

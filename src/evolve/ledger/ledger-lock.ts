@@ -5,6 +5,11 @@
  */
 import { open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
+import { isProcessAlive } from "./process-alive.js";
+
+/** How long a live holder on this host is watched before refusing: a loop killed just now may still be exiting. */
+const HOLDER_GRACE_MS = 2000;
+const POLL_MS = 100;
 
 interface LockOwner {
   pid: number;
@@ -32,7 +37,7 @@ export async function acquireLedgerLock(path: string, now: Date): Promise<() => 
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const holder = await readOwner(path);
-    if (holder && holder.host === owner.host && !isAlive(holder.pid)) {
+    if (holder && holder.host === owner.host && !(await staysAlive(holder.pid))) {
       await unlink(path).catch(() => {});
       continue;
     }
@@ -59,11 +64,13 @@ async function readOwner(path: string): Promise<LockOwner | null> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+/** Whether `pid` is still alive after up to HOLDER_GRACE_MS of watching; false as soon as it is gone or a zombie. */
+async function staysAlive(pid: number): Promise<boolean> {
+  if (pid === process.pid) return true;
+  const deadline = Date.now() + HOLDER_GRACE_MS;
+  while (isProcessAlive(pid)) {
+    if (Date.now() >= deadline) return true;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+  return false;
 }

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { hostname } from "node:os";
 import {
   appendLedgerRecord,
   LedgerError,
@@ -9,6 +10,7 @@ import {
   repairTornTail,
 } from "../../../src/evolve/ledger/ledger-file.js";
 import { acquireLedgerLock, LedgerLockedError } from "../../../src/evolve/ledger/ledger-lock.js";
+import { isProcessAlive, processState } from "../../../src/evolve/ledger/process-alive.js";
 import { fakeRecord } from "./fake-record.js";
 
 async function tempDir(): Promise<string> {
@@ -86,4 +88,62 @@ describe("ledger lock", () => {
     expect(JSON.parse(await readFile(path, "utf8")).pid).toBe(process.pid);
     await release();
   });
+
+  it("takes over a lock held by a zombie (exited, never reaped by its parent)", async () => {
+    const path = join(await tempDir(), "lock");
+    // The child exits after 0.5 s, when its parent has become `sleep`, which never reaps it: a real zombie.
+    const parent = spawn("sh", ["-c", "sleep 0.5 & echo $!; exec sleep 30"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      const zombie = Number(
+        await new Promise<string>((resolve) =>
+          parent.stdout.once("data", (d: Buffer) => resolve(String(d))),
+        ),
+      );
+      await waitFor(() => processState(zombie) === "Z");
+      expect(() => process.kill(zombie, 0)).not.toThrow(); // what the old check trusted
+      expect(isProcessAlive(zombie)).toBe(false);
+      await writeFile(path, JSON.stringify({ pid: zombie, host: hostname(), startedAt: "then" }));
+      const release = await acquireLedgerLock(path, new Date());
+      expect(JSON.parse(await readFile(path, "utf8")).pid).toBe(process.pid);
+      await release();
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+
+  it("waits briefly for a holder that is exiting, then takes over", async () => {
+    const path = join(await tempDir(), "lock");
+    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    await writeFile(path, JSON.stringify({ pid: holder.pid, host: hostname(), startedAt: "then" }));
+    setTimeout(() => holder.kill("SIGKILL"), 300);
+    const started = Date.now();
+    const release = await acquireLedgerLock(path, new Date());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await release();
+  });
+
+  it("still refuses a holder that stays alive", async () => {
+    const path = join(await tempDir(), "lock");
+    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      await writeFile(
+        path,
+        JSON.stringify({ pid: holder.pid, host: hostname(), startedAt: "then" }),
+      );
+      await expect(acquireLedgerLock(path, new Date())).rejects.toThrow(`pid ${holder.pid}`);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
 });
+
+/** Polls `condition` every 20 ms for up to 5 s. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met within 5 s");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
