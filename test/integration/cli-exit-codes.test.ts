@@ -7,27 +7,18 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { exitReportFor } from "../../src/cli/exit-code-for.js";
 import { EXIT } from "../../src/cli/exit-error.js";
-import { main } from "../../src/cli/main.js";
 import { ConfigError } from "../../src/config/load-config.js";
 import { ProgramNotFoundError } from "../../src/evaluate/run-process.js";
 import { ProposerError } from "../../src/evolve/proposers/proposer.js";
+import { runCli } from "../fixtures/cli/run-cli.js";
 
 const run = promisify(execFile);
 const STARTER = join(process.cwd(), "codec/evolved_codec.py");
 
-async function cli(args: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (d) => (chunks.out += d));
-  stderr.on("data", (d) => (chunks.err += d));
-  const code = await main(args, { stdout, stderr, cwd, env: process.env });
-  return { code, ...chunks };
-}
+const cli = runCli;
 
 describe("exit codes", () => {
   it("are distinct for usage, codec failure, environment and internal errors", () => {

@@ -7,22 +7,13 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
-import { main } from "../../src/cli/main.js";
 import type { EvaluationResult } from "../../src/evaluate/results.js";
+import { runCli } from "../fixtures/cli/run-cli.js";
 
 const run = promisify(execFile);
 
-async function cli(args: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (d) => (chunks.out += d));
-  stderr.on("data", (d) => (chunks.err += d));
-  const code = await main(args, { stdout, stderr, cwd, env: process.env });
-  return { code, ...chunks };
-}
+const cli = runCli;
 
 /** ffmpeg's own PSNR "average" and SSIM "All" for two raw rgb24 files, compared as gbrp. */
 async function ffmpegScores(a: string, b: string, w: number, h: number) {

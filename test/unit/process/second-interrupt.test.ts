@@ -3,53 +3,19 @@
  * group, so nothing is left running detached. Run in a real node process over
  * tsc's output, with real signals.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const root = new URL("../../../", import.meta.url).pathname;
-
-function alive(pid: number): boolean {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return false;
-  try {
-    return readFileSync(stat, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+import { compileSrc } from "../../fixtures/processes/compile-src.js";
+import { alive, allGone } from "../../fixtures/processes/process-state.js";
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "ce-interrupt-"));
-  const compiled = spawnSync(
-    process.execPath,
-    [
-      tsc,
-      "--outDir",
-      join(dir, "out"),
-      "--rootDir",
-      join(root, "src"),
-      "--module",
-      "nodenext",
-      "--moduleResolution",
-      "nodenext",
-      "--target",
-      "es2022",
-      "--strict",
-      "--skipLibCheck",
-      "--types",
-      "node",
-      join(root, "src/cli/interrupts.ts"),
-      join(root, "src/process/spawn-in-group.ts"),
-    ],
-    { encoding: "utf8" },
-  );
-  expect(compiled.stdout + compiled.stderr).toBe("");
-  writeFileSync(join(dir, "out/package.json"), '{ "type": "module" }');
+  expect(
+    compileSrc(["src/cli/interrupts.ts", "src/process/spawn-in-group.ts"], join(dir, "out")),
+  ).toBe("");
   writeFileSync(
     join(dir, "out/driver.js"),
     [
@@ -85,8 +51,5 @@ it("the first Ctrl-C asks to stop; the second kills every child group and exits 
   const exited = new Promise<number | null>((resolve) => cli.once("exit", resolve));
   cli.kill("SIGINT");
   expect(await exited).toBe(130);
-  for (const end = Date.now() + 3000; Date.now() < end && pids.some(alive);) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  expect(pids.filter(alive)).toEqual([]);
+  expect(await allGone(pids)).toBe(true);
 }, 30_000);

@@ -3,34 +3,15 @@
  * Python syntax check end their whole process group, grandchildren included.
  * Real processes throughout.
  */
+import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runProcess } from "../../../src/evaluate/run-process.js";
 import { checkPythonSyntax } from "../../../src/evolve/edits/check-python-syntax.js";
 import { runGit } from "../../../src/evolve/store/run-git.js";
 import { ProcessTimeoutError } from "../../../src/process/spawn-in-group.js";
-
-/** Alive = present in /proc and not a zombie. */
-function alive(pid: number): boolean {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return false;
-  try {
-    return readFileSync(stat, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** Wait until `pid` is gone (the kernel reaps killed orphans shortly after). */
-async function gone(pid: number, ms = 3000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (!alive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !alive(pid);
-}
+import { allGone } from "../../fixtures/processes/process-state.js";
 
 async function waitForPid(file: string): Promise<number> {
   for (const end = Date.now() + 5000; Date.now() < end;) {
@@ -54,7 +35,7 @@ describe("deadlines kill the process group", () => {
       runProcess("sh", ["-c", `sleep 300 & echo $! > ${pidFile}; wait`], { timeoutSeconds: 0.5 }),
     ).rejects.toThrow(ProcessTimeoutError);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await gone(await waitForPid(pidFile))).toBe(true);
+    expect(await allGone([await waitForPid(pidFile)])).toBe(true);
   });
 
   it("runProcess still resolves a program that ends in time", async () => {
@@ -75,7 +56,7 @@ describe("deadlines kill the process group", () => {
         timeoutSeconds: 0.5,
       }),
     ).rejects.toThrow(/ran longer than 0.5 s and was killed/);
-    expect(await gone(await waitForPid(pidFile))).toBe(true);
+    expect(await allGone([await waitForPid(pidFile)])).toBe(true);
   });
 
   it("the Python syntax check fails with a clear message when the interpreter hangs", async () => {
@@ -86,6 +67,6 @@ describe("deadlines kill the process group", () => {
     await expect(checkPythonSyntax("codec.py", "x = 1\n", fakePython, 0.5)).rejects.toThrow(
       /syntax check .* ran longer than 0.5 s and was killed/,
     );
-    expect(await gone(await waitForPid(pidFile))).toBe(true);
+    expect(await allGone([await waitForPid(pidFile)])).toBe(true);
   });
 });
