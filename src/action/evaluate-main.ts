@@ -79,6 +79,7 @@ export async function evaluateMain(
     python: inputs.python ?? config.sandbox.python,
     install: inputs["install-tools"],
     needX265: evaluation.baselines.includes("x265"),
+    needJpeg: evaluation.baselines.includes("jpeg"),
     log: (line) => core.info(line),
   });
   for (const line of tools.lines) core.info(line);

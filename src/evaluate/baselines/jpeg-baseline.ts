@@ -6,10 +6,22 @@
  * decodes back to RGB with sharp.
  */
 import { performance } from "node:perf_hooks";
-import sharp from "sharp";
+import type SharpModule from "sharp";
 import type { Frame } from "../clips/clip.js";
 import { measureQuality } from "../metrics/quality.js";
 import type { BaselineEncoder, Encoded, EncoderSession } from "./baseline-encoder.js";
+
+type Sharp = typeof SharpModule;
+let sharpModule: Promise<Sharp> | null = null;
+
+/**
+ * sharp, loaded on first use: it is a native module, so the bundled Action
+ * keeps it outside the bundle and installs it only when JPEG is a baseline.
+ */
+function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import("sharp").then((m) => m.default);
+  return sharpModule;
+}
 
 const SETTINGS =
   "mozjpeg defaults (trellis, optimised scans), 4:2:0, intra only, one file per frame";
@@ -26,13 +38,14 @@ export const JPEG_BASELINE: BaselineEncoder = {
     defaultLadder: [10, 25, 50, 75, 90],
   },
   settings: `sharp jpeg: ${SETTINGS}`,
-  version: () => Promise.resolve(jpegVersion()),
+  version: () => jpegVersion(),
   describe: (version) => `JPEG (${version}), ${SETTINGS}`,
   usesNativeSamples: () => false,
   open(clip, context) {
     const files = new Map<number, { jpegs: Buffer[]; encoded: Encoded }>();
     const encode = async (quality: number): Promise<Encoded> => {
       context.signal?.throwIfAborted();
+      const sharp = await loadSharp();
       const started = performance.now();
       const jpegs: Buffer[] = [];
       for (const frame of clip.frames) {
@@ -52,6 +65,7 @@ export const JPEG_BASELINE: BaselineEncoder = {
       encode,
       async decodeAndMeasure(quality) {
         if (!files.has(quality)) await encode(quality);
+        const sharp = await loadSharp();
         const { jpegs, encoded } = files.get(quality)!;
         context.signal?.throwIfAborted();
         const started = performance.now();
@@ -77,7 +91,8 @@ export const JPEG_BASELINE: BaselineEncoder = {
 };
 
 /** "sharp 0.35.5 / libvips 8.18.7 / mozjpeg 0826579". */
-function jpegVersion(): string {
+async function jpegVersion(): Promise<string> {
+  const sharp = await loadSharp();
   const versions = sharp.versions as Record<string, string | undefined>;
   return `sharp ${versions.sharp ?? "?"} / libvips ${versions.vips ?? "?"} / mozjpeg ${versions.mozjpeg ?? "?"}`;
 }
