@@ -143,4 +143,35 @@ describe("action evaluate mode (built dist, real sandbox)", () => {
     expect(run.outputs["bd-rate-x265"]).toBe("");
     expect(run.summary).toMatch(/## ➖ Valid, not adopted/);
   }, 300_000);
+
+  it("packages results evaluated elsewhere (merged shards) with the same validation, and refuses hostile ones", async () => {
+    const root = await baseCheckout(null);
+    const merged = join(root, "merged.json");
+    await copyFile(join(REPO_ROOT, "test/fixtures/action/results-starter.json"), merged);
+    const run = await runAction({
+      inputs: { mode: "evaluate", "evaluated-results": "merged.json", "install-tools": "false" },
+      eventName: "pull_request",
+      event: pullRequestPayload(pr),
+      cwd: root,
+      env: { GITHUB_WORKSPACE: root },
+    });
+    expect(run.log).not.toMatch(/::error::/);
+    expect(run.outputs.verdict).toBe("reject");
+    expect(run.outputs["bd-rate-x265"]).toBe("48.69");
+    const artifact = JSON.parse(await readFile(run.outputs["results-path"]!, "utf8"));
+    expect(artifact).toMatchObject({ format: 1, pullRequest: 12, headSha: HEAD, baseSha: BASE });
+
+    await writeFile(merged, JSON.stringify({ codec: "x", status: "ok", clips: "<script>" }));
+    const bad = await runAction({
+      inputs: { mode: "evaluate", "evaluated-results": "merged.json", "install-tools": "false" },
+      eventName: "pull_request",
+      event: pullRequestPayload(pr),
+      cwd: root,
+      env: { GITHUB_WORKSPACE: root },
+    });
+    expect(bad.code).not.toBe(0);
+    expect(bad.log).toMatch(
+      /::error::ResultsRejected: .*merged\.json: not valid codec-evolve results/,
+    );
+  });
 });
