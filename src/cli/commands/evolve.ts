@@ -20,9 +20,10 @@ import { openAiProposer } from "../../evolve/proposers/openai-proposer.js";
 import { ProposerError, type Proposer } from "../../evolve/proposers/proposer.js";
 import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js";
 import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
+import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
-import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
+import { CLIP_FLAGS, CONFIG_FLAGS, EVOLVE_QUALITY_FLAG, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
 import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
@@ -61,6 +62,7 @@ after the current step; running the command again resumes the run.`,
       { min: 0 },
     ),
     ...CLIP_FLAGS,
+    quality: EVOLVE_QUALITY_FLAG,
     budget: flag.number(
       "USD",
       "stop the run once proposals cost this much (default: config proposer.budgetUsd)",
@@ -127,7 +129,7 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     codecParams: evaluation.codecParams,
     qualityFloorDb: evaluation.qualityFloorDb,
     sandbox,
-    cacheDir: `${repoDir}/.codec-evolve/cache/baselines`,
+    cacheDir: statePaths(repoDir).baselineCache,
     onEvent: display.onEvaluation,
   };
 

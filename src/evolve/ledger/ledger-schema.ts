@@ -29,6 +29,7 @@ const failureSchema = z.object({
 const clipMetricsSchema = z.object({
   name: z.string(),
   bdRateX265: nullableNumber,
+  bdRateX265Ld: nullableNumber.optional(),
   bdRateParent: nullableNumber,
   meanMbps: z.number(),
   compressionRatio: z.number(),
@@ -45,10 +46,16 @@ const metricsSchema = z.object({
   meanEncodeFps: z.number(),
   meanDecodeFps: z.number(),
   bdRateX265: nullableNumber,
+  bdRateX265Ld: nullableNumber.optional(),
   bdRateParent: nullableNumber,
   clips: z.array(clipMetricsSchema),
   heldOut: z
-    .object({ clips: z.number().int(), bdRateX265: nullableNumber, bdRateParent: nullableNumber })
+    .object({
+      clips: z.number().int(),
+      bdRateX265: nullableNumber,
+      bdRateX265Ld: nullableNumber.optional(),
+      bdRateParent: nullableNumber,
+    })
     .optional(),
 });
 

@@ -3,7 +3,7 @@
  * in the LLM answer format, with what it cost. The LLM and the offline
  * parameter search share everything downstream of this interface.
  */
-import type { PromptMessages } from "../prompt/build-prompt.js";
+import type { PromptMessages } from "../prompt/prompt-messages.js";
 
 export interface ProposalUsage {
   promptTokens: number;
