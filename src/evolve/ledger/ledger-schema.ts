@@ -72,6 +72,8 @@ const editSummarySchema = z.object({
   linesAdded: z.number().int().nonnegative(),
   linesRemoved: z.number().int().nonnegative(),
   created: z.boolean(),
+  /** How leniently a SEARCH of this file matched, when not exactly (apply-edits.ts). */
+  tolerance: z.enum(["trailing-whitespace", "indentation"]).optional(),
 });
 
 const proposerKindSchema = z.enum(["openai", "offline", "answers"]);
