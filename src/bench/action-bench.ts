@@ -58,7 +58,7 @@ export async function benchAction(): Promise<string> {
   const warm = await runEvaluate(workspace);
   const verdict = /verdict<<.*\n(.*)\n/.exec(cold.outputs)?.[1] ?? "?";
   return [
-    `Action evaluate (built action/dist, starter vs itself, bundled clips, default config: x265 + jpeg), ${cpus().length} cores, load average ${loadBefore} before / ${loadavg()[0]!.toFixed(1)} after:`,
+    `Action evaluate (built action/dist, starter vs itself, bundled clips, default config baselines), ${cpus().length} cores, load average ${loadBefore} before / ${loadavg()[0]!.toFixed(1)} after:`,
     `  cold baseline cache  ${cold.seconds.toFixed(1)} s  (goal <= 180 s)`,
     `  warm baseline cache  ${warm.seconds.toFixed(1)} s  (goal <= 60 s)`,
     `  warm / cold          ${(warm.seconds / cold.seconds).toFixed(2)}`,
