@@ -11,6 +11,7 @@ import { readFile } from "node:fs/promises";
 import { Probot, ProbotOctokit } from "probot";
 import { latestSlot, parseCron } from "../config/cron.js";
 import type { GitHubClient, RepoRef } from "../github/client.js";
+import { retrySecondaryRateLimit } from "../github/secondary-rate-limit.js";
 import { GitHubCandidateStore } from "../github/candidate-store.js";
 import { CHECK_RUN_NAME } from "../github/names.js";
 import { chooseProposer } from "./choose-proposer.js";
@@ -36,7 +37,7 @@ async function connect(env: NodeJS.ProcessEnv, repo: RepoRef): Promise<{ gh: Git
     const privateKey = env.PRIVATE_KEY
       ? env.PRIVATE_KEY.replace(/\\n/g, "\n")
       : await readFile(env.PRIVATE_KEY_PATH!, "utf8");
-    const probot = new Probot({ appId: Number(env.APP_ID), privateKey, baseUrl });
+    const probot = new Probot({ appId: Number(env.APP_ID), privateKey, baseUrl, Octokit: ProbotOctokit.plugin(retrySecondaryRateLimit) });
     const appClient = (await probot.auth()) as GitHubClient;
     const [{ data: installation }, { data: self }] = await Promise.all([
       appClient.rest.apps.getRepoInstallation({ ...repo }),
@@ -48,7 +49,7 @@ async function connect(env: NodeJS.ProcessEnv, repo: RepoRef): Promise<{ gh: Git
   if (!env.GITHUB_TOKEN) {
     throw new Error("Actions-only mode needs GITHUB_TOKEN (or APP_ID and PRIVATE_KEY for an App token) in the environment");
   }
-  const gh = new ProbotOctokit({ auth: { token: env.GITHUB_TOKEN }, baseUrl }) as GitHubClient;
+  const gh = new (ProbotOctokit.plugin(retrySecondaryRateLimit))({ auth: { token: env.GITHUB_TOKEN }, baseUrl }) as GitHubClient;
   return { gh, app: ACTIONS_APP, viaActionsToken: true };
 }
 

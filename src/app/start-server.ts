@@ -6,7 +6,8 @@
  * for the queue and CODEC_EVOLVE_SCHEDULE_INTERVAL_MS for the schedule tick.
  */
 import { resolve } from "node:path";
-import { run } from "probot";
+import { ProbotOctokit, run } from "probot";
+import { retrySecondaryRateLimit } from "../github/secondary-rate-limit.js";
 import { codecEvolveApp } from "./app.js";
 
 /** Start the server; resolves once it listens. */
@@ -26,5 +27,6 @@ export async function startAppServer(env: NodeJS.ProcessEnv = process.env): Prom
       env,
       scheduleIntervalMs: interval,
     }),
+    { Octokit: ProbotOctokit.plugin(retrySecondaryRateLimit) },
   );
 }

@@ -7,6 +7,7 @@ import { loadConfig } from "../../config/load-config.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { findRepositoryRoot } from "../../evolve/store/repository-root.js";
 import { evaluateCodec } from "../../evaluate/evaluator.js";
+import { renderMarkdown } from "../../evaluate/report/markdown.js";
 import { renderEvaluation } from "../../evaluate/report/rd-table.js";
 import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
@@ -26,6 +27,10 @@ export const EVALUATE = defineCommand({
     ...CLIP_FLAGS,
     parent: flag.string("OLD.py", 'also run OLD.py on the same frames and report BD-rate "parent"'),
     json: flag.string("OUT.json", "write the results JSON"),
+    markdown: flag.string(
+      "OUT.md",
+      "write the report as GitHub markdown (the Action's check-run summary, comment and job summary)",
+    ),
     recon: flag.string(
       "DIR",
       "write source/decoded rgb24 and length-prefixed payloads per clip and rung",
@@ -106,6 +111,12 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     io.stderr.write(`results written to ${out}\n`);
+  }
+  if (values.markdown) {
+    const out = resolve(io.cwd, values.markdown);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, renderMarkdown(result, { rule: config.adoption }));
+    io.stderr.write(`markdown report written to ${out}\n`);
   }
   return result.status === "ok" ? EXIT.ok : EXIT.codecFailed;
 }
