@@ -84,7 +84,8 @@ async function measureCli(dir: string, clip: string, frames: number, jobs: numbe
   const cli = fileURLToPath(new URL("../cli.js", import.meta.url));
   const args = [cli, "evaluate", join(dir, "pass_through.py"), "--clip", clip];
   args.push("--quality", QUALITIES, "--baseline", "none", "--max-frames", String(frames));
-  args.push("--json", join(dir, `result-${frames}-${jobs ?? "auto"}.json`));
+  const json = join(dir, `result-${frames}-${jobs ?? "auto"}.json`);
+  args.push("--json", json);
   const env = { ...process.env, ...(jobs ? { CODEC_EVOLVE_JOBS: String(jobs) } : {}) };
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"], env });
@@ -102,7 +103,15 @@ async function measureCli(dir: string, clip: string, frames: number, jobs: numbe
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   clearInterval(timer);
   const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`memory bench: evaluate exited ${code}:\n${stderr}`);
+  if (code !== 0) {
+    let failure = "";
+    try {
+      failure = JSON.stringify((JSON.parse(readFileSync(json, "utf8")) as { failure: unknown }).failure);
+    } catch {
+      // no results file: stderr says why
+    }
+    throw new Error(`memory bench: evaluate exited ${code}: ${failure}\n${stderr}`);
+  }
   return { frames, jobs, seconds, peakTreeBytes: peakTree, peakCliBytes: peakCli };
 }
 

@@ -3,6 +3,7 @@ import type { CliIo } from "./cli-io.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { evolveCommand } from "./commands/evolve.js";
 import { historyCommand } from "./commands/history.js";
+import { mergeResultsCommand } from "./commands/merge-results.js";
 import { rollbackCommand } from "./commands/rollback.js";
 import { statusCommand } from "./commands/status.js";
 import { EXIT, ExitError } from "./exit-error.js";
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   status: statusCommand,
   history: historyCommand,
   rollback: rollbackCommand,
+  "merge-results": mergeResultsCommand,
 };
 
 export const USAGE = `usage: codec-evolve <command> [options]
@@ -22,7 +24,9 @@ commands:
   evolve              run generations of the evolution loop (see evolve --help)
   status              current best version, recent attempts, failure report
   history             every adopted version with its figures
-  rollback vK         restore version K as a new version`;
+  rollback vK         restore version K as a new version
+  merge-results A.json B.json ... --json ALL.json
+                      merge the results of evaluate --shard I/N into one`;
 
 /** Run the CLI with argv (without node and script); returns the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
