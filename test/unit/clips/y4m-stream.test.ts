@@ -25,7 +25,7 @@ function planes(f: number): Buffer {
 
 function writeClip(name: string, frames: number): string {
   const path = join(tmp.dir, name);
-  const parts = [Buffer.from(HEADER, "latin1")];
+  const parts: Buffer[] = [Buffer.from(HEADER, "latin1")];
   for (let f = 0; f < frames; f++) parts.push(Buffer.from("FRAME\n", "latin1"), planes(f));
   writeFileSync(path, Buffer.concat(parts));
   return path;
