@@ -15,7 +15,9 @@ const parts: Record<string, () => Promise<string>> = {
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in parts));
 if (unknown.length > 0) {
-  throw new Error(`unknown bench part(s) ${unknown.join(", ")}; known: ${Object.keys(parts).join(", ")}`);
+  throw new Error(
+    `unknown bench part(s) ${unknown.join(", ")}; known: ${Object.keys(parts).join(", ")}`,
+  );
 }
 for (const [i, name] of (chosen.length > 0 ? chosen : Object.keys(parts)).entries()) {
   if (i > 0) console.log();

@@ -97,7 +97,11 @@ async function measureCli(
   args.push("--json", json);
   const env = { ...process.env, ...(jobs ? { CODEC_EVOLVE_JOBS: String(jobs) } : {}) };
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"], env });
+  const child = spawn(process.execPath, args, {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "pipe"],
+    env,
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   let peakTree = 0;
@@ -115,7 +119,9 @@ async function measureCli(
   if (code !== 0) {
     let failure = "";
     try {
-      failure = JSON.stringify((JSON.parse(readFileSync(json, "utf8")) as { failure: unknown }).failure);
+      failure = JSON.stringify(
+        (JSON.parse(readFileSync(json, "utf8")) as { failure: unknown }).failure,
+      );
     } catch {
       // no results file: stderr says why
     }
@@ -131,7 +137,8 @@ async function makeClip(path: string, frames: number): Promise<void> {
     ...["-i", "testsrc2=size=1920x1080:rate=30", "-frames:v", String(frames)],
     ...["-pix_fmt", "yuv420p", "-y", path],
   ]);
-  if (result.code !== 0) throw new Error(`memory bench: ffmpeg could not make ${path}:\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`memory bench: ffmpeg could not make ${path}:\n${result.stderr}`);
 }
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;

@@ -24,7 +24,9 @@ const SHARD_FILE = z
   .object({
     codec: z.string(),
     status: z.enum(["ok", "failed"]),
-    clips: z.array(z.object({ name: z.string(), rungs: z.array(z.object({}).passthrough()) }).passthrough()),
+    clips: z.array(
+      z.object({ name: z.string(), rungs: z.array(z.object({}).passthrough()) }).passthrough(),
+    ),
     shard: z
       .object({
         index: z.number().int().positive(),
@@ -54,7 +56,10 @@ export async function mergeResultsCommand(argv: string[], io: CliIo): Promise<nu
     try {
       parsed = JSON.parse(await readFile(path, "utf8"));
     } catch (error) {
-      throw new ExitError(`${name}: cannot read a results JSON: ${(error as Error).message}`, EXIT.usage);
+      throw new ExitError(
+        `${name}: cannot read a results JSON: ${(error as Error).message}`,
+        EXIT.usage,
+      );
     }
     const checked = SHARD_FILE.safeParse(parsed);
     if (!checked.success) {

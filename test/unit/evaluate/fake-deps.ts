@@ -50,7 +50,10 @@ type FrameHook = (ctx: {
  * frame quantised (looked up by codec, quality and frame, as a real decoder
  * would recover it from the bytes).
  */
-export function fakeSides(calls: Call[], hook: FrameHook = () => null): EvaluatorDeps["openCodecSide"] {
+export function fakeSides(
+  calls: Call[],
+  hook: FrameHook = () => null,
+): EvaluatorDeps["openCodecSide"] {
   const sources = new Map<string, Uint8Array>();
   let openCalls = 0;
   return async (mode, codecPath, config) => {
@@ -78,7 +81,10 @@ export function fakeSides(calls: Call[], hook: FrameHook = () => null): Evaluato
   };
 }
 
-export function fakeDeps(overrides: Partial<EvaluatorDeps> = {}, calls: Call[] = []): EvaluatorDeps {
+export function fakeDeps(
+  overrides: Partial<EvaluatorDeps> = {},
+  calls: Call[] = [],
+): EvaluatorDeps {
   return {
     describeIsolation: async () => ({ isolation: "test double", warnings: [] }),
     checkCodec: async () => null,
@@ -108,4 +114,3 @@ export function fakeDeps(overrides: Partial<EvaluatorDeps> = {}, calls: Call[] =
     ...overrides,
   };
 }
-

@@ -28,7 +28,9 @@ describe("jobsFromEnvironment", () => {
   it("reads CODEC_EVOLVE_JOBS and refuses anything but a positive integer", () => {
     expect(jobsFromEnvironment({})).toBeNull();
     expect(jobsFromEnvironment({ CODEC_EVOLVE_JOBS: "3" })).toBe(3);
-    expect(() => jobsFromEnvironment({ CODEC_EVOLVE_JOBS: "0" })).toThrow(/positive integer, got "0"/);
+    expect(() => jobsFromEnvironment({ CODEC_EVOLVE_JOBS: "0" })).toThrow(
+      /positive integer, got "0"/,
+    );
     expect(() => jobsFromEnvironment({ CODEC_EVOLVE_JOBS: "two" })).toThrow(/CODEC_EVOLVE_JOBS/);
   });
 });

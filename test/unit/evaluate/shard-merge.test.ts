@@ -29,7 +29,9 @@ describe("shard split", () => {
   it("gives every unit to exactly one shard, round robin", () => {
     for (const count of [1, 2, 3, 7]) {
       const all = workUnits(4, 5, true).map(unitName);
-      const owners = Array.from({ length: count }, (_, i) => ownedUnits({ index: i + 1, count }, 4, 5, true));
+      const owners = Array.from({ length: count }, (_, i) =>
+        ownedUnits({ index: i + 1, count }, 4, 5, true),
+      );
       for (const [position, unit] of all.entries()) {
         const holders = owners.filter((owned) => owned.has(unit)).length;
         expect(holders).toBe(1);
@@ -154,7 +156,9 @@ describe("a ladder of one rung", () => {
     expect(a.bdRateNotes!.x265).toMatch(/the candidate has 1 rung; BD-rate needs at least 4 rungs/);
     expect(result.verdict).toEqual({
       adopt: false,
-      reason: expect.stringMatching(/^rejected: cannot adopt without BD-rate: the candidate has 1 rung/),
+      reason: expect.stringMatching(
+        /^rejected: cannot adopt without BD-rate: the candidate has 1 rung/,
+      ),
     });
   });
 });
