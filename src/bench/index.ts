@@ -1,16 +1,19 @@
 /**
  * `npm run bench`: throughput figures as ratios against ffmpeg, measured side
- * by side, and the evaluator's memory and scaling. Not a test.
- * `npm run bench -- memory` (or metrics, pipeline) runs one part.
+ * by side, the evaluator's memory and scaling, and the Action's evaluation
+ * time with a cold and a warm baseline cache. Not a test.
+ * `npm run bench -- memory` (or metrics, pipeline, action) runs one part.
  */
 import { benchMemory } from "./memory-bench.js";
 import { benchMetrics } from "./metrics-bench.js";
 import { benchPipeline } from "./pipeline-bench.js";
+import { benchAction } from "./action-bench.js";
 
 const parts: Record<string, () => Promise<string>> = {
   metrics: benchMetrics,
   pipeline: benchPipeline,
   memory: benchMemory,
+  action: benchAction,
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in parts));

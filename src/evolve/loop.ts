@@ -433,7 +433,10 @@ class EvolutionRun {
     }
     if (pending.adoption) return this.adopted(await finishAdoption(pending, stepDeps));
 
-    const checked = await checkProposal(pending, stepDeps, this.settings);
+    // Evaluated right away and createCandidate is idempotent locally: one fsync'd write fewer per attempt.
+    const checked = await checkProposal(pending, stepDeps, this.settings, {
+      saveCandidateStage: false,
+    });
     if (!checked.ok) return this.recorded(checked.record);
 
     this.emit({ type: "evaluating", id: pending.id });

@@ -7,10 +7,22 @@
  * encoded and again as they are scored; only the JPEG files are kept.
  */
 import { performance } from "node:perf_hooks";
-import sharp from "sharp";
+import type SharpModule from "sharp";
 import { streamOf } from "../clips/clip-stream.js";
 import { frameQuality, QualitySums } from "../metrics/quality.js";
 import type { BaselineEncoder, Encoded, EncoderSession } from "./baseline-encoder.js";
+
+type Sharp = typeof SharpModule;
+let sharpModule: Promise<Sharp> | null = null;
+
+/**
+ * sharp, loaded on first use: it is a native module, so the bundled Action
+ * keeps it outside the bundle and installs it only when JPEG is a baseline.
+ */
+function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import("sharp").then((m) => m.default);
+  return sharpModule;
+}
 
 const SETTINGS =
   "mozjpeg defaults (trellis, optimised scans), 4:2:0, intra only, one file per frame";
@@ -27,7 +39,7 @@ export const JPEG_BASELINE: BaselineEncoder = {
     defaultLadder: [10, 25, 50, 75, 90],
   },
   settings: `sharp jpeg: ${SETTINGS}`,
-  version: () => Promise.resolve(jpegVersion()),
+  version: () => jpegVersion(),
   describe: (version) => `JPEG (${version}), ${SETTINGS}`,
   usesNativeSamples: () => false,
   open(clipInput, context) {
@@ -35,6 +47,7 @@ export const JPEG_BASELINE: BaselineEncoder = {
     const files = new Map<number, { jpegs: Buffer[]; encoded: Encoded }>();
     const encode = async (quality: number): Promise<Encoded> => {
       context.signal?.throwIfAborted();
+      const sharp = await loadSharp();
       const started = performance.now();
       const jpegs: Buffer[] = [];
       for await (const { rgb: frame } of clip.frames()) {
@@ -55,6 +68,7 @@ export const JPEG_BASELINE: BaselineEncoder = {
       async decodeAndMeasure(quality) {
         if (!files.has(quality)) await encode(quality);
         const { jpegs, encoded } = files.get(quality)!;
+        const sharp = await loadSharp();
         context.signal?.throwIfAborted();
         // Decode time is the decoder's alone; scoring runs between frames, outside the clock.
         let decodeSeconds = 0;
@@ -81,7 +95,8 @@ export const JPEG_BASELINE: BaselineEncoder = {
 };
 
 /** "sharp 0.35.5 / libvips 8.18.7 / mozjpeg 0826579". */
-function jpegVersion(): string {
+async function jpegVersion(): Promise<string> {
+  const sharp = await loadSharp();
   const versions = sharp.versions as Record<string, string | undefined>;
   return `sharp ${versions.sharp ?? "?"} / libvips ${versions.vips ?? "?"} / mozjpeg ${versions.mozjpeg ?? "?"}`;
 }

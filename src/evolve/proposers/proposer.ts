@@ -30,6 +30,8 @@ export interface AttemptOutcome {
   /** True when the candidate was evaluated and beat its comparison parent at all. */
   improved: boolean;
   evaluated: boolean;
+  /** The answer file it came from (answers proposer), as recorded in the ledger. */
+  source?: string;
 }
 
 export interface ProposalContext {
