@@ -4,6 +4,7 @@ import { appCommand } from "./commands/app.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { evolveCommand } from "./commands/evolve.js";
 import { historyCommand } from "./commands/history.js";
+import { mergeResultsCommand } from "./commands/merge-results.js";
 import { rollbackCommand } from "./commands/rollback.js";
 import { statusCommand } from "./commands/status.js";
 import { exitReportFor } from "./exit-code-for.js";
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   history: historyCommand,
   rollback: rollbackCommand,
   app: appCommand,
+  "merge-results": mergeResultsCommand,
 };
 
 export const USAGE = `usage: codec-evolve <command> [options]
@@ -27,6 +29,8 @@ commands:
   history             every adopted version with its figures
   rollback vK         restore version K as a new version
   app [--once]        the GitHub App's server, or one Actions-only pass (see app --help)
+  merge-results A.json B.json ... --json ALL.json
+                      merge the results of evaluate --shard I/N into one
 
 exit codes:
   0  success

@@ -13,7 +13,8 @@ import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
 import { handleInterrupts } from "../interrupts.js";
-import { defineCommand, flag } from "../flags.js";
+import { defineCommand, flag, rejectValue } from "../flags.js";
+import { parseShard } from "../../evaluate/shard.js";
 import { progressRenderer } from "../progress.js";
 import { sandboxOptions } from "../sandbox-options.js";
 import { resolveClipSets } from "../resolve-clips.js";
@@ -39,6 +40,20 @@ export const EVALUATE = defineCommand({
     "quality-floor": flag.number("DB", "fail a rung below this PSNR-RGB (default: config, 20)"),
     ...SANDBOX_FLAGS,
     "no-cache": flag.boolean("measure baselines again instead of reusing cached results"),
+    shard: flag.custom(
+      "I/N",
+      "run only shard I of N of the clip × rung work; merge the shards' --json files\nwith merge-results (the split is described in the README)",
+      (text, name) => {
+        try {
+          return parseShard(text);
+        } catch {
+          return rejectValue(name, text, "I/N with 1 ≤ I ≤ N, e.g. 2/4");
+        }
+      },
+    ),
+    jobs: flag.integer("N", "clip × rung jobs at once (default: cores and free memory)", {
+      min: 1,
+    }),
     ...CONFIG_FLAGS,
   },
 });
@@ -100,12 +115,21 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     reconDir: values.recon ? resolve(io.cwd, values.recon) : null,
     cacheDir: values["no-cache"] ? null : statePaths(repoDir).baselineCache,
     onEvent: progress.onEvent,
+    ...(values.shard ? { shard: values.shard } : {}),
+    ...(values.jobs ? { jobs: values.jobs } : {}),
   }).finally(() => {
     stopHandlingInterrupts();
     progress.stop();
   });
 
-  io.stdout.write(`${renderEvaluation(result)}\n`);
+  if (result.shard) {
+    io.stdout.write(
+      `shard ${result.shard.index}/${result.shard.count}: ran ${result.shard.units.join(", ") || "nothing"}; ` +
+        `BD-rates and the verdict come from merge-results over all ${result.shard.count} shards\n`,
+    );
+  } else {
+    io.stdout.write(`${renderEvaluation(result)}\n`);
+  }
   if (values.json) {
     const out = resolve(io.cwd, values.json);
     await mkdir(dirname(out), { recursive: true });
