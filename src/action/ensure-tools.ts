@@ -6,6 +6,9 @@
  * prepared runner pays a fraction of a second.
  */
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -61,11 +64,58 @@ async function aptInstall(packages: string[], log: (line: string) => void): Prom
   await run(cmd, args, { env, timeout: 600_000, maxBuffer: 64 << 20 });
 }
 
+/** The repository root holding this bundle (action/dist/index.js → root): where node_modules is looked up. */
+function actionRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** Whether `import("sharp")` from this bundle can resolve: a node_modules/sharp above it. */
+function sharpResolvable(): boolean {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "node_modules", "sharp", "package.json"))) return true;
+    if (dirname(dir) === dir) return false;
+    dir = dirname(dir);
+  }
+}
+
+/**
+ * The JPEG baseline needs sharp, a native module the bundle cannot carry: install
+ * the version the repository's package.json names into its node_modules.
+ */
+async function ensureSharp(log: (line: string) => void): Promise<string> {
+  if (sharpResolvable()) return "sharp: present";
+  const root = actionRepoRoot();
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  const spec = `sharp@${pkg.dependencies?.sharp ?? "latest"}`;
+  log(`installing ${spec} for the JPEG baseline (npm, into ${root}/node_modules)`);
+  await run(
+    "npm",
+    [
+      "install",
+      "--no-save",
+      "--no-package-lock",
+      "--no-audit",
+      "--no-fund",
+      "--prefix",
+      root,
+      spec,
+    ],
+    { timeout: 600_000, maxBuffer: 64 << 20 },
+  );
+  return `sharp: installed ${spec}`;
+}
+
 /** Ensure every tool; `install` false only reports. Throws with what is missing and how to add it. */
 export async function ensureTools(opts: {
   python: string | null;
   install: boolean;
   needX265: boolean;
+  needJpeg: boolean;
   log: (line: string) => void;
 }): Promise<ToolReport> {
   const lines: string[] = [];
@@ -126,6 +176,11 @@ export async function ensureTools(opts: {
         "bubblewrap: cannot create a sandbox here (user namespaces blocked); the evaluation states the weaker isolation",
       );
     }
+  }
+  if (opts.needJpeg) {
+    if (sharpResolvable()) lines.push("sharp: present");
+    else if (opts.install) lines.push(await ensureSharp(opts.log));
+    else missing.push("sharp for the JPEG baseline (npm install sharp)");
   }
   if (missing.length > 0) {
     throw new Error(

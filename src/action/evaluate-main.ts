@@ -13,10 +13,16 @@ import { z } from "zod";
 import { resolveClips } from "../cli/resolve-clips.js";
 import { sandboxOptions } from "../cli/sandbox-options.js";
 import { loadConfig } from "../config/load-config.js";
+import type { Config } from "../config/schema.js";
 import { evaluateCodec } from "../evaluate/evaluator.js";
 import { renderMarkdown, verdictKind } from "../evaluate/report/markdown.js";
 import type { EvaluationResult } from "../evaluate/results.js";
-import { ARTIFACT_FORMAT, RESULTS_FILE, type ResultsArtifact } from "../github/results-artifact.js";
+import {
+  ARTIFACT_FORMAT,
+  readResultsFile,
+  RESULTS_FILE,
+  type ResultsArtifact,
+} from "../github/results-artifact.js";
 import { restoreBaselineCache } from "./baseline-cache.js";
 import { ensureTools } from "./ensure-tools.js";
 import type { ActionInputs } from "./inputs.js";
@@ -73,12 +79,52 @@ export async function evaluateMain(
       }
     : { pullRequest: null, headSha: null, baseSha: null };
 
+  // 2-4. Evaluate here, or take results already evaluated (merged shards), validated as untrusted.
+  const result = inputs["evaluated-results"]
+    ? (await readResultsFile(resolve(root, inputs["evaluated-results"]), config.codec)).results
+    : await evaluateHere(inputs, root, config, candidate, parent);
+
+  // 5. Results JSON (the artifact's one file), job summary, artifact.
+  const resultsPath = resolve(
+    root,
+    inputs["results-path"] ?? join(process.env.RUNNER_TEMP ?? root, "codec-evolve", RESULTS_FILE),
+  );
+  const artifact: ResultsArtifact = {
+    format: ARTIFACT_FORMAT,
+    ...hints,
+    codecPath: config.codec,
+    results: { ...result, codec: config.codec },
+  };
+  await mkdir(dirname(resultsPath), { recursive: true });
+  await writeFile(resultsPath, `${JSON.stringify(artifact, null, 2)}\n`);
+  const subject = hints.pullRequest
+    ? `PR #${hints.pullRequest} at ${hints.headSha?.slice(0, 7)} vs its base ${hints.baseSha?.slice(0, 7)} (untrusted job; the report job posts the check run)`
+    : undefined;
+  const markdown = renderMarkdown(artifact.results, {
+    subject,
+    rule: config.adoption,
+    maxChars: 1_000_000,
+  });
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
+  core.info(await upload(resultsPath));
+  return { result: artifact.results, resultsPath, markdown };
+}
+
+/** Steps 2-4 of mode evaluate: tools, clips and baseline cache, the evaluation itself. */
+async function evaluateHere(
+  inputs: ActionInputs,
+  root: string,
+  config: Config,
+  candidate: string,
+  parent: string | null,
+): Promise<EvaluationResult> {
   // 2. Tools on the runner.
   const evaluation = config.evaluation;
   const tools = await ensureTools({
     python: inputs.python ?? config.sandbox.python,
     install: inputs["install-tools"],
     needX265: evaluation.baselines.includes("x265"),
+    needJpeg: evaluation.baselines.includes("jpeg"),
     log: (line) => core.info(line),
   });
   for (const line of tools.lines) core.info(line);
@@ -125,29 +171,5 @@ export async function evaluateMain(
   });
   core.info(`evaluated in ${((Date.now() - started) / 1000).toFixed(1)} s: ${verdictKind(result)}`);
   core.info(await cached.save());
-
-  // 5. Results JSON (the artifact's one file), job summary, artifact.
-  const resultsPath = resolve(
-    root,
-    inputs["results-path"] ?? join(process.env.RUNNER_TEMP ?? root, "codec-evolve", RESULTS_FILE),
-  );
-  const artifact: ResultsArtifact = {
-    format: ARTIFACT_FORMAT,
-    ...hints,
-    codecPath: config.codec,
-    results: { ...result, codec: config.codec },
-  };
-  await mkdir(dirname(resultsPath), { recursive: true });
-  await writeFile(resultsPath, `${JSON.stringify(artifact, null, 2)}\n`);
-  const subject = hints.pullRequest
-    ? `PR #${hints.pullRequest} at ${hints.headSha?.slice(0, 7)} vs its base ${hints.baseSha?.slice(0, 7)} (untrusted job; the report job posts the check run)`
-    : undefined;
-  const markdown = renderMarkdown(artifact.results, {
-    subject,
-    rule: config.adoption,
-    maxChars: 1_000_000,
-  });
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
-  core.info(await upload(resultsPath));
-  return { result: artifact.results, resultsPath, markdown };
+  return result;
 }

@@ -36,6 +36,8 @@ export const inputsSchema = z.object({
       .transform(Number)
       .nullable(),
   ),
+  /** evaluate: package this results JSON (e.g. merged shards) instead of evaluating; same validation as the report's. */
+  "evaluated-results": optionalText,
   /** Keep baseline measurements in the Actions cache between runs. */
   cache: flag.default(true),
   /** evaluate: where to write the results JSON; report: read results from this file instead of the artifact. */
@@ -73,6 +75,7 @@ export function readInputs(): ActionInputs {
     "parent",
     "python",
     "max-frames",
+    "evaluated-results",
     "results-path",
   ]) {
     raw[key] ??= "";

@@ -9,6 +9,7 @@ import type { AdoptionConfig } from "../../config/schema.js";
 import type { ClipResult, EvaluationResult } from "../results.js";
 import { codeBlock, escapeMarkdown } from "./markdown-escape.js";
 import { mermaidRdChart } from "./mermaid-rd-chart.js";
+import { signedPercent } from "../../format/signed-percent.js";
 import { bdRateSentence, fixed, RD_COLUMNS, rungRow } from "./rd-table.js";
 
 /** GitHub's limit on a check run's summary, also a sane bound for comments (about 64 KB). */
@@ -42,10 +43,9 @@ const HEADINGS: Record<VerdictKind, string> = {
   failed: "❌ The candidate codec failed",
 };
 
-/** Signed percentage with two decimals, or "n/a". */
+/** Signed percentage with two decimals, or "n/a" (also for a non-finite value). */
 function percent(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "n/a";
-  return `${value >= 0 ? "+" : ""}${value.toFixed(2)}%`;
+  return signedPercent(value === undefined || !Number.isFinite(value) ? null : value);
 }
 
 /** The adoption rule in one sentence. */

@@ -1,4 +1,5 @@
 /** Plain-text tables of an evaluation: one per clip, rungs of the candidate and each reference. */
+import { tooFewRungsNote } from "../rd/compare-curves.js";
 import type { ClipResult, EvaluationResult, Rung } from "../results.js";
 import { signedPercent } from "../../format/signed-percent.js";
 import { renderTextTable } from "../../format/text-table.js";
@@ -63,6 +64,8 @@ export function renderClip(clip: ClipResult): string {
   const lines = Object.entries(clip.bdRate).map(
     ([name, value]) => `  ${bdRateSentence(name, value, clip.bdRateNotes?.[name])}`,
   );
+  const tooFew = tooFewRungsNote(clip.rungs.length);
+  if (tooFew && lines.length === 0) lines.push(`  no BD-rate: ${tooFew}`);
   return [header, renderTextTable(rows, { rightAlignFrom: 2 }), ...lines].join("\n");
 }
 

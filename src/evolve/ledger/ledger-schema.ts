@@ -66,12 +66,16 @@ const usageSchema = z.object({
   estimated: z.boolean().optional(),
 });
 
+const toleranceSchema = z.enum(["trailing-whitespace", "indentation"]);
+
 const editSummarySchema = z.object({
   path: z.string(),
   blocks: z.number().int().nonnegative(),
   linesAdded: z.number().int().nonnegative(),
   linesRemoved: z.number().int().nonnegative(),
   created: z.boolean(),
+  /** How leniently a SEARCH of this file matched, when not exactly (apply-edits.ts). */
+  tolerance: toleranceSchema.optional(),
 });
 
 const proposerKindSchema = z.enum(["openai", "offline", "answers"]);
@@ -95,10 +99,9 @@ export const ledgerRecordSchema = z.object({
   hypothesis: z.string(),
   rationale: z.string(),
   edits: z.array(editSummarySchema),
-  codeHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, "a sha256 in hex")
-    .nullable(),
+  editTolerance: toleranceSchema.optional(),
+  /** Compared for equality only (duplicate detection); the loop writes a sha256 in hex. */
+  codeHash: z.string().min(1).nullable(),
   commit: z.string().nullable(),
   branch: z.string().nullable(),
   versionCommit: z.string().nullable(),
