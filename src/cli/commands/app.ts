@@ -17,7 +17,10 @@ for GitHub Enterprise. See README "Run the App".
 
 /** Run the app command; the server keeps the process alive until SIGINT. */
 export async function appCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { once: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { once: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
   if (values.help) {
     io.stdout.write(`${APP_USAGE}\n`);
     return EXIT.ok;
