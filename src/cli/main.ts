@@ -6,7 +6,8 @@ import { evolveCommand } from "./commands/evolve.js";
 import { historyCommand } from "./commands/history.js";
 import { rollbackCommand } from "./commands/rollback.js";
 import { statusCommand } from "./commands/status.js";
-import { EXIT, ExitError } from "./exit-error.js";
+import { exitReportFor } from "./exit-code-for.js";
+import { EXIT } from "./exit-error.js";
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   evaluate: evaluateCommand,
@@ -25,7 +26,15 @@ commands:
   status              current best version, recent attempts, failure report
   history             every adopted version with its figures
   rollback vK         restore version K as a new version
-  app [--once]        the GitHub App's server, or one Actions-only pass (see app --help)`;
+  app [--once]        the GitHub App's server, or one Actions-only pass (see app --help)
+
+exit codes:
+  0  success
+  1  the codec failed evaluation
+  2  usage: a flag, the config or a file named on the command line is wrong
+  3  environment: a program (ffmpeg, git, Python), the LLM endpoint or the installation is missing or unreachable
+  4  internal error: a bug in codec-evolve (the stack is printed)
+  130  interrupted (Ctrl-C)`;
 
 /** Run the CLI with argv (without node and script); returns the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -42,23 +51,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command(rest, io);
   } catch (error) {
-    if (error instanceof ExitError) {
-      io.stderr.write(`codec-evolve ${name}: ${error.message}\n`);
-      return error.code;
-    }
-    // parseArgs and config errors are the user's to fix: show the message, not a stack.
-    const code = (error as { code?: string }).code;
-    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(`codec-evolve ${name}: ${(error as Error).message}\n`);
-      return EXIT.usage;
-    }
-    if ((error as Error)?.name === "ConfigError" || (error as Error)?.name === "ClipError") {
-      io.stderr.write(`codec-evolve ${name}: ${(error as Error).message}\n`);
-      return EXIT.usage;
-    }
-    io.stderr.write(
-      `codec-evolve ${name}: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return EXIT.usage;
+    const report = exitReportFor(error);
+    io.stderr.write(`codec-evolve ${name}: ${report.message}\n`);
+    return report.code;
   }
 }

@@ -1,6 +1,7 @@
 /** Turns clip arguments (paths, `dir/*.ext` globs, synthetic specs) into clip streams. */
 import { readdir } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
+import type { EvaluationConfig } from "../config/schema.js";
 import type { ClipStream } from "../evaluate/clips/clip-stream.js";
 import { openClip } from "../evaluate/clips/load-clip.js";
 import { ExitError, EXIT } from "./exit-error.js";
@@ -50,4 +51,25 @@ export async function resolveClips(
     );
   }
   return clips;
+}
+
+/**
+ * The shown and held-out clips of a command: from --clip/--held-out, relative
+ * to the working directory, else from the config, relative to the repository
+ * root (where the config lives), whatever folder the command runs in.
+ */
+export async function resolveClipSets(
+  flags: { clip?: readonly string[] | undefined; "held-out"?: readonly string[] | undefined },
+  evaluation: Pick<EvaluationConfig, "clips" | "synthetic" | "heldOut">,
+  opts: { cwd: string; repoDir: string; maxFrames?: number; seed: number },
+): Promise<{ clips: ClipStream[]; heldOutClips: ClipStream[] }> {
+  const load = (given: readonly string[] | undefined, configured: readonly string[]) =>
+    resolveClips(given ?? configured, {
+      cwd: given ? opts.cwd : opts.repoDir,
+      maxFrames: opts.maxFrames,
+      seed: opts.seed,
+    });
+  const clips = await load(flags.clip, [...evaluation.clips, ...evaluation.synthetic]);
+  const heldOutClips = await load(flags["held-out"], evaluation.heldOut);
+  return { clips, heldOutClips };
 }

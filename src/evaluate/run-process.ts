@@ -4,9 +4,10 @@
  * seconds measured from spawn to exit (that is what encodeFps / decodeFps of a
  * baseline mean). Injectable so tests can count or forbid spawns.
  */
-import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import { performance } from "node:perf_hooks";
+import { killGroup } from "../process/process-groups.js";
+import { ProcessTimeoutError, spawnInGroup } from "../process/spawn-in-group.js";
 
 export interface ProcessOptions {
   /**
@@ -23,9 +24,18 @@ export interface ProcessOptions {
    * child is killed and the run rejects with that error.
    */
   stdoutSink?: (stdout: Readable) => Promise<void>;
-  /** Aborting kills the child (SIGKILL) and rejects. */
+  /** Aborting kills the child's process group (SIGKILL) and rejects. */
   signal?: AbortSignal;
+  /** Wall-clock limit; past it the process group is killed and the promise rejects. Default DEFAULT_PROGRAM_SECONDS. */
+  timeoutSeconds?: number;
 }
+
+/**
+ * Deadline of one ffmpeg/ffprobe run when the caller gives none: far above the
+ * slowest reference encode of a 10 s 1080p clip, low enough that a hung
+ * program ends the evaluation instead of holding it forever.
+ */
+export const DEFAULT_PROGRAM_SECONDS = 1800;
 
 export interface ProcessResult {
   /** Exit code, or null when the child was ended by a signal. */
@@ -58,19 +68,17 @@ const STDERR_TAIL_BYTES = 16 * 1024;
 export const runProcess: ProcessRunner = (command, args, options = {}) =>
   new Promise<ProcessResult>((resolve, reject) => {
     const started = performance.now();
-    const wantsStdout = options.captureStdout || options.stdoutSink;
-    const child = spawn(command, args, {
-      stdio: [options.stdin ? "pipe" : "ignore", wantsStdout ? "pipe" : "ignore", "pipe"],
-      signal: options.signal,
-      killSignal: "SIGKILL",
-      // Its own process group: Ctrl-C in the terminal reaches the CLI, which
-      // stops after the current step, not ffmpeg in the middle of it.
-      detached: true,
+    const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_PROGRAM_SECONDS;
+    // Its own process group: Ctrl-C in the terminal reaches the CLI, which
+    // stops after the current step, not ffmpeg in the middle of it.
+    const { child, timedOut } = spawnInGroup(command, args, {
+      timeoutSeconds,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     let failed: Error | null = null;
     const failWith = (error: Error): void => {
       failed ??= error;
-      child.kill("SIGKILL");
+      if (child.pid !== undefined) killGroup(child.pid);
     };
     const stdout: Buffer[] = [];
     let stderr = Buffer.alloc(0);
@@ -79,26 +87,35 @@ export const runProcess: ProcessRunner = (command, args, options = {}) =>
       sinkDone = options.stdoutSink(child.stdout).catch((error: unknown) => {
         failWith(error instanceof Error ? error : new Error(String(error)));
       });
-    } else {
-      child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
-    }
+    } else if (options.captureStdout) {
+      child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    } else child.stdout.resume();
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr = Buffer.concat([stderr, chunk]);
       if (stderr.length > 2 * STDERR_TAIL_BYTES) stderr = stderr.subarray(-STDERR_TAIL_BYTES);
     });
-    if (child.stdin && options.stdin) {
-      // A child that exits early (bad arguments) closes the pipe; its exit code
-      // and stderr say why, so the EPIPE itself is not the error to report.
-      child.stdin.on("error", () => undefined);
-      if (options.stdin instanceof Uint8Array) child.stdin.end(options.stdin);
-      else void feed(options.stdin, child.stdin).catch(failWith);
-    }
+    // A child that exits early (bad arguments) closes the pipe; its exit code
+    // and stderr say why, so the EPIPE itself is not the error to report.
+    child.stdin.on("error", () => undefined);
+    if (!options.stdin) child.stdin.end();
+    else if (options.stdin instanceof Uint8Array) child.stdin.end(options.stdin);
+    else void feed(options.stdin, child.stdin).catch(failWith);
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") reject(new ProgramNotFoundError(command));
       else reject(error);
     });
     child.on("close", (code, signal) => {
       void sinkDone.then(() => {
+        if (timedOut()) {
+          reject(
+            new ProcessTimeoutError(`${command} ${args.join(" ")}`.slice(0, 200), timeoutSeconds),
+          );
+          return;
+        }
+        if (options.signal?.aborted) {
+          reject(options.signal.reason ?? new Error(`${command} was aborted`));
+          return;
+        }
         if (failed) {
           reject(failed);
           return;
@@ -115,7 +132,10 @@ export const runProcess: ProcessRunner = (command, args, options = {}) =>
   });
 
 /** Writes chunks to a child's stdin, waiting for it to drain; stops quietly when the child closed it. */
-async function feed(chunks: AsyncIterable<Uint8Array>, stdin: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
+async function feed(
+  chunks: AsyncIterable<Uint8Array>,
+  stdin: NodeJS.WritableStream & { destroyed: boolean },
+): Promise<void> {
   for await (const chunk of chunks) {
     if (stdin.destroyed) return;
     if (!stdin.write(chunk)) {

@@ -1,28 +1,32 @@
 /** `codec-evolve app`: the GitHub App's server, or with --once one Actions-only pass. */
-import { parseArgs } from "node:util";
 import { runOnce } from "../../app/actions-only.js";
 import { startAppServer } from "../../app/start-server.js";
 import type { CliIo } from "../cli-io.js";
 import { EXIT } from "../exit-error.js";
+import { defineCommand, flag } from "../flags.js";
 
-export const APP_USAGE = `usage: codec-evolve app [--once]
-
-Without options: start the GitHub App (Probot's server) with APP_ID,
+/** The app command's flags; its usage text is generated from them. */
+export const APP = defineCommand({
+  name: "app",
+  args: "",
+  positionals: { min: 0, max: 0 },
+  description: `Without options: start the GitHub App (Probot's server) with APP_ID,
 PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, OPENAI_API_KEY, and GHE_HOST
-for GitHub Enterprise. See README "Run the App".
-
---once   Actions-only mode: judge finished evaluations and propose for the
-         schedule slot that is due, then exit (GITHUB_REPOSITORY, GITHUB_TOKEN
-         or APP_ID + PRIVATE_KEY). Used by codec-evolve-propose.yml.`;
+for GitHub Enterprise. See README "Run the App".`,
+  flags: {
+    once: flag.boolean(
+      "Actions-only mode: judge finished evaluations and propose for the\n" +
+        "schedule slot that is due, then exit (GITHUB_REPOSITORY, GITHUB_TOKEN\n" +
+        "or APP_ID + PRIVATE_KEY). Used by codec-evolve-propose.yml.",
+    ),
+  },
+});
 
 /** Run the app command; the server keeps the process alive until SIGINT. */
 export async function appCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { once: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    io.stdout.write(`${APP_USAGE}\n`);
+  const { help, values } = APP.parse(argv);
+  if (help) {
+    io.stdout.write(`${APP.usage}\n`);
     return EXIT.ok;
   }
   if (values.once) {

@@ -25,9 +25,10 @@ import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, EVOLVE_QUALITY_FLAG, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
+import { handleInterrupts } from "../interrupts.js";
 import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
-import { resolveClips } from "../resolve-clips.js";
+import { resolveClipSets } from "../resolve-clips.js";
 import { signedPercent } from "../../format/signed-percent.js";
 
 /** The evolve command's flags; its usage text is generated from them. */
@@ -113,12 +114,12 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     repoDir,
   );
 
-  const clipOptions = { cwd: io.cwd, maxFrames, seed };
-  const clips = await resolveClips(
-    values.clip ?? [...evaluation.clips, ...evaluation.synthetic],
-    clipOptions,
-  );
-  const heldOutClips = await resolveClips(values["held-out"] ?? evaluation.heldOut, clipOptions);
+  const { clips, heldOutClips } = await resolveClipSets(values, evaluation, {
+    cwd: io.cwd,
+    repoDir,
+    maxFrames,
+    seed,
+  });
 
   const display = progressDisplay(io.stderr);
   const settings: EvaluationSettings = {
@@ -141,20 +142,15 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
   );
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const stopHandlingInterrupts = handleInterrupts({
+    onFirst: () => {
       controller.abort();
       display.log(
         "stopping after the current step (Ctrl-C again to quit at once; run evolve again to resume)",
       );
-    } else {
-      display.stop();
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSigint);
+    },
+    beforeExit: () => display.stop(),
+  });
 
   let summary: EvolutionSummary;
   try {
@@ -184,16 +180,8 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
         onEvent: display.onEvolution,
       },
     );
-  } catch (error) {
-    if (error instanceof ProposerError) {
-      throw new ExitError(
-        `the proposer failed: ${error.message}\nNothing was lost; fix the cause and run evolve again to resume.`,
-        EXIT.usage,
-      );
-    }
-    throw error;
   } finally {
-    process.off("SIGINT", onSigint);
+    stopHandlingInterrupts();
     display.stop();
   }
   io.stdout.write(`${renderSummary(summary)}\n`);

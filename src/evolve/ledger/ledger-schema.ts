@@ -66,6 +66,8 @@ const usageSchema = z.object({
   estimated: z.boolean().optional(),
 });
 
+const toleranceSchema = z.enum(["trailing-whitespace", "indentation"]);
+
 const editSummarySchema = z.object({
   path: z.string(),
   blocks: z.number().int().nonnegative(),
@@ -73,7 +75,7 @@ const editSummarySchema = z.object({
   linesRemoved: z.number().int().nonnegative(),
   created: z.boolean(),
   /** How leniently a SEARCH of this file matched, when not exactly (apply-edits.ts). */
-  tolerance: z.enum(["trailing-whitespace", "indentation"]).optional(),
+  tolerance: toleranceSchema.optional(),
 });
 
 const proposerKindSchema = z.enum(["openai", "offline", "answers"]);
@@ -97,6 +99,7 @@ export const ledgerRecordSchema = z.object({
   hypothesis: z.string(),
   rationale: z.string(),
   edits: z.array(editSummarySchema),
+  editTolerance: toleranceSchema.optional(),
   /** Compared for equality only (duplicate detection); the loop writes a sha256 in hex. */
   codeHash: z.string().min(1).nullable(),
   commit: z.string().nullable(),

@@ -265,6 +265,7 @@ export async function checkProposal(
   );
   if (!applied.ok) return refuse(applied.failure);
   base.edits = applied.summary;
+  if (applied.editTolerance !== "exact") base.editTolerance = applied.editTolerance;
   for (const file of applied.files.filter((f) => f.path.endsWith(".py"))) {
     const failure = await checkSyntax(file.path, file.after);
     if (failure) return refuse(failure);
