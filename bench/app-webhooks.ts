@@ -12,7 +12,11 @@ import type { AddressInfo } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { startAppInProcess } from "../test/fixtures/github-server/app-in-process.js";
-import { createTestRepository, scaleAnswer, waitFor } from "../test/fixtures/github-server/test-repository.js";
+import {
+  createTestRepository,
+  scaleAnswer,
+  waitFor,
+} from "../test/fixtures/github-server/test-repository.js";
 import { startOpenAiStub } from "../test/fixtures/openai-stub/openai-stub.js";
 
 const BURST = 200;
@@ -22,7 +26,9 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 const stub = await startOpenAiStub();
-const repo = await createTestRepository(`proposer:\n  kind: openai\n  baseUrl: ${stub.baseUrl}\n  maxRetries: 0\n`);
+const repo = await createTestRepository(
+  `proposer:\n  kind: openai\n  baseUrl: ${stub.baseUrl}\n  maxRetries: 0\n`,
+);
 const app = await startAppInProcess(repo, { stateDir: join(repo.root, "state") });
 repo.server.webhookUrl = `${app.url}/api/github/webhooks`;
 const issue = repo.server.openIssue("bench", "owner");
@@ -38,7 +44,15 @@ const deliveries = await Promise.all(
   Array.from({ length: BURST }, (_, i) =>
     repo.server.deliver("check_run", {
       action: "completed",
-      check_run: { id: 900000 + i, name: "codec-evolve / evaluation", head_sha: "0".repeat(40), status: "completed", conclusion: "neutral", app: { id: 15368, slug: "github-actions" }, pull_requests: [] },
+      check_run: {
+        id: 900000 + i,
+        name: "codec-evolve / evaluation",
+        head_sha: "0".repeat(40),
+        status: "completed",
+        conclusion: "neutral",
+        app: { id: 15368, slug: "github-actions" },
+        pull_requests: [],
+      },
       sender: { login: "github-actions[bot]", type: "Bot" },
     }),
   ),
@@ -59,7 +73,10 @@ repo.server.webhookUrl = `http://127.0.0.1:${(floor.address() as AddressInfo).po
 const floorMs = (
   await Promise.all(
     Array.from({ length: BURST }, (_, i) =>
-      repo.server.deliver("check_run", { action: "completed", check_run: { id: 800000 + i, name: "x" } }),
+      repo.server.deliver("check_run", {
+        action: "completed",
+        check_run: { id: 800000 + i, name: "x" },
+      }),
     ),
   )
 )
@@ -67,11 +84,23 @@ const floorMs = (
   .sort((a, b) => a - b);
 floor.close();
 
-console.log("App webhooks (local GitHub server, stub LLM; the App in this process, shared machine: absolute times are inflated by its load)");
-console.log(`  trigger -> opened PR (/evolve, stub answer): ${(toPr / 1000).toFixed(2)} s (includes Octokit's 1 s spacing of content-creating requests)`);
-console.log(`  ack latency, ${BURST} signed deliveries in one burst: p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms, max ${ms.at(-1)!.toFixed(1)} ms, non-2xx ${failed} (goal p95 < 100 ms)`);
-console.log(`  same burst to a bare 200 server (the machine's floor): p50 ${percentile(floorMs, 50).toFixed(1)} ms, p95 ${percentile(floorMs, 95).toFixed(1)} ms; App p95 / floor p95 = ${(percentile(ms, 95) / percentile(floorMs, 95)).toFixed(1)}x`);
-console.log(`  load average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} cores`);
+console.log(
+  "App webhooks (local GitHub server, stub LLM; the App in this process, shared machine: absolute times are inflated by its load)",
+);
+console.log(
+  `  trigger -> opened PR (/evolve, stub answer): ${(toPr / 1000).toFixed(2)} s (includes Octokit's 1 s spacing of content-creating requests)`,
+);
+console.log(
+  `  ack latency, ${BURST} signed deliveries in one burst: p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms, max ${ms.at(-1)!.toFixed(1)} ms, non-2xx ${failed} (goal p95 < 100 ms)`,
+);
+console.log(
+  `  same burst to a bare 200 server (the machine's floor): p50 ${percentile(floorMs, 50).toFixed(1)} ms, p95 ${percentile(floorMs, 95).toFixed(1)} ms; App p95 / floor p95 = ${(percentile(ms, 95) / percentile(floorMs, 95)).toFixed(1)}x`,
+);
+console.log(
+  `  load average while measuring: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} on ${cpus().length} cores`,
+);
 
 // The burst's jobs would each look up a check run that does not exist; the bench ends here.
 app.handle.stop();

@@ -31,25 +31,42 @@ export interface OnceOptions {
 }
 
 /** The client and identity from the environment; throws naming the missing variable. */
-async function connect(env: NodeJS.ProcessEnv, repo: RepoRef): Promise<{ gh: GitHubClient; app: WorkerDeps["app"]; viaActionsToken: boolean }> {
+async function connect(
+  env: NodeJS.ProcessEnv,
+  repo: RepoRef,
+): Promise<{ gh: GitHubClient; app: WorkerDeps["app"]; viaActionsToken: boolean }> {
   const baseUrl = env.GITHUB_API_URL || "https://api.github.com";
   if (env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH)) {
     const privateKey = env.PRIVATE_KEY
       ? env.PRIVATE_KEY.replace(/\\n/g, "\n")
       : await readFile(env.PRIVATE_KEY_PATH!, "utf8");
-    const probot = new Probot({ appId: Number(env.APP_ID), privateKey, baseUrl, Octokit: ProbotOctokit.plugin(retrySecondaryRateLimit) });
+    const probot = new Probot({
+      appId: Number(env.APP_ID),
+      privateKey,
+      baseUrl,
+      Octokit: ProbotOctokit.plugin(retrySecondaryRateLimit),
+    });
     const appClient = (await probot.auth()) as GitHubClient;
     const [{ data: installation }, { data: self }] = await Promise.all([
       appClient.rest.apps.getRepoInstallation({ ...repo }),
       appClient.rest.apps.getAuthenticated(),
     ]);
     const gh = (await probot.auth(installation.id)) as GitHubClient;
-    return { gh, app: { id: Number(env.APP_ID), slug: self?.slug ?? "codec-evolve" }, viaActionsToken: false };
+    return {
+      gh,
+      app: { id: Number(env.APP_ID), slug: self?.slug ?? "codec-evolve" },
+      viaActionsToken: false,
+    };
   }
   if (!env.GITHUB_TOKEN) {
-    throw new Error("Actions-only mode needs GITHUB_TOKEN (or APP_ID and PRIVATE_KEY for an App token) in the environment");
+    throw new Error(
+      "Actions-only mode needs GITHUB_TOKEN (or APP_ID and PRIVATE_KEY for an App token) in the environment",
+    );
   }
-  const gh = new (ProbotOctokit.plugin(retrySecondaryRateLimit))({ auth: { token: env.GITHUB_TOKEN }, baseUrl }) as GitHubClient;
+  const gh = new (ProbotOctokit.plugin(retrySecondaryRateLimit))({
+    auth: { token: env.GITHUB_TOKEN },
+    baseUrl,
+  }) as GitHubClient;
   return { gh, app: ACTIONS_APP, viaActionsToken: true };
 }
 
@@ -72,28 +89,68 @@ export async function runOnce(options: OnceOptions): Promise<string[]> {
   };
   const done: string[] = [];
   const run = async (delivery: string, job: Job) => {
-    const stored: StoredJob = { seq: 0, delivery, installationId: 0, owner, repo: name, receivedAt: clock().toISOString(), attempts: 0, job };
+    const stored: StoredJob = {
+      seq: 0,
+      delivery,
+      installationId: 0,
+      owner,
+      repo: name,
+      receivedAt: clock().toISOString(),
+      attempts: 0,
+      job,
+    };
     await runJob(deps, stored);
     done.push(delivery);
   };
 
   for (const pull of await new GitHubCandidateStore(gh, repo).listCandidatePulls()) {
     if (pull.state !== "open") continue;
-    const { data } = await gh.rest.checks.listForRef({ ...repo, ref: pull.headSha, check_name: CHECK_RUN_NAME });
+    const { data } = await gh.rest.checks.listForRef({
+      ...repo,
+      ref: pull.headSha,
+      check_name: CHECK_RUN_NAME,
+    });
     const finished = data.check_runs.find((r) => r.status === "completed");
-    if (finished) await run(`check-run-${finished.id}`, { kind: "check-run", checkRunId: finished.id, headSha: pull.headSha, adoptedBy: null });
+    if (finished)
+      await run(`check-run-${finished.id}`, {
+        kind: "check-run",
+        checkRunId: finished.id,
+        headSha: pull.headSha,
+        adoptedBy: null,
+      });
   }
 
   const { config } = await loadRepoConfig(gh, repo);
   if (env.GITHUB_EVENT_NAME === "workflow_dispatch") {
     const trigger = `run-${env.GITHUB_RUN_ID ?? clock().getTime()}`;
-    await run(trigger, { kind: "propose", trigger, count: config.github.proposalsPerSlot, focus: env.CODEC_EVOLVE_FOCUS || null, slot: null, reply: null });
+    await run(trigger, {
+      kind: "propose",
+      trigger,
+      count: config.github.proposalsPerSlot,
+      focus: env.CODEC_EVOLVE_FOCUS || null,
+      slot: null,
+      reply: null,
+    });
   } else if (config.github.schedule) {
-    const slot = latestSlot(parseCron(config.github.schedule, config.github.timezone), clock(), options.lookbackMinutes ?? 180);
+    const slot = latestSlot(
+      parseCron(config.github.schedule, config.github.timezone),
+      clock(),
+      options.lookbackMinutes ?? 180,
+    );
     if (slot) {
       const at = slot.toISOString();
-      await run(`schedule-${at}`, { kind: "propose", trigger: `schedule-${at}`, count: config.github.proposalsPerSlot, focus: null, slot: at, reply: null });
+      await run(`schedule-${at}`, {
+        kind: "propose",
+        trigger: `schedule-${at}`,
+        count: config.github.proposalsPerSlot,
+        focus: null,
+        slot: at,
+        reply: null,
+      });
     } else log.info(`no slot of "${config.github.schedule}" (${config.github.timezone}) is due`);
-  } else log.info("github.schedule is not set in .github/codec-evolve.yml: nothing to propose on schedule");
+  } else
+    log.info(
+      "github.schedule is not set in .github/codec-evolve.yml: nothing to propose on schedule",
+    );
   return done;
 }

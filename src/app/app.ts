@@ -108,7 +108,9 @@ export function codecEvolveApp(options: CodecEvolveAppOptions): ApplicationFunct
     });
 
     app.on(["installation", "workflow_run", "pull_request"], async (context) => {
-      app.log.debug(`${context.name} ${"action" in context.payload ? context.payload.action : ""}: nothing to do`);
+      app.log.debug(
+        `${context.name} ${"action" in context.payload ? context.payload.action : ""}: nothing to do`,
+      );
     });
 
     let stopTicker = () => {};
@@ -118,7 +120,9 @@ export function codecEvolveApp(options: CodecEvolveAppOptions): ApplicationFunct
           installations: async () => {
             const gh = (await app.auth()) as GitHubClient;
             const list = await gh.paginate(gh.rest.apps.listInstallations, { per_page: 100 });
-            return Promise.all(list.map(async (i) => ({ id: i.id, gh: (await app.auth(i.id)) as GitHubClient })));
+            return Promise.all(
+              list.map(async (i) => ({ id: i.id, gh: (await app.auth(i.id)) as GitHubClient })),
+            );
           },
           queue,
           clock,

@@ -55,7 +55,9 @@ export class JobQueue {
 
   /** Create the directories, prune old markers, and run the jobs a previous process left. */
   async start(): Promise<number> {
-    await Promise.all([this.jobsDir, this.markersDir, this.failedDir].map((d) => mkdir(d, { recursive: true })));
+    await Promise.all(
+      [this.jobsDir, this.markersDir, this.failedDir].map((d) => mkdir(d, { recursive: true })),
+    );
     const cutoff = Date.now() - (this.options.markerDays ?? 30) * 86_400_000;
     for (const name of await readdir(this.markersDir)) {
       const info = await stat(join(this.markersDir, name)).catch(() => null);
@@ -77,7 +79,8 @@ export class JobQueue {
     }
     this.seq = Math.max(Date.now() * 1000, ...left.map((j) => j.seq + 1));
     for (const job of left) this.schedule(job);
-    if (left.length) this.options.log.info(`resuming ${left.length} job(s) left by the previous process`);
+    if (left.length)
+      this.options.log.info(`resuming ${left.length} job(s) left by the previous process`);
     return left.length;
   }
 
@@ -136,13 +139,17 @@ export class JobQueue {
       } catch (error) {
         job.attempts += 1;
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        this.options.log.error(`${job.owner}/${job.repo} ${job.job.kind} (${job.delivery}) failed, try ${job.attempts} of ${max}: ${message}`);
+        this.options.log.error(
+          `${job.owner}/${job.repo} ${job.job.kind} (${job.delivery}) failed, try ${job.attempts} of ${max}: ${message}`,
+        );
         if (job.attempts >= max) {
           await rename(this.jobPath(job), join(this.failedDir, `${job.seq}.json`)).catch(() => {});
           return;
         }
         await this.write(job);
-        await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 5000) * job.attempts));
+        await new Promise((resolve) =>
+          setTimeout(resolve, (this.options.retryDelayMs ?? 5000) * job.attempts),
+        );
       }
     }
   }

@@ -32,7 +32,13 @@ export interface WorkerDeps {
 }
 
 /** Start the evaluation workflow for a PR through workflow_dispatch (input `pr`). */
-export async function dispatchEvaluation(gh: GitHubClient, repo: RepoRef, config: Config, defaultBranch: string, pr: number): Promise<void> {
+export async function dispatchEvaluation(
+  gh: GitHubClient,
+  repo: RepoRef,
+  config: Config,
+  defaultBranch: string,
+  pr: number,
+): Promise<void> {
   await gh.rest.actions.createWorkflowDispatch({
     ...repo,
     workflow_id: config.github.evaluateWorkflow,
@@ -51,8 +57,13 @@ export async function runJob(deps: WorkerDeps, stored: StoredJob): Promise<void>
   const where = `${repo.owner}/${repo.repo}`;
   switch (job.kind) {
     case "propose": {
-      if (job.slot && !(await claimScheduleSlot(gh, repo, job.slot, deps.replicaId, deps.clock()))) {
-        deps.log.info(`${where}: schedule slot ${job.slot} was run already (or by another replica); skipped`);
+      if (
+        job.slot &&
+        !(await claimScheduleSlot(gh, repo, job.slot, deps.replicaId, deps.clock()))
+      ) {
+        deps.log.info(
+          `${where}: schedule slot ${job.slot} was run already (or by another replica); skipped`,
+        );
         return;
       }
       const lines: string[] = [];
@@ -67,7 +78,11 @@ export async function runJob(deps: WorkerDeps, stored: StoredJob): Promise<void>
         if (outcome.kind === "limited") break;
       }
       if (job.reply) {
-        await gh.rest.issues.createComment({ ...repo, issue_number: job.reply.issue, body: lines.map((l) => `- ${l}`).join("\n") });
+        await gh.rest.issues.createComment({
+          ...repo,
+          issue_number: job.reply.issue,
+          body: lines.map((l) => `- ${l}`).join("\n"),
+        });
       }
       return;
     }
@@ -84,12 +99,21 @@ export async function runJob(deps: WorkerDeps, stored: StoredJob): Promise<void>
         },
         job,
       );
-      deps.log.info(`${where}#${job.issue}: ${job.body.split("\n")[0]} -> ${replied.split("\n")[0]}`);
+      deps.log.info(
+        `${where}#${job.issue}: ${job.body.split("\n")[0]} -> ${replied.split("\n")[0]}`,
+      );
       return;
     }
     case "check-run": {
       const outcome = await judgeCheckRun(
-        { gh, repo, config, clock: deps.clock, app: deps.app, reevaluate: (pr) => (deps.dispatchAfterOpen ? dispatch(pr) : Promise.resolve()) },
+        {
+          gh,
+          repo,
+          config,
+          clock: deps.clock,
+          app: deps.app,
+          reevaluate: (pr) => (deps.dispatchAfterOpen ? dispatch(pr) : Promise.resolve()),
+        },
         { checkRunId: job.checkRunId, adoptedBy: job.adoptedBy },
       );
       deps.log.info(`${where}: check run ${job.checkRunId}: ${JSON.stringify(outcome)}`);

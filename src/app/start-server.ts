@@ -12,13 +12,20 @@ import { codecEvolveApp } from "./app.js";
 
 /** Start the server; resolves once it listens. */
 export async function startAppServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const appId = Number(env.APP_ID);
-  if (!Number.isInteger(appId) || appId <= 0) {
-    throw new Error("APP_ID is not set: register the App from app.yml first (README, \"Run the App\")");
+  // Without APP_ID Probot starts its setup page, which registers the App from ./app.yml
+  // (GitHub's manifest flow) and writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET into .env.
+  const appId = Number(env.APP_ID ?? 0);
+  if (!Number.isInteger(appId) || appId < 0) {
+    throw new Error(`APP_ID="${env.APP_ID}" is not a GitHub App id (a positive integer)`);
   }
-  const interval = env.CODEC_EVOLVE_SCHEDULE_INTERVAL_MS === undefined ? 60_000 : Number(env.CODEC_EVOLVE_SCHEDULE_INTERVAL_MS);
+  const interval =
+    env.CODEC_EVOLVE_SCHEDULE_INTERVAL_MS === undefined
+      ? 60_000
+      : Number(env.CODEC_EVOLVE_SCHEDULE_INTERVAL_MS);
   if (!Number.isFinite(interval) || interval < 0) {
-    throw new Error(`CODEC_EVOLVE_SCHEDULE_INTERVAL_MS="${env.CODEC_EVOLVE_SCHEDULE_INTERVAL_MS}" is not a number of milliseconds (0 = no schedule)`);
+    throw new Error(
+      `CODEC_EVOLVE_SCHEDULE_INTERVAL_MS="${env.CODEC_EVOLVE_SCHEDULE_INTERVAL_MS}" is not a number of milliseconds (0 = no schedule)`,
+    );
   }
   await run(
     codecEvolveApp({

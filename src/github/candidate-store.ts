@@ -44,7 +44,10 @@ export class GitHubCandidateStore {
     if (tip) return { branch: EVOLUTION_BRANCH, tip, created: false };
     const { data } = await this.gh.rest.repos.get({ ...this.repo });
     const base = await readBranch(this.gh, this.repo, data.default_branch);
-    if (!base) throw new Error(`${this.repo.owner}/${this.repo.repo}: the default branch ${data.default_branch} has no commit`);
+    if (!base)
+      throw new Error(
+        `${this.repo.owner}/${this.repo.repo}: the default branch ${data.default_branch} has no commit`,
+      );
     const created = await createRef(this.gh, this.repo, `heads/${EVOLUTION_BRANCH}`, base);
     // Another replica may have created it a moment earlier: read what is there.
     const now = created ? base : await readBranch(this.gh, this.repo, EVOLUTION_BRANCH);
@@ -106,15 +109,27 @@ export class GitHubCandidateStore {
           maintainer_can_modify: true,
         })
       ).data;
-    await this.gh.rest.issues.addLabels({ ...this.repo, issue_number: pr.number, labels: [...input.labels] });
+    await this.gh.rest.issues.addLabels({
+      ...this.repo,
+      issue_number: pr.number,
+      labels: [...input.labels],
+    });
     return { number: pr.number, url: pr.html_url };
   }
 
   /** Every PR of a candidate branch, newest first (pages of 100). */
   async listCandidatePulls(): Promise<CandidatePull[]> {
-    const pulls = await this.gh.paginate(this.gh.rest.pulls.list, { ...this.repo, state: "all", per_page: 100 });
+    const pulls = await this.gh.paginate(this.gh.rest.pulls.list, {
+      ...this.repo,
+      state: "all",
+      per_page: 100,
+    });
     return pulls
-      .filter((p) => p.head.ref.startsWith("codec-evolve/candidate-") || p.labels.some((l) => l.name === LABELS.bot))
+      .filter(
+        (p) =>
+          p.head.ref.startsWith("codec-evolve/candidate-") ||
+          p.labels.some((l) => l.name === LABELS.bot),
+      )
       .map((p) => ({
         number: p.number,
         state: p.state as "open" | "closed",
@@ -133,7 +148,10 @@ export class GitHubCandidateStore {
   /** The commit of tag codec-evolve/vN, or null. */
   async versionCommit(version: number): Promise<string | null> {
     try {
-      const { data } = await this.gh.rest.git.getRef({ ...this.repo, ref: `tags/${versionTag(version)}` });
+      const { data } = await this.gh.rest.git.getRef({
+        ...this.repo,
+        ref: `tags/${versionTag(version)}`,
+      });
       return data.object.sha;
     } catch (error) {
       if ((error as { status?: number }).status === 404) return null;

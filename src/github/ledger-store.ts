@@ -6,7 +6,11 @@
  * and a non-force ref update, so the compare-and-swap on the ref replaces the
  * CLI's pid lock: whoever moved the tip first wins, the other re-reads.
  */
-import { describeIssues, ledgerRecordSchema, pendingAttemptSchema } from "../evolve/ledger/ledger-schema.js";
+import {
+  describeIssues,
+  ledgerRecordSchema,
+  pendingAttemptSchema,
+} from "../evolve/ledger/ledger-schema.js";
 import type { LedgerRecord } from "../evolve/ledger/ledger-record.js";
 import {
   updateLedger,
@@ -34,8 +38,12 @@ function parseLines<T>(text: string | null, file: string, parse: (value: unknown
     try {
       out.push(parse(JSON.parse(line)));
     } catch (error) {
-      const why = (error as { issues?: unknown }).issues ? describeIssues(error as never) : (error as Error).message;
-      throw new Error(`${DATA_BRANCH}:${file} line ${index + 1} is not valid (${why}); fix or remove it with a commit on that branch`);
+      const why = (error as { issues?: unknown }).issues
+        ? describeIssues(error as never)
+        : (error as Error).message;
+      throw new Error(
+        `${DATA_BRANCH}:${file} line ${index + 1} is not valid (${why}); fix or remove it with a commit on that branch`,
+      );
     }
   }
   return out;
@@ -75,7 +83,11 @@ export class GitHubLedgerStore implements LedgerStore {
     ]);
     return {
       records: parseLedgerText(ledger),
-      pending: parseLines(pending, PENDING_PATH, (v) => pendingAttemptSchema.parse(v) as PendingAttempt),
+      pending: parseLines(
+        pending,
+        PENDING_PATH,
+        (v) => pendingAttemptSchema.parse(v) as PendingAttempt,
+      ),
       revision: tip,
     };
   }
@@ -86,20 +98,31 @@ export class GitHubLedgerStore implements LedgerStore {
     const current = await this.stateAt(tip);
     if ((tip ?? "") !== expected) return { ok: false, state: current };
     const files = [];
-    if (change.append?.length) files.push({ path: LEDGER_PATH, content: lines([...current.records, ...change.append]) });
+    if (change.append?.length)
+      files.push({ path: LEDGER_PATH, content: lines([...current.records, ...change.append]) });
     const removed = new Set(change.removePending ?? []);
     if (change.putPending?.length || current.pending.some((p) => removed.has(p.id))) {
       let pending = current.pending.filter((p) => !removed.has(p.id));
-      for (const put of change.putPending ?? []) pending = [...pending.filter((p) => p.id !== put.id), put];
+      for (const put of change.putPending ?? [])
+        pending = [...pending.filter((p) => p.id !== put.id), put];
       files.push({ path: PENDING_PATH, content: lines(pending) });
     }
     if (files.length === 0) return { ok: true, state: current };
     const summary = [
-      ...(change.append ?? []).map((r) => `${r.id} ${r.status}${r.version ? ` v${r.version}` : ""}`),
+      ...(change.append ?? []).map(
+        (r) => `${r.id} ${r.status}${r.version ? ` v${r.version}` : ""}`,
+      ),
       ...(change.putPending ?? []).map((p) => `${p.id} pending`),
     ].join(", ");
-    const commit = await createCommit(this.gh, this.repo, { parent: tip, files, message: `ledger: ${summary || "pending attempts"}` });
-    const moved = tip === null ? await createRef(this.gh, this.repo, `heads/${DATA_BRANCH}`, commit) : await moveBranch(this.gh, this.repo, DATA_BRANCH, commit, false);
+    const commit = await createCommit(this.gh, this.repo, {
+      parent: tip,
+      files,
+      message: `ledger: ${summary || "pending attempts"}`,
+    });
+    const moved =
+      tip === null
+        ? await createRef(this.gh, this.repo, `heads/${DATA_BRANCH}`, commit)
+        : await moveBranch(this.gh, this.repo, DATA_BRANCH, commit, false);
     if (!moved) return { ok: false, state: await this.read() };
     return { ok: true, state: await this.stateAt(commit) };
   }
@@ -112,13 +135,21 @@ export class GitHubLedgerStore implements LedgerStore {
   }
 
   async writeResult(id: string, stored: StoredResult): Promise<void> {
-    await updateDataFile(this.gh, this.repo, `results/${id}.json`, () => JSON.stringify(stored), `results: ${id}`);
+    await updateDataFile(
+      this.gh,
+      this.repo,
+      `results/${id}.json`,
+      () => JSON.stringify(stored),
+      `results: ${id}`,
+    );
   }
 
   /** Append `record` unless its id is already recorded; true when written now (retries on the new tip). */
   async append(record: LedgerRecord): Promise<boolean> {
     const { value } = await updateLedger(this, (state) =>
-      state.records.some((r) => r.id === record.id) ? null : { change: { append: [record] }, value: true },
+      state.records.some((r) => r.id === record.id)
+        ? null
+        : { change: { append: [record] }, value: true },
     );
     return value === true;
   }

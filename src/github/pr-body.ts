@@ -23,10 +23,15 @@ const MAX_TEXT = 20_000;
 export function renderCandidateBody(meta: CandidateMeta): string {
   const edits = meta.edits.length
     ? meta.edits
-        .map((e) => `| \`${e.path}\` | ${e.created ? "created" : "edited"} | +${e.linesAdded} | -${e.linesRemoved} |`)
+        .map(
+          (e) =>
+            `| \`${e.path}\` | ${e.created ? "created" : "edited"} | +${e.linesAdded} | -${e.linesRemoved} |`,
+        )
         .join("\n")
     : "| (none) | | | |";
-  const who = meta.proposer.model ? `${meta.proposer.label} (model ${meta.proposer.model})` : meta.proposer.label;
+  const who = meta.proposer.model
+    ? `${meta.proposer.label} (model ${meta.proposer.model})`
+    : meta.proposer.label;
   const lines = [
     meta.rollbackOf
       ? `Restores **v${meta.rollbackOf}** as a new version on top of ${meta.parent}.`
@@ -44,7 +49,9 @@ export function renderCandidateBody(meta: CandidateMeta): string {
     edits,
     "",
     `Proposer: ${who}` +
-      (meta.usage ? `; ${meta.usage.promptTokens + meta.usage.completionTokens} tokens, $${meta.usage.costUsd.toFixed(4)}` : ""),
+      (meta.usage
+        ? `; ${meta.usage.promptTokens + meta.usage.completionTokens} tokens, $${meta.usage.costUsd.toFixed(4)}`
+        : ""),
     "",
     meta.kind === "framework"
       ? "This PR changes paths outside the codec: it is never merged automatically; a maintainer decides with `/adopt`."

@@ -14,14 +14,18 @@ const LONGEST_WAIT_MS = 15 * 60_000;
 /** True for an Octokit error that is a secondary rate limit. */
 export function isSecondaryRateLimit(error: unknown): boolean {
   const e = error as { status?: number; message?: string } | null;
-  return Boolean(e && (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.message ?? ""));
+  return Boolean(
+    e && (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.message ?? ""),
+  );
 }
 
 /** Milliseconds to wait before try number `attempt` (1-based) after this error. */
 export function secondaryWaitMs(error: unknown, attempt: number): number {
-  const header = (error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers?.["retry-after"];
+  const header = (error as { response?: { headers?: Record<string, string | undefined> } }).response
+    ?.headers?.["retry-after"];
   const seconds = Number(header);
-  const wait = header !== undefined && Number.isFinite(seconds) ? seconds * 1000 : 60_000 * 2 ** (attempt - 1);
+  const wait =
+    header !== undefined && Number.isFinite(seconds) ? seconds * 1000 : 60_000 * 2 ** (attempt - 1);
   return Math.min(LONGEST_WAIT_MS, wait);
 }
 
@@ -34,7 +38,9 @@ export function retrySecondaryRateLimit(octokit: Octokit): void {
       } catch (error) {
         if (!isSecondaryRateLimit(error) || attempt >= MAX_TRIES) throw error;
         const wait = secondaryWaitMs(error, attempt);
-        octokit.log.warn(`secondary rate limit on ${options.method} ${options.url}; retrying in ${Math.round(wait / 1000)} s (try ${attempt + 1} of ${MAX_TRIES})`);
+        octokit.log.warn(
+          `secondary rate limit on ${options.method} ${options.url}; retrying in ${Math.round(wait / 1000)} s (try ${attempt + 1} of ${MAX_TRIES})`,
+        );
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }

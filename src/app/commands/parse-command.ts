@@ -29,7 +29,11 @@ export function parseCommand(body: string): Command | null {
         count = Number(args[0]);
         rest = args.slice(1);
         if (count < 1 || count > MAX_EVOLVE_COUNT) {
-          return { name: "unknown", text: first, problem: `/evolve N takes N from 1 to ${MAX_EVOLVE_COUNT}` };
+          return {
+            name: "unknown",
+            text: first,
+            problem: `/evolve N takes N from 1 to ${MAX_EVOLVE_COUNT}`,
+          };
         }
       }
       return { name: "evolve", count, focus: rest.length ? rest.join(" ") : null };
@@ -38,11 +42,17 @@ export function parseCommand(body: string): Command | null {
     case "status":
     case "adopt":
     case "help":
-      if (args.length > 0) return { name: "unknown", text: first, problem: `/${name} takes no arguments` };
+      if (args.length > 0)
+        return { name: "unknown", text: first, problem: `/${name} takes no arguments` };
       return { name };
     case "rollback": {
       const match = /^v?(\d+)$/i.exec(args[0] ?? "");
-      if (!match || args.length !== 1) return { name: "unknown", text: first, problem: "/rollback needs one version, e.g. /rollback v3" };
+      if (!match || args.length !== 1)
+        return {
+          name: "unknown",
+          text: first,
+          problem: "/rollback needs one version, e.g. /rollback v3",
+        };
       return { name: "rollback", version: Number(match[1]) };
     }
     default:

@@ -16,7 +16,9 @@ export function renderStatusMarkdown(
   const out = ["### codec-evolve status", ""];
   const best = currentBest(records);
   if (!best) {
-    out.push("No ledger yet on `codec-evolve-data`: the first `/evolve` or schedule slot records the starting codec as v1.");
+    out.push(
+      "No ledger yet on `codec-evolve-data`: the first `/evolve` or schedule slot records the starting codec as v1.",
+    );
   } else {
     const m = best.metrics;
     out.push(
@@ -28,14 +30,43 @@ export function renderStatusMarkdown(
     const counts = new Map<string, number>();
     for (const r of records) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
     const spend = records.reduce((sum, r) => sum + (r.usage?.costUsd ?? 0), 0);
-    out.push("", `Ledger: ${records.length} record(s): ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}; spend $${spend.toFixed(4)}`);
+    out.push(
+      "",
+      `Ledger: ${records.length} record(s): ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}; spend $${spend.toFixed(4)}`,
+    );
   }
   const open = pulls.filter((p) => p.state === "open");
-  out.push("", `Open candidate PRs: ${open.length ? open.map((p) => `#${p.number}`).join(", ") : "none"}` + ` (limits: ${config.github.prConcurrentLimit} open, ${config.github.prHourlyLimit} per hour)`);
+  out.push(
+    "",
+    `Open candidate PRs: ${open.length ? open.map((p) => `#${p.number}`).join(", ") : "none"}` +
+      ` (limits: ${config.github.prConcurrentLimit} open, ${config.github.prHourlyLimit} per hour)`,
+  );
   if (records.length) {
-    out.push("", "<details><summary>Recent attempts</summary>", "", "```", renderAttemptsTable(records.slice(-recent)), "```", "", "</details>");
-    const report = buildFailureReport(records, config.evolve.failureWindow, config.sandbox.allowedImports);
-    out.push("", "<details><summary>Failure report</summary>", "", "```", renderFailureReport(report), "```", "", "</details>");
+    out.push(
+      "",
+      "<details><summary>Recent attempts</summary>",
+      "",
+      "```",
+      renderAttemptsTable(records.slice(-recent)),
+      "```",
+      "",
+      "</details>",
+    );
+    const report = buildFailureReport(
+      records,
+      config.evolve.failureWindow,
+      config.sandbox.allowedImports,
+    );
+    out.push(
+      "",
+      "<details><summary>Failure report</summary>",
+      "",
+      "```",
+      renderFailureReport(report),
+      "```",
+      "",
+      "</details>",
+    );
   }
   return out.join("\n");
 }

@@ -45,13 +45,20 @@ export interface CommentInput {
 }
 
 /** True when a permission answer grants write or more. */
-export function canWrite(data: { permission?: string; user?: { permissions?: Record<string, boolean> } | null }): boolean {
+export function canWrite(data: {
+  permission?: string;
+  user?: { permissions?: Record<string, boolean> } | null;
+}): boolean {
   const p = data.user?.permissions;
   if (p) return Boolean(p.admin || p.maintain || p.push);
   return data.permission === "admin" || data.permission === "write";
 }
 
-export const HELP_TEXT = ["codec-evolve commands (first line of a comment, write permission needed):", "", ...COMMAND_HELP.map((c) => `- ${c}`)].join("\n");
+export const HELP_TEXT = [
+  "codec-evolve commands (first line of a comment, write permission needed):",
+  "",
+  ...COMMAND_HELP.map((c) => `- ${c}`),
+].join("\n");
 
 /** Run the command in a comment; returns what was replied (for logs and tests). */
 export async function runCommand(deps: CommandDeps, input: CommentInput): Promise<string> {
@@ -61,14 +68,23 @@ export async function runCommand(deps: CommandDeps, input: CommentInput): Promis
   const react = (content: "eyes" | "rocket" | "confused") =>
     gh.rest.reactions.createForIssueComment({ ...repo, comment_id: input.commentId, content });
   const reply = async (body: string) => {
-    await gh.rest.issues.createComment({ ...repo, issue_number: input.issue, body: `@${input.user} ${body}` });
+    await gh.rest.issues.createComment({
+      ...repo,
+      issue_number: input.issue,
+      body: `@${input.user} ${body}`,
+    });
     return body;
   };
   await react("eyes");
-  const { data: permission } = await gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: input.user });
+  const { data: permission } = await gh.rest.repos.getCollaboratorPermissionLevel({
+    ...repo,
+    username: input.user,
+  });
   if (!canWrite(permission)) {
     await react("confused");
-    return reply(`codec-evolve commands need write permission on ${repo.owner}/${repo.repo}; yours is ${permission.role_name ?? permission.permission}.`);
+    return reply(
+      `codec-evolve commands need write permission on ${repo.owner}/${repo.repo}; yours is ${permission.role_name ?? permission.permission}.`,
+    );
   }
   try {
     const answer = await dispatch(deps, input, command);
@@ -93,7 +109,10 @@ async function dispatch(
     case "unknown":
       return { ok: false, text: `${command.problem}.\n\n${HELP_TEXT}` };
     case "status": {
-      const [records, pulls] = await Promise.all([new GitHubLedgerStore(gh, repo).records(), new GitHubCandidateStore(gh, repo).listCandidatePulls()]);
+      const [records, pulls] = await Promise.all([
+        new GitHubLedgerStore(gh, repo).records(),
+        new GitHubCandidateStore(gh, repo).listCandidatePulls(),
+      ]);
       return { ok: true, text: `\n\n${renderStatusMarkdown(records, pulls, config)}` };
     }
     case "evolve": {
@@ -108,21 +127,48 @@ async function dispatch(
         if (outcome.kind === "opened") opened++;
         if (outcome.kind === "limited") break;
       }
-      return { ok: opened > 0, text: `/evolve ${command.count}${command.focus ? ` (focus: ${command.focus})` : ""}:\n${lines.join("\n")}` };
+      return {
+        ok: opened > 0,
+        text: `/evolve ${command.count}${command.focus ? ` (focus: ${command.focus})` : ""}:\n${lines.join("\n")}`,
+      };
     }
     case "evaluate": {
       if (!input.isPull) return { ok: false, text: "/evaluate works on a pull request." };
       await deps.dispatchEvaluation(input.issue);
-      return { ok: true, text: `evaluation of #${input.issue} started (${config.github.evaluateWorkflow}).` };
+      return {
+        ok: true,
+        text: `evaluation of #${input.issue} started (${config.github.evaluateWorkflow}).`,
+      };
     }
     case "adopt": {
       if (!input.isPull) return { ok: false, text: "/adopt works on a pull request." };
       const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: input.issue });
-      const { data: runs } = await gh.rest.checks.listForRef({ ...repo, ref: pr.head.sha, check_name: CHECK_RUN_NAME });
+      const { data: runs } = await gh.rest.checks.listForRef({
+        ...repo,
+        ref: pr.head.sha,
+        check_name: CHECK_RUN_NAME,
+      });
       const run = runs.check_runs.find((r) => r.status === "completed");
-      if (!run) return { ok: false, text: `#${input.issue} has no completed \`${CHECK_RUN_NAME}\` check on ${pr.head.sha.slice(0, 10)}; evaluate it first (/evaluate).` };
-      const outcome = await judgeCheckRun({ gh, repo, config, clock: deps.clock, app: deps.app, reevaluate: (n) => deps.dispatchEvaluation(n) }, { checkRunId: run.id, adoptedBy: input.user });
-      return { ok: outcome.kind === "adopted" || outcome.kind === "re-evaluating", text: describeJudgement(outcome) };
+      if (!run)
+        return {
+          ok: false,
+          text: `#${input.issue} has no completed \`${CHECK_RUN_NAME}\` check on ${pr.head.sha.slice(0, 10)}; evaluate it first (/evaluate).`,
+        };
+      const outcome = await judgeCheckRun(
+        {
+          gh,
+          repo,
+          config,
+          clock: deps.clock,
+          app: deps.app,
+          reevaluate: (n) => deps.dispatchEvaluation(n),
+        },
+        { checkRunId: run.id, adoptedBy: input.user },
+      );
+      return {
+        ok: outcome.kind === "adopted" || outcome.kind === "re-evaluating",
+        text: describeJudgement(outcome),
+      };
     }
     case "rollback":
       return openRollback(deps, command.version);
@@ -130,7 +176,10 @@ async function dispatch(
 }
 
 /** /rollback vK: a PR that puts vK's codec back on top of the current best, merged with /adopt. */
-async function openRollback(deps: CommandDeps, version: number): Promise<{ ok: boolean; text: string }> {
+async function openRollback(
+  deps: CommandDeps,
+  version: number,
+): Promise<{ ok: boolean; text: string }> {
   const { gh, repo, config } = deps;
   const store = new GitHubCandidateStore(gh, repo);
   const at = await store.versionCommit(version);
@@ -139,7 +188,8 @@ async function openRollback(deps: CommandDeps, version: number): Promise<{ ok: b
   const before = await readFileAt(gh, repo, tip, config.codec);
   const after = await readFileAt(gh, repo, at, config.codec);
   if (after === null) return { ok: false, text: `v${version} has no ${config.codec}.` };
-  if (before === after) return { ok: false, text: `the current best already has v${version}'s ${config.codec}.` };
+  if (before === after)
+    return { ok: false, text: `the current best already has v${version}'s ${config.codec}.` };
   const ledger = new GitHubLedgerStore(gh, repo);
   const records = await ledger.records();
   const pulls = await store.listCandidatePulls();
@@ -157,7 +207,15 @@ async function openRollback(deps: CommandDeps, version: number): Promise<{ ok: b
       usage: null,
       hypothesis: `Restore v${version}`,
       rationale: `Requested with /rollback v${version}.`,
-      edits: [{ path: config.codec, blocks: 1, linesAdded: after.split("\n").length, linesRemoved: (before ?? "").split("\n").length, created: before === null }],
+      edits: [
+        {
+          path: config.codec,
+          blocks: 1,
+          linesAdded: after.split("\n").length,
+          linesRemoved: (before ?? "").split("\n").length,
+          created: before === null,
+        },
+      ],
       startedAt: deps.clock().toISOString(),
       rollbackOf: version,
     },
@@ -167,7 +225,10 @@ async function openRollback(deps: CommandDeps, version: number): Promise<{ ok: b
   );
   if (outcome.kind !== "opened") return { ok: false, text: describeProposal(outcome) };
   await gh.rest.issues.addLabels({ ...repo, issue_number: outcome.number, labels: [LABELS.bot] });
-  return { ok: true, text: `opened #${outcome.number} restoring v${version}; once evaluated, \`/adopt\` there makes it the next version.` };
+  return {
+    ok: true,
+    text: `opened #${outcome.number} restoring v${version}; once evaluated, \`/adopt\` there makes it the next version.`,
+  };
 }
 
 /** One line about a proposal's outcome. */

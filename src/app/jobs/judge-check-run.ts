@@ -19,7 +19,13 @@ import type { CandidateMeta } from "../../github/candidate-meta.js";
 import { GitHubCandidateStore, type CandidatePull } from "../../github/candidate-store.js";
 import { parseCheckResult, type CheckResult } from "../../github/check-result.js";
 import type { GitHubClient, RepoRef } from "../../github/client.js";
-import { createCommit, createRef, moveBranch, readBranch, readFileAt } from "../../github/git-data.js";
+import {
+  createCommit,
+  createRef,
+  moveBranch,
+  readBranch,
+  readFileAt,
+} from "../../github/git-data.js";
 import { GitHubLedgerStore } from "../../github/ledger-store.js";
 import { CHECK_RUN_NAME, EVOLUTION_BRANCH, LABELS, versionTag } from "../../github/names.js";
 import { renderCandidateBody } from "../../github/pr-body.js";
@@ -45,28 +51,42 @@ export type JudgeOutcome =
   | { kind: "re-evaluating"; pr: number; headSha: string };
 
 /** The apps whose evaluation check runs are believed: this App, or GitHub Actions (a workflow's GITHUB_TOKEN). */
-export function isExpectedCheckApp(app: { id?: number; slug?: string } | null | undefined, self: { id: number }): boolean {
+export function isExpectedCheckApp(
+  app: { id?: number; slug?: string } | null | undefined,
+  self: { id: number },
+): boolean {
   return Boolean(app && (app.id === self.id || app.slug === "github-actions"));
 }
 
 /** Judge the check run `checkRunId`; `adoptedBy` is a maintainer's /adopt (framework and rollback PRs too). */
-export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number; adoptedBy: string | null }): Promise<JudgeOutcome> {
+export async function judgeCheckRun(
+  deps: JudgeDeps,
+  input: { checkRunId: number; adoptedBy: string | null },
+): Promise<JudgeOutcome> {
   const { gh, repo } = deps;
   const { data: run } = await gh.rest.checks.get({ ...repo, check_run_id: input.checkRunId });
-  if (run.name !== CHECK_RUN_NAME) return { kind: "ignored", reason: `check run "${run.name}" is not ${CHECK_RUN_NAME}` };
-  if (run.status !== "completed") return { kind: "ignored", reason: "the check run is not completed" };
+  if (run.name !== CHECK_RUN_NAME)
+    return { kind: "ignored", reason: `check run "${run.name}" is not ${CHECK_RUN_NAME}` };
+  if (run.status !== "completed")
+    return { kind: "ignored", reason: "the check run is not completed" };
   if (!isExpectedCheckApp(run.app, deps.app)) {
-    return { kind: "ignored", reason: `check run posted by app ${run.app?.slug ?? "?"}, not by this App or GitHub Actions` };
+    return {
+      kind: "ignored",
+      reason: `check run posted by app ${run.app?.slug ?? "?"}, not by this App or GitHub Actions`,
+    };
   }
   const store = new GitHubCandidateStore(gh, repo);
   const pulls = (await store.listCandidatePulls()).filter((p) => p.headSha === run.head_sha);
   const pull = pulls.find((p) => p.state === "open") ?? pulls.find((p) => p.merged);
-  if (!pull) return { kind: "ignored", reason: `no candidate PR has head ${run.head_sha.slice(0, 10)}` };
+  if (!pull)
+    return { kind: "ignored", reason: `no candidate PR has head ${run.head_sha.slice(0, 10)}` };
   const ledger = new GitHubLedgerStore(gh, repo);
   if (pull.merged) return finishMergedAdoption(deps, store, ledger, pull);
 
-  const say = (body: string) => gh.rest.issues.createComment({ ...repo, issue_number: pull.number, body });
-  const label = (name: string) => gh.rest.issues.addLabels({ ...repo, issue_number: pull.number, labels: [name] });
+  const say = (body: string) =>
+    gh.rest.issues.createComment({ ...repo, issue_number: pull.number, body });
+  const label = (name: string) =>
+    gh.rest.issues.addLabels({ ...repo, issue_number: pull.number, labels: [name] });
   const review = async (reason: string): Promise<JudgeOutcome> => {
     await label(LABELS.untrusted);
     await say(`codec-evolve cannot act on this evaluation: ${reason}. Left to a maintainer.`);
@@ -76,25 +96,37 @@ export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number
   const meta = pull.meta;
   if (!meta) return review("the PR body has no valid codec-evolve:meta block");
   const parsed = parseCheckResult(run.output.summary ?? "");
-  if (!parsed.ok) return review(`the check run's result block is ${parsed.problem}: ${parsed.detail}`);
+  if (!parsed.ok)
+    return review(`the check run's result block is ${parsed.problem}: ${parsed.detail}`);
   const result = parsed.result;
   if (result.headSha !== run.head_sha) {
-    return review(`the result block names head ${result.headSha.slice(0, 10)}, the check run is on ${run.head_sha.slice(0, 10)}`);
+    return review(
+      `the result block names head ${result.headSha.slice(0, 10)}, the check run is on ${run.head_sha.slice(0, 10)}`,
+    );
   }
-  const files = await gh.paginate(gh.rest.pulls.listFiles, { ...repo, pull_number: pull.number, per_page: 100 });
+  const files = await gh.paginate(gh.rest.pulls.listFiles, {
+    ...repo,
+    pull_number: pull.number,
+    per_page: 100,
+  });
   const paths = files.map((f) => f.filename);
   const botLogin = `${deps.app.slug}[bot]`;
   if (!input.adoptedBy) {
-    if (pull.author !== botLogin) return review(`the PR's author is ${pull.author}, not ${botLogin}`);
+    if (pull.author !== botLogin)
+      return review(`the PR's author is ${pull.author}, not ${botLogin}`);
     if (meta.kind === "codec" && !onlyCodecPaths(paths, deps.config)) {
-      return review(`the PR changes paths outside the codec (${paths.filter((p) => !onlyCodecPaths([p], deps.config)).join(", ")})`);
+      return review(
+        `the PR changes paths outside the codec (${paths.filter((p) => !onlyCodecPaths([p], deps.config)).join(", ")})`,
+      );
     }
   }
 
   const conclusion = run.conclusion ?? "neutral";
   if (conclusion === "failure" || result.verdict === "failed") {
     // An unknown category (a newer Action, or a forged block) is kept in the message, recorded as runtime.
-    const known = (FAILURE_CATEGORIES as readonly string[]).includes(result.failure?.category ?? "");
+    const known = (FAILURE_CATEGORIES as readonly string[]).includes(
+      result.failure?.category ?? "",
+    );
     const failure = {
       category: known ? result.failure!.category : "runtime",
       message: `${known ? "" : `(${result.failure?.category ?? "uncategorised"}) `}${result.reason || run.output.title || "the evaluation failed"}`,
@@ -102,15 +134,28 @@ export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number
     };
     const reason = `failed: ${failure.category}: ${failure.message}`;
     await ledger.append(
-      ledgerRecord(meta, pull, result, "failed", deps.clock(), { failure: failure as LedgerRecord["failure"], verdict: { adopt: false, reason } }),
+      ledgerRecord(meta, pull, result, "failed", deps.clock(), {
+        failure: failure as LedgerRecord["failure"],
+        verdict: { adopt: false, reason },
+      }),
     );
-    await closeWith(gh, repo, pull.number, LABELS.failed, `Closed: the candidate failed evaluation.\n\n> ${reason}${failure.line ? ` (line ${failure.line})` : ""}`);
+    await closeWith(
+      gh,
+      repo,
+      pull.number,
+      LABELS.failed,
+      `Closed: the candidate failed evaluation.\n\n> ${reason}${failure.line ? ` (line ${failure.line})` : ""}`,
+    );
     return { kind: "failed", pr: pull.number, reason };
   }
   const adoptable = conclusion === "success" && result.verdict === "adopt";
   if (!adoptable && !(input.adoptedBy && conclusion === "neutral" && meta.kind !== "codec")) {
     const reason = result.reason || run.output.title || `conclusion ${conclusion}`;
-    await ledger.append(ledgerRecord(meta, pull, result, "rejected", deps.clock(), { verdict: { adopt: false, reason } }));
+    await ledger.append(
+      ledgerRecord(meta, pull, result, "rejected", deps.clock(), {
+        verdict: { adopt: false, reason },
+      }),
+    );
     await closeWith(gh, repo, pull.number, LABELS.rejected, `Closed: not adopted.\n\n> ${reason}`);
     return { kind: "rejected", pr: pull.number, reason };
   }
@@ -136,7 +181,10 @@ export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number
   const note = [
     run.output.title ?? "",
     Object.entries(result.bdRate)
-      .map(([ref, value]) => `BD-rate vs ${ref}: ${value === null ? "n/a" : `${value > 0 ? "+" : ""}${value.toFixed(2)}%`}`)
+      .map(
+        ([ref, value]) =>
+          `BD-rate vs ${ref}: ${value === null ? "n/a" : `${value > 0 ? "+" : ""}${value.toFixed(2)}%`}`,
+      )
       .join(", "),
     `Evaluation: ${run.html_url ?? `check run ${run.id}`}`,
     input.adoptedBy ? `Adopted by @${input.adoptedBy} with /adopt.` : "",
@@ -157,7 +205,9 @@ export async function judgeCheckRun(deps: JudgeDeps, input: { checkRunId: number
   await createRef(gh, repo, `tags/${versionTag(version)}`, merged.sha);
   await ledger.append(record);
   await label(LABELS.adopted);
-  await say(`Adopted as **v${version}** (\`${merged.sha.slice(0, 10)}\`, tag \`${versionTag(version)}\`).\n\n\`\`\`\n${message.trim()}\n\`\`\``);
+  await say(
+    `Adopted as **v${version}** (\`${merged.sha.slice(0, 10)}\`, tag \`${versionTag(version)}\`).\n\n\`\`\`\n${message.trim()}\n\`\`\``,
+  );
   return { kind: "adopted", pr: pull.number, version, commit: merged.sha };
 }
 
@@ -178,10 +228,15 @@ async function finishMergedAdoption(
   const sha = data.merge_commit_sha!;
   const { data: commit } = await gh.rest.git.getCommit({ ...repo, commit_sha: sha });
   const version = Number(/Autonomous Code Evolution - v(\d+)/.exec(commit.message)?.[1] ?? NaN);
-  if (!Number.isFinite(version)) return { kind: "ignored", reason: `PR #${pull.number} was merged by hand, not as a version` };
-  if (!(await store.versionCommit(version))) await createRef(gh, repo, `tags/${versionTag(version)}`, sha);
+  if (!Number.isFinite(version))
+    return { kind: "ignored", reason: `PR #${pull.number} was merged by hand, not as a version` };
+  if (!(await store.versionCommit(version)))
+    await createRef(gh, repo, `tags/${versionTag(version)}`, sha);
   await ledger.append({
-    ...ledgerRecord(meta, pull, null, "adopted", deps.clock(), { version, verdict: { adopt: true, reason: "adopted (recorded after a restart)" } }),
+    ...ledgerRecord(meta, pull, null, "adopted", deps.clock(), {
+      version,
+      verdict: { adopt: true, reason: "adopted (recorded after a restart)" },
+    }),
     versionCommit: sha,
   });
   return { kind: "adopted", pr: pull.number, version, commit: sha };
@@ -202,7 +257,8 @@ async function rebuildOnTip(
 ): Promise<JudgeOutcome> {
   const { gh, repo } = deps;
   const files = [];
-  for (const path of paths) files.push({ path, content: await readFileAt(gh, repo, pull.headSha, path) });
+  for (const path of paths)
+    files.push({ path, content: await readFileAt(gh, repo, pull.headSha, path) });
   const records = await new GitHubLedgerStore(gh, repo).records();
   const best = currentBest(records);
   const commit = await createCommit(gh, repo, {
@@ -211,8 +267,17 @@ async function rebuildOnTip(
     message: `codec-evolve ${meta.candidate}: rebuilt on v${best?.version ?? "?"} for re-evaluation\n`,
   });
   await moveBranch(gh, repo, pull.branch, commit, true);
-  const updated: CandidateMeta = { ...meta, parentSha: tip, parent: `v${best?.version ?? 1}`, parentId: best?.id ?? meta.parentId };
-  await gh.rest.pulls.update({ ...repo, pull_number: pull.number, body: renderCandidateBody(updated) });
+  const updated: CandidateMeta = {
+    ...meta,
+    parentSha: tip,
+    parent: `v${best?.version ?? 1}`,
+    parentId: best?.id ?? meta.parentId,
+  };
+  await gh.rest.pulls.update({
+    ...repo,
+    pull_number: pull.number,
+    body: renderCandidateBody(updated),
+  });
   await gh.rest.issues.createComment({
     ...repo,
     issue_number: pull.number,
@@ -222,12 +287,17 @@ async function rebuildOnTip(
   return { kind: "re-evaluating", pr: pull.number, headSha: commit };
 }
 
-async function closeWith(gh: GitHubClient, repo: RepoRef, number: number, label: string, body: string): Promise<void> {
+async function closeWith(
+  gh: GitHubClient,
+  repo: RepoRef,
+  number: number,
+  label: string,
+  body: string,
+): Promise<void> {
   await gh.rest.issues.addLabels({ ...repo, issue_number: number, labels: [label] });
   await gh.rest.issues.createComment({ ...repo, issue_number: number, body });
   await gh.rest.pulls.update({ ...repo, pull_number: number, state: "closed" });
 }
-
 
 function ledgerRecord(
   meta: CandidateMeta,

@@ -18,11 +18,18 @@ import type { AttemptFailure } from "../../evolve/edits/proposal-failure.js";
 import { LEDGER_SCHEMA, type LedgerRecord } from "../../evolve/ledger/ledger-record.js";
 import { currentBest } from "../../evolve/population/population.js";
 import { buildPrompt } from "../../evolve/prompt/build-prompt.js";
-import { loadSystemPromptTemplate, renderSystemPrompt } from "../../evolve/prompt/load-system-prompt.js";
+import {
+  loadSystemPromptTemplate,
+  renderSystemPrompt,
+} from "../../evolve/prompt/load-system-prompt.js";
 import type { Proposer } from "../../evolve/proposers/proposer.js";
 import { buildFailureReport, renderFailureReport } from "../../evolve/report/failure-report.js";
 import type { CandidateMeta } from "../../github/candidate-meta.js";
-import { CandidateIdTaken, GitHubCandidateStore, type CandidatePull } from "../../github/candidate-store.js";
+import {
+  CandidateIdTaken,
+  GitHubCandidateStore,
+  type CandidatePull,
+} from "../../github/candidate-store.js";
 import type { GitHubClient, RepoRef } from "../../github/client.js";
 import { GitHubLedgerStore } from "../../github/ledger-store.js";
 import { LABELS } from "../../github/names.js";
@@ -55,7 +62,11 @@ export function onlyCodecPaths(paths: readonly string[], config: Config): boolea
 }
 
 /** Why no PR may be opened now under prHourlyLimit / prConcurrentLimit, or null. */
-export function limitReason(pulls: readonly CandidatePull[], config: Config, now: Date): string | null {
+export function limitReason(
+  pulls: readonly CandidatePull[],
+  config: Config,
+  now: Date,
+): string | null {
   const { prHourlyLimit, prConcurrentLimit } = config.github;
   const open = pulls.filter((p) => p.state === "open").length;
   if (prConcurrentLimit > 0 && open >= prConcurrentLimit) {
@@ -86,7 +97,9 @@ export async function proposeCandidate(
   const { tip } = await store.prepare();
   const parentSource = await store.readFile(tip, config.codec);
   if (parentSource === null) {
-    throw new Error(`${config.codec} does not exist on self-improved-framework (${tip.slice(0, 10)}); set "codec" in .github/codec-evolve.yml`);
+    throw new Error(
+      `${config.codec} does not exist on self-improved-framework (${tip.slice(0, 10)}); set "codec" in .github/codec-evolve.yml`,
+    );
   }
   let records = await ledger.records();
   if (!currentBest(records)) {
@@ -100,9 +113,16 @@ export async function proposeCandidate(
   for (const p of pulls) if (p.meta?.codeHash) knownHashes.add(p.meta.codeHash);
 
   const template = await loadSystemPromptTemplate(null, process.cwd());
-  const report = buildFailureReport(records, config.evolve.failureWindow, config.sandbox.allowedImports);
+  const report = buildFailureReport(
+    records,
+    config.evolve.failureWindow,
+    config.sandbox.allowedImports,
+  );
   const prompt = buildPrompt({
-    system: renderSystemPrompt(template, { codecPath: config.codec, allowedImports: config.sandbox.allowedImports }),
+    system: renderSystemPrompt(template, {
+      codecPath: config.codec,
+      allowedImports: config.sandbox.allowedImports,
+    }),
     codecPath: config.codec,
     parent: { record: best, source: parentSource, result: null },
     best,
@@ -165,13 +185,22 @@ export async function proposeCandidate(
   };
 
   const parsed = parseAnswer(proposal.answerText);
-  if (!parsed.ok) return refuse({ category: "malformed-answer", message: parsed.message, line: null, stage: "parse" });
+  if (!parsed.ok)
+    return refuse({
+      category: "malformed-answer",
+      message: parsed.message,
+      line: null,
+      stage: "parse",
+    });
   base.hypothesis = parsed.answer.hypothesis;
   base.rationale = parsed.answer.rationale.slice(0, 2000);
   const applied = await applyEdits(parsed.answer.files, (path) => store.readFile(tip, path));
   if (!applied.ok) return refuse(applied.failure);
   base.edits = applied.summary;
-  const framework = !onlyCodecPaths(applied.files.map((f) => f.path), config);
+  const framework = !onlyCodecPaths(
+    applied.files.map((f) => f.path),
+    config,
+  );
   if (framework && !config.github.frameworkChanges) {
     const outside = applied.files.map((f) => f.path).filter((p) => !onlyCodecPaths([p], config));
     return refuse({
@@ -189,7 +218,9 @@ export async function proposeCandidate(
   const codecSource = applied.files.find((f) => f.path === config.codec)?.after ?? parentSource;
   base.codeHash = codeHash(codecSource);
   if (knownHashes.has(base.codeHash) && !framework) {
-    const twin = records.find((r) => r.codeHash === base.codeHash)?.id ?? pulls.find((p) => p.meta?.codeHash === base.codeHash)?.branch;
+    const twin =
+      records.find((r) => r.codeHash === base.codeHash)?.id ??
+      pulls.find((p) => p.meta?.codeHash === base.codeHash)?.branch;
     return refuse({
       category: "duplicate",
       message: `the resulting ${config.codec} is identical to ${twin}'s; a PR is never opened twice for the same code`,
@@ -240,7 +271,13 @@ export async function openCandidatePr(
         body: renderCandidateBody(full),
         labels: [LABELS.bot, meta.kind === "framework" ? LABELS.framework : LABELS.codec],
       });
-      return { kind: "opened", candidate, number: pr.number, url: pr.url, framework: meta.kind === "framework" };
+      return {
+        kind: "opened",
+        candidate,
+        number: pr.number,
+        url: pr.url,
+        framework: meta.kind === "framework",
+      };
     } catch (error) {
       if (!(error instanceof CandidateIdTaken) || attempt >= 20) throw error;
       candidate = bumpId(candidate, records, pulls);
@@ -267,7 +304,10 @@ function candidateCommitMessage(meta: CandidateMeta, edits: readonly EditSummary
 }
 
 /** The next free id after everything in the ledger and every candidate PR. */
-export function nextCandidateId(records: readonly LedgerRecord[], pulls: readonly CandidatePull[]): string {
+export function nextCandidateId(
+  records: readonly LedgerRecord[],
+  pulls: readonly CandidatePull[],
+): string {
   const numbers = [
     ...records.map((r) => r.id),
     ...pulls.map((p) => p.meta?.candidate ?? p.branch.replace(/^codec-evolve\/candidate-/, "")),
@@ -275,7 +315,11 @@ export function nextCandidateId(records: readonly LedgerRecord[], pulls: readonl
   return `c${String(Math.max(0, ...numbers) + 1).padStart(4, "0")}`;
 }
 
-function bumpId(id: string, records: readonly LedgerRecord[], pulls: readonly CandidatePull[]): string {
+function bumpId(
+  id: string,
+  records: readonly LedgerRecord[],
+  pulls: readonly CandidatePull[],
+): string {
   const next = Number(/^c(\d+)$/.exec(id)?.[1] ?? 0) + 1;
   const fromState = Number(/^c(\d+)$/.exec(nextCandidateId(records, pulls))?.[1] ?? 0);
   return `c${String(Math.max(next, fromState)).padStart(4, "0")}`;

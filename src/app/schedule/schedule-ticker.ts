@@ -24,7 +24,10 @@ export async function scheduleTick(deps: TickDeps): Promise<string[]> {
   const queued: string[] = [];
   const now = deps.clock();
   for (const installation of await deps.installations()) {
-    const repos = await installation.gh.paginate(installation.gh.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+    const repos = await installation.gh.paginate(
+      installation.gh.rest.apps.listReposAccessibleToInstallation,
+      { per_page: 100 },
+    );
     for (const r of repos) {
       const repo = { owner: r.owner.login, repo: r.name };
       try {

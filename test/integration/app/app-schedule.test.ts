@@ -12,7 +12,12 @@ import { JobQueue } from "../../../src/app/job-queue.js";
 import type { StoredJob } from "../../../src/app/jobs/job.js";
 import { startOpenAiStub, type OpenAiStub } from "../../fixtures/openai-stub/openai-stub.js";
 import { startAppInProcess } from "../../fixtures/github-server/app-in-process.js";
-import { createTestRepository, scaleAnswer, waitFor, type TestRepository } from "../../fixtures/github-server/test-repository.js";
+import {
+  createTestRepository,
+  scaleAnswer,
+  waitFor,
+  type TestRepository,
+} from "../../fixtures/github-server/test-repository.js";
 
 let repo: TestRepository;
 let stub: OpenAiStub;
@@ -47,7 +52,9 @@ test("the 04:00 Europe/Paris slot opens one PR, and neither a restart nor a seco
   await app.close();
   const leaseTip = await repo.server.git.resolve("refs/heads/codec-evolve-data");
   const lease = await repo.server.git.pathBlob(leaseTip!, "schedule.json");
-  expect(JSON.parse((await repo.server.git.readBlob(lease!.sha)).toString())).toMatchObject({ slot: "2026-11-30T03:00:00.000Z" });
+  expect(JSON.parse((await repo.server.git.readBlob(lease!.sha)).toString())).toMatchObject({
+    slot: "2026-11-30T03:00:00.000Z",
+  });
 
   await runFor(stateA, 1500); // restart, same state directory
   await runFor(join(repo.root, "replica-b"), 1500); // another replica, or the state lost
@@ -58,7 +65,14 @@ test("the 04:00 Europe/Paris slot opens one PR, and neither a restart nor a seco
 test("a job accepted before a crash is run after the restart, once", async () => {
   const dir = await mkdtemp(join(tmpdir(), "queue-"));
   const log = { info: () => {}, error: () => {} };
-  const job = { kind: "command", issue: 1, isPull: false, commentId: 5, user: "owner", body: "/status" } as const;
+  const job = {
+    kind: "command",
+    issue: 1,
+    isPull: false,
+    commentId: 5,
+    user: "owner",
+    body: "/status",
+  } as const;
   // The first process accepts the job, then dies before running it (its runner never returns).
   const crashed = new JobQueue({ dir, log, run: () => new Promise<void>(() => {}) });
   await crashed.start();

@@ -8,8 +8,16 @@ import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { startOpenAiStub, type OpenAiStub } from "../../fixtures/openai-stub/openai-stub.js";
-import { startAppInProcess, type InProcessApp } from "../../fixtures/github-server/app-in-process.js";
-import { createTestRepository, scaleAnswer, waitFor, type TestRepository } from "../../fixtures/github-server/test-repository.js";
+import {
+  startAppInProcess,
+  type InProcessApp,
+} from "../../fixtures/github-server/app-in-process.js";
+import {
+  createTestRepository,
+  scaleAnswer,
+  waitFor,
+  type TestRepository,
+} from "../../fixtures/github-server/test-repository.js";
 
 let repo: TestRepository;
 let stub: OpenAiStub;
@@ -18,7 +26,9 @@ let issue: number;
 
 beforeAll(async () => {
   stub = await startOpenAiStub();
-  repo = await createTestRepository(`proposer:\n  kind: openai\n  baseUrl: ${stub.baseUrl}\n  maxRetries: 0\n`);
+  repo = await createTestRepository(
+    `proposer:\n  kind: openai\n  baseUrl: ${stub.baseUrl}\n  maxRetries: 0\n`,
+  );
   app = await startAppInProcess(repo, { stateDir: join(repo.root, "state") });
   repo.server.webhookUrl = `${app.url}/api/github/webhooks`;
   issue = repo.server.openIssue("Evolution", "owner");
@@ -37,7 +47,12 @@ test("a delivery with a bad signature is refused and does nothing", async () => 
   const before = repo.server.comments.length;
   const delivery = await repo.server.deliver(
     "issue_comment",
-    { action: "created", issue: { number: issue }, comment: { id: 1, body: "/status", user: { login: "owner", type: "User" } }, sender: { login: "owner", type: "User" } },
+    {
+      action: "created",
+      issue: { number: issue },
+      comment: { id: 1, body: "/status", user: { login: "owner", type: "User" } },
+      sender: { login: "owner", type: "User" },
+    },
     undefined,
     "not-the-secret",
   );
@@ -55,7 +70,11 @@ test("/status answers with the status; a redelivery of the same X-GitHub-Deliver
   expect(comment.reactions).toEqual(["eyes", "rocket"]);
   const replies = botReplies().length;
   expect(botReplies().at(-1)!.body).toContain("### codec-evolve status");
-  const again = await repo.server.deliver("issue_comment", first.payload as Record<string, unknown>, first.id);
+  const again = await repo.server.deliver(
+    "issue_comment",
+    first.payload as Record<string, unknown>,
+    first.id,
+  );
   expect(again.status).toBe(200);
   await app.handle.queue.idle();
   expect(botReplies().length).toBe(replies);
@@ -70,14 +89,25 @@ test("refusals: read-only user, bot, edited comment, unknown command (answered w
   await repo.server.userComment(issue, "owner", "/frobnicate now");
   await repo.server.userComment(issue, "owner", "no command here\n/evolve");
   await app.handle.queue.idle();
-  const byBody = (user: string, body: string) => repo.server.comments.find((c) => c.user.login === user && c.body === body)!;
+  const byBody = (user: string, body: string) =>
+    repo.server.comments.find((c) => c.user.login === user && c.body === body)!;
   expect(byBody("reader", "/evolve").reactions).toEqual(["eyes", "confused"]);
   expect(byBody("triager", "/evolve").reactions).toEqual(["eyes", "confused"]);
-  expect(botReplies().some((c) => c.body.startsWith("@reader") && c.body.includes("need write permission"))).toBe(true);
+  expect(
+    botReplies().some(
+      (c) => c.body.startsWith("@reader") && c.body.includes("need write permission"),
+    ),
+  ).toBe(true);
   expect(byBody("renovate[bot]", "/evolve").reactions).toEqual([]);
-  expect(repo.server.comments.filter((c) => c.user.login === "owner" && c.body === "/evolve").every((c) => c.reactions.length === 0)).toBe(true);
+  expect(
+    repo.server.comments
+      .filter((c) => c.user.login === "owner" && c.body === "/evolve")
+      .every((c) => c.reactions.length === 0),
+  ).toBe(true);
   expect(byBody("owner", "/frobnicate now").reactions).toEqual(["eyes", "confused"]);
-  const help = botReplies().find((c) => c.body.includes("/frobnicate is not a codec-evolve command"))!;
+  const help = botReplies().find((c) =>
+    c.body.includes("/frobnicate is not a codec-evolve command"),
+  )!;
   expect(help.body).toContain("`/evolve [N] [focus...]`");
   expect(byBody("owner", "no command here\n/evolve").reactions).toEqual([]);
   expect(stub.requests).toHaveLength(0);
@@ -85,12 +115,20 @@ test("refusals: read-only user, bot, edited comment, unknown command (answered w
 });
 
 test("a secondary rate limit (403 with retry-after) on opening the PR is waited out and retried", async () => {
-  repo.server.inject("POST", /\/pulls$/, 403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", { "retry-after": "1" });
+  repo.server.inject(
+    "POST",
+    /\/pulls$/,
+    403,
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+    { "retry-after": "1" },
+  );
   stub.reply({ kind: "answer", content: scaleAnswer("1.0", "0.9") });
   await repo.server.userComment(issue, "maintainer", "/evolve");
   await waitFor("the PR", () => repo.server.pulls[0], 60_000);
   await app.handle.queue.idle();
-  const posts = repo.server.requests.filter((r) => r.method === "POST" && r.path.endsWith("/pulls"));
+  const posts = repo.server.requests.filter(
+    (r) => r.method === "POST" && r.path.endsWith("/pulls"),
+  );
   expect(posts.map((r) => r.status)).toEqual([403, 201]);
   expect(repo.server.pulls).toHaveLength(1);
 });
