@@ -90,8 +90,9 @@ describe("evaluate --shard and merge-results (CLI, real processes)", () => {
     const all = await json("all.json");
     expect(all.clips.map((c) => c.bdRate)).toEqual(one.clips.map((c) => c.bdRate));
     expect(all.summary).toEqual(one.summary);
-    expect(typeof one.clips[0]!.bdRate.jpeg).toBe("number");
-    expect(typeof one.clips[0]!.bdRate.parent).toBe("number");
+    // On a 48x32 clip JPEG's curve may not overlap (its BD-rate is then null, with a note);
+    // the comparison above must still cover a computed BD-rate.
+    expect(Object.values(one.clips[0]!.bdRate).some((v) => typeof v === "number")).toBe(true);
     // The verdict's rule and BD-rate text are the same; only measured speeds (fps) may differ.
     const withoutSpeed = (reason: string) => reason.replace(/[\d.]+ fps/g, "N fps");
     expect(all.verdict!.adopt).toBe(one.verdict!.adopt);
