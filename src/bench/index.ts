@@ -1,7 +1,10 @@
 /** `npm run bench`: throughput figures as ratios against ffmpeg, measured side by side. Not a test. */
+import { benchDashboard } from "./dashboard-bench.js";
 import { benchMetrics } from "./metrics-bench.js";
 import { benchPipeline } from "./pipeline-bench.js";
 
 console.log(await benchMetrics());
 console.log();
 console.log(await benchPipeline());
+console.log();
+console.log(await benchDashboard());

@@ -3,6 +3,7 @@ import type { CliIo } from "./cli-io.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { evolveCommand } from "./commands/evolve.js";
 import { historyCommand } from "./commands/history.js";
+import { reportCommand } from "./commands/report.js";
 import { rollbackCommand } from "./commands/rollback.js";
 import { statusCommand } from "./commands/status.js";
 import { EXIT, ExitError } from "./exit-error.js";
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   evolve: evolveCommand,
   status: statusCommand,
   history: historyCommand,
+  report: reportCommand,
   rollback: rollbackCommand,
 };
 
@@ -22,6 +24,7 @@ commands:
   evolve              run generations of the evolution loop (see evolve --help)
   status              current best version, recent attempts, failure report
   history             every adopted version with its figures
+  report --out DIR    static dashboard of the ledger: charts, RD curves, lineage
   rollback vK         restore version K as a new version`;
 
 /** Run the CLI with argv (without node and script); returns the exit code. */
