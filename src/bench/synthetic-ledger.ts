@@ -94,7 +94,7 @@ export function syntheticLedger(
       verdict: evaluated ? { adopt: status !== "rejected", reason: "made up" } : null,
       metrics: evaluated
         ? {
-            meanMbps: 2 + bd / 20,
+            meanMbps: 2 * (1 + bd / 100),
             meanMbps1080p30: 40,
             compressionRatio: 60,
             meanBitsPerPixel: 0.4,
