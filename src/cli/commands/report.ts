@@ -51,7 +51,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const { records, tornTail } = await readLedger(ledgerPath);
   if (tornTail !== null)
     io.stderr.write(`warning: ${ledgerPath} ends in a torn line; it is left out\n`);
-  const env = process.env;
+  const env = io.env;
   const repoUrl =
     values["repo-url"] ??
     (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
