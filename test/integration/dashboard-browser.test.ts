@@ -59,7 +59,7 @@ async function open(browser: Browser, url: string): Promise<Loaded> {
 function seriesLengths(page: Page, id: string): Promise<Record<string, number>> {
   return page.evaluate((chartId) => {
     const charts = (
-      window as unknown as {
+      globalThis as unknown as {
         codecEvolveCharts: Map<
           string,
           { getOption(): { series: { name?: string; data?: unknown[] }[] } }

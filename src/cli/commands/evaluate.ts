@@ -5,6 +5,9 @@ import { dirname, resolve } from "node:path";
 import { loadConfig } from "../../config/load-config.js";
 import { evaluateCodec } from "../../evaluate/evaluator.js";
 import { renderEvaluation } from "../../evaluate/report/rd-table.js";
+import { writeCharts } from "../../charts/write-charts.js";
+import { readLedger } from "../../evolve/ledger/ledger-file.js";
+import { statePaths } from "../../evolve/state-paths.js";
 import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT } from "../exit-error.js";
@@ -25,6 +28,10 @@ export const EVALUATE = defineCommand({
     recon: flag.string(
       "DIR",
       "write source/decoded rgb24 and length-prefixed payloads per clip and rung",
+    ),
+    charts: flag.string(
+      "DIR",
+      "write RD charts per clip (and the timeline, given a ledger) as SVG and PNG",
     ),
     seed: flag.integer("N", "seed of synthetic clips (default: random, printed)", { min: 0 }),
     "quality-floor": flag.number("DB", "fail a rung below this PSNR-RGB (default: config, 20)"),
@@ -83,6 +90,13 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     io.stderr.write(`results written to ${out}\n`);
+  }
+  if (values.charts) {
+    const dir = resolve(io.cwd, values.charts);
+    // The timeline needs a ledger: the one of this folder's evolution, when there is one.
+    const { records } = await readLedger(statePaths(io.cwd).ledger);
+    const written = await writeCharts(result, dir, { records });
+    io.stderr.write(`${written.length} chart(s) written to ${dir} (SVG and PNG)\n`);
   }
   return result.status === "ok" ? EXIT.ok : EXIT.codecFailed;
 }
