@@ -1,11 +1,13 @@
 /** `codec-evolve evaluate CODEC.py [...]`: score one codec on clips, print tables, write JSON. */
 import { randomInt } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { loadConfig } from "../../config/load-config.js";
 import { evaluateCodec } from "../../evaluate/evaluator.js";
 import { renderEvaluation } from "../../evaluate/report/rd-table.js";
 import { writeCharts } from "../../charts/write-charts.js";
+import { writeVisuals } from "../../visual/write-visual.js";
 import { readLedger } from "../../evolve/ledger/ledger-file.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import type { CliIo } from "../cli-io.js";
@@ -32,6 +34,10 @@ export const EVALUATE = defineCommand({
     charts: flag.string(
       "DIR",
       "write RD charts per clip (and the timeline, given a ledger) as SVG and PNG",
+    ),
+    visual: flag.string(
+      "DIR",
+      "write PNG crops of source, candidate and x265 side by side (worst region and centre)",
     ),
     seed: flag.integer("N", "seed of synthetic clips (default: random, printed)", { min: 0 }),
     "quality-floor": flag.number("DB", "fail a rung below this PSNR-RGB (default: config, 20)"),
@@ -67,6 +73,12 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     io.stderr.write(`synthetic clips seeded with ${seed} (rerun with --seed ${seed})\n`);
   }
 
+  // --visual reads the decoded frames back from the recon files: a scratch folder when --recon is not given.
+  const reconDir = values.recon
+    ? resolve(io.cwd, values.recon)
+    : values.visual
+      ? await mkdtemp(join(tmpdir(), "codec-evolve-recon-"))
+      : null;
   const progress = progressRenderer(io.stderr);
   const result = await evaluateCodec({
     codecPath: resolve(io.cwd, positionals[0]!),
@@ -79,7 +91,7 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     codecParams: evaluation.codecParams,
     sandbox,
     qualityFloorDb,
-    reconDir: values.recon ? resolve(io.cwd, values.recon) : null,
+    reconDir,
     cacheDir: values["no-cache"] ? null : resolve(io.cwd, ".codec-evolve/cache/baselines"),
     onEvent: progress.onEvent,
   }).finally(progress.stop);
@@ -97,6 +109,15 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     const { records } = await readLedger(statePaths(io.cwd).ledger);
     const written = await writeCharts(result, dir, { records });
     io.stderr.write(`${written.length} chart(s) written to ${dir} (SVG and PNG)\n`);
+  }
+  if (values.visual && reconDir) {
+    const dir = resolve(io.cwd, values.visual);
+    try {
+      const written = await writeVisuals(result, reconDir, dir);
+      io.stderr.write(`${written.length} comparison picture(s) written to ${dir}\n`);
+    } finally {
+      if (!values.recon) await rm(reconDir, { recursive: true, force: true });
+    }
   }
   return result.status === "ok" ? EXIT.ok : EXIT.codecFailed;
 }
