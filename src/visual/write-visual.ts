@@ -61,16 +61,22 @@ async function visualsOfClip(
     const x265Rung = nearestRung(clip.baselines.x265?.rungs ?? [], rung.bitsPerPixel);
     let x265: { decoded: RawClip; label: string; figures: string } | null = null;
     if (x265Rung) {
+      const y4m = /^Y4M (.+\.y4m)$/i.exec(clip.source ?? "")?.[1] ?? null;
       const { decoded, bytes } = await x265Reencode(
-        { ...source, fps: clip.fps, frames },
+        { ...source, fps: clip.fps, frames, y4m },
         x265Rung.quality,
         scratch,
       );
+      // The same stream as the measured rung gets the evaluator's figures; any other (an RGB
+      // source converted by ffmpeg) is measured here, on the pictures shown, and says so.
+      const same = bytes === x265Rung.bytes;
       const bpp = (bytes * 8) / (clip.width * clip.height * frames);
       x265 = {
         decoded,
-        label: `x265 crf=${x265Rung.quality}`,
-        figures: figures(bpp, await clipPsnrRgb(source, decoded, frames)),
+        label: `x265 crf=${x265Rung.quality}${same ? "" : " (re-encoded)"}`,
+        figures: same
+          ? figures(x265Rung.bitsPerPixel, x265Rung.psnrRgb)
+          : figures(bpp, await clipPsnrRgb(source, decoded, frames)),
       };
     }
     const regions: [WrittenVisual["kind"], Region][] = [

@@ -13,9 +13,13 @@ import type { RawClip } from "./raw-frames.js";
 
 const QUIET = ["-hide_banner", "-nostats", "-loglevel", "error"];
 
-/** Encode `source` with x265 at `crf` into `dir`; returns the decoded rgb24 clip and the stream's size. */
+/**
+ * Encode with x265 at `crf` into `dir`; returns the decoded rgb24 clip and the stream's size.
+ * `y4m`, when the clip came from one, is encoded from its own 4:2:0 samples as the evaluator
+ * does, so the stream is the measured one; otherwise the recon source is converted by ffmpeg.
+ */
 export async function x265Reencode(
-  source: RawClip & { fps: number; frames: number },
+  source: RawClip & { fps: number; frames: number; y4m: string | null },
   crf: number,
   dir: string,
   runner: ProcessRunner = runProcess,
@@ -25,8 +29,12 @@ export async function x265Reencode(
   const purpose = "the x265 picture of --visual";
   const encode = await runFfmpeg(runner, purpose, [
     ...QUIET,
-    ...["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${source.width}x${source.height}`],
-    ...["-framerate", String(source.fps), "-i", source.path],
+    ...(source.y4m
+      ? ["-f", "yuv4mpegpipe", "-i", source.y4m]
+      : [
+          ...["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${source.width}x${source.height}`],
+          ...["-framerate", String(source.fps), "-i", source.path],
+        ]),
     ...["-frames:v", String(source.frames), "-pix_fmt", "yuv420p", "-c:v", X265.encoder],
     ...X265.args(crf, source.frames),
     ...["-f", X265.format, "-y", stream],
