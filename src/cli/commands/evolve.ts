@@ -20,6 +20,7 @@ import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js"
 import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
+import { etaEstimator } from "../eta.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
 import { defineCommand, flag } from "../flags.js";
@@ -263,6 +264,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
       )
     : null;
   let started = false;
+  let evaluationEta = etaEstimator();
   const refresh = () => {
     if (!bar) return;
     const payload = { best: state.best, spend: state.spend.toFixed(4), step: state.step };
@@ -332,11 +334,15 @@ function progressDisplay(stream: NodeJS.WritableStream): {
       refresh();
     },
     onEvaluation(event) {
+      // Each candidate's evaluation gets its own pace: the estimate restarts at its "start".
+      if (event.type === "start") evaluationEta = etaEstimator();
+      const remaining = "done" in event ? evaluationEta(event.done, event.total) : "";
+      const suffix = remaining ? `, ${remaining}` : "";
       if (event.type === "rung-done") {
-        state.step = `${event.codec} ${event.clip} q${event.quality} (${event.done}/${event.total})`;
+        state.step = `${event.codec} ${event.clip} q${event.quality} (${event.done}/${event.total}${suffix})`;
         refresh();
       } else if (event.type === "baseline-done") {
-        state.step = `${event.baseline} ${event.clip} (${event.done}/${event.total})`;
+        state.step = `${event.baseline} ${event.clip} (${event.done}/${event.total}${suffix})`;
         refresh();
       }
     },
