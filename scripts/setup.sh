@@ -14,8 +14,12 @@ missing=()
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import numpy" 2>/dev/null || missing+=(python3 python3-numpy)
+# Chart and --visual labels are drawn by librsvg (sharp) with the DejaVu fonts.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if $want_tests; then
   /usr/bin/python3 -c "import cv2" 2>/dev/null || missing+=(python3-opencv)
+  # The dashboard test drives Debian's Chromium with playwright-core (no browser download).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
