@@ -14,6 +14,7 @@ export function sandboxOptions(
     limits: {
       frameSeconds: config.frameSeconds,
       runSeconds: config.runSeconds,
+      cpuSeconds: config.cpuSeconds,
       memoryBytes: config.memoryMiB * 2 ** 20,
     },
   };

@@ -55,15 +55,13 @@ export function checkTimezone(timezone: string): void {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: timezone });
   } catch {
-    throw new Error(`timezone "${timezone}" is not an IANA time zone name (e.g. UTC, Europe/Paris)`);
+    throw new Error(
+      `timezone "${timezone}" is not an IANA time zone name (e.g. UTC, Europe/Paris)`,
+    );
   }
 }
 
-function parseField(
-  text: string,
-  field: (typeof FIELDS)[number],
-  expression: string,
-): Set<number> {
+function parseField(text: string, field: (typeof FIELDS)[number], expression: string): Set<number> {
   const out = new Set<number>();
   for (const item of text.split(",")) {
     const match = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(item);
@@ -138,7 +136,11 @@ export function matchesCron(schedule: CronSchedule, date: Date): boolean {
  * back at most `lookbackMinutes`; null when none. Walking minute by minute is
  * cheap at this scale and needs no time-zone arithmetic.
  */
-export function latestSlot(schedule: CronSchedule, now: Date, lookbackMinutes = 8 * 24 * 60): Date | null {
+export function latestSlot(
+  schedule: CronSchedule,
+  now: Date,
+  lookbackMinutes = 8 * 24 * 60,
+): Date | null {
   const start = Math.floor(now.getTime() / 60_000) * 60_000;
   for (let i = 0; i <= lookbackMinutes; i++) {
     const candidate = new Date(start - i * 60_000);

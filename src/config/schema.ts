@@ -3,7 +3,7 @@
  * one line of documentation per field, defaults stated here and nowhere else.
  */
 import { z } from "zod";
-import { DEFAULT_ALLOWED_IMPORTS } from "../sandbox/sandbox-options.js";
+import { DEFAULT_ALLOWED_IMPORTS, DEFAULT_LIMITS } from "../sandbox/sandbox-options.js";
 import { checkTimezone, parseCron } from "./cron.js";
 
 function cronProblem(cron: string): string | null {
@@ -87,17 +87,27 @@ export const sandboxSchema = z
       .enum(["auto", "bubblewrap", "none"])
       .default("auto")
       .describe("OS sandbox: bubblewrap when it can run (auto), required, or off."),
-    frameSeconds: z.number().positive().default(30).describe("Wall-clock limit per codec call."),
+    frameSeconds: z
+      .number()
+      .positive()
+      .default(DEFAULT_LIMITS.frameSeconds)
+      .describe("Wall-clock limit per codec call."),
     runSeconds: z
       .number()
       .positive()
-      .default(900)
+      .default(DEFAULT_LIMITS.runSeconds)
       .describe("Wall-clock limit per encode or decode run."),
+    cpuSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_LIMITS.cpuSeconds)
+      .describe("CPU-time limit (RLIMIT_CPU) per encode or decode process, all threads together."),
     memoryMiB: z
       .number()
       .int()
       .positive()
-      .default(4096)
+      .default(DEFAULT_LIMITS.memoryBytes / 2 ** 20)
       .describe("Address-space limit per process."),
   })
   .describe("How untrusted codec code is contained.");

@@ -6,6 +6,7 @@
  * that decided it, so a reader can check it against the tables.
  */
 import type { AdoptionConfig } from "../config/schema.js";
+import { tooFewRungsNote } from "./rd/compare-curves.js";
 import type { ClipResult, EvaluationResult, Rung, Verdict } from "./results.js";
 import { signedNumber as signed, signedPercent as pct } from "../format/signed-percent.js";
 
@@ -22,6 +23,12 @@ export function decideVerdict(
   }
   if (candidate.clips.length === 0) {
     return { adopt: false, reason: "rejected: no clip was scored" };
+  }
+  // Adoption rests on BD-rate; a ladder too short for it cannot adopt, by either rule.
+  const shortest = Math.min(...candidate.clips.map((clip) => clip.rungs.length));
+  const tooFew = tooFewRungsNote(shortest);
+  if (tooFew) {
+    return { adopt: false, reason: `rejected: cannot adopt without BD-rate: ${tooFew}` };
   }
 
   const speed = speedCheck(candidate, parent, rule.maxEncodeSlowdown);

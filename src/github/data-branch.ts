@@ -10,7 +10,11 @@ import type { GitHubClient, RepoRef } from "./client.js";
 import { createCommit, createRef, moveBranch, readBranch, readFileAt } from "./git-data.js";
 
 /** A file on the data branch; null when the branch or the file is absent. */
-export async function readDataFile(gh: GitHubClient, repo: RepoRef, path: string): Promise<string | null> {
+export async function readDataFile(
+  gh: GitHubClient,
+  repo: RepoRef,
+  path: string,
+): Promise<string | null> {
   const tip = await readBranch(gh, repo, DATA_BRANCH);
   return tip === null ? null : readFileAt(gh, repo, tip, path);
 }

@@ -15,7 +15,11 @@ export interface FileChange {
 }
 
 /** The commit a branch points at, or null when the branch does not exist. */
-export async function readBranch(gh: GitHubClient, repo: RepoRef, branch: string): Promise<string | null> {
+export async function readBranch(
+  gh: GitHubClient,
+  repo: RepoRef,
+  branch: string,
+): Promise<string | null> {
   try {
     const { data } = await gh.rest.git.getRef({ ...repo, ref: `heads/${branch}` });
     return data.object.sha;
@@ -62,16 +66,27 @@ export async function treeOf(gh: GitHubClient, repo: RepoRef, commit: string): P
 export async function createCommit(
   gh: GitHubClient,
   repo: RepoRef,
-  input: { parent: string | null; files: readonly FileChange[]; message: string; baseTree?: string },
+  input: {
+    parent: string | null;
+    files: readonly FileChange[];
+    message: string;
+    baseTree?: string;
+  },
 ): Promise<string> {
-  const baseTree = input.baseTree ?? (input.parent ? await treeOf(gh, repo, input.parent) : undefined);
+  const baseTree =
+    input.baseTree ?? (input.parent ? await treeOf(gh, repo, input.parent) : undefined);
   const { data: tree } = await gh.rest.git.createTree({
     ...repo,
     ...(baseTree ? { base_tree: baseTree } : {}),
     tree: input.files.map((file) =>
       file.content === null
         ? { path: file.path, mode: "100644" as const, type: "blob" as const, sha: null }
-        : { path: file.path, mode: "100644" as const, type: "blob" as const, content: file.content },
+        : {
+            path: file.path,
+            mode: "100644" as const,
+            type: "blob" as const,
+            content: file.content,
+          },
     ),
   });
   const { data: commit } = await gh.rest.git.createCommit({
@@ -84,7 +99,12 @@ export async function createCommit(
 }
 
 /** Create `ref` ("heads/x" or "tags/x") at `sha`; false when it already exists. */
-export async function createRef(gh: GitHubClient, repo: RepoRef, ref: string, sha: string): Promise<boolean> {
+export async function createRef(
+  gh: GitHubClient,
+  repo: RepoRef,
+  ref: string,
+  sha: string,
+): Promise<boolean> {
   try {
     await gh.rest.git.createRef({ ...repo, ref: `refs/${ref}`, sha });
     return true;

@@ -27,11 +27,15 @@ export interface SandboxLimits {
   loadSeconds?: number;
 }
 
-/** Limits used when the caller gives none. */
+/**
+ * Limits used when the caller gives none: the one source of the sandbox
+ * defaults (the config schema's defaults are derived from these).
+ */
 export const DEFAULT_LIMITS: SandboxLimits = {
   frameSeconds: 60,
   runSeconds: 1800,
   memoryBytes: 4 * 1024 ** 3,
+  // Twice runSeconds: numpy and torch threads can spend more CPU time than wall time.
   cpuSeconds: 3600,
   payloadBytesPerFrame: 32 * 1024 ** 2,
   logBytes: 64 * 1024,

@@ -1,5 +1,6 @@
 /** `codec-evolve evolve`: run (or resume) generations of the evolution loop in this repository. */
 import { randomInt } from "node:crypto";
+import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
@@ -13,19 +14,26 @@ import { checkPythonSyntax, defaultPython } from "../../evolve/edits/check-pytho
 import type { LedgerRecord } from "../../evolve/ledger/ledger-record.js";
 import { runEvolution, type EvolutionEvent, type EvolutionSummary } from "../../evolve/loop.js";
 import { loadSystemPromptTemplate } from "../../evolve/prompt/load-system-prompt.js";
+import { answersProposer } from "../../evolve/proposers/answers-proposer.js";
 import { offlineProposer } from "../../evolve/proposers/offline-proposer.js";
 import { openAiProposer } from "../../evolve/proposers/openai-proposer.js";
 import { ProposerError, type Proposer } from "../../evolve/proposers/proposer.js";
 import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js";
 import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
+import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
+<<<<<<< HEAD
 import { etaEstimator } from "../eta.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
+=======
+import { CLIP_FLAGS, CONFIG_FLAGS, EVOLVE_QUALITY_FLAG, SANDBOX_FLAGS } from "../common-flags.js";
+>>>>>>> main
 import { EXIT, ExitError } from "../exit-error.js";
+import { handleInterrupts } from "../interrupts.js";
 import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
-import { resolveClips } from "../resolve-clips.js";
+import { resolveClipSets } from "../resolve-clips.js";
 import { signedPercent } from "../../format/signed-percent.js";
 
 /** The evolve command's flags; its usage text is generated from them. */
@@ -44,8 +52,14 @@ after the current step; running the command again resumes the run.`,
     }),
     proposer: flag.choice(
       "KIND",
-      ["offline", "openai", "auto"],
-      "offline | openai | auto (default: config; auto = openai when the API key is set)",
+      ["offline", "openai", "auto", "answers"],
+      "offline | openai | auto | answers (default: config; auto = openai when the API key is set;\n" +
+        "answers = written answers from --answers DIR)",
+    ),
+    answers: flag.string(
+      "DIR",
+      "with --proposer answers: answer files in the LLM answer format, one per generation,\n" +
+        "in name order; the run stops when every file has been proposed",
     ),
     focus: flag.string("TEXT", 'a focus for the proposer, e.g. "motion search"'),
     seed: flag.integer(
@@ -54,6 +68,7 @@ after the current step; running the command again resumes the run.`,
       { min: 0 },
     ),
     ...CLIP_FLAGS,
+    quality: EVOLVE_QUALITY_FLAG,
     budget: flag.number(
       "USD",
       "stop the run once proposals cost this much (default: config proposer.budgetUsd)",
@@ -88,10 +103,11 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}),
     ...(values.stream ? { stream: true } : {}),
   };
-  const proposer = chooseProposer(
+  const proposer = await chooseProposer(
     values.proposer ?? proposerConfig.kind,
+    values.answers === undefined ? null : resolve(io.cwd, values.answers),
     { ...config, proposer: proposerConfig },
-    io.env,
+    { env: io.env, repoDir },
   );
   const sandbox = sandboxOptions(config.sandbox, values);
   const evaluation = config.evaluation;
@@ -103,12 +119,12 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     repoDir,
   );
 
-  const clipOptions = { cwd: io.cwd, maxFrames, seed };
-  const clips = await resolveClips(
-    values.clip ?? [...evaluation.clips, ...evaluation.synthetic],
-    clipOptions,
-  );
-  const heldOutClips = await resolveClips(values["held-out"] ?? evaluation.heldOut, clipOptions);
+  const { clips, heldOutClips } = await resolveClipSets(values, evaluation, {
+    cwd: io.cwd,
+    repoDir,
+    maxFrames,
+    seed,
+  });
 
   const display = progressDisplay(io.stderr);
   const settings: EvaluationSettings = {
@@ -119,7 +135,7 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     codecParams: evaluation.codecParams,
     qualityFloorDb: evaluation.qualityFloorDb,
     sandbox,
-    cacheDir: `${repoDir}/.codec-evolve/cache/baselines`,
+    cacheDir: statePaths(repoDir).baselineCache,
     onEvent: display.onEvaluation,
   };
 
@@ -131,20 +147,15 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
   );
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const stopHandlingInterrupts = handleInterrupts({
+    onFirst: () => {
       controller.abort();
       display.log(
         "stopping after the current step (Ctrl-C again to quit at once; run evolve again to resume)",
       );
-    } else {
-      display.stop();
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSigint);
+    },
+    beforeExit: () => display.stop(),
+  });
 
   let summary: EvolutionSummary;
   try {
@@ -174,16 +185,8 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
         onEvent: display.onEvolution,
       },
     );
-  } catch (error) {
-    if (error instanceof ProposerError) {
-      throw new ExitError(
-        `the proposer failed: ${error.message}\nNothing was lost; fix the cause and run evolve again to resume.`,
-        EXIT.usage,
-      );
-    }
-    throw error;
   } finally {
-    process.off("SIGINT", onSigint);
+    stopHandlingInterrupts();
     display.stop();
   }
   io.stdout.write(`${renderSummary(summary)}\n`);
@@ -191,9 +194,33 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
 }
 
 /** The proposer named by --proposer or the config; auto = openai when the key is set. */
-function chooseProposer(kind: string, config: Config, env: NodeJS.ProcessEnv): Proposer {
-  if (!["auto", "offline", "openai"].includes(kind)) {
-    throw new ExitError(`--proposer: "${kind}" is not offline, openai or auto`, EXIT.usage);
+async function chooseProposer(
+  kind: string,
+  answersDir: string | null,
+  config: Config,
+  { env, repoDir }: { env: NodeJS.ProcessEnv; repoDir: string },
+): Promise<Proposer> {
+  if (!["auto", "offline", "openai", "answers"].includes(kind)) {
+    throw new ExitError(
+      `--proposer: "${kind}" is not offline, openai, auto or answers`,
+      EXIT.usage,
+    );
+  }
+  if ((kind === "answers") !== (answersDir !== null)) {
+    throw new ExitError(
+      kind === "answers"
+        ? "--proposer answers needs --answers DIR, the folder of answer files"
+        : `--answers DIR goes with --proposer answers (the proposer is ${kind})`,
+      EXIT.usage,
+    );
+  }
+  if (answersDir !== null) {
+    try {
+      return await answersProposer({ dir: answersDir, repoDir });
+    } catch (error) {
+      if (error instanceof ProposerError) throw new ExitError(error.message, EXIT.usage);
+      throw error;
+    }
   }
   const key = env[config.proposer.apiKeyEnv];
   if (kind === "offline" || (kind === "auto" && !key)) return offlineProposer();
@@ -213,7 +240,7 @@ export function renderSummary(summary: EvolutionSummary): string {
     "",
     renderAttemptsTable(summary.attempts),
     "",
-    `${summary.resumed ? "resumed " : ""}run ${summary.runId}: ${summary.attempts.length} attempt(s), ${adopted.length} adopted, stopped by ${describeStop(summary.stoppedBy)}, spend $${summary.spendUsd.toFixed(4)}`,
+    `${summary.resumed ? "resumed " : ""}run ${summary.runId}: ${summary.attempts.length} attempt(s), ${adopted.length} adopted, stopped by ${describeStop(summary)}, spend $${summary.spendUsd.toFixed(4)}`,
   ];
   for (const record of adopted) {
     lines.push(`  adopted v${record.version} (${record.id}): ${record.verdict?.reason ?? ""}`);
@@ -235,12 +262,17 @@ function describeBest(best: LedgerRecord): string {
   return `v${best.version} (${best.id}) ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${signedPercent(m.bdRateX265)}, tier ${tierReached(m.bdRateX265)}`;
 }
 
-function describeStop(reason: EvolutionSummary["stoppedBy"]): string {
-  return reason === "generations"
-    ? "reaching the generation count"
-    : reason === "budget"
-      ? "the budget"
-      : "Ctrl-C (run evolve again to resume)";
+function describeStop(summary: EvolutionSummary): string {
+  switch (summary.stoppedBy) {
+    case "generations":
+      return "reaching the generation count";
+    case "budget":
+      return "the budget";
+    case "exhausted":
+      return `running out of proposals (${summary.stopDetail ?? "the proposer has none left"})`;
+    case "interrupted":
+      return "Ctrl-C (run evolve again to resume)";
+  }
 }
 
 /** Progress: a bar with generation, best so far and spend on a terminal; plain lines elsewhere. */
@@ -327,6 +359,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
         }
         case "stopped":
           state.step = `stopped (${event.reason})`;
+          if (event.detail) log(`stopped: ${event.detail}`);
           break;
         default:
           break;

@@ -1,9 +1,11 @@
 /** Plain-text tables of an evaluation: one per clip, rungs of the candidate and each reference. */
+import { tooFewRungsNote } from "../rd/compare-curves.js";
 import type { ClipResult, EvaluationResult, Rung } from "../results.js";
 import { signedPercent } from "../../format/signed-percent.js";
 import { renderTextTable } from "../../format/text-table.js";
 
-const COLUMNS = [
+/** Column headers of an RD table, shared by the text and markdown reports. */
+export const RD_COLUMNS = [
   "codec",
   "setting",
   "bytes",
@@ -19,11 +21,13 @@ const COLUMNS = [
   "dec fps",
 ] as const;
 
-function fixed(value: number, digits: number): string {
+/** A number with fixed digits; "inf" / "nan" for the non-finite values a hostile codec can produce. */
+export function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : value > 0 ? "inf" : "nan";
 }
 
-function rungRow(codec: string, rung: Rung): string[] {
+/** The cells of one rung in RD_COLUMNS order. */
+export function rungRow(codec: string, rung: Rung): string[] {
   return [
     codec,
     rung.setting ?? `q=${rung.quality}`,
@@ -51,7 +55,7 @@ export function bdRateSentence(reference: string, bdRate: number | null, note?: 
 
 /** The RD table and BD-rate lines of one clip. */
 export function renderClip(clip: ClipResult): string {
-  const rows: string[][] = [[...COLUMNS]];
+  const rows: string[][] = [[...RD_COLUMNS]];
   for (const rung of clip.rungs) rows.push(rungRow("candidate", rung));
   for (const [name, baseline] of Object.entries(clip.baselines)) {
     for (const rung of baseline.rungs) rows.push(rungRow(name, rung));
@@ -60,6 +64,8 @@ export function renderClip(clip: ClipResult): string {
   const lines = Object.entries(clip.bdRate).map(
     ([name, value]) => `  ${bdRateSentence(name, value, clip.bdRateNotes?.[name])}`,
   );
+  const tooFew = tooFewRungsNote(clip.rungs.length);
+  if (tooFew && lines.length === 0) lines.push(`  no BD-rate: ${tooFew}`);
   return [header, renderTextTable(rows, { rightAlignFrom: 2 }), ...lines].join("\n");
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Verdict } from "../../evaluate/results.js";
 import type { EditSummary } from "../edits/apply-edits.js";
+import type { EditTolerance } from "../edits/tolerant-match.js";
 import type { AttemptFailure } from "../edits/proposal-failure.js";
 import type { ProposalUsage, ProposerKind } from "../proposers/proposer.js";
 
@@ -80,6 +81,11 @@ export interface LedgerRecord {
   hypothesis: string;
   rationale: string;
   edits: EditSummary[];
+  /**
+   * Set when a SEARCH block matched only with a tolerance (the most lenient any block
+   * needed; per file in `edits[].tolerance`); absent when every block matched as written.
+   */
+  editTolerance?: Exclude<EditTolerance, "exact">;
   /** sha256 of the codec source after the edits; null when edits were refused. */
   codeHash: string | null;
   /** The candidate's commit on its own branch, and the version commit when adopted. */

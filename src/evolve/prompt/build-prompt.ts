@@ -8,12 +8,8 @@
 import type { EvaluationResult } from "../../evaluate/results.js";
 import type { LedgerRecord } from "../ledger/ledger-record.js";
 import { lineDiff } from "./line-diff.js";
+import type { PromptMessages } from "./prompt-messages.js";
 import { signedPercent as pct } from "../../format/signed-percent.js";
-
-export interface PromptMessages {
-  system: string;
-  user: string;
-}
 
 export interface PromptInput {
   system: string;

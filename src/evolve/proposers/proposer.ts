@@ -3,7 +3,7 @@
  * in the LLM answer format, with what it cost. The LLM and the offline
  * parameter search share everything downstream of this interface.
  */
-import type { PromptMessages } from "../prompt/build-prompt.js";
+import type { PromptMessages } from "../prompt/prompt-messages.js";
 
 export interface ProposalUsage {
   promptTokens: number;
@@ -30,6 +30,8 @@ export interface AttemptOutcome {
   /** True when the candidate was evaluated and beat its comparison parent at all. */
   improved: boolean;
   evaluated: boolean;
+  /** The answer file it came from (answers proposer), as recorded in the ledger. */
+  source?: string;
 }
 
 export interface ProposalContext {

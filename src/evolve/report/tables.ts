@@ -136,6 +136,7 @@ function outcome(record: LedgerRecord): string {
 function shortProposer(record: LedgerRecord): string {
   if (record.proposer.kind === "offline") return "offline search";
   if (record.proposer.kind === "openai") return record.proposer.model ?? "openai";
+  if (record.proposer.kind === "answers") return `answer ${record.proposer.source ?? "file"}`;
   return record.proposer.kind;
 }
 

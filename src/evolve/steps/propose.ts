@@ -191,6 +191,17 @@ export async function requestProposal(
   return { ok: true, pending: value! };
 }
 
+export interface CheckOptions {
+  /** Code already seen outside the ledger (e.g. closed pull requests' code hashes). */
+  extraCodeHashes?: ReadonlySet<string>;
+  /**
+   * Save the candidate stage in the pending attempt (default true). A caller that
+   * evaluates at once, with an idempotent createCandidate, may skip this write:
+   * after a crash the checks simply run again and find the same candidate.
+   */
+  saveCandidateStage?: boolean;
+}
+
 export type CheckOutcome =
   /** Every check passed; the candidate exists and the pending attempt says so. */
   | {
@@ -205,14 +216,14 @@ export type CheckOutcome =
  * Parse the saved answer, apply its edits to the parent, check Python syntax
  * and duplicates, then create the candidate, or record why not. Calling it
  * again for the same attempt gives the same outcome without a second candidate.
- * `extraCodeHashes`: code already seen outside the ledger (e.g. closed pull requests).
  */
 export async function checkProposal(
   pending: PendingAttempt,
   deps: Pick<ProposeDeps, "ledger" | "candidates" | "clock" | "checkSyntax">,
   settings: Pick<ProposeSettings, "codecPath">,
-  extraCodeHashes: ReadonlySet<string> = new Set(),
+  options: CheckOptions = {},
 ): Promise<CheckOutcome> {
+  const extraCodeHashes = options.extraCodeHashes ?? new Set<string>();
   const state = await deps.ledger.read();
   const done = state.records.find((r) => r.id === pending.id);
   if (done) {
@@ -254,6 +265,7 @@ export async function checkProposal(
   );
   if (!applied.ok) return refuse(applied.failure);
   base.edits = applied.summary;
+  if (applied.editTolerance !== "exact") base.editTolerance = applied.editTolerance;
   for (const file of applied.files.filter((f) => f.path.endsWith(".py"))) {
     const failure = await checkSyntax(file.path, file.after);
     if (failure) return refuse(failure);
@@ -297,6 +309,7 @@ export async function checkProposal(
   base.commit = candidate.commit;
   base.branch = candidate.branch;
   const saved = { ...pending, candidate: { record: base } };
+  if (options.saveCandidateStage === false) return { ok: true, pending: saved, candidate };
   await updateLedger(deps.ledger, (now) =>
     now.records.some((r) => r.id === pending.id)
       ? null
@@ -319,12 +332,12 @@ export async function propose(
   input: PlanInput & { runId: string; generation: number },
   deps: ProposeDeps,
   settings: ProposeSettings,
-  extraCodeHashes?: ReadonlySet<string>,
+  options?: CheckOptions,
 ): Promise<ProposeOutcome> {
   const plan = await planProposal(input, deps.candidates, settings);
   const asked = await requestProposal(plan, input, deps);
   if (!asked.ok) return { kind: "stopped", stop: asked.stop, reason: asked.reason };
-  const checked = await checkProposal(asked.pending, deps, settings, extraCodeHashes);
+  const checked = await checkProposal(asked.pending, deps, settings, options);
   return checked.ok
     ? { kind: "candidate", pending: checked.pending, candidate: checked.candidate }
     : { kind: "refused", record: checked.record };
@@ -389,6 +402,7 @@ function attemptOutcomes(records: readonly LedgerRecord[]): AttemptOutcome[] {
       proposerKind: r.proposer.kind,
       evaluated: r.status === "adopted" || r.status === "rejected" || r.status === "failed",
       improved: r.status === "adopted" || (r.metrics?.bdRateParent ?? 0) < 0,
+      ...(r.proposer.source !== undefined ? { source: r.proposer.source } : {}),
     }));
 }
 

@@ -15,6 +15,7 @@ import type {
   VersionCommit,
 } from "./candidate-store.js";
 import { GitError, runGit } from "./run-git.js";
+import { statePaths } from "../state-paths.js";
 
 export const CANDIDATE_BRANCH_PREFIX = "codec-evolve/candidate-";
 const VERSION_SUBJECT = /^Autonomous Code Evolution - v(\d+)\s*$/;
@@ -31,7 +32,7 @@ export interface GitStoreOptions {
 export function gitCandidateStore(options: GitStoreOptions): CandidateStore & CheckoutProvider {
   const cwd = options.repoDir;
   const branchRef = `refs/heads/${options.branch}`;
-  const worktrees = options.worktreesDir ?? join(cwd, ".codec-evolve", "worktrees");
+  const worktrees = options.worktreesDir ?? statePaths(cwd).worktrees;
   let identity: NodeJS.ProcessEnv | null = null;
 
   const git = (
