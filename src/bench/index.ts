@@ -1,31 +1,21 @@
-<<<<<<< HEAD
-/** `npm run bench`: throughput figures as ratios against ffmpeg, measured side by side. Not a test. */
-import { benchDashboard } from "./dashboard-bench.js";
-=======
 /**
  * `npm run bench`: throughput figures as ratios against ffmpeg, measured side
  * by side, the evaluator's memory and scaling, and the Action's evaluation
- * time with a cold and a warm baseline cache. Not a test.
- * `npm run bench -- memory` (or metrics, pipeline, action) runs one part.
+ * time with a cold and a warm baseline cache, the dashboard build time. Not a test.
+ * `npm run bench -- memory` (or metrics, pipeline, action, dashboard) runs one part.
  */
+import { benchDashboard } from "./dashboard-bench.js";
 import { benchMemory } from "./memory-bench.js";
->>>>>>> main
 import { benchMetrics } from "./metrics-bench.js";
 import { benchPipeline } from "./pipeline-bench.js";
 import { benchAction } from "./action-bench.js";
 
-<<<<<<< HEAD
-console.log(await benchMetrics());
-console.log();
-console.log(await benchPipeline());
-console.log();
-console.log(await benchDashboard());
-=======
 const parts: Record<string, () => Promise<string>> = {
   metrics: benchMetrics,
   pipeline: benchPipeline,
   memory: benchMemory,
   action: benchAction,
+  dashboard: () => benchDashboard(),
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in parts));
@@ -38,4 +28,3 @@ for (const [i, name] of (chosen.length > 0 ? chosen : Object.keys(parts)).entrie
   if (i > 0) console.log();
   console.log(await parts[name]!());
 }
->>>>>>> main

@@ -80,14 +80,23 @@ function treeRss(root: number): { tree: number; own: number } {
 }
 
 /** Run the CLI's evaluate on `clip` and sample its memory until it exits. */
-async function measureCli(dir: string, clip: string, frames: number, jobs: number | null): Promise<MemoryRun> {
+async function measureCli(
+  dir: string,
+  clip: string,
+  frames: number,
+  jobs: number | null,
+): Promise<MemoryRun> {
   const cli = fileURLToPath(new URL("../cli.js", import.meta.url));
   const args = [cli, "evaluate", join(dir, "pass_through.py"), "--clip", clip];
   args.push("--quality", QUALITIES, "--baseline", "none", "--max-frames", String(frames));
   args.push("--json", join(dir, `result-${frames}-${jobs ?? "auto"}.json`));
   const env = { ...process.env, ...(jobs ? { CODEC_EVOLVE_JOBS: String(jobs) } : {}) };
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"], env });
+  const child = spawn(process.execPath, args, {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "pipe"],
+    env,
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   let peakTree = 0;
@@ -113,7 +122,8 @@ async function makeClip(path: string, frames: number): Promise<void> {
     ...["-i", "testsrc2=size=1920x1080:rate=30", "-frames:v", String(frames)],
     ...["-pix_fmt", "yuv420p", "-y", path],
   ]);
-  if (result.code !== 0) throw new Error(`memory bench: ffmpeg could not make ${path}:\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`memory bench: ffmpeg could not make ${path}:\n${result.stderr}`);
 }
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;

@@ -1,14 +1,9 @@
 /** `codec-evolve evaluate CODEC.py [...]`: score one codec on clips, print tables, write JSON. */
 import { randomInt } from "node:crypto";
-<<<<<<< HEAD
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-=======
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
 import { existsSync } from "node:fs";
->>>>>>> main
 import { loadConfig } from "../../config/load-config.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { findRepositoryRoot } from "../../evolve/store/repository-root.js";
@@ -18,7 +13,6 @@ import { renderEvaluation } from "../../evaluate/report/rd-table.js";
 import { writeCharts } from "../../charts/write-charts.js";
 import { writeVisuals } from "../../visual/write-visual.js";
 import { readLedger } from "../../evolve/ledger/ledger-file.js";
-import { statePaths } from "../../evolve/state-paths.js";
 import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
@@ -121,13 +115,8 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     codecParams: evaluation.codecParams,
     sandbox,
     qualityFloorDb,
-<<<<<<< HEAD
     reconDir,
-    cacheDir: values["no-cache"] ? null : resolve(io.cwd, ".codec-evolve/cache/baselines"),
-=======
-    reconDir: values.recon ? resolve(io.cwd, values.recon) : null,
     cacheDir: values["no-cache"] ? null : statePaths(repoDir).baselineCache,
->>>>>>> main
     onEvent: progress.onEvent,
   }).finally(() => {
     stopHandlingInterrupts();
@@ -141,11 +130,10 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     io.stderr.write(`results written to ${out}\n`);
   }
-<<<<<<< HEAD
   if (values.charts) {
     const dir = resolve(io.cwd, values.charts);
-    // The timeline needs a ledger: the one of this folder's evolution, when there is one.
-    const { records } = await readLedger(statePaths(io.cwd).ledger);
+    // The timeline needs a ledger: the one of this repository, when there is one.
+    const { records } = await readLedger(statePaths(repoDir).ledger);
     const written = await writeCharts(result, dir, { records });
     io.stderr.write(`${written.length} chart(s) written to ${dir} (SVG and PNG)\n`);
   }
@@ -157,13 +145,12 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     } finally {
       if (!values.recon) await rm(reconDir, { recursive: true, force: true });
     }
-=======
+  }
   if (values.markdown) {
     const out = resolve(io.cwd, values.markdown);
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, renderMarkdown(result, { rule: config.adoption }));
     io.stderr.write(`markdown report written to ${out}\n`);
->>>>>>> main
   }
   return result.status === "ok" ? EXIT.ok : EXIT.codecFailed;
 }

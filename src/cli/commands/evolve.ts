@@ -23,12 +23,8 @@ import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
-<<<<<<< HEAD
 import { etaEstimator } from "../eta.js";
-import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
-=======
 import { CLIP_FLAGS, CONFIG_FLAGS, EVOLVE_QUALITY_FLAG, SANDBOX_FLAGS } from "../common-flags.js";
->>>>>>> main
 import { EXIT, ExitError } from "../exit-error.js";
 import { handleInterrupts } from "../interrupts.js";
 import { defineCommand, flag } from "../flags.js";
