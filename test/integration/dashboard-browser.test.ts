@@ -50,7 +50,8 @@ async function open(browser: Browser, url: string): Promise<Loaded> {
   await page.goto(url, { waitUntil: "load" });
   await page.waitForFunction(
     () =>
-      (globalThis as unknown as { codecEvolveCharts?: Map<string, unknown> }).codecEvolveCharts?.size,
+      (globalThis as unknown as { codecEvolveCharts?: Map<string, unknown> }).codecEvolveCharts
+        ?.size,
   );
   return { page, problems };
 }
