@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: throughput figures as ratios against ffmpeg, measured side
  * by side, the evaluator's memory and scaling, and the Action's evaluation
- * time with a cold and a warm baseline cache. Not a test.
- * `npm run bench -- memory` (or metrics, pipeline, action) runs one part.
+ * time with a cold and a warm baseline cache, the dashboard build time. Not a test.
+ * `npm run bench -- memory` (or metrics, pipeline, action, dashboard) runs one part.
  */
+import { benchDashboard } from "./dashboard-bench.js";
 import { benchMemory } from "./memory-bench.js";
 import { benchMetrics } from "./metrics-bench.js";
 import { benchPipeline } from "./pipeline-bench.js";
@@ -14,6 +15,7 @@ const parts: Record<string, () => Promise<string>> = {
   pipeline: benchPipeline,
   memory: benchMemory,
   action: benchAction,
+  dashboard: () => benchDashboard(),
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in parts));

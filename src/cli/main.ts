@@ -5,6 +5,7 @@ import { evaluateCommand } from "./commands/evaluate.js";
 import { evolveCommand } from "./commands/evolve.js";
 import { historyCommand } from "./commands/history.js";
 import { mergeResultsCommand } from "./commands/merge-results.js";
+import { reportCommand } from "./commands/report.js";
 import { rollbackCommand } from "./commands/rollback.js";
 import { statusCommand } from "./commands/status.js";
 import { exitReportFor } from "./exit-code-for.js";
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   evolve: evolveCommand,
   status: statusCommand,
   history: historyCommand,
+  report: reportCommand,
   rollback: rollbackCommand,
   app: appCommand,
   "merge-results": mergeResultsCommand,
@@ -27,6 +29,7 @@ commands:
   evolve              run generations of the evolution loop (see evolve --help)
   status              current best version, recent attempts, failure report
   history             every adopted version with its figures
+  report --out DIR    static dashboard of the ledger: charts, RD curves, lineage
   rollback vK         restore version K as a new version
   app [--once]        the GitHub App's server, or one Actions-only pass (see app --help)
   merge-results A.json B.json ... --json ALL.json

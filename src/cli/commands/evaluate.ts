@@ -1,7 +1,8 @@
 /** `codec-evolve evaluate CODEC.py [...]`: score one codec on clips, print tables, write JSON. */
 import { randomInt } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { loadConfig } from "../../config/load-config.js";
 import { statePaths } from "../../evolve/state-paths.js";
@@ -9,6 +10,9 @@ import { findRepositoryRoot } from "../../evolve/store/repository-root.js";
 import { evaluateCodec } from "../../evaluate/evaluator.js";
 import { renderMarkdown } from "../../evaluate/report/markdown.js";
 import { renderEvaluation } from "../../evaluate/report/rd-table.js";
+import { writeCharts } from "../../charts/write-charts.js";
+import { writeVisuals } from "../../visual/write-visual.js";
+import { readLedger } from "../../evolve/ledger/ledger-file.js";
 import type { CliIo } from "../cli-io.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
@@ -35,6 +39,14 @@ export const EVALUATE = defineCommand({
     recon: flag.string(
       "DIR",
       "write source/decoded rgb24 and length-prefixed payloads per clip and rung",
+    ),
+    charts: flag.string(
+      "DIR",
+      "write RD charts per clip (and the timeline, given a ledger) as SVG and PNG",
+    ),
+    visual: flag.string(
+      "DIR",
+      "write PNG crops of source, candidate and x265 side by side (worst region and centre)",
     ),
     seed: flag.integer("N", "seed of synthetic clips (default: random, printed)", { min: 0 }),
     "quality-floor": flag.number("DB", "fail a rung below this PSNR-RGB (default: config, 20)"),
@@ -98,6 +110,12 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     io.stderr.write(`synthetic clips seeded with ${seed} (rerun with --seed ${seed})\n`);
   }
 
+  // --visual reads the decoded frames back from the recon files: a scratch folder when --recon is not given.
+  const reconDir = values.recon
+    ? resolve(io.cwd, values.recon)
+    : values.visual
+      ? await mkdtemp(join(tmpdir(), "codec-evolve-recon-"))
+      : null;
   const progress = progressRenderer(io.stderr);
   // Ctrl-C ends at once, but never leaves the codec or ffmpeg running in their own groups.
   const stopHandlingInterrupts = handleInterrupts({ beforeExit: progress.stop });
@@ -112,7 +130,7 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     codecParams: evaluation.codecParams,
     sandbox,
     qualityFloorDb,
-    reconDir: values.recon ? resolve(io.cwd, values.recon) : null,
+    reconDir,
     cacheDir: values["no-cache"] ? null : statePaths(repoDir).baselineCache,
     onEvent: progress.onEvent,
     ...(values.shard ? { shard: values.shard } : {}),
@@ -135,6 +153,22 @@ export async function evaluateCommand(argv: string[], io: CliIo): Promise<number
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
     io.stderr.write(`results written to ${out}\n`);
+  }
+  if (values.charts) {
+    const dir = resolve(io.cwd, values.charts);
+    // The timeline needs a ledger: the one of this repository, when there is one.
+    const { records } = await readLedger(statePaths(repoDir).ledger);
+    const written = await writeCharts(result, dir, { records });
+    io.stderr.write(`${written.length} chart(s) written to ${dir} (SVG and PNG)\n`);
+  }
+  if (values.visual && reconDir) {
+    const dir = resolve(io.cwd, values.visual);
+    try {
+      const written = await writeVisuals(result, reconDir, dir);
+      io.stderr.write(`${written.length} comparison picture(s) written to ${dir}\n`);
+    } finally {
+      if (!values.recon) await rm(reconDir, { recursive: true, force: true });
+    }
   }
   if (values.markdown) {
     const out = resolve(io.cwd, values.markdown);

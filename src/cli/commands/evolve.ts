@@ -23,6 +23,7 @@ import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
+import { etaEstimator } from "../eta.js";
 import { CLIP_FLAGS, CONFIG_FLAGS, EVOLVE_QUALITY_FLAG, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
 import { handleInterrupts } from "../interrupts.js";
@@ -291,6 +292,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
       )
     : null;
   let started = false;
+  let evaluationEta = etaEstimator();
   const refresh = () => {
     if (!bar) return;
     const payload = { best: state.best, spend: state.spend.toFixed(4), step: state.step };
@@ -361,11 +363,15 @@ function progressDisplay(stream: NodeJS.WritableStream): {
       refresh();
     },
     onEvaluation(event) {
+      // Each candidate's evaluation gets its own pace: the estimate restarts at its "start".
+      if (event.type === "start") evaluationEta = etaEstimator();
+      const remaining = "done" in event ? evaluationEta(event.done, event.total) : "";
+      const suffix = remaining ? `, ${remaining}` : "";
       if (event.type === "rung-done") {
-        state.step = `${event.codec} ${event.clip} q${event.quality} (${event.done}/${event.total})`;
+        state.step = `${event.codec} ${event.clip} q${event.quality} (${event.done}/${event.total}${suffix})`;
         refresh();
       } else if (event.type === "baseline-done") {
-        state.step = `${event.baseline} ${event.clip} (${event.done}/${event.total})`;
+        state.step = `${event.baseline} ${event.clip} (${event.done}/${event.total}${suffix})`;
         refresh();
       }
     },
