@@ -21,6 +21,7 @@ export function sandboxOptions(
     python: flags.python ?? config.python ?? undefined,
     allowedImports: config.allowedImports,
     isolation: isolation as SandboxOptions["isolation"],
+    gpu: config.gpu,
     limits: {
       frameSeconds: config.frameSeconds,
       runSeconds: config.runSeconds,

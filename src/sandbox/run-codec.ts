@@ -147,6 +147,7 @@ async function runSide(
       allowedImports: opts.allowedImports ?? DEFAULT_ALLOWED_IMPORTS,
       staticCheck: opts.layers?.staticCheck ?? true,
       runtimeGuards: opts.layers?.runtimeGuards ?? true,
+      gpu: opts.gpu ?? false,
     };
     harness.send("S", Buffer.from(JSON.stringify(setup)));
     const loadBudget = Math.min(limits.loadSeconds, runLeft());
