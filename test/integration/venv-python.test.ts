@@ -5,8 +5,8 @@
  * runs here, and process-level guards). The codec imports a module that only
  * the venv has; a sandbox started through the base interpreter cannot see it.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,7 @@ import {
   sandboxEnvironment,
 } from "../../src/sandbox/isolation.js";
 import { probePython } from "../../src/sandbox/python-info.js";
+import { makeVenv } from "../fixtures/venv/make-venv.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CODEC = join(here, "..", "fixtures", "venv", "venv_codec.py");
@@ -29,44 +30,16 @@ let root = "";
 let withSystem = "";
 let withoutSystem = "";
 
-/** A venv made by Debian's python3 -m venv, holding the module venv_marker; returns its bin/python3. */
-function makeVenv(dir: string, systemSitePackages: boolean): string {
-  const args = [
-    "-m",
-    "venv",
-    "--without-pip",
-    ...(systemSitePackages ? ["--system-site-packages"] : []),
-    dir,
-  ];
-  execFileSync("/usr/bin/python3", args, { stdio: "pipe" });
-  const version = execFileSync(
-    join(dir, "bin", "python3"),
-    ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-    {
-      encoding: "utf8",
-    },
-  ).trim();
-  const site = join(dir, "lib", `python${version}`, "site-packages");
-  mkdirSync(join(site, "venv_marker"));
-  writeFileSync(join(site, "venv_marker", "__init__.py"), `STEP = ${STEP}\n`);
-  return join(dir, "bin", "python3");
-}
-
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "codec-evolve-venv-"));
   chmodSync(root, 0o755); // the sandbox runs as nobody when the tests run as root
-  withSystem = makeVenv(join(root, "with-system"), true);
-  withoutSystem = makeVenv(join(root, "without-system"), false);
+  const packages = { venv_marker: `STEP = ${STEP}\n` };
+  withSystem = makeVenv(join(root, "with-system"), { systemSitePackages: true, packages }).python;
+  const bare = makeVenv(join(root, "without-system"), { systemSitePackages: false, packages });
+  withoutSystem = bare.python;
   // Without the system site-packages numpy is not there, until a .pth file points at Debian's.
   expect(spawnSync(withoutSystem, ["-c", "import numpy"]).status).not.toBe(0);
-  const site = execFileSync(
-    withoutSystem,
-    ["-c", "import site; print(site.getsitepackages()[0])"],
-    {
-      encoding: "utf8",
-    },
-  ).trim();
-  writeFileSync(join(site, "debian-dist-packages.pth"), "/usr/lib/python3/dist-packages\n");
+  writeFileSync(join(bare.site, "debian-dist-packages.pth"), "/usr/lib/python3/dist-packages\n");
   expect(spawnSync(withoutSystem, ["-c", "import numpy"]).status).toBe(0);
 }, 120_000);
 
