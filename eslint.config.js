@@ -15,4 +15,9 @@ export default tseslint.config(
       ],
     },
   },
+  // The dashboard's page script runs in the browser, loaded as a classic script.
+  {
+    files: ["src/dashboard/assets/**/*.js"],
+    languageOptions: { globals: { ...globals.browser }, sourceType: "script" },
+  },
 );

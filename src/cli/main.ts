@@ -1,5 +1,6 @@
 /** The `codec-evolve` command line: dispatch to a command, turn every thrown value into an exit code. */
 import type { CliIo } from "./cli-io.js";
+import { appCommand } from "./commands/app.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { evolveCommand } from "./commands/evolve.js";
 import { historyCommand } from "./commands/history.js";
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   status: statusCommand,
   history: historyCommand,
   rollback: rollbackCommand,
+  app: appCommand,
 };
 
 export const USAGE = `usage: codec-evolve <command> [options]
@@ -22,7 +24,8 @@ commands:
   evolve              run generations of the evolution loop (see evolve --help)
   status              current best version, recent attempts, failure report
   history             every adopted version with its figures
-  rollback vK         restore version K as a new version`;
+  rollback vK         restore version K as a new version
+  app [--once]        the GitHub App's server, or one Actions-only pass (see app --help)`;
 
 /** Run the CLI with argv (without node and script); returns the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {

@@ -4,6 +4,25 @@
  */
 import { z } from "zod";
 import { DEFAULT_ALLOWED_IMPORTS } from "../sandbox/sandbox-options.js";
+import { checkTimezone, parseCron } from "./cron.js";
+
+function cronProblem(cron: string): string | null {
+  try {
+    parseCron(cron);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function timezoneProblem(zone: string): string | null {
+  try {
+    checkTimezone(zone);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 const quality = z.number().int().min(0).max(100);
 
@@ -41,9 +60,11 @@ export const evaluationSchema = z
       .default([20, 35, 50, 65, 80])
       .describe("The quality ladder given to the codec (at least 4 rungs for BD-rate)."),
     baselines: z
-      .array(z.enum(["x265", "x264", "jpeg", "av1"]))
-      .default(["x265", "jpeg"])
-      .describe("Reference encoders measured on the same frames."),
+      .array(z.enum(["x265", "x265-ld", "x264", "jpeg", "av1"]))
+      .default(["x265", "x265-ld", "jpeg"])
+      .describe(
+        "Reference encoders measured on the same frames (x265 is the headline; x265-ld is x265 without B-frames, the like-for-like of a codec that cannot look ahead).",
+      ),
     qualityFloorDb: z
       .number()
       .default(20)
@@ -193,6 +214,58 @@ export const evolveSchema = z
   })
   .describe("The evolution loop.");
 
+export const githubSchema = z
+  .strictObject({
+    schedule: z
+      .string()
+      .nullable()
+      .default(null)
+      .refine((cron) => cron === null || cronProblem(cron) === null, {
+        error: (issue) => cronProblem(String(issue.input)) ?? "invalid cron",
+      })
+      .describe(
+        "When the App proposes on its own: 5-field cron (minute hour day month weekday); null = only on command.",
+      ),
+    timezone: z
+      .string()
+      .default("UTC")
+      .refine((zone) => timezoneProblem(zone) === null, {
+        error: (issue) => timezoneProblem(String(issue.input)) ?? "invalid timezone",
+      })
+      .describe("IANA time zone the schedule is read in, e.g. Europe/Paris."),
+    proposalsPerSlot: z
+      .number()
+      .int()
+      .positive()
+      .default(1)
+      .describe("Pull requests a schedule slot tries to open (still within the limits below)."),
+    prHourlyLimit: z
+      .number()
+      .int()
+      .min(0)
+      .default(2)
+      .describe("Most candidate PRs the bot opens per hour; 0 = no limit."),
+    prConcurrentLimit: z
+      .number()
+      .int()
+      .min(0)
+      .default(5)
+      .describe("Most candidate PRs open at once; 0 = no limit."),
+    frameworkChanges: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Allow proposals that change paths outside the codec's directory; such PRs are labelled and never merged automatically.",
+      ),
+    evaluateWorkflow: z
+      .string()
+      .default("codec-evolve-evaluate.yml")
+      .describe(
+        "Workflow file started with workflow_dispatch (input pr) when a PR cannot start it itself (Actions-only mode, /evaluate).",
+      ),
+  })
+  .describe("The GitHub App and the Actions-only mode.");
+
 export const configSchema = z.strictObject({
   codec: z.string().default("codec/evolved_codec.py").describe("The codec the bot evolves."),
   evaluation: evaluationSchema.default(evaluationSchema.parse({})),
@@ -200,6 +273,7 @@ export const configSchema = z.strictObject({
   adoption: adoptionSchema.default(adoptionSchema.parse({})),
   proposer: proposerSchema.default(proposerSchema.parse({})),
   evolve: evolveSchema.default(evolveSchema.parse({})),
+  github: githubSchema.default(githubSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -208,3 +282,4 @@ export type SandboxConfig = Config["sandbox"];
 export type AdoptionConfig = Config["adoption"];
 export type ProposerConfig = Config["proposer"];
 export type EvolveConfig = Config["evolve"];
+export type GithubConfig = Config["github"];

@@ -3,36 +3,10 @@
  * contract read by the Action, the App and the ledger: add, never rename.
  */
 
-/** Failure categories a codec evaluation can end in. */
-export const FAILURE_CATEGORIES = [
-  "syntax",
-  "forbidden",
-  "missing-function",
-  "runtime",
-  "timeout",
-  "memory",
-  "invalid-output",
-  "nondeterministic",
-  "sandbox-violation",
-  "quality-floor",
-] as const;
-export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
+import type { Failure } from "../contract/failure.js";
 
-export interface Failure {
-  category: FailureCategory;
-  message: string;
-  /** Line in the codec's own source, when known. */
-  line: number | null;
-  /** Last lines of the traceback, bounded in size. */
-  traceback?: string;
-  /** Which stage failed: "validate" | "encode" | "decode" | "score". */
-  stage?: string;
-  clip?: string;
-  quality?: number;
-  frameIndex?: number;
-  /** The codec's own stdout/stderr, bounded (head and tail), when it printed anything. */
-  log?: string;
-}
+// The results JSON carries the contract's failure record; readers of the results contract import it from here too.
+export { FAILURE_CATEGORIES, type Failure, type FailureCategory } from "../contract/failure.js";
 
 /** Quality figures of decoded frames against the source frames. */
 export interface QualityMetrics {
@@ -111,4 +85,44 @@ export interface EvaluationResult {
   sandbox?: { isolation: string; warnings: string[] };
   /** Tool versions and settings needed to reproduce the numbers. */
   environment?: Record<string, string>;
+  /** Present only on the result of `evaluate --shard I/N`: what merge-results needs (see shard.ts). */
+  shard?: ShardInfo;
+}
+
+/**
+ * One shard's part of an evaluation. Its `clips` hold only the rungs it owns
+ * (bdRate empty, no summary, no verdict); merge-results puts the shards
+ * together and computes BD-rates and the verdict once.
+ */
+export interface ShardInfo {
+  index: number;
+  count: number;
+  /** Everything that must be equal for shards to belong together (merge-results refuses otherwise). */
+  identity: ShardIdentity;
+  /** Names of the work units this shard ran (shard.ts unitName). */
+  units: string[];
+  /** Held-out clips' partial results, in order, named only by number. */
+  heldOutClips: ClipResult[];
+  /** Per clip position (shown, then held-out): the candidate rates (bpp, ladder order) its baselines were chosen from. */
+  baselineTargets: Record<string, number[]>;
+  /** Per clip position: the parent's rungs this shard measured, by ladder position; null where the parent failed. */
+  parentRungs: Record<string, Record<string, Rung | null>>;
+  /** The parent's encoder identity string, when a parent ran. */
+  parentEncoder: string | null;
+}
+
+/** The inputs of an evaluation, hashed where they are files. */
+export interface ShardIdentity {
+  codecSha256: string;
+  parentSha256: string | null;
+  /** Shown clips by name, size, frame count, rate and source (synthetic sources include their seed). */
+  clips: string[];
+  /** Held-out clips by sha256 of the same description: never their names. */
+  heldOut: string[];
+  qualities: number[];
+  baselines: string[];
+  /** codecParams, qualityFloorDb and the adoption rule, as JSON. */
+  settings: string;
+  /** The scoring code's fingerprint and the evaluator's version. */
+  evaluator: string;
 }

@@ -6,7 +6,9 @@
  * that decided it, so a reader can check it against the tables.
  */
 import type { AdoptionConfig } from "../config/schema.js";
+import { tooFewRungsNote } from "./rd/compare-curves.js";
 import type { ClipResult, EvaluationResult, Rung, Verdict } from "./results.js";
+import { signedNumber as signed, signedPercent as pct } from "../format/signed-percent.js";
 
 /** Adopt or not, and why, by the configured rule (issue 4 item 6). */
 export function decideVerdict(
@@ -21,6 +23,12 @@ export function decideVerdict(
   }
   if (candidate.clips.length === 0) {
     return { adopt: false, reason: "rejected: no clip was scored" };
+  }
+  // Adoption rests on BD-rate; a ladder too short for it cannot adopt, by either rule.
+  const shortest = Math.min(...candidate.clips.map((clip) => clip.rungs.length));
+  const tooFew = tooFewRungsNote(shortest);
+  if (tooFew) {
+    return { adopt: false, reason: `rejected: cannot adopt without BD-rate: ${tooFew}` };
   }
 
   const speed = speedCheck(candidate, parent, rule.maxEncodeSlowdown);
@@ -164,14 +172,6 @@ function meanEncodeFps(clips: readonly ClipResult[]): number {
 
 function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function pct(value: number): string {
-  return `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
-}
-
-function signed(value: number): string {
-  return `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
 }
 
 function fps(value: number): string {

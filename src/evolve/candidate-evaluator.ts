@@ -5,6 +5,7 @@
  * synthetic ones, which are re-seeded) or else run again on the same frames.
  */
 import type { AdoptionConfig } from "../config/schema.js";
+import { frameCountOf } from "../evaluate/clips/clip-stream.js";
 import { evaluateCodec, type EvaluationRequest } from "../evaluate/evaluator.js";
 import type { EvaluationResult } from "../evaluate/results.js";
 import type { CandidateEvaluator } from "./loop.js";
@@ -21,7 +22,7 @@ export function candidateEvaluator(
     !settings.clips.some((clip) => clip.source.kind === "synthetic") &&
     (settings.heldOutClips ?? []).length === 0 &&
     settings.clips.every((clip) =>
-      stored.clips.some((c) => c.name === clip.name && c.frames === clip.frames.length),
+      stored.clips.some((c) => c.name === clip.name && c.frames === frameCountOf(clip)),
     );
   return async (request) => {
     const parent = request.parent
@@ -45,13 +46,13 @@ export function evaluationKey(settings: EvaluationSettings): string {
       clip.name,
       clip.width,
       clip.height,
-      clip.frames.length,
+      frameCountOf(clip),
       clip.source,
     ]),
     heldOut: (settings.heldOutClips ?? []).map((clip) => [
       clip.width,
       clip.height,
-      clip.frames.length,
+      frameCountOf(clip),
       clip.source,
     ]),
     qualities: settings.qualities ?? null,

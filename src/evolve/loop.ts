@@ -1,51 +1,48 @@
 /**
- * The evolution loop, one generation at a time:
- * choose parent → prompt → propose → edits → candidate commit → evaluate →
- * verdict → (adopt: version commit) → ledger record.
+ * The CLI's evolution loop: the public steps (steps/propose.ts, judge.ts,
+ * adopt.ts) composed one generation at a time over the file LedgerStore and
+ * the git-worktree CandidateStore:
+ * choose parent → prompt → propose → checks → candidate commit → evaluate →
+ * judge → (adopt: version commit) → ledger record.
  *
- * Crash safety: the proposal is saved in `pending.json` before anything else
- * is done with it, and an adoption is saved there (with its version number)
- * before the version commit; the ledger record is appended last. A restart
- * finishes a pending attempt from where it stopped: no proposal is asked for
- * twice, no record is lost or written twice, no version is created twice.
+ * Crash safety comes from the steps: the proposal is saved as a pending
+ * attempt before anything else is done with it, the version number is
+ * reserved there before the version commit, and the ledger record is written
+ * last. A restart finishes a pending attempt from where it stopped: no
+ * proposal is asked for twice, no record is lost or written twice, no
+ * version is created twice.
  *
  * Everything that talks to the outside (proposer, evaluator, git, clock) is
  * injected, so tests drive the loop with fakes and the CLI with the real ones.
  */
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AdoptionConfig, EvolveConfig } from "../config/schema.js";
-import type { EvaluationResult, Verdict } from "../evaluate/results.js";
-import { decideVerdict } from "../evaluate/verdict.js";
-import { parseAnswer } from "./answer/parse-answer.js";
+import type { EvaluationResult } from "../evaluate/results.js";
 import { codeHash } from "./code-hash.js";
-import { applyEdits, type ChangedFile, type EditSummary } from "./edits/apply-edits.js";
-import { checkPythonSyntax } from "./edits/check-python-syntax.js";
-import type { AttemptFailure } from "./edits/proposal-failure.js";
-import {
-  appendLedgerRecord,
-  readJsonFile,
-  readLedger,
-  repairTornTail,
-  writeJsonAtomic,
-} from "./ledger/ledger-file.js";
+import type { ChangedFile } from "./edits/apply-edits.js";
+import { nextCandidateId } from "./ledger/allocation.js";
+import { fileLedgerStore } from "./ledger/file-ledger-store.js";
+import { readJsonFile, repairTornTail, writeJsonAtomic } from "./ledger/ledger-file.js";
 import { acquireLedgerLock } from "./ledger/ledger-lock.js";
-import { LEDGER_SCHEMA, type LedgerRecord, type ProposerInfo } from "./ledger/ledger-record.js";
+import { LEDGER_SCHEMA, type LedgerRecord } from "./ledger/ledger-record.js";
+import { updateLedger, type LedgerState, type LedgerStore } from "./ledger/ledger-store.js";
+import type { PendingAttempt } from "./ledger/pending-attempt.js";
 import { summarizeMetrics } from "./ledger/summarize-metrics.js";
-import { versionCommitMessage } from "./ledger/version-commit-message.js";
-import { chooseParent, currentBest } from "./population/population.js";
-import { seededRandom } from "./population/seeded-random.js";
-import { buildPrompt } from "./prompt/build-prompt.js";
-import { renderSystemPrompt } from "./prompt/load-system-prompt.js";
-import {
-  ProposerError,
-  type AttemptOutcome,
-  type Proposal,
-  type Proposer,
-} from "./proposers/proposer.js";
-import { buildFailureReport, renderFailureReport } from "./report/failure-report.js";
+import { currentBest } from "./population/population.js";
+import type { Proposer } from "./proposers/proposer.js";
 import { ensureStateDir, statePaths, type StatePaths } from "./state-paths.js";
-import type { CandidateStore, Checkout } from "./store/candidate-store.js";
+import { adopt, finishAdoption, type AdoptOutcome } from "./steps/adopt.js";
+import { judge, recordJudgement } from "./steps/judge.js";
+import {
+  checkProposal,
+  forgetPending,
+  planProposal,
+  requestProposal,
+  type ProposeSettings,
+  type SyntaxCheck,
+} from "./steps/propose.js";
+import { recordCommit } from "./steps/record-commit.js";
+import type { CandidateStore, Checkout, CheckoutProvider } from "./store/candidate-store.js";
 
 /** What the loop asks the evaluator: a candidate on disk and the current best to compare with. */
 export interface CandidateEvaluationRequest {
@@ -61,10 +58,10 @@ export type CandidateEvaluator = (request: CandidateEvaluationRequest) => Promis
 export interface EvolutionDeps {
   proposer: Proposer;
   evaluate: CandidateEvaluator;
-  store: CandidateStore;
+  store: CandidateStore & CheckoutProvider;
   clock: () => Date;
   /** Python syntax check of an edited file; default: Python's own parser. */
-  checkSyntax?: (path: string, source: string) => Promise<AttemptFailure | null>;
+  checkSyntax?: SyntaxCheck;
 }
 
 export interface EvolutionOptions {
@@ -91,7 +88,8 @@ export interface EvolutionOptions {
   onEvent?: (event: EvolutionEvent) => void;
 }
 
-export type StopReason = "generations" | "budget" | "interrupted";
+/** exhausted: the proposer has nothing left to propose (the answers proposer's files are used up). */
+export type StopReason = "generations" | "budget" | "interrupted" | "exhausted";
 
 export type EvolutionEvent =
   | {
@@ -121,12 +119,14 @@ export type EvolutionEvent =
       generation: number;
       target: number;
     }
-  | { type: "stopped"; reason: StopReason };
+  | { type: "stopped"; reason: StopReason; detail: string | null };
 
 export interface EvolutionSummary {
   runId: string;
   resumed: boolean;
   stoppedBy: StopReason;
+  /** Why, in words, when the proposer said so (e.g. "no answer file left in answers/"). */
+  stopDetail: string | null;
   /** Records of this run (resumed parts included), in order. */
   attempts: LedgerRecord[];
   /** The best version when this run started (before its first generation), and now. */
@@ -144,20 +144,6 @@ interface RunState {
   stoppedBy?: StopReason;
 }
 
-/** A proposal saved before it is processed; with `adoption`, the decision to adopt as well. */
-interface PendingAttempt {
-  id: string;
-  runId: string;
-  generation: number;
-  attempt: number;
-  parentId: string;
-  comparedToVersion: number;
-  startedAt: string;
-  proposerKind: "openai" | "offline";
-  proposal: Proposal;
-  adoption?: { record: LedgerRecord; message: string };
-}
-
 /** Run (or resume) an evolution run; returns what was tried and adopted. */
 export async function runEvolution(
   deps: EvolutionDeps,
@@ -167,35 +153,50 @@ export async function runEvolution(
   await ensureStateDir(paths);
   const release = await acquireLedgerLock(paths.lock, deps.clock());
   try {
-    return await new EvolutionRun(deps, options, paths).run();
+    return await new EvolutionRun(deps, options, paths, fileLedgerStore(paths)).run();
   } finally {
     await release();
   }
 }
 
 class EvolutionRun {
-  private records: LedgerRecord[] = [];
+  private state!: LedgerState;
   private best!: LedgerRecord;
   private bestResult: EvaluationResult | null = null;
   private bestCheckout: Checkout | null = null;
   private runState!: RunState;
   private readonly emit: (event: EvolutionEvent) => void;
-  private readonly checkSyntax: (path: string, source: string) => Promise<AttemptFailure | null>;
+  private readonly settings: ProposeSettings;
 
   constructor(
     private readonly deps: EvolutionDeps,
     private readonly options: EvolutionOptions,
     private readonly paths: StatePaths,
+    private readonly ledger: LedgerStore,
   ) {
     this.emit = options.onEvent ?? (() => {});
-    this.checkSyntax = deps.checkSyntax ?? ((path, source) => checkPythonSyntax(path, source));
+    this.settings = {
+      codecPath: options.codecPath,
+      adoption: options.adoption,
+      evolve: options.evolve,
+      allowedImports: options.allowedImports,
+      systemPromptTemplate: options.systemPromptTemplate,
+      focus: options.focus,
+      seed: options.seed,
+    };
+  }
+
+  private get records(): readonly LedgerRecord[] {
+    return this.state.records;
   }
 
   async run(): Promise<EvolutionSummary> {
     const torn = await repairTornTail(this.paths.ledger, this.deps.clock());
-    this.records = (await readLedger(this.paths.ledger)).records;
+    this.state = await this.ledger.read();
     const { tip } = await this.deps.store.prepare();
     const resumed = await this.startOrResumeRun();
+    // A resumed run keeps its seed: the parent choices it already made were drawn from it.
+    this.settings.seed = this.runState.seed;
     this.emit({
       type: "run-start",
       runId: this.runState.runId,
@@ -206,7 +207,7 @@ class EvolutionRun {
     });
 
     try {
-      const pending = await readJsonFile<PendingAttempt>(this.paths.pending);
+      const pending = this.state.pending[0] ?? null;
       if (!currentBest(this.records)) await this.measureSeed(tip, pending);
       this.best = currentBest(this.records)!;
       // The best's figures first: a pending candidate is judged against them.
@@ -214,6 +215,7 @@ class EvolutionRun {
       if (pending) await this.finishPending(pending);
 
       let stoppedBy: StopReason = "generations";
+      let stopDetail: string | null = null;
       for (;;) {
         const done = this.runRecords().length;
         if (done >= this.runState.target) break;
@@ -225,19 +227,22 @@ class EvolutionRun {
           stoppedBy = "budget";
           break;
         }
-        if (!(await this.generation(done + 1))) {
-          stoppedBy = "budget";
+        const stop = await this.generation(done + 1);
+        if (stop) {
+          stoppedBy = stop.reason;
+          stopDetail = stop.detail;
           break;
         }
       }
       if (stoppedBy !== "interrupted") {
         await writeJsonAtomic(this.paths.run, { ...this.runState, finished: true, stoppedBy });
       }
-      this.emit({ type: "stopped", reason: stoppedBy });
+      this.emit({ type: "stopped", reason: stoppedBy, detail: stopDetail });
       return {
         runId: this.runState.runId,
         resumed,
         stoppedBy,
+        stopDetail,
         attempts: this.runRecords(),
         startBest: this.startBest(),
         best: this.best,
@@ -291,18 +296,6 @@ class EvolutionRun {
       .reduce((sum, r) => sum + (r.usage?.costUsd ?? 0), 0);
   }
 
-  private nextId(): string {
-    const max = this.records.reduce(
-      (m, r) => Math.max(m, Number(/^c(\d+)$/.exec(r.id)?.[1] ?? 0)),
-      0,
-    );
-    return `c${String(max + 1).padStart(4, "0")}`;
-  }
-
-  private nextVersion(): number {
-    return this.records.reduce((m, r) => Math.max(m, r.version ?? 0), 0) + 1;
-  }
-
   /** The starting codec, measured and recorded as the first version (or the branch's latest). */
   private async measureSeed(tip: string, pending: PendingAttempt | null): Promise<void> {
     if (pending)
@@ -329,310 +322,162 @@ class EvolutionRun {
         `the starting codec ${this.options.codecPath} fails evaluation (${f?.category}: ${f?.message}); fix it before evolving`,
       );
     }
-    const id = this.nextId();
-    await writeJsonAtomic(this.paths.result(id), { key: this.options.evaluationKey, result });
-    const record = this.record({
-      id,
-      parentId: null,
-      comparedToVersion: null,
-      version,
-      status: "seed",
-      generation: 0,
-      proposer: { kind: "seed", label: "starting codec", model: null },
-      hypothesis: "",
-      rationale: "",
-      edits: [],
-      codeHash: codeHash(source),
-      commit: tip,
-      branch: null,
-      versionCommit: tip,
-      failure: null,
-      verdict: null,
-      metrics: summarizeMetrics(result),
-      usage: null,
-      startedAt,
+    const finishedAt = this.deps.clock().toISOString();
+    const { state } = await updateLedger(this.ledger, (now) => {
+      const id = nextCandidateId(now);
+      const record: LedgerRecord = {
+        schema: LEDGER_SCHEMA,
+        id,
+        parentId: null,
+        comparedToVersion: null,
+        version,
+        status: "seed",
+        runId: this.runState.runId,
+        generation: 0,
+        proposer: { kind: "seed", label: "starting codec", model: null },
+        hypothesis: "",
+        rationale: "",
+        edits: [],
+        codeHash: codeHash(source),
+        commit: tip,
+        branch: null,
+        versionCommit: tip,
+        failure: null,
+        verdict: null,
+        metrics: summarizeMetrics(result),
+        usage: null,
+        startedAt,
+        finishedAt,
+      };
+      return { change: { append: [record] }, value: record };
     });
-    await this.append(record);
+    this.state = state;
+    const seed = currentBest(state.records)!;
+    await this.ledger.writeResult(seed.id, { key: this.options.evaluationKey, result });
   }
 
   /** The best's stored result under the current evaluation key, else a fresh measurement. */
   private async loadBestResult(): Promise<void> {
-    const stored = await readJsonFile<{ key: string; result: EvaluationResult }>(
-      this.paths.result(this.best.id),
-    );
+    const stored = await this.ledger.readResult(this.best.id);
     if (stored && stored.key === this.options.evaluationKey) {
       this.bestResult = stored.result;
       return;
     }
     const result = await this.evaluateCommit(
-      this.bestCommit(this.best),
+      recordCommit(this.best),
       `best-${this.best.id}`,
       null,
       `v${this.best.version} (re-measured)`,
     );
     this.bestResult = result.status === "ok" ? result : null;
     if (this.bestResult) {
-      await writeJsonAtomic(this.paths.result(this.best.id), {
-        key: this.options.evaluationKey,
-        result,
-      });
+      await this.ledger.writeResult(this.best.id, { key: this.options.evaluationKey, result });
     }
   }
 
-  private bestCommit(record: LedgerRecord): string {
-    return record.versionCommit ?? record.commit!;
-  }
-
-  /** One generation: choose a parent, ask the proposer, save the proposal, process it; false when the budget cannot pay for it. */
-  private async generation(generation: number): Promise<boolean> {
-    const id = this.nextId();
-    const attempt = this.records.length + 1;
-    const rng = seededRandom(this.runState.seed, "parent", attempt);
-    const choice = chooseParent(this.records, rng, {
-      exploreFraction: this.options.evolve.exploreFraction,
-      maxEncodeSlowdown: this.options.adoption.maxEncodeSlowdown,
-    });
+  /** One generation: plan, ask, then process the saved proposal; a reason when the run must stop. */
+  private async generation(
+    generation: number,
+  ): Promise<{ reason: StopReason; detail: string } | null> {
+    this.state = await this.ledger.read();
+    const plan = await planProposal(
+      {
+        state: this.state,
+        resultOf: async (record) =>
+          record.id === this.best.id
+            ? this.bestResult
+            : ((await this.ledger.readResult(record.id))?.result ?? null),
+        budgetLeftUsd:
+          this.options.budgetUsd === null ? null : this.options.budgetUsd - this.spend(),
+      },
+      this.deps.store,
+      this.settings,
+    );
     this.emit({
       type: "generation-start",
       generation,
       target: this.runState.target,
-      id,
-      parentId: choice.parent.id,
-      from: choice.from,
+      id: plan.id,
+      parentId: plan.parent.id,
+      from: plan.from,
     });
-
-    const parentSource =
-      (await this.deps.store.readFile(this.bestCommit(choice.parent), this.options.codecPath)) ??
-      "";
-    const inspirations = [];
-    for (const record of choice.inspirations) {
-      const source = await this.deps.store.readFile(
-        this.bestCommit(record),
-        this.options.codecPath,
-      );
-      if (source !== null) inspirations.push({ record, source });
-    }
-    const parentResult =
-      choice.parent.id === this.best.id
-        ? this.bestResult
-        : ((await readJsonFile<{ result: EvaluationResult }>(this.paths.result(choice.parent.id)))
-            ?.result ?? null);
-    const report = buildFailureReport(
-      this.records,
-      this.options.evolve.failureWindow,
-      this.options.allowedImports,
+    const asked = await requestProposal(
+      plan,
+      { runId: this.runState.runId, generation },
+      { proposer: this.deps.proposer, ledger: this.ledger, clock: this.deps.clock },
     );
-    const prompt = buildPrompt({
-      system: renderSystemPrompt(this.options.systemPromptTemplate, {
-        codecPath: this.options.codecPath,
-        allowedImports: this.options.allowedImports,
-      }),
-      codecPath: this.options.codecPath,
-      parent: { record: choice.parent, source: parentSource, result: parentResult },
-      best: this.best,
-      recent: this.records
-        .filter((r) => r.generation > 0)
-        .slice(-this.options.evolve.historyInPrompt),
-      failureReport: renderFailureReport(report),
-      inspirations,
-      focus: this.options.focus,
-      targetSavingPercent: this.options.adoption.minBitSavingPercent,
-      maxChars: this.options.evolve.maxPromptChars,
+    if (!asked.ok) return { reason: asked.stop, detail: asked.reason };
+    const { proposal } = asked.pending;
+    this.emit({
+      type: "proposed",
+      id: asked.pending.id,
+      label: proposal.label,
+      costUsd: proposal.usage.costUsd,
     });
-    const startedAt = this.deps.clock().toISOString();
-    const budgetLeft =
-      this.options.budgetUsd === null ? null : this.options.budgetUsd - this.spend();
-    let proposal: Proposal;
-    try {
-      proposal = await this.deps.proposer.propose({
-        attempt,
-        seed: this.runState.seed,
-        codecPath: this.options.codecPath,
-        parentSource,
-        prompt,
-        history: this.outcomes(),
-        knownCodeHashes: new Set(
-          this.records.map((r) => r.codeHash).filter((h): h is string => h !== null),
-        ),
-        budgetLeftUsd: budgetLeft,
-      });
-    } catch (error) {
-      if (error instanceof ProposerError && error.reason === "budget") return false;
-      throw error;
-    }
-    this.emit({ type: "proposed", id, label: proposal.label, costUsd: proposal.usage.costUsd });
-    const pending: PendingAttempt = {
-      id,
-      runId: this.runState.runId,
-      generation,
-      attempt,
-      parentId: choice.parent.id,
-      comparedToVersion: this.best.version!,
-      startedAt,
-      proposerKind: this.deps.proposer.kind,
-      proposal,
-    };
-    await writeJsonAtomic(this.paths.pending, pending);
-    await this.finishPending(pending);
-    return true;
-  }
-
-  /** What earlier attempts taught the proposer (used by the offline step-size rule). */
-  private outcomes(): AttemptOutcome[] {
-    return this.records
-      .filter((r) => r.generation > 0)
-      .map((r) => ({
-        proposerKind: r.proposer.kind,
-        evaluated: r.status === "adopted" || r.status === "rejected" || r.status === "failed",
-        improved: r.status === "adopted" || (r.metrics?.bdRateParent ?? 0) < 0,
-      }));
+    await this.finishPending(asked.pending);
+    return null;
   }
 
   /** Process a saved proposal to its ledger record; safe to call again after a crash. */
   private async finishPending(pending: PendingAttempt): Promise<void> {
+    const stepDeps = {
+      ledger: this.ledger,
+      candidates: this.deps.store,
+      clock: this.deps.clock,
+      ...(this.deps.checkSyntax ? { checkSyntax: this.deps.checkSyntax } : {}),
+    };
     if (this.records.some((r) => r.id === pending.id)) {
-      await rm(this.paths.pending, { force: true });
+      await forgetPending(this.ledger, pending.id);
+      this.state = await this.ledger.read();
       return;
     }
-    if (pending.adoption) {
-      await this.completeAdoption(pending.adoption.record, pending.adoption.message);
-      return;
-    }
-    const base = this.baseRecord(pending);
-    const parent = this.records.find((r) => r.id === pending.parentId);
-    if (!parent)
-      throw new Error(
-        `pending attempt ${pending.id} names parent ${pending.parentId}, which is not in the ledger`,
-      );
-    const parentCommit = this.bestCommit(parent);
+    if (pending.adoption) return this.adopted(await finishAdoption(pending, stepDeps));
 
-    const parsed = parseAnswer(pending.proposal.answerText);
-    if (!parsed.ok) {
-      return this.finishRefused(base, {
-        category: "malformed-answer",
-        message: parsed.message,
-        line: null,
-        stage: "parse",
-      });
-    }
-    base.hypothesis = parsed.answer.hypothesis;
-    base.rationale = parsed.answer.rationale.slice(0, 2000);
-    const applied = await applyEdits(parsed.answer.files, (path) =>
-      this.deps.store.readFile(parentCommit, path),
-    );
-    if (!applied.ok) return this.finishRefused(base, applied.failure);
-    base.edits = applied.summary;
-    for (const file of applied.files.filter((f) => f.path.endsWith(".py"))) {
-      const failure = await this.checkSyntax(file.path, file.after);
-      if (failure) return this.finishRefused(base, failure);
-    }
-
-    const codecSource =
-      applied.files.find((f) => f.path === this.options.codecPath)?.after ??
-      (await this.deps.store.readFile(parentCommit, this.options.codecPath)) ??
-      "";
-    base.codeHash = codeHash(codecSource);
-    const twin = this.records.find((r) => r.codeHash === base.codeHash);
-    if (twin) {
-      return this.finishRefused(base, {
-        category: "duplicate",
-        message: `the resulting ${this.options.codecPath} is identical to ${twin.id}'s, which was already ${twin.status}; not evaluated again`,
-        line: null,
-        stage: "edit",
-      });
-    }
-
-    const { commit, branch } = await this.deps.store.commitCandidate({
-      id: pending.id,
-      parentCommit,
-      files: applied.files,
-      message: candidateCommitMessage(pending, base.hypothesis, applied.summary),
+    // Evaluated right away and createCandidate is idempotent locally: one fsync'd write fewer per attempt.
+    const checked = await checkProposal(pending, stepDeps, this.settings, {
+      saveCandidateStage: false,
     });
-    base.commit = commit;
-    base.branch = branch;
+    if (!checked.ok) return this.recorded(checked.record);
 
     this.emit({ type: "evaluating", id: pending.id });
     const bestCheckout = await this.ensureBestCheckout();
     const result = await this.evaluateCommit(
-      commit,
+      checked.candidate.commit,
       pending.id,
-      {
-        codecPath: join(bestCheckout.dir, this.options.codecPath),
-        result: this.bestResult,
-      },
+      { codecPath: join(bestCheckout.dir, this.options.codecPath), result: this.bestResult },
       `candidate ${pending.id}`,
     );
-    await writeJsonAtomic(this.paths.result(pending.id), {
-      key: this.options.evaluationKey,
+    await this.ledger.writeResult(pending.id, { key: this.options.evaluationKey, result });
+    const judgement = judge({
+      pending: checked.pending,
       result,
+      bestResult: this.bestResult,
+      adoption: this.options.adoption,
+      now: this.deps.clock(),
     });
-    base.metrics = summarizeMetrics(result);
-    if (result.status !== "ok") {
-      base.status = "failed";
-      base.failure = { ...result.failure!, line: result.failure?.line ?? null };
-      base.verdict = {
-        adopt: false,
-        reason: `failed: ${result.failure?.category}: ${result.failure?.message}`,
-      };
-      return this.finishRecord(base);
-    }
-    const verdict: Verdict =
-      result.verdict ??
-      (this.bestResult
-        ? decideVerdict(result, this.bestResult, this.options.adoption)
-        : {
-            adopt: false,
-            reason: "rejected: the current best has no measurement to compare with",
-          });
-    base.verdict = verdict;
-    if (!verdict.adopt) {
-      base.status = "rejected";
-      return this.finishRecord(base);
-    }
-    const version = this.nextVersion();
-    base.status = "adopted";
-    base.version = version;
-    const message = versionCommitMessage(base, version, this.best, this.deps.clock());
-    // Saved before the version commit: a restart completes this adoption with the same number.
-    await writeJsonAtomic(this.paths.pending, { ...pending, adoption: { record: base, message } });
-    await this.completeAdoption(base, message);
+    if (!judgement.adopt) return this.recorded(await recordJudgement(judgement, stepDeps));
+    return this.adopted(
+      await adopt(
+        { record: judgement.record, previousBest: this.best, pending: checked.pending },
+        stepDeps,
+      ),
+    );
   }
 
-  private async completeAdoption(record: LedgerRecord, message: string): Promise<void> {
-    const { commit } = await this.deps.store.adopt({
-      version: record.version!,
-      candidateId: record.id,
-      sourceCommit: record.commit!,
-      message,
-    });
-    record.versionCommit = commit;
-    record.finishedAt = this.deps.clock().toISOString();
-    await this.append(record);
-    await rm(this.paths.pending, { force: true });
-    this.best = record;
+  private async adopted(outcome: AdoptOutcome): Promise<void> {
+    // Locally nothing else moves the versions branch while the lock is held.
+    if (!outcome.ok) throw new Error(`the versions branch moved to ${outcome.tip} during adoption`);
+    await this.recorded(outcome.record);
+    this.best = outcome.record;
     await this.bestCheckout?.release();
     this.bestCheckout = null;
-    const stored = await readJsonFile<{ key: string; result: EvaluationResult }>(
-      this.paths.result(record.id),
-    );
+    const stored = await this.ledger.readResult(outcome.record.id);
     this.bestResult = stored && stored.key === this.options.evaluationKey ? stored.result : null;
   }
 
-  private async finishRefused(base: LedgerRecord, failure: AttemptFailure): Promise<void> {
-    base.status = failure.category === "duplicate" ? "duplicate" : "invalid";
-    base.failure = failure;
-    return this.finishRecord(base);
-  }
-
-  private async finishRecord(record: LedgerRecord): Promise<void> {
-    record.finishedAt = this.deps.clock().toISOString();
-    await this.append(record);
-    await rm(this.paths.pending, { force: true });
-  }
-
-  private async append(record: LedgerRecord): Promise<void> {
-    await appendLedgerRecord(this.paths.ledger, record);
-    this.records.push(record);
+  /** A record was written by a step: refresh the state and report it. */
+  private async recorded(record: LedgerRecord): Promise<void> {
+    this.state = await this.ledger.read();
     if (record.generation > 0) {
       this.emit({
         type: "attempt-done",
@@ -646,7 +491,7 @@ class EvolutionRun {
   }
 
   private async ensureBestCheckout(): Promise<Checkout> {
-    this.bestCheckout ??= await this.deps.store.checkout(this.bestCommit(this.best), "best");
+    this.bestCheckout ??= await this.deps.store.checkout(recordCommit(this.best), "best");
     return this.bestCheckout;
   }
 
@@ -667,63 +512,6 @@ class EvolutionRun {
       await checkout.release();
     }
   }
-
-  private baseRecord(pending: PendingAttempt): LedgerRecord {
-    const proposer: ProposerInfo = {
-      kind: pending.proposerKind,
-      label: pending.proposal.label,
-      model: pending.proposal.model,
-    };
-    return this.record({
-      id: pending.id,
-      parentId: pending.parentId,
-      comparedToVersion: pending.comparedToVersion,
-      version: null,
-      status: "invalid",
-      generation: pending.generation,
-      proposer,
-      hypothesis: "",
-      rationale: "",
-      edits: [],
-      codeHash: null,
-      commit: null,
-      branch: null,
-      versionCommit: null,
-      failure: null,
-      verdict: null,
-      metrics: null,
-      usage: pending.proposal.usage,
-      startedAt: pending.startedAt,
-      runId: pending.runId,
-    });
-  }
-
-  private record(
-    fields: Omit<LedgerRecord, "schema" | "runId" | "finishedAt"> & { runId?: string },
-  ): LedgerRecord {
-    return {
-      schema: LEDGER_SCHEMA,
-      ...fields,
-      runId: fields.runId ?? this.runState.runId,
-      finishedAt: this.deps.clock().toISOString(),
-    };
-  }
-}
-
-function candidateCommitMessage(
-  pending: PendingAttempt,
-  hypothesis: string,
-  edits: readonly EditSummary[],
-): string {
-  const files = edits.map((e) => `${e.path} (+${e.linesAdded} -${e.linesRemoved})`).join(", ");
-  return [
-    `codec-evolve candidate ${pending.id}: ${hypothesis.replace(/\s+/g, " ").trim().slice(0, 200) || "(no hypothesis)"}`,
-    "",
-    `Parent: ${pending.parentId}`,
-    `Proposer: ${pending.proposal.label}`,
-    `Files: ${files}`,
-    "",
-  ].join("\n");
 }
 
 export type { ChangedFile };

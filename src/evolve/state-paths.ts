@@ -1,4 +1,8 @@
-/** The files of `.codec-evolve/`: ledger, lock, current run, pending attempt, stored results, worktrees. */
+/**
+ * The one home of `.codec-evolve/` paths: ledger, lock, current run, pending
+ * attempt, stored results, worktrees and the baseline cache. Build them here,
+ * never by joining ".codec-evolve" elsewhere.
+ */
 import { mkdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +16,8 @@ export interface StatePaths {
   run: string;
   pending: string;
   worktrees: string;
+  /** Measured reference-encoder curves, reused across evaluations. */
+  baselineCache: string;
   result(id: string): string;
 }
 
@@ -25,6 +31,7 @@ export function statePaths(repoDir: string): StatePaths {
     run: join(dir, "run.json"),
     pending: join(dir, "pending.json"),
     worktrees: join(dir, "worktrees"),
+    baselineCache: join(dir, "cache", "baselines"),
     result: (id) => join(dir, "results", `${id}.json`),
   };
 }

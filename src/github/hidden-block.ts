@@ -11,7 +11,8 @@ const PREFIX = "<!-- codec-evolve:";
 export function renderHiddenBlock(kind: string, value: unknown): string {
   if (!/^[a-z][a-z-]*$/.test(kind)) throw new Error(`hidden block kind "${kind}" is not [a-z-]+`);
   // "-->" inside a JSON string would close the HTML comment: escape ">" as \u003e.
-  const json = JSON.stringify(value).replace(/>/g, "\\u003e");
+  // "<" too, so a string in the block cannot read as the start of another block.
+  const json = JSON.stringify(value).replace(/>/g, "\\u003e").replace(/</g, "\\u003c");
   return `${PREFIX}${kind} ${json} -->`;
 }
 

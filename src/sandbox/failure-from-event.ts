@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { FAILURE_CATEGORIES, type Failure, type FailureCategory } from "../evaluate/results.js";
+import { FAILURE_CATEGORIES, type Failure, type FailureCategory } from "../contract/failure.js";
 import type { HarnessEvent } from "./harness-process.js";
 import type { SandboxLimits } from "./sandbox-options.js";
 

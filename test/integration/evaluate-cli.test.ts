@@ -147,9 +147,9 @@ describe("codec-evolve evaluate (CLI, real processes)", () => {
     const codec = join(process.cwd(), "codec/evolved_codec.py");
     const short = await cli(["evaluate", codec, "--quality", "20,50"], dir);
     expect(short.code).toBe(2);
-    expect(short.err).toMatch(/--quality: BD-rate needs at least 4 rungs, got 2/);
+    expect(short.err).toMatch(/--quality: "20,50" is not a ladder of at least 4 rungs .*got 2/);
     const unknown = await cli(["evaluate", codec, "--baseline", "h266"], dir);
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/unknown encoder "h266"/);
+    expect(unknown.err).toMatch(/--baseline: "h266" is not a reference encoder/);
   });
 });

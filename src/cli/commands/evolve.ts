@@ -1,6 +1,6 @@
 /** `codec-evolve evolve`: run (or resume) generations of the evolution loop in this repository. */
 import { randomInt } from "node:crypto";
-import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
@@ -14,101 +14,100 @@ import { checkPythonSyntax, defaultPython } from "../../evolve/edits/check-pytho
 import type { LedgerRecord } from "../../evolve/ledger/ledger-record.js";
 import { runEvolution, type EvolutionEvent, type EvolutionSummary } from "../../evolve/loop.js";
 import { loadSystemPromptTemplate } from "../../evolve/prompt/load-system-prompt.js";
+import { answersProposer } from "../../evolve/proposers/answers-proposer.js";
 import { offlineProposer } from "../../evolve/proposers/offline-proposer.js";
 import { openAiProposer } from "../../evolve/proposers/openai-proposer.js";
 import { ProposerError, type Proposer } from "../../evolve/proposers/proposer.js";
 import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js";
 import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
+import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
+import { CLIP_FLAGS, CONFIG_FLAGS, EVOLVE_QUALITY_FLAG, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
+import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
 import { resolveClips } from "../resolve-clips.js";
-import { parseBaselines, parseQualities } from "./evaluate.js";
+import { signedPercent } from "../../format/signed-percent.js";
 
-export const EVOLVE_USAGE = `usage: codec-evolve evolve [options]
-
-Runs generations of the evolution loop on the codec named by "codec" in the
+/** The evolve command's flags; its usage text is generated from them. */
+export const EVOLVE = defineCommand({
+  name: "evolve",
+  args: "",
+  positionals: { min: 0, max: 0 },
+  description: `Runs generations of the evolution loop on the codec named by "codec" in the
 config (default codec/evolved_codec.py). Candidates are commits on branches
 codec-evolve/candidate-<id>; adopted ones become versions on the branch
 self-improved-framework. Your working tree is never touched. Ctrl-C stops
-after the current step; running the command again resumes the run.
-
-  --generations N        generations in this run (default: config evolve.generations)
-  --proposer KIND        offline | openai | auto (default: config; auto = openai when the API key is set)
-  --focus TEXT           a focus for the proposer, e.g. "motion search"
-  --seed N               seed of parent choice, offline search and synthetic clips (default: random, printed)
-  --clip SPEC            clip to score (repeatable; default: config evaluation.clips)
-  --held-out SPEC        held-out clip, aggregate only (repeatable)
-  --quality LIST         quality ladder, e.g. 20,35,50,65,80
-  --baseline LIST        reference encoders (default: config)
-  --max-frames N         frames read per clip
-  --budget USD           stop the run once proposals cost this much (default: config proposer.budgetUsd)
-  --model NAME           model for the openai proposer (default: config proposer.model)
-  --base-url URL         OpenAI-compatible endpoint (default: config proposer.baseUrl)
-  --stream               stream answers (server-sent events)
-  --new-run              start a new run even if the last one was interrupted
-  --isolation MODE       auto | bubblewrap | none
-  --python PATH          Python with numpy for the sandbox
-  --config FILE          repository config (default .github/codec-evolve.yml)`;
+after the current step; running the command again resumes the run.`,
+  flags: {
+    generations: flag.integer("N", "generations in this run (default: config evolve.generations)", {
+      min: 1,
+    }),
+    proposer: flag.choice(
+      "KIND",
+      ["offline", "openai", "auto", "answers"],
+      "offline | openai | auto | answers (default: config; auto = openai when the API key is set;\n" +
+        "answers = written answers from --answers DIR)",
+    ),
+    answers: flag.string(
+      "DIR",
+      "with --proposer answers: answer files in the LLM answer format, one per generation,\n" +
+        "in name order; the run stops when every file has been proposed",
+    ),
+    focus: flag.string("TEXT", 'a focus for the proposer, e.g. "motion search"'),
+    seed: flag.integer(
+      "N",
+      "seed of parent choice, offline search and synthetic clips (default: random, printed)",
+      { min: 0 },
+    ),
+    ...CLIP_FLAGS,
+    quality: EVOLVE_QUALITY_FLAG,
+    budget: flag.number(
+      "USD",
+      "stop the run once proposals cost this much (default: config proposer.budgetUsd)",
+      { min: 0 },
+    ),
+    model: flag.string("NAME", "model for the openai proposer (default: config proposer.model)"),
+    "base-url": flag.string("URL", "OpenAI-compatible endpoint (default: config proposer.baseUrl)"),
+    stream: flag.boolean("stream answers (server-sent events)"),
+    "new-run": flag.boolean("start a new run even if the last one was interrupted"),
+    ...SANDBOX_FLAGS,
+    ...CONFIG_FLAGS,
+  },
+});
 
 /** Run the evolve command; returns the exit code. */
 export async function evolveCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      generations: { type: "string" },
-      proposer: { type: "string" },
-      focus: { type: "string" },
-      seed: { type: "string" },
-      clip: { type: "string", multiple: true },
-      "held-out": { type: "string", multiple: true },
-      quality: { type: "string" },
-      baseline: { type: "string" },
-      "max-frames": { type: "string" },
-      budget: { type: "string" },
-      model: { type: "string" },
-      "base-url": { type: "string" },
-      stream: { type: "boolean" },
-      "new-run": { type: "boolean" },
-      isolation: { type: "string" },
-      python: { type: "string" },
-      config: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    io.stdout.write(`${EVOLVE_USAGE}\n`);
+  const { help, values } = EVOLVE.parse(argv);
+  if (help) {
+    io.stdout.write(`${EVOLVE.usage}\n`);
     return EXIT.ok;
-  }
-  if (positionals.length > 0) {
-    throw new ExitError(`unexpected argument ${positionals[0]}\n\n${EVOLVE_USAGE}`, EXIT.usage);
   }
   const repoDir = await repositoryRoot(io.cwd);
   const { config, source } = await loadConfig(repoDir, values.config);
 
-  // Every flag is checked before any clip is read or any process started.
-  const generations = positiveInt("--generations", values.generations) ?? config.evolve.generations;
-  const seed = nonNegativeInt("--seed", values.seed) ?? randomInt(2 ** 31);
-  const budgetUsd = nonNegativeNumber("--budget", values.budget) ?? config.proposer.budgetUsd;
+  // Every flag was checked by parse(), before any clip is read or any process started.
+  const generations = values.generations ?? config.evolve.generations;
+  const seed = values.seed ?? randomInt(2 ** 31);
+  const budgetUsd = values.budget ?? config.proposer.budgetUsd;
   const proposerConfig = {
     ...config.proposer,
     ...(values.model ? { model: values.model } : {}),
     ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}),
     ...(values.stream ? { stream: true } : {}),
   };
-  const proposer = chooseProposer(
+  const proposer = await chooseProposer(
     values.proposer ?? proposerConfig.kind,
+    values.answers === undefined ? null : resolve(io.cwd, values.answers),
     { ...config, proposer: proposerConfig },
-    io.env,
+    { env: io.env, repoDir },
   );
   const sandbox = sandboxOptions(config.sandbox, values);
   const evaluation = config.evaluation;
-  const qualities = values.quality ? parseQualities(values.quality) : evaluation.qualities;
-  const baselines = values.baseline ? parseBaselines(values.baseline) : evaluation.baselines;
-  const maxFrames =
-    positiveInt("--max-frames", values["max-frames"]) ?? evaluation.maxFrames ?? undefined;
+  const qualities = values.quality ?? evaluation.qualities;
+  const baselines = values.baseline ?? evaluation.baselines;
+  const maxFrames = values["max-frames"] ?? evaluation.maxFrames ?? undefined;
   const systemPromptTemplate = await loadSystemPromptTemplate(
     config.proposer.promptTemplate,
     repoDir,
@@ -130,7 +129,7 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     codecParams: evaluation.codecParams,
     qualityFloorDb: evaluation.qualityFloorDb,
     sandbox,
-    cacheDir: `${repoDir}/.codec-evolve/cache/baselines`,
+    cacheDir: statePaths(repoDir).baselineCache,
     onEvent: display.onEvaluation,
   };
 
@@ -202,9 +201,33 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
 }
 
 /** The proposer named by --proposer or the config; auto = openai when the key is set. */
-function chooseProposer(kind: string, config: Config, env: NodeJS.ProcessEnv): Proposer {
-  if (!["auto", "offline", "openai"].includes(kind)) {
-    throw new ExitError(`--proposer: "${kind}" is not offline, openai or auto`, EXIT.usage);
+async function chooseProposer(
+  kind: string,
+  answersDir: string | null,
+  config: Config,
+  { env, repoDir }: { env: NodeJS.ProcessEnv; repoDir: string },
+): Promise<Proposer> {
+  if (!["auto", "offline", "openai", "answers"].includes(kind)) {
+    throw new ExitError(
+      `--proposer: "${kind}" is not offline, openai, auto or answers`,
+      EXIT.usage,
+    );
+  }
+  if ((kind === "answers") !== (answersDir !== null)) {
+    throw new ExitError(
+      kind === "answers"
+        ? "--proposer answers needs --answers DIR, the folder of answer files"
+        : `--answers DIR goes with --proposer answers (the proposer is ${kind})`,
+      EXIT.usage,
+    );
+  }
+  if (answersDir !== null) {
+    try {
+      return await answersProposer({ dir: answersDir, repoDir });
+    } catch (error) {
+      if (error instanceof ProposerError) throw new ExitError(error.message, EXIT.usage);
+      throw error;
+    }
   }
   const key = env[config.proposer.apiKeyEnv];
   if (kind === "offline" || (kind === "auto" && !key)) return offlineProposer();
@@ -224,7 +247,7 @@ export function renderSummary(summary: EvolutionSummary): string {
     "",
     renderAttemptsTable(summary.attempts),
     "",
-    `${summary.resumed ? "resumed " : ""}run ${summary.runId}: ${summary.attempts.length} attempt(s), ${adopted.length} adopted, stopped by ${describeStop(summary.stoppedBy)}, spend $${summary.spendUsd.toFixed(4)}`,
+    `${summary.resumed ? "resumed " : ""}run ${summary.runId}: ${summary.attempts.length} attempt(s), ${adopted.length} adopted, stopped by ${describeStop(summary)}, spend $${summary.spendUsd.toFixed(4)}`,
   ];
   for (const record of adopted) {
     lines.push(`  adopted v${record.version} (${record.id}): ${record.verdict?.reason ?? ""}`);
@@ -234,30 +257,29 @@ export function renderSummary(summary: EvolutionSummary): string {
   const after = summary.best.metrics?.bdRateX265 ?? null;
   if (summary.startBest.id !== summary.best.id && before !== null && after !== null) {
     lines.push(
-      `this run: v${summary.startBest.version} -> v${summary.best.version}, BD-rate vs x265 ${signedPct(before)} -> ${signedPct(after)} (${(after - before).toFixed(2)} points)`,
+      `this run: v${summary.startBest.version} -> v${summary.best.version}, BD-rate vs x265 ${signedPercent(before)} -> ${signedPercent(after)} (${(after - before).toFixed(2)} points)`,
     );
   }
   return lines.join("\n");
 }
 
-function signedPct(value: number): string {
-  return `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
-}
-
 function describeBest(best: LedgerRecord): string {
   const m = best.metrics;
   if (!m) return `v${best.version} (${best.id})`;
-  const bd =
-    m.bdRateX265 === null ? "n/a" : `${m.bdRateX265 > 0 ? "+" : ""}${m.bdRateX265.toFixed(2)}%`;
-  return `v${best.version} (${best.id}) ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${bd}, tier ${tierReached(m.bdRateX265)}`;
+  return `v${best.version} (${best.id}) ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${signedPercent(m.bdRateX265)}, tier ${tierReached(m.bdRateX265)}`;
 }
 
-function describeStop(reason: EvolutionSummary["stoppedBy"]): string {
-  return reason === "generations"
-    ? "reaching the generation count"
-    : reason === "budget"
-      ? "the budget"
-      : "Ctrl-C (run evolve again to resume)";
+function describeStop(summary: EvolutionSummary): string {
+  switch (summary.stoppedBy) {
+    case "generations":
+      return "reaching the generation count";
+    case "budget":
+      return "the budget";
+    case "exhausted":
+      return `running out of proposals (${summary.stopDetail ?? "the proposer has none left"})`;
+    case "interrupted":
+      return "Ctrl-C (run evolve again to resume)";
+  }
 }
 
 /** Progress: a bar with generation, best so far and spend on a terminal; plain lines elsewhere. */
@@ -329,7 +351,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
           const r = event.record;
           state.generation = event.generation;
           state.spend = event.spendUsd;
-          state.best = `v${event.best.version}${event.best.metrics?.bdRateX265 != null ? ` (${event.best.metrics.bdRateX265.toFixed(1)}% vs x265)` : ""}`;
+          state.best = `v${event.best.version}${event.best.metrics?.bdRateX265 != null ? ` (${signedPercent(event.best.metrics.bdRateX265, 1)} vs x265)` : ""}`;
           const outcome =
             r.status === "adopted"
               ? `ADOPTED as v${r.version}`
@@ -343,6 +365,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
         }
         case "stopped":
           state.step = `stopped (${event.reason})`;
+          if (event.detail) log(`stopped: ${event.detail}`);
           break;
         default:
           break;
@@ -363,28 +386,4 @@ function progressDisplay(stream: NodeJS.WritableStream): {
       started = false;
     },
   };
-}
-
-function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ExitError(`${flag}: "${value}" is not a positive integer`, EXIT.usage);
-  return n;
-}
-
-function nonNegativeInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new ExitError(`${flag}: "${value}" is not a non-negative integer`, EXIT.usage);
-  return n;
-}
-
-function nonNegativeNumber(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new ExitError(`${flag}: "${value}" is not a non-negative number`, EXIT.usage);
-  return n;
 }

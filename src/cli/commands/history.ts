@@ -1,30 +1,31 @@
 /** `codec-evolve history`: every version with its figures and the tier it reached against x265. */
-import { parseArgs } from "node:util";
 import { readLedger } from "../../evolve/ledger/ledger-file.js";
 import { renderAttemptsTable, renderVersionsTable } from "../../evolve/report/tables.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
 import { EXIT } from "../exit-error.js";
+import { defineCommand, flag } from "../flags.js";
 
-export const HISTORY_USAGE = `usage: codec-evolve history [--all] [--json]
-
-Prints every adopted version (bitrate, compression, PSNR, BD-rate against the
+/** The history command's flags; its usage text is generated from them. */
+export const HISTORY = defineCommand({
+  name: "history",
+  args: "",
+  positionals: { min: 0, max: 0 },
+  description: `Prints every adopted version (bitrate, compression, PSNR, BD-rate against the
 previous version and against x265, tier reached: 50%, 70%, 90% fewer bits than
-x265 at equal quality). --all adds every attempt; --json prints the records.`;
+x265 at equal quality).`,
+  flags: {
+    all: flag.boolean("also list every attempt, not only versions"),
+    json: flag.boolean("print the ledger records as JSON"),
+  },
+});
 
 /** Run the history command; returns the exit code. */
 export async function historyCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      all: { type: "boolean" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    io.stdout.write(`${HISTORY_USAGE}\n`);
+  const { help, values } = HISTORY.parse(argv);
+  if (help) {
+    io.stdout.write(`${HISTORY.usage}\n`);
     return EXIT.ok;
   }
   const { records } = await readLedger(statePaths(await repositoryRoot(io.cwd)).ledger);

@@ -1,30 +1,37 @@
 /** `codec-evolve rollback vK`: restore version K's codec as a new version. */
-import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load-config.js";
 import { rollbackToVersion, RollbackError } from "../../evolve/rollback.js";
 import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
+import { CONFIG_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
+import { defineCommand } from "../flags.js";
 
-export const ROLLBACK_USAGE = `usage: codec-evolve rollback vK [--config FILE]
-
-Makes version K's codec the next version on the versions branch (history is
-kept; nothing is deleted) and records it in the ledger.`;
+/** The rollback command's argument and flags; its usage text is generated from them. */
+export const ROLLBACK = defineCommand({
+  name: "rollback",
+  args: "vK",
+  positionals: { min: 1, max: 1 },
+  description: `Makes version K's codec the next version on the versions branch (history is
+kept; nothing is deleted) and records it in the ledger.`,
+  flags: { ...CONFIG_FLAGS },
+});
 
 /** Run the rollback command; returns the exit code. */
 export async function rollbackCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    io.stdout.write(`${ROLLBACK_USAGE}\n`);
+  const { help, values, positionals } = ROLLBACK.parse(argv);
+  if (help) {
+    io.stdout.write(`${ROLLBACK.usage}\n`);
     return EXIT.ok;
   }
-  const match = positionals.length === 1 ? /^v?(\d+)$/.exec(positionals[0]!) : null;
-  if (!match) throw new ExitError(`expected one version like v3\n\n${ROLLBACK_USAGE}`, EXIT.usage);
+  const match = /^v?(\d+)$/.exec(positionals[0]!);
+  if (!match) {
+    throw new ExitError(
+      `expected a version like v3, got "${positionals[0]}"\n\n${ROLLBACK.usage}`,
+      EXIT.usage,
+    );
+  }
   const repoDir = await repositoryRoot(io.cwd);
   const { config } = await loadConfig(repoDir, values.config);
   try {

@@ -1,5 +1,4 @@
 /** `codec-evolve status`: the current best version, the run in progress, recent attempts and the failure report. */
-import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load-config.js";
 import { readJsonFile, readLedger } from "../../evolve/ledger/ledger-file.js";
 import { currentBest } from "../../evolve/population/population.js";
@@ -8,25 +7,29 @@ import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js"
 import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
+import { CONFIG_FLAGS } from "../common-flags.js";
 import { EXIT } from "../exit-error.js";
+import { defineCommand, flag } from "../flags.js";
+import { signedPercent } from "../../format/signed-percent.js";
 
-export const STATUS_USAGE = `usage: codec-evolve status [--recent N] [--config FILE]
-
-Prints the current best version, the last run, the most recent attempts and
-the self-debugging failure report, from .codec-evolve/ledger.jsonl.`;
+/** The status command's flags; its usage text is generated from them. */
+export const STATUS = defineCommand({
+  name: "status",
+  args: "",
+  positionals: { min: 0, max: 0 },
+  description: `Prints the current best version, the last run, the most recent attempts and
+the self-debugging failure report, from .codec-evolve/ledger.jsonl.`,
+  flags: {
+    recent: flag.integer("N", "how many recent attempts to list (default 10)", { min: 1 }),
+    ...CONFIG_FLAGS,
+  },
+});
 
 /** Run the status command; returns the exit code. */
 export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      recent: { type: "string" },
-      config: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    io.stdout.write(`${STATUS_USAGE}\n`);
+  const { help, values } = STATUS.parse(argv);
+  if (help) {
+    io.stdout.write(`${STATUS.usage}\n`);
     return EXIT.ok;
   }
   const repoDir = await repositoryRoot(io.cwd);
@@ -43,7 +46,7 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   out.push(
     `best: v${best.version} (${best.id}, ${best.proposer.label})` +
       (m
-        ? ` — ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${m.bdRateX265 === null ? "n/a" : `${m.bdRateX265 > 0 ? "+" : ""}${m.bdRateX265.toFixed(2)}%`}, tier ${tierReached(m.bdRateX265)}`
+        ? ` — ${m.meanMbps.toFixed(3)} Mbps, ${m.compressionRatio.toFixed(1)}x, PSNR-RGB ${m.meanPsnrRgb.toFixed(2)} dB, BD-rate vs x265 ${signedPercent(m.bdRateX265)}, tier ${tierReached(m.bdRateX265)}`
         : ""),
   );
   const counts = new Map<string, number>();
@@ -69,8 +72,7 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   }
   if (tornTail !== null)
     out.push("warning: the ledger ends in a torn line (a crash); the next evolve moves it aside");
-  const recent = Number(values.recent ?? 10);
-  out.push("", `recent attempts:`, renderAttemptsTable(records.slice(-Math.max(1, recent))));
+  out.push("", `recent attempts:`, renderAttemptsTable(records.slice(-(values.recent ?? 10))));
   const report = buildFailureReport(
     records,
     config.evolve.failureWindow,

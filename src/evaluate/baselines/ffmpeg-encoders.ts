@@ -59,6 +59,26 @@ export const X265: FfmpegEncoderSpec = {
   },
 };
 
+/**
+ * x265 in low delay: the codec contract gives a candidate one frame at a time
+ * and no look-ahead, so its fair like-for-like is x265 without B-frames, every
+ * frame after the keyframe a P-frame predicted from earlier frames only (one
+ * reference direction). Same preset, tune and keyframe as X265, which stays
+ * the headline baseline.
+ */
+export const X265_LD: FfmpegEncoderSpec = {
+  ...X265,
+  args: (crf, frames) => [
+    ...["-preset", "medium", "-tune", "psnr", "-crf", String(crf)],
+    ...[
+      "-x265-params",
+      `keyint=${frames}:min-keyint=${frames}:scenecut=0:bframes=0:b-adapt=0:info=0:log-level=error`,
+    ],
+  ],
+  settings:
+    "low delay: preset medium, tune psnr, bframes=0 (P-frames from past frames only), one keyframe (keyint=clip, scenecut=0), raw Annex-B stream, no info SEI",
+};
+
 export const X264: FfmpegEncoderSpec = {
   encoder: "libx264",
   format: "h264",

@@ -8,7 +8,7 @@
  * cache write → rungs sorted by rate (lossless and same-size rungs dropped,
  * see tidy-rungs.ts).
  */
-import type { Clip } from "../clips/clip.js";
+import { streamOf, type ClipInput, type ClipStream } from "../clips/clip-stream.js";
 import { rateMetrics } from "../metrics/rate.js";
 import type { BaselineResult, Rung } from "../results.js";
 import type { BaselineEncoder, EncoderSession } from "./baseline-encoder.js";
@@ -20,20 +20,21 @@ import {
   type CachedKnob,
 } from "./cache.js";
 import { ffmpegBaseline } from "./ffmpeg-baseline.js";
-import { AV1, X264, X265 } from "./ffmpeg-encoders.js";
+import { AV1, X264, X265, X265_LD } from "./ffmpeg-encoders.js";
 import { clipSamplesHash, scoringCodeFingerprint } from "./fingerprint.js";
 import { JPEG_BASELINE } from "./jpeg-baseline.js";
 import { chooseLadder } from "./ladder.js";
 import { runProcess, type ProcessRunner } from "../run-process.js";
 import { tidyRungs } from "./tidy-rungs.js";
 
-export type BaselineName = "x265" | "x264" | "jpeg" | "av1";
-export const BASELINE_NAMES: readonly BaselineName[] = ["x265", "x264", "jpeg", "av1"];
+export type BaselineName = "x265" | "x265-ld" | "x264" | "jpeg" | "av1";
+export const BASELINE_NAMES: readonly BaselineName[] = ["x265", "x265-ld", "x264", "jpeg", "av1"];
 
 export type { ProcessRunner } from "../run-process.js";
 
 export interface BaselineRequest {
-  clip: Clip;
+  /** The clip: a stream is read again for every encode and decode, never held whole. */
+  clip: ClipInput;
   /** Bits per pixel of the candidate's rungs; the ladder must span them (extend beyond both ends so BD-rate overlaps). Absent → a default ladder. */
   targetBitsPerPixel?: readonly number[];
   /** Cache folder (e.g. .codec-evolve/cache/baselines); null disables the cache. */
@@ -45,6 +46,7 @@ export interface BaselineRequest {
 
 const ENCODERS: Record<BaselineName, BaselineEncoder> = {
   x265: ffmpegBaseline("x265", X265),
+  "x265-ld": ffmpegBaseline("x265-ld", X265_LD),
   x264: ffmpegBaseline("x264", X264),
   av1: ffmpegBaseline("AV1", AV1),
   jpeg: JPEG_BASELINE,
@@ -72,8 +74,8 @@ export async function runBaseline(
   req: BaselineRequest,
 ): Promise<BaselineResult> {
   const encoder = encoderFor(name);
-  const { clip } = req;
-  if (clip.frames.length === 0) throw new Error(`clip ${clip.name} has no frames`);
+  const clip = streamOf(req.clip);
+  if (clip.frameCount === 0) throw new Error(`clip ${clip.name} has no frames`);
   const runner = req.runner ?? runProcess;
   const version = await encoder.version(runner);
 
@@ -81,7 +83,7 @@ export async function runBaseline(
     baseline: name,
     version,
     settings: encoder.settings,
-    samplesHash: clipSamplesHash(clip, encoder.usesNativeSamples(clip)),
+    samplesHash: await clipSamplesHash(clip, encoder.usesNativeSamples(clip)),
     scoringHash: await scoringCodeFingerprint(),
   };
   const key = req.cacheDir ? cacheKey(material) : null;
@@ -94,7 +96,7 @@ export async function runBaseline(
     session ??= await encoder.open(clip, { runner, signal: req.signal });
     return session;
   };
-  const pixels = clip.width * clip.height * clip.frames.length;
+  const pixels = clip.width * clip.height * clip.frameCount;
 
   try {
     const ladder = await chooseLadder(encoder.knob, req.targetBitsPerPixel ?? [], async (knob) => {
@@ -128,12 +130,12 @@ export async function runBaseline(
 }
 
 function toRung(
-  clip: Clip,
+  clip: ClipStream,
   encoder: BaselineEncoder,
   knob: number,
   entry: Required<CachedKnob>,
 ): Rung {
-  const frames = clip.frames.length;
+  const frames = clip.frameCount;
   return {
     quality: knob,
     setting: `${encoder.knob.name}=${knob}`,

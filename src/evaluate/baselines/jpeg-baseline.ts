@@ -3,12 +3,13 @@
  * sharp), 4:2:0, no metadata. The rate is the sum of the files, headers and
  * tables included, since a JPEG frame cannot be decoded without them. Works on
  * the same RGB frames the candidate receives (JPEG's own full-range YCbCr), and
- * decodes back to RGB with sharp.
+ * decodes back to RGB with sharp. Frames are read from the clip as they are
+ * encoded and again as they are scored; only the JPEG files are kept.
  */
 import { performance } from "node:perf_hooks";
 import sharp from "sharp";
-import type { Frame } from "../clips/clip.js";
-import { measureQuality } from "../metrics/quality.js";
+import { streamOf } from "../clips/clip-stream.js";
+import { frameQuality, QualitySums } from "../metrics/quality.js";
 import type { BaselineEncoder, Encoded, EncoderSession } from "./baseline-encoder.js";
 
 const SETTINGS =
@@ -29,13 +30,14 @@ export const JPEG_BASELINE: BaselineEncoder = {
   version: () => Promise.resolve(jpegVersion()),
   describe: (version) => `JPEG (${version}), ${SETTINGS}`,
   usesNativeSamples: () => false,
-  open(clip, context) {
+  open(clipInput, context) {
+    const clip = streamOf(clipInput);
     const files = new Map<number, { jpegs: Buffer[]; encoded: Encoded }>();
     const encode = async (quality: number): Promise<Encoded> => {
       context.signal?.throwIfAborted();
       const started = performance.now();
       const jpegs: Buffer[] = [];
-      for (const frame of clip.frames) {
+      for await (const { rgb: frame } of clip.frames()) {
         const raw = { width: frame.width, height: frame.height, channels: 3 as const };
         jpegs.push(
           await sharp(frame.data, { raw })
@@ -54,20 +56,22 @@ export const JPEG_BASELINE: BaselineEncoder = {
         if (!files.has(quality)) await encode(quality);
         const { jpegs, encoded } = files.get(quality)!;
         context.signal?.throwIfAborted();
-        const started = performance.now();
-        const decoded: Frame[] = [];
-        for (const [i, jpeg] of jpegs.entries()) {
-          const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+        // Decode time is the decoder's alone; scoring runs between frames, outside the clock.
+        let decodeSeconds = 0;
+        const sums = new QualitySums();
+        for await (const { index: i, rgb } of clip.frames()) {
+          const started = performance.now();
+          const { data, info } = await sharp(jpegs[i]!).raw().toBuffer({ resolveWithObject: true });
+          decodeSeconds += (performance.now() - started) / 1000;
           if (info.width !== clip.width || info.height !== clip.height || info.channels !== 3) {
             throw new Error(
               `JPEG frame ${i} at q=${quality} decoded to ${info.width}x${info.height}x${info.channels}, ` +
                 `expected ${clip.width}x${clip.height}x3`,
             );
           }
-          decoded.push({ width: info.width, height: info.height, data });
+          sums.add(await frameQuality(rgb, { width: info.width, height: info.height, data }));
         }
-        const decodeSeconds = (performance.now() - started) / 1000;
-        const score = await measureQuality(clip.frames, decoded);
+        const score = sums.result(clip.width * clip.height);
         return { encoded, decoded: { quality: score, decodeSeconds } };
       },
       close: () => Promise.resolve(),

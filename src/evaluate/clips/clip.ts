@@ -1,17 +1,14 @@
 /**
  * The in-memory shape of a video clip as every stage sees it.
  *
- * Frames are packed RGB24 (row-major, R,G,B per pixel) because that is what the
- * codec contract hands to `compress_video_frame`. When the clip came from a
- * YUV source we also keep the native planes, so baselines such as x265 can be
- * fed the clip's own 4:2:0 samples rather than a re-subsampled copy.
+ * Frames are the contract's packed RGB24 frames (src/contract/frame.ts). When
+ * the clip came from a YUV source we also keep the native planes, so baselines
+ * such as x265 can be fed the clip's own 4:2:0 samples rather than a
+ * re-subsampled copy.
  */
-export interface Frame {
-  readonly width: number;
-  readonly height: number;
-  /** Packed RGB24, length width*height*3. */
-  readonly data: Uint8Array;
-}
+import type { Frame } from "../../contract/frame.js";
+
+export type { Frame } from "../../contract/frame.js";
 
 /** Native planar YUV samples of a clip read from a YUV source (Y4M, yuv420p video). */
 export interface NativeYuv {

@@ -5,13 +5,14 @@
 import { randomInt } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Clip } from "./clip.js";
 import { ClipError } from "./clip-error.js";
-import { readWithFfmpeg } from "./ffmpeg-reader.js";
+import { streamOf, type ClipStream } from "./clip-stream.js";
+import { openWithFfmpeg, readWithFfmpeg } from "./ffmpeg-reader.js";
 import { checkMaxFrames } from "./max-frames.js";
 import { isSyntheticKind, SYNTHETIC_KINDS, syntheticClip } from "./synthetic.js";
-import { readY4m } from "./y4m.js";
+import { openY4m, readY4m } from "./y4m.js";
+import { shippedFile } from "../../package-files/shipped-file.js";
 
 const SYNTHETIC_PREFIX = "synthetic:";
 const DEFAULT_SYNTHETIC = { width: 352, height: 288, frames: 30 } as const;
@@ -51,7 +52,25 @@ export function parseSyntheticSpec(spec: string): SyntheticSpec {
 }
 
 /**
- * Load a clip from a path (.y4m → readY4m, anything else → ffmpeg) or a spec
+ * Open a clip for streaming from a path (.y4m → openY4m, anything else →
+ * ffmpeg) or a synthetic spec (generated in memory: synthetic clips are
+ * small, see synthetic.ts). Nothing but headers and markers is read here.
+ */
+export async function openClip(
+  spec: string,
+  opts: { maxFrames?: number; seed?: number } = {},
+): Promise<ClipStream> {
+  checkMaxFrames(opts.maxFrames, `clip "${spec}"`);
+  if (spec.startsWith(SYNTHETIC_PREFIX)) return streamOf(await loadClip(spec, opts));
+  if (!existsSync(spec)) throw new ClipError(`clip "${spec}": no such file`);
+  const readOpts = opts.maxFrames === undefined ? {} : { maxFrames: opts.maxFrames };
+  return extname(spec).toLowerCase() === ".y4m"
+    ? openY4m(spec, readOpts)
+    : openWithFfmpeg(spec, readOpts);
+}
+
+/**
+ * Load a clip into memory from a path (.y4m → readY4m, anything else → ffmpeg) or a spec
  * "synthetic:<kind>[:WxH[:frames]]" (default 352x288, 30 frames; without
  * opts.seed a random seed is drawn and recorded in clip.source).
  */
@@ -79,19 +98,10 @@ export async function loadClip(
  * from dist/ and from a bundled action alike.
  */
 export function bundledClipsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "clips");
-    if (existsSync(join(dir, "package.json")) && existsSync(join(candidate, "README.md"))) {
-      return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new ClipError(
-        `bundled clips not found: no folder above ${fileURLToPath(import.meta.url)} holds package.json and clips/README.md`,
-      );
-    }
-    dir = parent;
+  try {
+    return dirname(shippedFile("clips/README.md"));
+  } catch (error) {
+    throw new ClipError(`bundled clips not found: ${(error as Error).message}`, { cause: error });
   }
 }
 

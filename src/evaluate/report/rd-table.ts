@@ -1,7 +1,11 @@
 /** Plain-text tables of an evaluation: one per clip, rungs of the candidate and each reference. */
+import { tooFewRungsNote } from "../rd/compare-curves.js";
 import type { ClipResult, EvaluationResult, Rung } from "../results.js";
+import { signedPercent } from "../../format/signed-percent.js";
+import { renderTextTable } from "../../format/text-table.js";
 
-const COLUMNS = [
+/** Column headers of an RD table, shared by the text and markdown reports. */
+export const RD_COLUMNS = [
   "codec",
   "setting",
   "bytes",
@@ -17,11 +21,13 @@ const COLUMNS = [
   "dec fps",
 ] as const;
 
-function fixed(value: number, digits: number): string {
+/** A number with fixed digits; "inf" / "nan" for the non-finite values a hostile codec can produce. */
+export function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : value > 0 ? "inf" : "nan";
 }
 
-function rungRow(codec: string, rung: Rung): string[] {
+/** The cells of one rung in RD_COLUMNS order. */
+export function rungRow(codec: string, rung: Rung): string[] {
   return [
     codec,
     rung.setting ?? `q=${rung.quality}`,
@@ -39,32 +45,17 @@ function rungRow(codec: string, rung: Rung): string[] {
   ];
 }
 
-/** Left-align the first two columns, right-align numbers. */
-export function alignTable(rows: readonly (readonly string[])[], leftColumns = 2): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, col) =>
-          col < leftColumns ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!),
-        )
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
 /** "candidate needs 12.3% fewer bits than x265 for the same PSNR-RGB". */
 export function bdRateSentence(reference: string, bdRate: number | null, note?: string): string {
   if (bdRate === null) return `vs ${reference}: BD-rate undefined (${note ?? "no data"})`;
   const amount = Math.abs(bdRate).toFixed(1);
   const direction = bdRate <= 0 ? "fewer" : "more";
-  return `vs ${reference}: candidate needs ${amount}% ${direction} bits for the same PSNR-RGB (BD-rate ${bdRate >= 0 ? "+" : ""}${bdRate.toFixed(2)}%)`;
+  return `vs ${reference}: candidate needs ${amount}% ${direction} bits for the same PSNR-RGB (BD-rate ${signedPercent(bdRate)})`;
 }
 
 /** The RD table and BD-rate lines of one clip. */
 export function renderClip(clip: ClipResult): string {
-  const rows: string[][] = [[...COLUMNS]];
+  const rows: string[][] = [[...RD_COLUMNS]];
   for (const rung of clip.rungs) rows.push(rungRow("candidate", rung));
   for (const [name, baseline] of Object.entries(clip.baselines)) {
     for (const rung of baseline.rungs) rows.push(rungRow(name, rung));
@@ -73,7 +64,9 @@ export function renderClip(clip: ClipResult): string {
   const lines = Object.entries(clip.bdRate).map(
     ([name, value]) => `  ${bdRateSentence(name, value, clip.bdRateNotes?.[name])}`,
   );
-  return [header, alignTable(rows), ...lines].join("\n");
+  const tooFew = tooFewRungsNote(clip.rungs.length);
+  if (tooFew && lines.length === 0) lines.push(`  no BD-rate: ${tooFew}`);
+  return [header, renderTextTable(rows, { rightAlignFrom: 2 }), ...lines].join("\n");
 }
 
 /** The whole human report of an evaluation. */
@@ -87,7 +80,7 @@ export function renderEvaluation(result: EvaluationResult): string {
   if (result.heldOut) {
     const h = result.heldOut;
     const bd = Object.entries(h.bdRate)
-      .map(([name, value]) => `${name} ${value === null ? "n/a" : `${value.toFixed(2)}%`}`)
+      .map(([name, value]) => `${name} ${signedPercent(value)}`)
       .join(", ");
     parts.push(
       "",

@@ -2,7 +2,7 @@
  * Why a proposal was refused before evaluation, in the same shape as a codec
  * failure so the ledger and the failure report treat both alike.
  */
-import type { Failure, FailureCategory } from "../../evaluate/results.js";
+import type { Failure, FailureCategory } from "../../contract/failure.js";
 
 /** Categories of a refused proposal, next to the evaluator's own failure categories. */
 export const PROPOSAL_FAILURE_CATEGORIES = [

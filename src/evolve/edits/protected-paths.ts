@@ -4,6 +4,7 @@
  * anything outside the repository.
  */
 import { posix } from "node:path";
+import { STATE_DIR } from "../state-paths.js";
 
 /** Path prefixes (repository-relative, POSIX) refused for every proposal. */
 export const PROTECTED_PREFIXES = [
@@ -12,7 +13,7 @@ export const PROTECTED_PREFIXES = [
   "src/sandbox/",
   "src/evaluate/",
   ".git/",
-  ".codec-evolve/",
+  `${STATE_DIR}/`,
 ];
 
 /** Why a path may not be edited, or null when it may. */

@@ -7,6 +7,8 @@
 import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { LedgerRecord } from "./ledger-record.js";
+import { describeIssues, ledgerRecordSchema, pendingAttemptSchema } from "./ledger-schema.js";
+import type { PendingAttempt } from "./pending-attempt.js";
 
 export interface LedgerContents {
   records: LedgerRecord[];
@@ -31,13 +33,7 @@ export async function readLedger(path: string): Promise<LedgerContents> {
   const records: LedgerRecord[] = [];
   for (const [index, line] of lines.entries()) {
     if (line.trim() === "") continue;
-    try {
-      records.push(JSON.parse(line) as LedgerRecord);
-    } catch {
-      throw new LedgerError(
-        `${path}: line ${index + 1} is not a JSON record; fix or remove that line (the ledger is plain JSON lines)`,
-      );
-    }
+    records.push(parseLedgerLine(line, `${path}: line ${index + 1}`));
   }
   let tornTail: string | null = null;
   if (last !== "") {
@@ -45,6 +41,38 @@ export async function readLedger(path: string): Promise<LedgerContents> {
     tornTail = last;
   }
   return { records, tornTail };
+}
+
+/** Parse and validate one ledger line; `where` names the file and line in the error. */
+export function parseLedgerLine(line: string, where: string): LedgerRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new LedgerError(
+      `${where} is not a JSON record; fix or remove that line (the ledger is plain JSON lines)`,
+    );
+  }
+  const parsed = ledgerRecordSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new LedgerError(
+      `${where} is not a valid ledger record (${describeIssues(parsed.error)}); fix or remove that line`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Read and validate a pending attempt file, or null when it does not exist. */
+export async function readPendingFile(path: string): Promise<PendingAttempt | null> {
+  const value = await readJsonFile<unknown>(path);
+  if (value === null) return null;
+  const parsed = pendingAttemptSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new LedgerError(
+      `${path} is not a valid pending attempt (${describeIssues(parsed.error)}); delete it to drop that attempt`,
+    );
+  }
+  return parsed.data;
 }
 
 /** Move a torn last line into `<ledger>.torn-<time>` and cut it from the ledger. */

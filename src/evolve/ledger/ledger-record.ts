@@ -6,7 +6,7 @@
 import type { Verdict } from "../../evaluate/results.js";
 import type { EditSummary } from "../edits/apply-edits.js";
 import type { AttemptFailure } from "../edits/proposal-failure.js";
-import type { ProposalUsage } from "../proposers/proposer.js";
+import type { ProposalUsage, ProposerKind } from "../proposers/proposer.js";
 
 export const LEDGER_SCHEMA = 1;
 
@@ -21,6 +21,8 @@ export type AttemptStatus = "seed" | "adopted" | "rejected" | "failed" | "invali
 export interface ClipMetrics {
   name: string;
   bdRateX265: number | null;
+  /** Against x265 without B-frames; absent in records written before that baseline existed. */
+  bdRateX265Ld?: number | null;
   bdRateParent: number | null;
   meanMbps: number;
   compressionRatio: number;
@@ -40,16 +42,25 @@ export interface MetricsSummary {
   meanDecodeFps: number;
   /** Mean BD-rate (%) over the shown clips; null when not computable. */
   bdRateX265: number | null;
+  /** Mean BD-rate (%) against low-delay x265 (no B-frames); absent in older records or when not measured. */
+  bdRateX265Ld?: number | null;
   bdRateParent: number | null;
   clips: ClipMetrics[];
   /** Held-out clips: aggregate only, never names. */
-  heldOut?: { clips: number; bdRateX265: number | null; bdRateParent: number | null };
+  heldOut?: {
+    clips: number;
+    bdRateX265: number | null;
+    bdRateX265Ld?: number | null;
+    bdRateParent: number | null;
+  };
 }
 
 export interface ProposerInfo {
-  kind: "openai" | "offline" | "seed" | "rollback";
+  kind: ProposerKind | "seed" | "rollback";
   label: string;
   model: string | null;
+  /** The answers proposer's file the proposal was read from (a human-written or replayed answer). */
+  source?: string;
 }
 
 export interface LedgerRecord {

@@ -21,10 +21,12 @@ export function summarizeMetrics(result: EvaluationResult): MetricsSummary | nul
     meanEncodeFps: meanOf(rungs, (r) => r.encodeFps),
     meanDecodeFps: meanOf(rungs, (r) => r.decodeFps),
     bdRateX265: meanDefined(result.clips.map((clip) => clip.bdRate.x265)),
+    bdRateX265Ld: meanDefined(result.clips.map((clip) => clip.bdRate["x265-ld"])),
     bdRateParent: meanDefined(result.clips.map((clip) => clip.bdRate.parent)),
     clips: result.clips.map((clip) => ({
       name: clip.name,
       bdRateX265: finiteOrNull(clip.bdRate.x265),
+      bdRateX265Ld: finiteOrNull(clip.bdRate["x265-ld"]),
       bdRateParent: finiteOrNull(clip.bdRate.parent),
       meanMbps: meanOf(clip.rungs, (r) => r.mbps),
       compressionRatio:
@@ -40,6 +42,7 @@ export function summarizeMetrics(result: EvaluationResult): MetricsSummary | nul
     summary.heldOut = {
       clips: result.heldOut.clips,
       bdRateX265: finiteOrNull(result.heldOut.bdRate.x265),
+      bdRateX265Ld: finiteOrNull(result.heldOut.bdRate["x265-ld"]),
       bdRateParent: finiteOrNull(result.heldOut.bdRate.parent),
     };
   }

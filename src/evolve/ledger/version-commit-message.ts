@@ -4,6 +4,7 @@
  * candidate id that lets a resumed loop recognise its own commit.
  */
 import type { LedgerRecord } from "./ledger-record.js";
+import { signedPercent as pct } from "../../format/signed-percent.js";
 
 /** The message for `record` adopted as `version`, improving on `previous` (the best before it). */
 export function versionCommitMessage(
@@ -33,6 +34,14 @@ export function versionCommitMessage(
       `BD-rate vs parent${previous?.version ? ` (v${previous.version})` : ""}: ${pct(m.bdRateParent)}`,
       `BD-rate vs x265: ${pct(m.bdRateX265)}`,
     );
+    if (m.bdRateX265Ld !== undefined) lines.push(`BD-rate vs x265-ld: ${pct(m.bdRateX265Ld)}`);
+    if (m.heldOut) {
+      const ld =
+        m.heldOut.bdRateX265Ld !== undefined ? `, vs x265-ld ${pct(m.heldOut.bdRateX265Ld)}` : "";
+      lines.push(
+        `Held-out (${m.heldOut.clips} clip(s)): BD-rate vs parent ${pct(m.heldOut.bdRateParent)}, vs x265 ${pct(m.heldOut.bdRateX265)}${ld}`,
+      );
+    }
     const before = previous?.metrics;
     if (before) {
       lines.push(
@@ -52,8 +61,4 @@ export function versionCommitMessage(
     `Candidate: ${record.id}`,
   );
   return `${lines.join("\n")}\n`;
-}
-
-function pct(value: number | null): string {
-  return value === null ? "n/a" : `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
 }

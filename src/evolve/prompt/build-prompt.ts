@@ -8,11 +8,8 @@
 import type { EvaluationResult } from "../../evaluate/results.js";
 import type { LedgerRecord } from "../ledger/ledger-record.js";
 import { lineDiff } from "./line-diff.js";
-
-export interface PromptMessages {
-  system: string;
-  user: string;
-}
+import type { PromptMessages } from "./prompt-messages.js";
+import { signedPercent as pct } from "../../format/signed-percent.js";
 
 export interface PromptInput {
   system: string;
@@ -145,10 +142,6 @@ function attemptLine(record: LedgerRecord): string {
     ? ` | BD-rate vs parent ${pct(record.metrics.bdRateParent)}, vs x265 ${pct(record.metrics.bdRateX265)}, ${record.metrics.meanMbps.toFixed(3)} Mbps, PSNR ${record.metrics.meanPsnrRgb.toFixed(2)} dB`
     : "";
   return `- ${record.id} (from ${record.parentId ?? "-"}): ${oneLine(record.hypothesis) || "(no hypothesis)"} -> ${oneLine(outcome).slice(0, 400)}${figures}`;
-}
-
-function pct(value: number | null): string {
-  return value === null ? "n/a" : `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
 }
 
 function oneLine(text: string): string {

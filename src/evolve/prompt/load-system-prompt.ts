@@ -3,21 +3,14 @@
  * or a user's file named by `proposer.promptTemplate`. Placeholders
  * `{{codecPath}}`, `{{allowedImports}}` and `{{protectedPaths}}` are filled in.
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { PROTECTED_PREFIXES } from "../edits/protected-paths.js";
+import { shippedFile } from "../../package-files/shipped-file.js";
 
-/** The bundled template's path, found by walking up from this module (works from src and dist). */
+/** The bundled template's path in the package (works from src and dist). */
 export function bundledSystemPromptPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "prompts", "system.md");
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error("prompts/system.md is missing from the codec-evolve installation");
+  return shippedFile("prompts/system.md");
 }
 
 /** Read the template (the override when given, relative to `repoDir`). */

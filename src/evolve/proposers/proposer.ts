@@ -3,7 +3,7 @@
  * in the LLM answer format, with what it cost. The LLM and the offline
  * parameter search share everything downstream of this interface.
  */
-import type { PromptMessages } from "../prompt/build-prompt.js";
+import type { PromptMessages } from "../prompt/prompt-messages.js";
 
 export interface ProposalUsage {
   promptTokens: number;
@@ -20,6 +20,8 @@ export interface Proposal {
   model: string | null;
   /** Shown in every report and ledger record, e.g. "openai gpt-4o-mini". */
   label: string;
+  /** Where a written answer came from (the answers proposer's file name); absent for generated ones. */
+  source?: string;
 }
 
 /** One earlier attempt, as much as a proposer needs to adapt (newest last). */
@@ -28,6 +30,8 @@ export interface AttemptOutcome {
   /** True when the candidate was evaluated and beat its comparison parent at all. */
   improved: boolean;
   evaluated: boolean;
+  /** The answer file it came from (answers proposer), as recorded in the ledger. */
+  source?: string;
 }
 
 export interface ProposalContext {
@@ -45,8 +49,11 @@ export interface ProposalContext {
   budgetLeftUsd: number | null;
 }
 
+/** Who proposes: an LLM, the offline parameter search, or answers written in files (a human, a replay). */
+export type ProposerKind = "openai" | "offline" | "answers";
+
 export interface Proposer {
-  kind: "openai" | "offline";
+  kind: ProposerKind;
   label: string;
   propose(context: ProposalContext): Promise<Proposal>;
 }
@@ -56,7 +63,16 @@ export class ProposerError extends Error {
   constructor(
     message: string,
     readonly reason:
-      "auth" | "not-found" | "timeout" | "rate-limit" | "server" | "config" | "budget" | "other",
+      | "auth"
+      | "not-found"
+      | "timeout"
+      | "rate-limit"
+      | "server"
+      | "config"
+      | "budget"
+      /** No proposal left to give (the answers proposer ran out of files): the run stops cleanly. */
+      | "exhausted"
+      | "other",
     options?: { cause?: unknown },
   ) {
     super(message, options);

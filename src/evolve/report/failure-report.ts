@@ -30,7 +30,7 @@ export function buildFailureReport(
   allowedImports: readonly string[] = [],
 ): FailureReport {
   const attempts = records
-    .filter((r) => r.proposer.kind === "openai" || r.proposer.kind === "offline")
+    .filter((r) => r.proposer.kind !== "seed" && r.proposer.kind !== "rollback")
     .slice(-window);
   const failed = attempts.filter((r) => r.failure !== null);
   const groups = new Map<string, FailureGroup>();

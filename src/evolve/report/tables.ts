@@ -1,5 +1,7 @@
 /** Plain-text tables of the ledger for `evolve`, `status` and `history`. */
 import type { LedgerRecord } from "../ledger/ledger-record.js";
+import { signedPercent as pct } from "../../format/signed-percent.js";
+import { renderTextTable } from "../../format/text-table.js";
 
 /** Tiers of the goal: this much fewer bits than x265 at equal quality. */
 export const TIERS = [90, 70, 50] as const;
@@ -39,7 +41,7 @@ export function renderAttemptsTable(records: readonly LedgerRecord[]): string {
     r.usage ? `${r.usage.costUsd.toFixed(4)}${r.usage.estimated ? "~" : ""}` : "-",
     truncate(r.hypothesis || (r.status === "seed" ? "(starting codec)" : "-"), 60),
   ]);
-  return renderTable(header, rows);
+  return renderTextTable([header, ...rows], { rule: true });
 }
 
 /** One row per version: the history of the best codec. */
@@ -73,23 +75,7 @@ export function renderVersionsTable(records: readonly LedgerRecord[]): string {
     tierReached(r.metrics?.bdRateX265 ?? null),
     (r.versionCommit ?? "").slice(0, 10),
   ]);
-  return renderTable(header, rows);
-}
-
-/** Columns padded to their widest cell. */
-export function renderTable(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-): string {
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)),
-  );
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join("  ")
-      .trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return renderTextTable([header, ...rows], { rule: true });
 }
 
 function outcome(record: LedgerRecord): string {
@@ -110,11 +96,8 @@ function outcome(record: LedgerRecord): string {
 function shortProposer(record: LedgerRecord): string {
   if (record.proposer.kind === "offline") return "offline search";
   if (record.proposer.kind === "openai") return record.proposer.model ?? "openai";
+  if (record.proposer.kind === "answers") return `answer ${record.proposer.source ?? "file"}`;
   return record.proposer.kind;
-}
-
-function pct(value: number | null): string {
-  return value === null ? "-" : `${value > 0 ? "+" : ""}${value.toFixed(2)}%`;
 }
 
 function truncate(text: string, max: number): string {

@@ -1,10 +1,11 @@
 /**
- * Where candidates live. The local store keeps them as commits on branches of
- * the user's repository (one branch per candidate, adopted versions on the
- * versions branch); the GitHub parts implement the same interface with pull
- * requests. The loop only talks to this interface.
+ * Where candidates and versions live. The local store (git-candidate-store.ts)
+ * keeps them as commits on branches of the user's repository; the App's store
+ * (src/github) keeps each candidate as a pull request on the versions branch.
+ * The steps only talk to this interface, and it names no GitHub type.
  */
-import type { ChangedFile } from "../edits/apply-edits.js";
+import type { EditSummary, ChangedFile } from "../edits/apply-edits.js";
+import type { AttemptStatus } from "../ledger/ledger-record.js";
 
 export interface VersionCommit {
   commit: string;
@@ -13,39 +14,91 @@ export interface VersionCommit {
   candidateId: string | null;
 }
 
+/** What a candidate is, for its commit message and (on GitHub) its pull request's body. */
+export interface CandidateDescription {
+  hypothesis: string;
+  rationale: string;
+  parentId: string;
+  /** The best version the candidate will be compared against. */
+  comparedToVersion: number;
+  proposerLabel: string;
+  model: string | null;
+  edits: readonly EditSummary[];
+}
+
+export interface NewCandidate {
+  id: string;
+  /** The commit whose tree the edits apply to. */
+  parentCommit: string;
+  files: readonly ChangedFile[];
+  /** The candidate commit's message. */
+  message: string;
+  description: CandidateDescription;
+}
+
+/** A candidate as the store keeps it. */
+export interface CandidateRef {
+  id: string;
+  commit: string;
+  /** `codec-evolve/candidate-<id>` (names.ts). */
+  branch: string;
+  /** Where a human can look at it (a pull request's URL); null locally. */
+  url: string | null;
+}
+
+export interface AdoptRequest {
+  version: number;
+  candidateId: string;
+  /** The commit whose tree becomes the version. */
+  sourceCommit: string;
+  /** The version commit's message (versionCommitMessage). */
+  message: string;
+  /**
+   * The versions branch tip the candidate was evaluated against. When given and
+   * the tip moved, nothing is adopted and `{ ok: false }` is returned, so the
+   * candidate can be evaluated again against the new best.
+   */
+  expectedTip?: string;
+}
+
+export type AdoptOutcome = { ok: true; commit: string } | { ok: false; tip: string };
+
+export interface CandidateStore {
+  /**
+   * Make sure the versions branch exists (created from the default branch or HEAD when absent);
+   * returns its tip. Locally, call it while holding the ledger lock: it clears what a crashed run left.
+   */
+  prepare(): Promise<{ branch: string; tip: string; created: boolean }>;
+  /** A file's content at a commit (or ref), null when the file is absent there. */
+  readFile(ref: string, path: string): Promise<string | null>;
+  /**
+   * Create the candidate: one commit of `files` on `parentCommit`, on its own branch
+   * (on GitHub, with its pull request). Idempotent per id: the same id returns the existing candidate.
+   */
+  createCandidate(input: NewCandidate): Promise<CandidateRef>;
+  /**
+   * The candidate was not adopted (`status` rejected, failed, …): locally nothing
+   * to do (the branch stays for inspection); on GitHub, close the PR saying why.
+   */
+  closeCandidate(input: { id: string; status: AttemptStatus; reason: string }): Promise<void>;
+  /** Every version commit on the versions branch, oldest first. */
+  listVersions(): Promise<VersionCommit[]>;
+  /**
+   * Record version N: the tree of `sourceCommit` on top of the versions branch, as one commit
+   * with `message` (on GitHub: merge the PR with that message and tag `codec-evolve/vN`).
+   * Idempotent: when version N already exists for the same candidate, that commit is returned.
+   */
+  adopt(input: AdoptRequest): Promise<AdoptOutcome>;
+}
+
 export interface Checkout {
   /** Directory holding the checked-out tree. */
   dir: string;
   release(): Promise<void>;
 }
 
-export interface CandidateStore {
-  /**
-   * Make sure the versions branch exists (created from HEAD when absent); returns its tip commit.
-   * Call it while holding the ledger lock: it may clear what a crashed run left behind.
-   */
-  prepare(): Promise<{ branch: string; tip: string; created: boolean }>;
-  /** A file's content at a commit, null when the file is absent there. */
-  readFile(commit: string, path: string): Promise<string | null>;
-  /** Commit changed files on top of `parentCommit` on the candidate's own branch; the same id returns the same commit. */
-  commitCandidate(input: {
-    id: string;
-    parentCommit: string;
-    files: readonly ChangedFile[];
-    message: string;
-  }): Promise<{ commit: string; branch: string }>;
-  /** A checkout of `commit` on disk, e.g. for the evaluator. */
+/** Trees on disk for a local evaluator; only stores on this machine have it. */
+export interface CheckoutProvider {
+  /** A checkout of `commit` under the name `name` (one at a time per name). */
   checkout(commit: string, name: string): Promise<Checkout>;
-  /** Every version commit on the versions branch, oldest first. */
-  listVersions(): Promise<VersionCommit[]>;
-  /**
-   * Record version N: the tree of `sourceCommit` on top of the versions branch.
-   * Idempotent: when version N already exists for the same candidate, that commit is returned.
-   */
-  adopt(input: {
-    version: number;
-    candidateId: string;
-    sourceCommit: string;
-    message: string;
-  }): Promise<{ commit: string }>;
 }

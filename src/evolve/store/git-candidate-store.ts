@@ -8,8 +8,14 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve as resolvePath } from "node:path";
-import type { CandidateStore, Checkout, VersionCommit } from "./candidate-store.js";
+import type {
+  CandidateStore,
+  Checkout,
+  CheckoutProvider,
+  VersionCommit,
+} from "./candidate-store.js";
 import { GitError, runGit } from "./run-git.js";
+import { statePaths } from "../state-paths.js";
 
 export const CANDIDATE_BRANCH_PREFIX = "codec-evolve/candidate-";
 const VERSION_SUBJECT = /^Autonomous Code Evolution - v(\d+)\s*$/;
@@ -22,11 +28,11 @@ export interface GitStoreOptions {
   worktreesDir?: string;
 }
 
-/** A CandidateStore over the git repository at `repoDir`. */
-export function gitCandidateStore(options: GitStoreOptions): CandidateStore {
+/** A CandidateStore over the git repository at `repoDir`, with worktree checkouts for the evaluator. */
+export function gitCandidateStore(options: GitStoreOptions): CandidateStore & CheckoutProvider {
   const cwd = options.repoDir;
   const branchRef = `refs/heads/${options.branch}`;
-  const worktrees = options.worktreesDir ?? join(cwd, ".codec-evolve", "worktrees");
+  const worktrees = options.worktreesDir ?? statePaths(cwd).worktrees;
   let identity: NodeJS.ProcessEnv | null = null;
 
   const git = (
@@ -123,10 +129,10 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore {
       return code === 0 ? stdout : null;
     },
 
-    async commitCandidate({ id, parentCommit, files, message }) {
+    async createCandidate({ id, parentCommit, files, message }) {
       const branch = `${CANDIDATE_BRANCH_PREFIX}${id}`;
       const existing = await resolveRef(`refs/heads/${branch}`);
-      if (existing) return { commit: existing, branch };
+      if (existing) return { id, commit: existing, branch, url: null };
       const index = join(tmpdir(), `codec-evolve-index-${process.pid}-${id}`);
       const env = { GIT_INDEX_FILE: index };
       try {
@@ -153,14 +159,18 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore {
           okCodes: [128],
         });
         if (created.code !== 0)
-          return { commit: (await resolveRef(`refs/heads/${branch}`))!, branch };
-        return { commit, branch };
+          return { id, commit: (await resolveRef(`refs/heads/${branch}`))!, branch, url: null };
+        return { id, commit, branch, url: null };
       } finally {
         await rm(index, { force: true });
       }
     },
 
-    async checkout(commit, name): Promise<Checkout> {
+    async closeCandidate() {
+      // Locally a rejected candidate keeps its branch, for `git diff` and the history command.
+    },
+
+    async checkout(commit: string, name: string): Promise<Checkout> {
       const dir = join(worktrees, name);
       await mkdir(worktrees, { recursive: true });
       // A worktree left by a killed run is replaced, not reused: its files may be half written.
@@ -181,16 +191,17 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore {
 
     listVersions,
 
-    async adopt({ version, candidateId, sourceCommit, message }) {
+    async adopt({ version, candidateId, sourceCommit, message, expectedTip }) {
       const existing = (await listVersions()).find((v) => v.version === version);
       if (existing) {
-        if (existing.candidateId === candidateId) return { commit: existing.commit };
+        if (existing.candidateId === candidateId) return { ok: true, commit: existing.commit };
         throw new GitError(
           `v${version} already exists on ${options.branch} (${existing.commit.slice(0, 10)}, candidate ${existing.candidateId ?? "unknown"}); the ledger and the branch disagree`,
         );
       }
       const tip = await resolveRef(branchRef);
       if (!tip) throw new GitError(`branch ${options.branch} does not exist`);
+      if (expectedTip !== undefined && tip !== expectedTip) return { ok: false, tip };
       const tree = (await git(["rev-parse", `${sourceCommit}^{tree}`])).stdout.trim();
       const parents = tip === sourceCommit ? ["-p", tip] : ["-p", tip, "-p", sourceCommit];
       const commit = (
@@ -201,7 +212,7 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore {
       ).stdout.trim();
       // Compare-and-swap: fails rather than overwrite a tip that moved under us.
       await git(["update-ref", branchRef, commit, tip]);
-      return { commit };
+      return { ok: true, commit };
     },
   };
 }

@@ -7,7 +7,7 @@ describe("repository config", () => {
   it("fills documented defaults for an empty file", () => {
     const config = parseConfig("");
     expect(config.evaluation.qualities).toEqual([20, 35, 50, 65, 80]);
-    expect(config.evaluation.baselines).toEqual(["x265", "jpeg"]);
+    expect(config.evaluation.baselines).toEqual(["x265", "x265-ld", "jpeg"]);
     expect(config.sandbox.allowedImports).toContain("numpy");
     expect(config.evolve.branch).toBe("self-improved-framework");
     expect(config.adoption.minBitSavingPercent).toBe(10);

@@ -3,7 +3,9 @@
  * sandbox and encoders are exercised by the integration and attack tests.
  */
 import type { Clip, Frame } from "../../../src/evaluate/clips/clip.js";
+import { frameCountOf } from "../../../src/evaluate/clips/clip-stream.js";
 import { evaluateCodec, type EvaluatorDeps } from "../../../src/evaluate/evaluator.js";
+import type { StreamingSide } from "../../../src/evaluate/stream-rung.js";
 import type { BaselineResult, Failure, Rung } from "../../../src/evaluate/results.js";
 
 const W = 32;
@@ -35,28 +37,54 @@ function quantise(f: Frame, quality: number): Frame {
 
 type Call = { kind: string; codec: string; quality?: number };
 
+/** Per-frame behaviour of a fake side: return a Failure to fail that frame, or change the output. */
+type FrameHook = (ctx: {
+  mode: "encode" | "decode";
+  index: number;
+  quality: number;
+  output: Buffer;
+  call: number;
+}) => Failure | null;
+
+/**
+ * Fake codec sides with the streaming interface: the encoder's payload for
+ * frame i at quality q is 10 + 3q + i bytes; the decoder hands back the source
+ * frame quantised (looked up by codec, quality and frame, as a real decoder
+ * would recover it from the bytes).
+ */
+function fakeSides(calls: Call[], hook: FrameHook = () => null): EvaluatorDeps["openCodecSide"] {
+  const sources = new Map<string, Uint8Array>();
+  let openCalls = 0;
+  return async (mode, codecPath, config) => {
+    const call = openCalls++;
+    calls.push({ kind: mode, codec: codecPath, quality: config.quality });
+    const side: StreamingSide = {
+      process: async (index, data) => {
+        const key = `${codecPath}:${config.quality}:${index}`;
+        let output: Buffer;
+        if (mode === "encode") {
+          sources.set(key, Uint8Array.from(data));
+          output = Buffer.alloc(10 + config.quality * 3 + index, config.quality);
+        } else {
+          const source = { width: config.width, height: config.height, data: sources.get(key)! };
+          output = Buffer.from(quantise(source, config.quality).data);
+        }
+        const failure = hook({ mode, index, quality: config.quality, output, call });
+        if (failure) return { ok: false, failure };
+        return { ok: true, data: output, seconds: mode === "encode" ? 0.01 / 3 : 0.005 / 3 };
+      },
+      finish: async () => null,
+      dispose: () => undefined,
+    };
+    return { ok: true, side };
+  };
+}
+
 function fakeDeps(overrides: Partial<EvaluatorDeps> = {}, calls: Call[] = []): EvaluatorDeps {
-  const encoded = new Map<string, Frame[]>();
   return {
     describeIsolation: async () => ({ isolation: "test double", warnings: [] }),
     checkCodec: async () => null,
-    encodeFrames: async (codecPath, frames, config) => {
-      calls.push({ kind: "encode", codec: codecPath, quality: config.quality });
-      const payloads = frames.map((f, i) =>
-        Buffer.alloc(10 + config.quality * 3 + i, config.quality),
-      );
-      encoded.set(`${codecPath}:${config.quality}:${payloads.length}`, [...frames]);
-      return { ok: true, payloads, codecSeconds: 0.01 };
-    },
-    decodePayloads: async (codecPath, payloads, config) => {
-      calls.push({ kind: "decode", codec: codecPath, quality: config.quality });
-      const source = encoded.get(`${codecPath}:${config.quality}:${payloads.length}`)!;
-      return {
-        ok: true,
-        frames: source.map((f) => quantise(f, config.quality)),
-        codecSeconds: 0.005,
-      };
-    },
+    openCodecSide: fakeSides(calls),
     runBaseline: async (name, req) => {
       calls.push({ kind: `baseline:${name}`, codec: name });
       const base: BaselineResult = {
@@ -64,7 +92,7 @@ function fakeDeps(overrides: Partial<EvaluatorDeps> = {}, calls: Call[] = []): E
         rungs: [0.5, 1, 2, 4, 8].map((bpp, i): Rung => ({
           quality: i,
           setting: `crf=${40 - i * 5}`,
-          bytes: Math.round((bpp * W * H * req.clip.frames.length) / 8),
+          bytes: Math.round((bpp * W * H * frameCountOf(req.clip)) / 8),
           bitsPerPixel: bpp,
           mbps: 0,
           mbps1080p30: 0,
@@ -117,18 +145,14 @@ describe("evaluateCodec", () => {
   });
 
   it("fails as nondeterministic when two decodes differ", async () => {
-    let decodes = 0;
-    const deps = fakeDeps();
+    // The second decoder of every rung flips one bit of frame 1.
+    const openCodecSide = fakeSides([], ({ mode, index, output, call }) => {
+      if (mode === "decode" && call % 3 === 2 && index === 1) output[5]! ^= 1;
+      return null;
+    });
     const result = await evaluateCodec(
-      { codecPath: "c.py", clips: [clip("a")], qualities: [20, 40, 60, 80] },
-      {
-        ...deps,
-        decodePayloads: async (path, payloads, config, opts) => {
-          const out = await deps.decodePayloads(path, payloads, config, opts);
-          if (out.ok && decodes++ % 2 === 1) out.frames[1]!.data[5]! ^= 1;
-          return out;
-        },
-      },
+      { codecPath: "c.py", clips: [clip("a")], qualities: [20, 40, 60, 80], jobs: 1 },
+      fakeDeps({ openCodecSide }),
     );
     expect(result.status).toBe("failed");
     expect(result.failure).toMatchObject({
@@ -154,10 +178,11 @@ describe("evaluateCodec", () => {
     const result = await evaluateCodec(
       { codecPath: "c.py", clips: [clip("a")] },
       fakeDeps({
-        encodeFrames: async () => ({
-          ok: false,
-          failure: { category: "runtime", message: "ZeroDivisionError", line: 12, frameIndex: 2 },
-        }),
+        openCodecSide: fakeSides([], ({ mode, index }) =>
+          mode === "encode" && index === 2
+            ? { category: "runtime", message: "ZeroDivisionError", line: 12, frameIndex: 2 }
+            : null,
+        ),
       }),
     );
     expect(result.failure).toMatchObject({
@@ -179,20 +204,16 @@ describe("evaluateCodec", () => {
     expect(ok.heldOut).toMatchObject({ clips: 1, frames: 3 });
     expect(JSON.stringify(ok)).not.toContain("secret-clip");
 
-    let encodes = 0;
-    const deps = fakeDeps();
+    // Only the held-out clip has a fourth frame: the encoder times out there.
     const failed = await evaluateCodec(
-      { codecPath: "c.py", clips: [clip("shown")], heldOutClips: [clip("secret-clip")] },
-      {
-        ...deps,
-        encodeFrames: async (p, f, c, o) =>
-          ++encodes > 5
-            ? {
-                ok: false,
-                failure: { category: "timeout", message: "frame took too long", line: null },
-              }
-            : deps.encodeFrames(p, f, c, o),
-      },
+      { codecPath: "c.py", clips: [clip("shown")], heldOutClips: [clip("secret-clip", 4)] },
+      fakeDeps({
+        openCodecSide: fakeSides([], ({ mode, index }) =>
+          mode === "encode" && index === 3
+            ? { category: "timeout", message: "frame took too long", line: null }
+            : null,
+        ),
+      }),
     );
     expect(failed.failure).toMatchObject({ category: "timeout", clip: "held-out clip #1" });
     expect(JSON.stringify(failed)).not.toContain("secret-clip");

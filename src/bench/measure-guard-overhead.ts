@@ -4,7 +4,7 @@
  * runs here) and with all of them off (isolation "none", no static check, no
  * audit hook), alternating runs, plus bubblewrap's start-up cost.
  *
- *   npm run build && node dist/sandbox/measure-guard-overhead.js [CODEC.py] [CLIP] [FRAMES]
+ *   npm run build && node dist/bench/measure-guard-overhead.js [CODEC.py] [CLIP] [FRAMES]
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
@@ -12,11 +12,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { bundledClipPaths, loadClip } from "../evaluate/clips/load-clip.js";
-import { findPython } from "./find-python.js";
-import { bubblewrapArgs, describeIsolation, sandboxEnvironment, sandboxUser } from "./isolation.js";
-import { probePython } from "./python-info.js";
-import { decodePayloads, encodeFrames } from "./run-codec.js";
-import type { SandboxOptions } from "./sandbox-options.js";
+import { findPython } from "../sandbox/find-python.js";
+import {
+  bubblewrapArgs,
+  describeIsolation,
+  sandboxEnvironment,
+  sandboxUser,
+} from "../sandbox/isolation.js";
+import { probePython } from "../sandbox/python-info.js";
+import { decodePayloads, encodeFrames } from "../sandbox/run-codec.js";
+import type { SandboxOptions } from "../sandbox/sandbox-options.js";
 
 const REPEATS = 3;
 

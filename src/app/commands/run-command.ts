@@ -1,0 +1,203 @@
+/**
+ * One comment command, run by the worker: 👀 on receipt; write permission or
+ * more (repos.getCollaboratorPermissionLevel, read from `user.permissions`
+ * as slash-command-dispatch does, since the top-level `permission` maps
+ * maintain to write and triage to read); then the command; 🚀 when done, 😕
+ * with a reply when refused or failed.
+ */
+import type { Config } from "../../config/schema.js";
+import type { Proposer } from "../../evolve/proposers/proposer.js";
+import { GitHubCandidateStore } from "../../github/candidate-store.js";
+import type { GitHubClient, RepoRef } from "../../github/client.js";
+import { readBranch, readFileAt } from "../../github/git-data.js";
+import { GitHubLedgerStore } from "../../github/ledger-store.js";
+import { CHECK_RUN_NAME, EVOLUTION_BRANCH, LABELS } from "../../github/names.js";
+import { COMMAND_HELP } from "../../github/pr-body.js";
+import { currentBest } from "../../evolve/population/population.js";
+import { codeHash } from "../../evolve/code-hash.js";
+import { judgeCheckRun, type JudgeOutcome } from "../jobs/judge-check-run.js";
+import {
+  nextCandidateId,
+  openCandidatePr,
+  proposeCandidate,
+  type ProposeOutcome,
+} from "../jobs/propose-candidate.js";
+import { parseCommand } from "./parse-command.js";
+import { renderStatusMarkdown } from "./render-status.js";
+
+export interface CommandDeps {
+  gh: GitHubClient;
+  repo: RepoRef;
+  config: Config;
+  clock: () => Date;
+  app: { id: number; slug: string };
+  proposer: () => Proposer;
+  /** Start the evaluation workflow for a PR (workflow_dispatch). */
+  dispatchEvaluation: (pr: number) => Promise<void>;
+}
+
+export interface CommentInput {
+  issue: number;
+  isPull: boolean;
+  commentId: number;
+  user: string;
+  body: string;
+}
+
+/** True when a permission answer grants write or more. */
+export function canWrite(data: { permission?: string; user?: { permissions?: Record<string, boolean> } | null }): boolean {
+  const p = data.user?.permissions;
+  if (p) return Boolean(p.admin || p.maintain || p.push);
+  return data.permission === "admin" || data.permission === "write";
+}
+
+export const HELP_TEXT = ["codec-evolve commands (first line of a comment, write permission needed):", "", ...COMMAND_HELP.map((c) => `- ${c}`)].join("\n");
+
+/** Run the command in a comment; returns what was replied (for logs and tests). */
+export async function runCommand(deps: CommandDeps, input: CommentInput): Promise<string> {
+  const { gh, repo } = deps;
+  const command = parseCommand(input.body);
+  if (!command) return "";
+  const react = (content: "eyes" | "rocket" | "confused") =>
+    gh.rest.reactions.createForIssueComment({ ...repo, comment_id: input.commentId, content });
+  const reply = async (body: string) => {
+    await gh.rest.issues.createComment({ ...repo, issue_number: input.issue, body: `@${input.user} ${body}` });
+    return body;
+  };
+  await react("eyes");
+  const { data: permission } = await gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: input.user });
+  if (!canWrite(permission)) {
+    await react("confused");
+    return reply(`codec-evolve commands need write permission on ${repo.owner}/${repo.repo}; yours is ${permission.role_name ?? permission.permission}.`);
+  }
+  try {
+    const answer = await dispatch(deps, input, command);
+    await react(answer.ok ? "rocket" : "confused");
+    return reply(answer.text);
+  } catch (error) {
+    await react("confused");
+    await reply(`the command failed: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+async function dispatch(
+  deps: CommandDeps,
+  input: CommentInput,
+  command: NonNullable<ReturnType<typeof parseCommand>>,
+): Promise<{ ok: boolean; text: string }> {
+  const { gh, repo, config } = deps;
+  switch (command.name) {
+    case "help":
+      return { ok: true, text: HELP_TEXT };
+    case "unknown":
+      return { ok: false, text: `${command.problem}.\n\n${HELP_TEXT}` };
+    case "status": {
+      const [records, pulls] = await Promise.all([new GitHubLedgerStore(gh, repo).records(), new GitHubCandidateStore(gh, repo).listCandidatePulls()]);
+      return { ok: true, text: `\n\n${renderStatusMarkdown(records, pulls, config)}` };
+    }
+    case "evolve": {
+      const lines: string[] = [];
+      let opened = 0;
+      for (let i = 0; i < command.count; i++) {
+        const outcome = await proposeCandidate(
+          { gh, repo, config, proposer: deps.proposer(), clock: deps.clock },
+          { trigger: `comment-${input.commentId}-${i}`, focus: command.focus },
+        );
+        lines.push(`- ${describeProposal(outcome)}`);
+        if (outcome.kind === "opened") opened++;
+        if (outcome.kind === "limited") break;
+      }
+      return { ok: opened > 0, text: `/evolve ${command.count}${command.focus ? ` (focus: ${command.focus})` : ""}:\n${lines.join("\n")}` };
+    }
+    case "evaluate": {
+      if (!input.isPull) return { ok: false, text: "/evaluate works on a pull request." };
+      await deps.dispatchEvaluation(input.issue);
+      return { ok: true, text: `evaluation of #${input.issue} started (${config.github.evaluateWorkflow}).` };
+    }
+    case "adopt": {
+      if (!input.isPull) return { ok: false, text: "/adopt works on a pull request." };
+      const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: input.issue });
+      const { data: runs } = await gh.rest.checks.listForRef({ ...repo, ref: pr.head.sha, check_name: CHECK_RUN_NAME });
+      const run = runs.check_runs.find((r) => r.status === "completed");
+      if (!run) return { ok: false, text: `#${input.issue} has no completed \`${CHECK_RUN_NAME}\` check on ${pr.head.sha.slice(0, 10)}; evaluate it first (/evaluate).` };
+      const outcome = await judgeCheckRun({ gh, repo, config, clock: deps.clock, app: deps.app, reevaluate: (n) => deps.dispatchEvaluation(n) }, { checkRunId: run.id, adoptedBy: input.user });
+      return { ok: outcome.kind === "adopted" || outcome.kind === "re-evaluating", text: describeJudgement(outcome) };
+    }
+    case "rollback":
+      return openRollback(deps, command.version);
+  }
+}
+
+/** /rollback vK: a PR that puts vK's codec back on top of the current best, merged with /adopt. */
+async function openRollback(deps: CommandDeps, version: number): Promise<{ ok: boolean; text: string }> {
+  const { gh, repo, config } = deps;
+  const store = new GitHubCandidateStore(gh, repo);
+  const at = await store.versionCommit(version);
+  if (!at) return { ok: false, text: `there is no tag codec-evolve/v${version}.` };
+  const tip = (await readBranch(gh, repo, EVOLUTION_BRANCH))!;
+  const before = await readFileAt(gh, repo, tip, config.codec);
+  const after = await readFileAt(gh, repo, at, config.codec);
+  if (after === null) return { ok: false, text: `v${version} has no ${config.codec}.` };
+  if (before === after) return { ok: false, text: `the current best already has v${version}'s ${config.codec}.` };
+  const ledger = new GitHubLedgerStore(gh, repo);
+  const records = await ledger.records();
+  const pulls = await store.listCandidatePulls();
+  const best = currentBest(records);
+  const outcome = await openCandidatePr(
+    store,
+    {
+      candidate: nextCandidateId(records, pulls),
+      parent: `v${best?.version ?? 1}`,
+      parentSha: tip,
+      parentId: best?.id ?? null,
+      kind: "rollback",
+      codeHash: codeHash(after),
+      proposer: { kind: "rollback", label: `rollback to v${version}`, model: null },
+      usage: null,
+      hypothesis: `Restore v${version}`,
+      rationale: `Requested with /rollback v${version}.`,
+      edits: [{ path: config.codec, blocks: 1, linesAdded: after.split("\n").length, linesRemoved: (before ?? "").split("\n").length, created: before === null }],
+      startedAt: deps.clock().toISOString(),
+      rollbackOf: version,
+    },
+    [{ path: config.codec, before, after }],
+    records,
+    pulls,
+  );
+  if (outcome.kind !== "opened") return { ok: false, text: describeProposal(outcome) };
+  await gh.rest.issues.addLabels({ ...repo, issue_number: outcome.number, labels: [LABELS.bot] });
+  return { ok: true, text: `opened #${outcome.number} restoring v${version}; once evaluated, \`/adopt\` there makes it the next version.` };
+}
+
+/** One line about a proposal's outcome. */
+export function describeProposal(outcome: ProposeOutcome): string {
+  switch (outcome.kind) {
+    case "opened":
+      return `opened #${outcome.number} (${outcome.candidate}${outcome.framework ? ", framework change: never merged automatically" : ""})`;
+    case "already-opened":
+      return `already opened as #${outcome.number}`;
+    case "limited":
+      return `not now: ${outcome.reason}`;
+    case "refused":
+      return `${outcome.candidate} refused before any PR: ${outcome.reason}`;
+  }
+}
+
+function describeJudgement(outcome: JudgeOutcome): string {
+  switch (outcome.kind) {
+    case "adopted":
+      return `adopted as v${outcome.version} (${outcome.commit.slice(0, 10)}).`;
+    case "re-evaluating":
+      return `the versions branch moved; the candidate was rebuilt on it and is evaluated again.`;
+    case "rejected":
+    case "failed":
+      return `not adoptable: ${outcome.reason}`;
+    case "needs-review":
+      return `cannot adopt: ${outcome.reason}`;
+    case "awaiting-maintainer":
+      return `waiting for a maintainer.`;
+    case "ignored":
+      return `nothing to do: ${outcome.reason}`;
+  }
+}

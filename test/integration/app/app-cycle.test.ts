@@ -1,0 +1,137 @@
+/**
+ * The whole cycle with everything real but GitHub: a local stateful GitHub
+ * API over a real bare repository, the App started as a user starts it
+ * (`codec-evolve app` with GHE_HOST), the OpenAI-compatible stub as the LLM.
+ * (1) a schedule tick opens a PR; (2) the evaluation check run is posted
+ * through the Action's check-run code; (3) the check_run delivery adopts it.
+ * Then a losing candidate is closed with its reason, which the next prompt shows.
+ */
+import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { parseHiddenBlock } from "../../../src/github/hidden-block.js";
+import { startOpenAiStub, type OpenAiStub } from "../../fixtures/openai-stub/openai-stub.js";
+import { startAppProcess, type AppProcess } from "../../fixtures/github-server/app-process.js";
+import { postEvaluation } from "../../fixtures/github-server/post-evaluation.js";
+import { APP, createTestRepository, scaleAnswer, waitFor, type TestRepository } from "../../fixtures/github-server/test-repository.js";
+
+let repo: TestRepository;
+let stub: OpenAiStub;
+let app: AppProcess;
+
+const config = (stubUrl: string, schedule: string | null, hourly: number) => `codec: codec/evolved_codec.py
+proposer:
+  kind: openai
+  baseUrl: ${stubUrl}
+  model: stub-model
+  maxRetries: 0
+github:
+  schedule: ${schedule === null ? "null" : JSON.stringify(schedule)}
+  timezone: Europe/Paris
+  prHourlyLimit: ${hourly}
+`;
+
+beforeAll(async () => {
+  stub = await startOpenAiStub();
+  repo = await createTestRepository(config(stub.baseUrl, "* * * * *", 1));
+  app = await startAppProcess({
+    APP_ID: String(APP.id),
+    PRIVATE_KEY: repo.privateKey,
+    WEBHOOK_SECRET: APP.webhookSecret,
+    GHE_HOST: repo.server.host,
+    GHE_PROTOCOL: "http",
+    OPENAI_API_KEY: "sk-test",
+    CODEC_EVOLVE_STATE_DIR: join(repo.root, "app-state"),
+    CODEC_EVOLVE_SCHEDULE_INTERVAL_MS: "300",
+  });
+  repo.server.webhookUrl = `${app.url}/api/github/webhooks`;
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await repo?.server.close();
+  await stub?.close();
+  if (repo) await rm(repo.root, { recursive: true, force: true });
+});
+
+async function dataFile(path: string): Promise<string | null> {
+  const tip = await repo.server.git.resolve("refs/heads/codec-evolve-data");
+  if (!tip) return null;
+  const blob = await repo.server.git.pathBlob(tip, path);
+  return blob ? (await repo.server.git.readBlob(blob.sha)).toString("utf8") : null;
+}
+
+async function ledger(): Promise<Array<{ id: string; status: string; version: number | null; verdict: { reason: string } | null }>> {
+  return ((await dataFile("ledger.jsonl")) ?? "").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+async function pushConfig(text: string): Promise<void> {
+  const git = repo.server.git;
+  const main = (await git.resolve("refs/heads/main"))!;
+  const { tree } = await git.readCommit(main);
+  const next = await git.buildTree(tree, [{ path: ".github/codec-evolve.yml", mode: "100644", content: text }]);
+  const commit = await git.commitTree(next, [main], "config: schedule off\n", { name: "Owner", email: "owner@example.com" });
+  await git.setRef("refs/heads/main", commit, main);
+}
+
+test("schedule tick → PR → check run → adopted as v2; a loser is closed and fed into the next prompt", async () => {
+  const server = repo.server;
+  stub.reply({ kind: "answer", content: scaleAnswer("1.0", "0.8") });
+
+  // (1) The schedule opens a PR, by the App, with labels, body and meta block.
+  const pr1 = await waitFor("the scheduled PR", () => server.pulls[0], 90_000);
+  expect(pr1.user.login).toBe(`${APP.slug}[bot]`);
+  expect(pr1.headRef).toBe("codec-evolve/candidate-c0001");
+  expect(pr1.baseRef).toBe("self-improved-framework");
+  await waitFor("labels", () => pr1.labels.length === 2);
+  expect(pr1.labels.sort()).toEqual(["codec-evolve", "codec-evolve:codec"]);
+  const meta = parseHiddenBlock(pr1.body, "meta") as { candidate: string; parent: string; parentSha: string };
+  expect(meta).toMatchObject({ candidate: "c0001", parent: "v1" });
+  const head1 = (await server.git.resolve(`refs/heads/${pr1.headRef}`))!;
+  const headCommit = await server.git.readCommit(head1);
+  expect(headCommit.parents).toEqual([meta.parentSha]);
+  expect(stub.requests).toHaveLength(1);
+  expect(stub.requests[0]!.body.messages[1]!.content).toContain("QUALITY_SCALE = 1.0");
+  // Only one PR per slot and per hour: turn the schedule off before the next minute's slot.
+  await pushConfig(config(stub.baseUrl, null, 0));
+
+  // (2) The evaluation is posted as the Action posts it; (3) its delivery adopts the candidate.
+  await postEvaluation(server, { pr: pr1.number, headSha: head1, parentSha: meta.parentSha, candidate: "c0001", verdict: "adopt", reason: "adopted: -14.20% bits vs v1 at equal PSNR-RGB", bdParent: -14.2 });
+  await waitFor("the merge", () => pr1.merged, 60_000);
+  const tip = (await server.git.resolve("refs/heads/self-improved-framework"))!;
+  const version = await server.git.readCommit(tip);
+  expect(version.message.split("\n")[0]).toBe("Autonomous Code Evolution - v2");
+  expect(version.message).toContain("BD-rate vs parent: -14.20%");
+  expect(version.parents).toEqual([meta.parentSha]);
+  expect(await waitFor("the tag", () => server.git.refTarget("refs/tags/codec-evolve/v2").then((t) => t ?? false))).toBe(tip);
+  const adopted = await waitFor("the ledger record", async () => (await ledger()).find((r) => r.id === "c0001"));
+  expect(adopted).toMatchObject({ status: "adopted", version: 2 });
+  await waitFor("the adoption comment", () => server.comments.find((c) => c.issue === pr1.number && c.body.includes("Adopted as **v2**")));
+
+  // A losing candidate, asked for by a maintainer.
+  const issue = server.openIssue("Evolution", "owner");
+  stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.7", "QUALITY_SCALE 0.8 -> 0.7") });
+  await server.userComment(issue, "maintainer", "/evolve 1 smaller scale\nignored second line");
+  const pr2 = await waitFor("the /evolve PR", () => server.pulls[1], 60_000);
+  expect(pr2.headRef).toBe("codec-evolve/candidate-c0002");
+  expect(stub.requests[1]!.body.messages[1]!.content).toContain("smaller scale");
+  const head2 = (await server.git.resolve(`refs/heads/${pr2.headRef}`))!;
+  const meta2 = parseHiddenBlock(pr2.body, "meta") as { parentSha: string };
+  expect(meta2.parentSha).toBe(tip);
+  await waitFor("🚀 on the command", () => server.comments.find((c) => c.issue === issue && c.reactions.includes("rocket")));
+  const reason = "rejected: -1.50% bits vs v2, the rule needs -10.00%";
+  await postEvaluation(server, { pr: pr2.number, headSha: head2, parentSha: tip, candidate: "c0002", verdict: "reject", reason, bdParent: -1.5 });
+  await waitFor("the loser closed", () => pr2.state === "closed", 60_000);
+  expect(pr2.merged).toBe(false);
+  expect(pr2.labels).toContain("codec-evolve:rejected");
+  expect(server.comments.find((c) => c.issue === pr2.number)?.body).toContain(reason);
+  const rejected = await waitFor("the rejection in the ledger", async () => (await ledger()).find((r) => r.id === "c0002"));
+  expect(rejected).toMatchObject({ status: "rejected", version: null, verdict: { reason } });
+
+  // The next prompt carries the loser's reason.
+  stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.75") });
+  await server.userComment(issue, "owner", "/evolve");
+  await waitFor("the third PR", () => server.pulls[2], 60_000);
+  expect(stub.requests[2]!.body.messages[1]!.content).toContain(reason);
+  expect(stub.unused()).toEqual([]);
+}, 300_000);
