@@ -11,6 +11,7 @@ export function sandboxOptions(
     python: flags.python ?? config.python ?? undefined,
     allowedImports: config.allowedImports,
     isolation: flags.isolation ?? config.isolation,
+    gpu: config.gpu,
     limits: {
       frameSeconds: config.frameSeconds,
       runSeconds: config.runSeconds,

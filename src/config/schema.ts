@@ -87,6 +87,12 @@ export const sandboxSchema = z
       .enum(["auto", "bubblewrap", "none"])
       .default("auto")
       .describe("OS sandbox: bubblewrap when it can run (auto), required, or off."),
+    gpu: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Bind the GPU device nodes (/dev/nvidia*, /dev/dri) into the sandbox for torch codecs.",
+      ),
     frameSeconds: z
       .number()
       .positive()

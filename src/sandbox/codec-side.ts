@@ -32,7 +32,8 @@ type Stage = "validate" | "encode" | "decode";
 const STAGE: Record<CodecMode, Stage> = { check: "validate", encode: "encode", decode: "decode" };
 
 /** One frame's answer: the payload (encode) or RGB24 samples (decode), and the codec's own seconds. */
-export type SideOutput = { ok: true; data: Buffer; seconds: number } | { ok: false; failure: Failure };
+export type SideOutput =
+  { ok: true; data: Buffer; seconds: number } | { ok: false; failure: Failure };
 
 /** A started codec side; `open` resolves to one after the codec loaded, or to the failure. */
 export class CodecSide {
@@ -92,6 +93,7 @@ export class CodecSide {
         allowedImports: opts.allowedImports ?? DEFAULT_ALLOWED_IMPORTS,
         staticCheck: opts.layers?.staticCheck ?? true,
         runtimeGuards: opts.layers?.runtimeGuards ?? true,
+        gpu: opts.gpu ?? false,
       };
       harness.send("S", Buffer.from(JSON.stringify(setup)));
       const loadBudget = Math.min(limits.loadSeconds, side.runLeft());
@@ -126,7 +128,10 @@ export class CodecSide {
       const reason = `protocol violation: a payload of ${output.data.length} bytes for frame ${index}`;
       return { ok: false, failure: this.failure({ type: "violation", reason }, "frame", budget) };
     }
-    if (output.index !== index || (this.mode === "decode" && output.data.length !== this.frameBytes)) {
+    if (
+      output.index !== index ||
+      (this.mode === "decode" && output.data.length !== this.frameBytes)
+    ) {
       const reason = `protocol violation: answer for frame ${output.index} (${output.data.length} bytes)`;
       return { ok: false, failure: this.failure({ type: "violation", reason }, "frame", budget) };
     }

@@ -70,7 +70,7 @@ export class HarnessProcess {
       launch.isolation.mode === "bubblewrap"
         ? [
             launch.isolation.bubblewrap,
-            ...bubblewrapArgs(launch.python, this.workDir, env),
+            ...bubblewrapArgs(launch.python, this.workDir, env, launch.isolation.gpuDevices),
             ...pythonArgs,
           ]
         : pythonArgs;

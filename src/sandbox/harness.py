@@ -107,8 +107,12 @@ def die_with_parent():
         os._exit(1)
 
 
-def apply_limits(limits):
-    """Resource limits for this process and its children; set before any library loads."""
+def apply_limits(limits, gpu=False):
+    """Resource limits for this process and its children; set before any library loads.
+
+    With a GPU, memory is limited by RLIMIT_DATA (heap and private writable mappings):
+    CUDA reserves tens of GB of address space it never touches, which RLIMIT_AS refuses.
+    """
     import resource
 
     def cap(which, value):
@@ -118,7 +122,7 @@ def apply_limits(limits):
         except (ValueError, OSError) as error:
             sys.stderr.write(f"harness: could not set limit {which}: {error}\n")
 
-    cap(resource.RLIMIT_AS, limits["memoryBytes"])
+    cap(resource.RLIMIT_DATA if gpu else resource.RLIMIT_AS, limits["memoryBytes"])
     cap(resource.RLIMIT_FSIZE, limits["fileBytes"])
     cap(resource.RLIMIT_NOFILE, limits["openFiles"])
     if int(limits["processes"]) > 0:  # 0: not enforceable for this uid (see isolation.ts)
@@ -263,7 +267,7 @@ def main():
     if kind != b"S":
         raise ValueError("the first message must be the setup")
     setup = json.loads(body)
-    apply_limits(setup["limits"])
+    apply_limits(setup["limits"], setup.get("gpu", False))
 
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findPython } from "./find-python.js";
 import { probePython, type PythonInfo } from "./python-info.js";
+import { gpuDeviceNodes, type DeviceNode } from "./gpu-devices.js";
 import type { SandboxOptions } from "./sandbox-options.js";
 
 /** The isolation a run will use, and how to say it in a report. */
@@ -13,6 +14,8 @@ export interface ResolvedIsolation {
   bubblewrap: string;
   isolation: string;
   warnings: string[];
+  /** GPU device nodes bound into bubblewrap (sandbox.gpu); empty otherwise. */
+  gpuDevices: DeviceNode[];
 }
 
 /** uid/gid the harness runs as: root drops to nobody, so RLIMIT_NPROC and file permissions apply. */
@@ -41,11 +44,17 @@ const SYSTEM_DIRS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 // The dynamic loader and Debian's BLAS alternatives; nothing else of /etc.
 const ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives"];
 
-/** bubblewrap arguments that run `command` with only /usr, the Python library dirs and `sandboxDir` (as /sandbox) visible. */
+/** Whether `path` is already visible read-only in every sandbox (/usr and the system directories). */
+function isSystemPath(path: string): boolean {
+  return ["/usr", ...SYSTEM_DIRS].some((s) => path === s || path.startsWith(s + "/"));
+}
+
+/** bubblewrap arguments that run `command` with only /usr, the Python library and start dirs (a venv) and `sandboxDir` (as /sandbox) visible. */
 export function bubblewrapArgs(
   info: PythonInfo,
   sandboxDir: string,
   env: Record<string, string>,
+  gpuDevices: readonly DeviceNode[] = [],
 ): string[] {
   const args = ["--ro-bind", "/usr", "/usr"];
   for (const dir of SYSTEM_DIRS) {
@@ -54,23 +63,18 @@ export function bubblewrapArgs(
     else args.push("--ro-bind", dir, dir);
   }
   for (const file of ETC_FILES) args.push("--ro-bind-try", file, file);
-  for (const dir of info.libraryDirs) {
-    if (
-      !dir.startsWith("/usr/") &&
-      !SYSTEM_DIRS.some((s) => dir === s || dir.startsWith(s + "/"))
-    ) {
-      args.push("--ro-bind", dir, dir);
-    }
+  // The fresh /proc, /dev and tmpfs mounts come first: a bind below /tmp (a venv there) goes on top.
+  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm");
+  // GPU device nodes (sandbox.gpu): read-write by nature, nothing else of the host's /dev.
+  for (const node of gpuDevices) args.push("--dev-bind", node.real, node.path);
+  const binds = new Map<string, string>();
+  for (const dir of info.libraryDirs) binds.set(dir, dir);
+  // A virtualenv is started through its own (unresolved) path, so that Python finds pyvenv.cfg.
+  for (const { path, real } of info.startDirs) binds.set(path, real);
+  for (const [path, real] of [...binds].sort(([a], [b]) => a.length - b.length)) {
+    if (!isSystemPath(path)) args.push("--ro-bind", real, path);
   }
   args.push(
-    "--proc",
-    "/proc",
-    "--dev",
-    "/dev",
-    "--tmpfs",
-    "/tmp",
-    "--tmpfs",
-    "/dev/shm",
     "--ro-bind",
     sandboxDir,
     "/sandbox",
@@ -177,11 +181,20 @@ export async function resolveIsolation(opts: SandboxOptions = {}): Promise<Resol
   if (wanted !== "none") {
     const probe = await probeBubblewrap(python, bubblewrap);
     if (probe.ok) {
+      const gpuDevices = opts.gpu ? gpuDeviceNodes() : [];
+      if (opts.gpu && gpuDevices.length === 0)
+        warnings.push(
+          "sandbox.gpu is true but this machine has no /dev/nvidia* or /dev/dri: codecs run on the CPU.",
+        );
+      const gpuNote = gpuDevices.length
+        ? `, GPU devices ${gpuDevices.map((d) => d.path).join(" ")}`
+        : "";
       return {
         mode: "bubblewrap",
         bubblewrap,
-        isolation: `${probe.detail}: read-only /usr and Python libraries only, private /tmp and /dev/shm, no network, new pid/ipc/uts/user namespaces, cleared environment${userNote}; ${check}, ${guards}, rlimits`,
+        isolation: `${probe.detail}: read-only /usr and Python libraries only, private /tmp and /dev/shm, no network, new pid/ipc/uts/user namespaces, cleared environment${userNote}${gpuNote}; ${check}, ${guards}, rlimits`,
         warnings,
+        gpuDevices,
       };
     }
     if (wanted === "bubblewrap") {
@@ -205,6 +218,7 @@ export async function resolveIsolation(opts: SandboxOptions = {}): Promise<Resol
     bubblewrap,
     isolation: `process-level guards only: cleared environment${userNote}, ${check}, ${guards}, rlimits`,
     warnings,
+    gpuDevices: [],
   };
 }
 

@@ -76,6 +76,12 @@ export interface SandboxOptions {
   /** The bubblewrap executable; default "bwrap" on PATH. */
   bubblewrap?: string;
   /**
+   * Let codecs use the GPU: bind /dev/nvidia* and /dev/dri into bubblewrap, and limit
+   * memory with RLIMIT_DATA instead of RLIMIT_AS (CUDA reserves far more address space
+   * than it uses). GPU memory and time are not limited.
+   */
+  gpu?: boolean;
+  /**
    * Layer switches for tests and the overhead benchmark only: turning one off
    * proves the other layers catch an attack on their own. Never set in reports.
    */

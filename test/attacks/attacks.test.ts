@@ -116,6 +116,7 @@ const ATTACKS = [
   "signal_kill_group",
   "decoder_reads_source_clip",
   "file_cv2_face_write",
+  "proc_self_maps",
 ] as const;
 type AttackName = (typeof ATTACKS)[number];
 
@@ -142,6 +143,7 @@ interface AttackCase {
   /** The whole evaluation's verdict, for attacks on the scoring. */
   evaluation?: { category: FailureCategory; clip: "gradient" | "noise" };
   proofs: Proof[];
+  /** Imports torch: slow to load (seconds of CPU), so it gets TORCH_LIMITS. */
   needsTorch?: boolean;
 }
 
@@ -218,10 +220,12 @@ const CASES: AttackCase[] = [
     os: "ok",
     proofs: WRITE_PROOFS,
   },
+  // torch.save writes through C++ (torch._C.PyTorchFileWriter), which raises no audit event:
+  // like cv2.imwrite, the hook layer alone cannot see it; the static check and bubblewrap stop it.
   {
     attack: "file_torch_save",
     category: "forbidden",
-    hook: "sandbox-violation",
+    os: "runtime",
     proofs: WRITE_PROOFS,
     needsTorch: true,
   },
@@ -557,6 +561,15 @@ const CASES: AttackCase[] = [
     proofs: [],
   },
   { attack: "file_cv2_face_write", category: "forbidden", os: "runtime", proofs: WRITE_PROOFS },
+  // torch may read its own map while it loads; codec code never may. bubblewrap alone lets it
+  // through, and then the map shows only the sandbox's own process.
+  {
+    attack: "proc_self_maps",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "ok",
+    proofs: ["no-secret"],
+  },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -569,13 +582,16 @@ const LIMITS = {
   payloadBytesPerFrame: 1024 * 1024,
   logBytes: 16 * 1024,
 };
+/** `import torch` costs about 2 s of CPU, and has taken 10 s of wall time on a loaded 2-core box. */
+const TORCH_LIMITS = { ...LIMITS, loadSeconds: 90, runSeconds: 120 };
 /** Every attack run must end well within this (a hang would hit jest's timeout instead). */
 const BOUND_MS = 20_000;
+const TORCH_BOUND_MS = 100_000;
 const FLOOR_DB = 20;
 
 const bubblewrap = (await resolveIsolation({ isolation: "auto" })).mode === "bubblewrap";
 const python = await findPython();
-const hasTorch = spawnSync(python, ["-c", "import torch"]).status === 0;
+const torchProbe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
 
 /** it.concurrent starts many tests at once; two sandboxes at a time keep a 2-core CI box responsive. */
 const slots = { free: 2, waiting: [] as (() => void)[] };
@@ -678,7 +694,8 @@ async function runAttack(
 ): Promise<RunResult> {
   const codecPath = join(here, `${attack}.py`);
   const config = configForAttack(frames, attack, variant);
-  const opts = VARIANT_OPTIONS[variant];
+  const torch = CASES.find((c) => c.attack === attack)?.needsTorch === true;
+  const opts = { ...VARIANT_OPTIONS[variant], ...(torch ? { limits: TORCH_LIMITS } : {}) };
   const started = performance.now();
   const done = (
     outcome: Outcome,
@@ -705,7 +722,7 @@ function checkProofs(
   result: RunResult,
   frames: readonly Frame[],
 ): void {
-  expect(result.elapsedMs).toBeLessThan(BOUND_MS);
+  expect(result.elapsedMs).toBeLessThan(testCase.needsTorch ? TORCH_BOUND_MS : BOUND_MS);
   for (const proof of testCase.proofs) {
     switch (proof) {
       case "no-file": {
@@ -764,6 +781,11 @@ describe("hostile-codec corpus", () => {
     expect(ATTACKS.length).toBeGreaterThanOrEqual(40);
   });
 
+  it("has torch to attack with (Debian's python3-torch, installed by scripts/setup.sh --test)", () => {
+    expect(torchProbe.stderr.trim().split("\n").pop() ?? "").toBe("");
+    expect(torchProbe.status).toBe(0);
+  });
+
   const frames = gradientFrames(3);
   for (const testCase of CASES) {
     const variants: [Variant, Outcome | undefined][] = [
@@ -773,8 +795,7 @@ describe("hostile-codec corpus", () => {
     ];
     for (const [variant, expected] of variants) {
       if (expected === undefined) continue;
-      const runnable =
-        (variant !== "os" || bubblewrap) && (variant === "all" || !testCase.needsTorch || hasTorch);
+      const runnable = variant !== "os" || bubblewrap;
       const name = `${testCase.attack} [${variant}] -> ${expected}`;
       (runnable ? it.concurrent : it.skip)(name, async () => {
         const result = await inSlot(() => runAttack(testCase.attack, variant, frames));
