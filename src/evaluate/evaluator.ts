@@ -190,12 +190,20 @@ export async function evaluateCodec(
         await recon?.close(false).catch(() => undefined);
         throw error;
       }
-      if (outcome.ok && !encodeOnly) outcome = checkFloor(outcome.rung, req.qualityFloorDb, label(c));
+      if (outcome.ok && !encodeOnly)
+        outcome = checkFloor(outcome.rung, req.qualityFloorDb, label(c));
       await recon?.close(outcome.ok);
       if (!outcome.ok) {
         noteFailure(order, { ...outcome.failure, clip: label(c), quality });
       } else if (!encodeOnly) {
-        emit({ type: "rung-done", codec: "candidate", clip: label(c), quality, done: ++done, total });
+        emit({
+          type: "rung-done",
+          codec: "candidate",
+          clip: label(c),
+          quality,
+          done: ++done,
+          total,
+        });
       }
       return outcome;
     });
@@ -277,7 +285,7 @@ export async function evaluateCodec(
           String(c),
           Object.fromEntries(
             clip.parent.flatMap((outcome, q) =>
-              outcome === null || ("skipped" in outcome)
+              outcome === null || "skipped" in outcome
                 ? []
                 : [[String(q), outcome.ok ? outcome.rung : null] as [string, Rung | null]],
             ),
@@ -405,7 +413,10 @@ async function shardIdentity(
 export const EVALUATOR_VERSION = "codec-evolve evaluator 2";
 
 /** A parent EvaluationResult assembled from the parent curves measured in this run. */
-export function parentResultFrom(result: EvaluationResult, heldOut: ClipResult[]): EvaluationResult {
+export function parentResultFrom(
+  result: EvaluationResult,
+  heldOut: ClipResult[],
+): EvaluationResult {
   const asParent = (clip: ClipResult): ClipResult => ({
     ...clip,
     rungs: clip.baselines.parent?.rungs ?? [],
@@ -445,4 +456,3 @@ export function describeSource(clip: ClipStream): string {
     ? `synthetic ${source.generator} (seed ${source.seed})`
     : `${source.kind} ${source.path}`;
 }
-

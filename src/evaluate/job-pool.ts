@@ -42,8 +42,9 @@ export interface PoolBounds {
 /** Cores and half the free memory (or of the cgroup limit, when lower) of this machine now. */
 export function currentBounds(): PoolBounds {
   let free = freemem();
-  const constrained = (process as { constrainedMemory?: () => number | undefined })
-    .constrainedMemory?.();
+  const constrained = (
+    process as { constrainedMemory?: () => number | undefined }
+  ).constrainedMemory?.();
   // Node reports 0 or a huge number when there is no cgroup limit.
   if (constrained && constrained > 0 && constrained < free) free = constrained;
   return { cores: Math.max(1, availableParallelism()), memoryBudget: Math.floor(free / 2) };

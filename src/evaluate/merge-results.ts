@@ -70,7 +70,10 @@ export function mergeShardResults(files: readonly ShardFile[]): EvaluationResult
         `${first.path} is shard ${first.shard.index}/${count} but ${s.path} is shard ${s.shard.index}/${s.shard.count}: shards of different splits do not merge`,
       );
     }
-    for (const [field, words] of Object.entries(IDENTITY_FIELDS) as [keyof ShardIdentity, string][]) {
+    for (const [field, words] of Object.entries(IDENTITY_FIELDS) as [
+      keyof ShardIdentity,
+      string,
+    ][]) {
       const a = JSON.stringify(first.shard.identity[field]);
       const b = JSON.stringify(s.shard.identity[field]);
       if (a !== b) {
@@ -84,7 +87,9 @@ export function mergeShardResults(files: readonly ShardFile[]): EvaluationResult
   for (const s of shards) {
     const twice = byIndex.get(s.shard.index);
     if (twice) {
-      throw new MergeError(`shard ${s.shard.index}/${count} is given twice: ${twice.path} and ${s.path}`);
+      throw new MergeError(
+        `shard ${s.shard.index}/${count} is given twice: ${twice.path} and ${s.path}`,
+      );
     }
     byIndex.set(s.shard.index, s);
   }
@@ -108,8 +113,7 @@ export function mergeShardResults(files: readonly ShardFile[]): EvaluationResult
       );
     }
   }
-  const ownerOf = (unit: WorkUnit) =>
-    shards.find((s) => s.shard.units.includes(unitName(unit)))!;
+  const ownerOf = (unit: WorkUnit) => shards.find((s) => s.shard.units.includes(unitName(unit)))!;
   const partialClip = (s: (typeof shards)[number], c: number): ClipResult | undefined =>
     c < shownCount ? s.result.clips[c] : s.shard.heldOutClips[c - shownCount];
 
@@ -126,7 +130,9 @@ export function mergeShardResults(files: readonly ShardFile[]): EvaluationResult
       const position = mine.indexOf(unitName({ kind: "rung", clip: c, rung: q }));
       const rung = partialClip(owner, c)?.rungs[position];
       if (!rung) {
-        throw new MergeError(`${owner.path}: no rung ${qualities[q]} of clip #${c + 1}, though the shard owns it`);
+        throw new MergeError(
+          `${owner.path}: no rung ${qualities[q]} of clip #${c + 1}, though the shard owns it`,
+        );
       }
       rungs.push(rung);
       parent.push(owner.shard.parentRungs[String(c)]?.[String(q)] ?? null);
@@ -200,7 +206,11 @@ function firstFailure(
 }
 
 /** Position of a failure's clip label: a shown clip's name or "held-out clip #k"; -1 (first) when unknown, such as a validation failure. */
-function clipPosition(label: string | undefined, result: EvaluationResult, shownCount: number): number {
+function clipPosition(
+  label: string | undefined,
+  result: EvaluationResult,
+  shownCount: number,
+): number {
   if (label === undefined) return -1;
   const heldOut = /^held-out clip #(\d+)$/.exec(label);
   if (heldOut) return shownCount + Number(heldOut[1]) - 1;

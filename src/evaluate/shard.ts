@@ -24,8 +24,7 @@ export interface ShardSpec {
 
 /** One unit of work: a rung of a clip, or all baselines of a clip. */
 export type WorkUnit =
-  | { kind: "rung"; clip: number; rung: number }
-  | { kind: "baselines"; clip: number };
+  { kind: "rung"; clip: number; rung: number } | { kind: "baselines"; clip: number };
 
 /** Parses "I/N" (1 ≤ I ≤ N); throws an Error naming the input otherwise. */
 export function parseShard(text: string): ShardSpec {

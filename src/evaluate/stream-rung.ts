@@ -74,7 +74,11 @@ export async function streamRung(req: StreamRungRequest): Promise<RungOutcome> {
     const frameBytes = config.width * config.height * 3;
     for await (const frame of clip.frames()) {
       const { index, rgb } = frame;
-      if (rgb.width !== config.width || rgb.height !== config.height || rgb.data.length !== frameBytes) {
+      if (
+        rgb.width !== config.width ||
+        rgb.height !== config.height ||
+        rgb.data.length !== frameBytes
+      ) {
         throw new Error(
           `clip ${clip.name}: frame ${index} is ${rgb.width}x${rgb.height} (${rgb.data.length} bytes) but config says ${config.width}x${config.height}`,
         );

@@ -114,7 +114,14 @@ export class QualitySums {
 
   /** Add one frame's [sseRgb, ssimR, ssimG, ssimB, sseY, ssimY], in frame order. */
   add(sums: readonly number[]): void {
-    const [sse, r, g, b, sseLuma, ssimLuma] = sums as [number, number, number, number, number, number];
+    const [sse, r, g, b, sseLuma, ssimLuma] = sums as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     this.sseRgb += sse;
     this.ssimRgb += (r + g + b) / 3;
     this.sseY += sseLuma;

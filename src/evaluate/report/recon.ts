@@ -61,7 +61,10 @@ export class ReconWriter {
     withSource: boolean,
   ): Promise<ReconWriter> {
     await mkdir(dir, { recursive: true });
-    const paths = [join(dir, `${clipName}.q${quality}.rgb`), join(dir, `${clipName}.q${quality}.bits`)];
+    const paths = [
+      join(dir, `${clipName}.q${quality}.rgb`),
+      join(dir, `${clipName}.q${quality}.bits`),
+    ];
     if (withSource) paths.push(join(dir, `${clipName}.source.rgb`));
     const [decoded, bits, source] = await Promise.all(paths.map((path) => open(path, "w")));
     return new ReconWriter(paths, decoded!, bits!, source ?? null);
