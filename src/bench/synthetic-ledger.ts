@@ -46,6 +46,8 @@ export function syntheticLedger(
     else status = "duplicate";
     const evaluated = status === "seed" || status === "adopted" || status === "rejected";
     const bd = status === "rejected" ? bestBd + random() * 4 - 0.5 : bestBd - random() * 3;
+    // The version the attempt was judged against: none before the seed exists.
+    const comparedToVersion = status === "seed" || version === 0 ? null : version;
     if (status === "seed" || status === "adopted") version += 1;
     const failureCategory =
       status === "failed"
@@ -59,7 +61,7 @@ export function syntheticLedger(
       schema: 1,
       id,
       parentId: status === "seed" ? null : bestId,
-      comparedToVersion: status === "seed" ? null : version,
+      comparedToVersion,
       version: status === "seed" || status === "adopted" ? version : null,
       status,
       runId: `run-${Math.floor(i / 50) + 1}`,
