@@ -23,7 +23,7 @@ const LAYERS: Record<string, number> = {
   evaluate: 3,
   evolve: 4,
   charts: 5,
-  visual: 5,
+  visual: 6,
   github: 6,
   dashboard: 6,
   cli: 7,
