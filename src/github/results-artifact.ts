@@ -96,7 +96,7 @@ export const resultsSchema = z.strictObject({
     })
     .optional(),
   sandbox: z
-    .strictObject({ isolation: text(1000), warnings: z.array(text(500)).max(20) })
+    .strictObject({ isolation: text(1000), warnings: z.array(text(2000)).max(20) })
     .optional(),
   environment: z
     .record(text(64), text(512))

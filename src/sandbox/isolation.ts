@@ -114,9 +114,11 @@ function run(
       args,
       { timeout: 30_000, env: sandboxEnvironment(), ...user },
       (error, stdout, stderr) => {
+        // Bounded: the text ends up in every report's sandbox warning.
+        const out = (stdout + stderr).trim() || (error?.message ?? "");
         resolve({
           ok: !error,
-          out: (stdout + stderr).trim() || (error?.message ?? ""),
+          out: out.length > 300 ? `…${out.slice(-300)}` : out,
           ms: performance.now() - started,
         });
       },

@@ -98,7 +98,7 @@ describe("action evaluate mode (built dist, real sandbox)", () => {
         event: workflowRunPayload(pr),
         env: { GITHUB_API_URL: github.url },
       });
-      expect(reported.code).toBe(0);
+      expect({ code: reported.code, log: reported.log }).toMatchObject({ code: 0 });
       expect(reported.outputs.verdict).toBe("failed");
       const check = github.state.checkRuns[0]!.body as {
         conclusion: string;
