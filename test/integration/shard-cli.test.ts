@@ -7,19 +7,8 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { main } from "../../src/cli/main.js";
 import type { EvaluationResult } from "../../src/evaluate/results.js";
-
-async function cli(args: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (d) => (chunks.out += d));
-  stderr.on("data", (d) => (chunks.err += d));
-  const code = await main(args, { stdout, stderr, cwd, env: process.env });
-  return { code, ...chunks };
-}
+import { runCli as cli } from "../fixtures/cli/run-cli.js";
 
 /** A lossy codec: quantise every sample by a step that shrinks as quality grows, zlib the result. */
 const quantiser = (divisor: number) => `import zlib
