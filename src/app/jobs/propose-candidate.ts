@@ -23,6 +23,7 @@ import {
   renderSystemPrompt,
 } from "../../evolve/prompt/load-system-prompt.js";
 import type { Proposer } from "../../evolve/proposers/proposer.js";
+import { baseRecord } from "../../evolve/steps/propose.js";
 import { buildFailureReport, renderFailureReport } from "../../evolve/report/failure-report.js";
 import type { CandidateMeta } from "../../github/candidate-meta.js";
 import {
@@ -152,30 +153,21 @@ export async function proposeCandidate(
   });
 
   const id = nextCandidateId(records, pulls);
-  const base: LedgerRecord = {
-    schema: LEDGER_SCHEMA,
-    id,
-    parentId: best.id,
-    comparedToVersion: best.version,
-    version: null,
-    status: "invalid",
-    runId: `github-${request.trigger}`,
-    generation: 1,
-    proposer: { kind: deps.proposer.kind, label: proposal.label, model: proposal.model },
-    hypothesis: "",
-    rationale: "",
-    edits: [],
-    codeHash: null,
-    commit: null,
-    branch: null,
-    versionCommit: null,
-    failure: null,
-    verdict: null,
-    metrics: null,
-    usage: proposal.usage,
-    startedAt,
-    finishedAt: startedAt,
-  };
+  // The same starting record as the CLI's propose step: status invalid until a check decides.
+  const base = baseRecord(
+    {
+      id,
+      runId: `github-${request.trigger}`,
+      generation: 1,
+      attempt: records.length + 1,
+      parentId: best.id,
+      comparedToVersion: best.version!, // currentBest only returns versioned records
+      startedAt,
+      proposerKind: deps.proposer.kind,
+      proposal,
+    },
+    new Date(startedAt),
+  );
   const refuse = async (failure: AttemptFailure): Promise<ProposeOutcome> => {
     base.status = failure.category === "duplicate" ? "duplicate" : "invalid";
     base.failure = failure;
