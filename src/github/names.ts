@@ -19,9 +19,12 @@ export function candidateBranch(candidateId: string): string {
   return `codec-evolve/candidate-${candidateId}`;
 }
 
+/** Every version tag starts with this (listing them: `git/matching-refs/tags/<prefix>`). */
+export const VERSION_TAG_PREFIX = "codec-evolve/v";
+
 /** Tag of adopted version N. */
 export function versionTag(version: number): string {
-  return `codec-evolve/v${version}`;
+  return `${VERSION_TAG_PREFIX}${version}`;
 }
 
 /** Title of the adoption commit of version N. */

@@ -134,7 +134,8 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   const version = await server.git.readCommit(tip);
   expect(version.message.split("\n")[0]).toBe("Autonomous Code Evolution - v2");
   expect(version.message).toContain("BD-rate vs parent: -14.20%");
-  expect(version.parents).toEqual([meta.parentSha]);
+  // Parents [the evaluated base, the PR head]: GitHub marks the PR merged (app-steps' CAS adoption).
+  expect(version.parents).toEqual([meta.parentSha, head1]);
   expect(
     await waitFor("the tag", () =>
       server.git.refTarget("refs/tags/codec-evolve/v2").then((t) => t ?? false),
