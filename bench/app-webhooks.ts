@@ -29,7 +29,10 @@ const stub = await startOpenAiStub();
 const repo = await createTestRepository(
   `proposer:\n  kind: openai\n  baseUrl: ${stub.baseUrl}\n  maxRetries: 0\n`,
 );
-const app = await startAppInProcess(repo, { stateDir: join(repo.root, "state") });
+const app = await startAppInProcess(repo, {
+  stateDir: join(repo.root, "state"),
+  env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: stub.baseUrl },
+});
 repo.server.webhookUrl = `${app.url}/api/github/webhooks`;
 const issue = repo.server.openIssue("bench", "owner");
 
