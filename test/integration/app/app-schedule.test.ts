@@ -5,7 +5,7 @@
  * a crash is run by the next process.
  */
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JobQueue } from "../../../src/app/job-queue.js";
@@ -97,6 +97,7 @@ test("a job accepted before a crash is run after the restart, once", async () =>
   await restarted.idle();
   expect(ran.map((j) => [j.delivery, j.job])).toEqual([["delivery-1", job]]);
   expect(await restarted.accept("delivery-1", 9, { owner: "o", repo: "r" }, job)).toBe("duplicate");
-  expect(await readdir(join(dir, "jobs"))).toEqual([]);
+  // Nothing is left in the journal for a third start.
+  expect(await new JobQueue({ dir, log, run: async () => {} }).start()).toBe(0);
   await rm(dir, { recursive: true, force: true });
 });
