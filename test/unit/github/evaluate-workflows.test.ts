@@ -47,6 +47,17 @@ async function workflow(name: string): Promise<Workflow> {
   return parse(await readFile(join(ROOT, ".github/workflows", name), "utf8")) as Workflow;
 }
 
+/** The evaluate workflow the README gives to copy (its yaml block that starts with the file name). */
+async function readmeEvaluateWorkflow(): Promise<Workflow> {
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  const block = /```yaml\n(# \.github\/workflows\/codec-evolve-evaluate\.yml\n[\s\S]*?)```/.exec(
+    readme,
+  );
+  if (!block)
+    throw new Error("README.md has no yaml block for .github/workflows/codec-evolve-evaluate.yml");
+  return parse(block[1]!) as Workflow;
+}
+
 async function actionYml(): Promise<{
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
@@ -211,6 +222,31 @@ describe("codec-evolve-evaluate.yml", () => {
       expect({ output, declared: output! in action.outputs }).toEqual({ output, declared: true });
     }
   });
+});
+
+describe("the evaluate workflow the README gives to copy", () => {
+  it.each(["pull_request", "workflow_dispatch"] as const)(
+    "on %s: same trigger and run name, the PR read through the resolve step, no absent event field read",
+    async (event) => {
+      const wf = await readmeEvaluateWorkflow();
+      expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "workflow_dispatch"]);
+      const context = contexts(event);
+      const reads: string[] = [];
+      expect(expandTemplate(wf["run-name"]!, context, reads)).toBe(evaluateRunName(12));
+      const action = await actionYml();
+      for (const [name, job] of Object.entries(wf.jobs)) {
+        for (const e of expressions(job, `jobs.${name}`)) expandTemplate(e.text, context, reads);
+        for (const step of job.steps.filter((s) => s.uses?.includes("/action@"))) {
+          for (const input of Object.keys(step.with ?? {}))
+            expect(input in action.inputs).toBe(true);
+        }
+        const checkouts = job.steps.filter((s) => s.uses === "actions/checkout@v4");
+        expect(checkouts.map((s) => expandTemplate(s.with!.ref!, context))).toEqual([BASE, HEAD]);
+      }
+      if (event === "workflow_dispatch")
+        expect(reads.filter((path) => path.startsWith("github.event.pull_request"))).toEqual([]);
+    },
+  );
 });
 
 describe("codec-evolve-report.yml", () => {
