@@ -73,13 +73,12 @@ export async function evaluateMain(
   const parent = inputs.parent === "none" ? null : resolve(root, inputs.parent ?? config.codec);
   const event = await readEvent();
   const pr = pullRequestEventSchema.safeParse(event.payload);
-  const hints = pr.success
-    ? {
-        pullRequest: pr.data.pull_request.number,
-        headSha: pr.data.pull_request.head.sha,
-        baseSha: pr.data.pull_request.base.sha,
-      }
-    : { pullRequest: null, headSha: null, baseSha: null };
+  // A dispatched run has no pull_request event: the plan job's resolve outputs come as inputs.
+  const hints = {
+    pullRequest: inputs["pull-request"] ?? (pr.success ? pr.data.pull_request.number : null),
+    headSha: inputs["head-sha"] ?? (pr.success ? pr.data.pull_request.head.sha : null),
+    baseSha: inputs["base-sha"] ?? (pr.success ? pr.data.pull_request.base.sha : null),
+  };
 
   // 2-4. Evaluate here, or take results already evaluated (merged shards), validated as untrusted.
   const result = inputs["evaluated-results"]

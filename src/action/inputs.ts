@@ -12,8 +12,8 @@ const optionalText = z.string().transform((value) => (value.trim() === "" ? null
 
 /** Every input, as action.yml declares it (defaults repeated here for local runs without action.yml). */
 export const inputsSchema = z.object({
-  /** evaluate: score the PR's codec (untrusted job). report: post the results (trusted workflow_run job). */
-  mode: z.enum(["evaluate", "report"]),
+  /** evaluate: score the PR's codec (untrusted job). report: post the results (trusted workflow_run job). resolve: which PR, base and head to evaluate (plan job). */
+  mode: z.enum(["evaluate", "report", "resolve"]),
   /** Token for the GitHub API (report mode) and the artifact and cache services. */
   "github-token": optionalText,
   /** Root of the base-branch checkout: evaluator config, clips and the parent codec come from here. */
@@ -38,6 +38,26 @@ export const inputsSchema = z.object({
   ),
   /** evaluate: package this results JSON (e.g. merged shards) instead of evaluating; same validation as the report's. */
   "evaluated-results": optionalText,
+  /** evaluate: the PR's number, head and base commits for the artifact's hints when the event is not pull_request (a dispatched run): the resolve mode's outputs. */
+  "pull-request": optionalText.pipe(
+    z
+      .string()
+      .regex(/^[1-9][0-9]{0,9}$/, "a pull request number")
+      .transform(Number)
+      .nullable(),
+  ),
+  "head-sha": optionalText.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, "a commit SHA")
+      .nullable(),
+  ),
+  "base-sha": optionalText.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, "a commit SHA")
+      .nullable(),
+  ),
   /** Keep baseline measurements in the Actions cache between runs. */
   cache: flag.default(true),
   /** evaluate: where to write the results JSON; report: read results from this file instead of the artifact. */
@@ -77,6 +97,9 @@ export function readInputs(): ActionInputs {
     "max-frames",
     "evaluated-results",
     "results-path",
+    "pull-request",
+    "head-sha",
+    "base-sha",
   ]) {
     raw[key] ??= "";
   }
