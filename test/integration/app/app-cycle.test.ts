@@ -147,7 +147,11 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   expect(server.artifacts.downloads).toHaveLength(1);
   // Posted with the workflow's token: GitHub attributes it to GitHub Actions, not to the App.
   const check1 = server.checkRuns.find((r) => r.head_sha === head1)!;
-  expect(check1).toMatchObject({ name: "codec-evolve / evaluation", conclusion: "success", app: ACTIONS_APP });
+  expect(check1).toMatchObject({
+    name: "codec-evolve / evaluation",
+    conclusion: "success",
+    app: ACTIONS_APP,
+  });
   // (3) GitHub's check_run delivery (signed, from the server) adopts the candidate.
   await waitFor("the merge", () => pr1.merged, 60_000);
   const tip = (await server.git.resolve("refs/heads/self-improved-framework"))!;
@@ -199,13 +203,22 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   expect(reason).toMatch(/^rejected: BD-rate vs parent -\d/);
   const report2 = await runner.report(run2);
   expect(report2.outputs).toMatchObject({ verdict: "reject", trusted: "true" });
-  expect(report2.log).toMatch(/PR #\d+ \(found by the dispatched run's name, checked against the API\)/);
-  expect(server.checkRuns.find((r) => r.head_sha === head2)).toMatchObject({ conclusion: "neutral", app: ACTIONS_APP });
+  expect(report2.log).toMatch(
+    /PR #\d+ \(found by the dispatched run's name, checked against the API\)/,
+  );
+  expect(server.checkRuns.find((r) => r.head_sha === head2)).toMatchObject({
+    conclusion: "neutral",
+    app: ACTIONS_APP,
+  });
   await waitFor("the loser closed", () => pr2.state === "closed", 60_000);
   expect(pr2.merged).toBe(false);
   expect(pr2.labels).toContain("codec-evolve:rejected");
   const bot = `${APP.slug}[bot]`;
-  expect(server.comments.find((c) => c.issue === pr2.number && c.user.login === bot && c.body.startsWith("Closed"))?.body).toContain(reason);
+  expect(
+    server.comments.find(
+      (c) => c.issue === pr2.number && c.user.login === bot && c.body.startsWith("Closed"),
+    )?.body,
+  ).toContain(reason);
   const rejected = await waitFor("the rejection in the ledger", async () =>
     (await ledger()).find((r) => r.id === "c0002"),
   );
