@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { rm } from "node:fs/promises";
 import { runOnce } from "../../../src/app/actions-only.js";
 import { parseHiddenBlock } from "../../../src/github/hidden-block.js";
+import { LABELS } from "../../../src/github/names.js";
 import { startOpenAiStub, type OpenAiStub } from "../../fixtures/openai-stub/openai-stub.js";
 import { ActionsRunner } from "../../fixtures/github-server/actions-runner.js";
 import {
@@ -84,7 +85,7 @@ test("a dispatched run opens a PR and dispatches its evaluation; the next run ad
     await runOnce({ env: { ...env, GITHUB_EVENT_NAME: "schedule", GITHUB_RUN_ID: "72" }, log }),
   ).toEqual([expect.stringMatching(/^check-run-\d+$/)]);
   expect(pr).toMatchObject({ state: "open", merged: false });
-  expect(pr.labels).toContain("codec-evolve:untrusted");
+  expect(pr.labels).toContain(LABELS.untrusted);
   expect(server.comments.at(-1)!.body).toMatch(
     /did not trust this PR: `was opened by github-actions\[bot\], not by the App \(codec-evolve\[bot\]\)`/,
   );
