@@ -23,7 +23,9 @@ import {
   RESULTS_FILE,
   type ResultsArtifact,
 } from "../github/results-artifact.js";
-import { restoreBaselineCache } from "./baseline-cache.js";
+import { CACHE_FORMAT } from "../evaluate/baselines/cache.js";
+import { PARENT_CACHE_FORMAT } from "../evaluate/parent-cache.js";
+import { restoreFolderCache } from "./folder-cache.js";
 import { ensureTools } from "./ensure-tools.js";
 import type { ActionInputs } from "./inputs.js";
 import { readEvent } from "./read-event.js";
@@ -42,7 +44,7 @@ export interface EvaluateOutcome {
   markdown: string;
 }
 
-/** What the evaluation depends on besides the codecs: clips, ladder, baselines, tools. */
+/** A hash of `parts` and the clip files (name and content): what a cache entry's inputs include. */
 async function cacheScope(clipPaths: string[], parts: unknown[]): Promise<string> {
   const hash = createHash("sha256").update(JSON.stringify(parts));
   for (const path of clipPaths) {
@@ -134,6 +136,7 @@ async function evaluateHere(
   const clips = await resolveClips([...evaluation.clips, ...evaluation.synthetic], clipOptions);
   const heldOut = await resolveClips(evaluation.heldOut, clipOptions);
   const cacheDir = join(root, ".codec-evolve", "cache", "baselines");
+  const parentCacheDir = join(root, ".codec-evolve", "cache", "parents");
   const clipFiles = [...clips, ...heldOut].flatMap((c) =>
     "path" in c.source ? [c.source.path] : [],
   );
@@ -142,8 +145,39 @@ async function evaluateHere(
     evaluation.qualities,
     maxFrames ?? null,
   ]);
-  const cached = await restoreBaselineCache(cacheDir, scope, inputs.cache);
+  // The parent's entry depends on its code too; the evaluator checks the full key (parent-cache.ts).
+  const parentScope = parent
+    ? await cacheScope(
+        [parent, ...clipFiles],
+        [evaluation.qualities, maxFrames ?? null, evaluation.codecParams, config.sandbox],
+      )
+    : null;
+  const [cached, parentCached] = await Promise.all([
+    restoreFolderCache(
+      {
+        dir: cacheDir,
+        prefix: `codec-evolve-baselines-v${CACHE_FORMAT}-`,
+        scope,
+        what: "baseline cache",
+        anyScope: true,
+      },
+      inputs.cache,
+    ),
+    parentScope
+      ? restoreFolderCache(
+          {
+            dir: parentCacheDir,
+            prefix: `codec-evolve-parent-v${PARENT_CACHE_FORMAT}-`,
+            scope: parentScope,
+            what: "parent cache",
+            anyScope: false,
+          },
+          inputs.cache,
+        )
+      : null,
+  ]);
   core.info(cached.restored);
+  if (parentCached) core.info(parentCached.restored);
 
   // 4. Evaluate: candidate vs parent vs baselines.
   const started = Date.now();
@@ -161,6 +195,7 @@ async function evaluateHere(
     qualityFloorDb: evaluation.qualityFloorDb,
     reconDir: null,
     cacheDir: inputs.cache ? cacheDir : null,
+    parentCacheDir: inputs.cache && parent ? parentCacheDir : null,
     onEvent: (e) => {
       if (e.type === "baseline-done" || e.type === "rung-done")
         core.info(
@@ -169,6 +204,8 @@ async function evaluateHere(
     },
   });
   core.info(`evaluated in ${((Date.now() - started) / 1000).toFixed(1)} s: ${verdictKind(result)}`);
+  if (result.environment?.parent) core.info(`parent: ${result.environment.parent}`);
   core.info(await cached.save());
+  if (parentCached) core.info(await parentCached.save());
   return result;
 }

@@ -57,6 +57,7 @@ test("a dispatched run opens a PR and dispatches its evaluation; the next run ad
     GITHUB_RUN_ID: "71",
     GITHUB_EVENT_NAME: "workflow_dispatch",
     OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: stub.baseUrl,
   };
   const log = { info: () => {}, error: () => {} };
   stub.reply({ kind: "answer", content: scaleAnswer("1.0", "0.8") });

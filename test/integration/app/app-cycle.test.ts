@@ -65,6 +65,7 @@ beforeAll(async () => {
     GHE_HOST: repo.server.host,
     GHE_PROTOCOL: "http",
     OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: stub.baseUrl,
     CODEC_EVOLVE_STATE_DIR: join(repo.root, "app-state"),
     CODEC_EVOLVE_SCHEDULE_INTERVAL_MS: "300",
   });
