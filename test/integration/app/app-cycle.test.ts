@@ -71,6 +71,7 @@ beforeAll(async () => {
   });
   repo.server.webhookUrl = `${app.url}/api/github/webhooks`;
   runner = new ActionsRunner(repo.server, repo.root, APP.slug);
+  phase("the App started");
 });
 
 afterAll(async () => {
@@ -79,6 +80,12 @@ afterAll(async () => {
   await stub?.close();
   if (repo) await rm(repo.root, { recursive: true, force: true });
 });
+
+/** Progress on stderr as it happens (the load on a shared machine makes the phases' times vary many-fold). */
+const started = Date.now();
+function phase(what: string): void {
+  process.stderr.write(`[app-cycle +${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
+}
 
 async function dataFile(path: string): Promise<string | null> {
   const tip = await repo.server.git.resolve("refs/heads/codec-evolve-data");
@@ -135,13 +142,16 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   // Only one PR per slot and per hour: turn the schedule off before the next minute's slot.
   await pushConfig(config(stub.baseUrl, null, 0));
 
+  phase(`PR #${pr1.number} opened`);
   // (2) The PR's pull_request run: the built Action evaluates its checkout, the report job posts the check run.
   const run1 = await runner.evaluate({ event: "pull_request", pr: pr1.number });
   expect(run1.target).toMatchObject({ pr: pr1.number, headSha: head1, baseSha: meta.parentSha });
   expect(run1.steps.evaluate.outputs.verdict).toBe("adopt");
   const bd1 = Number(run1.steps.evaluate.outputs["bd-rate-parent"]);
   expect(bd1).toBeLessThan(-10);
+  phase("evaluated (pull_request run)");
   const report1 = await runner.report(run1);
+  phase("reported");
   expect(report1.outputs).toMatchObject({ verdict: "adopt", trusted: "true" });
   expect(report1.log).toMatch(/Redirecting to blob download url/);
   expect(server.artifacts.downloads).toHaveLength(1);
@@ -173,6 +183,7 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
     server.comments.find((c) => c.issue === pr1.number && c.body.includes("Adopted as **v2**")),
   );
 
+  phase("adopted as v2");
   // A losing candidate, asked for by a maintainer.
   const issue = server.openIssue("Evolution", "owner");
   stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.7", "QUALITY_SCALE 0.8 -> 0.7") });
@@ -192,7 +203,9 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
     server.dispatches.find((d) => (d.inputs as { pr?: string }).pr === String(pr2.number)),
   );
   expect(dispatch).toMatchObject({ workflow: "codec-evolve-evaluate.yml", ref: "main" });
+  phase(`PR #${pr2.number} opened and its evaluation dispatched`);
   const run2 = await runner.evaluate({ event: "workflow_dispatch", pr: pr2.number });
+  phase("evaluated (dispatched run)");
   expect(run2.target).toMatchObject({ pr: pr2.number, headSha: head2, baseSha: tip });
   expect(run2.steps.evaluate.outputs.verdict).toBe("reject");
   const reason = (
@@ -202,6 +215,7 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   ).results.verdict.reason;
   expect(reason).toMatch(/^rejected: BD-rate vs parent -\d/);
   const report2 = await runner.report(run2);
+  phase("reported");
   expect(report2.outputs).toMatchObject({ verdict: "reject", trusted: "true" });
   expect(report2.log).toMatch(
     /PR #\d+ \(found by the dispatched run's name, checked against the API\)/,
@@ -224,10 +238,12 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   );
   expect(rejected).toMatchObject({ status: "rejected", version: null, verdict: { reason } });
 
+  phase("the loser closed");
   // The next prompt carries the loser's reason.
   stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.75") });
   await server.userComment(issue, "owner", "/evolve");
   await waitFor("the third PR", () => server.pulls[2], 60_000);
   expect(stub.requests[2]!.body.messages[1]!.content).toContain(reason);
   expect(stub.unused()).toEqual([]);
-}, 600_000);
+  phase("done");
+}, 900_000);
