@@ -7,6 +7,10 @@
 import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parentResultFrom } from "../../../src/evaluate/evaluator.js";
+import { compareCurves, meanBdRate } from "../../../src/evaluate/rd/compare-curves.js";
+import type { EvaluationResult } from "../../../src/evaluate/results.js";
+import { decideVerdict } from "../../../src/evaluate/verdict.js";
 import { parseCheckResult } from "../../../src/github/check-result.js";
 import { FakeGitHub, type FakePull } from "./fake-github.js";
 import { workflowRunPayload } from "./payloads.js";
@@ -15,6 +19,8 @@ import { REPO_ROOT, runAction } from "./run-action.js";
 const HEAD = "1".repeat(40);
 const BASE = "2".repeat(40);
 const RUN_ID = 4242;
+/** The default adoption rule (the report's checkout has no config). */
+const RULE = { minBitSavingPercent: 10, minRatioGainPercent: 20, maxEncodeSlowdown: 4 };
 
 let dir: string;
 let starter: Record<string, unknown>;
@@ -41,10 +47,31 @@ function artifactOf(
   };
 }
 
-/** The starter's results with its verdict turned into an adoption (what a winning PR carries). */
-function adoptingResults() {
-  const results = structuredClone(starter) as { verdict: { adopt: boolean; reason: string } };
-  results.verdict = { adopt: true, reason: "adopted: BD-rate vs parent -12.40% <= -10.00%" };
+/**
+ * What a winning PR carries: the starter's results against a parent that
+ * needed 25% more bytes on every rung, with BD-rates and the verdict
+ * computed by the evaluator's own functions (so the report's recomputation agrees).
+ */
+function adoptingResults(): EvaluationResult {
+  const results = withParentScaled(structuredClone(starter) as unknown as EvaluationResult, 1.25);
+  expect(results.verdict!.adopt).toBe(true);
+  return results;
+}
+
+/** The results with the parent's bytes scaled on every rung, and BD-rates and verdict recomputed as the evaluator would. */
+function withParentScaled(results: EvaluationResult, factor: number): EvaluationResult {
+  for (const clip of results.clips) {
+    const parent = clip.baselines.parent!;
+    parent.rungs = parent.rungs.map((rung) => ({
+      ...rung,
+      bytes: Math.round(rung.bytes * factor),
+      bitsPerPixel: rung.bitsPerPixel * factor,
+      compressionRatio: rung.compressionRatio / factor,
+    }));
+    Object.assign(clip, compareCurves(clip.rungs, clip.baselines));
+  }
+  results.summary = { bdRate: meanBdRate(results.clips) };
+  results.verdict = decideVerdict(results, parentResultFrom(results, []), RULE);
   return results;
 }
 
@@ -212,15 +239,15 @@ describe("action report mode (built dist, local GitHub API)", () => {
   });
 
   it("a summary over 65,535 characters is cut with a note; more than 50 annotations go in pages of 50", async () => {
-    const results = structuredClone(starter) as {
-      clips: { name: string; bdRate: Record<string, number | null> }[];
-    };
-    const clip = results.clips[0]!;
-    results.clips = Array.from({ length: 80 }, (_, i) => ({
+    const many = structuredClone(starter) as unknown as EvaluationResult;
+    const clip = many.clips[0]!;
+    many.clips = Array.from({ length: 80 }, (_, i) => ({
       ...structuredClone(clip),
       name: `clip-${String(i).padStart(2, "0")}`,
-      bdRate: { ...clip.bdRate, parent: 3.5 },
     }));
+    // A parent needing 5% fewer bytes: the candidate loses on every clip (one annotation each).
+    const results = withParentScaled(many, 1 / 1.05);
+    expect(results.clips.every((c) => (c.bdRate.parent ?? 0) > 3)).toBe(true);
     github.state.pulls = [botPull()];
     const path = await writeJson("big.json", artifactOf(results));
     const run = await report(github, { "results-path": path });
@@ -283,6 +310,33 @@ describe("action report mode (built dist, local GitHub API)", () => {
       "a forged head SHA",
       () => JSON.stringify(artifactOf(starter, { headSha: "f".repeat(40) })),
       /claim head f{40}/,
+    ],
+    [
+      "a forged verdict (adopt, where the rungs say reject)",
+      () => {
+        const results = structuredClone(starter) as { verdict: { adopt: boolean; reason: string } };
+        results.verdict = { adopt: true, reason: "adopted: BD-rate vs parent -12.40% <= -10.00%" };
+        return JSON.stringify(artifactOf(results));
+      },
+      /do not add up[\s\S]*verdict claimed adopt, recomputed reject \(rejected: BD-rate vs parent \+?0\.00%/,
+    ],
+    [
+      "a forged BD-rate (the mean claims more than its clips)",
+      () => {
+        const results = adoptingResults();
+        results.summary!.bdRate.parent = -40;
+        return JSON.stringify(artifactOf(results));
+      },
+      /do not add up[\s\S]*mean BD-rate vs parent claimed -40\.0000, recomputed -/,
+    ],
+    [
+      "forged rungs behind a claimed BD-rate (the parent's curve no worse than the candidate's)",
+      () => {
+        const results = adoptingResults();
+        results.clips[0]!.baselines.parent!.rungs = structuredClone(results.clips[0]!.rungs);
+        return JSON.stringify(artifactOf(results));
+      },
+      /do not add up[\s\S]*clip 1: BD-rate vs parent claimed -\d+\.\d+, recomputed 0\.0000/,
     ],
     [
       "an unknown field",

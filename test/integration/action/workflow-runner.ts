@@ -10,7 +10,7 @@
  * per artifact name (pattern, merge-multiple), setup-node does nothing.
  */
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -121,10 +121,13 @@ export interface WorkflowRunnerOptions {
 /** Runs jobs of one workflow run; artifacts are shared between its jobs. */
 export class WorkflowRunner {
   private readonly artifacts: Promise<string>;
+  /** Every job's workspace is this path, emptied first: on hosted runners it is /home/runner/work/R/R for all jobs. */
+  private readonly workspace: Promise<string>;
   private readonly actionDefaults: Promise<Record<string, string>>;
 
   constructor(private readonly options: WorkflowRunnerOptions) {
     this.artifacts = mkdtemp(join(tmpdir(), "ce-wf-artifacts-"));
+    this.workspace = mkdtemp(join(tmpdir(), "ce-wf-work-")).then((dir) => join(dir, "repo"));
     this.actionDefaults = (async () => {
       const actionYml = parseYaml(
         await readFile(join(REPO_ROOT, "action", "action.yml"), "utf8"),
@@ -170,7 +173,9 @@ export class WorkflowRunner {
     matrix: Record<string, unknown> = {},
   ): Promise<JobRun> {
     const job = this.options.workflow.jobs[name]!;
-    const workspace = await mkdtemp(join(tmpdir(), `ce-wf-${name}-`));
+    const workspace = await this.workspace;
+    await rm(workspace, { recursive: true, force: true });
+    await mkdir(workspace, { recursive: true });
     const temp = await mkdtemp(join(tmpdir(), `ce-wf-${name}-temp-`));
     const steps: JobRun["steps"] = [];
     const stepOutputs: Record<string, { outputs: Record<string, string> }> = {};
