@@ -163,6 +163,13 @@ export async function judgeCheckRun(
         `the PR changes paths outside the codec (${paths.filter((p) => !onlyCodecPaths([p], config.codec)).join(", ")})`,
       );
     }
+    // The report job's own trust rule failed (e.g. its app-slug is not this App's, or the run was
+    // dispatched off the default branch): its neutral conclusion says nothing about the codec.
+    if (!result.trusted)
+      return review(
+        // In a code span: the problems quote file names, which may hold markdown or @mentions.
+        `the evaluation did not trust this PR: \`${(result.trustProblems.join("; ") || "no reason given").replace(/`/g, "'")}\``,
+      );
   }
 
   // The PR's head is what was evaluated (a rebuilt winner has a new one), and its meta the current parent.

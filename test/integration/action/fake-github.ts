@@ -27,6 +27,10 @@ export interface FakePull {
   author: { login: string; type: "Bot" | "User" };
   body: string;
   files: string[];
+  /** Default "self-improved-framework". */
+  baseRef?: string;
+  /** Default "open". */
+  state?: "open" | "closed";
 }
 
 export interface FakeGitHubState {
@@ -139,7 +143,7 @@ export class FakeGitHub {
     const { owner, repo } = this.state;
     return {
       number: pr.number,
-      state: "open",
+      state: pr.state ?? "open",
       body: pr.body,
       user: { login: pr.author.login, type: pr.author.type },
       head: {
@@ -150,7 +154,7 @@ export class FakeGitHub {
       },
       base: {
         sha: pr.baseSha,
-        ref: "self-improved-framework",
+        ref: pr.baseRef ?? "self-improved-framework",
         repo: { full_name: `${owner}/${repo}` },
       },
     };

@@ -65,11 +65,13 @@ beforeAll(async () => {
     GHE_HOST: repo.server.host,
     GHE_PROTOCOL: "http",
     OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: stub.baseUrl,
     CODEC_EVOLVE_STATE_DIR: join(repo.root, "app-state"),
     CODEC_EVOLVE_SCHEDULE_INTERVAL_MS: "300",
   });
   repo.server.webhookUrl = `${app.url}/api/github/webhooks`;
   runner = new ActionsRunner(repo.server, repo.root, APP.slug);
+  phase("the App started");
 });
 
 afterAll(async () => {
@@ -78,6 +80,12 @@ afterAll(async () => {
   await stub?.close();
   if (repo) await rm(repo.root, { recursive: true, force: true });
 });
+
+/** Progress on stderr as it happens (the load on a shared machine makes the phases' times vary many-fold). */
+const started = Date.now();
+function phase(what: string): void {
+  process.stderr.write(`[app-cycle +${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
+}
 
 async function dataFile(path: string): Promise<string | null> {
   const tip = await repo.server.git.resolve("refs/heads/codec-evolve-data");
@@ -134,19 +142,26 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   // Only one PR per slot and per hour: turn the schedule off before the next minute's slot.
   await pushConfig(config(stub.baseUrl, null, 0));
 
+  phase(`PR #${pr1.number} opened`);
   // (2) The PR's pull_request run: the built Action evaluates its checkout, the report job posts the check run.
   const run1 = await runner.evaluate({ event: "pull_request", pr: pr1.number });
   expect(run1.target).toMatchObject({ pr: pr1.number, headSha: head1, baseSha: meta.parentSha });
   expect(run1.steps.evaluate.outputs.verdict).toBe("adopt");
   const bd1 = Number(run1.steps.evaluate.outputs["bd-rate-parent"]);
   expect(bd1).toBeLessThan(-10);
+  phase("evaluated (pull_request run)");
   const report1 = await runner.report(run1);
+  phase("reported");
   expect(report1.outputs).toMatchObject({ verdict: "adopt", trusted: "true" });
   expect(report1.log).toMatch(/Redirecting to blob download url/);
   expect(server.artifacts.downloads).toHaveLength(1);
   // Posted with the workflow's token: GitHub attributes it to GitHub Actions, not to the App.
   const check1 = server.checkRuns.find((r) => r.head_sha === head1)!;
-  expect(check1).toMatchObject({ name: "codec-evolve / evaluation", conclusion: "success", app: ACTIONS_APP });
+  expect(check1).toMatchObject({
+    name: "codec-evolve / evaluation",
+    conclusion: "success",
+    app: ACTIONS_APP,
+  });
   // (3) GitHub's check_run delivery (signed, from the server) adopts the candidate.
   await waitFor("the merge", () => pr1.merged, 60_000);
   const tip = (await server.git.resolve("refs/heads/self-improved-framework"))!;
@@ -168,6 +183,7 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
     server.comments.find((c) => c.issue === pr1.number && c.body.includes("Adopted as **v2**")),
   );
 
+  phase("adopted as v2");
   // A losing candidate, asked for by a maintainer.
   const issue = server.openIssue("Evolution", "owner");
   stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.7", "QUALITY_SCALE 0.8 -> 0.7") });
@@ -187,7 +203,9 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
     server.dispatches.find((d) => (d.inputs as { pr?: string }).pr === String(pr2.number)),
   );
   expect(dispatch).toMatchObject({ workflow: "codec-evolve-evaluate.yml", ref: "main" });
+  phase(`PR #${pr2.number} opened and its evaluation dispatched`);
   const run2 = await runner.evaluate({ event: "workflow_dispatch", pr: pr2.number });
+  phase("evaluated (dispatched run)");
   expect(run2.target).toMatchObject({ pr: pr2.number, headSha: head2, baseSha: tip });
   expect(run2.steps.evaluate.outputs.verdict).toBe("reject");
   const reason = (
@@ -197,23 +215,35 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   ).results.verdict.reason;
   expect(reason).toMatch(/^rejected: BD-rate vs parent -\d/);
   const report2 = await runner.report(run2);
+  phase("reported");
   expect(report2.outputs).toMatchObject({ verdict: "reject", trusted: "true" });
-  expect(report2.log).toMatch(/PR #\d+ \(found by the dispatched run's name, checked against the API\)/);
-  expect(server.checkRuns.find((r) => r.head_sha === head2)).toMatchObject({ conclusion: "neutral", app: ACTIONS_APP });
+  expect(report2.log).toMatch(
+    /PR #\d+ \(found by the dispatched run's name, checked against the API\)/,
+  );
+  expect(server.checkRuns.find((r) => r.head_sha === head2)).toMatchObject({
+    conclusion: "neutral",
+    app: ACTIONS_APP,
+  });
   await waitFor("the loser closed", () => pr2.state === "closed", 60_000);
   expect(pr2.merged).toBe(false);
   expect(pr2.labels).toContain("codec-evolve:rejected");
   const bot = `${APP.slug}[bot]`;
-  expect(server.comments.find((c) => c.issue === pr2.number && c.user.login === bot && c.body.startsWith("Closed"))?.body).toContain(reason);
+  expect(
+    server.comments.find(
+      (c) => c.issue === pr2.number && c.user.login === bot && c.body.startsWith("Closed"),
+    )?.body,
+  ).toContain(reason);
   const rejected = await waitFor("the rejection in the ledger", async () =>
     (await ledger()).find((r) => r.id === "c0002"),
   );
   expect(rejected).toMatchObject({ status: "rejected", version: null, verdict: { reason } });
 
+  phase("the loser closed");
   // The next prompt carries the loser's reason.
   stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.75") });
   await server.userComment(issue, "owner", "/evolve");
   await waitFor("the third PR", () => server.pulls[2], 60_000);
   expect(stub.requests[2]!.body.messages[1]!.content).toContain(reason);
   expect(stub.unused()).toEqual([]);
-}, 600_000);
+  phase("done");
+}, 900_000);
