@@ -7,11 +7,9 @@
 import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parentResultFrom } from "../../../src/evaluate/evaluator.js";
-import { compareCurves, meanBdRate } from "../../../src/evaluate/rd/compare-curves.js";
 import type { EvaluationResult } from "../../../src/evaluate/results.js";
-import { decideVerdict } from "../../../src/evaluate/verdict.js";
 import { parseCheckResult } from "../../../src/github/check-result.js";
+import { adoptingResults as adoptingFixture, withParentScaled } from "./adopting-results.js";
 import { FakeGitHub, type FakePull } from "./fake-github.js";
 import { workflowRunPayload } from "./payloads.js";
 import { REPO_ROOT, runAction } from "./run-action.js";
@@ -19,8 +17,6 @@ import { REPO_ROOT, runAction } from "./run-action.js";
 const HEAD = "1".repeat(40);
 const BASE = "2".repeat(40);
 const RUN_ID = 4242;
-/** The default adoption rule (the report's checkout has no config). */
-const RULE = { minBitSavingPercent: 10, minRatioGainPercent: 20, maxEncodeSlowdown: 4 };
 
 let dir: string;
 let starter: Record<string, unknown>;
@@ -47,32 +43,9 @@ function artifactOf(
   };
 }
 
-/**
- * What a winning PR carries: the starter's results against a parent that
- * needed 25% more bytes on every rung, with BD-rates and the verdict
- * computed by the evaluator's own functions (so the report's recomputation agrees).
- */
+/** What a winning PR carries (adopting-results.ts). */
 function adoptingResults(): EvaluationResult {
-  const results = withParentScaled(structuredClone(starter) as unknown as EvaluationResult, 1.25);
-  expect(results.verdict!.adopt).toBe(true);
-  return results;
-}
-
-/** The results with the parent's bytes scaled on every rung, and BD-rates and verdict recomputed as the evaluator would. */
-function withParentScaled(results: EvaluationResult, factor: number): EvaluationResult {
-  for (const clip of results.clips) {
-    const parent = clip.baselines.parent!;
-    parent.rungs = parent.rungs.map((rung) => ({
-      ...rung,
-      bytes: Math.round(rung.bytes * factor),
-      bitsPerPixel: rung.bitsPerPixel * factor,
-      compressionRatio: rung.compressionRatio / factor,
-    }));
-    Object.assign(clip, compareCurves(clip.rungs, clip.baselines));
-  }
-  results.summary = { bdRate: meanBdRate(results.clips) };
-  results.verdict = decideVerdict(results, parentResultFrom(results, []), RULE);
-  return results;
+  return adoptingFixture(starter);
 }
 
 function botPull(overrides: Partial<FakePull> = {}): FakePull {
