@@ -12,8 +12,8 @@ const optionalText = z.string().transform((value) => (value.trim() === "" ? null
 
 /** Every input, as action.yml declares it (defaults repeated here for local runs without action.yml). */
 export const inputsSchema = z.object({
-  /** evaluate: score the PR's codec (untrusted job). report: post the results (trusted workflow_run job). resolve: which PR, base and head to evaluate (plan job). */
-  mode: z.enum(["evaluate", "report", "resolve"]),
+  /** evaluate: score the PR's codec (untrusted job). report: post the results (trusted workflow_run job). resolve: which PR, base and head to evaluate (plan job). plan: how many shards (plan job). */
+  mode: z.enum(["evaluate", "report", "resolve", "plan"]),
   /** Token for the GitHub API (report mode) and the artifact and cache services. */
   "github-token": optionalText,
   /** Root of the base-branch checkout: evaluator config, clips and the parent codec come from here. */
@@ -58,7 +58,16 @@ export const inputsSchema = z.object({
       .regex(/^[0-9a-f]{40}$/, "a commit SHA")
       .nullable(),
   ),
-  /** Keep baseline measurements in the Actions cache between runs. */
+  /** evaluate: run only shard I of N of the clip × rung work and write that shard's results JSON (no artifact, no verdict). */
+  shard: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[1-9][0-9]*\/[1-9][0-9]*$/, "I/N, e.g. 2/4")
+      .nullable(),
+  ),
+  /** evaluate: merge these shard results (a file name pattern with *, relative to the working directory) and package them as one run. */
+  "merge-shards": optionalText,
+  /** Keep baseline and parent measurements in the Actions cache between runs. */
   cache: flag.default(true),
   /** evaluate: where to write the results JSON; report: read results from this file instead of the artifact. */
   "results-path": optionalText,
@@ -100,6 +109,8 @@ export function readInputs(): ActionInputs {
     "pull-request",
     "head-sha",
     "base-sha",
+    "shard",
+    "merge-shards",
   ]) {
     raw[key] ??= "";
   }

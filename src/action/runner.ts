@@ -7,6 +7,7 @@ import * as core from "@actions/core";
 import { evaluateMain } from "./evaluate-main.js";
 import { readInputs } from "./inputs.js";
 import { reportMain } from "./report-main.js";
+import { planMain } from "./plan-main.js";
 import { resolveMain } from "./resolve-main.js";
 import { uploadResults } from "./upload-results.js";
 import type { EvaluationResult } from "../evaluate/results.js";
@@ -27,6 +28,13 @@ export async function run(): Promise<void> {
       core.setOutput("base-sha", target.baseSha);
       core.setOutput("head-sha", target.headSha);
       core.setOutput("head-repository", target.headRepository);
+    } else if (inputs.mode === "plan") {
+      const plan = await planMain(inputs);
+      core.setOutput("shards", String(plan.shards));
+      core.setOutput("list", JSON.stringify(plan.list));
+    } else if (inputs.mode === "evaluate" && inputs.shard) {
+      const outcome = await evaluateMain(inputs, uploadResults);
+      core.setOutput("results-path", outcome.resultsPath);
     } else if (inputs.mode === "evaluate") {
       const outcome = await evaluateMain(inputs, uploadResults);
       const kind =
