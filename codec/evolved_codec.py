@@ -30,6 +30,7 @@ KEYINT = 60  # range 4..240
 QM_TILT = 0.6  # quantiser step grows by this fraction from DC to the highest frequency
 P_CASCADE = 1.12  # step ratio per level of the low-delay P cascade (1.0 = flat)
 RD_ZERO = 1.0  # weight of the per-block "drop all coefficients" rate-distortion test (0 = off)
+RD_TRUNCATE = 1  # choose each block's last coded position by rate-distortion cost (0 = off)
 RECON_BIAS = 0.0  # decoder reconstruction offset of non-zero levels, in steps
 SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector off its integer/coarser best
 
@@ -1158,9 +1159,32 @@ def _reset(st, width, height):
 # encoder decisions
 
 
+def _rd_truncate(coefs, levels, qm, lam):
+    """Rate-distortion choice of each block's last coded zigzag position: every nonzero position k is a
+    candidate end (the levels after it dropped); the cost is minus the distortion its kept levels save plus
+    lambda times the estimated bits of what is kept (_block_bits' model)."""
+    shape = levels.shape
+    lv = levels.reshape(-1, 64)[:, ZIGZAG]
+    c = coefs.reshape(-1, 64)[:, ZIGZAG].astype(np.float64)
+    q = np.broadcast_to(qm, shape).reshape(-1, 64)[:, ZIGZAG]
+    rec = lv * q
+    saved = np.cumsum(c**2 - (c - rec) ** 2, 1)  # distortion saved by the levels up to each position
+    a = np.minimum(np.abs(lv), 255)
+    nz = a > 0
+    bits = 5.0 + 0.6 * (np.arange(1, 65) - np.cumsum(nz, 1)) + np.cumsum(LOG2_COST[a], 1)
+    cost = np.where(nz, lam * bits - saved, np.inf)
+    best = np.argmin(cost, 1)
+    kept = np.where(np.arange(64)[None, :] <= best[:, None], lv, 0)
+    out = np.zeros_like(kept)
+    out[:, ZIGZAG] = kept
+    return out.reshape(shape).astype(levels.dtype)
+
+
 def _code_plane_blocks(coefs, qm, deadzone, lam):
     """Quantise (…, 8, 8) blocks, drop the ones not worth their bits; returns levels, SSD and bits per block."""
     levels = _quantise(coefs, qm, deadzone)
+    if RD_TRUNCATE:
+        levels = _rd_truncate(coefs, levels, qm, lam)
     d_coded = ((coefs - _dequantise(levels, qm)) ** 2).sum(axis=(-2, -1))
     d_zero = (coefs**2).sum(axis=(-2, -1))
     bits = _block_bits(levels)
