@@ -30,10 +30,11 @@ KEYINT = 60  # range 4..240
 QM_TILT = 0.6  # quantiser step grows by this fraction from DC to the highest frequency
 P_CASCADE = 1.12  # step ratio per level of the low-delay P cascade (1.0 = flat)
 RD_ZERO = 1.0  # weight of the per-block "drop all coefficients" rate-distortion test (0 = off)
+RD_TRUNCATE = 1  # choose each block's last coded position by rate-distortion cost (0 = off)
 RECON_BIAS = 0.0  # decoder reconstruction offset of non-zero levels, in steps
 SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector off its integer/coarser best
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 5
 DECISION_PASSES = 2
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
@@ -242,6 +243,129 @@ def _block_bits(levels):
     last1 = (nz * ZZ_RANK).max(axis=(-2, -1))
     mag = LOG2_COST[a].sum(axis=(-2, -1))
     return np.where(nnz > 0, 5.0 + 0.6 * (last1 - nnz) + mag, 1.0)
+
+
+# ----------------------------------------------------------------------------
+# spatial intra prediction (I frames)
+
+IPRED_ANGLES = (26, 17, 9, 4, -4, -9, -17, -26)  # extra directions, HEVC units (1/32 pel per row), each used vertically and horizontally
+IPRED_MODES = 6 + 2 * len(IPRED_ANGLES)  # DC, V, H, planar, two diagonals, then the angles of IPRED_ANGLES
+IPRED_MODE_BITS = 2.0  # rough cost of a mode symbol in the encoder's choice
+MPM_BITS = (1.0, 2.0, 5.0)  # rough cost of a mode equal to the first / second most probable one / any other
+_R8 = np.arange(8)
+
+
+def _ipred(top, left, tl, have_top, have_left):
+    """All IPRED_MODES predictions (m, 6, 8, 8) of 8x8 blocks from their reconstructed neighbours: top (m, 8),
+    left (m, 8), top-left (m,). Missing sides are filled from the other side (or 128), so every mode is valid."""
+    both = have_top & have_left
+    top0 = np.where(have_top[:, None], top, np.where(have_left[:, None], left[:, :1], 128))
+    left = np.where(have_left[:, None], left, np.where(have_top[:, None], top[:, :1], 128))
+    top = top0
+    tl = np.where(both, tl, np.where(have_top, top[:, 0], np.where(have_left, left[:, 0], 128)))
+    st, sl = top.sum(1), left.sum(1)
+    dc = np.where(both, (st + sl + 8) >> 4, np.where(have_top, (st + 4) >> 3, np.where(have_left, (sl + 4) >> 3, 128)))
+    m = top.shape[0]
+    out = np.empty((m, IPRED_MODES, 8, 8), np.int64)
+    out[:, 0] = dc[:, None, None]
+    out[:, 1] = top[:, None, :]
+    out[:, 2] = left[:, :, None]
+    x, y = _R8[None, None, :], _R8[None, :, None]
+    tr, bl = top[:, 7, None, None], left[:, 7, None, None]
+    out[:, 3] = ((7 - x) * left[:, :, None] + (x + 1) * tr + (7 - y) * top[:, None, :] + (y + 1) * bl + 8) >> 4
+    e = np.concatenate([top, np.repeat(top[:, 7:], 10, 1)], 1)  # top row continued by its last sample
+    k = (_R8[:, None] + _R8[None, :]).ravel()
+    out[:, 4] = ((e[:, k] + 2 * e[:, k + 1] + e[:, k + 2] + 2) >> 2).reshape(m, 8, 8)
+    s = np.concatenate([left[:, ::-1], tl[:, None], top], 1)  # L7 .. L0, TL, T0 .. T7
+    k = (8 + _R8[None, :] - _R8[:, None]).ravel()
+    out[:, 5] = ((s[:, k - 1] + 2 * s[:, k] + s[:, k + 1] + 2) >> 2).reshape(m, 8, 8)
+    # HEVC-style angular modes; references beyond the corner continue into the other side (exact at 45 deg).
+    yy = np.arange(1, 9)[:, None]
+    for i, ang in enumerate(IPRED_ANGLES):
+        off, f = (yy * ang) >> 5, (yy * ang) & 31
+        k = (9 + _R8[None, :] + off).ravel()
+        f = np.broadcast_to(f, (8, 8)).ravel()
+        for j, (near, far) in enumerate(((left, top), (top, left))):
+            r = np.concatenate([near[:, ::-1], tl[:, None], far, np.repeat(far[:, 7:], 8, 1)], 1)
+            p = ((32 - f) * r[:, k] + f * r[:, k + 1] + 16) >> 5
+            p = p.reshape(m, 8, 8)
+            out[:, 6 + 2 * i + j] = p if j == 0 else p.transpose(0, 2, 1)
+    return out
+
+
+def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, levels=None, hint=None):
+    """Reconstruct (decoder) or code (encoder, cur given) a plane of 8x8 blocks, each predicted from the
+    unfiltered reconstruction above and left of it. Blocks on one anti-diagonal do not depend on each other,
+    so the work is vectorised per diagonal (rows + cols - 1 steps). Returns the plane (int), the block modes
+    and levels (rows*cols, 8, 8) in raster order of the block grid."""
+    rec = np.zeros((rows * 8 + 1, cols * 8 + 1), np.int64)  # row 0 / column 0: outside the frame
+    if cur is not None:
+        modes = np.zeros(rows * cols, np.int64)
+        levels = np.zeros((rows * cols, 8, 8), np.int32)
+    for d in range(rows + cols - 1):
+        rs = np.arange(max(0, d - cols + 1), min(rows - 1, d) + 1)
+        cs = d - rs
+        y0, x0 = rs * 8, cs * 8
+        top = rec[y0[:, None], x0[:, None] + 1 + _R8]
+        left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
+        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0)
+        blk = rs * cols + cs
+        if cur is not None:
+            tgt = cur[y0[:, None, None] + _R8[:, None], x0[:, None, None] + _R8[None, :]]
+            coefs = _dct((tgt[:, None] - pred).astype(np.float64))
+            lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam)
+            all_modes = np.arange(IPRED_MODES)[None, :]
+            if hint is not None:  # chroma: the rank against the hint mode is what gets coded
+                mbits = np.where(all_modes == hint[blk][:, None], MPM_BITS[0], MPM_BITS[2])
+            elif d % 2:  # luma, second checkerboard phase: ranks against the left and upper modes
+                left = np.where(cs > 0, modes[np.maximum(blk - 1, 0)], 0)
+                up = np.where(rs > 0, modes[np.maximum(blk - cols, 0)], 0)
+                mbits = np.where(all_modes == left[:, None], MPM_BITS[0],
+                                 np.where(all_modes == up[:, None], MPM_BITS[1], MPM_BITS[2]))
+            else:
+                mbits = np.full((1, IPRED_MODES), IPRED_MODE_BITS)
+            pick = np.argmin(dist + lam * (bits + mbits), 1)
+            modes[blk] = pick
+            levels[blk] = lv[np.arange(blk.size), pick]
+        p = pred[np.arange(blk.size), modes[blk]]
+        r = np.clip(np.rint(p + _idct(_dequantise(levels[blk], qm))), 0, 255).astype(np.int64)
+        rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
+    return rec[1:, 1:], modes, levels
+
+
+def _grid_to_mbs(a, mbh, mbw):
+    """Raster order of the 8x8 luma block grid -> (n, 4, ...) macroblock order (blocks 0..3 of each MB)."""
+    rest = a.shape[1:]
+    a = a.reshape((mbh, 2, mbw, 2) + rest)
+    return a.transpose((0, 2, 1, 3) + tuple(range(4, 4 + len(rest)))).reshape((mbh * mbw, 4) + rest)
+
+
+def _mbs_to_grid(a, mbh, mbw):
+    rest = a.shape[2:]
+    a = a.reshape((mbh, mbw, 2, 2) + rest)
+    return a.transpose((0, 2, 1, 3) + tuple(range(4, 4 + len(rest)))).reshape((4 * mbh * mbw,) + rest)
+
+
+def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None):
+    """I frame, all three planes through _intra_plane: the decoder passes the modes ipm (n, 6: four luma
+    blocks, Cb, Cr) and levels; the encoder passes cur and gets them back. Returns (planes, ipm, ly, lcb, lcr)."""
+    qy, qc = _qmatrices(step)
+    lam = LAMBDA_SCALE * step**2
+    enc = cur is not None
+    args_y = {"cur": cur[0], "lam": lam, "deadzone": DEADZONE_INTRA} if enc else {
+        "modes": _mbs_to_grid(ipm[:, :4], mbh, mbw), "levels": _mbs_to_grid(ly, mbh, mbw)}
+    y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, **args_y)
+    out_c = []
+    hint = _grid_to_mbs(my, mbh, mbw)[:, 0] if enc else None
+    for k, weight, lev in ((4, CB_WEIGHT, lcb), (5, CR_WEIGHT, lcr)):
+        args = {"cur": cur[k - 3], "lam": lam / weight, "deadzone": DEADZONE_INTRA, "hint": hint} if enc else {
+            "modes": ipm[:, k], "levels": lev}
+        out_c.append(_intra_plane(mbh, mbw, qc, **args))
+        hint = out_c[-1][1]
+    (cb, mcb, gcb), (cr, mcr, gcr) = out_c
+    modes = np.concatenate([_grid_to_mbs(my, mbh, mbw), mcb[:, None], mcr[:, None]], 1)
+    planes = tuple(p.astype(np.uint8) for p in (y, cb, cr))
+    return planes, modes, _grid_to_mbs(gy, mbh, mbw), gcb, gcr
 
 
 # ----------------------------------------------------------------------------
@@ -646,9 +770,108 @@ def _new_models():
         "mvd_sub": _new_model(4, MVD_ALPHABET),
         "last_y": _new_model(3 + 18, 65),
         "last_c": _new_model(18 + 54, 65),
-        "lev_y": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
-        "lev_c": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
+        "lev_y": _level_model(LEVEL_PRIOR_Y),
+        "lev_c": _level_model(LEVEL_PRIOR_C),
+        "ipm_y": _new_model(3, IPRED_MODES),
+        "ipm_c": _new_model(2, IPRED_MODES),
     }
+
+
+def _ipm_phases(mbh, mbw):
+    """Luma prediction modes are coded in two checkerboard phases over the 8x8 block grid: the second phase's
+    contexts are the modes of its left and upper neighbours (first phase, 6 = outside the frame)."""
+    rows, cols = 2 * mbh, 2 * mbw
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    first = np.nonzero((r + c) % 2 == 0)[0]
+    second = np.nonzero((r + c) % 2 == 1)[0]
+    return first, second, cols
+
+
+def _mpm_order(left, up):
+    """Per block, the modes ordered most-probable first: the left neighbour's, the upper one's (when it
+    differs), then the rest in mode order. Coding a mode as its rank in this order lets a few contexts
+    learn "same direction as a neighbour" instead of one distribution per neighbour pair."""
+    m = left.size
+    order = np.tile(np.arange(IPRED_MODES), (m, 1))
+    key = order + 2 * IPRED_MODES
+    key = np.where(order == up[:, None], IPRED_MODES + 1, key)
+    key = np.where(order == left[:, None], 0, key)
+    return np.argsort(key, axis=1, kind="stable")
+
+
+def _ipm_ctx(grid_modes, second, cols):
+    """Neighbour modes (DC where outside the frame) and the context: 1 when left = up, 2 when they differ
+    (0 is the first phase's)."""
+    r, c = np.divmod(second, cols)
+    left = np.where(c > 0, grid_modes[np.maximum(second - 1, 0)], 0)
+    up = np.where(r > 0, grid_modes[np.maximum(second - cols, 0)], 0)
+    return left, up, 1 + (left != up)
+
+
+def _to_rank(order, modes):
+    return np.argmax(order == modes[:, None], axis=1)
+
+
+def _put_ipm(writer, models, ipm, mbh, mbw):
+    grid = _mbs_to_grid(ipm[:, :4], mbh, mbw)
+    first, second, cols = _ipm_phases(mbh, mbw)
+    _put(writer, models["ipm_y"], np.zeros(first.size, np.int64), grid[first])
+    left, up, ctx = _ipm_ctx(grid, second, cols)
+    _put(writer, models["ipm_y"], ctx, _to_rank(_mpm_order(left, up), grid[second]))
+    # chroma: the rank of Cb's mode with luma block 0's first; Cr's with Cb's first
+    _put(writer, models["ipm_c"], np.zeros(ipm.shape[0], np.int64), _to_rank(_mpm_order(ipm[:, 0], ipm[:, 0]), ipm[:, 4]))
+    _put(writer, models["ipm_c"], np.ones(ipm.shape[0], np.int64), _to_rank(_mpm_order(ipm[:, 4], ipm[:, 4]), ipm[:, 5]))
+
+
+def _get_ipm(reader, models, mbh, mbw):
+    n = mbh * mbw
+    grid = np.zeros(4 * n, np.int64)
+    first, second, cols = _ipm_phases(mbh, mbw)
+    grid[first] = _get(reader, models["ipm_y"], np.zeros(first.size, np.int64))
+    left, up, ctx = _ipm_ctx(grid, second, cols)
+    rank = _get(reader, models["ipm_y"], ctx)
+    grid[second] = _mpm_order(left, up)[np.arange(second.size), rank]
+    ipm = np.zeros((n, 6), np.int64)
+    ipm[:, :4] = _grid_to_mbs(grid, mbh, mbw)
+    rank = _get(reader, models["ipm_c"], np.zeros(n, np.int64))
+    ipm[:, 4] = _mpm_order(ipm[:, 0], ipm[:, 0])[np.arange(n), rank]
+    rank = _get(reader, models["ipm_c"], np.ones(n, np.int64))
+    ipm[:, 5] = _mpm_order(ipm[:, 4], ipm[:, 4])[np.arange(n), rank]
+    return ipm
+
+
+# Initial level statistics: P(level = 0) and the geometric decay of larger magnitudes, each a logistic
+# function of a sum of one term per context feature (block kind 2, frequency band 10, neighbour class 5,
+# distance-to-last class 4: 21 terms). Fitted by least squares on the level histograms of three
+# other pictures (skimage's ihc, grass and brick, panned, q 25/50/75), none of them in the bundled or
+# held-out clips; the models still adapt as before, this only replaces the flat start.
+LEVEL_PRIOR_Y = (
+    (-1.07, -0.71, -2.17, -0.62, -0.31, -0.07, 0.06, 0.21, 0.32, 0.4, 0.51, -0.1, 0.85, 0.12, -0.35, -0.85, -1.54, -5.9, 1.66, 1.69, 0.77),
+    (-0.29, -1.04, 2.01, 0.49, 0.17, -0.15, -0.32, -0.55, -0.72, -0.87, -1.08, -0.31, -1.07, -0.77, -0.38, 0.06, 0.83, -1.61, -0.51, -0.3, 1.09),
+)
+LEVEL_PRIOR_C = (
+    (-0.68, 0.4, -2.54, -1.57, -1.48, -1.33, -0.81, -0.36, 0.49, 0.97, 0.79, 5.57, 0.69, 0.43, -0.05, -0.39, -0.95, -5.93, 2.13, 2.07, 1.45),
+    (-0.14, -2.31, 1.21, 0.39, 0.38, 0.05, -0.61, -0.74, -1.86, -1.54, -0.12, 0.38, -1.27, -0.8, -0.32, -0.21, 0.15, -1.71, -1.03, -0.4, 0.7),
+)
+LEVEL_PRIOR_WEIGHT = 16  # the prior counts as this many symbols
+
+
+def _level_model(terms):
+    """A level model whose contexts start from the parametric prior `terms` instead of a flat one."""
+    ctx = np.arange(2 * N_BANDS * 5 * 4)
+    idx = np.stack([ctx // 200, 2 + (ctx // 20) % 10, 12 + (ctx // 4) % 5, 17 + ctx % 4], 1)
+    z0, z1 = (np.asarray(t)[idx].sum(1) for t in terms)
+    p0 = 1 / (1 + np.exp(-z0))
+    rho = 1 / (1 + np.exp(-z1))
+    k = np.arange(1, LEVEL_ALPHABET)
+    p = np.empty((ctx.size, LEVEL_ALPHABET))
+    p[:, 0] = p0
+    p[:, 1:] = ((1 - p0) * (1 - rho))[:, None] * rho[:, None] ** (k - 1)
+    p[:, -1] = (1 - p0) * rho ** (LEVEL_ALPHABET - 2)  # escape: the whole tail
+    model = _new_model(ctx.size, LEVEL_ALPHABET)
+    model["counts"] = np.maximum(1, np.rint(p * LEVEL_PRIOR_WEIGHT * MODEL_INCREMENT)).astype(np.int64)
+    _refresh(model, ctx)
+    return model
 
 
 def _class_small(v, edges):
@@ -755,11 +978,7 @@ def _read_levels(reader, model, last, btype, side):
     return mags, order
 
 
-def _dc_dpcm(zz_dc):
-    return np.diff(zz_dc, prepend=0)
-
-
-def _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr):
+def _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr, ipm):
     """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
     models = st["models"]
     w = _new_writer()
@@ -775,15 +994,12 @@ def _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr):
         sy = sub[split, :, 0].ravel()
         _put_signed(w, models["mvd_sub"], np.zeros(sx.size, np.int64), sx)
         _put_signed(w, models["mvd_sub"], 1 + np.minimum(np.abs(sx), 2), sy)
+    else:
+        _put_ipm(w, models, ipm, st["mbh"], st["mbw"])
     coded = np.nonzero(modes != MODE_SKIP)[0]
     btype_mb = (modes[coded] != MODE_INTRA).astype(np.int64)
     zy = ly[coded].reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
     zc = np.stack([lcb[coded], lcr[coded]], 1).reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
-    if ftype == FRAME_I:
-        zy[:, 0] = _dc_dpcm(zy[:, 0])
-        zc2 = zc.reshape(-1, 2, 64)
-        zc2[:, 0, 0] = _dc_dpcm(zc2[:, 0, 0])
-        zc2[:, 1, 0] = _dc_dpcm(zc2[:, 1, 0])
     last_y = _last_positions(zy)
     last_c = _last_positions(zc)
     bt_y = np.repeat(btype_mb, 4)
@@ -856,8 +1072,10 @@ def _decode_syntax(st, data, mbh, mbw):
         split = np.nonzero(modes == MODE_SPLIT)[0]
         bx_ = _get_signed(reader, models["mvd_sub"], np.zeros(3 * split.size, np.int64), side)
         by_ = _get_signed(reader, models["mvd_sub"], 1 + np.minimum(bx_, 2), side)
+        ipm = np.zeros((n, 6), np.int64)
     else:
         modes = np.full(n, MODE_INTRA, np.int64)
+        ipm = _get_ipm(reader, models, mbh, mbw)
     coded = np.nonzero(modes != MODE_SKIP)[0]
     btype_mb = (modes[coded] != MODE_INTRA).astype(np.int64)
     bt_y = np.repeat(btype_mb, 4)
@@ -876,16 +1094,12 @@ def _decode_syntax(st, data, mbh, mbw):
             s = take_signs(rows.size)
             mags[rows[s], p] *= -1
     zy, zc = my, mc_
-    if ftype == FRAME_I:
-        zy[:, 0] = np.cumsum(zy[:, 0])
-        zc2 = zc.reshape(-1, 2, 64)
-        zc2[:, 0, 0] = np.cumsum(zc2[:, 0, 0])
-        zc2[:, 1, 0] = np.cumsum(zc2[:, 1, 0])
     ly = np.zeros((n, 4, 64), np.int64)
     lc = np.zeros((n, 2, 64), np.int64)
     ly[coded] = zy[:, ZZ_POS].reshape(-1, 4, 64) if coded.size else ly[coded]
     lc[coded] = zc[:, ZZ_POS].reshape(-1, 2, 64) if coded.size else lc[coded]
-    return ftype, modes, mvd, sub, ly.reshape(n, 4, 8, 8), lc[:, 0].reshape(n, 8, 8), lc[:, 1].reshape(n, 8, 8)
+    ly, lcb, lcr = ly.reshape(n, 4, 8, 8), lc[:, 0].reshape(n, 8, 8), lc[:, 1].reshape(n, 8, 8)
+    return ftype, modes, mvd, sub, ly, lcb, lcr, ipm
 
 
 # ----------------------------------------------------------------------------
@@ -947,18 +1161,16 @@ def _deblock(plane, coded, intra, mv, step):
     return np.ascontiguousarray(p.reshape(h, w)).astype(np.uint8)
 
 
-def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
+def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step, ipm):
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
     qy, qc = _qmatrices(step)
-    res_y = _join4(_idct(_dequantise(ly, qy)))
-    res_cb = _idct(_dequantise(lcb, qc))
-    res_cr = _idct(_dequantise(lcr, qc))
     if ftype == FRAME_I:
-        py = np.full((n, 16, 16), 128, np.int32)
-        pcb = np.full((n, 8, 8), 128, np.int32)
-        pcr = np.full((n, 8, 8), 128, np.int32)
+        (y, cb, cr), _, _, _, _ = _intra_frame(mbh, mbw, step, ipm, ly, lcb, lcr)
     else:
+        res_y = _join4(_idct(_dequantise(ly, qy)))
+        res_cb = _idct(_dequantise(lcb, qc))
+        res_cr = _idct(_dequantise(lcr, qc))
         py, pcb, pcr = _predict_mbs(st["ref"], np.arange(n), mbw, mvs[:, 1])
         split = np.nonzero(modes == MODE_SPLIT)[0]
         if split.size:
@@ -968,12 +1180,12 @@ def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
         pcb[intra] = 128
         pcr[intra] = 128
 
-    def finish(pred, res):
-        return np.clip(np.rint(pred + res), 0, 255).astype(np.uint8)
+        def finish(pred, res):
+            return np.clip(np.rint(pred + res), 0, 255).astype(np.uint8)
 
-    y = _from_mbs(finish(py, res_y), mbh, mbw)
-    cb = _from_mbs(finish(pcb, res_cb), mbh, mbw)
-    cr = _from_mbs(finish(pcr, res_cr), mbh, mbw)
+        y = _from_mbs(finish(py, res_y), mbh, mbw)
+        cb = _from_mbs(finish(pcb, res_cb), mbh, mbw)
+        cr = _from_mbs(finish(pcr, res_cr), mbh, mbw)
     if DEBLOCK_STRENGTH > 0:
         intra_mb = np.ones(n, bool) if ftype == FRAME_I else modes == MODE_INTRA
         coded_y = ly.any(axis=(2, 3)).reshape(mbh, mbw, 2, 2).transpose(0, 2, 1, 3).reshape(2 * mbh, 2 * mbw)
@@ -1018,9 +1230,32 @@ def _reset(st, width, height):
 # encoder decisions
 
 
+def _rd_truncate(coefs, levels, qm, lam):
+    """Rate-distortion choice of each block's last coded zigzag position: every nonzero position k is a
+    candidate end (the levels after it dropped); the cost is minus the distortion its kept levels save plus
+    lambda times the estimated bits of what is kept (_block_bits' model)."""
+    shape = levels.shape
+    lv = levels.reshape(-1, 64)[:, ZIGZAG]
+    c = coefs.reshape(-1, 64)[:, ZIGZAG].astype(np.float64)
+    q = np.broadcast_to(qm, shape).reshape(-1, 64)[:, ZIGZAG]
+    rec = lv * q
+    saved = np.cumsum(c**2 - (c - rec) ** 2, 1)  # distortion saved by the levels up to each position
+    a = np.minimum(np.abs(lv), 255)
+    nz = a > 0
+    bits = 5.0 + 0.6 * (np.arange(1, 65) - np.cumsum(nz, 1)) + np.cumsum(LOG2_COST[a], 1)
+    cost = np.where(nz, lam * bits - saved, np.inf)
+    best = np.argmin(cost, 1)
+    kept = np.where(np.arange(64)[None, :] <= best[:, None], lv, 0)
+    out = np.zeros_like(kept)
+    out[:, ZIGZAG] = kept
+    return out.reshape(shape).astype(levels.dtype)
+
+
 def _code_plane_blocks(coefs, qm, deadzone, lam):
     """Quantise (…, 8, 8) blocks, drop the ones not worth their bits; returns levels, SSD and bits per block."""
     levels = _quantise(coefs, qm, deadzone)
+    if RD_TRUNCATE:
+        levels = _rd_truncate(coefs, levels, qm, lam)
     d_coded = ((coefs - _dequantise(levels, qm)) ** 2).sum(axis=(-2, -1))
     d_zero = (coefs**2).sum(axis=(-2, -1))
     bits = _block_bits(levels)
@@ -1151,24 +1386,15 @@ def _decide_p(st, cur, step):
     modes = np.where(choice == 4, MODE_SPLIT, modes).astype(np.int64)
     mvd[(modes != MODE_INTER) & (modes != MODE_SPLIT)] = 0
     sub = np.where((modes == MODE_SPLIT)[:, None, None], sub_d, 0)
-    return modes, mvd, sub, ly, lcb, lcr
+    return modes, mvd, sub, ly, lcb, lcr, np.zeros((n, 6), np.int64)
 
 
 def _decide_i(st, cur, step):
-    qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
-    y = _dct(_split4(_to_mbs(cur[0], 16) - np.float32(128)))
-    cb = _dct(_to_mbs(cur[1], 8) - np.float32(128))
-    cr = _dct(_to_mbs(cur[2], 8) - np.float32(128))
+    """Every 8x8 block of an I frame takes the spatial prediction mode with the least rate-distortion cost."""
     n = st["mbh"] * st["mbw"]
+    _, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur)
     modes = np.full(n, MODE_INTRA, np.int64)
-    return (
-        modes,
-        np.zeros((n, 2), np.int64),
-        np.zeros((n, 3, 2), np.int64),
-        _quantise(y, qy, DEADZONE_INTRA),
-        _quantise(cb, qc, DEADZONE_INTRA),
-        _quantise(cr, qc, DEADZONE_INTRA),
-    )
+    return modes, np.zeros((n, 2), np.int64), np.zeros((n, 3, 2), np.int64), ly, lcb, lcr, ipm
 
 
 # ----------------------------------------------------------------------------
@@ -1203,10 +1429,10 @@ def compress_video_frame(frame, frame_index, config):
         if (decision[0] == MODE_INTRA).mean() > 0.5:  # scene change: a key frame is cheaper
             ftype = FRAME_I
             decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
-    modes, mvd, sub, ly, lcb, lcr = decision
-    data = _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr)
+    modes, mvd, sub, ly, lcb, lcr, ipm = decision
+    data = _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr, ipm)
     mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
-    _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index))
+    _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["next_index"] = frame_index + 1
     return data
 
@@ -1222,10 +1448,10 @@ def decompress_video_frame(compressed_data, frame_index, config):
         _reset(st, width, height)
     if st["next_index"] != frame_index:
         raise ValueError("frames must be decoded in order 0..N-1")
-    ftype, modes, mvd, sub, ly, lcb, lcr = _decode_syntax(st, data, st["mbh"], st["mbw"])
+    ftype, modes, mvd, sub, ly, lcb, lcr, ipm = _decode_syntax(st, data, st["mbh"], st["mbw"])
     if ftype == FRAME_P and st["ref"] is None:
         raise ValueError("inter frame without a preceding key frame")
     mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
-    y, cb, cr = _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index))
+    y, cb, cr = _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["next_index"] = frame_index + 1
     return _planes_to_rgb(y, cb, cr, height, width)
