@@ -120,9 +120,19 @@ export async function ensureTools(opts: {
 }): Promise<ToolReport> {
   const lines: string[] = [];
   const missing: string[] = [];
+  const python = opts.python ?? "python3";
+  const hasNumpy = () => ok(python, ["-c", "import numpy"]);
+  const bwrapProbe = ["--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"];
+  // The first probes run at once: on a prepared runner they are all there is to do.
+  const first = {
+    encoders: output("ffmpeg", ["-hide_banner", "-encoders"]),
+    numpy: hasNumpy(),
+    bwrap: ok("bwrap", ["--version"]),
+    bwrapWorks: ok("bwrap", bwrapProbe),
+  };
 
   // ffmpeg, and libx265 inside it when x265 is a baseline.
-  let encoders = (await output("ffmpeg", ["-hide_banner", "-encoders"])) || null;
+  let encoders = (await first.encoders) || null;
   if (encoders === null && opts.install) {
     await aptInstall(["ffmpeg"], opts.log);
     encoders = (await output("ffmpeg", ["-hide_banner", "-encoders"])) || null;
@@ -133,9 +143,8 @@ export async function ensureTools(opts: {
   } else lines.push("ffmpeg: present");
 
   // Python with numpy: the input's, else the first python3 on PATH (actions/setup-python puts its own first).
-  const python = opts.python ?? "python3";
-  const hasNumpy = () => ok(python, ["-c", "import numpy"]);
-  if (!(await hasNumpy()) && opts.install) {
+  let numpy = await first.numpy;
+  if (!numpy && opts.install) {
     const system = python === "python3" || python === "/usr/bin/python3";
     const where = (await output(python, ["-c", "import sys; print(sys.prefix)"])).trim();
     // A system Python takes numpy from apt (pip refuses: PEP 668); any other from pip.
@@ -144,19 +153,21 @@ export async function ensureTools(opts: {
       opts.log(`installing numpy into ${python} with pip`);
       await run(python, ["-m", "pip", "install", "--quiet", "numpy"], { timeout: 600_000 });
     }
+    numpy = await hasNumpy();
   }
-  if (await hasNumpy()) lines.push(`python: ${python} imports numpy`);
+  if (numpy) lines.push(`python: ${python} imports numpy`);
   else missing.push(`numpy for ${python} (pip install numpy, or apt-get install python3-numpy)`);
 
   // bubblewrap, and the Ubuntu 24.04 AppArmor switch that blocks its user namespaces.
-  if (!(await ok("bwrap", ["--version"])) && opts.install) {
+  let bwrap = await first.bwrap;
+  if (!bwrap && opts.install) {
     await aptInstall(["bubblewrap"], opts.log);
+    bwrap = await ok("bwrap", ["--version"]);
   }
-  if (!(await ok("bwrap", ["--version"]))) {
+  if (!bwrap) {
     missing.push("bubblewrap (apt-get install bubblewrap)");
   } else {
-    const probe = ["--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"];
-    let works = await ok("bwrap", probe);
+    let works = (await first.bwrapWorks) || (await ok("bwrap", bwrapProbe));
     const restrict = (
       await output("sysctl", ["-n", "kernel.apparmor_restrict_unprivileged_userns"])
     ).trim();
@@ -167,7 +178,7 @@ export async function ensureTools(opts: {
         "kernel.apparmor_restrict_unprivileged_userns=0",
       ]);
       await run(cmd, args, { timeout: 30_000 }).catch(() => {});
-      works = await ok("bwrap", probe);
+      works = await ok("bwrap", bwrapProbe);
       if (works) lines.push("bubblewrap: enabled unprivileged user namespaces (AppArmor sysctl)");
     }
     if (works) lines.push("bubblewrap: runs");

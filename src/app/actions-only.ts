@@ -103,7 +103,9 @@ export async function runOnce(options: OnceOptions): Promise<string[]> {
     done.push(delivery);
   };
 
-  for (const pull of await new GitHubCandidateStore(gh, repo).listCandidatePulls()) {
+  const { config } = await loadRepoConfig(gh, repo);
+  const candidates = new GitHubCandidateStore(gh, repo, { codecPath: config.codec });
+  for (const pull of await candidates.listCandidatePulls()) {
     if (pull.state !== "open") continue;
     const { data } = await gh.rest.checks.listForRef({
       ...repo,
@@ -120,7 +122,6 @@ export async function runOnce(options: OnceOptions): Promise<string[]> {
       });
   }
 
-  const { config } = await loadRepoConfig(gh, repo);
   if (env.GITHUB_EVENT_NAME === "workflow_dispatch") {
     const trigger = `run-${env.GITHUB_RUN_ID ?? clock().getTime()}`;
     await run(trigger, {

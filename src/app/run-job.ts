@@ -57,6 +57,11 @@ export async function runJob(deps: WorkerDeps, stored: StoredJob): Promise<void>
   const where = `${repo.owner}/${repo.repo}`;
   switch (job.kind) {
     case "propose": {
+      if (job.slot && !config.github.schedule) {
+        // Queued before the schedule was switched off in the config: not wanted any more.
+        deps.log.info(`${where}: schedule slot ${job.slot} skipped: github.schedule is now off`);
+        return;
+      }
       if (
         job.slot &&
         !(await claimScheduleSlot(gh, repo, job.slot, deps.replicaId, deps.clock()))

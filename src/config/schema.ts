@@ -73,6 +73,15 @@ export const evaluationSchema = z
       .record(z.string(), z.unknown())
       .default({})
       .describe("Static parameters merged into the codec's config (same for encoder and decoder)."),
+    shards: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe(
+        "Machines the shipped evaluate workflow splits the clip × rung work over (evaluate --shard I/N, then merge-results); 1 = one machine.",
+      ),
   })
   .describe("What a candidate codec is scored on.");
 

@@ -16,10 +16,12 @@ import type { AdoptionConfig } from "../config/schema.js";
 import type { CodecConfig } from "../sandbox/codec-config.js";
 import { CodecSide } from "../sandbox/codec-side.js";
 import { describeIsolation } from "../sandbox/isolation.js";
+import { findPython } from "../sandbox/find-python.js";
+import { probePython } from "../sandbox/python-info.js";
 import { checkCodec } from "../sandbox/run-codec.js";
-import type { SandboxOptions } from "../sandbox/sandbox-options.js";
+import { resolveLimits, type SandboxOptions } from "../sandbox/sandbox-options.js";
 import { runBaseline, type BaselineName } from "./baselines/index.js";
-import { scoringCodeFingerprint } from "./baselines/fingerprint.js";
+import { clipSamplesHash, scoringCodeFingerprint } from "./baselines/fingerprint.js";
 import { streamOf, type ClipInput, type ClipStream } from "./clips/clip-stream.js";
 import { JobPool, jobMemoryBytes, jobsFromEnvironment, poolSize } from "./job-pool.js";
 import { compareCurves, meanBdRate } from "./rd/compare-curves.js";
@@ -34,6 +36,14 @@ import type {
   ShardIdentity,
   ShardInfo,
 } from "./results.js";
+import {
+  readParentCache,
+  retimedRungs,
+  sampleRungs,
+  writeParentCache,
+  type ParentCacheEntry,
+  type ParentCacheMaterial,
+} from "./parent-cache.js";
 import { ownedUnits, unitName, type ShardSpec } from "./shard.js";
 import { streamRung, type OpenCodecSide, type RungOutcome } from "./stream-rung.js";
 import { decideVerdict } from "./verdict.js";
@@ -72,6 +82,11 @@ export interface EvaluationRequest {
   qualityFloorDb?: number;
   reconDir?: string | null;
   cacheDir?: string | null;
+  /**
+   * Folder of cached parent rungs (parent-cache.ts); null or absent: the parent always runs.
+   * With an entry, the parent is only re-timed on a fixed sample, whose bytes must match.
+   */
+  parentCacheDir?: string | null;
   onEvent?: (event: EvaluationEvent) => void;
   /** Run only this shard's units (shard.ts); the result then carries `shard` for merge-results. */
   shard?: ShardSpec;
@@ -85,6 +100,8 @@ export interface EvaluatorDeps {
   openCodecSide: OpenCodecSide;
   describeIsolation: typeof describeIsolation;
   runBaseline: typeof runBaseline;
+  /** Python and numpy versions of the sandbox's interpreter (part of the parent cache key). */
+  pythonVersions?: (sandbox?: SandboxOptions) => Promise<string>;
 }
 
 const defaultDeps: EvaluatorDeps = {
@@ -92,7 +109,16 @@ const defaultDeps: EvaluatorDeps = {
   openCodecSide: (mode, codecPath, config, opts) => CodecSide.open(mode, codecPath, config, opts),
   describeIsolation,
   runBaseline,
+  pythonVersions: async (sandbox) => {
+    const info = await probePython(await findPython(sandbox?.python));
+    return `python ${info.version} numpy ${info.numpy}`;
+  },
 };
+
+/** How the parent's rungs are obtained: run here, or taken from the cache and re-timed. */
+type ParentPlan =
+  | { kind: "run"; note: string }
+  | { kind: "cached"; clips: Rung[][]; encoder: string; note: string };
 
 /** A job that did not run because an earlier job (in clip and ladder order) already failed. */
 const SKIPPED = { ok: false, skipped: true } as const;
@@ -133,9 +159,19 @@ export async function evaluateCodec(
   const staticFailure = await deps.checkCodec(req.codecPath, req.sandbox);
   if (staticFailure) return fail({ ...staticFailure, stage: staticFailure.stage ?? "validate" });
 
-  let total = 0;
+  // The parent's rungs from the cache when an entry fits (never in a shard: shards merge what they measured).
+  const parentCacheDir = parentPath && req.parentCacheDir && !req.shard ? req.parentCacheDir : null;
+  const material =
+    parentCacheDir && parentPath
+      ? await parentCacheMaterial(req, parentPath, allClips, shown.length, qualities, result, deps)
+      : null;
+  const cachedParent =
+    parentCacheDir && material ? await readParentCache(parentCacheDir, material) : null;
+  const samples = cachedParent ? sampleRungs(shown.length, qualities.length) : [];
+
+  let total = samples.length;
   for (const c of allClips.keys()) {
-    for (const q of qualities.keys()) if (owns(c, q)) total += parentPath ? 2 : 1;
+    for (const q of qualities.keys()) if (owns(c, q)) total += parentPath && !cachedParent ? 2 : 1;
     if (ownsBaselines(c)) total += baselines.length;
   }
   let done = 0;
@@ -225,15 +261,86 @@ export async function evaluateCodec(
       return outcome;
     });
 
+  /** The parent encoded (only) at a sample rung: its speed here, and bytes to check against the cache. */
+  const parentSampleJob = (c: number, q: number) =>
+    pool.run(async (): Promise<JobOutcome> => {
+      if (!parentPath || skip(orderOf(c, slots - 1))) return SKIPPED;
+      const clip = allClips[c]!;
+      const quality = qualities[q]!;
+      const outcome = await streamRung({
+        openSide: deps.openCodecSide,
+        codecPath: parentPath,
+        clip,
+        config: configFor(clip, quality),
+        sandbox: req.sandbox,
+        encodeOnly: true,
+      });
+      emit({ type: "rung-done", codec: "parent", clip: label(c), quality, done: ++done, total });
+      return outcome;
+    });
+
+  /**
+   * A cached entry is used only when the sample encodes here give its bytes exactly;
+   * its speeds are then scaled by this machine's speed on the sample over the cached run's.
+   */
+  const planParent = async (entry: ParentCacheEntry): Promise<ParentPlan> => {
+    const outcomes = await Promise.all(samples.map((s) => parentSampleJob(s.clip, s.rung)));
+    const problems: string[] = [];
+    let fpsHere = 0;
+    let fpsCached = 0;
+    for (const [i, { clip, rung }] of samples.entries()) {
+      const outcome = outcomes[i]!;
+      const cachedRung = entry.clips[clip]![rung]!;
+      const where = `${label(clip)} q=${qualities[rung]}`;
+      if (!outcome.ok) {
+        problems.push(`${where}: ${"failure" in outcome ? outcome.failure.message : "not run"}`);
+      } else if (outcome.rung.bytes !== cachedRung.bytes) {
+        problems.push(`${where}: ${outcome.rung.bytes} bytes here, ${cachedRung.bytes} cached`);
+      } else {
+        fpsHere += outcome.rung.encodeFps;
+        fpsCached += cachedRung.encodeFps;
+      }
+    }
+    if (problems.length > 0) {
+      total += allClips.length * qualities.length;
+      return {
+        kind: "run",
+        note: `measured here; the cached entry was discarded (${problems.slice(0, 3).join("; ")})`,
+      };
+    }
+    const factor = fpsHere / fpsCached;
+    return {
+      kind: "cached",
+      clips: entry.clips.map((rungs) => retimedRungs(rungs, factor)),
+      encoder: entry.encoder,
+      note:
+        `rungs from the parent cache (entry ${entry.key.slice(0, 12)}, same code, clips, ladder and sandbox); ` +
+        `encode re-timed here on ${samples.length} sample rung(s), same bytes: ` +
+        `speeds scaled by ${factor.toFixed(3)} (this run's sample fps over the cached run's)`,
+    };
+  };
+  const parentPlan = cachedParent ? planParent(cachedParent) : null;
+
   /** Every job of clip c; baselines start once the candidate's rates on the clip are known. */
   const clipJobs = async (c: number) => {
     const needRates = ownsBaselines(c);
     const candidate = qualities.map((_, q) =>
       owns(c, q) || needRates ? candidateJob(c, q, !owns(c, q)) : Promise.resolve(null),
     );
-    const parent = qualities.map((_, q) =>
-      parentPath && owns(c, q) ? parentJob(c, q) : Promise.resolve(null),
-    );
+    const runParentHere = () =>
+      Promise.all(
+        qualities.map((_, q) =>
+          parentPath && owns(c, q) ? parentJob(c, q) : Promise.resolve(null),
+        ),
+      );
+    // Without a cache entry the parent's jobs are queued right behind this clip's candidate jobs.
+    const parent: Promise<(JobOutcome | null)[]> = parentPlan
+      ? parentPlan.then((plan) =>
+          plan.kind === "cached"
+            ? qualities.map((_, q) => ({ ok: true as const, rung: plan.clips[c]![q]! }))
+            : runParentHere(),
+        )
+      : runParentHere();
     const rungs = await Promise.all(candidate);
     const baselineResults: Record<string, BaselineResult> = {};
     let targets: number[] | null = null;
@@ -255,7 +362,7 @@ export async function evaluateCodec(
         if (measured) baselineResults[baselines[i]!] = measured;
       }
     }
-    return { rungs, parent: await Promise.all(parent), baselineResults, targets };
+    return { rungs, parent: await parent, baselineResults, targets };
   };
 
   const perClip = await Promise.all(allClips.map((_, c) => clipJobs(c)));
@@ -325,6 +432,25 @@ export async function evaluateCodec(
   if (req.shard) {
     result.shard = await shardInfo(req.shard, heldOutResults);
     return result;
+  }
+
+  if (parentCacheDir && material) {
+    const plan = parentPlan ? await parentPlan : null;
+    if (plan?.kind === "cached") {
+      result.environment = { ...result.environment, parent: plan.note };
+    } else {
+      const complete = perClip.every((clip) => clip.parent.every((outcome) => outcome?.ok));
+      if (complete) {
+        const rungs = perClip.map((clip) => clip.parent.map((o) => (o as { rung: Rung }).rung));
+        await writeParentCache(parentCacheDir, material, `parent ${parentPath}`, rungs);
+      }
+      result.environment = {
+        ...result.environment,
+        parent:
+          (plan?.note ?? "measured here (no cached entry)") +
+          (complete ? "; saved to the parent cache" : "; not cached (a parent rung failed)"),
+      };
+    }
   }
 
   result.summary = { bdRate: meanBdRate(result.clips) };
@@ -411,6 +537,42 @@ async function shardIdentity(
 
 /** Bumped when a change to the pipeline changes what a result means (shards of two versions never merge). */
 export const EVALUATOR_VERSION = "codec-evolve evaluator 2";
+
+/** What the parent's cached rungs depend on (parent-cache.ts), besides the machine's speed. */
+async function parentCacheMaterial(
+  req: EvaluationRequest,
+  parentPath: string,
+  clips: readonly ClipStream[],
+  shownClips: number,
+  qualities: readonly number[],
+  result: EvaluationResult,
+  deps: EvaluatorDeps,
+): Promise<ParentCacheMaterial> {
+  const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+  // Sources by kind and samples, not by path: the same clip in another checkout is the same clip.
+  const describe = async (clip: ClipStream) =>
+    `${clip.name} ${clip.width}x${clip.height} ${clip.frameCount} frames @ ${clip.fps} fps, ` +
+    `${clip.source.kind === "synthetic" ? describeSource(clip) : clip.source.kind}, ` +
+    `samples ${await clipSamplesHash(clip, false)}`;
+  const sandbox = req.sandbox ?? {};
+  const pythonVersions = deps.pythonVersions ?? defaultDeps.pythonVersions!;
+  return {
+    parentSha256: sha256(await readFile(parentPath)),
+    clips: await Promise.all(clips.map(describe)),
+    shownClips,
+    qualities: [...qualities],
+    codecParams: JSON.stringify(req.codecParams ?? {}),
+    sandbox: JSON.stringify({
+      isolation: result.sandbox?.isolation ?? null,
+      limits: resolveLimits(sandbox.limits),
+      allowedImports: sandbox.allowedImports ?? null,
+      layers: sandbox.layers ?? null,
+      gpu: sandbox.gpu ?? false,
+      python: await pythonVersions(req.sandbox),
+    }),
+    evaluator: `${EVALUATOR_VERSION} scoring ${await scoringCodeFingerprint()}`,
+  };
+}
 
 /** A parent EvaluationResult assembled from the parent curves measured in this run. */
 export function parentResultFrom(

@@ -37,6 +37,12 @@ export function sandboxEnvironment(): Record<string, string> {
     OPENBLAS_NUM_THREADS: "1",
     MKL_NUM_THREADS: "1",
     NUMEXPR_NUM_THREADS: "1",
+    // glibc hands freed frame-sized arrays back to the kernel and faults them in again on the
+    // next frame; keeping up to 64 MiB of them saves about a tenth of a codec's CPU time
+    // (page faults were 12% of it). Allocator tuning only: limits and results are unchanged.
+    MALLOC_MMAP_THRESHOLD_: String(64 * 1024 * 1024),
+    MALLOC_TRIM_THRESHOLD_: String(128 * 1024 * 1024),
+    MALLOC_TOP_PAD_: String(16 * 1024 * 1024),
   };
 }
 

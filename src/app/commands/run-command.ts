@@ -9,19 +9,12 @@ import type { Config } from "../../config/schema.js";
 import type { Proposer } from "../../evolve/proposers/proposer.js";
 import { GitHubCandidateStore } from "../../github/candidate-store.js";
 import type { GitHubClient, RepoRef } from "../../github/client.js";
-import { readBranch, readFileAt } from "../../github/git-data.js";
 import { GitHubLedgerStore } from "../../github/ledger-store.js";
-import { CHECK_RUN_NAME, EVOLUTION_BRANCH, LABELS } from "../../github/names.js";
+import { CHECK_RUN_NAME } from "../../github/names.js";
 import { COMMAND_HELP } from "../../github/pr-body.js";
-import { currentBest } from "../../evolve/population/population.js";
-import { codeHash } from "../../evolve/code-hash.js";
 import { judgeCheckRun, type JudgeOutcome } from "../jobs/judge-check-run.js";
-import {
-  nextCandidateId,
-  openCandidatePr,
-  proposeCandidate,
-  type ProposeOutcome,
-} from "../jobs/propose-candidate.js";
+import { openRollback } from "../jobs/open-rollback.js";
+import { proposeCandidate, type ProposeOutcome } from "../jobs/propose-candidate.js";
 import { parseCommand } from "./parse-command.js";
 import { renderStatusMarkdown } from "./render-status.js";
 
@@ -111,7 +104,7 @@ async function dispatch(
     case "status": {
       const [records, pulls] = await Promise.all([
         new GitHubLedgerStore(gh, repo).records(),
-        new GitHubCandidateStore(gh, repo).listCandidatePulls(),
+        new GitHubCandidateStore(gh, repo, { codecPath: config.codec }).listCandidatePulls(),
       ]);
       return { ok: true, text: `\n\n${renderStatusMarkdown(records, pulls, config)}` };
     }
@@ -171,64 +164,11 @@ async function dispatch(
       };
     }
     case "rollback":
-      return openRollback(deps, command.version);
+      return openRollback(deps, {
+        version: command.version,
+        trigger: `comment-${input.commentId}`,
+      });
   }
-}
-
-/** /rollback vK: a PR that puts vK's codec back on top of the current best, merged with /adopt. */
-async function openRollback(
-  deps: CommandDeps,
-  version: number,
-): Promise<{ ok: boolean; text: string }> {
-  const { gh, repo, config } = deps;
-  const store = new GitHubCandidateStore(gh, repo);
-  const at = await store.versionCommit(version);
-  if (!at) return { ok: false, text: `there is no tag codec-evolve/v${version}.` };
-  const tip = (await readBranch(gh, repo, EVOLUTION_BRANCH))!;
-  const before = await readFileAt(gh, repo, tip, config.codec);
-  const after = await readFileAt(gh, repo, at, config.codec);
-  if (after === null) return { ok: false, text: `v${version} has no ${config.codec}.` };
-  if (before === after)
-    return { ok: false, text: `the current best already has v${version}'s ${config.codec}.` };
-  const ledger = new GitHubLedgerStore(gh, repo);
-  const records = await ledger.records();
-  const pulls = await store.listCandidatePulls();
-  const best = currentBest(records);
-  const outcome = await openCandidatePr(
-    store,
-    {
-      candidate: nextCandidateId(records, pulls),
-      parent: `v${best?.version ?? 1}`,
-      parentSha: tip,
-      parentId: best?.id ?? null,
-      kind: "rollback",
-      codeHash: codeHash(after),
-      proposer: { kind: "rollback", label: `rollback to v${version}`, model: null },
-      usage: null,
-      hypothesis: `Restore v${version}`,
-      rationale: `Requested with /rollback v${version}.`,
-      edits: [
-        {
-          path: config.codec,
-          blocks: 1,
-          linesAdded: after.split("\n").length,
-          linesRemoved: (before ?? "").split("\n").length,
-          created: before === null,
-        },
-      ],
-      startedAt: deps.clock().toISOString(),
-      rollbackOf: version,
-    },
-    [{ path: config.codec, before, after }],
-    records,
-    pulls,
-  );
-  if (outcome.kind !== "opened") return { ok: false, text: describeProposal(outcome) };
-  await gh.rest.issues.addLabels({ ...repo, issue_number: outcome.number, labels: [LABELS.bot] });
-  return {
-    ok: true,
-    text: `opened #${outcome.number} restoring v${version}; once evaluated, \`/adopt\` there makes it the next version.`,
-  };
 }
 
 /** One line about a proposal's outcome. */

@@ -1,40 +1,42 @@
 /**
- * Propose → PR, on GitHub: the best codec from self-improved-framework, the
- * ledger from codec-evolve-data and the config from the default branch; the
- * prompt built by the core (recent records carry the candidates' check
- * results and failures); the proposer; edits applied in memory; syntax,
- * protected-path, framework and duplicate checks; then one commit on the
- * candidate branch through the Git Data API and the PR with labels, body and
- * meta block. A refused proposal is recorded in the ledger, so the next prompt
- * learns from it, and no PR is opened.
+ * Propose → PR, on GitHub, through the same propose step as the CLI
+ * (src/evolve/steps/propose.ts) over the data-branch LedgerStore and the
+ * pull-request CandidateStore: the ledger from codec-evolve-data, the code from
+ * self-improved-framework and its candidates, the config from the default
+ * branch. The App adds only what is GitHub's: the PR limits, the framework rule,
+ * the code hashes of PRs the ledger does not know, and the seed record.
+ *
+ * A job is keyed by its trigger (run id `github-<trigger>`): the proposer's
+ * answer is saved as a pending attempt before anything else, so a job that
+ * crashed after the answer resumes from it instead of asking again, and a
+ * job that already opened its PR finds it.
  */
-import { posix } from "node:path";
+import { createHash } from "node:crypto";
 import type { Config } from "../../config/schema.js";
-import { parseAnswer } from "../../evolve/answer/parse-answer.js";
 import { codeHash } from "../../evolve/code-hash.js";
-import { applyEdits, type ChangedFile, type EditSummary } from "../../evolve/edits/apply-edits.js";
 import { checkPythonSyntax, defaultPython } from "../../evolve/edits/check-python-syntax.js";
-import type { AttemptFailure } from "../../evolve/edits/proposal-failure.js";
 import { LEDGER_SCHEMA, type LedgerRecord } from "../../evolve/ledger/ledger-record.js";
+import { updateLedger, type LedgerState } from "../../evolve/ledger/ledger-store.js";
+import type { PendingAttempt } from "../../evolve/ledger/pending-attempt.js";
 import { currentBest } from "../../evolve/population/population.js";
-import { buildPrompt } from "../../evolve/prompt/build-prompt.js";
-import {
-  loadSystemPromptTemplate,
-  renderSystemPrompt,
-} from "../../evolve/prompt/load-system-prompt.js";
+import { loadSystemPromptTemplate } from "../../evolve/prompt/load-system-prompt.js";
 import type { Proposer } from "../../evolve/proposers/proposer.js";
-import { baseRecord } from "../../evolve/steps/propose.js";
-import { buildFailureReport, renderFailureReport } from "../../evolve/report/failure-report.js";
-import type { CandidateMeta } from "../../github/candidate-meta.js";
 import {
-  CandidateIdTaken,
+  checkProposal,
+  planProposal,
+  requestProposal,
+  type CheckOptions,
+  type CheckOutcome,
+  type ProposeSettings,
+} from "../../evolve/steps/propose.js";
+import {
+  codecDirectory,
   GitHubCandidateStore,
+  onlyCodecPaths,
   type CandidatePull,
 } from "../../github/candidate-store.js";
 import type { GitHubClient, RepoRef } from "../../github/client.js";
 import { GitHubLedgerStore } from "../../github/ledger-store.js";
-import { LABELS } from "../../github/names.js";
-import { renderCandidateBody } from "../../github/pr-body.js";
 
 export interface ProposeDeps {
   gh: GitHubClient;
@@ -49,18 +51,6 @@ export type ProposeOutcome =
   | { kind: "already-opened"; number: number }
   | { kind: "limited"; reason: string }
   | { kind: "refused"; candidate: string; reason: string };
-
-/** Directory whose files count as "the codec": everything else is a framework change. */
-export function codecDirectory(config: Config): string {
-  const dir = posix.dirname(config.codec);
-  return dir === "." ? "" : `${dir}/`;
-}
-
-/** True when every path is inside the codec's directory. */
-export function onlyCodecPaths(paths: readonly string[], config: Config): boolean {
-  const dir = codecDirectory(config);
-  return paths.every((p) => (dir ? p.startsWith(dir) : p === config.codec));
-}
 
 /** Why no PR may be opened now under prHourlyLimit / prConcurrentLimit, or null. */
 export function limitReason(
@@ -80,244 +70,151 @@ export function limitReason(
   return null;
 }
 
+/** The run id of a trigger's attempt in the ledger (and the `trigger` of its PR's meta block). */
+export function runIdOf(trigger: string): string {
+  return `github-${trigger}`;
+}
+
+/** The propose step's settings from the repository's config; the seed is fixed per trigger. */
+export async function proposeSettings(
+  config: Config,
+  focus: string | null,
+  trigger: string,
+): Promise<ProposeSettings> {
+  return {
+    codecPath: config.codec,
+    adoption: config.adoption,
+    evolve: config.evolve,
+    allowedImports: config.sandbox.allowedImports,
+    systemPromptTemplate: await loadSystemPromptTemplate(null, process.cwd()),
+    focus: focus ?? config.evolve.focus,
+    seed: createHash("sha256").update(trigger).digest().readUInt32BE(0),
+  };
+}
+
+/** The App's rules on top of the core checks: framework paths, and PR code hashes the ledger lacks. */
+export function checkOptions(
+  config: Config,
+  pulls: readonly CandidatePull[],
+  candidateId: string,
+): CheckOptions {
+  // The attempt's own PR (opened before a crash) is not a duplicate of itself.
+  const hashes = pulls
+    .filter((p) => p.meta && p.meta.candidate !== candidateId && p.meta.codeHash)
+    .map((p) => p.meta!.codeHash!);
+  return {
+    extraCodeHashes: new Set(hashes),
+    classifyPaths: (paths) => {
+      if (onlyCodecPaths(paths, config.codec)) return { framework: false };
+      if (config.github.frameworkChanges) return { framework: true };
+      const outside = paths.filter((p) => !onlyCodecPaths([p], config.codec));
+      return {
+        refuse: `${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} outside ${codecDirectory(config.codec) || config.codec}; framework changes are off (github.frameworkChanges: false)`,
+      };
+    },
+  };
+}
+
 /** Open one candidate PR for `trigger` (an idempotency key), or say why not. */
 export async function proposeCandidate(
   deps: ProposeDeps,
   request: { trigger: string; focus: string | null },
 ): Promise<ProposeOutcome> {
   const { gh, repo, config } = deps;
-  const store = new GitHubCandidateStore(gh, repo);
+  const candidates = new GitHubCandidateStore(gh, repo, { codecPath: config.codec });
   const ledger = new GitHubLedgerStore(gh, repo);
+  const runId = runIdOf(request.trigger);
+  const settings = await proposeSettings(config, request.focus, request.trigger);
+  const python = defaultPython(config.sandbox.python);
+  const stepDeps = {
+    ledger,
+    candidates,
+    clock: deps.clock,
+    checkSyntax: (path: string, source: string) => checkPythonSyntax(path, source, python),
+  };
+  const check = async (pending: PendingAttempt, pulls: readonly CandidatePull[]) =>
+    outcomeOf(
+      await checkProposal(pending, stepDeps, settings, checkOptions(config, pulls, pending.id)),
+      candidates,
+    );
 
-  const pulls = await store.listCandidatePulls();
-  const done = pulls.find((p) => p.meta?.trigger === request.trigger);
-  if (done) return { kind: "already-opened", number: done.number };
+  const pulls = await candidates.listCandidatePulls();
+  let state = await ledger.read();
+  // The proposer answered before a crash: finish that attempt, do not ask again.
+  const inFlight = state.pending.find((p) => p.runId === runId);
+  if (inFlight) return check(inFlight, pulls);
+  const recorded = state.records.find((r) => r.runId === runId);
+  if (recorded) return recordedOutcome(recorded, pulls);
+  const opened = pulls.find((p) => p.meta?.trigger === runId);
+  if (opened) return { kind: "already-opened", number: opened.number };
   const limited = limitReason(pulls, config, deps.clock());
   if (limited) return { kind: "limited", reason: limited };
 
-  const { tip } = await store.prepare();
-  const parentSource = await store.readFile(tip, config.codec);
-  if (parentSource === null) {
+  const { tip } = await candidates.prepare();
+  if (!currentBest(state.records))
+    state = await seedLedger(ledger, candidates, config, tip, deps.clock());
+  const plan = await planProposal(
+    // Full evaluation results travel as workflow artifacts, not on the data branch.
+    { state, resultOf: async () => null, budgetLeftUsd: null },
+    candidates,
+    settings,
+  );
+  const asked = await requestProposal(plan, { runId, generation: 1 }, { ...deps, ledger });
+  if (!asked.ok) return { kind: "limited", reason: `the proposer stopped: ${asked.reason}` };
+  return check(asked.pending, pulls);
+}
+
+async function outcomeOf(
+  checked: CheckOutcome,
+  candidates: GitHubCandidateStore,
+): Promise<ProposeOutcome> {
+  if (!checked.ok) return refusedOutcome(checked.record);
+  const pull = await candidates.pullOf(checked.candidate.branch);
+  if (!pull) throw new Error(`${checked.candidate.branch} has no pull request after it was opened`);
+  return {
+    kind: "opened",
+    candidate: checked.candidate.id,
+    number: pull.number,
+    url: pull.url,
+    framework: pull.meta?.kind === "framework",
+  };
+}
+
+function refusedOutcome(record: LedgerRecord): ProposeOutcome {
+  const reason = record.failure
+    ? `${record.failure.category}: ${record.failure.message}`
+    : (record.verdict?.reason ?? record.status);
+  return { kind: "refused", candidate: record.id, reason };
+}
+
+/** A trigger whose attempt is already in the ledger (refused, or judged after its PR). */
+function recordedOutcome(record: LedgerRecord, pulls: readonly CandidatePull[]): ProposeOutcome {
+  const pull = pulls.find((p) => p.meta?.candidate === record.id);
+  return pull ? { kind: "already-opened", number: pull.number } : refusedOutcome(record);
+}
+
+/** The ledger's first record on GitHub: the codec on self-improved-framework as v1, not measured here. */
+async function seedLedger(
+  ledger: GitHubLedgerStore,
+  candidates: GitHubCandidateStore,
+  config: Config,
+  tip: string,
+  now: Date,
+): Promise<LedgerState> {
+  const source = await candidates.readFile(tip, config.codec);
+  if (source === null) {
     throw new Error(
       `${config.codec} does not exist on self-improved-framework (${tip.slice(0, 10)}); set "codec" in .github/codec-evolve.yml`,
     );
   }
-  let records = await ledger.records();
-  if (!currentBest(records)) {
-    await ledger.append(seedRecord(tip, codeHash(parentSource), deps.clock()));
-    records = await ledger.records();
-  }
-  const best = currentBest(records)!;
-
-  const knownHashes = new Set<string>();
-  for (const r of records) if (r.codeHash) knownHashes.add(r.codeHash);
-  for (const p of pulls) if (p.meta?.codeHash) knownHashes.add(p.meta.codeHash);
-
-  const template = await loadSystemPromptTemplate(null, process.cwd());
-  const report = buildFailureReport(
-    records,
-    config.evolve.failureWindow,
-    config.sandbox.allowedImports,
+  const seed = seedRecord(tip, codeHash(source), now);
+  const { state } = await updateLedger(ledger, (s) =>
+    currentBest(s.records) ? null : { change: { append: [seed] }, value: true },
   );
-  const prompt = buildPrompt({
-    system: renderSystemPrompt(template, {
-      codecPath: config.codec,
-      allowedImports: config.sandbox.allowedImports,
-    }),
-    codecPath: config.codec,
-    parent: { record: best, source: parentSource, result: null },
-    best,
-    recent: records.filter((r) => r.generation > 0).slice(-config.evolve.historyInPrompt),
-    failureReport: renderFailureReport(report),
-    inspirations: [],
-    focus: request.focus ?? config.evolve.focus,
-    targetSavingPercent: config.adoption.minBitSavingPercent,
-    maxChars: config.evolve.maxPromptChars,
-  });
-  const startedAt = deps.clock().toISOString();
-  const proposal = await deps.proposer.propose({
-    attempt: records.length + 1,
-    seed: records.length + 1,
-    codecPath: config.codec,
-    parentSource,
-    prompt,
-    history: records
-      .filter((r) => r.generation > 0)
-      .map((r) => ({
-        proposerKind: r.proposer.kind,
-        evaluated: ["adopted", "rejected", "failed"].includes(r.status),
-        improved: r.status === "adopted" || (r.metrics?.bdRateParent ?? 0) < 0,
-      })),
-    knownCodeHashes: knownHashes,
-    budgetLeftUsd: null,
-  });
-
-  const id = nextCandidateId(records, pulls);
-  // The same starting record as the CLI's propose step: status invalid until a check decides.
-  const base = baseRecord(
-    {
-      id,
-      runId: `github-${request.trigger}`,
-      generation: 1,
-      attempt: records.length + 1,
-      parentId: best.id,
-      comparedToVersion: best.version!, // currentBest only returns versioned records
-      startedAt,
-      proposerKind: deps.proposer.kind,
-      proposal,
-    },
-    new Date(startedAt),
-  );
-  const refuse = async (failure: AttemptFailure): Promise<ProposeOutcome> => {
-    base.status = failure.category === "duplicate" ? "duplicate" : "invalid";
-    base.failure = failure;
-    base.finishedAt = deps.clock().toISOString();
-    await ledger.append(base);
-    return { kind: "refused", candidate: id, reason: `${failure.category}: ${failure.message}` };
-  };
-
-  const parsed = parseAnswer(proposal.answerText);
-  if (!parsed.ok)
-    return refuse({
-      category: "malformed-answer",
-      message: parsed.message,
-      line: null,
-      stage: "parse",
-    });
-  base.hypothesis = parsed.answer.hypothesis;
-  base.rationale = parsed.answer.rationale.slice(0, 2000);
-  const applied = await applyEdits(parsed.answer.files, (path) => store.readFile(tip, path));
-  if (!applied.ok) return refuse(applied.failure);
-  base.edits = applied.summary;
-  const framework = !onlyCodecPaths(
-    applied.files.map((f) => f.path),
-    config,
-  );
-  if (framework && !config.github.frameworkChanges) {
-    const outside = applied.files.map((f) => f.path).filter((p) => !onlyCodecPaths([p], config));
-    return refuse({
-      category: "protected-path",
-      message: `${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} outside ${codecDirectory(config) || config.codec}; framework changes are off (github.frameworkChanges: false)`,
-      line: null,
-      stage: "edit",
-    });
-  }
-  const python = defaultPython(config.sandbox.python);
-  for (const file of applied.files.filter((f) => f.path.endsWith(".py"))) {
-    const failure = await checkPythonSyntax(file.path, file.after, python);
-    if (failure) return refuse(failure);
-  }
-  const codecSource = applied.files.find((f) => f.path === config.codec)?.after ?? parentSource;
-  base.codeHash = codeHash(codecSource);
-  if (knownHashes.has(base.codeHash) && !framework) {
-    const twin =
-      records.find((r) => r.codeHash === base.codeHash)?.id ??
-      pulls.find((p) => p.meta?.codeHash === base.codeHash)?.branch;
-    return refuse({
-      category: "duplicate",
-      message: `the resulting ${config.codec} is identical to ${twin}'s; a PR is never opened twice for the same code`,
-      line: null,
-      stage: "edit",
-    });
-  }
-
-  const meta: CandidateMeta = {
-    candidate: id,
-    parent: `v${best.version}`,
-    parentSha: tip,
-    parentId: best.id,
-    kind: framework ? "framework" : "codec",
-    codeHash: base.codeHash,
-    proposer: base.proposer,
-    usage: proposal.usage,
-    hypothesis: base.hypothesis,
-    rationale: base.rationale,
-    edits: applied.summary,
-    startedAt,
-    trigger: request.trigger,
-  };
-  return openCandidatePr(store, meta, applied.files, records, pulls);
+  return state;
 }
 
-/** Commit and open the PR; a candidate id taken by another replica moves to the next free id. */
-export async function openCandidatePr(
-  store: GitHubCandidateStore,
-  meta: CandidateMeta,
-  files: readonly ChangedFile[],
-  records: readonly LedgerRecord[],
-  pulls: readonly CandidatePull[],
-): Promise<ProposeOutcome> {
-  let candidate = meta.candidate;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const { branch } = await store.commitCandidate({
-        id: candidate,
-        parentCommit: meta.parentSha,
-        files,
-        message: candidateCommitMessage({ ...meta, candidate }, meta.edits),
-      });
-      const full = { ...meta, candidate };
-      const pr = await store.openPullRequest({
-        branch,
-        title: prTitle(full),
-        body: renderCandidateBody(full),
-        labels: [LABELS.bot, meta.kind === "framework" ? LABELS.framework : LABELS.codec],
-      });
-      return {
-        kind: "opened",
-        candidate,
-        number: pr.number,
-        url: pr.url,
-        framework: meta.kind === "framework",
-      };
-    } catch (error) {
-      if (!(error instanceof CandidateIdTaken) || attempt >= 20) throw error;
-      candidate = bumpId(candidate, records, pulls);
-    }
-  }
-}
-
-function prTitle(meta: CandidateMeta): string {
-  if (meta.rollbackOf) return `codec-evolve: restore v${meta.rollbackOf}`;
-  const hypothesis = meta.hypothesis.replace(/\s+/g, " ").trim();
-  return `codec-evolve ${meta.candidate}: ${hypothesis.slice(0, 120) || "(no hypothesis)"}`;
-}
-
-function candidateCommitMessage(meta: CandidateMeta, edits: readonly EditSummary[]): string {
-  const files = edits.map((e) => `${e.path} (+${e.linesAdded} -${e.linesRemoved})`).join(", ");
-  return [
-    prTitle(meta),
-    "",
-    `Parent: ${meta.parent} (${meta.parentId ?? "-"})`,
-    `Proposer: ${meta.proposer.label}`,
-    `Files: ${files}`,
-    "",
-  ].join("\n");
-}
-
-/** The next free id after everything in the ledger and every candidate PR. */
-export function nextCandidateId(
-  records: readonly LedgerRecord[],
-  pulls: readonly CandidatePull[],
-): string {
-  const numbers = [
-    ...records.map((r) => r.id),
-    ...pulls.map((p) => p.meta?.candidate ?? p.branch.replace(/^codec-evolve\/candidate-/, "")),
-  ].map((id) => Number(/^c(\d+)$/.exec(id)?.[1] ?? 0));
-  return `c${String(Math.max(0, ...numbers) + 1).padStart(4, "0")}`;
-}
-
-function bumpId(
-  id: string,
-  records: readonly LedgerRecord[],
-  pulls: readonly CandidatePull[],
-): string {
-  const next = Number(/^c(\d+)$/.exec(id)?.[1] ?? 0) + 1;
-  const fromState = Number(/^c(\d+)$/.exec(nextCandidateId(records, pulls))?.[1] ?? 0);
-  return `c${String(Math.max(next, fromState)).padStart(4, "0")}`;
-}
-
-/** The ledger's first record on GitHub: the codec on self-improved-framework as v1, not measured here. */
+/** The seed record: the codec at `tip` as v1 (c0000). */
 export function seedRecord(tip: string, sourceHash: string, now: Date): LedgerRecord {
   const at = now.toISOString();
   return {

@@ -122,7 +122,7 @@ export const pendingAttemptSchema = z.object({
   parentId: z.string(),
   comparedToVersion: z.number().int().positive(),
   startedAt: z.string(),
-  proposerKind: proposerKindSchema,
+  proposerKind: z.union([proposerKindSchema, z.literal("rollback")]),
   proposal: z.object({
     answerText: z.string(),
     usage: usageSchema,

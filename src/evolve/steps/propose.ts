@@ -200,6 +200,13 @@ export interface CheckOptions {
    * after a crash the checks simply run again and find the same candidate.
    */
   saveCandidateStage?: boolean;
+  /**
+   * The caller's rule on the changed paths once the edits applied (the App refuses
+   * paths outside the codec unless github.frameworkChanges). `refuse` turns the
+   * proposal down as protected-path; `framework: true` accepts a change outside the
+   * codec, which is then not refused as a duplicate when the codec itself is unchanged.
+   */
+  classifyPaths?: (paths: readonly string[]) => { refuse: string } | { framework: boolean };
 }
 
 export type CheckOutcome =
@@ -266,6 +273,10 @@ export async function checkProposal(
   if (!applied.ok) return refuse(applied.failure);
   base.edits = applied.summary;
   if (applied.editTolerance !== "exact") base.editTolerance = applied.editTolerance;
+  const paths = options.classifyPaths?.(applied.files.map((f) => f.path)) ?? { framework: false };
+  if ("refuse" in paths) {
+    return refuse({ category: "protected-path", message: paths.refuse, line: null, stage: "edit" });
+  }
   for (const file of applied.files.filter((f) => f.path.endsWith(".py"))) {
     const failure = await checkSyntax(file.path, file.after);
     if (failure) return refuse(failure);
@@ -280,7 +291,8 @@ export async function checkProposal(
     state.records.find((r) => r.codeHash === base.codeHash) ??
     state.pending.find((p) => p.id !== pending.id && p.candidate?.record.codeHash === base.codeHash)
       ?.candidate?.record;
-  if (twin || extraCodeHashes.has(base.codeHash)) {
+  const codecChanged = applied.files.some((f) => f.path === settings.codecPath);
+  if ((twin || extraCodeHashes.has(base.codeHash)) && (codecChanged || !paths.framework)) {
     return refuse({
       category: "duplicate",
       message: twin
@@ -304,6 +316,13 @@ export async function checkProposal(
       proposerLabel: pending.proposal.label,
       model: pending.proposal.model,
       edits: applied.summary,
+    },
+    attempt: {
+      runId: base.runId,
+      proposer: base.proposer,
+      usage: base.usage,
+      codeHash: base.codeHash,
+      startedAt: base.startedAt,
     },
   });
   base.commit = candidate.commit;

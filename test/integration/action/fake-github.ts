@@ -2,11 +2,13 @@
  * A local HTTP server on 127.0.0.1 that answers the REST calls the Action
  * makes the way GitHub does: JSON bodies, Link-header pagination, 403
  * "Resource not accessible by integration", a secondary rate limit with
- * retry-after, the artifact listing and its 302 to a zip. It records every
- * request so tests can check what the Action sent.
+ * retry-after, and the artifact routes (listing, 302 to a signed zip URL) of
+ * the shared ArtifactStore. It records every request so tests can check what
+ * the Action sent.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ArtifactStore, type ArtifactAnswer } from "../../fixtures/github-server/artifacts.js";
 
 export interface RecordedRequest {
   method: string;
@@ -25,6 +27,10 @@ export interface FakePull {
   author: { login: string; type: "Bot" | "User" };
   body: string;
   files: string[];
+  /** Default "self-improved-framework". */
+  baseRef?: string;
+  /** Default "open". */
+  state?: "open" | "closed";
 }
 
 export interface FakeGitHubState {
@@ -33,8 +39,6 @@ export interface FakeGitHubState {
   pulls: FakePull[];
   comments: { id: number; issue: number; body: string; user: string }[];
   checkRuns: { id: number; head_sha: string; name: string; body: Record<string, unknown> }[];
-  /** Artifacts per run id: size claimed in the listing, and the zip served. */
-  artifacts: Record<number, { id: number; name: string; size: number; zip: Buffer }>;
   /** Answer the next N check-run writes with a secondary rate limit (retry-after: 1). */
   rateLimitCheckWrites: number;
   /** Answer every check-run write with 403 "Resource not accessible by integration". */
@@ -43,6 +47,8 @@ export interface FakeGitHubState {
 
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
+  /** Workflow-run artifacts served to @actions/artifact (listing, 302, signed zip). */
+  readonly artifacts = new ArtifactStore();
   state: FakeGitHubState;
   private server: Server | null = null;
   private nextId = 1000;
@@ -55,7 +61,6 @@ export class FakeGitHub {
       pulls: [],
       comments: [],
       checkRuns: [],
-      artifacts: {},
       rateLimitCheckWrites: 0,
       denyChecks: false,
       ...state,
@@ -104,6 +109,14 @@ export class FakeGitHub {
     }
   }
 
+  private answer(answer: ArtifactAnswer, res: ServerResponse): void {
+    res.writeHead(answer.status, {
+      ...(answer.raw ? {} : { "content-type": "application/json; charset=utf-8" }),
+      ...answer.headers,
+    });
+    res.end(answer.raw ?? (answer.body === undefined ? "" : JSON.stringify(answer.body)));
+  }
+
   /** One page of `items` with GitHub's Link header. */
   private page<T>(
     url: URL,
@@ -130,7 +143,7 @@ export class FakeGitHub {
     const { owner, repo } = this.state;
     return {
       number: pr.number,
-      state: "open",
+      state: pr.state ?? "open",
       body: pr.body,
       user: { login: pr.author.login, type: pr.author.type },
       head: {
@@ -141,7 +154,7 @@ export class FakeGitHub {
       },
       base: {
         sha: pr.baseSha,
-        ref: "self-improved-framework",
+        ref: pr.baseRef ?? "self-improved-framework",
         repo: { full_name: `${owner}/${repo}` },
       },
     };
@@ -259,37 +272,14 @@ export class FakeGitHub {
       comment.body = String(body.body);
       return send(200, { id: comment.id, body: comment.body });
     }
-    if (
-      method === "GET" &&
-      (m = new RegExp(`^${base}/actions/runs/(\\d+)/artifacts$`).exec(path))
-    ) {
-      const artifact = this.state.artifacts[Number(m[1])];
-      const name = url.searchParams.get("name");
-      const list = artifact && (!name || artifact.name === name) ? [artifact] : [];
-      return send(200, {
-        total_count: list.length,
-        artifacts: list.map((a) => ({
-          id: a.id,
-          name: a.name,
-          size_in_bytes: a.size,
-          created_at: "2026-01-01T00:00:00Z",
-          digest: null,
-        })),
-      });
-    }
-    if (method === "GET" && (m = new RegExp(`^${base}/actions/artifacts/(\\d+)/zip$`).exec(path))) {
-      return send(302, undefined, { location: `${this.url}/blob/${m[1]}.zip?sig=secret` });
-    }
-    if (method === "GET" && (m = /^\/blob\/(\d+)\.zip$/.exec(path))) {
-      const artifact = Object.values(this.state.artifacts).find((a) => a.id === Number(m![1]));
-      if (!artifact) return send(404, { message: "Not Found" });
-      res.writeHead(200, {
-        "content-type": "application/zip",
-        "content-length": String(artifact.zip.length),
-      });
-      res.end(artifact.zip);
-      return;
-    }
+    const artifact =
+      (path.startsWith(`${base}/`)
+        ? this.artifacts.api(method, path.slice(base.length), url.searchParams, {
+            repoApi: `${this.url}${base}`,
+            blobOrigin: this.url,
+          })
+        : null) ?? this.artifacts.blob(method, path, url.searchParams);
+    if (artifact) return this.answer(artifact, res);
     send(404, { message: `Not Found: ${method} ${path}` });
   }
 }

@@ -4,17 +4,14 @@
  * annotation pages), the sticky comment, rate limits, a missing permission,
  * and hostile artifacts that must be refused or rendered inert.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { parseCheckResult } from "../../../src/github/check-result.js";
 import { FakeGitHub, type FakePull } from "./fake-github.js";
 import { workflowRunPayload } from "./payloads.js";
 import { REPO_ROOT, runAction } from "./run-action.js";
 
-const exec = promisify(execFile);
 const HEAD = "1".repeat(40);
 const BASE = "2".repeat(40);
 const RUN_ID = 4242;
@@ -316,35 +313,28 @@ describe("action report mode (built dist, local GitHub API)", () => {
 
   it("downloads the artifact through the API (302 to a zip) and refuses one that claims 1 GB before downloading", async () => {
     github.state.pulls = [botPull()];
-    const json = join(dir, "codec-evolve-results.json");
-    await writeFile(json, JSON.stringify(artifactOf(adoptingResults())));
-    const zip = join(dir, "artifact.zip");
-    await exec("python3", [
-      "-c",
-      "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED); z.write(sys.argv[2], 'codec-evolve-results.json'); z.close()",
-      zip,
-      json,
-    ]);
-    const bytes = await readFile(zip);
-    github.state.artifacts[RUN_ID] = {
-      id: 77,
-      name: "codec-evolve-results",
-      size: bytes.length,
-      zip: bytes,
-    };
+    const results = JSON.stringify(artifactOf(adoptingResults()));
+    github.artifacts.put(
+      RUN_ID,
+      "codec-evolve-results",
+      { files: { "codec-evolve-results.json": results } },
+      { id: 77 },
+    );
     const ok = await report(github, {});
     expect(ok.log).not.toMatch(/::error::/);
     expect(ok.code).toBe(0);
     expect(github.find("GET", /\/blob\/77\.zip$/)).toHaveLength(1);
+    expect(github.artifacts.downloads).toEqual([77]);
     expect(github.state.checkRuns[0]!.body.conclusion).toBe("success");
 
     github.state.checkRuns = [];
-    github.state.artifacts[RUN_ID] = {
-      id: 78,
-      name: "codec-evolve-results",
-      size: 1024 ** 3,
-      zip: bytes,
-    };
+    github.artifacts.clear(RUN_ID);
+    github.artifacts.put(
+      RUN_ID,
+      "codec-evolve-results",
+      { files: { "codec-evolve-results.json": results } },
+      { id: 78, size: 1024 ** 3 },
+    );
     const huge = await report(github, {});
     expect(huge.code).not.toBe(0);
     expect(huge.log).toMatch(/claims 1073741824 bytes/);

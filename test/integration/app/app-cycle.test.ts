@@ -1,18 +1,24 @@
 /**
  * The whole cycle with everything real but GitHub: a local stateful GitHub
  * API over a real bare repository, the App started as a user starts it
- * (`codec-evolve app` with GHE_HOST), the OpenAI-compatible stub as the LLM.
- * (1) a schedule tick opens a PR; (2) the evaluation check run is posted
- * through the Action's check-run code; (3) the check_run delivery adopts it.
- * Then a losing candidate is closed with its reason, which the next prompt shows.
+ * (`codec-evolve app` with GHE_HOST), the OpenAI-compatible stub as the LLM,
+ * and the BUILT Action (action/dist) run as the shipped workflows run it.
+ * (1) a schedule tick opens a PR; (2) its pull_request run evaluates the
+ * checkout of that PR (base + pr-head/) with the real evaluator, and the
+ * workflow_run report job downloads the artifact through the API and posts
+ * the check run with a GITHUB_TOKEN-like token, as on github.com; (3) the
+ * signed check_run delivery adopts it. Then a losing candidate, evaluated on
+ * a maintainer's /evaluate (workflow_dispatch, the dispatch path), is closed
+ * with its reason, which the next prompt shows.
  */
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseHiddenBlock } from "../../../src/github/hidden-block.js";
 import { startOpenAiStub, type OpenAiStub } from "../../fixtures/openai-stub/openai-stub.js";
 import { startAppProcess, type AppProcess } from "../../fixtures/github-server/app-process.js";
-import { postEvaluation } from "../../fixtures/github-server/post-evaluation.js";
+import { ActionsRunner } from "../../fixtures/github-server/actions-runner.js";
+import { ACTIONS_APP } from "../../fixtures/github-server/github-server.js";
 import {
   APP,
   createTestRepository,
@@ -24,6 +30,7 @@ import {
 let repo: TestRepository;
 let stub: OpenAiStub;
 let app: AppProcess;
+let runner: ActionsRunner;
 
 const config = (
   stubUrl: string,
@@ -39,6 +46,13 @@ github:
   schedule: ${schedule === null ? "null" : JSON.stringify(schedule)}
   timezone: Europe/Paris
   prHourlyLimit: ${hourly}
+# A tiny clip and four rungs keep the real evaluation at seconds; speed is not what this test is about.
+evaluation:
+  clips: ["synthetic:moving-shapes:48x32:2"]
+  qualities: [20, 40, 60, 80]
+  baselines: []
+adoption:
+  maxEncodeSlowdown: 1000
 `;
 
 beforeAll(async () => {
@@ -51,10 +65,13 @@ beforeAll(async () => {
     GHE_HOST: repo.server.host,
     GHE_PROTOCOL: "http",
     OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: stub.baseUrl,
     CODEC_EVOLVE_STATE_DIR: join(repo.root, "app-state"),
     CODEC_EVOLVE_SCHEDULE_INTERVAL_MS: "300",
   });
   repo.server.webhookUrl = `${app.url}/api/github/webhooks`;
+  runner = new ActionsRunner(repo.server, repo.root, APP.slug);
+  phase("the App started");
 });
 
 afterAll(async () => {
@@ -63,6 +80,12 @@ afterAll(async () => {
   await stub?.close();
   if (repo) await rm(repo.root, { recursive: true, force: true });
 });
+
+/** Progress on stderr as it happens (the load on a shared machine makes the phases' times vary many-fold). */
+const started = Date.now();
+function phase(what: string): void {
+  process.stderr.write(`[app-cycle +${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
+}
 
 async function dataFile(path: string): Promise<string | null> {
   const tip = await repo.server.git.resolve("refs/heads/codec-evolve-data");
@@ -119,22 +142,34 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   // Only one PR per slot and per hour: turn the schedule off before the next minute's slot.
   await pushConfig(config(stub.baseUrl, null, 0));
 
-  // (2) The evaluation is posted as the Action posts it; (3) its delivery adopts the candidate.
-  await postEvaluation(server, {
-    pr: pr1.number,
-    headSha: head1,
-    parentSha: meta.parentSha,
-    candidate: "c0001",
-    verdict: "adopt",
-    reason: "adopted: -14.20% bits vs v1 at equal PSNR-RGB",
-    bdParent: -14.2,
+  phase(`PR #${pr1.number} opened`);
+  // (2) The PR's pull_request run: the built Action evaluates its checkout, the report job posts the check run.
+  const run1 = await runner.evaluate({ event: "pull_request", pr: pr1.number });
+  expect(run1.target).toMatchObject({ pr: pr1.number, headSha: head1, baseSha: meta.parentSha });
+  expect(run1.steps.evaluate.outputs.verdict).toBe("adopt");
+  const bd1 = Number(run1.steps.evaluate.outputs["bd-rate-parent"]);
+  expect(bd1).toBeLessThan(-10);
+  phase("evaluated (pull_request run)");
+  const report1 = await runner.report(run1);
+  phase("reported");
+  expect(report1.outputs).toMatchObject({ verdict: "adopt", trusted: "true" });
+  expect(report1.log).toMatch(/Redirecting to blob download url/);
+  expect(server.artifacts.downloads).toHaveLength(1);
+  // Posted with the workflow's token: GitHub attributes it to GitHub Actions, not to the App.
+  const check1 = server.checkRuns.find((r) => r.head_sha === head1)!;
+  expect(check1).toMatchObject({
+    name: "codec-evolve / evaluation",
+    conclusion: "success",
+    app: ACTIONS_APP,
   });
+  // (3) GitHub's check_run delivery (signed, from the server) adopts the candidate.
   await waitFor("the merge", () => pr1.merged, 60_000);
   const tip = (await server.git.resolve("refs/heads/self-improved-framework"))!;
   const version = await server.git.readCommit(tip);
   expect(version.message.split("\n")[0]).toBe("Autonomous Code Evolution - v2");
-  expect(version.message).toContain("BD-rate vs parent: -14.20%");
-  expect(version.parents).toEqual([meta.parentSha]);
+  expect(version.message).toContain(`BD-rate vs parent: ${bd1.toFixed(2)}%`);
+  // Parents [the evaluated base, the PR head]: GitHub marks the PR merged (app-steps' CAS adoption).
+  expect(version.parents).toEqual([meta.parentSha, head1]);
   expect(
     await waitFor("the tag", () =>
       server.git.refTarget("refs/tags/codec-evolve/v2").then((t) => t ?? false),
@@ -148,6 +183,7 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
     server.comments.find((c) => c.issue === pr1.number && c.body.includes("Adopted as **v2**")),
   );
 
+  phase("adopted as v2");
   // A losing candidate, asked for by a maintainer.
   const issue = server.openIssue("Evolution", "owner");
   stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.7", "QUALITY_SCALE 0.8 -> 0.7") });
@@ -161,29 +197,53 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   await waitFor("🚀 on the command", () =>
     server.comments.find((c) => c.issue === issue && c.reactions.includes("rocket")),
   );
-  const reason = "rejected: -1.50% bits vs v2, the rule needs -10.00%";
-  await postEvaluation(server, {
-    pr: pr2.number,
-    headSha: head2,
-    parentSha: tip,
-    candidate: "c0002",
-    verdict: "reject",
-    reason,
-    bdParent: -1.5,
+  // A maintainer asks for its evaluation: the App dispatches the evaluate workflow (input pr) on the default branch.
+  await server.userComment(pr2.number, "maintainer", "/evaluate");
+  const dispatch = await waitFor("the dispatch", () =>
+    server.dispatches.find((d) => (d.inputs as { pr?: string }).pr === String(pr2.number)),
+  );
+  expect(dispatch).toMatchObject({ workflow: "codec-evolve-evaluate.yml", ref: "main" });
+  phase(`PR #${pr2.number} opened and its evaluation dispatched`);
+  const run2 = await runner.evaluate({ event: "workflow_dispatch", pr: pr2.number });
+  phase("evaluated (dispatched run)");
+  expect(run2.target).toMatchObject({ pr: pr2.number, headSha: head2, baseSha: tip });
+  expect(run2.steps.evaluate.outputs.verdict).toBe("reject");
+  const reason = (
+    JSON.parse(await readFile(run2.steps.evaluate.outputs["results-path"]!, "utf8")) as {
+      results: { verdict: { reason: string } };
+    }
+  ).results.verdict.reason;
+  expect(reason).toMatch(/^rejected: BD-rate vs parent -\d/);
+  const report2 = await runner.report(run2);
+  phase("reported");
+  expect(report2.outputs).toMatchObject({ verdict: "reject", trusted: "true" });
+  expect(report2.log).toMatch(
+    /PR #\d+ \(found by the dispatched run's name, checked against the API\)/,
+  );
+  expect(server.checkRuns.find((r) => r.head_sha === head2)).toMatchObject({
+    conclusion: "neutral",
+    app: ACTIONS_APP,
   });
   await waitFor("the loser closed", () => pr2.state === "closed", 60_000);
   expect(pr2.merged).toBe(false);
   expect(pr2.labels).toContain("codec-evolve:rejected");
-  expect(server.comments.find((c) => c.issue === pr2.number)?.body).toContain(reason);
+  const bot = `${APP.slug}[bot]`;
+  expect(
+    server.comments.find(
+      (c) => c.issue === pr2.number && c.user.login === bot && c.body.startsWith("Closed"),
+    )?.body,
+  ).toContain(reason);
   const rejected = await waitFor("the rejection in the ledger", async () =>
     (await ledger()).find((r) => r.id === "c0002"),
   );
   expect(rejected).toMatchObject({ status: "rejected", version: null, verdict: { reason } });
 
+  phase("the loser closed");
   // The next prompt carries the loser's reason.
   stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.75") });
   await server.userComment(issue, "owner", "/evolve");
   await waitFor("the third PR", () => server.pulls[2], 60_000);
   expect(stub.requests[2]!.body.messages[1]!.content).toContain(reason);
   expect(stub.unused()).toEqual([]);
-}, 300_000);
+  phase("done");
+}, 900_000);

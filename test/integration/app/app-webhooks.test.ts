@@ -29,7 +29,10 @@ beforeAll(async () => {
   repo = await createTestRepository(
     `proposer:\n  kind: openai\n  baseUrl: ${stub.baseUrl}\n  maxRetries: 0\n`,
   );
-  app = await startAppInProcess(repo, { stateDir: join(repo.root, "state") });
+  app = await startAppInProcess(repo, {
+    stateDir: join(repo.root, "state"),
+    env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: stub.baseUrl },
+  });
   repo.server.webhookUrl = `${app.url}/api/github/webhooks`;
   issue = repo.server.openIssue("Evolution", "owner");
 });

@@ -60,6 +60,7 @@ function pull(state: "open" | "closed", minutesAgo: number): CandidatePull {
   const now = Date.parse("2026-11-30T03:00:00Z");
   return {
     number: 1,
+    url: "http://127.0.0.1/o/r/pull/1",
     state,
     merged: false,
     branch: "b",
