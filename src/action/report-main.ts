@@ -37,6 +37,7 @@ import {
   type ResultsArtifact,
 } from "../github/results-artifact.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
+import { verifyResults } from "../github/verify-results.js";
 import type { ActionInputs } from "./inputs.js";
 import { currentRepo, readEvent } from "./read-event.js";
 
@@ -145,6 +146,15 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
       // A head SHA that is not the run's means these results are about another commit.
       throw new ResultsRejected(
         `the results claim head ${artifact.headSha} but the evaluated run is at ${target.headSha}`,
+      );
+    }
+    // The figures must add up: BD-rates and the verdict recomputed from the artifact's own rungs.
+    const check = verifyResults(artifact.results, config.adoption);
+    core.info(`recomputed from the results' rungs: ${check.checked}`);
+    if (check.problems.length > 0) {
+      throw new ResultsRejected(
+        `the results do not add up, so they were not written by the evaluator as shipped: ` +
+          check.problems.slice(0, 5).join("; "),
       );
     }
   } catch (error) {

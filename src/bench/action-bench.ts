@@ -1,12 +1,16 @@
 /**
  * The Action's evaluation time, as a runner runs it: the built
- * action/dist/index.js in mode evaluate, the starter codec against itself
- * (parent) and the configured baselines on the bundled clips, once with an
- * empty baseline cache (cold) and once with the cache the first run left
- * (warm: what @actions/cache restores on the next PR).
+ * action/dist/index.js in mode evaluate, the starter codec as parent, the
+ * configured baselines on the bundled clips, three runs in one workspace:
+ * - cold: empty baseline and parent caches (the first PR after the base moved
+ *   and nothing was cached), the starter against itself;
+ * - warm: the caches the first run left (what @actions/cache restores on the
+ *   next PR), the starter against itself;
+ * - warm, changed candidate: the same caches, a candidate with one knob
+ *   changed (DEADZONE_INTER), so its rates differ from anything measured.
  */
 import { spawn } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +20,7 @@ const DIST = join(ROOT, "action", "dist", "index.js");
 
 async function runEvaluate(
   workspace: string,
-): Promise<{ seconds: number; outputs: string; code: number | null }> {
+): Promise<{ seconds: number; outputs: string; log: string; load: string }> {
   const output = join(workspace, "output.txt");
   await writeFile(output, "");
   const env = {
@@ -39,30 +43,47 @@ async function runEvaluate(
   const code = await new Promise<number | null>((r) => child.on("close", r));
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`action exited ${code}:\n${log.slice(-3000)}`);
-  return { seconds, outputs: await readFile(output, "utf8"), code };
+  return { seconds, outputs: await readFile(output, "utf8"), log, load: loadavg()[0]!.toFixed(1) };
+}
+
+/** One line of the report: time, goal, verdict, BD-rate vs parent, and how the parent was obtained. */
+function line(label: string, run: Awaited<ReturnType<typeof runEvaluate>>, goal: number): string {
+  const verdict = /verdict<<.*\n(.*)\n/.exec(run.outputs)?.[1] ?? "?";
+  const bd = /bd-rate-parent<<.*\n(.*)\n/.exec(run.outputs)?.[1] ?? "?";
+  const parent =
+    /^parent: (measured here|rungs from the parent cache)(?:[^\n]*(scaled by [0-9.]+))?/m.exec(
+      run.log,
+    );
+  return (
+    `  ${label.padEnd(26)} ${run.seconds.toFixed(1).padStart(6)} s  (goal <= ${goal} s; load ${run.load} at the end)  ` +
+    `verdict ${verdict}, BD-rate vs parent ${bd || "n/a"}%; parent ${parent ? `${parent[1]}${parent[2] ? `, speeds ${parent[2]}` : ""}` : "?"}`
+  );
 }
 
 /** Run the bench; returns the report text. */
 export async function benchAction(): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), "ce-action-bench-"));
   await symlink(join(ROOT, "clips"), join(workspace, "clips"));
-  for (const dir of ["codec", "pr-head/codec"]) {
-    await mkdir(join(workspace, dir), { recursive: true });
-    await copyFile(
-      join(ROOT, "codec", "evolved_codec.py"),
-      join(workspace, dir, "evolved_codec.py"),
-    );
-  }
+  const starter = await readFile(join(ROOT, "codec", "evolved_codec.py"), "utf8");
+  const changed = starter.replace(/^DEADZONE_INTER = [0-9.]+/m, "DEADZONE_INTER = 0.32");
+  if (changed === starter) throw new Error("the starter has no DEADZONE_INTER line to change");
+  const candidate = join(workspace, "pr-head", "codec", "evolved_codec.py");
+  await mkdir(join(workspace, "codec"), { recursive: true });
+  await mkdir(join(workspace, "pr-head", "codec"), { recursive: true });
+  await writeFile(join(workspace, "codec", "evolved_codec.py"), starter);
+  await writeFile(candidate, starter);
+
   const loadBefore = loadavg()[0]!.toFixed(1);
   const cold = await runEvaluate(workspace);
   const warm = await runEvaluate(workspace);
-  const verdict = /verdict<<.*\n(.*)\n/.exec(cold.outputs)?.[1] ?? "?";
+  await writeFile(candidate, changed);
+  const warmChanged = await runEvaluate(workspace);
   return [
-    `Action evaluate (built action/dist, starter vs itself, bundled clips, default config baselines), ${cpus().length} cores, load average ${loadBefore} before / ${loadavg()[0]!.toFixed(1)} after:`,
-    `  cold baseline cache  ${cold.seconds.toFixed(1)} s  (goal <= 180 s)`,
-    `  warm baseline cache  ${warm.seconds.toFixed(1)} s  (goal <= 60 s)`,
-    `  warm / cold          ${(warm.seconds / cold.seconds).toFixed(2)}`,
-    `  verdict ${verdict}`,
+    `Action evaluate (built action/dist, starter as parent, the bundled clips, default config baselines), ${cpus().length} cores, load average ${loadBefore} before:`,
+    line("cold caches, starter", cold, 180),
+    line("warm caches, starter", warm, 60),
+    line("warm caches, one knob", warmChanged, 60),
+    `  warm / cold ${(warm.seconds / cold.seconds).toFixed(2)}, warm changed / cold ${(warmChanged.seconds / cold.seconds).toFixed(2)}`,
   ].join("\n");
 }
 

@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RESULTS_ARTIFACT } from "../../../src/github/names.js";
 import { RESULTS_FILE } from "../../../src/github/results-artifact.js";
+import { adoptingResults } from "./adopting-results.js";
 import { FakeGitHub, type FakePull } from "./fake-github.js";
 import { pullRequestPayload, workflowDispatchRunPayload } from "./payloads.js";
 import { REPO_ROOT, runAction } from "./run-action.js";
@@ -51,8 +52,8 @@ function pull(overrides: Partial<FakePull> = {}): FakePull {
 
 /** The results artifact of the dispatched run, served through the API to @actions/artifact. */
 function artifact(hints: { pullRequest: number | null; headSha: string | null }) {
-  const results = structuredClone(starter) as { verdict: { adopt: boolean; reason: string } };
-  results.verdict = { adopt: true, reason: "adopted: BD-rate vs parent -11.00% <= -10.00%" };
+  // An adoption whose figures add up: the report recomputes them from the rungs.
+  const results = adoptingResults(starter);
   const json = JSON.stringify({
     format: 1,
     ...hints,

@@ -110,17 +110,22 @@ async function resultsOf(job: JobRun): Promise<Record<string, unknown>> {
   return artifact.results;
 }
 
-/** A result without what is measured afresh each time (speeds) or describes the machine. */
+/** A result without what is measured afresh each time (speeds) or names the run's workspace. */
 function comparable(results: Record<string, unknown>): unknown {
-  return JSON.parse(
-    JSON.stringify({ ...results, environment: undefined, sandbox: undefined }, (key, value) =>
+  const text = JSON.stringify(
+    { ...results, environment: undefined, sandbox: undefined },
+    (key, value) =>
       key === "encodeFps" || key === "decodeFps"
         ? undefined
         : key === "reason" && typeof value === "string"
           ? value.replace(/[0-9.]+ fps/g, "N fps")
           : value,
-    ),
   );
+  const workspace = new RegExp(
+    `${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/ce-wf-work-[^/]+/repo`,
+    "g",
+  );
+  return JSON.parse(text.replace(workspace, "WORKSPACE")) as unknown;
 }
 
 describe("codec-evolve-evaluate.yml, run from its own YAML with the built Action", () => {

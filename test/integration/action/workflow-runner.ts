@@ -1,7 +1,7 @@
 /**
  * Runs a shipped workflow file's jobs from its own YAML, as a runner would:
- * `${{ }}` expressions substituted from the event, `needs`, `steps` and
- * `matrix`; job `if:` conditions and matrices honoured; `uses: ./action`
+ * `${{ }}` expressions (test/fixtures/workflow-expression.ts) substituted
+ * from the event, `needs`, `steps` and `matrix`; job `if:` conditions and matrices honoured; `uses: ./action`
  * steps run the BUILT action/dist/index.js with their `with:` inputs over
  * action.yml's defaults; `run:` steps run with bash. The few marketplace
  * actions the workflow uses are done here by their documented effect:
@@ -10,10 +10,16 @@
  * per artifact name (pattern, merge-multiple), setup-node does nothing.
  */
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import {
+  asText,
+  evaluateCondition,
+  evaluateExpression,
+  expandTemplate,
+} from "../../fixtures/workflow-expression.js";
 import { REPO_ROOT, runAction, type ActionRun } from "./run-action.js";
 
 interface Step {
@@ -45,34 +51,11 @@ export interface JobRun {
 
 type Context = Record<string, unknown>;
 
-/**
- * Evaluate one GitHub expression (the subset the shipped workflows use:
- * property paths, hyphenated names, string and number literals, ==, !=, &&,
- * ||, !, fromJSON) with JavaScript's operators, which GitHub's mirror.
- */
-export function evaluateExpression(expression: string, context: Context): unknown {
-  const js = expression
-    .replace(/([!=])=/g, "$1==")
-    .replace(/\.([A-Za-z_][\w]*(?:-[\w]+)+)/g, '["$1"]')
-    .replace(/\bfromJSON\(/g, "JSON.parse(");
-  const names = Object.keys(context);
-  const fn = new Function(...names, `return (${js});`) as (...values: unknown[]) => unknown;
-  return fn(...names.map((name) => context[name]));
-}
-
-/** Substitute every `${{ }}` in a string; a whole-value expression keeps its type. */
-export function substitute(text: string, context: Context): unknown {
+/** Substitute every `${{ }}` in a string; a whole-value expression keeps its type (a matrix list). */
+function substitute(text: string, context: Context): unknown {
   const whole = /^\$\{\{([^}]*)\}\}$/.exec(text.trim());
   if (whole) return evaluateExpression(whole[1]!, context);
-  return text.replace(/\$\{\{([^}]*)\}\}/g, (_, expression: string) => {
-    const value = evaluateExpression(expression, context);
-    return value === undefined || value === null ? "" : String(value);
-  });
-}
-
-function asText(value: unknown): string {
-  if (value === undefined || value === null) return "";
-  return typeof value === "string" ? value : JSON.stringify(value);
+  return expandTemplate(text, context);
 }
 
 async function bash(
@@ -121,10 +104,13 @@ export interface WorkflowRunnerOptions {
 /** Runs jobs of one workflow run; artifacts are shared between its jobs. */
 export class WorkflowRunner {
   private readonly artifacts: Promise<string>;
+  /** Every job's workspace is this path, emptied first: on hosted runners it is /home/runner/work/R/R for all jobs. */
+  private readonly workspace: Promise<string>;
   private readonly actionDefaults: Promise<Record<string, string>>;
 
   constructor(private readonly options: WorkflowRunnerOptions) {
     this.artifacts = mkdtemp(join(tmpdir(), "ce-wf-artifacts-"));
+    this.workspace = mkdtemp(join(tmpdir(), "ce-wf-work-")).then((dir) => join(dir, "repo"));
     this.actionDefaults = (async () => {
       const actionYml = parseYaml(
         await readFile(join(REPO_ROOT, "action", "action.yml"), "utf8"),
@@ -140,7 +126,6 @@ export class WorkflowRunner {
     return {
       github: { event_name: eventName, event, sha: "f".repeat(40), token: "" },
       inputs: (event.inputs as Record<string, unknown> | undefined) ?? {},
-      JSON,
     };
   }
 
@@ -148,9 +133,7 @@ export class WorkflowRunner {
   shouldRun(name: string, needs: Record<string, JobRun>): boolean {
     const condition = this.options.workflow.jobs[name]!.if;
     if (!condition) return true;
-    return Boolean(
-      evaluateExpression(condition, { ...this.baseContext(), needs: outputsOf(needs) }),
-    );
+    return evaluateCondition(condition, { ...this.baseContext(), needs: outputsOf(needs) });
   }
 
   /** The matrix values of job `name` (one run per value of its one matrix key), or [{}]. */
@@ -170,7 +153,9 @@ export class WorkflowRunner {
     matrix: Record<string, unknown> = {},
   ): Promise<JobRun> {
     const job = this.options.workflow.jobs[name]!;
-    const workspace = await mkdtemp(join(tmpdir(), `ce-wf-${name}-`));
+    const workspace = await this.workspace;
+    await rm(workspace, { recursive: true, force: true });
+    await mkdir(workspace, { recursive: true });
     const temp = await mkdtemp(join(tmpdir(), `ce-wf-${name}-temp-`));
     const steps: JobRun["steps"] = [];
     const stepOutputs: Record<string, { outputs: Record<string, string> }> = {};
