@@ -15,6 +15,7 @@ import { JobQueue } from "./job-queue.js";
 import { runJob } from "./run-job.js";
 import { startScheduleTicker } from "./schedule/schedule-ticker.js";
 import { webhookAckHandler } from "./webhook-ack.js";
+import { verifySignature } from "./webhook-signature.js";
 
 export interface CodecEvolveAppOptions {
   /** Where the queue and the replica id live (CODEC_EVOLVE_STATE_DIR). */
@@ -26,6 +27,8 @@ export interface CodecEvolveAppOptions {
   scheduleIntervalMs: number;
   clock?: () => Date;
   proposer?: (config: Config) => Proposer;
+  /** WEBHOOK_SECRET, to check signatures without Web Crypto (webhook-signature.ts); else Probot's check. */
+  webhookSecret?: string;
   /** The path GitHub posts webhooks to (WEBHOOK_PATH); default /api/github/webhooks. */
   webhookPath?: string;
   /** Tests and the bench get the queue and a stop function once the app is loaded. */
@@ -89,7 +92,10 @@ export function codecEvolveApp(options: CodecEvolveAppOptions): ApplicationFunct
     addHandler(
       webhookAckHandler({
         path: options.webhookPath ?? DEFAULT_WEBHOOK_PATH,
-        verify: (body, signature) => app.webhooks.verify(body, signature),
+        verify: async (body, signature) =>
+          options.webhookSecret
+            ? verifySignature(options.webhookSecret, body, signature)
+            : app.webhooks.verify(body, signature),
         queue,
         log: { error: (m) => app.log.error(m) },
       }),

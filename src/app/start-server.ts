@@ -35,6 +35,7 @@ export async function startAppServer(env: NodeJS.ProcessEnv = process.env): Prom
       env,
       scheduleIntervalMs: interval,
       webhookPath,
+      ...(env.WEBHOOK_SECRET ? { webhookSecret: env.WEBHOOK_SECRET } : {}),
     }),
     {
       Octokit: ProbotOctokit.plugin(retrySecondaryRateLimit),
