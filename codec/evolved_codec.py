@@ -30,10 +30,11 @@ KEYINT = 60  # range 4..240
 QM_TILT = 0.6  # quantiser step grows by this fraction from DC to the highest frequency
 P_CASCADE = 1.12  # step ratio per level of the low-delay P cascade (1.0 = flat)
 RD_ZERO = 1.0  # weight of the per-block "drop all coefficients" rate-distortion test (0 = off)
+RD_TRUNCATE = 1  # choose each block's last coded position by rate-distortion cost (0 = off)
 RECON_BIAS = 0.0  # decoder reconstruction offset of non-zero levels, in steps
 SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector off its integer/coarser best
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 6
 DECISION_PASSES = 2
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
@@ -51,8 +52,40 @@ SUB_OTHERS = (0, 2, 3)  # sub-blocks whose vectors are coded against sub-block 1
 
 PAD = 64  # luma margin around reference planes (chroma gets PAD // 2)
 MAX_MV = 4 * (PAD - 20)  # quarter-pel; keeps every motion-compensated block inside the margin
-# 4-tap cubic (Catmull-Rom) interpolation filters for luma phases 0, 1/4, 1/2, 3/4, in 1/64.
-SUBPEL_TAPS = ((0, 64, 0, 0), (-4, 55, 15, -2), (-4, 36, 36, -4), (-2, 15, 55, -4))
+# Interpolation filters, chosen per P frame for luma and chroma separately (two header bits): sharp (HEVC's
+# 8-tap luma and 4-tap chroma filters) or smooth (4-tap Catmull-Rom luma, bilinear chroma) for content that
+# was itself resampled with soft filters (rotations, slow pans), where the sharp filters predict worse.
+FILTER_SHARP = 0
+FILTER_SMOOTH_LUMA = 1  # bit 0: luma
+FILTER_SMOOTH_CHROMA = 2  # bit 1: chroma
+FILTER_SMOOTH = 3
+SMOOTH_TAPS = (
+    (0, 0, 0, 64, 0, 0, 0, 0),
+    (0, 0, -4, 55, 15, -2, 0, 0),
+    (0, 0, -4, 36, 36, -4, 0, 0),
+    (0, 0, -2, 15, 55, -4, 0, 0),
+)
+# HEVC's 8-tap DCT-based interpolation filters for luma phases 0, 1/4, 1/2, 3/4 (taps at -3..+4), in 1/64.
+SUBPEL_TAPS = (
+    (0, 0, 0, 64, 0, 0, 0, 0),
+    (-1, 4, -10, 58, 17, -5, 1, 0),
+    (-1, 4, -11, 40, 40, -11, 4, -1),
+    (0, 1, -5, 17, 58, -10, 4, -1),
+)
+# HEVC's 4-tap chroma filters for the eight 1/8-pel phases (taps at -1..+2), in 1/64.
+CHROMA_TAPS = np.array(
+    [
+        (0, 64, 0, 0),
+        (-2, 58, 10, -2),
+        (-4, 54, 16, -2),
+        (-6, 46, 28, -4),
+        (-4, 36, 36, -4),
+        (-4, 28, 46, -6),
+        (-2, 16, 54, -4),
+        (-2, 10, 58, -2),
+    ],
+    np.int32,
+)
 
 PROB_BITS = 15
 PROB_SCALE = 1 << PROB_BITS
@@ -245,6 +278,129 @@ def _block_bits(levels):
 
 
 # ----------------------------------------------------------------------------
+# spatial intra prediction (I frames)
+
+IPRED_ANGLES = (26, 17, 9, 4, -4, -9, -17, -26)  # extra directions, HEVC units (1/32 pel per row), each used vertically and horizontally
+IPRED_MODES = 6 + 2 * len(IPRED_ANGLES)  # DC, V, H, planar, two diagonals, then the angles of IPRED_ANGLES
+IPRED_MODE_BITS = 2.0  # rough cost of a mode symbol in the encoder's choice
+MPM_BITS = (1.0, 2.0, 5.0)  # rough cost of a mode equal to the first / second most probable one / any other
+_R8 = np.arange(8)
+
+
+def _ipred(top, left, tl, have_top, have_left):
+    """All IPRED_MODES predictions (m, 6, 8, 8) of 8x8 blocks from their reconstructed neighbours: top (m, 8),
+    left (m, 8), top-left (m,). Missing sides are filled from the other side (or 128), so every mode is valid."""
+    both = have_top & have_left
+    top0 = np.where(have_top[:, None], top, np.where(have_left[:, None], left[:, :1], 128))
+    left = np.where(have_left[:, None], left, np.where(have_top[:, None], top[:, :1], 128))
+    top = top0
+    tl = np.where(both, tl, np.where(have_top, top[:, 0], np.where(have_left, left[:, 0], 128)))
+    st, sl = top.sum(1), left.sum(1)
+    dc = np.where(both, (st + sl + 8) >> 4, np.where(have_top, (st + 4) >> 3, np.where(have_left, (sl + 4) >> 3, 128)))
+    m = top.shape[0]
+    out = np.empty((m, IPRED_MODES, 8, 8), np.int64)
+    out[:, 0] = dc[:, None, None]
+    out[:, 1] = top[:, None, :]
+    out[:, 2] = left[:, :, None]
+    x, y = _R8[None, None, :], _R8[None, :, None]
+    tr, bl = top[:, 7, None, None], left[:, 7, None, None]
+    out[:, 3] = ((7 - x) * left[:, :, None] + (x + 1) * tr + (7 - y) * top[:, None, :] + (y + 1) * bl + 8) >> 4
+    e = np.concatenate([top, np.repeat(top[:, 7:], 10, 1)], 1)  # top row continued by its last sample
+    k = (_R8[:, None] + _R8[None, :]).ravel()
+    out[:, 4] = ((e[:, k] + 2 * e[:, k + 1] + e[:, k + 2] + 2) >> 2).reshape(m, 8, 8)
+    s = np.concatenate([left[:, ::-1], tl[:, None], top], 1)  # L7 .. L0, TL, T0 .. T7
+    k = (8 + _R8[None, :] - _R8[:, None]).ravel()
+    out[:, 5] = ((s[:, k - 1] + 2 * s[:, k] + s[:, k + 1] + 2) >> 2).reshape(m, 8, 8)
+    # HEVC-style angular modes; references beyond the corner continue into the other side (exact at 45 deg).
+    yy = np.arange(1, 9)[:, None]
+    for i, ang in enumerate(IPRED_ANGLES):
+        off, f = (yy * ang) >> 5, (yy * ang) & 31
+        k = (9 + _R8[None, :] + off).ravel()
+        f = np.broadcast_to(f, (8, 8)).ravel()
+        for j, (near, far) in enumerate(((left, top), (top, left))):
+            r = np.concatenate([near[:, ::-1], tl[:, None], far, np.repeat(far[:, 7:], 8, 1)], 1)
+            p = ((32 - f) * r[:, k] + f * r[:, k + 1] + 16) >> 5
+            p = p.reshape(m, 8, 8)
+            out[:, 6 + 2 * i + j] = p if j == 0 else p.transpose(0, 2, 1)
+    return out
+
+
+def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, levels=None, hint=None):
+    """Reconstruct (decoder) or code (encoder, cur given) a plane of 8x8 blocks, each predicted from the
+    unfiltered reconstruction above and left of it. Blocks on one anti-diagonal do not depend on each other,
+    so the work is vectorised per diagonal (rows + cols - 1 steps). Returns the plane (int), the block modes
+    and levels (rows*cols, 8, 8) in raster order of the block grid."""
+    rec = np.zeros((rows * 8 + 1, cols * 8 + 1), np.int64)  # row 0 / column 0: outside the frame
+    if cur is not None:
+        modes = np.zeros(rows * cols, np.int64)
+        levels = np.zeros((rows * cols, 8, 8), np.int32)
+    for d in range(rows + cols - 1):
+        rs = np.arange(max(0, d - cols + 1), min(rows - 1, d) + 1)
+        cs = d - rs
+        y0, x0 = rs * 8, cs * 8
+        top = rec[y0[:, None], x0[:, None] + 1 + _R8]
+        left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
+        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0)
+        blk = rs * cols + cs
+        if cur is not None:
+            tgt = cur[y0[:, None, None] + _R8[:, None], x0[:, None, None] + _R8[None, :]]
+            coefs = _dct((tgt[:, None] - pred).astype(np.float64))
+            lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam)
+            all_modes = np.arange(IPRED_MODES)[None, :]
+            if hint is not None:  # chroma: the rank against the hint mode is what gets coded
+                mbits = np.where(all_modes == hint[blk][:, None], MPM_BITS[0], MPM_BITS[2])
+            elif d % 2:  # luma, second checkerboard phase: ranks against the left and upper modes
+                left = np.where(cs > 0, modes[np.maximum(blk - 1, 0)], 0)
+                up = np.where(rs > 0, modes[np.maximum(blk - cols, 0)], 0)
+                mbits = np.where(all_modes == left[:, None], MPM_BITS[0],
+                                 np.where(all_modes == up[:, None], MPM_BITS[1], MPM_BITS[2]))
+            else:
+                mbits = np.full((1, IPRED_MODES), IPRED_MODE_BITS)
+            pick = np.argmin(dist + lam * (bits + mbits), 1)
+            modes[blk] = pick
+            levels[blk] = lv[np.arange(blk.size), pick]
+        p = pred[np.arange(blk.size), modes[blk]]
+        r = np.clip(np.rint(p + _idct(_dequantise(levels[blk], qm))), 0, 255).astype(np.int64)
+        rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
+    return rec[1:, 1:], modes, levels
+
+
+def _grid_to_mbs(a, mbh, mbw):
+    """Raster order of the 8x8 luma block grid -> (n, 4, ...) macroblock order (blocks 0..3 of each MB)."""
+    rest = a.shape[1:]
+    a = a.reshape((mbh, 2, mbw, 2) + rest)
+    return a.transpose((0, 2, 1, 3) + tuple(range(4, 4 + len(rest)))).reshape((mbh * mbw, 4) + rest)
+
+
+def _mbs_to_grid(a, mbh, mbw):
+    rest = a.shape[2:]
+    a = a.reshape((mbh, mbw, 2, 2) + rest)
+    return a.transpose((0, 2, 1, 3) + tuple(range(4, 4 + len(rest)))).reshape((4 * mbh * mbw,) + rest)
+
+
+def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None):
+    """I frame, all three planes through _intra_plane: the decoder passes the modes ipm (n, 6: four luma
+    blocks, Cb, Cr) and levels; the encoder passes cur and gets them back. Returns (planes, ipm, ly, lcb, lcr)."""
+    qy, qc = _qmatrices(step)
+    lam = LAMBDA_SCALE * step**2
+    enc = cur is not None
+    args_y = {"cur": cur[0], "lam": lam, "deadzone": DEADZONE_INTRA} if enc else {
+        "modes": _mbs_to_grid(ipm[:, :4], mbh, mbw), "levels": _mbs_to_grid(ly, mbh, mbw)}
+    y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, **args_y)
+    out_c = []
+    hint = _grid_to_mbs(my, mbh, mbw)[:, 0] if enc else None
+    for k, weight, lev in ((4, CB_WEIGHT, lcb), (5, CR_WEIGHT, lcr)):
+        args = {"cur": cur[k - 3], "lam": lam / weight, "deadzone": DEADZONE_INTRA, "hint": hint} if enc else {
+            "modes": ipm[:, k], "levels": lev}
+        out_c.append(_intra_plane(mbh, mbw, qc, **args))
+        hint = out_c[-1][1]
+    (cb, mcb, gcb), (cr, mcr, gcr) = out_c
+    modes = np.concatenate([_grid_to_mbs(my, mbh, mbw), mcb[:, None], mcr[:, None]], 1)
+    planes = tuple(p.astype(np.uint8) for p in (y, cb, cr))
+    return planes, modes, _grid_to_mbs(gy, mbh, mbw), gcb, gcr
+
+
+# ----------------------------------------------------------------------------
 # motion compensation
 
 
@@ -268,32 +424,49 @@ def _gather(plane_pad, y0, x0, size):
     return plane_pad[(y0[:, None] + ar)[:, :, None], (x0[:, None] + ar)[:, None, :]]
 
 
-def _subpel_planes(y_pad):
-    """All 16 quarter-pel phases of a padded luma plane, (4, 4, H, W) uint8, separable 4-tap filters."""
-    src = np.pad(y_pad, 2, mode="edge").astype(np.int32)
+def _subpel_planes(y_pad, filt):
+    """All 16 quarter-pel phases of a padded luma plane, (4, 4, H, W) uint8, separable 8-tap filters."""
+    bank = SMOOTH_TAPS if filt & FILTER_SMOOTH_LUMA else SUBPEL_TAPS
+    src = np.pad(y_pad, 4, mode="edge").astype(np.int32)
     h, w = y_pad.shape
     horiz = []
-    for taps in SUBPEL_TAPS:
-        acc = np.zeros((h + 4, w), np.int32)
+    for taps in bank:
+        acc = np.zeros((h + 8, w), np.int32)
         for k, t in enumerate(taps):
             if t:
                 acc += t * src[:, 1 + k : 1 + k + w]
         horiz.append(acc)
     out = np.empty((4, 4, h, w), np.uint8)
-    for fy, taps in enumerate(SUBPEL_TAPS):
+    for fy, taps in enumerate(bank):
         for fx in range(4):
             if fy == 0:
-                acc = horiz[fx][2 : 2 + h] + 32
+                acc = horiz[fx][4 : 4 + h] + 32
                 acc >>= 6
             else:
                 acc = np.full((h, w), 2048, np.int32)
                 for k, t in enumerate(taps):
-                    acc += t * horiz[fx][1 + k : 1 + k + h]
+                    if t:
+                        acc += t * horiz[fx][1 + k : 1 + k + h]
                 acc >>= 12
             np.maximum(acc, 0, out=acc)
             np.minimum(acc, 255, out=acc)
             out[fy, fx] = acc
     return out
+
+
+def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
+    """Chroma prediction of blocks at (by, bx) displaced by mv in 1/8 pel: HEVC 4-tap filters, integer maths."""
+    iy = by + pad + (mvy >> 3) - 1
+    ix = bx + pad + (mvx >> 3) - 1
+    ty = CHROMA_TAPS[mvy & 7][:, :, None, None]
+    tx = CHROMA_TAPS[mvx & 7][:, :, None, None]
+    ar = np.arange(size + 3)
+    g = ref_pad[(iy[:, None] + ar)[:, :, None], (ix[:, None] + ar)[:, None, :]].astype(np.int32)
+    hz = tx[:, 0] * g[:, :, 0:size] + tx[:, 1] * g[:, :, 1 : size + 1]
+    hz += tx[:, 2] * g[:, :, 2 : size + 2] + tx[:, 3] * g[:, :, 3 : size + 3]
+    acc = ty[:, 0] * hz[:, 0:size] + ty[:, 1] * hz[:, 1 : size + 1] + 2048
+    acc += ty[:, 2] * hz[:, 2 : size + 2] + ty[:, 3] * hz[:, 3 : size + 3]
+    return np.clip(acc >> 12, 0, 255)
 
 
 def _mc_luma(phases, by, bx, mv, size=16):
@@ -306,15 +479,64 @@ def _mc_luma(phases, by, bx, mv, size=16):
     return phases.reshape(-1)[base[:, None, None] + offsets].astype(np.int32)
 
 
+def _mc_c(ref, plane, by, bx, mv, size):
+    """Chroma prediction with the reference's filter set (1/8 pel: luma quarter-pel vectors on half-size planes)."""
+    if not ref[4] & FILTER_SMOOTH_CHROMA:
+        return _mc_chroma(plane, PAD // 2, by, bx, mv[:, 0], mv[:, 1], size)
+    return _mc(plane, PAD // 2, by, bx, mv[:, 0], mv[:, 1], size, 3)
+
+
+def _ref_with(st, filt, wp=None):
+    """The reference (y_pad, cb_pad, cr_pad, luma phase planes, filter, weights) with one filter set's phase
+    planes, built on first use and kept for the frame; wp = None or (gain, offset) per plane, gain in 1/64."""
+    cache = st["ref_phases"]
+    key = filt & FILTER_SMOOTH_LUMA
+    if key not in cache:
+        cache[key] = _subpel_planes(st["ref"][0], key)
+    return st["ref"] + (cache[key], filt, wp)
+
+
+def _weight(pred, gain, offset):
+    """Weighted prediction of one plane (HEVC explicit weightp, log2 denominator 6), integer maths."""
+    return np.clip(((pred * gain + 32) >> 6) + offset, 0, 255)
+
+
+def _apply_weights(ref, preds):
+    wp = ref[5]
+    if wp is None:
+        return preds
+    return tuple(_weight(p, g, o) for p, (g, o) in zip(preds, wp))
+
+
+def _estimate_weights(cur, preds, lam):
+    """Least-squares gain and offset per plane between the current planes and their motion-compensated
+    prediction, quantised; None when the weighted SSD gain does not pay for the 48 header bits."""
+    wp = []
+    gain_ssd = 0.0
+    for c, p, cw in zip(cur, preds, (1.0, CB_WEIGHT, CR_WEIGHT)):
+        cf = c.astype(np.float64).ravel()
+        pf = p.astype(np.float64).ravel()
+        var = pf.var()
+        w = np.cov(cf, pf, bias=True)[0, 1] / var if var > 1e-6 else 1.0
+        g = int(np.clip(round(w * 64), 0, 127))
+        o = int(np.clip(round(cf.mean() - g / 64.0 * pf.mean()), -128, 127))
+        wpred = _weight(p, g, o)
+        gain_ssd += cw * (((cf - pf) ** 2).sum() - ((cf - wpred.ravel()) ** 2).sum())
+        wp.append((g, o))
+    if gain_ssd <= lam * 48 or all(g == 64 and o == 0 for g, o in wp):
+        return None
+    return tuple(wp)
+
+
 def _predict_mbs(ref, idx, mbw, mv):
     """Luma (n,16,16) and chroma (n,8,8) x2 predictions for macroblocks idx with quarter-pel mv (n,2)."""
-    _, rcb, rcr, phases = ref
+    rcb, rcr, phases = ref[1], ref[2], ref[3]
     by = (idx // mbw) * 16
     bx = (idx % mbw) * 16
     py = _mc_luma(phases, by, bx, mv)
-    pcb = _mc(rcb, PAD // 2, by // 2, bx // 2, mv[:, 0], mv[:, 1], 8, 3)
-    pcr = _mc(rcr, PAD // 2, by // 2, bx // 2, mv[:, 0], mv[:, 1], 8, 3)
-    return py, pcb, pcr
+    pcb = _mc_c(ref, rcb, by // 2, bx // 2, mv, 8)
+    pcr = _mc_c(ref, rcr, by // 2, bx // 2, mv, 8)
+    return _apply_weights(ref, (py, pcb, pcr))
 
 
 SUB_DY = np.array([0, 0, 8, 8])
@@ -323,7 +545,7 @@ SUB_DX = np.array([0, 8, 0, 8])
 
 def _predict_split(ref, idx, mbw, mv4):
     """Predictions for macroblocks with one vector per 8x8 luma block (4x4 chroma), mv4 (n,4,2)."""
-    _, rcb, rcr, phases = ref
+    rcb, rcr, phases = ref[1], ref[2], ref[3]
     n = idx.size
     by = ((idx // mbw) * 16)[:, None] + SUB_DY
     bx = ((idx % mbw) * 16)[:, None] + SUB_DX
@@ -331,10 +553,10 @@ def _predict_split(ref, idx, mbw, mv4):
     py = _join4(_mc_luma(phases, by.ravel(), bx.ravel(), mv, 8).reshape(n, 4, 8, 8))
 
     def chroma(plane):
-        b = _mc(plane, PAD // 2, by.ravel() // 2, bx.ravel() // 2, mv[:, 0], mv[:, 1], 4, 3)
+        b = _mc_c(ref, plane, by.ravel() // 2, bx.ravel() // 2, mv, 4)
         return b.reshape(n, 2, 2, 4, 4).transpose(0, 1, 3, 2, 4).reshape(n, 8, 8)
 
-    return py, chroma(rcb), chroma(rcr)
+    return _apply_weights(ref, (py, chroma(rcb), chroma(rcr)))
 
 
 def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
@@ -409,7 +631,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     best_sad = sad_of(vec)
     for k in range(NEIGHBOUR_PASSES):
         gp = np.pad(vec.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
-        cands = [gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]]
+        cands = [gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], _vector_predictor(vec, mbh, mbw)]
         if k == 0 and prior is not None:
             cands.append(prior)
         for cand in cands:
@@ -435,7 +657,8 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
         cost = np.abs(np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, best_v), dtype=np.float32)).sum(axis=(1, 2))
         for _ in range(QPEL_NEIGHBOUR_PASSES):
             gp = np.pad(best_v.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
-            for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]):
+            med = _vector_predictor(best_v, mbh, mbw)  # the coded predictor: a zero-cost vector
+            for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], med):
                 v = cand.reshape(n, 2)
                 diff = np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, v), dtype=np.float32)
                 sad = np.abs(diff).sum(axis=(1, 2)) - subpel_cost * (v != best_v).any(1)
@@ -641,14 +864,113 @@ def _read_varint(buf, pos):
 
 def _new_models():
     return {
-        "mode": _new_model(5, 4),
+        "mode": _new_model(30, 4),
         "mvd": _new_model(4, MVD_ALPHABET),
         "mvd_sub": _new_model(4, MVD_ALPHABET),
         "last_y": _new_model(3 + 18, 65),
         "last_c": _new_model(18 + 54, 65),
-        "lev_y": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
-        "lev_c": _new_model(2 * N_BANDS * 5 * 4, LEVEL_ALPHABET),
+        "lev_y": _level_model(LEVEL_PRIOR_Y),
+        "lev_c": _level_model(LEVEL_PRIOR_C),
+        "ipm_y": _new_model(3, IPRED_MODES),
+        "ipm_c": _new_model(2, IPRED_MODES),
     }
+
+
+def _ipm_phases(mbh, mbw):
+    """Luma prediction modes are coded in two checkerboard phases over the 8x8 block grid: the second phase's
+    contexts are the modes of its left and upper neighbours (first phase, 6 = outside the frame)."""
+    rows, cols = 2 * mbh, 2 * mbw
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    first = np.nonzero((r + c) % 2 == 0)[0]
+    second = np.nonzero((r + c) % 2 == 1)[0]
+    return first, second, cols
+
+
+def _mpm_order(left, up):
+    """Per block, the modes ordered most-probable first: the left neighbour's, the upper one's (when it
+    differs), then the rest in mode order. Coding a mode as its rank in this order lets a few contexts
+    learn "same direction as a neighbour" instead of one distribution per neighbour pair."""
+    m = left.size
+    order = np.tile(np.arange(IPRED_MODES), (m, 1))
+    key = order + 2 * IPRED_MODES
+    key = np.where(order == up[:, None], IPRED_MODES + 1, key)
+    key = np.where(order == left[:, None], 0, key)
+    return np.argsort(key, axis=1, kind="stable")
+
+
+def _ipm_ctx(grid_modes, second, cols):
+    """Neighbour modes (DC where outside the frame) and the context: 1 when left = up, 2 when they differ
+    (0 is the first phase's)."""
+    r, c = np.divmod(second, cols)
+    left = np.where(c > 0, grid_modes[np.maximum(second - 1, 0)], 0)
+    up = np.where(r > 0, grid_modes[np.maximum(second - cols, 0)], 0)
+    return left, up, 1 + (left != up)
+
+
+def _to_rank(order, modes):
+    return np.argmax(order == modes[:, None], axis=1)
+
+
+def _put_ipm(writer, models, ipm, mbh, mbw):
+    grid = _mbs_to_grid(ipm[:, :4], mbh, mbw)
+    first, second, cols = _ipm_phases(mbh, mbw)
+    _put(writer, models["ipm_y"], np.zeros(first.size, np.int64), grid[first])
+    left, up, ctx = _ipm_ctx(grid, second, cols)
+    _put(writer, models["ipm_y"], ctx, _to_rank(_mpm_order(left, up), grid[second]))
+    # chroma: the rank of Cb's mode with luma block 0's first; Cr's with Cb's first
+    _put(writer, models["ipm_c"], np.zeros(ipm.shape[0], np.int64), _to_rank(_mpm_order(ipm[:, 0], ipm[:, 0]), ipm[:, 4]))
+    _put(writer, models["ipm_c"], np.ones(ipm.shape[0], np.int64), _to_rank(_mpm_order(ipm[:, 4], ipm[:, 4]), ipm[:, 5]))
+
+
+def _get_ipm(reader, models, mbh, mbw):
+    n = mbh * mbw
+    grid = np.zeros(4 * n, np.int64)
+    first, second, cols = _ipm_phases(mbh, mbw)
+    grid[first] = _get(reader, models["ipm_y"], np.zeros(first.size, np.int64))
+    left, up, ctx = _ipm_ctx(grid, second, cols)
+    rank = _get(reader, models["ipm_y"], ctx)
+    grid[second] = _mpm_order(left, up)[np.arange(second.size), rank]
+    ipm = np.zeros((n, 6), np.int64)
+    ipm[:, :4] = _grid_to_mbs(grid, mbh, mbw)
+    rank = _get(reader, models["ipm_c"], np.zeros(n, np.int64))
+    ipm[:, 4] = _mpm_order(ipm[:, 0], ipm[:, 0])[np.arange(n), rank]
+    rank = _get(reader, models["ipm_c"], np.ones(n, np.int64))
+    ipm[:, 5] = _mpm_order(ipm[:, 4], ipm[:, 4])[np.arange(n), rank]
+    return ipm
+
+
+# Initial level statistics: P(level = 0) and the geometric decay of larger magnitudes, each a logistic
+# function of a sum of one term per context feature (block kind 2, frequency band 10, neighbour class 5,
+# distance-to-last class 4: 21 terms). Fitted by least squares on the level histograms of three
+# other pictures (skimage's ihc, grass and brick, panned, q 25/50/75), none of them in the bundled or
+# held-out clips; the models still adapt as before, this only replaces the flat start.
+LEVEL_PRIOR_Y = (
+    (-1.07, -0.71, -2.17, -0.62, -0.31, -0.07, 0.06, 0.21, 0.32, 0.4, 0.51, -0.1, 0.85, 0.12, -0.35, -0.85, -1.54, -5.9, 1.66, 1.69, 0.77),
+    (-0.29, -1.04, 2.01, 0.49, 0.17, -0.15, -0.32, -0.55, -0.72, -0.87, -1.08, -0.31, -1.07, -0.77, -0.38, 0.06, 0.83, -1.61, -0.51, -0.3, 1.09),
+)
+LEVEL_PRIOR_C = (
+    (-0.68, 0.4, -2.54, -1.57, -1.48, -1.33, -0.81, -0.36, 0.49, 0.97, 0.79, 5.57, 0.69, 0.43, -0.05, -0.39, -0.95, -5.93, 2.13, 2.07, 1.45),
+    (-0.14, -2.31, 1.21, 0.39, 0.38, 0.05, -0.61, -0.74, -1.86, -1.54, -0.12, 0.38, -1.27, -0.8, -0.32, -0.21, 0.15, -1.71, -1.03, -0.4, 0.7),
+)
+LEVEL_PRIOR_WEIGHT = 16  # the prior counts as this many symbols
+
+
+def _level_model(terms):
+    """A level model whose contexts start from the parametric prior `terms` instead of a flat one."""
+    ctx = np.arange(2 * N_BANDS * 5 * 4)
+    idx = np.stack([ctx // 200, 2 + (ctx // 20) % 10, 12 + (ctx // 4) % 5, 17 + ctx % 4], 1)
+    z0, z1 = (np.asarray(t)[idx].sum(1) for t in terms)
+    p0 = 1 / (1 + np.exp(-z0))
+    rho = 1 / (1 + np.exp(-z1))
+    k = np.arange(1, LEVEL_ALPHABET)
+    p = np.empty((ctx.size, LEVEL_ALPHABET))
+    p[:, 0] = p0
+    p[:, 1:] = ((1 - p0) * (1 - rho))[:, None] * rho[:, None] ** (k - 1)
+    p[:, -1] = (1 - p0) * rho ** (LEVEL_ALPHABET - 2)  # escape: the whole tail
+    model = _new_model(ctx.size, LEVEL_ALPHABET)
+    model["counts"] = np.maximum(1, np.rint(p * LEVEL_PRIOR_WEIGHT * MODEL_INCREMENT)).astype(np.int64)
+    _refresh(model, ctx)
+    return model
 
 
 def _class_small(v, edges):
@@ -724,6 +1046,30 @@ def _get_lasts(reader, models, kind, coded, mbh, mbw):
     return ly.ravel(), lc.ravel()
 
 
+def _skip_class(modes, mbh, mbw, known):
+    """0 / 1 / 2 = none / some / all of a macroblock's known 4-neighbours are skips (0 when none is known)."""
+    g = np.pad((modes == MODE_SKIP).reshape(mbh, mbw), 1).astype(np.int64)
+    k = np.pad(known.reshape(mbh, mbw), 1).astype(np.int64)
+    skips = g[:-2, 1:-1] * k[:-2, 1:-1] + g[2:, 1:-1] * k[2:, 1:-1] + g[1:-1, :-2] * k[1:-1, :-2] + g[1:-1, 2:] * k[1:-1, 2:]
+    total = k[:-2, 1:-1] + k[2:, 1:-1] + k[1:-1, :-2] + k[1:-1, 2:]
+    return np.where(skips == 0, 0, np.where(skips == total, 2, 1)).ravel()
+
+
+def _mode_phases(mbh, mbw):
+    """Macroblock modes are coded in two checkerboard phases, the second seeing the first's skips."""
+    black = ((np.arange(mbh)[:, None] + np.arange(mbw)[None, :]) % 2 == 0).ravel()
+    return np.nonzero(black)[0], np.nonzero(~black)[0], black
+
+
+def _mode_contexts(phase, prev_modes, modes, mbh, mbw, black):
+    """Context = co-located mode of the previous frame x skip class of the neighbours: in phase 0 the
+    previous frame's, in phase 1 the current frame's phase-0 macroblocks."""
+    if phase == 0:
+        cls = _skip_class(prev_modes, mbh, mbw, np.ones(mbh * mbw, bool))
+        return prev_modes * 3 + cls
+    return 15 + prev_modes * 3 + _skip_class(modes, mbh, mbw, black)
+
+
 def _block_kind(modes, mvd):
     """0 intra, 1 inter with a coded vector, 2 inter with the predicted vector (so it must carry residual)."""
     inter = modes == MODE_INTER
@@ -755,16 +1101,17 @@ def _read_levels(reader, model, last, btype, side):
     return mags, order
 
 
-def _dc_dpcm(zz_dc):
-    return np.diff(zz_dc, prepend=0)
-
-
-def _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr):
+def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
     models = st["models"]
     w = _new_writer()
     if ftype == FRAME_P:
-        _put(w, models["mode"], st["prev_modes"], modes)
+        mbh, mbw = st["mbh"], st["mbw"]
+        ph0, ph1, black = _mode_phases(mbh, mbw)
+        ctx0 = _mode_contexts(0, st["prev_modes"], None, mbh, mbw, black)
+        ctx1 = _mode_contexts(1, st["prev_modes"], modes, mbh, mbw, black)
+        _put(w, models["mode"], ctx0[ph0], modes[ph0])
+        _put(w, models["mode"], ctx1[ph1], modes[ph1])
         inter = np.nonzero((modes == MODE_INTER) | (modes == MODE_SPLIT))[0]
         dx = mvd[inter, 1]
         dy = mvd[inter, 0]
@@ -775,15 +1122,12 @@ def _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr):
         sy = sub[split, :, 0].ravel()
         _put_signed(w, models["mvd_sub"], np.zeros(sx.size, np.int64), sx)
         _put_signed(w, models["mvd_sub"], 1 + np.minimum(np.abs(sx), 2), sy)
+    else:
+        _put_ipm(w, models, ipm, st["mbh"], st["mbw"])
     coded = np.nonzero(modes != MODE_SKIP)[0]
     btype_mb = (modes[coded] != MODE_INTRA).astype(np.int64)
     zy = ly[coded].reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
     zc = np.stack([lcb[coded], lcr[coded]], 1).reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
-    if ftype == FRAME_I:
-        zy[:, 0] = _dc_dpcm(zy[:, 0])
-        zc2 = zc.reshape(-1, 2, 64)
-        zc2[:, 0, 0] = _dc_dpcm(zc2[:, 0, 0])
-        zc2[:, 1, 0] = _dc_dpcm(zc2[:, 1, 0])
     last_y = _last_positions(zy)
     last_c = _last_positions(zc)
     bt_y = np.repeat(btype_mb, 4)
@@ -797,7 +1141,10 @@ def _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr):
         raise ValueError("level escape out of range")
     signs = np.concatenate(w["signs"]) if w["signs"] else np.zeros(0, bool)
     out = bytearray()
-    out += struct.pack("<B", (FORMAT_VERSION << 1) | ftype)
+    filt, wp = pp
+    out += struct.pack("<B", (FORMAT_VERSION << 4) | ((wp is not None) << 3) | (filt << 1) | ftype)
+    if wp is not None:
+        out += struct.pack("<6b", *(v for g, o in wp for v in (g - 64, o)))
     out += _varint(escapes.size) + escapes.astype("<u2").tobytes()
     out += _varint(lanes) + _varint(words.size)
     out += states.astype("<u4").tobytes() + words.astype("<u2").tobytes()
@@ -811,10 +1158,18 @@ def _decode_syntax(st, data, mbh, mbw):
     if len(data) < 1:
         raise ValueError("corrupt frame: empty payload")
     head = data[0]
-    if head >> 1 != FORMAT_VERSION:
+    if head >> 4 != FORMAT_VERSION:
         raise ValueError("frame was written by another codec version")
     ftype = head & 1
+    filt = (head >> 1) & 3
     pos = 1
+    wp = None
+    if head & 8:
+        if len(data) < 7:
+            raise ValueError("corrupt frame: truncated weights")
+        v = struct.unpack_from("<6b", data, 1)
+        wp = tuple((v[2 * k] + 64, v[2 * k + 1]) for k in range(3))
+        pos = 7
     n_esc, pos = _read_varint(data, pos)
     escapes = np.frombuffer(data, "<u2", n_esc, pos).astype(np.int64)
     pos += 2 * n_esc
@@ -847,7 +1202,10 @@ def _decode_syntax(st, data, mbh, mbw):
         return v
 
     if ftype == FRAME_P:
-        modes = _get(reader, models["mode"], st["prev_modes"])
+        ph0, ph1, black = _mode_phases(mbh, mbw)
+        modes = np.zeros(n, np.int64)
+        modes[ph0] = _get(reader, models["mode"], _mode_contexts(0, st["prev_modes"], None, mbh, mbw, black)[ph0])
+        modes[ph1] = _get(reader, models["mode"], _mode_contexts(1, st["prev_modes"], modes, mbh, mbw, black)[ph1])
         inter = np.nonzero((modes == MODE_INTER) | (modes == MODE_SPLIT))[0]
         ax = _get_signed(reader, models["mvd"], np.zeros(inter.size, np.int64), side)
         ay = _get_signed(reader, models["mvd"], 1 + np.minimum(ax, 2), side)
@@ -856,8 +1214,10 @@ def _decode_syntax(st, data, mbh, mbw):
         split = np.nonzero(modes == MODE_SPLIT)[0]
         bx_ = _get_signed(reader, models["mvd_sub"], np.zeros(3 * split.size, np.int64), side)
         by_ = _get_signed(reader, models["mvd_sub"], 1 + np.minimum(bx_, 2), side)
+        ipm = np.zeros((n, 6), np.int64)
     else:
         modes = np.full(n, MODE_INTRA, np.int64)
+        ipm = _get_ipm(reader, models, mbh, mbw)
     coded = np.nonzero(modes != MODE_SKIP)[0]
     btype_mb = (modes[coded] != MODE_INTRA).astype(np.int64)
     bt_y = np.repeat(btype_mb, 4)
@@ -876,27 +1236,55 @@ def _decode_syntax(st, data, mbh, mbw):
             s = take_signs(rows.size)
             mags[rows[s], p] *= -1
     zy, zc = my, mc_
-    if ftype == FRAME_I:
-        zy[:, 0] = np.cumsum(zy[:, 0])
-        zc2 = zc.reshape(-1, 2, 64)
-        zc2[:, 0, 0] = np.cumsum(zc2[:, 0, 0])
-        zc2[:, 1, 0] = np.cumsum(zc2[:, 1, 0])
     ly = np.zeros((n, 4, 64), np.int64)
     lc = np.zeros((n, 2, 64), np.int64)
     ly[coded] = zy[:, ZZ_POS].reshape(-1, 4, 64) if coded.size else ly[coded]
     lc[coded] = zc[:, ZZ_POS].reshape(-1, 2, 64) if coded.size else lc[coded]
-    return ftype, modes, mvd, sub, ly.reshape(n, 4, 8, 8), lc[:, 0].reshape(n, 8, 8), lc[:, 1].reshape(n, 8, 8)
+    ly, lcb, lcr = ly.reshape(n, 4, 8, 8), lc[:, 0].reshape(n, 8, 8), lc[:, 1].reshape(n, 8, 8)
+    return ftype, (filt, wp), modes, mvd, sub, ly, lcb, lcr, ipm
 
 
 # ----------------------------------------------------------------------------
 # reconstruction (identical in encoder and decoder)
 
 
+def _median3(a, b, c):
+    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+
+
+def _vector_predictor(field, mbh, mbw):
+    """Median of left, top and left + top - top-left (JPEG-LS's MED) of every macroblock's chain vector,
+    with zero vectors outside the frame: exact for any affine field (pan, zoom, rotation), robust at edges."""
+    g = np.zeros((mbh + 1, mbw + 1, 2), np.int64)
+    g[1:, 1:] = field.reshape(mbh, mbw, 2)
+    left, top, top_left = g[1:, :-1], g[:-1, 1:], g[:-1, :-1]
+    return _median3(left, top, left + top - top_left).reshape(-1, 2)
+
+
 def _final_mvs(modes, mvd, sub, mbh, mbw):
-    """Per-8x8 vectors (n,4,2). Chain vectors are coded against the left neighbour's (a row-wise running
-    sum); a split macroblock's other three vectors are coded against its chain vector (sub-block 1)."""
+    """Per-8x8 vectors (n,4,2). Chain vectors are coded against the MED predictor of the left, top and
+    top-left chain vectors (raster order; skip and intra macroblocks take the predictor); a split
+    macroblock's other three vectors are coded against its chain vector (sub-block 1)."""
     d = np.where(((modes == MODE_INTER) | (modes == MODE_SPLIT))[:, None], mvd, 0).reshape(mbh, mbw, 2)
-    chain = np.clip(np.cumsum(d, axis=1).reshape(-1, 2), -MAX_MV, MAX_MV)
+    dl = d.tolist()
+    prev = [[0, 0] for _ in range(mbw + 1)]  # row above, with a zero column on the left
+    rows = []
+    for r in range(mbh):
+        cur = [[0, 0]]
+        drow = dl[r]
+        for c in range(mbw):
+            left, top, tl = cur[c], prev[c + 1], prev[c]
+            v = []
+            for k in (0, 1):
+                a, b = left[k], top[k]
+                lo, hi = (a, b) if a < b else (b, a)
+                g = a + b - tl[k]
+                p = lo if g < lo else (hi if g > hi else g)
+                v.append(min(max(p + drow[c][k], -MAX_MV), MAX_MV))
+            cur.append(v)
+        rows.append(cur[1:])
+        prev = cur
+    chain = np.array(rows, np.int64).reshape(-1, 2)
     mv4 = np.repeat(chain[:, None, :], 4, axis=1)
     split = modes == MODE_SPLIT
     mv4[:, list(SUB_OTHERS)] += np.where(split[:, None, None], sub, 0)
@@ -947,33 +1335,32 @@ def _deblock(plane, coded, intra, mv, step):
     return np.ascontiguousarray(p.reshape(h, w)).astype(np.uint8)
 
 
-def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
+def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
     qy, qc = _qmatrices(step)
-    res_y = _join4(_idct(_dequantise(ly, qy)))
-    res_cb = _idct(_dequantise(lcb, qc))
-    res_cr = _idct(_dequantise(lcr, qc))
     if ftype == FRAME_I:
-        py = np.full((n, 16, 16), 128, np.int32)
-        pcb = np.full((n, 8, 8), 128, np.int32)
-        pcr = np.full((n, 8, 8), 128, np.int32)
+        (y, cb, cr), _, _, _, _ = _intra_frame(mbh, mbw, step, ipm, ly, lcb, lcr)
     else:
-        py, pcb, pcr = _predict_mbs(st["ref"], np.arange(n), mbw, mvs[:, 1])
+        res_y = _join4(_idct(_dequantise(ly, qy)))
+        res_cb = _idct(_dequantise(lcb, qc))
+        res_cr = _idct(_dequantise(lcr, qc))
+        ref = _ref_with(st, *pp)
+        py, pcb, pcr = _predict_mbs(ref, np.arange(n), mbw, mvs[:, 1])
         split = np.nonzero(modes == MODE_SPLIT)[0]
         if split.size:
-            py[split], pcb[split], pcr[split] = _predict_split(st["ref"], split, mbw, mvs[split])
+            py[split], pcb[split], pcr[split] = _predict_split(ref, split, mbw, mvs[split])
         intra = modes == MODE_INTRA
         py[intra] = 128
         pcb[intra] = 128
         pcr[intra] = 128
 
-    def finish(pred, res):
-        return np.clip(np.rint(pred + res), 0, 255).astype(np.uint8)
+        def finish(pred, res):
+            return np.clip(np.rint(pred + res), 0, 255).astype(np.uint8)
 
-    y = _from_mbs(finish(py, res_y), mbh, mbw)
-    cb = _from_mbs(finish(pcb, res_cb), mbh, mbw)
-    cr = _from_mbs(finish(pcr, res_cr), mbh, mbw)
+        y = _from_mbs(finish(py, res_y), mbh, mbw)
+        cb = _from_mbs(finish(pcb, res_cb), mbh, mbw)
+        cr = _from_mbs(finish(pcr, res_cr), mbh, mbw)
     if DEBLOCK_STRENGTH > 0:
         intra_mb = np.ones(n, bool) if ftype == FRAME_I else modes == MODE_INTRA
         coded_y = ly.any(axis=(2, 3)).reshape(mbh, mbw, 2, 2).transpose(0, 2, 1, 3).reshape(2 * mbh, 2 * mbw)
@@ -987,12 +1374,8 @@ def _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, step):
         cb = _deblock(cb, lcb.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
         cr = _deblock(cr, lcr.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
     y_pad = np.pad(y, PAD, mode="edge")
-    st["ref"] = (
-        y_pad,
-        np.pad(cb, PAD // 2, mode="edge"),
-        np.pad(cr, PAD // 2, mode="edge"),
-        _subpel_planes(y_pad),
-    )
+    st["ref"] = (y_pad, np.pad(cb, PAD // 2, mode="edge"), np.pad(cr, PAD // 2, mode="edge"))
+    st["ref_phases"] = {}
     st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 4, np.int64)
     return y, cb, cr
 
@@ -1018,9 +1401,32 @@ def _reset(st, width, height):
 # encoder decisions
 
 
+def _rd_truncate(coefs, levels, qm, lam):
+    """Rate-distortion choice of each block's last coded zigzag position: every nonzero position k is a
+    candidate end (the levels after it dropped); the cost is minus the distortion its kept levels save plus
+    lambda times the estimated bits of what is kept (_block_bits' model)."""
+    shape = levels.shape
+    lv = levels.reshape(-1, 64)[:, ZIGZAG]
+    c = coefs.reshape(-1, 64)[:, ZIGZAG].astype(np.float64)
+    q = np.broadcast_to(qm, shape).reshape(-1, 64)[:, ZIGZAG]
+    rec = lv * q
+    saved = np.cumsum(c**2 - (c - rec) ** 2, 1)  # distortion saved by the levels up to each position
+    a = np.minimum(np.abs(lv), 255)
+    nz = a > 0
+    bits = 5.0 + 0.6 * (np.arange(1, 65) - np.cumsum(nz, 1)) + np.cumsum(LOG2_COST[a], 1)
+    cost = np.where(nz, lam * bits - saved, np.inf)
+    best = np.argmin(cost, 1)
+    kept = np.where(np.arange(64)[None, :] <= best[:, None], lv, 0)
+    out = np.zeros_like(kept)
+    out[:, ZIGZAG] = kept
+    return out.reshape(shape).astype(levels.dtype)
+
+
 def _code_plane_blocks(coefs, qm, deadzone, lam):
     """Quantise (…, 8, 8) blocks, drop the ones not worth their bits; returns levels, SSD and bits per block."""
     levels = _quantise(coefs, qm, deadzone)
+    if RD_TRUNCATE:
+        levels = _rd_truncate(coefs, levels, qm, lam)
     d_coded = ((coefs - _dequantise(levels, qm)) ** 2).sum(axis=(-2, -1))
     d_zero = (coefs**2).sum(axis=(-2, -1))
     bits = _block_bits(levels)
@@ -1043,22 +1449,6 @@ def _mv_bits(d):
     return (1.0 + np.where(a > 0, 1.0 + 2.0 * np.log2(a + 1), 0.0)).sum(-1)
 
 
-def _left_neighbour(mv, mbh, mbw):
-    g = mv.reshape(mbh, mbw, 2)
-    out = np.zeros_like(g)
-    out[:, 1:] = g[:, :-1]
-    return out.reshape(-1, 2)
-
-
-def _carry_through_intra(mv_c, intra, mbh, mbw):
-    """Final vectors: intra macroblocks pass their left neighbour's vector on (row-wise forward fill)."""
-    col = np.where(~intra.reshape(mbh, mbw), np.arange(mbw)[None, :], -1)
-    src = np.maximum.accumulate(col, axis=1)
-    g = mv_c.reshape(mbh, mbw, 2)
-    out = np.take_along_axis(g, np.maximum(src, 0)[:, :, None], axis=1)
-    return np.where((src >= 0)[:, :, None], out, 0).reshape(-1, 2)
-
-
 def _decide_p(st, cur, step):
     """Rate-distortion mode decision for a P frame over skip, inter (predicted or searched vector), split
     and intra.
@@ -1073,20 +1463,40 @@ def _decide_p(st, cur, step):
     qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
     lam = LAMBDA_SCALE * step**2
     prior = st.get("prev_mv") if TEMPORAL_CANDIDATE else None
-    mv_me = _motion_search(cur[0], st["ref"], mbh, mbw, int(SEARCH_RANGE), SUBPEL_PENALTY * step, prior)
+    ref = _ref_with(st, FILTER_SHARP)
+    mv_me = _motion_search(cur[0], ref, mbh, mbw, int(SEARCH_RANGE), SUBPEL_PENALTY * step, prior)
     st["prev_mv"] = np.clip(mv_me >> 2, -(MAX_MV // 4 - 2), MAX_MV // 4 - 2)
     all_idx = np.arange(n)
-    me = _code_blocks(cur_y, cur_cb, cur_cr, *_predict_mbs(st["ref"], all_idx, mbw, mv_me), qy, qc, DEADZONE_INTER, lam)
+    # filter set of this frame: the one whose prediction at the searched vectors has the lower weighted SSD
+    pred_sharp = _predict_mbs(ref, all_idx, mbw, mv_me)
+    ref_smooth = _ref_with(st, FILTER_SMOOTH)
+    pred_smooth = _predict_mbs(ref_smooth, all_idx, mbw, mv_me)
+
+    def ssd(a, b):
+        return float((np.subtract(a, b, dtype=np.float32) ** 2).sum())
+
+    smooth_luma = ssd(cur_y, pred_smooth[0]) < ssd(cur_y, pred_sharp[0])
+    c_sharp = CB_WEIGHT * ssd(cur_cb, pred_sharp[1]) + CR_WEIGHT * ssd(cur_cr, pred_sharp[2])
+    c_smooth = CB_WEIGHT * ssd(cur_cb, pred_smooth[1]) + CR_WEIGHT * ssd(cur_cr, pred_smooth[2])
+    smooth_chroma = c_smooth < c_sharp
+    filt = FILTER_SMOOTH_LUMA * smooth_luma + FILTER_SMOOTH_CHROMA * smooth_chroma
+    ref = _ref_with(st, filt)
+    pred_me = (pred_smooth if smooth_luma else pred_sharp)[:1] + (pred_smooth if smooth_chroma else pred_sharp)[1:]
+    wp = _estimate_weights((cur_y, cur_cb, cur_cr), pred_me, lam)
+    if wp is not None:
+        ref = _ref_with(st, filt, wp)
+        pred_me = _apply_weights(ref, pred_me)
+    me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam)
     flat = (np.full((n, 16, 16), 128, np.int32), np.full((n, 8, 8), 128, np.int32), np.full((n, 8, 8), 128, np.int32))
     intra = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam)
     j_intra = intra[3] + lam * (intra[4] + 6.0)
     # Split is only tried where one vector leaves a residual worth coding (saves most of its cost).
     cand = np.nonzero(me[4] > SPLIT_MIN_BITS)[0]
     mv4 = np.repeat(mv_me[:, None, :], 4, axis=1)
-    mv4[cand] = _motion_search_split(cur_y[cand], st["ref"], cand, mbw, mv_me[cand], SUBPEL_PENALTY * step)
+    mv4[cand] = _motion_search_split(cur_y[cand], ref, cand, mbw, mv_me[cand], SUBPEL_PENALTY * step)
     spl = [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]), np.full(n, np.inf), np.zeros(n)]
     if cand.size:
-        sp_cand = _predict_split(st["ref"], cand, mbw, mv4[cand])
+        sp_cand = _predict_split(ref, cand, mbw, mv4[cand])
         got = _code_blocks(cur_y[cand], cur_cb[cand], cur_cr[cand], *sp_cand, qy, qc, DEADZONE_INTER, lam)
         for k in range(5):
             spl[k][cand] = got[k]
@@ -1103,8 +1513,8 @@ def _decide_p(st, cur, step):
     # Whole-frame passes against the previous pass's vectors give a good guess of every predictor ...
     final = mv_me
     for _ in range(DECISION_PASSES):
-        pred_guess = _left_neighbour(final, mbh, mbw)
-        sp = _predict_mbs(st["ref"], all_idx, mbw, pred_guess)
+        pred_guess = _vector_predictor(final, mbh, mbw)
+        sp = _predict_mbs(ref, all_idx, mbw, pred_guess)
         d_skip = skip_distortion(sp, all_idx)
         mp = _code_blocks(cur_y, cur_cb, cur_cr, *sp, qy, qc, DEADZONE_INTER, lam)
         j_skip = d_skip + lam * 1.0
@@ -1113,20 +1523,24 @@ def _decide_p(st, cur, step):
         j_split = j_split_base + lam * _mv_bits(mv_chain_split - pred_guess)
         choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1), 1)
         mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred_guess))
-        final = _carry_through_intra(mv_c, choice == 3, mbh, mbw)
-    # ... then an exact left-to-right sweep recomputes only the macroblocks whose real predictor differs.
+        final = mv_c  # intra macroblocks pass their predictor on, like skips
+    # ... then an exact sweep over anti-diagonal wavefronts (left, top and top-left are decided before
+    # a macroblock) recomputes only the macroblocks whose real predictor differs from the guess.
     ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
-    final = np.zeros((n, 2), np.int64)
+    grid = np.zeros((mbh + 1, mbw + 1, 2), np.int64)  # final chain vectors, zero outside the frame
     mvd = np.zeros((n, 2), np.int64)
     choice = np.zeros(n, np.int64)
-    for c in range(mbw):
-        idx = np.arange(mbh) * mbw + c
-        pred = final[idx - 1] if c > 0 else np.zeros((mbh, 2), np.int64)
+    rr, cc = np.divmod(np.arange(n), mbw)
+    for t in range(mbh + mbw - 1):
+        idx = np.nonzero(rr + cc == t)[0]
+        r, c = rr[idx], cc[idx]
+        left, top, top_left = grid[r + 1, c], grid[r, c + 1], grid[r, c]
+        pred = _median3(left, top, left + top - top_left)
         js, jp = j_skip[idx], j_pred[idx]
         changed = np.nonzero((pred != pred_guess[idx]).any(1))[0]
         if changed.size:
             sub = idx[changed]
-            sp = _predict_mbs(st["ref"], sub, mbw, pred[changed])
+            sp = _predict_mbs(ref, sub, mbw, pred[changed])
             fresh = _code_blocks(cur_y[sub], cur_cb[sub], cur_cr[sub], *sp, qy, qc, DEADZONE_INTER, lam)
             js[changed] = skip_distortion(sp, sub) + lam * 1.0
             jp[changed] = fresh[3] + lam * (fresh[4] + 4.0)
@@ -1136,7 +1550,7 @@ def _decide_p(st, cur, step):
         ch = np.argmin(np.stack([js, jp, jm, j_intra[idx], jsp], 1), 1)
         choice[idx] = ch
         mv_c = np.where((ch == 2)[:, None], mv_me[idx], np.where((ch == 4)[:, None], mv_chain_split[idx], pred))
-        final[idx] = mv_c
+        grid[r + 1, c + 1] = mv_c
         mvd[idx] = mv_c - pred
     for k, src in ((0, None), (2, me), (3, intra), (4, spl)):
         sel = choice == k
@@ -1151,24 +1565,15 @@ def _decide_p(st, cur, step):
     modes = np.where(choice == 4, MODE_SPLIT, modes).astype(np.int64)
     mvd[(modes != MODE_INTER) & (modes != MODE_SPLIT)] = 0
     sub = np.where((modes == MODE_SPLIT)[:, None, None], sub_d, 0)
-    return modes, mvd, sub, ly, lcb, lcr
+    return (filt, wp), modes, mvd, sub, ly, lcb, lcr, np.zeros((n, 6), np.int64)
 
 
 def _decide_i(st, cur, step):
-    qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
-    y = _dct(_split4(_to_mbs(cur[0], 16) - np.float32(128)))
-    cb = _dct(_to_mbs(cur[1], 8) - np.float32(128))
-    cr = _dct(_to_mbs(cur[2], 8) - np.float32(128))
+    """Every 8x8 block of an I frame takes the spatial prediction mode with the least rate-distortion cost."""
     n = st["mbh"] * st["mbw"]
+    _, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur)
     modes = np.full(n, MODE_INTRA, np.int64)
-    return (
-        modes,
-        np.zeros((n, 2), np.int64),
-        np.zeros((n, 3, 2), np.int64),
-        _quantise(y, qy, DEADZONE_INTRA),
-        _quantise(cb, qc, DEADZONE_INTRA),
-        _quantise(cr, qc, DEADZONE_INTRA),
-    )
+    return (FILTER_SHARP, None), modes, np.zeros((n, 2), np.int64), np.zeros((n, 3, 2), np.int64), ly, lcb, lcr, ipm
 
 
 # ----------------------------------------------------------------------------
@@ -1200,13 +1605,13 @@ def compress_video_frame(frame, frame_index, config):
     else:
         ftype = FRAME_P
         decision = _decide_p(st, cur, _frame_step(quality, FRAME_P, frame_index))
-        if (decision[0] == MODE_INTRA).mean() > 0.5:  # scene change: a key frame is cheaper
+        if (decision[1] == MODE_INTRA).mean() > 0.5:  # scene change: a key frame is cheaper
             ftype = FRAME_I
             decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
-    modes, mvd, sub, ly, lcb, lcr = decision
-    data = _encode_syntax(st, ftype, modes, mvd, sub, ly, lcb, lcr)
+    pp, modes, mvd, sub, ly, lcb, lcr, ipm = decision
+    data = _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm)
     mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
-    _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index))
+    _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["next_index"] = frame_index + 1
     return data
 
@@ -1222,10 +1627,10 @@ def decompress_video_frame(compressed_data, frame_index, config):
         _reset(st, width, height)
     if st["next_index"] != frame_index:
         raise ValueError("frames must be decoded in order 0..N-1")
-    ftype, modes, mvd, sub, ly, lcb, lcr = _decode_syntax(st, data, st["mbh"], st["mbw"])
+    ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm = _decode_syntax(st, data, st["mbh"], st["mbw"])
     if ftype == FRAME_P and st["ref"] is None:
         raise ValueError("inter frame without a preceding key frame")
     mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
-    y, cb, cr = _reconstruct(st, ftype, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index))
+    y, cb, cr = _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["next_index"] = frame_index + 1
     return _planes_to_rgb(y, cb, cr, height, width)

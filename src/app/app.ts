@@ -6,16 +6,15 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import type { Config } from "../config/schema.js";
 import type { Proposer } from "../evolve/proposers/proposer.js";
 import type { GitHubClient } from "../github/client.js";
-import { CHECK_RUN_NAME } from "../github/names.js";
 import { chooseProposer } from "./choose-proposer.js";
-import { parseCommand } from "./commands/parse-command.js";
 import { JobQueue } from "./job-queue.js";
 import { runJob } from "./run-job.js";
 import { startScheduleTicker } from "./schedule/schedule-ticker.js";
+import { webhookAckHandler } from "./webhook-ack.js";
 
 export interface CodecEvolveAppOptions {
   /** Where the queue and the replica id live (CODEC_EVOLVE_STATE_DIR). */
@@ -27,6 +26,8 @@ export interface CodecEvolveAppOptions {
   scheduleIntervalMs: number;
   clock?: () => Date;
   proposer?: (config: Config) => Proposer;
+  /** The path GitHub posts webhooks to (WEBHOOK_PATH); default /api/github/webhooks. */
+  webhookPath?: string;
   /** Tests and the bench get the queue and a stop function once the app is loaded. */
   onReady?: (handle: AppHandle) => void;
 }
@@ -35,6 +36,9 @@ export interface AppHandle {
   queue: JobQueue;
   stop: () => void;
 }
+
+/** Where GitHub posts webhooks unless WEBHOOK_PATH says otherwise (Probot's default). */
+export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
 
 /** The replica's persistent id: who holds a schedule lease. */
 async function replicaId(stateDir: string): Promise<string> {
@@ -51,7 +55,7 @@ async function replicaId(stateDir: string): Promise<string> {
 
 /** Build the Probot application function. */
 export function codecEvolveApp(options: CodecEvolveAppOptions): ApplicationFunction {
-  return async (app: Probot) => {
+  return async (app: Probot, { addHandler }: ApplicationFunctionOptions) => {
     const clock = options.clock ?? (() => new Date());
     let slug: string | null = null;
     const appIdentity = async () => {
@@ -81,37 +85,15 @@ export function codecEvolveApp(options: CodecEvolveAppOptions): ApplicationFunct
     });
     await queue.start();
 
-    app.on("issue_comment.created", async (context) => {
-      const { comment, issue, sender } = context.payload;
-      // Bots never command the bot (its own replies start with "@user", not "/").
-      if (sender.type === "Bot" || comment.user?.type === "Bot") return;
-      if (!parseCommand(comment.body)) return;
-      await queue.accept(context.id, context.payload.installation!.id, context.repo(), {
-        kind: "command",
-        issue: issue.number,
-        isPull: Boolean(issue.pull_request),
-        commentId: comment.id,
-        user: comment.user!.login,
-        body: comment.body,
-      });
-    });
-
-    app.on("check_run.completed", async (context) => {
-      const run = context.payload.check_run;
-      if (run.name !== CHECK_RUN_NAME) return;
-      await queue.accept(context.id, context.payload.installation!.id, context.repo(), {
-        kind: "check-run",
-        checkRunId: run.id,
-        headSha: run.head_sha,
-        adoptedBy: null,
-      });
-    });
-
-    app.on(["installation", "workflow_run", "pull_request"], async (context) => {
-      app.log.debug(
-        `${context.name} ${"action" in context.payload ? context.payload.action : ""}: nothing to do`,
-      );
-    });
+    // The webhook endpoint answers once the job is durable; Probot's own route is not used (webhook-ack.ts).
+    addHandler(
+      webhookAckHandler({
+        path: options.webhookPath ?? DEFAULT_WEBHOOK_PATH,
+        verify: (body, signature) => app.webhooks.verify(body, signature),
+        queue,
+        log: { error: (m) => app.log.error(m) },
+      }),
+    );
 
     let stopTicker = () => {};
     if (options.scheduleIntervalMs > 0) {

@@ -156,6 +156,13 @@ export class JobQueue {
     return "queued";
   }
 
+  /** Close the journal once the pending appends are on disk (graceful stop); accept() refuses after it. */
+  async close(): Promise<void> {
+    const journal = this.journal;
+    this.journal = null;
+    await journal?.close();
+  }
+
   /** Resolves when every lane is empty (tests, bench, graceful stop). */
   async idle(): Promise<void> {
     while (this.lanes.size > 0) await Promise.all([...this.lanes.values()]);

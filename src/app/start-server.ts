@@ -2,13 +2,13 @@
  * `codec-evolve app` / `npm start`: Probot's own server (`run`), configured
  * from the environment as any Probot app is (APP_ID, PRIVATE_KEY or
  * PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST and GHE_PROTOCOL, PORT, HOST,
- * LOG_LEVEL), plus OPENAI_API_KEY for the proposer, CODEC_EVOLVE_STATE_DIR
+ * LOG_LEVEL, WEBHOOK_PATH), plus OPENAI_API_KEY for the proposer, CODEC_EVOLVE_STATE_DIR
  * for the queue and CODEC_EVOLVE_SCHEDULE_INTERVAL_MS for the schedule tick.
  */
 import { resolve } from "node:path";
 import { ProbotOctokit, run } from "probot";
 import { retrySecondaryRateLimit } from "../github/secondary-rate-limit.js";
-import { codecEvolveApp } from "./app.js";
+import { codecEvolveApp, DEFAULT_WEBHOOK_PATH } from "./app.js";
 
 /** Start the server; resolves once it listens. */
 export async function startAppServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -27,13 +27,26 @@ export async function startAppServer(env: NodeJS.ProcessEnv = process.env): Prom
       `CODEC_EVOLVE_SCHEDULE_INTERVAL_MS="${env.CODEC_EVOLVE_SCHEDULE_INTERVAL_MS}" is not a number of milliseconds (0 = no schedule)`,
     );
   }
+  const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
   await run(
     codecEvolveApp({
       stateDir: resolve(env.CODEC_EVOLVE_STATE_DIR ?? ".codec-evolve/app"),
       appId,
       env,
       scheduleIntervalMs: interval,
+      webhookPath,
     }),
-    { Octokit: ProbotOctokit.plugin(retrySecondaryRateLimit) },
+    {
+      Octokit: ProbotOctokit.plugin(retrySecondaryRateLimit),
+      // The App's own handler answers on webhookPath (webhook-ack.ts). Probot's server puts its
+      // webhook route first, so that route is moved to a path GitHub never posts to.
+      // A view, not a copy: run() loads .env into process.env first and reads it afterwards.
+      env: new Proxy(env, {
+        get: (target, key) =>
+          key === "WEBHOOK_PATH"
+            ? `${webhookPath.replace(/\/$/, "")}/probot-unused`
+            : target[key as string],
+      }),
+    },
   );
 }

@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""In-process A/B of two versions of the codec: BD-rate (PSNR-RGB) of B against A per clip.
+
+    scripts/ab-codecs.py A.py B.py clips/*.y4m [--frames N] [--quality 20,35,50,65,80]
+
+A developer's quick check before a proposal goes through `evolve` (which is what counts): both
+codecs encode the same frames in this process and decode them in a fresh module instance, the
+rate is the payload bytes, the quality PSNR over every RGB sample, BD-rate the PCHIP of log-rate
+over PSNR integrated over the overlap (as src/evaluate/rd does). The Y4M is turned into RGB with
+BT.601 limited range and nearest chroma (close to, not the same as, the evaluator's conversion).
+Also prints each codec's encode time (CPU seconds, this process), so speed is compared side by side.
+"""
+import argparse
+import importlib.util
+import itertools
+import sys
+import time
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+
+_count = itertools.count()
+
+
+def load(path):
+    """A fresh module instance of the codec (its encoder/decoder state is per module)."""
+    spec = importlib.util.spec_from_file_location(f"codec_ab_{next(_count)}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def read_y4m(path, frames):
+    """RGB frames (uint8) of a 4:2:0 Y4M file, BT.601 limited range."""
+    data = open(path, "rb").read()
+    head_end = data.index(b"\n")
+    fields = data[:head_end].split()
+    w = int(next(f[1:] for f in fields if f.startswith(b"W")))
+    h = int(next(f[1:] for f in fields if f.startswith(b"H")))
+    pos = head_end + 1
+    out = []
+    size = w * h * 3 // 2
+    while pos < len(data) and len(out) < frames:
+        pos = data.index(b"\n", pos) + 1
+        buf = np.frombuffer(data, np.uint8, size, pos).astype(np.float64)
+        pos += size
+        y = buf[: w * h].reshape(h, w)
+        u = buf[w * h : w * h + w * h // 4].reshape(h // 2, w // 2).repeat(2, 0).repeat(2, 1)
+        v = buf[w * h + w * h // 4 :].reshape(h // 2, w // 2).repeat(2, 0).repeat(2, 1)
+        c = (y - 16) * 255 / 219
+        d = (u - 128) * 255 / 224
+        e = (v - 128) * 255 / 224
+        rgb = np.stack([c + 1.402 * e, c - 0.344136 * d - 0.714136 * e, c + 1.772 * d], -1)
+        out.append(np.clip(np.round(rgb), 0, 255).astype(np.uint8))
+    return out
+
+
+def run(path, frames, quality):
+    """(bits, psnr, encode seconds) of one clip at one quality."""
+    enc = load(path)
+    dec = load(path)
+    h, w = frames[0].shape[:2]
+    cfg = {"quality": quality, "width": w, "height": h}
+    t = time.process_time()
+    payloads = [enc.compress_video_frame(f, i, cfg) for i, f in enumerate(frames)]
+    secs = time.process_time() - t
+    se = 0.0
+    for i, (f, p) in enumerate(zip(frames, payloads)):
+        r = dec.decompress_video_frame(p, i, cfg)
+        se += np.sum((r.astype(np.float64) - f) ** 2)
+    mse = se / (len(frames) * h * w * 3)
+    bits = 8 * sum(len(p) for p in payloads)
+    return bits, 10 * np.log10(255.0**2 / mse), secs
+
+
+def bd_rate(ra, pa, rb, pb):
+    """Percent more bits B needs than A at equal PSNR (negative: B is better)."""
+    lo = max(min(pa), min(pb))
+    hi = min(max(pa), max(pb))
+    ia = PchipInterpolator(pa, np.log(ra)).integrate(lo, hi)
+    ib = PchipInterpolator(pb, np.log(rb)).integrate(lo, hi)
+    return (np.exp((ib - ia) / (hi - lo)) - 1) * 100
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("a")
+    ap.add_argument("b")
+    ap.add_argument("clips", nargs="+")
+    ap.add_argument("--frames", type=int, default=1000)
+    ap.add_argument("--quality", default="20,35,50,65,80")
+    args = ap.parse_args()
+    qs = [int(q) for q in args.quality.split(",")]
+    results = []
+    times = [0.0, 0.0]
+    nframes = 0
+    for clip in args.clips:
+        frames = read_y4m(clip, args.frames)
+        nframes += len(frames) * len(qs)
+        curves = []
+        for k, codec in enumerate((args.a, args.b)):
+            pts = [run(codec, frames, q) for q in qs]
+            times[k] += sum(p[2] for p in pts)
+            curves.append(pts)
+        (ra, pa), (rb, pb) = [([p[0] for p in c], [p[1] for p in c]) for c in curves]
+        bd = bd_rate(ra, pa, rb, pb)
+        results.append(bd)
+        rows = " ".join(f"q{q}:{b0 / a0 - 1:+.1%}/{pb_ - pa_:+.2f}dB" for q, a0, b0, pa_, pb_ in zip(qs, ra, rb, pa, pb))
+        print(f"{clip.split('/')[-1]:28s} BD {bd:+6.2f} %   {rows}", flush=True)
+    print(f"mean BD-rate B vs A: {np.mean(results):+.2f} %  ({len(results)} clips)")
+    print(f"encode CPU fps: A {nframes / times[0]:.2f}  B {nframes / times[1]:.2f}  (B/A time {times[1] / times[0]:.2f}x)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
