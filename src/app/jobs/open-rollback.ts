@@ -5,6 +5,7 @@
  * attempt (proposer "rollback"), so it can never take the id of a proposal in
  * flight, and the attempt is saved at its candidate stage once the PR exists.
  */
+import type { Config } from "../../config/schema.js";
 import { codeHash } from "../../evolve/code-hash.js";
 import { nextCandidateId } from "../../evolve/ledger/allocation.js";
 import { updateLedger } from "../../evolve/ledger/ledger-store.js";
@@ -12,13 +13,14 @@ import type { PendingAttempt } from "../../evolve/ledger/pending-attempt.js";
 import { currentBest } from "../../evolve/population/population.js";
 import { baseRecord } from "../../evolve/steps/propose.js";
 import { GitHubCandidateStore } from "../../github/candidate-store.js";
+import type { GitHubClient, RepoRef } from "../../github/client.js";
 import { GitHubLedgerStore } from "../../github/ledger-store.js";
-import type { CommandDeps } from "../commands/run-command.js";
 import { runIdOf } from "./propose-candidate.js";
 
 /** Open (or find again, for the same trigger) the PR restoring `version`; the reply says what happened. */
 export async function openRollback(
-  deps: Pick<CommandDeps, "gh" | "repo" | "config" | "clock">,
+  // What it needs of the command's dependencies; spelled out so jobs never import commands.
+  deps: { gh: GitHubClient; repo: RepoRef; config: Config; clock: () => Date },
   input: { version: number; trigger: string },
 ): Promise<{ ok: boolean; text: string }> {
   const { gh, repo, config } = deps;
