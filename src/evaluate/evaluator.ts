@@ -244,8 +244,12 @@ export async function evaluateCodec(
       return outcome;
     });
 
-  /** Parent rung q of clip c: a failure leaves the candidate without a parent curve, never failed. */
-  const parentJob = (c: number, q: number) =>
+  /**
+   * Parent rung q of clip c: a failure leaves the candidate without a parent curve, never failed.
+   * `encodeOnly`: the parent encoded (only) at a sample rung, for its speed here and bytes to check
+   * against the cache.
+   */
+  const parentJob = (c: number, q: number, encodeOnly = false) =>
     pool.run(async (): Promise<JobOutcome> => {
       if (!parentPath || skip(orderOf(c, slots - 1))) return SKIPPED;
       const clip = allClips[c]!;
@@ -256,24 +260,7 @@ export async function evaluateCodec(
         clip,
         config: configFor(clip, quality),
         sandbox: req.sandbox,
-      });
-      emit({ type: "rung-done", codec: "parent", clip: label(c), quality, done: ++done, total });
-      return outcome;
-    });
-
-  /** The parent encoded (only) at a sample rung: its speed here, and bytes to check against the cache. */
-  const parentSampleJob = (c: number, q: number) =>
-    pool.run(async (): Promise<JobOutcome> => {
-      if (!parentPath || skip(orderOf(c, slots - 1))) return SKIPPED;
-      const clip = allClips[c]!;
-      const quality = qualities[q]!;
-      const outcome = await streamRung({
-        openSide: deps.openCodecSide,
-        codecPath: parentPath,
-        clip,
-        config: configFor(clip, quality),
-        sandbox: req.sandbox,
-        encodeOnly: true,
+        ...(encodeOnly ? { encodeOnly: true } : {}),
       });
       emit({ type: "rung-done", codec: "parent", clip: label(c), quality, done: ++done, total });
       return outcome;
@@ -284,7 +271,7 @@ export async function evaluateCodec(
    * its speeds are then scaled by this machine's speed on the sample over the cached run's.
    */
   const planParent = async (entry: ParentCacheEntry): Promise<ParentPlan> => {
-    const outcomes = await Promise.all(samples.map((s) => parentSampleJob(s.clip, s.rung)));
+    const outcomes = await Promise.all(samples.map((s) => parentJob(s.clip, s.rung, true)));
     const problems: string[] = [];
     let fpsHere = 0;
     let fpsCached = 0;
