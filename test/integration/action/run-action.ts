@@ -20,7 +20,7 @@ export interface ActionRun {
 }
 
 /** Parse GITHUB_OUTPUT (`name<<DELIM\nvalue\nDELIM` and `name=value`). */
-function parseOutputs(text: string): Record<string, string> {
+export function parseOutputs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {

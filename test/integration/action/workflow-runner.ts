@@ -20,7 +20,7 @@ import {
   evaluateExpression,
   expandTemplate,
 } from "../../fixtures/workflow-expression.js";
-import { REPO_ROOT, runAction, type ActionRun } from "./run-action.js";
+import { parseOutputs, REPO_ROOT, runAction, type ActionRun } from "./run-action.js";
 
 interface Step {
   id?: string;
@@ -69,23 +69,6 @@ async function bash(
   child.stderr.on("data", (d) => (log += d));
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   return { code, log };
-}
-
-function parseOutputFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]!);
-    if (heredoc) {
-      const value: string[] = [];
-      while (++i < lines.length && lines[i] !== heredoc[2]) value.push(lines[i]!);
-      out[heredoc[1]!] = value.join("\n");
-    } else if (lines[i]!.includes("=")) {
-      const [key, ...rest] = lines[i]!.split("=");
-      out[key!] = rest.join("=");
-    }
-  }
-  return out;
 }
 
 export interface WorkflowRunnerOptions {
@@ -196,7 +179,7 @@ export class WorkflowRunner {
           RUNNER_TEMP: temp,
           ...this.options.env,
         });
-        result = { ...ran, outputs: parseOutputFile(await readFile(outputFile, "utf8")) };
+        result = { ...ran, outputs: parseOutputs(await readFile(outputFile, "utf8")) };
       } else {
         throw new Error(
           `job ${name}: step ${label} uses ${step.uses}, which this runner does not know`,
