@@ -10,23 +10,14 @@ import {
   ProposerEndpointRefused,
 } from "../../../src/app/choose-proposer.js";
 import { configSchema } from "../../../src/config/schema.js";
-import type { ProposalContext } from "../../../src/evolve/proposers/proposer.js";
 import { startOpenAiStub, type OpenAiStub } from "../../fixtures/openai-stub/openai-stub.js";
+import { proposalContext } from "../../fixtures/openai-stub/proposal-context.js";
 
 const ANSWER =
   "HYPOTHESIS: h\nFILE: codec/evolved_codec.py\n<<<<<<< SEARCH\nQ = 1\n=======\nQ = 2\n>>>>>>> REPLACE\n";
 const KEY = "sk-operator-secret";
 
-const context: ProposalContext = {
-  attempt: 1,
-  seed: 1,
-  codecPath: "codec/evolved_codec.py",
-  parentSource: "Q = 1\n",
-  prompt: { system: "You are a codec engineer.", user: "Improve it." },
-  history: [],
-  knownCodeHashes: new Set(),
-  budgetLeftUsd: null,
-};
+const context = proposalContext;
 
 let operator: OpenAiStub;
 let writer: OpenAiStub;
