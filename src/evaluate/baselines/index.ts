@@ -23,7 +23,7 @@ import { ffmpegBaseline } from "./ffmpeg-baseline.js";
 import { AV1, X264, X265, X265_LD } from "./ffmpeg-encoders.js";
 import { clipSamplesHash, scoringCodeFingerprint } from "./fingerprint.js";
 import { JPEG_BASELINE } from "./jpeg-baseline.js";
-import { chooseLadder } from "./ladder.js";
+import { chooseLadder, type KnownEncodes } from "./ladder.js";
 import { runProcess, type ProcessRunner } from "../run-process.js";
 import { tidyRungs } from "./tidy-rungs.js";
 
@@ -99,20 +99,31 @@ export async function runBaseline(
   const pixels = clip.width * clip.height * clip.frameCount;
 
   try {
-    const ladder = await chooseLadder(encoder.knob, req.targetBitsPerPixel ?? [], async (knob) => {
-      let entry = knobs.get(knob);
-      if (!entry) {
-        entry = { ...(await (await open()).encode(knob)) };
-        knobs.set(knob, entry);
-        changed = true;
-      }
-      return (entry.bytes * 8) / pixels;
-    });
+    // Every cached encode seeds the search, and scored ones are preferred, so a
+    // candidate whose rates moved a little reuses what earlier runs measured.
+    const earlier: KnownEncodes = {
+      rates: new Map([...knobs].map(([knob, entry]) => [knob, (entry.bytes * 8) / pixels])),
+      scored: (knob) => isScored(knobs.get(knob)),
+    };
+    const ladder = await chooseLadder(
+      encoder.knob,
+      req.targetBitsPerPixel ?? [],
+      async (knob) => {
+        let entry = knobs.get(knob);
+        if (!entry) {
+          entry = { ...(await (await open()).encode(knob)) };
+          knobs.set(knob, entry);
+          changed = true;
+        }
+        return (entry.bytes * 8) / pixels;
+      },
+      earlier,
+    );
 
     const rungs: Rung[] = [];
     for (const knob of ladder) {
       let entry = knobs.get(knob);
-      if (!entry?.quality || entry.decodeSeconds === undefined) {
+      if (!isScored(entry)) {
         // Bytes and metrics must come from the same stream, so a knob known
         // only by its size is encoded again in this session before decoding.
         const { encoded, decoded } = await (await open()).decodeAndMeasure(knob);
@@ -127,6 +138,11 @@ export async function runBaseline(
   } finally {
     await (session as EncoderSession | null)?.close();
   }
+}
+
+/** Whether a cached knob has been decoded and scored (not only encoded). */
+function isScored(entry: CachedKnob | undefined): entry is Required<CachedKnob> {
+  return entry?.quality !== undefined && entry.decodeSeconds !== undefined;
 }
 
 function toRung(
