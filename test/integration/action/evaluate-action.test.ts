@@ -10,6 +10,7 @@ import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { baseCheckout } from "./base-checkout.js";
 import { FakeGitHub } from "./fake-github.js";
 import { pullRequestPayload, workflowRunPayload } from "./payloads.js";
 import { REPO_ROOT, runAction } from "./run-action.js";
@@ -31,24 +32,6 @@ def decompress_video_frame(compressed_data, frame_index, config):
     return np.zeros((config["height"], config["width"], 3), dtype=np.uint8)
 `;
 const FAILING_LINE = 6;
-
-/** A base checkout: config on tiny synthetic clips, the starter as parent, the PR's codec in pr-head/. */
-async function baseCheckout(candidate: string | null): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), "ce-eval-action-"));
-  await mkdir(join(root, ".github"), { recursive: true });
-  await mkdir(join(root, "codec"), { recursive: true });
-  await mkdir(join(root, "pr-head", "codec"), { recursive: true });
-  await writeFile(
-    join(root, ".github", "codec-evolve.yml"),
-    "evaluation:\n  clips: ['synthetic:moving-shapes:48x32:2']\n  baselines: []\n",
-  );
-  const starter = join(REPO_ROOT, "codec", "evolved_codec.py");
-  await copyFile(starter, join(root, "codec", "evolved_codec.py"));
-  if (candidate === null)
-    await copyFile(starter, join(root, "pr-head", "codec", "evolved_codec.py"));
-  else await writeFile(join(root, "pr-head", "codec", "evolved_codec.py"), candidate);
-  return root;
-}
 
 describe("action evaluate mode (built dist, real sandbox)", () => {
   it("a failing codec: verdict failed, its line in the results, and an annotation at that line from the report job", async () => {

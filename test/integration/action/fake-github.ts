@@ -3,11 +3,13 @@
  * makes the way GitHub does: JSON bodies, Link-header pagination, 403
  * "Resource not accessible by integration", a secondary rate limit with
  * retry-after, and the artifact routes (listing, 302 to a signed zip URL) of
- * the shared ArtifactStore. It records every request so tests can check what
+ * the shared ArtifactStore, plus the results service @actions/artifact
+ * uploads through (ArtifactUploads). It records every request so tests can check what
  * the Action sent.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ArtifactUploads } from "../../fixtures/github-server/artifact-uploads.js";
 import { ArtifactStore, type ArtifactAnswer } from "../../fixtures/github-server/artifacts.js";
 
 export interface RecordedRequest {
@@ -49,6 +51,8 @@ export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   /** Workflow-run artifacts served to @actions/artifact (listing, 302, signed zip). */
   readonly artifacts = new ArtifactStore();
+  /** The results service and blob URLs @actions/artifact uploads through (into `artifacts`). */
+  readonly uploads = new ArtifactUploads(this.artifacts);
   state: FakeGitHubState;
   private server: Server | null = null;
   private nextId = 1000;
@@ -88,7 +92,8 @@ export class FakeGitHub {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
+    const raw = Buffer.concat(chunks);
+    const text = raw.toString("utf8");
     const url = new URL(req.url ?? "/", this.url);
     let body: unknown = text;
     try {
@@ -103,6 +108,9 @@ export class FakeGitHub {
       res.end(data === undefined ? "" : JSON.stringify(data));
     };
     try {
+      // Uploads carry binary blocks: they get the raw bytes, not the text.
+      const upload = this.uploads.handle(method, url, req.headers, raw, this.url);
+      if (upload) return this.answer(upload, res);
       this.route(method, url, body as Record<string, unknown>, send, res);
     } catch (error) {
       send(500, { message: String(error) });
