@@ -211,7 +211,12 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
           .filter(Boolean),
         appSlug: inputs["app-slug"],
       })
-    : { trusted: false, problems: ["no pull request found for this commit"], changedFiles: [] };
+    : {
+        trusted: false,
+        problems: ["no pull request found for this commit"],
+        changedFiles: [],
+        currentFiles: [],
+      };
   const dispatchProblem =
     target.event && target.dispatched ? dispatchedOffDefault(target.event) : null;
   if (dispatchProblem) {

@@ -24,12 +24,9 @@ import { currentBest } from "../../evolve/population/population.js";
 import { adopt } from "../../evolve/steps/adopt.js";
 import { judgeDecided, recordJudgement, type DecidedEvaluation } from "../../evolve/steps/judge.js";
 import type { CandidateMeta } from "../../github/candidate-meta.js";
-import {
-  GitHubCandidateStore,
-  onlyCodecPaths,
-  type CandidatePull,
-} from "../../github/candidate-store.js";
+import { GitHubCandidateStore, type CandidatePull } from "../../github/candidate-store.js";
 import { parseCheckResult, type CheckResult } from "../../github/check-result.js";
+import { changedPathsOf, codecPathGlobs, trustProblems } from "../../github/check-trust.js";
 import type { GitHubClient, RepoRef } from "../../github/client.js";
 import { readBranch } from "../../github/git-data.js";
 import { GitHubLedgerStore } from "../../github/ledger-store.js";
@@ -154,15 +151,22 @@ export async function judgeCheckRun(
     per_page: 100,
   });
   const paths = files.map((f) => f.filename);
-  const botLogin = `${deps.app.slug}[bot]`;
   if (!input.adoptedBy) {
-    if (pull.author !== botLogin)
-      return review(`the PR's author is ${pull.author}, not ${botLogin}`);
-    if (meta.kind === "codec" && !onlyCodecPaths(paths, config.codec)) {
+    // The same rule as the Action's report (src/github/check-trust.ts); a framework PR may touch
+    // any path, but only a maintainer's /adopt can merge it.
+    const problems = trustProblems(
+      changedPathsOf(files),
+      { login: pull.author, type: pull.authorType },
+      {
+        codecPaths: meta.kind === "codec" ? codecPathGlobs(config.codec) : ["**"],
+        appSlug: deps.app.slug,
+      },
+    );
+    // In a code span: the problems quote file names, which may hold markdown or @mentions.
+    if (problems.length > 0)
       return review(
-        `the PR changes paths outside the codec (${paths.filter((p) => !onlyCodecPaths([p], config.codec)).join(", ")})`,
+        `the PR does not meet the trust rule: \`${problems.join("; ").replace(/`/g, "'")}\``,
       );
-    }
     // The report job's own trust rule failed (e.g. its app-slug is not this App's, or the run was
     // dispatched off the default branch): its neutral conclusion says nothing about the codec.
     if (!result.trusted)
