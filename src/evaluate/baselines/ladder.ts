@@ -229,8 +229,7 @@ function closeEnough(
     const better =
       best === null ||
       (isScored && !bestScored) ||
-      (isScored === bestScored &&
-        (distance < bestDistance || (distance === bestDistance && u < best)));
+      (isScored === bestScored && distance <= bestDistance); // ties: the later one, as before
     if (better) {
       best = u;
       bestScored = isScored;
