@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { X265 } from "../../../src/evaluate/baselines/ffmpeg-encoders.js";
 import { openFfmpegSession } from "../../../src/evaluate/baselines/ffmpeg-session.js";
 import { runBaseline, type ProcessRunner } from "../../../src/evaluate/baselines/index.js";
+import { SCORED_TOLERANCE_OCTAVES } from "../../../src/evaluate/baselines/ladder.js";
+import { bdRate } from "../../../src/evaluate/rd/bd-rate.js";
+import { rdPoints } from "../../../src/evaluate/rd/compare-curves.js";
 import { runProcess } from "../../../src/evaluate/run-process.js";
 import type { Clip } from "../../../src/evaluate/clips/clip.js";
 import { syntheticClip } from "../../../src/evaluate/clips/synthetic.js";
@@ -109,6 +112,54 @@ describe("x265 baseline", () => {
     const before = calls.length;
     await runBaseline("x265", { clip: other, targetBitsPerPixel: TARGETS, runner, cacheDir });
     expect(calls.length).toBeGreaterThan(before);
+  });
+
+  test("a candidate whose rates moved 6 %: the warm cache answers without ffmpeg, and the curve is the same", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "baseline-cache-moved-"));
+    try {
+      const crfs = (calls: { args: readonly string[] }[]): Set<number> =>
+        new Set(
+          calls.flatMap((c) =>
+            c.args.includes("-crf") ? [Number(c.args[c.args.indexOf("-crf") + 1])] : [],
+          ),
+        );
+      const first = recordingRunner();
+      await runBaseline("x265", {
+        clip,
+        targetBitsPerPixel: TARGETS,
+        runner: first.runner,
+        cacheDir: dir,
+      });
+      const moved = TARGETS.map((t) => t * 0.94);
+      // Searched afresh, the moved targets need CRFs the first run never encoded.
+      const fresh = recordingRunner();
+      const searched = await runBaseline("x265", {
+        clip,
+        targetBitsPerPixel: moved,
+        runner: fresh.runner,
+      });
+      expect([...crfs(fresh.calls)].some((crf) => !crfs(first.calls).has(crf))).toBe(true);
+
+      // The same runner as the first run (its tool version is known): not one spawn.
+      const spawned = first.calls.length;
+      const reused = await runBaseline("x265", {
+        clip,
+        targetBitsPerPixel: moved,
+        runner: first.runner,
+        cacheDir: dir,
+      });
+      expect(first.calls.length).toBe(spawned);
+      // Both ladders sample the same x265 curve: BD-rate between them is about 0.
+      expect(Math.abs(bdRate(rdPoints(searched.rungs), rdPoints(reused.rungs)))).toBeLessThan(1);
+      for (const t of moved) {
+        const nearest = Math.min(
+          ...reused.rungs.map((r) => Math.abs(Math.log2(r.bitsPerPixel / t))),
+        );
+        expect(nearest).toBeLessThanOrEqual(SCORED_TOLERANCE_OCTAVES);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("without ffmpeg: an error that says what to install", async () => {
