@@ -7,9 +7,11 @@
  * uploads through (ArtifactUploads). It records every request so tests can check what
  * the Action sent.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ArtifactUploads } from "../../fixtures/github-server/artifact-uploads.js";
+import { CacheService } from "../../fixtures/github-server/cache-service.js";
 import { ArtifactStore, type ArtifactAnswer } from "../../fixtures/github-server/artifacts.js";
 
 export interface RecordedRequest {
@@ -52,7 +54,16 @@ export class FakeGitHub {
   /** Workflow-run artifacts served to @actions/artifact (listing, 302, signed zip). */
   readonly artifacts = new ArtifactStore();
   /** The results service and blob URLs @actions/artifact uploads through (into `artifacts`). */
-  readonly uploads = new ArtifactUploads(this.artifacts);
+  /** Signs the jobs' runtime tokens, which the artifact and cache services both accept. */
+  private readonly runtimeSecret = randomBytes(16);
+  readonly uploads = new ArtifactUploads(this.artifacts, this.runtimeSecret);
+  /** The Actions cache service (v2) and its blob URLs, as @actions/cache uses them. */
+  readonly caches = new CacheService(this.runtimeSecret);
+
+  /** One ACTIONS_RUNTIME_TOKEN for a job of run `runId` on `ref`: artifacts and caches. */
+  runtimeToken(runId: number, ref: string, alsoReads: readonly string[] = []): string {
+    return this.caches.runtimeToken(ref, alsoReads, { scp: this.uploads.scopeClaim(runId) });
+  }
   state: FakeGitHubState;
   private server: Server | null = null;
   private nextId = 1000;
@@ -109,7 +120,9 @@ export class FakeGitHub {
     };
     try {
       // Uploads carry binary blocks: they get the raw bytes, not the text.
-      const upload = this.uploads.handle(method, url, req.headers, raw, this.url);
+      const upload =
+        this.uploads.handle(method, url, req.headers, raw, this.url) ??
+        this.caches.handle(method, url, req.headers, raw, this.url);
       if (upload) return this.answer(upload, res);
       this.route(method, url, body as Record<string, unknown>, send, res);
     } catch (error) {
