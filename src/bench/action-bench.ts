@@ -8,12 +8,17 @@
  *   next PR), the starter against itself;
  * - warm, changed candidate: the same caches, a candidate with one knob
  *   changed (DEADZONE_INTER), so its rates differ from anything measured.
+ * `action` measures the codec in codec/evolved_codec.py (the latest adopted
+ * version); `action-starter` measures v1, the starter every new repository
+ * begins with (the seed record of docs/evolution-run/ledger.jsonl), so the
+ * Action's own cost can be told apart from how heavy the evolved codec became.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DIST = join(ROOT, "action", "dist", "index.js");
@@ -60,13 +65,51 @@ function line(label: string, run: Awaited<ReturnType<typeof runEvaluate>>, goal:
   );
 }
 
-/** Run the bench; returns the report text. */
+/** The codec the bench measures: its source and how the report names it. */
+interface BenchCodec {
+  label: string;
+  source: string;
+}
+
+/** The latest adopted codec, as checked out. */
+async function currentCodec(): Promise<BenchCodec> {
+  const source = await readFile(join(ROOT, "codec", "evolved_codec.py"), "utf8");
+  return { label: "the current codec (codec/evolved_codec.py)", source };
+}
+
+/** v1, the starter: the seed record's commit in the committed evolution ledger. */
+async function starterCodec(): Promise<BenchCodec> {
+  const ledger = await readFile(join(ROOT, "docs", "evolution-run", "ledger.jsonl"), "utf8");
+  const seed = ledger
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { status?: string; versionCommit?: string })
+    .find((record) => record.status === "seed");
+  if (!seed?.versionCommit) throw new Error("docs/evolution-run/ledger.jsonl has no seed record");
+  const { stdout } = await promisify(execFile)(
+    "git",
+    ["show", `${seed.versionCommit}:codec/evolved_codec.py`],
+    { cwd: ROOT, maxBuffer: 16 << 20 },
+  );
+  return { label: `the starter v1 (${seed.versionCommit.slice(0, 10)})`, source: stdout };
+}
+
+/** Run the bench on the current codec; returns the report text. */
 export async function benchAction(): Promise<string> {
+  return benchActionOn(await currentCodec());
+}
+
+/** Run the bench on the starter codec v1; returns the report text. */
+export async function benchActionStarter(): Promise<string> {
+  return benchActionOn(await starterCodec());
+}
+
+async function benchActionOn(codec: BenchCodec): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), "ce-action-bench-"));
   await symlink(join(ROOT, "clips"), join(workspace, "clips"));
-  const starter = await readFile(join(ROOT, "codec", "evolved_codec.py"), "utf8");
+  const starter = codec.source;
   const changed = starter.replace(/^DEADZONE_INTER = [0-9.]+/m, "DEADZONE_INTER = 0.32");
-  if (changed === starter) throw new Error("the starter has no DEADZONE_INTER line to change");
+  if (changed === starter) throw new Error("the codec has no DEADZONE_INTER line to change");
   const candidate = join(workspace, "pr-head", "codec", "evolved_codec.py");
   await mkdir(join(workspace, "codec"), { recursive: true });
   await mkdir(join(workspace, "pr-head", "codec"), { recursive: true });
@@ -79,9 +122,9 @@ export async function benchAction(): Promise<string> {
   await writeFile(candidate, changed);
   const warmChanged = await runEvaluate(workspace);
   return [
-    `Action evaluate (built action/dist, starter as parent, the bundled clips, default config baselines), ${cpus().length} cores, load average ${loadBefore} before:`,
-    line("cold caches, starter", cold, 180),
-    line("warm caches, starter", warm, 60),
+    `Action evaluate of ${codec.label} (built action/dist, the codec as its own parent, the bundled clips, default config baselines), ${cpus().length} cores, load average ${loadBefore} before:`,
+    line("cold caches, unchanged", cold, 180),
+    line("warm caches, unchanged", warm, 60),
     line("warm caches, one knob", warmChanged, 60),
     `  warm / cold ${(warm.seconds / cold.seconds).toFixed(2)}, warm changed / cold ${(warmChanged.seconds / cold.seconds).toFixed(2)}`,
   ].join("\n");

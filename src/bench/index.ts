@@ -2,19 +2,20 @@
  * `npm run bench`: throughput figures as ratios against ffmpeg, measured side
  * by side, the evaluator's memory and scaling, and the Action's evaluation
  * time with a cold and a warm baseline cache, the dashboard build time. Not a test.
- * `npm run bench -- memory` (or metrics, pipeline, action, dashboard) runs one part.
+ * `npm run bench -- memory` (or metrics, pipeline, action, action-starter, dashboard) runs one part.
  */
 import { benchDashboard } from "./dashboard-bench.js";
 import { benchMemory } from "./memory-bench.js";
 import { benchMetrics } from "./metrics-bench.js";
 import { benchPipeline } from "./pipeline-bench.js";
-import { benchAction } from "./action-bench.js";
+import { benchAction, benchActionStarter } from "./action-bench.js";
 
 const parts: Record<string, () => Promise<string>> = {
   metrics: benchMetrics,
   pipeline: benchPipeline,
   memory: benchMemory,
   action: benchAction,
+  "action-starter": benchActionStarter,
   dashboard: () => benchDashboard(),
 };
 const chosen = process.argv.slice(2);
