@@ -76,8 +76,11 @@ export async function restoreFolderCache(
       if (after === "" || after === before) return `${what}: unchanged, not saved`;
       const key = `${prefix}${scope}-${after}`;
       try {
-        await cache.saveCache([dir], key);
-        return `${what}: saved ${key}`;
+        // saveCache logs and returns -1 instead of throwing when the service refused the entry.
+        const id = await cache.saveCache([dir], key);
+        return id === -1
+          ? `${what}: not saved (the cache service did not take ${key})`
+          : `${what}: saved ${key}`;
       } catch (error) {
         return `${what}: not saved (${(error as Error).message})`;
       }
