@@ -28,7 +28,7 @@ import { LEDGER_SCHEMA, type LedgerRecord } from "./ledger/ledger-record.js";
 import { updateLedger, type LedgerState, type LedgerStore } from "./ledger/ledger-store.js";
 import type { PendingAttempt } from "./ledger/pending-attempt.js";
 import { summarizeMetrics } from "./ledger/summarize-metrics.js";
-import { currentBest } from "./population/population.js";
+import { currentBest, exploreFractionFor } from "./population/population.js";
 import type { Proposer } from "./proposers/proposer.js";
 import { ensureStateDir, statePaths, type StatePaths } from "./state-paths.js";
 import { adopt, finishAdoption, type AdoptOutcome } from "./steps/adopt.js";
@@ -178,7 +178,10 @@ class EvolutionRun {
     this.settings = {
       codecPath: options.codecPath,
       adoption: options.adoption,
-      evolve: options.evolve,
+      evolve: {
+        ...options.evolve,
+        exploreFraction: exploreFractionFor(deps.proposer.kind, options.evolve.exploreFraction),
+      },
       allowedImports: options.allowedImports,
       systemPromptTemplate: options.systemPromptTemplate,
       focus: options.focus,

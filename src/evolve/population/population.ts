@@ -4,6 +4,7 @@
  * style), so parents and inspirations do not all come from one idea.
  */
 import type { LedgerRecord } from "../ledger/ledger-record.js";
+import type { ProposerKind } from "../proposers/proposer.js";
 import type { Random } from "./seeded-random.js";
 
 /** Records whose code was evaluated successfully, in ledger order. */
@@ -74,6 +75,16 @@ export function leader(records: readonly LedgerRecord[], maxEncodeSlowdown: numb
     if (lead.metrics === null || fitness(record) < fitness(lead)) lead = record;
   }
   return lead;
+}
+
+/**
+ * The share of generations that explore an elite parent, for this proposer.
+ * Written answers are edits against the leader (their SEARCH blocks quote its
+ * code), so with an elite parent they could not apply: the answers proposer
+ * always builds on the leader.
+ */
+export function exploreFractionFor(kind: ProposerKind, configured: number): number {
+  return kind === "answers" ? 0 : configured;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   chooseParent,
   currentBest,
   eliteArchive,
+  exploreFractionFor,
   leader,
 } from "../../../src/evolve/population/population.js";
 import { seededRandom } from "../../../src/evolve/population/seeded-random.js";
@@ -153,5 +154,22 @@ describe("population", () => {
     expect(chooseParent(records, seededRandom(7, 3), OPTIONS)).toEqual(
       chooseParent(records, seededRandom(7, 3), OPTIONS),
     );
+  });
+
+  it("always builds written answers on the leader: their SEARCH blocks quote the leader's code", () => {
+    expect(exploreFractionFor("openai", 0.2)).toBe(0.2);
+    expect(exploreFractionFor("offline", 0.2)).toBe(0.2);
+    const answers = { ...OPTIONS, exploreFraction: exploreFractionFor("answers", 1) };
+    const picks = Array.from({ length: 200 }, (_, i) =>
+      chooseParent(records, seededRandom(1, i), answers),
+    );
+    expect(picks.every((p) => p.parent.id === "c0003" && p.from === "leader")).toBe(true);
+    // The same seeds with a model's proposer do explore, so the rule above is what keeps answers on the leader.
+    const model = { ...OPTIONS, exploreFraction: exploreFractionFor("openai", 1) };
+    expect(
+      Array.from({ length: 200 }, (_, i) => chooseParent(records, seededRandom(1, i), model)).some(
+        (p) => p.from === "elite",
+      ),
+    ).toBe(true);
   });
 });
