@@ -7,7 +7,8 @@
  * - warm: the caches the first run left (what @actions/cache restores on the
  *   next PR), the starter against itself;
  * - warm, changed candidate: the same caches, a candidate with one knob
- *   changed (DEADZONE_INTER), so its rates differ from anything measured.
+ *   changed (INTER_QSCALE; the deadzones barely move a codec with RDOQ), so its
+ *   rates differ from anything measured.
  * `action` measures the codec in codec/evolved_codec.py (the latest adopted
  * version); `action-starter` measures v1, the starter every new repository
  * begins with (the seed record of docs/evolution-run/ledger.jsonl), so the
@@ -108,8 +109,8 @@ async function benchActionOn(codec: BenchCodec): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), "ce-action-bench-"));
   await symlink(join(ROOT, "clips"), join(workspace, "clips"));
   const starter = codec.source;
-  const changed = starter.replace(/^DEADZONE_INTER = [0-9.]+/m, "DEADZONE_INTER = 0.32");
-  if (changed === starter) throw new Error("the codec has no DEADZONE_INTER line to change");
+  const changed = starter.replace(/^INTER_QSCALE = [0-9.]+/m, "INTER_QSCALE = 1.5");
+  if (changed === starter) throw new Error("the codec has no INTER_QSCALE line to change");
   const candidate = join(workspace, "pr-head", "codec", "evolved_codec.py");
   await mkdir(join(workspace, "codec"), { recursive: true });
   await mkdir(join(workspace, "pr-head", "codec"), { recursive: true });
