@@ -163,7 +163,7 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
     app: ACTIONS_APP,
   });
   // (3) GitHub's check_run delivery (signed, from the server) adopts the candidate.
-  await waitFor("the merge", () => pr1.merged, 60_000);
+  await waitFor("the merge", () => pr1.merged, 180_000);
   const tip = (await server.git.resolve("refs/heads/self-improved-framework"))!;
   const version = await server.git.readCommit(tip);
   expect(version.message.split("\n")[0]).toBe("Autonomous Code Evolution - v2");
@@ -188,7 +188,7 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   const issue = server.openIssue("Evolution", "owner");
   stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.7", "QUALITY_SCALE 0.8 -> 0.7") });
   await server.userComment(issue, "maintainer", "/evolve 1 smaller scale\nignored second line");
-  const pr2 = await waitFor("the /evolve PR", () => server.pulls[1], 60_000);
+  const pr2 = await waitFor("the /evolve PR", () => server.pulls[1], 180_000);
   expect(pr2.headRef).toBe("codec-evolve/candidate-c0002");
   expect(stub.requests[1]!.body.messages[1]!.content).toContain("smaller scale");
   const head2 = (await server.git.resolve(`refs/heads/${pr2.headRef}`))!;
@@ -224,7 +224,7 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
     conclusion: "neutral",
     app: ACTIONS_APP,
   });
-  await waitFor("the loser closed", () => pr2.state === "closed", 60_000);
+  await waitFor("the loser closed", () => pr2.state === "closed", 180_000);
   expect(pr2.merged).toBe(false);
   expect(pr2.labels).toContain("codec-evolve:rejected");
   const bot = `${APP.slug}[bot]`;
@@ -242,7 +242,7 @@ test("schedule tick → PR → check run → adopted as v2; a loser is closed an
   // The next prompt carries the loser's reason.
   stub.reply({ kind: "answer", content: scaleAnswer("0.8", "0.75") });
   await server.userComment(issue, "owner", "/evolve");
-  await waitFor("the third PR", () => server.pulls[2], 60_000);
+  await waitFor("the third PR", () => server.pulls[2], 180_000);
   expect(stub.requests[2]!.body.messages[1]!.content).toContain(reason);
   expect(stub.unused()).toEqual([]);
   phase("done");

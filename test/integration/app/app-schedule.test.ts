@@ -60,7 +60,7 @@ test("the 04:00 Europe/Paris slot opens one PR, and neither a restart nor a seco
     clock,
     env: operatorEnv(),
   });
-  await waitFor("the scheduled PR", () => repo.server.pulls[0], 60_000);
+  await waitFor("the scheduled PR", () => repo.server.pulls[0], 180_000);
   await app.close();
   const leaseTip = await repo.server.git.resolve("refs/heads/codec-evolve-data");
   const lease = await repo.server.git.pathBlob(leaseTip!, "schedule.json");

@@ -127,7 +127,7 @@ test("a secondary rate limit (403 with retry-after) on opening the PR is waited 
   );
   stub.reply({ kind: "answer", content: scaleAnswer("1.0", "0.9") });
   await repo.server.userComment(issue, "maintainer", "/evolve");
-  await waitFor("the PR", () => repo.server.pulls[0], 60_000);
+  await waitFor("the PR", () => repo.server.pulls[0], 180_000);
   await app.handle.queue.idle();
   const posts = repo.server.requests.filter(
     (r) => r.method === "POST" && r.path.endsWith("/pulls"),
