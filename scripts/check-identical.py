@@ -73,8 +73,8 @@ def main():
     cases = []
     for clip in clips:
         cases.append((os.path.basename(clip), frames_of(clip, args.frames)))
-    # odd sizes: padding to the macroblock grid and the crop back
-    cases.append(("odd-crop", [f[3:282, 5:346] for f in cases[0][1]]))
+    # odd sizes: padding to the macroblock grid and the crop back (named after its source: the cache key)
+    cases.append((f"odd-crop-of-{cases[0][0]}", [f[3:282, 5:346] for f in cases[0][1]]))
     tot = np.zeros(4)
     for name, frames in cases:
         for q in qs:
