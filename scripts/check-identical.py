@@ -13,29 +13,22 @@ import argparse
 import glob
 import hashlib
 import importlib.util
-import itertools
 import os
 import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-_count = itertools.count()
+# ab-codecs.py's fresh-module loader and Y4M reader, so the two checks read clips and load codecs alike
+_spec = importlib.util.spec_from_file_location("ab_codecs", os.path.join(os.path.dirname(os.path.abspath(__file__)), "ab-codecs.py"))
+_ab = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_ab)
+load = _ab.load
 CACHE = "/tmp/check-identical-cache"
 
 
-def load(path):
-    """A fresh module instance (encoder/decoder state is per module)."""
-    spec = importlib.util.spec_from_file_location(f"codec_check_{next(_count)}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def frames_of(path, n):
-    ab = load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ab-codecs.py"))
-    return ab.read_y4m(path, n)
+    return _ab.read_y4m(path, n)
 
 
 def run(path, frames, quality):
