@@ -144,6 +144,15 @@ export const adoptionSchema = z
       .positive()
       .default(4)
       .describe("Refuse a candidate whose encode fps is below the best's divided by this."),
+    minEncodeSpeedup: z
+      .number()
+      .min(1)
+      .nullable()
+      .default(1.5)
+      .describe(
+        "...or when it encodes at least this many times faster than the best (mean fps) and needs " +
+          "no more bits (BD-rate vs the best at most 0 over all clips); null turns this path off.",
+      ),
   })
   .describe("When a candidate replaces the current best.");
 

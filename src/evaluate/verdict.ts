@@ -1,9 +1,11 @@
 /**
  * The adoption rule (issue 4 item 6): a candidate replaces the current best
  * when it is valid, above the quality floor, not too slow, and either needs
- * clearly fewer bits for the same quality (BD-rate, PSNR-RGB) or compresses
- * clearly more at no lower quality on every rung. The reason names the numbers
- * that decided it, so a reader can check it against the tables.
+ * clearly fewer bits for the same quality (BD-rate, PSNR-RGB), compresses
+ * clearly more at no lower quality on every rung, or encodes clearly faster
+ * with no more bits (Pareto: better on speed, no worse on rate-distortion).
+ * The reason names the numbers that decided it, so a reader can check it
+ * against the tables.
  */
 import type { AdoptionConfig } from "../config/schema.js";
 import { tooFewRungsNote } from "./rd/compare-curves.js";
@@ -38,7 +40,13 @@ export function decideVerdict(
   const ratio = ratioGainCheck(candidate, parent, rule.minRatioGainPercent);
   if (bits.ok) return { adopt: true, reason: `adopted: ${bits.text}; ${speed.text}` };
   if (ratio.ok) return { adopt: true, reason: `adopted: ${ratio.text}; ${speed.text}` };
-  return { adopt: false, reason: `rejected: ${bits.text}; ${ratio.text}; ${speed.text}` };
+  const faster = speedupCheck(candidate, parent, bits.decisive, rule.minEncodeSpeedup);
+  if (faster.ok) return { adopt: true, reason: `adopted: ${faster.text}; ${bits.text}` };
+  const fasterText = faster.text ? `; ${faster.text}` : "";
+  return {
+    adopt: false,
+    reason: `rejected: ${bits.text}; ${ratio.text}; ${speed.text}${fasterText}`,
+  };
 }
 
 interface Check {
@@ -46,8 +54,13 @@ interface Check {
   text: string;
 }
 
+/** The bit-saving check, with the decisive BD-rate (all clips) when it could be computed. */
+interface BitsCheck extends Check {
+  decisive: number | null;
+}
+
 /** Mean BD-rate vs parent over every shown clip (and held-out clips), which must all be defined. */
-function bitSavingCheck(candidate: EvaluationResult, minSavingPercent: number): Check {
+function bitSavingCheck(candidate: EvaluationResult, minSavingPercent: number): BitsCheck {
   const threshold = -minSavingPercent;
   const values: number[] = [];
   const undefinedOn: string[] = [];
@@ -62,6 +75,7 @@ function bitSavingCheck(candidate: EvaluationResult, minSavingPercent: number): 
     const note = candidate.clips.find((c) => c.name === undefinedOn[0])?.bdRateNotes?.parent;
     return {
       ok: false,
+      decisive: null,
       text:
         `BD-rate vs parent not computable on ${undefinedOn.join(", ")}` +
         (note ? ` (${note})` : ""),
@@ -74,7 +88,11 @@ function bitSavingCheck(candidate: EvaluationResult, minSavingPercent: number): 
   if (heldOut && heldOut.clips > 0) {
     const heldValue = heldOut.bdRate.parent;
     if (typeof heldValue !== "number" || !Number.isFinite(heldValue)) {
-      return { ok: false, text: `BD-rate vs parent not computable on the held-out clips` };
+      return {
+        ok: false,
+        decisive: null,
+        text: `BD-rate vs parent not computable on the held-out clips`,
+      };
     }
     // Weighted by clip count: the held-out clips count as much as the shown ones each.
     decisive =
@@ -84,6 +102,7 @@ function bitSavingCheck(candidate: EvaluationResult, minSavingPercent: number): 
   const ok = decisive <= threshold;
   return {
     ok,
+    decisive,
     text:
       `BD-rate vs parent ${pct(shownMean)} (PSNR-RGB, mean of ${values.length} clip(s)${heldText}) ` +
       `${ok ? "≤" : ">"} ${pct(threshold)}`,
@@ -162,6 +181,61 @@ function speedCheck(
     text:
       `encode ${fps(candidateFps)} fps vs parent ${fps(parentFps)} fps ` +
       `(${ok ? "within" : "below"} the limit of ${fps(floor)} fps = parent ÷ ${slowdown})`,
+  };
+}
+
+/**
+ * Below this much timed encoding (the parent's, over the shown rungs) a speed
+ * ratio is mostly scheduler noise: tiny test clips encode in milliseconds.
+ */
+const MIN_TIMED_SECONDS = 2;
+
+/** Seconds spent in the encoder over every rung of `clips`, from frames and fps. */
+function encodeSeconds(clips: readonly ClipResult[]): number {
+  return clips.reduce(
+    (sum, clip) =>
+      sum + clip.rungs.reduce((s, rung) => s + clip.frames / Math.max(rung.encodeFps, 1e-9), 0),
+    0,
+  );
+}
+
+/**
+ * The speed path: encode fps at least `minSpeedup` times the parent's and no more
+ * bits (the decisive BD-rate, held-out clips included, at most 0). The margin
+ * keeps timing noise from adopting a codec that is merely as fast; requiring
+ * BD-rate ≤ 0 on every clip set keeps a faster codec from trading bits for speed.
+ */
+function speedupCheck(
+  candidate: EvaluationResult,
+  parent: EvaluationResult,
+  decisiveBdRate: number | null,
+  minSpeedup: number | null,
+): Check {
+  if (minSpeedup === null) return { ok: false, text: "" };
+  const candidateFps = meanEncodeFps(candidate.clips);
+  const parentFps = meanEncodeFps(parent.clips);
+  if (!Number.isFinite(parentFps) || parentFps <= 0 || !Number.isFinite(candidateFps)) {
+    return { ok: false, text: "speed-up vs parent unknown (no parent speed)" };
+  }
+  const parentSeconds = encodeSeconds(parent.clips);
+  if (parentSeconds < MIN_TIMED_SECONDS) {
+    return {
+      ok: false,
+      text:
+        `speed-up not judged: the parent's timed encoding is ${parentSeconds.toFixed(2)} s, ` +
+        `under ${MIN_TIMED_SECONDS} s (too short to time reliably)`,
+    };
+  }
+  const speedup = candidateFps / parentFps;
+  const fastEnough = speedup >= minSpeedup;
+  const noMoreBits = decisiveBdRate !== null && decisiveBdRate <= 0;
+  const bdText = decisiveBdRate === null ? "n/a" : pct(decisiveBdRate);
+  return {
+    ok: fastEnough && noMoreBits,
+    text:
+      `encode ${speedup.toFixed(2)}x the parent's speed (${fps(candidateFps)} fps vs ${fps(parentFps)} fps; ` +
+      `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}) at BD-rate vs parent ${bdText} ` +
+      `(needed ≤ 0 ${noMoreBits ? "✓" : "✗"})`,
   };
 }
 

@@ -52,7 +52,10 @@ function percent(value: number | null | undefined): string {
 export function ruleSentence(rule: AdoptionConfig): string {
   return (
     `Rule: adopt when BD-rate vs the parent (PSNR-RGB) is at most −${rule.minBitSavingPercent}%, ` +
-    `or the compression ratio is ${rule.minRatioGainPercent}% higher at no lower quality on every rung; ` +
+    `or the compression ratio is ${rule.minRatioGainPercent}% higher at no lower quality on every rung` +
+    (rule.minEncodeSpeedup === null
+      ? "; "
+      : `, or encoding is at least ${rule.minEncodeSpeedup}× faster at no more bits (BD-rate ≤ 0); `) +
     `never when encoding is more than ${rule.maxEncodeSlowdown}× slower than the parent.`
   );
 }

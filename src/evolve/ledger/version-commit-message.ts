@@ -50,8 +50,12 @@ export function versionCommitMessage(
           `PSNR-RGB ${before.meanPsnrRgb.toFixed(2)} -> ${m.meanPsnrRgb.toFixed(2)} dB`,
       );
     }
+    // The speed path of the rule adopts on speed, so the commit shows the speed it improved on.
+    const was = before
+      ? ` (v${previous!.version} in its own run: ${before.meanEncodeFps.toFixed(1)} fps)`
+      : "";
     lines.push(
-      `Encode speed: ${m.meanEncodeFps.toFixed(1)} fps, decode ${m.meanDecodeFps.toFixed(1)} fps`,
+      `Encode speed: ${m.meanEncodeFps.toFixed(1)} fps${was}, decode ${m.meanDecodeFps.toFixed(1)} fps`,
     );
   }
   if (record.hypothesis) lines.push(`Hypothesis: ${record.hypothesis.replace(/\s+/g, " ").trim()}`);

@@ -7,14 +7,11 @@
 import { parentResultFrom } from "../../../src/evaluate/evaluator.js";
 import { compareCurves, meanBdRate } from "../../../src/evaluate/rd/compare-curves.js";
 import type { EvaluationResult } from "../../../src/evaluate/results.js";
+import { adoptionSchema } from "../../../src/config/schema.js";
 import { decideVerdict } from "../../../src/evaluate/verdict.js";
 
 /** The default adoption rule (a report checkout without a config uses it). */
-export const DEFAULT_RULE = {
-  minBitSavingPercent: 10,
-  minRatioGainPercent: 20,
-  maxEncodeSlowdown: 4,
-};
+export const DEFAULT_RULE = adoptionSchema.parse({});
 
 /** `results` with the parent's bytes times `factor` on every rung, BD-rates and verdict recomputed. */
 export function withParentScaled(results: EvaluationResult, factor: number): EvaluationResult {

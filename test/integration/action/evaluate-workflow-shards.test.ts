@@ -119,7 +119,9 @@ function comparable(results: Record<string, unknown>): unknown {
       key === "encodeFps" || key === "decodeFps"
         ? undefined
         : key === "reason" && typeof value === "string"
-          ? value.replace(/[0-9.]+ fps/g, "N fps")
+          ? value
+              .replace(/[0-9.]+ fps/g, "N fps")
+              .replace(/[0-9.]+x the parent's speed/g, "Nx the parent's speed")
           : value,
   );
   const workspace = new RegExp(

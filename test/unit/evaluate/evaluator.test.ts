@@ -121,7 +121,12 @@ describe("evaluateCodec", () => {
         codecPath: "cand.py",
         clips: [clip("a")],
         parent: { codecPath: "parent.py" },
-        adoption: { minBitSavingPercent: 10, minRatioGainPercent: 20, maxEncodeSlowdown: 4 },
+        adoption: {
+          minBitSavingPercent: 10,
+          minRatioGainPercent: 20,
+          maxEncodeSlowdown: 4,
+          minEncodeSpeedup: 1.5,
+        },
       },
       fakeDeps({}, calls),
     );

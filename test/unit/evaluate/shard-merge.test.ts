@@ -62,7 +62,12 @@ describe("merge-results", () => {
       heldOutClips: [clip("secret", 2)],
       baselines: ["x265", "jpeg"],
       parent: { codecPath: join(dir, "parent.py") },
-      adoption: { minBitSavingPercent: 10, minRatioGainPercent: 20, maxEncodeSlowdown: 4 },
+      adoption: {
+        minBitSavingPercent: 10,
+        minRatioGainPercent: 20,
+        maxEncodeSlowdown: 4,
+        minEncodeSpeedup: 1.5,
+      },
     };
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -145,7 +150,12 @@ describe("a ladder of one rung", () => {
         qualities: [50],
         baselines: ["x265"],
         parent: { codecPath: "parent.py" },
-        adoption: { minBitSavingPercent: 0, minRatioGainPercent: 0, maxEncodeSlowdown: 100 },
+        adoption: {
+          minBitSavingPercent: 0,
+          minRatioGainPercent: 0,
+          maxEncodeSlowdown: 100,
+          minEncodeSpeedup: 1.5,
+        },
       },
       fakeDeps(),
     );

@@ -115,4 +115,95 @@ describe("decideVerdict", () => {
     ]);
     expect(decideVerdict(candidate, parent, { ...rule, minBitSavingPercent: 2 }).adopt).toBe(true);
   });
+
+  describe("the speed path: clearly faster at no more bits", () => {
+    it("adopts 1.5x the parent's encode speed at BD-rate 0 and names both numbers", () => {
+      const candidate = fakeResult([
+        { name: "a", bdParent: 0, encodeFps: 30 },
+        { name: "b", bdParent: 0, encodeFps: 30 },
+      ]);
+      const verdict = decideVerdict(candidate, parent, rule);
+      expect(verdict.adopt).toBe(true);
+      expect(verdict.reason).toMatch(
+        /^adopted: encode 1\.50x the parent's speed \(30\.0 fps vs 20\.0 fps/,
+      );
+      expect(verdict.reason).toContain("at BD-rate vs parent 0.00% (needed ≤ 0 ✓)");
+    });
+
+    it("refuses a faster codec that needs more bits", () => {
+      const candidate = fakeResult([
+        { name: "a", bdParent: 0.4, encodeFps: 60 },
+        { name: "b", bdParent: 0.2, encodeFps: 60 },
+      ]);
+      const verdict = decideVerdict(candidate, parent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("3.00x");
+      expect(verdict.reason).toContain("(needed ≤ 0 ✗)");
+    });
+
+    it("refuses 1.4x, however few bits it saves below the bit rule", () => {
+      const candidate = fakeResult([
+        { name: "a", bdParent: -5, encodeFps: 28 },
+        { name: "b", bdParent: -5, encodeFps: 28 },
+      ]);
+      const verdict = decideVerdict(candidate, parent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("needed 1.50x ✗");
+    });
+
+    it("counts the held-out clips: a loss there blocks the speed path", () => {
+      const candidate = fakeResult([
+        { name: "a", bdParent: -1, encodeFps: 40 },
+        { name: "b", bdParent: -1, encodeFps: 40 },
+      ]);
+      candidate.heldOut = {
+        clips: 2,
+        frames: 20,
+        meanBitsPerPixel: 0.2,
+        meanPsnrRgb: 35,
+        bdRate: { parent: 3 },
+      };
+      const verdict = decideVerdict(candidate, parent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("BD-rate vs parent +1.00% (needed ≤ 0 ✗)");
+    });
+
+    it("is off when minEncodeSpeedup is null", () => {
+      const candidate = fakeResult([
+        { name: "a", bdParent: -1, encodeFps: 100 },
+        { name: "b", bdParent: -1, encodeFps: 100 },
+      ]);
+      const verdict = decideVerdict(candidate, parent, { ...rule, minEncodeSpeedup: null });
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).not.toContain("speed");
+    });
+
+    it("does not judge speed on under 2 s of the parent's encoding (timing noise)", () => {
+      const quick = fakeResult([
+        { name: "a", encodeFps: 1000 },
+        { name: "b", encodeFps: 1000 },
+      ]);
+      const candidate = fakeResult([
+        { name: "a", bdParent: 0, encodeFps: 3000 },
+        { name: "b", bdParent: 0, encodeFps: 3000 },
+      ]);
+      const verdict = decideVerdict(candidate, quick, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("the parent's timed encoding is 0.10 s, under 2 s");
+    });
+
+    it("does not adopt on speed when the parent's speed is unknown", () => {
+      const slowless = fakeResult([
+        { name: "a", encodeFps: 0 },
+        { name: "b", encodeFps: 0 },
+      ]);
+      const candidate = fakeResult([
+        { name: "a", bdParent: 0, encodeFps: 100 },
+        { name: "b", bdParent: 0, encodeFps: 100 },
+      ]);
+      const verdict = decideVerdict(candidate, slowless, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("speed-up vs parent unknown");
+    });
+  });
 });
