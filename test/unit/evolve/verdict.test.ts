@@ -117,6 +117,18 @@ describe("decideVerdict", () => {
   });
 
   describe("the speed path: clearly faster at no more bits", () => {
+    // Off by default (wall-clock fps follow the load); these tests switch it on.
+    const rule = { ...adoptionSchema.parse({}), minEncodeSpeedup: 1.5 };
+
+    it("is off by default", () => {
+      const candidate = fakeResult([
+        { name: "a", bdParent: 0, encodeFps: 100 },
+        { name: "b", bdParent: 0, encodeFps: 100 },
+      ]);
+      expect(adoptionSchema.parse({}).minEncodeSpeedup).toBeNull();
+      expect(decideVerdict(candidate, parent, adoptionSchema.parse({})).adopt).toBe(false);
+    });
+
     it("adopts 1.5x the parent's encode speed at BD-rate 0 and names both numbers", () => {
       const candidate = fakeResult([
         { name: "a", bdParent: 0, encodeFps: 30 },
