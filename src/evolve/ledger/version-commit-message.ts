@@ -50,7 +50,7 @@ export function versionCommitMessage(
           `PSNR-RGB ${before.meanPsnrRgb.toFixed(2)} -> ${m.meanPsnrRgb.toFixed(2)} dB`,
       );
     }
-    // The speed path of the rule adopts on speed, so the commit shows the speed it improved on.
+    // The rule's speed path (when on) adopts on speed, so the commit shows the speed it improved on.
     const was = before
       ? ` (v${previous!.version} in its own run: ${before.meanEncodeFps.toFixed(1)} fps)`
       : "";

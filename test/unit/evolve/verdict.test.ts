@@ -1,9 +1,21 @@
 import { adoptionSchema } from "../../../src/config/schema.js";
+import type { HeldOutSummary } from "../../../src/evaluate/results.js";
 import { decideVerdict } from "../../../src/evaluate/verdict.js";
 import { failedResult, fakeResult } from "./fake-result.js";
 
 const rule = adoptionSchema.parse({});
 const parent = fakeResult([{ name: "a" }, { name: "b" }], "parent.py");
+
+/** Two held-out clips whose aggregate BD-rate vs parent is `bdParent`. */
+function heldOut(bdParent: number): HeldOutSummary {
+  return {
+    clips: 2,
+    frames: 20,
+    meanBitsPerPixel: 0.2,
+    meanPsnrRgb: 35,
+    bdRate: { parent: bdParent },
+  };
+}
 
 describe("decideVerdict", () => {
   it("adopts at -10% BD-rate vs parent and names the numbers", () => {
@@ -96,13 +108,7 @@ describe("decideVerdict", () => {
       { name: "a", bdParent: -20 },
       { name: "b", bdParent: -20 },
     ]);
-    candidate.heldOut = {
-      clips: 2,
-      frames: 20,
-      meanBitsPerPixel: 0.2,
-      meanPsnrRgb: 35,
-      bdRate: { parent: 5 },
-    };
+    candidate.heldOut = heldOut(5);
     const verdict = decideVerdict(candidate, parent, rule);
     expect(verdict.adopt).toBe(false);
     expect(verdict.reason).toContain("all clips -7.50%");
@@ -168,13 +174,7 @@ describe("decideVerdict", () => {
         { name: "a", bdParent: -1, encodeFps: 40 },
         { name: "b", bdParent: -1, encodeFps: 40 },
       ]);
-      candidate.heldOut = {
-        clips: 2,
-        frames: 20,
-        meanBitsPerPixel: 0.2,
-        meanPsnrRgb: 35,
-        bdRate: { parent: 3 },
-      };
+      candidate.heldOut = heldOut(3);
       const verdict = decideVerdict(candidate, parent, rule);
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).toContain("BD-rate vs parent +1.00% (needed ≤ 0 ✗)");
