@@ -275,6 +275,8 @@ export async function evaluateCodec(
     const problems: string[] = [];
     let fpsHere = 0;
     let fpsCached = 0;
+    let cpuFpsHere = 0;
+    let cpuFpsCached = 0;
     for (const [i, { clip, rung }] of samples.entries()) {
       const outcome = outcomes[i]!;
       const cachedRung = entry.clips[clip]![rung]!;
@@ -286,6 +288,8 @@ export async function evaluateCodec(
       } else {
         fpsHere += outcome.rung.encodeFps;
         fpsCached += cachedRung.encodeFps;
+        cpuFpsHere += outcome.rung.encodeCpuFps ?? NaN;
+        cpuFpsCached += cachedRung.encodeCpuFps ?? NaN;
       }
     }
     if (problems.length > 0) {
@@ -296,14 +300,16 @@ export async function evaluateCodec(
       };
     }
     const factor = fpsHere / fpsCached;
+    const cpuFactor = cpuFpsHere / cpuFpsCached;
     return {
       kind: "cached",
-      clips: entry.clips.map((rungs) => retimedRungs(rungs, factor)),
+      clips: entry.clips.map((rungs) => retimedRungs(rungs, factor, cpuFactor)),
       encoder: entry.encoder,
       note:
         `rungs from the parent cache (entry ${entry.key.slice(0, 12)}, same code, clips, ladder and sandbox); ` +
         `encode re-timed here on ${samples.length} sample rung(s), same bytes: ` +
-        `speeds scaled by ${factor.toFixed(3)} (this run's sample fps over the cached run's)`,
+        `speeds scaled by ${factor.toFixed(3)} (this run's sample fps over the cached run's)` +
+        (Number.isFinite(cpuFactor) ? `, CPU-time speeds by ${cpuFactor.toFixed(3)}` : ""),
     };
   };
   const parentPlan = cachedParent ? planParent(cachedParent) : null;

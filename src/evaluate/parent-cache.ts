@@ -18,8 +18,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Rung } from "./results.js";
 
-/** Bump when the meaning of an entry changes. */
-export const PARENT_CACHE_FORMAT = 1;
+/** Bump when the meaning of an entry changes (2: rungs carry the encoder's CPU-time fps). */
+export const PARENT_CACHE_FORMAT = 2;
 
 /** Everything the parent's numbers depend on, besides the machine's speed. */
 export interface ParentCacheMaterial {
@@ -63,6 +63,7 @@ const rungSchema = z.strictObject({
   ssimY: finite,
   encodeFps: positive,
   decodeFps: positive,
+  encodeCpuFps: positive.optional(),
   setting: z.string().max(64).optional(),
 });
 const entrySchema = z.strictObject({
@@ -164,13 +165,17 @@ export function sampleRungs(shownClips: number, rungs: number): { clip: number; 
 }
 
 /**
- * The cached rungs with their speeds scaled by `factor` (this machine's
- * encode speed of the sample over the cached run's speed of the same rungs).
+ * The cached rungs with their wall-clock speeds scaled by `factor` (this machine's
+ * encode speed of the sample over the cached run's speed of the same rungs) and their
+ * CPU-time speeds by `cpuFactor`, the same ratio per CPU second; without one, the
+ * CPU figures are dropped rather than kept unscaled.
  */
-export function retimedRungs(rungs: readonly Rung[], factor: number): Rung[] {
-  return rungs.map((rung) => ({
+export function retimedRungs(rungs: readonly Rung[], factor: number, cpuFactor?: number): Rung[] {
+  const cpuKnown = cpuFactor !== undefined && Number.isFinite(cpuFactor) && cpuFactor > 0;
+  return rungs.map(({ encodeCpuFps, ...rung }) => ({
     ...rung,
     encodeFps: rung.encodeFps * factor,
     decodeFps: rung.decodeFps * factor,
+    ...(cpuKnown && encodeCpuFps !== undefined ? { encodeCpuFps: encodeCpuFps * cpuFactor } : {}),
   }));
 }

@@ -29,9 +29,14 @@ export interface RateMetrics {
 export interface Rung extends RateMetrics, QualityMetrics {
   /** The codec's quality knob (0–100) or, for a baseline, its own setting. */
   quality: number;
-  /** Frames per second of the codec's own encode / decode calls. */
+  /** Frames per second of the codec's own encode / decode calls, wall clock. */
   encodeFps: number;
   decodeFps: number;
+  /**
+   * Frames per CPU second of the sandboxed encoder process (every thread); far less
+   * sensitive to the machine's load than encodeFps. Absent for baselines and older results.
+   */
+  encodeCpuFps?: number;
   /** Baselines: the encoder setting that produced this rung, e.g. "crf=28". */
   setting?: string;
 }

@@ -69,6 +69,7 @@ export async function streamRung(req: StreamRungRequest): Promise<RungOutcome> {
     let scoring: Promise<void> = Promise.resolve();
     let bytes = 0;
     let encodeSeconds = 0;
+    let encodeCpuSeconds = 0;
     let decodeSeconds = 0;
     let frames = 0;
     const frameBytes = config.width * config.height * 3;
@@ -87,6 +88,7 @@ export async function streamRung(req: StreamRungRequest): Promise<RungOutcome> {
       if (!encoded.ok) return fail("encode", encoded.failure);
       bytes += encoded.data.length;
       encodeSeconds += encoded.seconds;
+      encodeCpuSeconds += encoded.cpuSeconds;
       frames++;
       if (!decoderA || !decoderB) continue;
 
@@ -135,6 +137,7 @@ export async function streamRung(req: StreamRungRequest): Promise<RungOutcome> {
       ...quality,
       encodeFps: frames / Math.max(encodeSeconds, 1e-9),
       decodeFps: frames / Math.max(decodeSeconds, 1e-9),
+      encodeCpuFps: frames / Math.max(encodeCpuSeconds, 1e-9),
     };
     return { ok: true, rung };
   } finally {

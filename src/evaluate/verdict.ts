@@ -34,10 +34,7 @@ export function decideVerdict(
     return { adopt: false, reason: `rejected: cannot adopt without BD-rate: ${tooFew}` };
   }
 
-  const speeds: EncodeSpeeds = {
-    candidate: meanEncodeFps(candidate.clips),
-    parent: meanEncodeFps(parent.clips),
-  };
+  const speeds = encodeSpeeds(candidate.clips, parent.clips);
   const speed = speedCheck(speeds, rule.maxEncodeSlowdown);
   if (!speed.ok) return { adopt: false, reason: `rejected: ${speed.text}` };
 
@@ -59,10 +56,14 @@ interface Check {
   text: string;
 }
 
-/** Mean encode fps over the shown rungs of the candidate and of the parent (NaN: none). */
+/**
+ * Mean encode fps over the shown rungs of the candidate and of the parent (NaN: none),
+ * per CPU second when both sides carry CPU times on every rung, else wall clock.
+ */
 interface EncodeSpeeds {
   candidate: number;
   parent: number;
+  clock: "CPU" | "wall";
 }
 
 /** The bit-saving check, with the decisive BD-rate (all clips) when it could be computed. */
@@ -178,15 +179,19 @@ function ratioGainCheck(
 function speedCheck(speeds: EncodeSpeeds, slowdown: number): Check {
   const { candidate: candidateFps, parent: parentFps } = speeds;
   if (!Number.isFinite(parentFps) || parentFps <= 0) {
-    return { ok: true, text: `encode ${fps(candidateFps)} fps (parent speed unknown)` };
+    return {
+      ok: true,
+      text: `encode ${fps(candidateFps)} ${speedUnit(speeds)} (parent speed unknown)`,
+    };
   }
   const floor = parentFps / slowdown;
   const ok = candidateFps >= floor;
+  const unit = speedUnit(speeds);
   return {
     ok,
     text:
-      `encode ${fps(candidateFps)} fps vs parent ${fps(parentFps)} fps ` +
-      `(${ok ? "within" : "below"} the limit of ${fps(floor)} fps = parent ÷ ${slowdown})`,
+      `encode ${fps(candidateFps)} ${unit} vs parent ${fps(parentFps)} ${unit} ` +
+      `(${ok ? "within" : "below"} the limit of ${fps(floor)} ${unit} = parent ÷ ${slowdown})`,
   };
 }
 
@@ -196,21 +201,27 @@ function speedCheck(speeds: EncodeSpeeds, slowdown: number): Check {
  */
 const MIN_TIMED_SECONDS = 2;
 
-/** Seconds spent in the encoder over every rung of `clips`, from frames and fps. */
-function encodeSeconds(clips: readonly ClipResult[]): number {
+/** Seconds spent in the encoder over every rung of `clips` on the given clock, from frames and fps. */
+function encodeSeconds(clips: readonly ClipResult[], clock: EncodeSpeeds["clock"]): number {
+  const rate = (rung: Rung) => (clock === "CPU" ? (cpuFps(rung) ?? NaN) : rung.encodeFps);
   return clips.reduce(
     (sum, clip) =>
-      sum + clip.rungs.reduce((s, rung) => s + clip.frames / Math.max(rung.encodeFps, 1e-9), 0),
+      sum + clip.rungs.reduce((s, rung) => s + clip.frames / Math.max(rate(rung), 1e-9), 0),
     0,
   );
+}
+
+/** "fps" on the wall clock, "fps (CPU)" per CPU second. */
+function speedUnit(speeds: EncodeSpeeds): string {
+  return speeds.clock === "CPU" ? "fps (CPU)" : "fps";
 }
 
 /**
  * The speed path: encode fps at least `minSpeedup` times the parent's and no more
  * bits (the decisive BD-rate, held-out clips included, at most 0), so a faster
- * codec cannot trade bits for speed. The fps are wall-clock under the run's own
- * load, which swung 2x between codecs of the same speed on a shared box: the
- * margin and MIN_TIMED_SECONDS hold only on a dedicated runner, hence off by default.
+ * codec cannot trade bits for speed. Judged only per CPU second: wall-clock fps
+ * follow the run's own load, and swung 2.26x between two codecs of the same speed
+ * on a shared box, while CPU time is the single-threaded encoder's own work.
  */
 function speedupCheck(
   speeds: EncodeSpeeds,
@@ -223,12 +234,18 @@ function speedupCheck(
   if (!Number.isFinite(parentFps) || parentFps <= 0 || !Number.isFinite(candidateFps)) {
     return { ok: false, text: "speed-up vs parent unknown (no parent speed)" };
   }
-  const parentSeconds = encodeSeconds(parent.clips);
+  if (speeds.clock !== "CPU") {
+    return {
+      ok: false,
+      text: "speed-up not judged: no CPU times on every rung of both codecs (wall clock follows the machine's load)",
+    };
+  }
+  const parentSeconds = encodeSeconds(parent.clips, speeds.clock);
   if (parentSeconds < MIN_TIMED_SECONDS) {
     return {
       ok: false,
       text:
-        `speed-up not judged: the parent's timed encoding is ${parentSeconds.toFixed(2)} s, ` +
+        `speed-up not judged: the parent's timed encoding is ${parentSeconds.toFixed(2)} CPU s, ` +
         `under ${MIN_TIMED_SECONDS} s (too short to time reliably)`,
     };
   }
@@ -239,15 +256,38 @@ function speedupCheck(
   return {
     ok: fastEnough && noMoreBits,
     text:
-      `encode ${speedup.toFixed(2)}x the parent's speed (${fps(candidateFps)} fps vs ${fps(parentFps)} fps; ` +
+      `encode ${speedup.toFixed(2)}x the parent's speed (${fps(candidateFps)} vs ${fps(parentFps)} ${speedUnit(speeds)}; ` +
       `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}) at BD-rate vs parent ${bdText} ` +
       `(needed ≤ 0 ${noMoreBits ? "✓" : "✗"})`,
   };
 }
 
-function meanEncodeFps(clips: readonly ClipResult[]): number {
+/**
+ * Both codecs' mean encode fps on one clock: CPU time where every rung of both has it
+ * (the encoder runs one thread, so CPU time is its work, whatever else the machine runs).
+ */
+function encodeSpeeds(
+  candidate: readonly ClipResult[],
+  parent: readonly ClipResult[],
+): EncodeSpeeds {
+  const rungs = [...candidate, ...parent].flatMap((clip) => clip.rungs);
+  const cpu = rungs.every((rung) => cpuFps(rung) !== null);
+  const pick = cpu ? (rung: Rung) => cpuFps(rung)! : (rung: Rung) => rung.encodeFps;
+  return {
+    candidate: meanOver(candidate, pick),
+    parent: meanOver(parent, pick),
+    clock: cpu ? "CPU" : "wall",
+  };
+}
+
+function cpuFps(rung: Rung): number | null {
+  const value = rung.encodeCpuFps;
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
+}
+
+function meanOver(clips: readonly ClipResult[], pick: (rung: Rung) => number): number {
   const rungs: Rung[] = clips.flatMap((clip) => clip.rungs);
-  return rungs.length ? mean(rungs.map((rung) => rung.encodeFps)) : NaN;
+  return rungs.length ? mean(rungs.map(pick)) : NaN;
 }
 
 function mean(values: readonly number[]): number {

@@ -48,6 +48,7 @@ const rungSchema = z.strictObject({
   ssimY: figure,
   encodeFps: figure,
   decodeFps: figure,
+  encodeCpuFps: figure.optional(),
   setting: text(64).optional(),
 });
 

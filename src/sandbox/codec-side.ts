@@ -31,9 +31,12 @@ type Stage = "validate" | "encode" | "decode";
 
 const STAGE: Record<CodecMode, Stage> = { check: "validate", encode: "encode", decode: "decode" };
 
-/** One frame's answer: the payload (encode) or RGB24 samples (decode), and the codec's own seconds. */
+/**
+ * One frame's answer: the payload (encode) or RGB24 samples (decode), the codec's own
+ * wall-clock seconds and its process's CPU seconds for the frame.
+ */
 export type SideOutput =
-  { ok: true; data: Buffer; seconds: number } | { ok: false; failure: Failure };
+  { ok: true; data: Buffer; seconds: number; cpuSeconds: number } | { ok: false; failure: Failure };
 
 /** A started codec side; `open` resolves to one after the codec loaded, or to the failure. */
 export class CodecSide {
@@ -119,7 +122,14 @@ export class CodecSide {
     if (event.type !== "message" || event.message.kind !== "O") {
       return { ok: false, failure: this.failure(event, "frame", budget) };
     }
-    const output = parseOutput(event.message.body);
+    let output: ReturnType<typeof parseOutput>;
+    try {
+      output = parseOutput(event.message.body);
+    } catch (error) {
+      // Only a forged message can be malformed: the harness always writes the full header.
+      const reason = `protocol violation: ${(error as Error).message}`;
+      return { ok: false, failure: this.failure({ type: "violation", reason }, "frame", budget) };
+    }
     // The harness validates too; checking again here means a forged answer cannot skip the rules.
     if (
       this.mode === "encode" &&
@@ -135,7 +145,17 @@ export class CodecSide {
       const reason = `protocol violation: answer for frame ${output.index} (${output.data.length} bytes)`;
       return { ok: false, failure: this.failure({ type: "violation", reason }, "frame", budget) };
     }
-    return { ok: true, data: output.data, seconds: output.seconds };
+    // A forged or broken clock must not turn into an infinite or negative speed.
+    if (!(output.seconds >= 0) || !(output.cpuSeconds >= 0)) {
+      const reason = `protocol violation: frame ${index} timed at ${output.seconds} s wall, ${output.cpuSeconds} s CPU`;
+      return { ok: false, failure: this.failure({ type: "violation", reason }, "frame", budget) };
+    }
+    return {
+      ok: true,
+      data: output.data,
+      seconds: output.seconds,
+      cpuSeconds: output.cpuSeconds,
+    };
   }
 
   /** Tell the codec the clip ended and wait for it to say goodbye; null when it did. */

@@ -4,16 +4,21 @@ import type { CodecConfig } from "./codec-config.js";
 import { CodecSide, type CodecMode } from "./codec-side.js";
 import type { SandboxOptions } from "./sandbox-options.js";
 
+/** Per call: the codec's wall-clock seconds and its process's CPU seconds (see harness.py). */
+interface CallTimes {
+  codecSeconds: number;
+  callSeconds?: number[];
+  callCpuSeconds?: number[];
+}
 export type EncodeOutcome =
-  | { ok: true; payloads: Buffer[]; codecSeconds: number; callSeconds?: number[] }
-  | { ok: false; failure: Failure };
+  ({ ok: true; payloads: Buffer[] } & CallTimes) | { ok: false; failure: Failure };
 export type DecodeOutcome =
-  | { ok: true; frames: Frame[]; codecSeconds: number; callSeconds?: number[] }
-  | { ok: false; failure: Failure };
+  ({ ok: true; frames: Frame[] } & CallTimes) | { ok: false; failure: Failure };
 
 interface SideResult {
   outputs: Buffer[];
   seconds: number[];
+  cpuSeconds: number[];
 }
 
 /** Static check only (syntax, forbidden import/name/attribute/call, missing-function); null when the codec may run. */
@@ -57,6 +62,7 @@ export async function encodeFrames(
     payloads: result.outputs,
     codecSeconds: sum(result.seconds),
     callSeconds: result.seconds,
+    callCpuSeconds: result.cpuSeconds,
   };
 }
 
@@ -74,7 +80,13 @@ export async function decodePayloads(
     height: config.height,
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   }));
-  return { ok: true, frames, codecSeconds: sum(result.seconds), callSeconds: result.seconds };
+  return {
+    ok: true,
+    frames,
+    codecSeconds: sum(result.seconds),
+    callSeconds: result.seconds,
+    callCpuSeconds: result.cpuSeconds,
+  };
 }
 
 function sum(values: number[]): number {
@@ -94,17 +106,19 @@ async function runSide(
   try {
     const outputs: Buffer[] = [];
     const seconds: number[] = [];
+    const cpuSeconds: number[] = [];
     for (const [index, data] of inputs.entries()) {
       const output = await side.process(index, data);
       if (!output.ok) return { failure: output.failure };
       outputs.push(output.data);
       seconds.push(output.seconds);
+      cpuSeconds.push(output.cpuSeconds);
     }
     if (mode !== "check") {
       const failure = await side.finish();
       if (failure) return { failure };
     }
-    return { outputs, seconds };
+    return { outputs, seconds, cpuSeconds };
   } finally {
     side.dispose();
   }

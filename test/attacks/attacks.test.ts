@@ -117,6 +117,7 @@ const ATTACKS = [
   "decoder_reads_source_clip",
   "file_cv2_face_write",
   "proc_self_maps",
+  "fake_clock",
 ] as const;
 type AttackName = (typeof ATTACKS)[number];
 
@@ -130,7 +131,8 @@ type Proof =
   | "no-connection" // the local TCP server got no connection
   | "grey-decode" // the decoder got nothing smuggled: it fell back to its flat grey frame
   | "log-bounded" // the codec's output in the failure is bounded
-  | "payloads-honest"; // payloads are what the codec returned, not a forged message
+  | "payloads-honest" // payloads are what the codec returned, not a forged message
+  | "timing-honest"; // every encode call was timed (wall and CPU) with the work it did
 
 interface AttackCase {
   attack: AttackName;
@@ -406,6 +408,13 @@ const CASES: AttackCase[] = [
     os: "invalid-output",
     proofs: ["payloads-honest"],
   },
+  {
+    attack: "fake_clock",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "ok",
+    proofs: ["timing-honest"],
+  },
   { attack: "memory_bomb_numpy", category: "memory", hook: "memory", os: "memory", proofs: [] },
   { attack: "memory_bomb_growth", category: "memory", hook: "memory", os: "memory", proofs: [] },
   {
@@ -624,6 +633,9 @@ interface RunResult {
   payloads: Buffer[];
   frames: Frame[];
   elapsedMs: number;
+  /** Per encode call: the codec's wall-clock and CPU seconds as the harness reported them. */
+  encodeSeconds: number[];
+  encodeCpuSeconds: number[];
 }
 
 let workDir = "";
@@ -702,18 +714,22 @@ async function runAttack(
     failure: Failure | null,
     payloads: Buffer[],
     decoded: Frame[],
+    times: { callSeconds?: number[]; callCpuSeconds?: number[] } = {},
   ): RunResult => ({
     outcome,
     failure,
     payloads,
     frames: decoded,
     elapsedMs: performance.now() - started,
+    encodeSeconds: times.callSeconds ?? [],
+    encodeCpuSeconds: times.callCpuSeconds ?? [],
   });
   const encoded = await encodeFrames(codecPath, frames, config, opts);
   if (!encoded.ok) return done(encoded.failure.category, encoded.failure, [], []);
   const decoded = await decodePayloads(codecPath, encoded.payloads, config, opts);
-  if (!decoded.ok) return done(decoded.failure.category, decoded.failure, encoded.payloads, []);
-  return done("ok", null, encoded.payloads, decoded.frames);
+  if (!decoded.ok)
+    return done(decoded.failure.category, decoded.failure, encoded.payloads, [], encoded);
+  return done("ok", null, encoded.payloads, decoded.frames, encoded);
 }
 
 function checkProofs(
@@ -760,6 +776,15 @@ function checkProofs(
         break;
       case "log-bounded":
         expect((result.failure?.log ?? "").length).toBeLessThan(LIMITS.logBytes + 200);
+        break;
+      case "timing-honest":
+        // Stopped before encoding: nothing was timed. Else 60 square roots of 200,000
+        // doubles per frame take milliseconds on any machine.
+        if (result.outcome !== "ok") break;
+        expect(result.encodeSeconds).toHaveLength(frames.length);
+        expect(result.encodeCpuSeconds).toHaveLength(frames.length);
+        for (const seconds of [...result.encodeSeconds, ...result.encodeCpuSeconds])
+          expect(seconds).toBeGreaterThan(0.002);
         break;
       case "payloads-honest":
         result.payloads.forEach((payload, i) =>

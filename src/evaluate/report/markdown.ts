@@ -55,7 +55,7 @@ export function ruleSentence(rule: AdoptionConfig): string {
     `or the compression ratio is ${rule.minRatioGainPercent}% higher at no lower quality on every rung` +
     (rule.minEncodeSpeedup === null
       ? "; "
-      : `, or encoding is at least ${rule.minEncodeSpeedup}× faster at no more bits (BD-rate ≤ 0); `) +
+      : `, or encoding is at least ${rule.minEncodeSpeedup}× faster per CPU second at no more bits (BD-rate ≤ 0); `) +
     `never when encoding is more than ${rule.maxEncodeSlowdown}× slower than the parent.`
   );
 }

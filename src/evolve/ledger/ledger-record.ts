@@ -41,6 +41,8 @@ export interface MetricsSummary {
   meanSsimRgb: number;
   meanEncodeFps: number;
   meanDecodeFps: number;
+  /** Mean encode fps per CPU second; absent in older records or when a rung lacks it. */
+  meanEncodeCpuFps?: number;
   /** Mean BD-rate (%) over the shown clips; null when not computable. */
   bdRateX265: number | null;
   /** Mean BD-rate (%) against low-delay x265 (no B-frames); absent in older records or when not measured. */

@@ -45,6 +45,7 @@ const metricsSchema = z.object({
   meanSsimRgb: z.number(),
   meanEncodeFps: z.number(),
   meanDecodeFps: z.number(),
+  meanEncodeCpuFps: z.number().optional(),
   bdRateX265: nullableNumber,
   bdRateX265Ld: nullableNumber.optional(),
   bdRateParent: nullableNumber,

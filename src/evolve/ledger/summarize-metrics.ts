@@ -38,6 +38,10 @@ export function summarizeMetrics(result: EvaluationResult): MetricsSummary | nul
       meanPsnrRgb: meanOf(clip.rungs, (r) => r.psnrRgb),
     })),
   };
+  const cpuFps = rungs.map((r) => r.encodeCpuFps);
+  if (cpuFps.every((v): v is number => typeof v === "number" && Number.isFinite(v))) {
+    summary.meanEncodeCpuFps = cpuFps.reduce((a, b) => a + b, 0) / cpuFps.length;
+  }
   if (result.heldOut && result.heldOut.clips > 0) {
     summary.heldOut = {
       clips: result.heldOut.clips,

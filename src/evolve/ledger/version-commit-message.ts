@@ -3,7 +3,7 @@
  * one-line headline, the figures, the timestamp and the proposer, plus the
  * candidate id that lets a resumed loop recognise its own commit.
  */
-import type { LedgerRecord } from "./ledger-record.js";
+import type { LedgerRecord, MetricsSummary } from "./ledger-record.js";
 import { signedPercent as pct } from "../../format/signed-percent.js";
 
 /** The message for `record` adopted as `version`, improving on `previous` (the best before it). */
@@ -51,11 +51,15 @@ export function versionCommitMessage(
       );
     }
     // The rule's speed path (when on) adopts on speed, so the commit shows the speed it improved on.
+    const cpu = (x: MetricsSummary) =>
+      x.meanEncodeCpuFps !== undefined
+        ? `, ${x.meanEncodeCpuFps.toFixed(1)} fps per CPU second`
+        : "";
     const was = before
-      ? ` (v${previous!.version} in its own run: ${before.meanEncodeFps.toFixed(1)} fps)`
+      ? ` (v${previous!.version} in its own run: ${before.meanEncodeFps.toFixed(1)} fps${cpu(before)})`
       : "";
     lines.push(
-      `Encode speed: ${m.meanEncodeFps.toFixed(1)} fps${was}, decode ${m.meanDecodeFps.toFixed(1)} fps`,
+      `Encode speed: ${m.meanEncodeFps.toFixed(1)} fps${cpu(m)}${was}, decode ${m.meanDecodeFps.toFixed(1)} fps`,
     );
   }
   if (record.hypothesis) lines.push(`Hypothesis: ${record.hypothesis.replace(/\s+/g, " ").trim()}`);

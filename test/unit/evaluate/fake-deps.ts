@@ -72,7 +72,8 @@ export function fakeSides(
         }
         const failure = hook({ mode, index, quality: config.quality, output, call });
         if (failure) return { ok: false, failure };
-        return { ok: true, data: output, seconds: mode === "encode" ? 0.01 / 3 : 0.005 / 3 };
+        const seconds = mode === "encode" ? 0.01 / 3 : 0.005 / 3;
+        return { ok: true, data: output, seconds, cpuSeconds: seconds };
       },
       finish: async () => null,
       dispose: () => undefined,

@@ -48,7 +48,9 @@ function deps(calls: Call[], slowdown = 1): EvaluatorDeps {
           ...side,
           process: async (index, data) => {
             const out = await side.process(index, data);
-            return out.ok ? { ...out, seconds: out.seconds * slowdown } : out;
+            return out.ok
+              ? { ...out, seconds: out.seconds * slowdown, cpuSeconds: out.cpuSeconds * slowdown }
+              : out;
           },
         },
       };
@@ -77,7 +79,7 @@ const parentCalls = (calls: Call[], kind: string) =>
 function withoutSpeeds(result: EvaluationResult): unknown {
   return JSON.parse(
     JSON.stringify({ ...result, environment: undefined }, (key, value: unknown) =>
-      key === "encodeFps" || key === "decodeFps" ? undefined : value,
+      key === "encodeFps" || key === "decodeFps" || key === "encodeCpuFps" ? undefined : value,
     ),
   );
 }
@@ -109,8 +111,13 @@ describe("parent cache", () => {
     const parentFps = cached.clips[0]!.baselines.parent!.rungs.map((r) => r.encodeFps);
     const candidateFps = cached.clips[0]!.rungs.map((r) => r.encodeFps);
     parentFps.forEach((fps, i) => expect(fps).toBeCloseTo(candidateFps[i]! / 8, 6));
-    expect(cached.environment?.parent).toMatch(/scaled by 0\.125/);
-    expect(cached.verdict!.reason).toMatch(/encode .* fps vs parent .* fps \(within/);
+    const parentCpu = cached.clips[0]!.baselines.parent!.rungs.map((r) => r.encodeCpuFps!);
+    const candidateCpu = cached.clips[0]!.rungs.map((r) => r.encodeCpuFps!);
+    parentCpu.forEach((fps, i) => expect(fps).toBeCloseTo(candidateCpu[i]! / 8, 6));
+    expect(cached.environment?.parent).toMatch(/scaled by 0\.125.*CPU-time speeds by 0\.125/);
+    expect(cached.verdict!.reason).toMatch(
+      /encode .* fps \(CPU\) vs parent .* fps \(CPU\) \(within/,
+    );
   });
 
   it("discards an entry whose sample bytes differ, and runs the parent in full", async () => {

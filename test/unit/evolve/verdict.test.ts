@@ -123,16 +123,10 @@ describe("decideVerdict", () => {
   });
 
   describe("the speed path: clearly faster at no more bits", () => {
-    // Off by default (wall-clock fps follow the load); these tests switch it on.
-    const rule = { ...adoptionSchema.parse({}), minEncodeSpeedup: 1.5 };
+    const rule = adoptionSchema.parse({});
 
-    it("is off by default", () => {
-      const candidate = fakeResult([
-        { name: "a", bdParent: 0, encodeFps: 100 },
-        { name: "b", bdParent: 0, encodeFps: 100 },
-      ]);
-      expect(adoptionSchema.parse({}).minEncodeSpeedup).toBeNull();
-      expect(decideVerdict(candidate, parent, adoptionSchema.parse({})).adopt).toBe(false);
+    it("is on by default at 1.5x", () => {
+      expect(rule.minEncodeSpeedup).toBe(1.5);
     });
 
     it("adopts 1.5x the parent's encode speed at BD-rate 0 and names both numbers", () => {
@@ -143,7 +137,7 @@ describe("decideVerdict", () => {
       const verdict = decideVerdict(candidate, parent, rule);
       expect(verdict.adopt).toBe(true);
       expect(verdict.reason).toMatch(
-        /^adopted: encode 1\.50x the parent's speed \(30\.0 fps vs 20\.0 fps/,
+        /^adopted: encode 1\.50x the parent's speed \(30\.0 vs 20\.0 fps \(CPU\);/,
       );
       expect(verdict.reason).toContain("at BD-rate vs parent 0.00% (needed ≤ 0 ✓)");
     });
@@ -180,6 +174,42 @@ describe("decideVerdict", () => {
       expect(verdict.reason).toContain("BD-rate vs parent +1.00% (needed ≤ 0 ✗)");
     });
 
+    it("judges CPU time, not the wall clock", () => {
+      // Twice as fast on the wall clock because the parent ran on a busy machine: no speed-up.
+      const busyClock = fakeResult([
+        { name: "a", bdParent: 0, encodeFps: 40, encodeCpuFps: 22 },
+        { name: "b", bdParent: 0, encodeFps: 40, encodeCpuFps: 22 },
+      ]);
+      const refused = decideVerdict(busyClock, parent, rule);
+      expect(refused.adopt).toBe(false);
+      expect(refused.reason).toContain("encode 1.10x the parent's speed (22.0 vs 20.0 fps (CPU)");
+      // Half the CPU time, whatever the wall clock said.
+      const faster = fakeResult([
+        { name: "a", bdParent: 0, encodeFps: 18, encodeCpuFps: 40 },
+        { name: "b", bdParent: 0, encodeFps: 18, encodeCpuFps: 40 },
+      ]);
+      expect(decideVerdict(faster, parent, rule).adopt).toBe(true);
+    });
+
+    it("does not judge speed without CPU times on every rung of both codecs", () => {
+      const wallOnlyParent = fakeResult(
+        [
+          { name: "a", encodeCpuFps: null },
+          { name: "b", encodeCpuFps: null },
+        ],
+        "parent.py",
+      );
+      const candidate = fakeResult([
+        { name: "a", bdParent: 0, encodeFps: 60 },
+        { name: "b", bdParent: 0, encodeFps: 60 },
+      ]);
+      const verdict = decideVerdict(candidate, wallOnlyParent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("speed-up not judged: no CPU times");
+      // The slowdown limit still applies, on the wall clock.
+      expect(verdict.reason).toContain("encode 60.0 fps vs parent 20.0 fps");
+    });
+
     it("is off when minEncodeSpeedup is null", () => {
       const candidate = fakeResult([
         { name: "a", bdParent: -1, encodeFps: 100 },
@@ -201,7 +231,7 @@ describe("decideVerdict", () => {
       ]);
       const verdict = decideVerdict(candidate, quick, rule);
       expect(verdict.adopt).toBe(false);
-      expect(verdict.reason).toContain("the parent's timed encoding is 0.10 s, under 2 s");
+      expect(verdict.reason).toContain("the parent's timed encoding is 0.10 CPU s, under 2 s");
     });
 
     it("does not adopt on speed when the parent's speed is unknown", () => {
