@@ -93,7 +93,9 @@ describe("evaluate --shard and merge-results (CLI, real processes)", () => {
     const strip = (result: EvaluationResult): unknown =>
       JSON.parse(
         JSON.stringify(result, (key, value: unknown) =>
-          key === "encodeFps" || key === "decodeFps" || key === "verdict" ? undefined : value,
+          key === "encodeFps" || key === "decodeFps" || key === "encodeCpuFps" || key === "verdict"
+            ? undefined
+            : value,
         ),
       );
     expect(strip(all)).toEqual(strip(one));

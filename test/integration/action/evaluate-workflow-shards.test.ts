@@ -116,11 +116,12 @@ function comparable(results: Record<string, unknown>): unknown {
   const text = JSON.stringify(
     { ...results, environment: undefined, sandbox: undefined },
     (key, value) =>
-      key === "encodeFps" || key === "decodeFps"
+      key === "encodeFps" || key === "decodeFps" || key === "encodeCpuFps"
         ? undefined
         : key === "reason" && typeof value === "string"
           ? value
               .replace(/[0-9.]+ fps/g, "N fps")
+              .replace(/[0-9.]+ CPU s/g, "N CPU s")
               .replace(/[0-9.]+x the parent's speed/g, "Nx the parent's speed")
           : value,
   );
