@@ -256,7 +256,7 @@ function speedupCheck(
   return {
     ok: fastEnough && noMoreBits,
     text:
-      `encode ${speedup.toFixed(2)}x the parent's speed (${fps(candidateFps)} vs ${fps(parentFps)} ${speedUnit(speeds)}; ` +
+      `encode ${speedup.toFixed(2)}x the parent's speed (${fps(candidateFps)} ${speedUnit(speeds)} vs ${fps(parentFps)} ${speedUnit(speeds)}; ` +
       `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}) at BD-rate vs parent ${bdText} ` +
       `(needed ≤ 0 ${noMoreBits ? "✓" : "✗"})`,
   };

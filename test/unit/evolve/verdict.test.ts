@@ -137,7 +137,7 @@ describe("decideVerdict", () => {
       const verdict = decideVerdict(candidate, parent, rule);
       expect(verdict.adopt).toBe(true);
       expect(verdict.reason).toMatch(
-        /^adopted: encode 1\.50x the parent's speed \(30\.0 vs 20\.0 fps \(CPU\);/,
+        /^adopted: encode 1\.50x the parent's speed \(30\.0 fps \(CPU\) vs 20\.0 fps \(CPU\);/,
       );
       expect(verdict.reason).toContain("at BD-rate vs parent 0.00% (needed ≤ 0 ✓)");
     });
@@ -182,7 +182,9 @@ describe("decideVerdict", () => {
       ]);
       const refused = decideVerdict(busyClock, parent, rule);
       expect(refused.adopt).toBe(false);
-      expect(refused.reason).toContain("encode 1.10x the parent's speed (22.0 vs 20.0 fps (CPU)");
+      expect(refused.reason).toContain(
+        "encode 1.10x the parent's speed (22.0 fps (CPU) vs 20.0 fps (CPU)",
+      );
       // Half the CPU time, whatever the wall clock said.
       const faster = fakeResult([
         { name: "a", bdParent: 0, encodeFps: 18, encodeCpuFps: 40 },
