@@ -1,7 +1,7 @@
 import { adoptionSchema } from "../../../src/config/schema.js";
-import type { HeldOutSummary } from "../../../src/evaluate/results.js";
+import type { EvaluationResult, HeldOutSummary } from "../../../src/evaluate/results.js";
 import { decideVerdict } from "../../../src/evaluate/verdict.js";
-import { failedResult, fakeResult } from "./fake-result.js";
+import { failedResult, fakeResult, type FakeClip } from "./fake-result.js";
 
 const rule = adoptionSchema.parse({});
 const parent = fakeResult([{ name: "a" }, { name: "b" }], "parent.py");
@@ -15,6 +15,14 @@ function heldOut(bdParent: number): HeldOutSummary {
     meanPsnrRgb: 35,
     bdRate: { parent: bdParent },
   };
+}
+
+/** A candidate with the same figures on both of the parent's clips, "a" and "b". */
+function onBothClips(clip: Omit<FakeClip, "name">): EvaluationResult {
+  return fakeResult([
+    { name: "a", ...clip },
+    { name: "b", ...clip },
+  ]);
 }
 
 describe("decideVerdict", () => {
@@ -130,10 +138,7 @@ describe("decideVerdict", () => {
     });
 
     it("adopts 1.5x the parent's encode speed at BD-rate 0 and names both numbers", () => {
-      const candidate = fakeResult([
-        { name: "a", bdParent: 0, encodeFps: 30 },
-        { name: "b", bdParent: 0, encodeFps: 30 },
-      ]);
+      const candidate = onBothClips({ bdParent: 0, encodeFps: 30 });
       const verdict = decideVerdict(candidate, parent, rule);
       expect(verdict.adopt).toBe(true);
       expect(verdict.reason).toMatch(
@@ -154,20 +159,14 @@ describe("decideVerdict", () => {
     });
 
     it("refuses 1.4x, however few bits it saves below the bit rule", () => {
-      const candidate = fakeResult([
-        { name: "a", bdParent: -5, encodeFps: 28 },
-        { name: "b", bdParent: -5, encodeFps: 28 },
-      ]);
+      const candidate = onBothClips({ bdParent: -5, encodeFps: 28 });
       const verdict = decideVerdict(candidate, parent, rule);
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).toContain("needed 1.50x ✗");
     });
 
     it("counts the held-out clips: a loss there blocks the speed path", () => {
-      const candidate = fakeResult([
-        { name: "a", bdParent: -1, encodeFps: 40 },
-        { name: "b", bdParent: -1, encodeFps: 40 },
-      ]);
+      const candidate = onBothClips({ bdParent: -1, encodeFps: 40 });
       candidate.heldOut = heldOut(3);
       const verdict = decideVerdict(candidate, parent, rule);
       expect(verdict.adopt).toBe(false);
@@ -176,20 +175,14 @@ describe("decideVerdict", () => {
 
     it("judges CPU time, not the wall clock", () => {
       // Twice as fast on the wall clock because the parent ran on a busy machine: no speed-up.
-      const busyClock = fakeResult([
-        { name: "a", bdParent: 0, encodeFps: 40, encodeCpuFps: 22 },
-        { name: "b", bdParent: 0, encodeFps: 40, encodeCpuFps: 22 },
-      ]);
+      const busyClock = onBothClips({ bdParent: 0, encodeFps: 40, encodeCpuFps: 22 });
       const refused = decideVerdict(busyClock, parent, rule);
       expect(refused.adopt).toBe(false);
       expect(refused.reason).toContain(
         "encode 1.10x the parent's speed (22.0 fps (CPU) vs 20.0 fps (CPU)",
       );
       // Half the CPU time, whatever the wall clock said.
-      const faster = fakeResult([
-        { name: "a", bdParent: 0, encodeFps: 18, encodeCpuFps: 40 },
-        { name: "b", bdParent: 0, encodeFps: 18, encodeCpuFps: 40 },
-      ]);
+      const faster = onBothClips({ bdParent: 0, encodeFps: 18, encodeCpuFps: 40 });
       expect(decideVerdict(faster, parent, rule).adopt).toBe(true);
     });
 
@@ -201,10 +194,7 @@ describe("decideVerdict", () => {
         ],
         "parent.py",
       );
-      const candidate = fakeResult([
-        { name: "a", bdParent: 0, encodeFps: 60 },
-        { name: "b", bdParent: 0, encodeFps: 60 },
-      ]);
+      const candidate = onBothClips({ bdParent: 0, encodeFps: 60 });
       const verdict = decideVerdict(candidate, wallOnlyParent, rule);
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).toContain("speed-up not judged: no CPU times");
@@ -213,38 +203,23 @@ describe("decideVerdict", () => {
     });
 
     it("is off when minEncodeSpeedup is null", () => {
-      const candidate = fakeResult([
-        { name: "a", bdParent: -1, encodeFps: 100 },
-        { name: "b", bdParent: -1, encodeFps: 100 },
-      ]);
+      const candidate = onBothClips({ bdParent: -1, encodeFps: 100 });
       const verdict = decideVerdict(candidate, parent, { ...rule, minEncodeSpeedup: null });
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).not.toContain("speed");
     });
 
     it("does not judge speed on under 2 s of the parent's encoding (timing noise)", () => {
-      const quick = fakeResult([
-        { name: "a", encodeFps: 1000 },
-        { name: "b", encodeFps: 1000 },
-      ]);
-      const candidate = fakeResult([
-        { name: "a", bdParent: 0, encodeFps: 3000 },
-        { name: "b", bdParent: 0, encodeFps: 3000 },
-      ]);
+      const quick = onBothClips({ encodeFps: 1000 });
+      const candidate = onBothClips({ bdParent: 0, encodeFps: 3000 });
       const verdict = decideVerdict(candidate, quick, rule);
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).toContain("the parent's timed encoding is 0.10 CPU s, under 2 s");
     });
 
     it("does not adopt on speed when the parent's speed is unknown", () => {
-      const slowless = fakeResult([
-        { name: "a", encodeFps: 0 },
-        { name: "b", encodeFps: 0 },
-      ]);
-      const candidate = fakeResult([
-        { name: "a", bdParent: 0, encodeFps: 100 },
-        { name: "b", bdParent: 0, encodeFps: 100 },
-      ]);
+      const slowless = onBothClips({ encodeFps: 0 });
+      const candidate = onBothClips({ bdParent: 0, encodeFps: 100 });
       const verdict = decideVerdict(candidate, slowless, rule);
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).toContain("speed-up vs parent unknown");
