@@ -145,7 +145,7 @@ export class CodecSide {
       const reason = `protocol violation: answer for frame ${output.index} (${output.data.length} bytes)`;
       return { ok: false, failure: this.failure({ type: "violation", reason }, "frame", budget) };
     }
-    // A forged or broken clock must not turn into an infinite or negative speed.
+    // A forged or broken clock (NaN, negative seconds) must not become a speed.
     if (!(output.seconds >= 0) || !(output.cpuSeconds >= 0)) {
       const reason = `protocol violation: frame ${index} timed at ${output.seconds} s wall, ${output.cpuSeconds} s CPU`;
       return { ok: false, failure: this.failure({ type: "violation", reason }, "frame", budget) };
