@@ -4,7 +4,7 @@
  * clearly fewer bits for the same quality (BD-rate, PSNR-RGB), compresses
  * clearly more at no lower quality on every rung, or encodes clearly faster
  * with no more bits (Pareto: better on speed, no worse on rate-distortion;
- * opt-in, see speedupCheck).
+ * judged per CPU second only, see speedupCheck).
  * The reason names the numbers that decided it, so a reader can check it
  * against the tables.
  */

@@ -38,9 +38,9 @@ export function summarizeMetrics(result: EvaluationResult): MetricsSummary | nul
       meanPsnrRgb: meanOf(clip.rungs, (r) => r.psnrRgb),
     })),
   };
-  const cpuFps = rungs.map((r) => r.encodeCpuFps);
-  if (cpuFps.every((v): v is number => typeof v === "number" && Number.isFinite(v))) {
-    summary.meanEncodeCpuFps = cpuFps.reduce((a, b) => a + b, 0) / cpuFps.length;
+  // Only where every rung has it: a mean over some rungs would not compare with another record's.
+  if (rungs.every((r) => typeof r.encodeCpuFps === "number" && Number.isFinite(r.encodeCpuFps))) {
+    summary.meanEncodeCpuFps = meanOf(rungs, (r) => r.encodeCpuFps!);
   }
   if (result.heldOut && result.heldOut.clips > 0) {
     summary.heldOut = {
