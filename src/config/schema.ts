@@ -156,6 +156,28 @@ export const adoptionSchema = z
           "second, both codecs timed by the sandbox) and needs no more bits (BD-rate vs the best " +
           "at most 0 over all clips); null turns this path off.",
       ),
+    pairedTimingFrames: z
+      .number()
+      .int()
+      .min(0)
+      .max(600)
+      // Two runs of one codec minutes apart differed up to 1.5x in CPU fps on a shared box;
+      // timed side by side, a load change falls on both. 18 frames: a few seconds per side.
+      .default(18)
+      .describe(
+        "Frames per side (over the ladder's low, middle and high rungs of the first clip) that " +
+          "parent and candidate encode alternately, side by side, for the speed ratio both speed " +
+          "rules use; 0 turns paired timing off (the rules then compare mean fps of separate runs).",
+      ),
+    pairedTimingChunkFrames: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(2)
+      .describe(
+        "Frames one side encodes before the other takes its turn (the order flips every chunk).",
+      ),
   })
   .describe("When a candidate replaces the current best.");
 

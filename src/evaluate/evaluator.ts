@@ -26,6 +26,12 @@ import { streamOf, type ClipInput, type ClipStream } from "./clips/clip-stream.j
 import { JobPool, jobMemoryBytes, jobsFromEnvironment, poolSize } from "./job-pool.js";
 import { compareCurves, meanBdRate } from "./rd/compare-curves.js";
 import { ReconWriter } from "./report/recon.js";
+import {
+  framesPerTimedRung,
+  timedQualities,
+  timePaired,
+  type PairedTimingSettings,
+} from "./paired-timing.js";
 import type {
   BaselineResult,
   ClipResult,
@@ -72,8 +78,11 @@ export interface EvaluationRequest {
   heldOutClips?: readonly ClipInput[];
   qualities?: readonly number[];
   baselines?: readonly BaselineName[];
-  /** The current best codec, as a file to run on the same frames or as a stored result. */
-  parent?: { codecPath: string } | { result: EvaluationResult } | null;
+  /**
+   * The current best codec, as a file to run on the same frames or as a stored result;
+   * with a stored result, `timingCodecPath` (its file) is only timed side by side with the candidate.
+   */
+  parent?: { codecPath: string } | { result: EvaluationResult; timingCodecPath?: string } | null;
   /** With a parent, decide adoption by this rule and fill `verdict`. */
   adoption?: AdoptionConfig;
   codecParams?: Record<string, unknown>;
@@ -169,6 +178,18 @@ export async function evaluateCodec(
     parentCacheDir && material ? await readParentCache(parentCacheDir, material) : null;
   const samples = cachedParent ? sampleRungs(shown.length, qualities.length) : [];
 
+  // Paired timing (paired-timing.ts) of the parent's file against the candidate, on the first clip.
+  const pairing = pairingPlan(req, shown.length);
+  const paired = pairing.kind === "run" ? pairing : null;
+  const digestFrames = paired
+    ? framesPerTimedRung(paired.settings, qualities, shown[0]!.frameCount)
+    : 0;
+  const timed = new Set(paired ? timedQualities(qualities) : []);
+  /** sha256 of the first payloads of clip 0 at the timed rungs, per codec, from this run. */
+  const digests = { candidate: new Map<number, string>(), parent: new Map<number, string>() };
+  const digestFor = (c: number, q: number) =>
+    c === 0 && timed.has(qualities[q]!) ? { digestFrames } : {};
+
   let total = samples.length;
   for (const c of allClips.keys()) {
     for (const q of qualities.keys()) if (owns(c, q)) total += parentPath && !cachedParent ? 2 : 1;
@@ -221,6 +242,7 @@ export async function evaluateCodec(
           sandbox: req.sandbox,
           encodeOnly,
           recon,
+          ...(encodeOnly ? {} : digestFor(c, q)),
         });
       } catch (error) {
         await recon?.close(false).catch(() => undefined);
@@ -229,6 +251,8 @@ export async function evaluateCodec(
       if (outcome.ok && !encodeOnly)
         outcome = checkFloor(outcome.rung, req.qualityFloorDb, label(c));
       await recon?.close(outcome.ok);
+      if (outcome.ok && outcome.payloadDigest)
+        digests.candidate.set(quality, outcome.payloadDigest);
       if (!outcome.ok) {
         noteFailure(order, { ...outcome.failure, clip: label(c), quality });
       } else if (!encodeOnly) {
@@ -260,8 +284,9 @@ export async function evaluateCodec(
         clip,
         config: configFor(clip, quality),
         sandbox: req.sandbox,
-        ...(encodeOnly ? { encodeOnly: true } : {}),
+        ...(encodeOnly ? { encodeOnly: true } : digestFor(c, q)),
       });
+      if (outcome.ok && outcome.payloadDigest) digests.parent.set(quality, outcome.payloadDigest);
       emit({ type: "rung-done", codec: "parent", clip: label(c), quality, done: ++done, total });
       return outcome;
     });
@@ -446,6 +471,60 @@ export async function evaluateCodec(
     }
   }
 
+  if (paired) {
+    const outcome = await timePaired({
+      openSide: deps.openCodecSide,
+      candidatePath: req.codecPath,
+      parentPath: paired.parentPath,
+      clip: shown[0]!,
+      qualities,
+      configFor,
+      settings: paired.settings,
+      sandbox: req.sandbox,
+    });
+    if (!outcome.ok && outcome.side === "candidate") {
+      return fail({
+        ...outcome.failure,
+        message: `while timed side by side with the parent: ${outcome.failure.message}`,
+        clip: label(0),
+      });
+    }
+    if (!outcome.ok) {
+      result.pairedTiming = {
+        status: "unavailable",
+        reason: `the parent failed while timed side by side: ${outcome.failure.message.slice(0, 300)}`,
+      };
+    } else {
+      // Same bytes as in the evaluation proper, or the timing measured some other encoder.
+      for (const [quality, digest] of outcome.digests.candidate) {
+        if (digests.candidate.get(quality) !== digest) {
+          return fail({
+            category: "nondeterministic",
+            message:
+              `the encoder wrote other bytes for the first ${outcome.framesPerRung} frame(s) at quality ${quality} ` +
+              `when timed side by side with the parent than in its evaluation: the encoder must be a pure function of the frames and config.`,
+            line: null,
+            stage: "encode",
+            clip: label(0),
+            quality,
+          });
+        }
+      }
+      const parentDiffers = [...outcome.digests.parent].find(
+        ([quality, digest]) =>
+          digests.parent.has(quality) && digests.parent.get(quality) !== digest,
+      );
+      result.pairedTiming = parentDiffers
+        ? {
+            status: "unavailable",
+            reason: `the parent wrote other bytes at quality ${parentDiffers[0]} when timed side by side than in this evaluation`,
+          }
+        : outcome.timing;
+    }
+  } else if (pairing.kind === "skip") {
+    result.pairedTiming = { status: "unavailable", reason: pairing.reason };
+  }
+
   result.summary = { bdRate: meanBdRate(result.clips) };
   if (heldOutResults.length > 0) result.heldOut = summariseHeldOut(heldOutResults);
 
@@ -455,6 +534,35 @@ export async function evaluateCodec(
     result.verdict = decideVerdict(result, parentResult, req.adoption);
   }
   return result;
+}
+
+/**
+ * Whether the parent's file is timed side by side with the candidate: only when a verdict
+ * will compare speeds (a parent and an adoption rule); `none`: no verdict, nothing to say.
+ */
+function pairingPlan(
+  req: EvaluationRequest,
+  shownClips: number,
+):
+  | { kind: "run"; parentPath: string; settings: PairedTimingSettings }
+  | { kind: "skip"; reason: string }
+  | { kind: "none" } {
+  if (!req.parent || !req.adoption || req.shard) return { kind: "none" };
+  const parentPath =
+    "codecPath" in req.parent ? req.parent.codecPath : (req.parent.timingCodecPath ?? null);
+  const { pairedTimingFrames, pairedTimingChunkFrames } = req.adoption;
+  if (!pairedTimingFrames) {
+    return { kind: "skip", reason: "paired timing is off (adoption.pairedTimingFrames is 0)" };
+  }
+  if (!parentPath) {
+    return { kind: "skip", reason: "the parent is a stored result without its codec file" };
+  }
+  if (shownClips === 0) return { kind: "skip", reason: "no shown clip to time on" };
+  return {
+    kind: "run",
+    parentPath,
+    settings: { framesPerSide: pairedTimingFrames, chunkFrames: pairedTimingChunkFrames },
+  };
 }
 
 /** The rung as measured, or a quality-floor failure naming clip, rung and figures. */

@@ -62,6 +62,31 @@ export interface ClipResult {
   bdRateNotes?: Record<string, string>;
 }
 
+/**
+ * Parent and candidate encoders timed side by side on the same frames (paired-timing.ts):
+ * chunks of frames encoded by one, then the other, the order flipped every chunk, so that
+ * a change of the machine's load falls on both alike. `unavailable` says why there is none.
+ */
+export type PairedTiming =
+  | {
+      status: "ok";
+      /** The shown clip whose first frames were encoded. */
+      clip: string;
+      /** The rungs (codec quality) timed: low, middle and high of the ladder. */
+      qualities: number[];
+      /** Frames encoded per side, over all timed rungs. */
+      frames: number;
+      /** Chunks per side; each chunk is one parent/candidate pair. */
+      chunks: number;
+      parentCpuSeconds: number;
+      candidateCpuSeconds: number;
+      /** Parent's CPU seconds over the candidate's: above 1, the candidate is faster. */
+      speedup: number;
+      /** Smallest, median and largest per-chunk speed-up: the spread of the pairs. */
+      chunkSpeedups: { min: number; median: number; max: number };
+    }
+  | { status: "unavailable"; reason: string };
+
 export interface Verdict {
   adopt: boolean;
   reason: string;
@@ -88,6 +113,8 @@ export interface EvaluationResult {
   heldOut?: HeldOutSummary;
   /** How the codec was contained, stated in every report. */
   sandbox?: { isolation: string; warnings: string[] };
+  /** Encode speed of candidate vs parent, timed side by side (present when a parent file ran). */
+  pairedTiming?: PairedTiming;
   /** Tool versions and settings needed to reproduce the numbers. */
   environment?: Record<string, string>;
   /** Present only on the result of `evaluate --shard I/N`: what merge-results needs (see shard.ts). */

@@ -5,6 +5,7 @@
  * first against the source on a worker thread while frame k+1 is coded. Only
  * the running sums survive a frame, so memory does not grow with clip length.
  */
+import { createHash } from "node:crypto";
 import type { ClipStream } from "./clips/clip-stream.js";
 import type { CodecSide } from "../sandbox/codec-side.js";
 import type { CodecConfig } from "../sandbox/codec-config.js";
@@ -25,8 +26,12 @@ export type OpenCodecSide = (
   opts?: SandboxOptions,
 ) => Promise<{ ok: true; side: StreamingSide } | { ok: false; failure: Failure }>;
 
-/** The measured rung, or why it failed. */
-export type RungOutcome = { ok: true; rung: Rung } | { ok: false; failure: Failure };
+/**
+ * The measured rung, or why it failed. `payloadDigest`: sha256 of the first `digestFrames`
+ * payloads, when asked for (paired timing checks it encoded the same bytes).
+ */
+export type RungOutcome =
+  { ok: true; rung: Rung; payloadDigest?: string } | { ok: false; failure: Failure };
 
 export interface StreamRungRequest {
   openSide: OpenCodecSide;
@@ -37,6 +42,8 @@ export interface StreamRungRequest {
   /** Decode nothing, score nothing: only the payload sizes (a shard needs a clip's rates for its baselines). */
   encodeOnly?: boolean;
   recon?: ReconWriter | null;
+  /** Hash this many leading payloads into the outcome's `payloadDigest`. */
+  digestFrames?: number;
 }
 
 /** Stream the clip through encoder, two decoders and the metrics; see the module comment. */
@@ -72,6 +79,7 @@ export async function streamRung(req: StreamRungRequest): Promise<RungOutcome> {
     let encodeCpuSeconds = 0;
     let decodeSeconds = 0;
     let frames = 0;
+    const digest = req.digestFrames ? createHash("sha256") : null;
     const frameBytes = config.width * config.height * 3;
     for await (const frame of clip.frames()) {
       const { index, rgb } = frame;
@@ -87,6 +95,7 @@ export async function streamRung(req: StreamRungRequest): Promise<RungOutcome> {
       const encoded = await encoder.process(index, rgb.data);
       if (!encoded.ok) return fail("encode", encoded.failure);
       bytes += encoded.data.length;
+      if (digest && frames < req.digestFrames!) digest.update(encoded.data);
       encodeSeconds += encoded.seconds;
       encodeCpuSeconds += encoded.cpuSeconds;
       frames++;
@@ -139,7 +148,7 @@ export async function streamRung(req: StreamRungRequest): Promise<RungOutcome> {
       decodeFps: frames / Math.max(decodeSeconds, 1e-9),
       encodeCpuFps: frames / Math.max(encodeCpuSeconds, 1e-9),
     };
-    return { ok: true, rung };
+    return digest ? { ok: true, rung, payloadDigest: digest.digest("hex") } : { ok: true, rung };
   } finally {
     for (const side of sides) side.dispose();
   }

@@ -10,7 +10,7 @@
  */
 import type { AdoptionConfig } from "../config/schema.js";
 import { tooFewRungsNote } from "./rd/compare-curves.js";
-import type { ClipResult, EvaluationResult, Rung, Verdict } from "./results.js";
+import type { ClipResult, EvaluationResult, PairedTiming, Rung, Verdict } from "./results.js";
 import { signedNumber as signed, signedPercent as pct } from "../format/signed-percent.js";
 
 /** Adopt or not, and why, by the configured rule (issue 4 item 6). */
@@ -34,7 +34,7 @@ export function decideVerdict(
     return { adopt: false, reason: `rejected: cannot adopt without BD-rate: ${tooFew}` };
   }
 
-  const speeds = encodeSpeeds(candidate.clips, parent.clips);
+  const speeds = encodeSpeeds(candidate.clips, parent.clips, candidate.pairedTiming);
   const speed = speedCheck(speeds, rule.maxEncodeSlowdown);
   if (!speed.ok) return { adopt: false, reason: `rejected: ${speed.text}` };
 
@@ -59,11 +59,15 @@ interface Check {
 /**
  * Mean encode fps over the shown rungs of the candidate and of the parent (NaN: none),
  * per CPU second when both sides carry CPU times on every rung, else wall clock.
+ * `paired`: the two codecs timed side by side; when present the rules judge its ratio,
+ * not the ratio of the means. `unpairedWhy`: why there is none, when the evaluator said.
  */
 interface EncodeSpeeds {
   candidate: number;
   parent: number;
   clock: "CPU" | "wall";
+  paired: Extract<PairedTiming, { status: "ok" }> | null;
+  unpairedWhy: string | null;
 }
 
 /** The bit-saving check, with the decisive BD-rate (all clips) when it could be computed. */
@@ -175,9 +179,22 @@ function ratioGainCheck(
   };
 }
 
-/** Mean encode fps over the shown rungs against the parent's, within the allowed slowdown. */
+/**
+ * Encode speed against the parent's, within the allowed slowdown: the paired ratio when
+ * there is one, else the mean fps over the shown rungs.
+ */
 function speedCheck(speeds: EncodeSpeeds, slowdown: number): Check {
-  const { candidate: candidateFps, parent: parentFps } = speeds;
+  const { candidate: candidateFps, parent: parentFps, paired } = speeds;
+  if (paired) {
+    const floor = 1 / slowdown;
+    const ok = paired.speedup >= floor;
+    return {
+      ok,
+      text:
+        `encode ${paired.speedup.toFixed(2)}x the parent's speed ${pairedText(paired)} ` +
+        `(${ok ? "within" : "below"} the limit of ${floor.toFixed(2)}x = 1 ÷ ${slowdown})`,
+    };
+  }
   if (!Number.isFinite(parentFps) || parentFps <= 0) {
     return {
       ok: true,
@@ -190,7 +207,7 @@ function speedCheck(speeds: EncodeSpeeds, slowdown: number): Check {
   return {
     ok,
     text:
-      `encode ${fps(candidateFps)} ${unit} vs parent ${fps(parentFps)} ${unit} ` +
+      `encode ${fps(candidateFps)} ${unit} vs parent ${fps(parentFps)} ${unit}${unpairedText(speeds)} ` +
       `(${ok ? "within" : "below"} the limit of ${fps(floor)} ${unit} = parent ÷ ${slowdown})`,
   };
 }
@@ -209,6 +226,21 @@ function encodeSeconds(clips: readonly ClipResult[], clock: EncodeSpeeds["clock"
       sum + clip.rungs.reduce((s, rung) => s + clip.frames / Math.max(rate(rung), 1e-9), 0),
     0,
   );
+}
+
+/** How the paired ratio was measured, for a reader checking the verdict. */
+function pairedText(paired: Extract<PairedTiming, { status: "ok" }>): string {
+  const { min, max } = paired.chunkSpeedups;
+  return (
+    `per CPU second, timed side by side (${paired.frames} frames each of ${paired.clip} ` +
+    `q${paired.qualities.join("/")}, ${paired.chunks} alternating chunks, ` +
+    `chunk ratios ${min.toFixed(2)}–${max.toFixed(2)}x)`
+  );
+}
+
+/** Says that the speeds are means of separate runs, and why there is no paired ratio when known. */
+function unpairedText(speeds: EncodeSpeeds): string {
+  return `, means of separate runs${speeds.unpairedWhy ? ` (not paired: ${speeds.unpairedWhy})` : ""}`;
 }
 
 /** "fps" on the wall clock, "fps (CPU)" per CPU second. */
@@ -230,7 +262,27 @@ function speedupCheck(
   minSpeedup: number | null,
 ): Check {
   if (minSpeedup === null) return { ok: false, text: "" };
-  const { candidate: candidateFps, parent: parentFps } = speeds;
+  const noMoreBits = decisiveBdRate !== null && decisiveBdRate <= 0;
+  const bdText = decisiveBdRate === null ? "n/a" : pct(decisiveBdRate);
+  const bitsText = `at BD-rate vs parent ${bdText} (needed ≤ 0 ${noMoreBits ? "✓" : "✗"})`;
+  const { candidate: candidateFps, parent: parentFps, paired } = speeds;
+  if (paired) {
+    if (paired.parentCpuSeconds < MIN_TIMED_SECONDS) {
+      return {
+        ok: false,
+        text:
+          `speed-up not judged: the parent's paired timing is ${paired.parentCpuSeconds.toFixed(2)} CPU s, ` +
+          `under ${MIN_TIMED_SECONDS} s (too short to time reliably)`,
+      };
+    }
+    const fastEnough = paired.speedup >= minSpeedup;
+    return {
+      ok: fastEnough && noMoreBits,
+      text:
+        `encode ${paired.speedup.toFixed(2)}x the parent's speed ${pairedText(paired)}; ` +
+        `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}, ${bitsText}`,
+    };
+  }
   if (!Number.isFinite(parentFps) || parentFps <= 0 || !Number.isFinite(candidateFps)) {
     return { ok: false, text: "speed-up vs parent unknown (no parent speed)" };
   }
@@ -251,14 +303,11 @@ function speedupCheck(
   }
   const speedup = candidateFps / parentFps;
   const fastEnough = speedup >= minSpeedup;
-  const noMoreBits = decisiveBdRate !== null && decisiveBdRate <= 0;
-  const bdText = decisiveBdRate === null ? "n/a" : pct(decisiveBdRate);
   return {
     ok: fastEnough && noMoreBits,
     text:
-      `encode ${speedup.toFixed(2)}x the parent's speed (${fps(candidateFps)} ${speedUnit(speeds)} vs ${fps(parentFps)} ${speedUnit(speeds)}; ` +
-      `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}) at BD-rate vs parent ${bdText} ` +
-      `(needed ≤ 0 ${noMoreBits ? "✓" : "✗"})`,
+      `encode ${speedup.toFixed(2)}x the parent's speed (${fps(candidateFps)} ${speedUnit(speeds)} vs ${fps(parentFps)} ${speedUnit(speeds)}${unpairedText(speeds)}; ` +
+      `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}) ${bitsText}`,
   };
 }
 
@@ -269,14 +318,31 @@ function speedupCheck(
 function encodeSpeeds(
   candidate: readonly ClipResult[],
   parent: readonly ClipResult[],
+  pairedTiming: PairedTiming | undefined,
 ): EncodeSpeeds {
   const rungs = [...candidate, ...parent].flatMap((clip) => clip.rungs);
   const cpu = rungs.every((rung) => cpuFps(rung) !== null);
   const pick = cpu ? (rung: Rung) => cpuFps(rung)! : (rung: Rung) => rung.encodeFps;
+  // A ratio no finite positive number is no measurement: fall back, and say so.
+  const paired =
+    pairedTiming?.status === "ok" &&
+    Number.isFinite(pairedTiming.speedup) &&
+    pairedTiming.speedup > 0
+      ? pairedTiming
+      : null;
+  const unpairedWhy = paired
+    ? null
+    : pairedTiming?.status === "unavailable"
+      ? pairedTiming.reason
+      : pairedTiming
+        ? "the paired ratio is not a positive number"
+        : null;
   return {
     candidate: meanOver(candidate, pick),
     parent: meanOver(parent, pick),
     clock: cpu ? "CPU" : "wall",
+    paired,
+    unpairedWhy,
   };
 }
 

@@ -99,6 +99,22 @@ export const resultsSchema = z.strictObject({
   sandbox: z
     .strictObject({ isolation: text(1000), warnings: z.array(text(2000)).max(20) })
     .optional(),
+  pairedTiming: z
+    .discriminatedUnion("status", [
+      z.strictObject({
+        status: z.literal("ok"),
+        clip: name,
+        qualities: z.array(z.number().min(0).max(1e6)).max(16),
+        frames: count,
+        chunks: count,
+        parentCpuSeconds: figure,
+        candidateCpuSeconds: figure,
+        speedup: figure,
+        chunkSpeedups: z.strictObject({ min: figure, median: figure, max: figure }),
+      }),
+      z.strictObject({ status: z.literal("unavailable"), reason: text(1000) }),
+    ])
+    .optional(),
   environment: z
     .record(text(64), text(512))
     .refine((r) => Object.keys(r).length <= 64, "at most 64 entries")

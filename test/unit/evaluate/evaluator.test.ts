@@ -126,6 +126,8 @@ describe("evaluateCodec", () => {
           minRatioGainPercent: 20,
           maxEncodeSlowdown: 4,
           minEncodeSpeedup: 1.5,
+          pairedTimingFrames: 0,
+          pairedTimingChunkFrames: 2,
         },
       },
       fakeDeps({}, calls),

@@ -17,6 +17,8 @@ const RULE = {
   minRatioGainPercent: 20,
   maxEncodeSlowdown: 4,
   minEncodeSpeedup: null,
+  pairedTimingFrames: 0,
+  pairedTimingChunkFrames: 2,
 };
 
 let dir: string;

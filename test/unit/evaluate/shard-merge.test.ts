@@ -67,6 +67,8 @@ describe("merge-results", () => {
         minRatioGainPercent: 20,
         maxEncodeSlowdown: 4,
         minEncodeSpeedup: 1.5,
+        pairedTimingFrames: 0,
+        pairedTimingChunkFrames: 2,
       },
     };
   });
@@ -155,6 +157,8 @@ describe("a ladder of one rung", () => {
           minRatioGainPercent: 0,
           maxEncodeSlowdown: 100,
           minEncodeSpeedup: 1.5,
+          pairedTimingFrames: 0,
+          pairedTimingChunkFrames: 2,
         },
       },
       fakeDeps(),

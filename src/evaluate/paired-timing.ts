@@ -1,0 +1,202 @@
+/**
+ * Paired timing: the parent's and the candidate's encoders, each in its own
+ * sandboxed process, encode the same frames in alternating chunks (candidate
+ * first, then parent, then parent first, ...), so that whatever else the
+ * machine runs falls on both sides alike. Each side is charged its process's
+ * CPU seconds per answer (harness.py counts every thread from the previous
+ * answer), so CPU burnt in a thread while the other side is timed is charged
+ * to the side that burnt it. The payloads are hashed, so the evaluator can
+ * check they are the bytes the same codec wrote in the evaluation proper: a
+ * codec that noticed it was being timed and took a cheaper path would differ.
+ */
+import { createHash, type Hash } from "node:crypto";
+import type { CodecConfig } from "../sandbox/codec-config.js";
+import type { SandboxOptions } from "../sandbox/sandbox-options.js";
+import type { ClipStream } from "./clips/clip-stream.js";
+import type { Failure, PairedTiming } from "./results.js";
+import type { OpenCodecSide, StreamingSide } from "./stream-rung.js";
+
+/** How much to time: frames per side over all timed rungs, and frames per chunk. */
+export interface PairedTimingSettings {
+  framesPerSide: number;
+  chunkFrames: number;
+}
+
+export interface PairedTimingRequest {
+  openSide: OpenCodecSide;
+  candidatePath: string;
+  parentPath: string;
+  clip: ClipStream;
+  /** The evaluation's ladder; the low, middle and high rungs are timed. */
+  qualities: readonly number[];
+  configFor: (clip: ClipStream, quality: number) => CodecConfig;
+  settings: PairedTimingSettings;
+  sandbox?: SandboxOptions;
+}
+
+type Side = "candidate" | "parent";
+
+/** The measurement and, per side and timed quality, sha256 of the first `framesPerRung` payloads. */
+export type PairedTimingOutcome =
+  | {
+      ok: true;
+      timing: Extract<PairedTiming, { status: "ok" }>;
+      framesPerRung: number;
+      digests: Record<Side, Map<number, string>>;
+    }
+  | { ok: false; side: Side; failure: Failure };
+
+/** The ladder's lowest, middle and highest rungs (fewer when the ladder is shorter). */
+export function timedQualities(qualities: readonly number[]): number[] {
+  if (qualities.length === 0) return [];
+  const picks = [0, Math.floor((qualities.length - 1) / 2), qualities.length - 1];
+  return [...new Set(picks)].map((i) => qualities[i]!);
+}
+
+/** Chunk sizes that cover `frames` frames, `chunkFrames` at a time. */
+export function chunkSizes(frames: number, chunkFrames: number): number[] {
+  const sizes: number[] = [];
+  for (let left = frames; left > 0; left -= chunkFrames) sizes.push(Math.min(chunkFrames, left));
+  return sizes;
+}
+
+/** Which side goes first in chunk `k` (counted over all timed rungs): the order flips every chunk. */
+export function chunkOrder(k: number): [Side, Side] {
+  return k % 2 === 0 ? ["candidate", "parent"] : ["parent", "candidate"];
+}
+
+/**
+ * The paired figures from per-chunk CPU seconds (parent's over candidate's, summed), or
+ * null when a side spent no measurable CPU time (a ratio would be meaningless).
+ */
+export function pairedFigures(
+  chunks: readonly { parent: number; candidate: number }[],
+): {
+  parentCpuSeconds: number;
+  candidateCpuSeconds: number;
+  speedup: number;
+  chunkSpeedups: { min: number; median: number; max: number };
+} | null {
+  const parentCpuSeconds = chunks.reduce((sum, c) => sum + c.parent, 0);
+  const candidateCpuSeconds = chunks.reduce((sum, c) => sum + c.candidate, 0);
+  if (!(parentCpuSeconds > 0) || !(candidateCpuSeconds > 0)) return null;
+  // A chunk the candidate did in no measurable time counts as the largest finite speed-up seen.
+  const ratios = chunks.map((c) => c.parent / Math.max(c.candidate, 1e-9)).sort((a, b) => a - b);
+  const middle = ratios.length / 2;
+  const median =
+    ratios.length % 2 === 1
+      ? ratios[Math.floor(middle)]!
+      : (ratios[middle - 1]! + ratios[middle]!) / 2;
+  return {
+    parentCpuSeconds,
+    candidateCpuSeconds,
+    speedup: parentCpuSeconds / candidateCpuSeconds,
+    chunkSpeedups: { min: ratios[0]!, median, max: ratios[ratios.length - 1]! },
+  };
+}
+
+/** Frames timed per rung: the per-side budget spread over the timed rungs, at most the clip. */
+export function framesPerTimedRung(
+  settings: PairedTimingSettings,
+  ladder: readonly number[],
+  clipFrames: number,
+): number {
+  const rungs = Math.max(1, timedQualities(ladder).length);
+  return Math.min(clipFrames, Math.max(1, Math.ceil(settings.framesPerSide / rungs)));
+}
+
+/** Time parent and candidate side by side; see the module comment. */
+export async function timePaired(req: PairedTimingRequest): Promise<PairedTimingOutcome> {
+  const qualities = timedQualities(req.qualities);
+  const framesPerRung = framesPerTimedRung(req.settings, req.qualities, req.clip.frameCount);
+  const frames = await firstFrames(req.clip, framesPerRung);
+  const chunks: { parent: number; candidate: number }[] = [];
+  const digests: Record<Side, Map<number, string>> = { candidate: new Map(), parent: new Map() };
+  const pathOf: Record<Side, string> = { candidate: req.candidatePath, parent: req.parentPath };
+
+  for (const quality of qualities) {
+    const config = req.configFor(req.clip, quality);
+    const opened = await Promise.all(
+      (["candidate", "parent"] as const).map((side) =>
+        req.openSide("encode", pathOf[side], config, req.sandbox),
+      ),
+    );
+    const sides: Partial<Record<Side, StreamingSide>> = {};
+    try {
+      for (const [i, side] of (["candidate", "parent"] as const).entries()) {
+        const outcome = opened[i]!;
+        if (outcome.ok) sides[side] = outcome.side;
+      }
+      for (const [i, side] of (["candidate", "parent"] as const).entries()) {
+        const outcome = opened[i]!;
+        if (!outcome.ok)
+          return { ok: false, side, failure: { stage: "encode", ...outcome.failure } };
+      }
+      const hashes: Record<Side, Hash> = {
+        candidate: createHash("sha256"),
+        parent: createHash("sha256"),
+      };
+      let start = 0;
+      for (const size of chunkSizes(framesPerRung, req.settings.chunkFrames)) {
+        const cpu = { parent: 0, candidate: 0 };
+        for (const side of chunkOrder(chunks.length)) {
+          for (const frame of frames.slice(start, start + size)) {
+            const encoded = await sides[side]!.process(frame.index, frame.data);
+            if (!encoded.ok)
+              return { ok: false, side, failure: { stage: "encode", ...encoded.failure } };
+            cpu[side] += encoded.cpuSeconds;
+            hashes[side].update(encoded.data);
+          }
+        }
+        chunks.push(cpu);
+        start += size;
+      }
+      for (const side of ["candidate", "parent"] as const) {
+        const end = await sides[side]!.finish();
+        if (end) return { ok: false, side, failure: { stage: "encode", ...end } };
+        digests[side].set(quality, hashes[side].digest("hex"));
+      }
+    } finally {
+      for (const side of Object.values(sides)) side.dispose();
+    }
+  }
+
+  const figures = pairedFigures(chunks);
+  if (!figures) {
+    // The harness measures CPU time itself; none at all means a broken clock on that side.
+    const side: Side = chunks.some((c) => c.parent > 0) ? "candidate" : "parent";
+    const failure: Failure = {
+      category: "invalid-output",
+      message: `paired timing: the ${side} reported no CPU time for ${framesPerRung * qualities.length} frames`,
+      line: null,
+      stage: "encode",
+    };
+    return { ok: false, side, failure };
+  }
+  return {
+    ok: true,
+    framesPerRung,
+    digests,
+    timing: {
+      status: "ok",
+      clip: req.clip.name,
+      qualities,
+      frames: framesPerRung * qualities.length,
+      chunks: chunks.length,
+      ...figures,
+    },
+  };
+}
+
+/** The clip's first `count` frames, kept in memory (a few frames: bounded by the settings). */
+async function firstFrames(
+  clip: ClipStream,
+  count: number,
+): Promise<{ index: number; data: Uint8Array }[]> {
+  const frames: { index: number; data: Uint8Array }[] = [];
+  for await (const frame of clip.frames()) {
+    frames.push({ index: frame.index, data: frame.rgb.data });
+    if (frames.length >= count) break;
+  }
+  return frames;
+}
