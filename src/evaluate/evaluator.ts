@@ -30,6 +30,7 @@ import {
   framesPerTimedRung,
   timedQualities,
   timePaired,
+  UNPAIRED,
   type PairedTimingSettings,
 } from "./paired-timing.js";
 import type {
@@ -248,11 +249,12 @@ export async function evaluateCodec(
         await recon?.close(false).catch(() => undefined);
         throw error;
       }
+      // Kept before the floor check, which rebuilds the outcome from the rung alone.
+      if (outcome.ok && outcome.payloadDigest)
+        digests.candidate.set(quality, outcome.payloadDigest);
       if (outcome.ok && !encodeOnly)
         outcome = checkFloor(outcome.rung, req.qualityFloorDb, label(c));
       await recon?.close(outcome.ok);
-      if (outcome.ok && outcome.payloadDigest)
-        digests.candidate.set(quality, outcome.payloadDigest);
       if (!outcome.ok) {
         noteFailure(order, { ...outcome.failure, clip: label(c), quality });
       } else if (!encodeOnly) {
@@ -552,10 +554,10 @@ function pairingPlan(
     "codecPath" in req.parent ? req.parent.codecPath : (req.parent.timingCodecPath ?? null);
   const { pairedTimingFrames, pairedTimingChunkFrames } = req.adoption;
   if (!pairedTimingFrames) {
-    return { kind: "skip", reason: "paired timing is off (adoption.pairedTimingFrames is 0)" };
+    return { kind: "skip", reason: UNPAIRED.off };
   }
   if (!parentPath) {
-    return { kind: "skip", reason: "the parent is a stored result without its codec file" };
+    return { kind: "skip", reason: UNPAIRED.storedParent };
   }
   if (shownClips === 0) return { kind: "skip", reason: "no shown clip to time on" };
   return {

@@ -22,6 +22,7 @@ import type {
 } from "./results.js";
 import { parentResultFrom, summariseHeldOut } from "./evaluator.js";
 import { ownedUnits, unitName, type WorkUnit } from "./shard.js";
+import { UNPAIRED } from "./paired-timing.js";
 import { decideVerdict } from "./verdict.js";
 import type { AdoptionConfig } from "../config/schema.js";
 
@@ -182,6 +183,9 @@ export function mergeShardResults(files: readonly ShardFile[]): EvaluationResult
   if (heldOut.length > 0) result.heldOut = summariseHeldOut(heldOut);
   const settings = JSON.parse(identity.settings) as { adoption: AdoptionConfig | null };
   if (identity.parentSha256 && settings.adoption) {
+    // As one machine would say it when pairing is off; else: no shard timed both codecs side by side.
+    const reason = settings.adoption.pairedTimingFrames ? UNPAIRED.sharded : UNPAIRED.off;
+    result.pairedTiming = { status: "unavailable", reason };
     result.verdict = decideVerdict(result, parentResultFrom(result, heldOut), settings.adoption);
   }
   return result;

@@ -16,6 +16,13 @@ import type { ClipStream } from "./clips/clip-stream.js";
 import type { Failure, PairedTiming } from "./results.js";
 import type { OpenCodecSide, StreamingSide } from "./stream-rung.js";
 
+/** Why a verdict's speeds are not paired, in the words of every path that can say so. */
+export const UNPAIRED = {
+  off: "paired timing is off (adoption.pairedTimingFrames is 0)",
+  storedParent: "the parent is a stored result without its codec file",
+  sharded: "shards are not timed side by side (each ran on its own machine)",
+} as const;
+
 /** How much to time: frames per side over all timed rungs, and frames per chunk. */
 export interface PairedTimingSettings {
   framesPerSide: number;
@@ -69,9 +76,7 @@ export function chunkOrder(k: number): [Side, Side] {
  * The paired figures from per-chunk CPU seconds (parent's over candidate's, summed), or
  * null when a side spent no measurable CPU time (a ratio would be meaningless).
  */
-export function pairedFigures(
-  chunks: readonly { parent: number; candidate: number }[],
-): {
+export function pairedFigures(chunks: readonly { parent: number; candidate: number }[]): {
   parentCpuSeconds: number;
   candidateCpuSeconds: number;
   speedup: number;

@@ -3,6 +3,7 @@
  * ladder, baselines and sandbox for every candidate, and the current best as
  * the parent, from its stored result when that is comparable (same clips, no
  * synthetic ones, which are re-seeded) or else run again on the same frames.
+ * Either way its file is timed side by side with the candidate for the speed rules.
  */
 import type { AdoptionConfig } from "../config/schema.js";
 import { frameCountOf } from "../evaluate/clips/clip-stream.js";
@@ -27,7 +28,8 @@ export function candidateEvaluator(
   return async (request) => {
     const parent = request.parent
       ? request.parent.result && comparable(request.parent.result)
-        ? { result: request.parent.result }
+        ? // Its file still runs once, briefly: timed side by side with the candidate (paired-timing.ts).
+          { result: request.parent.result, timingCodecPath: request.parent.codecPath }
         : { codecPath: request.parent.codecPath }
       : null;
     return evaluate({

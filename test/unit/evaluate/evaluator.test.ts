@@ -2,6 +2,7 @@
  * The pipeline's own logic with the process-running parts injected: the real
  * sandbox and encoders are exercised by the integration and attack tests.
  */
+import { adoptionSchema } from "../../../src/config/schema.js";
 import { evaluateCodec } from "../../../src/evaluate/evaluator.js";
 import type { Failure } from "../../../src/evaluate/results.js";
 import { clip, fakeDeps, fakeSides, H, W, type Call } from "./fake-deps.js";
@@ -139,5 +140,116 @@ describe("evaluateCodec", () => {
     expect(a.bdRate.parent).toBeCloseTo(0, 9);
     expect(result.verdict).not.toBeNull();
     expect(result.verdict!.adopt).toBe(false);
+  });
+});
+
+describe("evaluateCodec's paired timing", () => {
+  const rule = { ...adoptionSchema.parse({}), pairedTimingFrames: 6 };
+  /** The evaluation of cand.py against parent.py on clip "a" (3 frames), with `hook` on every frame. */
+  const evaluate = (
+    hook: Parameters<typeof fakeSides>[1] | null,
+    calls: Call[] = [],
+    parent: Parameters<typeof evaluateCodec>[0]["parent"] = { codecPath: "parent.py" },
+  ) =>
+    evaluateCodec(
+      { codecPath: "cand.py", clips: [clip("a")], parent, adoption: rule, jobs: 1 },
+      fakeDeps({ openCodecSide: fakeSides(calls, hook ?? undefined) }, calls),
+    );
+
+  it("times the parent's file against the candidate when a verdict compares speeds", async () => {
+    const calls: Call[] = [];
+    const result = await evaluate(null, calls);
+    expect(result.failure).toBeNull();
+    expect(result.pairedTiming).toMatchObject({
+      status: "ok",
+      clip: "a",
+      qualities: [20, 50, 80],
+      frames: 6,
+      chunks: 3,
+    });
+    // Five rungs plus three timed ones, for each codec.
+    const encodes = (codec: string) =>
+      calls.filter((c) => c.codec === codec && c.kind === "encode").map((c) => c.quality);
+    expect(encodes("parent.py")).toEqual([20, 35, 50, 65, 80, 20, 50, 80]);
+    expect(encodes("cand.py")).toEqual([20, 35, 50, 65, 80, 20, 50, 80]);
+    expect(result.verdict!.reason).toContain("timed side by side (6 frames each of a q20/50/80");
+  });
+
+  it("times the parent's file even when its figures come from a stored result", async () => {
+    const stored = await evaluate(null);
+    const result = await evaluate(null, [], { result: stored, timingCodecPath: "parent.py" });
+    expect(result.pairedTiming).toMatchObject({ status: "ok", frames: 6 });
+    const without = await evaluate(null, [], { result: stored });
+    expect(without.pairedTiming).toEqual({
+      status: "unavailable",
+      reason: "the parent is a stored result without its codec file",
+    });
+    expect(without.verdict!.reason).toContain(
+      "means of separate runs (not paired: the parent is a stored result without its codec file)",
+    );
+  });
+
+  it("fails a candidate that writes other bytes when timed side by side", async () => {
+    // Opens 0-29 are the evaluation proper; 30 is the candidate's first timed encoder.
+    const result = await evaluate(({ mode, call, index, output }) => {
+      if (mode === "encode" && call === 30 && index === 1) output[0]! ^= 1;
+      return null;
+    });
+    expect(result.status).toBe("failed");
+    expect(result.failure).toMatchObject({
+      category: "nondeterministic",
+      clip: "a",
+      quality: 20,
+      stage: "encode",
+    });
+    expect(result.failure!.message).toMatch(/other bytes .* when timed side by side/);
+  });
+
+  it("fails a candidate that fails when timed side by side, and names it", async () => {
+    const result = await evaluate(({ mode, call, index }) =>
+      mode === "encode" && call === 30 && index === 0
+        ? { category: "runtime", message: "boom", line: 7 }
+        : null,
+    );
+    expect(result.status).toBe("failed");
+    expect(result.failure).toMatchObject({ category: "runtime", line: 7, clip: "a" });
+    expect(result.failure!.message).toBe("while timed side by side with the parent: boom");
+  });
+
+  it("falls back to the means when the parent fails while timed, and says so", async () => {
+    const result = await evaluate(({ mode, call }) =>
+      mode === "encode" && call === 31 ? { category: "runtime", message: "boom", line: 7 } : null,
+    );
+    expect(result.status).toBe("ok");
+    expect(result.pairedTiming).toEqual({
+      status: "unavailable",
+      reason: "the parent failed while timed side by side: boom",
+    });
+    expect(result.verdict!.reason).toContain(
+      "not paired: the parent failed while timed side by side: boom",
+    );
+  });
+
+  it("does not time without a verdict, or when switched off", async () => {
+    const calls: Call[] = [];
+    const noVerdict = await evaluateCodec(
+      { codecPath: "cand.py", clips: [clip("a")], parent: { codecPath: "parent.py" } },
+      fakeDeps({}, calls),
+    );
+    expect(noVerdict.pairedTiming).toBeUndefined();
+    expect(calls.filter((c) => c.kind === "encode")).toHaveLength(10);
+    const off = await evaluateCodec(
+      {
+        codecPath: "cand.py",
+        clips: [clip("a")],
+        parent: { codecPath: "parent.py" },
+        adoption: { ...rule, pairedTimingFrames: 0 },
+      },
+      fakeDeps(),
+    );
+    expect(off.pairedTiming).toEqual({
+      status: "unavailable",
+      reason: "paired timing is off (adoption.pairedTimingFrames is 0)",
+    });
   });
 });

@@ -1,5 +1,9 @@
 import { adoptionSchema } from "../../../src/config/schema.js";
-import type { EvaluationResult, HeldOutSummary } from "../../../src/evaluate/results.js";
+import type {
+  EvaluationResult,
+  HeldOutSummary,
+  PairedTiming,
+} from "../../../src/evaluate/results.js";
 import { decideVerdict } from "../../../src/evaluate/verdict.js";
 import { failedResult, fakeResult, type FakeClip } from "./fake-result.js";
 
@@ -142,7 +146,7 @@ describe("decideVerdict", () => {
       const verdict = decideVerdict(candidate, parent, rule);
       expect(verdict.adopt).toBe(true);
       expect(verdict.reason).toMatch(
-        /^adopted: encode 1\.50x the parent's speed \(30\.0 fps \(CPU\) vs 20\.0 fps \(CPU\);/,
+        /^adopted: encode 1\.50x the parent's speed \(30\.0 fps \(CPU\) vs 20\.0 fps \(CPU\), means of separate runs;/,
       );
       expect(verdict.reason).toContain("at BD-rate vs parent 0.00% (needed ≤ 0 ✓)");
     });
@@ -223,6 +227,83 @@ describe("decideVerdict", () => {
       const verdict = decideVerdict(candidate, slowless, rule);
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).toContain("speed-up vs parent unknown");
+    });
+  });
+
+  describe("paired timing: the ratio measured side by side", () => {
+    const rule = adoptionSchema.parse({});
+    /** Paired figures with the parent's CPU seconds fixed at 6 and the given speed-up. */
+    const paired = (speedup: number, parentCpuSeconds = 6): PairedTiming => ({
+      status: "ok",
+      clip: "a",
+      qualities: [20, 50, 80],
+      frames: 18,
+      chunks: 9,
+      parentCpuSeconds,
+      candidateCpuSeconds: parentCpuSeconds / speedup,
+      speedup,
+      chunkSpeedups: { min: speedup * 0.9, median: speedup, max: speedup * 1.1 },
+    });
+    const withPaired = (timing: PairedTiming, encodeFps = 20) => {
+      const candidate = onBothClips({ bdParent: 0, encodeFps });
+      candidate.pairedTiming = timing;
+      return candidate;
+    };
+
+    it("adopts on the paired ratio when the means of separate runs say no speed-up", () => {
+      const verdict = decideVerdict(withPaired(paired(1.6)), parent, rule);
+      expect(verdict.adopt).toBe(true);
+      expect(verdict.reason).toMatch(
+        /^adopted: encode 1\.60x the parent's speed per CPU second, timed side by side \(18 frames each of a q20\/50\/80, 9 alternating chunks, chunk ratios 1\.44–1\.76x\); needed 1\.50x ✓/,
+      );
+      expect(verdict.reason).not.toContain("means of separate runs");
+    });
+
+    it("refuses when the paired ratio is short, however fast the separate means look", () => {
+      // 3x on the means (a quiet run against a loaded one), 1.1x side by side.
+      const verdict = decideVerdict(withPaired(paired(1.1), 60), parent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("encode 1.10x the parent's speed per CPU second");
+      expect(verdict.reason).toContain("needed 1.50x ✗");
+    });
+
+    it("applies the slowdown limit to the paired ratio", () => {
+      const candidate = withPaired(paired(0.2));
+      candidate.clips.forEach((clip) => (clip.bdRate.parent = -20));
+      const verdict = decideVerdict(candidate, parent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toMatch(
+        /^rejected: encode 0\.20x the parent's speed per CPU second, timed side by side .* \(below the limit of 0\.25x = 1 ÷ 4\)$/,
+      );
+      expect(decideVerdict(withPaired(paired(0.3)), parent, rule).reason).toContain(
+        "within the limit of 0.25x",
+      );
+    });
+
+    it("does not judge a paired timing of under 2 CPU s of the parent's", () => {
+      const verdict = decideVerdict(withPaired(paired(3, 1.5)), parent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("the parent's paired timing is 1.50 CPU s, under 2 s");
+    });
+
+    it("falls back to the means, and says why, when the pairing was unavailable", () => {
+      const candidate = withPaired(
+        { status: "unavailable", reason: "the parent failed while timed side by side: boom" },
+        30,
+      );
+      const verdict = decideVerdict(candidate, parent, rule);
+      expect(verdict.adopt).toBe(true);
+      expect(verdict.reason).toContain(
+        "(30.0 fps (CPU) vs 20.0 fps (CPU), means of separate runs (not paired: the parent failed while timed side by side: boom);",
+      );
+    });
+
+    it("ignores a paired ratio that is not a positive number (a forged or broken artifact)", () => {
+      const verdict = decideVerdict(withPaired(paired(Number.NaN)), parent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain(
+        "means of separate runs (not paired: the paired ratio is not a positive number)",
+      );
     });
   });
 });
