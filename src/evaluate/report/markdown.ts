@@ -5,6 +5,7 @@
  * that came from the results (names, messages, settings) is escaped, because
  * the results of a pull request's evaluation are untrusted.
  */
+import { pairedTimingLine } from "./paired-timing-line.js";
 import type { AdoptionConfig } from "../../config/schema.js";
 import type { ClipResult, EvaluationResult } from "../results.js";
 import { codeBlock, escapeMarkdown } from "./markdown-escape.js";
@@ -174,6 +175,9 @@ function headSection(result: EvaluationResult, options: MarkdownOptions): string
       `Held-out: ${fixed(h.clips, 0)} clips, ${fixed(h.frames, 0)} frames, mean ${fixed(h.meanBitsPerPixel, 4)} bpp, mean PSNR-RGB ${fixed(h.meanPsnrRgb, 2)} dB, BD-rate ${bd || "n/a"}.`,
       "",
     );
+  }
+  if (result.pairedTiming) {
+    lines.push(escapeMarkdown(pairedTimingLine(result.pairedTiming), 800), "");
   }
   if (result.sandbox) {
     lines.push(`Sandbox: ${escapeMarkdown(result.sandbox.isolation, 300)}.`);

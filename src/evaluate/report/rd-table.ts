@@ -1,4 +1,5 @@
 /** Plain-text tables of an evaluation: one per clip, rungs of the candidate and each reference. */
+import { pairedTimingLine } from "./paired-timing-line.js";
 import { tooFewRungsNote } from "../rd/compare-curves.js";
 import type { ClipResult, EvaluationResult, Rung } from "../results.js";
 import { signedPercent } from "../../format/signed-percent.js";
@@ -107,6 +108,7 @@ export function renderEvaluation(result: EvaluationResult): string {
     parts.push("", `FAILED [${f.category}]${where ? ` (${where})` : ""}: ${f.message}`);
     if (f.traceback) parts.push(f.traceback.replace(/^/gm, "  | "));
   }
+  if (result.pairedTiming) parts.push("", pairedTimingLine(result.pairedTiming));
   if (result.verdict) {
     parts.push(
       "",
