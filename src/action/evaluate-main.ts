@@ -15,6 +15,7 @@ import { sandboxOptions } from "../cli/sandbox-options.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
 import { evaluateCodec } from "../evaluate/evaluator.js";
+import { pairedTimingLine } from "../evaluate/report/paired-timing-line.js";
 import { renderMarkdown, verdictKind } from "../evaluate/report/markdown.js";
 import type { EvaluationResult } from "../evaluate/results.js";
 import { mergeShardResults, type ShardFile } from "../evaluate/merge-results.js";
@@ -275,6 +276,7 @@ async function evaluateHere(
   });
   core.info(`evaluated in ${((Date.now() - started) / 1000).toFixed(1)} s: ${verdictKind(result)}`);
   if (result.environment?.parent) core.info(`parent: ${result.environment.parent}`);
+  if (result.pairedTiming) core.info(pairedTimingLine(result.pairedTiming));
   core.info(await cached.save());
   if (parentCached) core.info(await parentCached.save());
   return result;
