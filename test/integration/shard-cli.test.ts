@@ -4,7 +4,7 @@
  * verdict of one `evaluate`; shards of another codec are refused; and a
  * one-rung ladder is evaluated and reported without BD-rate.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EvaluationResult } from "../../src/evaluate/results.js";
@@ -49,6 +49,12 @@ describe("evaluate --shard and merge-results (CLI, real processes)", () => {
     await writeFile(join(dir, "cand.py"), quantiser(6));
     await writeFile(join(dir, "parent.py"), quantiser(4));
     await writeFile(join(dir, "other.py"), quantiser(5));
+    // Shards are not timed side by side (one machine would be): off, so both say the same.
+    await mkdir(join(dir, ".github"));
+    await writeFile(
+      join(dir, ".github", "codec-evolve.yml"),
+      "adoption:\n  pairedTimingFrames: 0\n",
+    );
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 

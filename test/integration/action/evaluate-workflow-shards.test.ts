@@ -47,6 +47,9 @@ async function baseTree(shards: number): Promise<string> {
       "  qualities: [20, 40, 60, 80]",
       "  baselines: [x265]",
       `  shards: ${shards}`,
+      // Shards are not timed side by side (one machine would be): off, so both say the same.
+      "adoption:",
+      "  pairedTimingFrames: 0",
       "",
     ].join("\n"),
   );
