@@ -46,10 +46,16 @@ export async function benchPairedTiming(): Promise<string> {
     const settings = { framesPerSide: 18, chunkFrames: 2 };
     const perRung = framesPerTimedRung(settings, LADDER, clip.frames.length);
     const sample = { ...clip, frames: clip.frames.slice(0, perRung) };
-    const lines = [
+    const lines: string[] = [];
+    // Printed as produced too: on a loaded box the whole part takes many minutes.
+    const say = (line: string) => {
+      lines.push(line);
+      console.error(line);
+    };
+    say(
       `paired timing bench: ${codec} against a copy of itself, ${clip.name} (${clip.width}x${clip.height}), ` +
         `${perRung} frames per rung at q${timedQualities(LADDER).join("/")}`,
-    ];
+    );
     const pairedRatios: number[] = [];
     const unpairedRatios: number[] = [];
     for (let r = 0; r < repeats; r++) {
@@ -83,13 +89,14 @@ export async function benchPairedTiming(): Promise<string> {
       const parentFps = await meanCpuFps(codec);
       const candidateFps = await meanCpuFps(copy);
       unpairedRatios.push(candidateFps / parentFps);
-      lines.push(
+      say(
         `  repeat ${r + 1}: paired ${timed.timing.speedup.toFixed(3)}x ` +
           `(chunks ${timed.timing.chunkSpeedups.min.toFixed(2)}–${timed.timing.chunkSpeedups.max.toFixed(2)}x), ` +
           `unpaired ${(candidateFps / parentFps).toFixed(3)}x`,
       );
     }
-    lines.push(`  paired:   ${describe(pairedRatios)}`, `  unpaired: ${describe(unpairedRatios)}`);
+    say(`  paired:   ${describe(pairedRatios)}`);
+    say(`  unpaired: ${describe(unpairedRatios)}`);
 
     const evaluate = async (pairedTimingFrames: number) => {
       const started = performance.now();
@@ -105,12 +112,12 @@ export async function benchPairedTiming(): Promise<string> {
     };
     const off = await evaluate(0);
     const on = await evaluate(settings.framesPerSide);
-    lines.push(
+    say(
       `evaluation of ${clip.frames.length} frames x ${LADDER.length} rungs, candidate and parent: ` +
         `${off.seconds.toFixed(1)} s without pairing, ${on.seconds.toFixed(1)} s with ` +
         `(${(on.seconds / off.seconds).toFixed(3)}x; wall clock on a shared machine)`,
-      `  verdict with pairing: ${on.result.verdict?.reason ?? "none"}`,
     );
+    say(`  verdict with pairing: ${on.result.verdict?.reason ?? "none"}`);
     return lines.join("\n");
   } finally {
     await closeSharedQualityPool();
