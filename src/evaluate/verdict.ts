@@ -44,7 +44,7 @@ export function decideVerdict(
   if (ratio.ok) return { adopt: true, reason: `adopted: ${ratio.text}; ${speed.text}` };
   const faster = speedupCheck(speeds, parent, bits.decisive, rule.minEncodeSpeedup);
   if (faster.ok) return { adopt: true, reason: `adopted: ${faster.text}; ${bits.text}` };
-  const fasterText = faster.text ? `; ${faster.text}` : "";
+  const fasterText = faster.text ? `; ${faster.brief ?? faster.text}` : "";
   return {
     adopt: false,
     reason: `rejected: ${bits.text}; ${ratio.text}; ${speed.text}${fasterText}`,
@@ -54,6 +54,8 @@ export function decideVerdict(
 interface Check {
   ok: boolean;
   text: string;
+  /** A shorter text for a rejection that already names the same figures (reasons are bounded). */
+  brief?: string;
 }
 
 /**
@@ -192,7 +194,7 @@ function speedCheck(speeds: EncodeSpeeds, slowdown: number): Check {
       ok,
       text:
         `encode ${paired.speedup.toFixed(2)}x the parent's speed ${pairedText(paired)} ` +
-        `(${ok ? "within" : "below"} the limit of ${floor.toFixed(2)}x = 1 ÷ ${slowdown})`,
+        `(${ok ? "within" : "below"} the limit of ${times(floor)} = 1 ÷ ${slowdown})`,
     };
   }
   if (!Number.isFinite(parentFps) || parentFps <= 0) {
@@ -231,11 +233,13 @@ function encodeSeconds(clips: readonly ClipResult[], clock: EncodeSpeeds["clock"
 /** How the paired ratio was measured, for a reader checking the verdict. */
 function pairedText(paired: Extract<PairedTiming, { status: "ok" }>): string {
   const { min, max } = paired.chunkSpeedups;
-  return (
-    `per CPU second, timed side by side (${paired.frames} frames each of ${paired.clip} ` +
-    `q${paired.qualities.join("/")}, ${paired.chunks} alternating chunks, ` +
-    `chunk ratios ${min.toFixed(2)}–${max.toFixed(2)}x)`
-  );
+  return `per CPU second, side by side (${paired.frames} frames, chunks ${times(min)}–${times(max)})`;
+}
+
+/** A speed ratio with two decimals, or two significant digits below 0.1 (1 ÷ 1000 is not 0.00x). */
+function times(value: number): string {
+  if (!Number.isFinite(value)) return "n/a";
+  return `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}x`;
 }
 
 /** Says that the speeds are means of separate runs, and why there is no paired ratio when known. */
@@ -276,11 +280,11 @@ function speedupCheck(
       };
     }
     const fastEnough = paired.speedup >= minSpeedup;
+    const needed = `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}, ${bitsText}`;
     return {
       ok: fastEnough && noMoreBits,
-      text:
-        `encode ${paired.speedup.toFixed(2)}x the parent's speed ${pairedText(paired)}; ` +
-        `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}, ${bitsText}`,
+      text: `encode ${paired.speedup.toFixed(2)}x the parent's speed ${pairedText(paired)}; ${needed}`,
+      brief: `speed-up ${paired.speedup.toFixed(2)}x side by side: ${needed}`,
     };
   }
   if (!Number.isFinite(parentFps) || parentFps <= 0 || !Number.isFinite(candidateFps)) {

@@ -172,7 +172,7 @@ describe("evaluateCodec's paired timing", () => {
       calls.filter((c) => c.codec === codec && c.kind === "encode").map((c) => c.quality);
     expect(encodes("parent.py")).toEqual([20, 35, 50, 65, 80, 20, 50, 80]);
     expect(encodes("cand.py")).toEqual([20, 35, 50, 65, 80, 20, 50, 80]);
-    expect(result.verdict!.reason).toContain("timed side by side (6 frames each of a q20/50/80");
+    expect(result.verdict!.reason).toContain("per CPU second, side by side (6 frames, chunks");
   });
 
   it("times the parent's file even when its figures come from a stored result", async () => {

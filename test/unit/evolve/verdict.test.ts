@@ -254,7 +254,7 @@ describe("decideVerdict", () => {
       const verdict = decideVerdict(withPaired(paired(1.6)), parent, rule);
       expect(verdict.adopt).toBe(true);
       expect(verdict.reason).toMatch(
-        /^adopted: encode 1\.60x the parent's speed per CPU second, timed side by side \(18 frames each of a q20\/50\/80, 9 alternating chunks, chunk ratios 1\.44–1\.76x\); needed 1\.50x ✓/,
+        /^adopted: encode 1\.60x the parent's speed per CPU second, side by side \(18 frames, chunks 1\.44x–1\.76x\); needed 1\.50x ✓/,
       );
       expect(verdict.reason).not.toContain("means of separate runs");
     });
@@ -264,7 +264,9 @@ describe("decideVerdict", () => {
       const verdict = decideVerdict(withPaired(paired(1.1), 60), parent, rule);
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).toContain("encode 1.10x the parent's speed per CPU second");
-      expect(verdict.reason).toContain("needed 1.50x ✗");
+      // The rejection names the paired figures once (reasons are bounded at 500 characters downstream).
+      expect(verdict.reason).toContain("; speed-up 1.10x side by side: needed 1.50x ✗");
+      expect(verdict.reason.match(/chunks/g)).toHaveLength(1);
     });
 
     it("applies the slowdown limit to the paired ratio", () => {
@@ -273,11 +275,17 @@ describe("decideVerdict", () => {
       const verdict = decideVerdict(candidate, parent, rule);
       expect(verdict.adopt).toBe(false);
       expect(verdict.reason).toMatch(
-        /^rejected: encode 0\.20x the parent's speed per CPU second, timed side by side .* \(below the limit of 0\.25x = 1 ÷ 4\)$/,
+        /^rejected: encode 0\.20x the parent's speed per CPU second, side by side .* \(below the limit of 0\.25x = 1 ÷ 4\)$/,
       );
       expect(decideVerdict(withPaired(paired(0.3)), parent, rule).reason).toContain(
         "within the limit of 0.25x",
       );
+      // A lax limit keeps two significant digits instead of printing 0.00x.
+      const lax = decideVerdict(withPaired(paired(0.3)), parent, {
+        ...rule,
+        maxEncodeSlowdown: 1000,
+      });
+      expect(lax.reason).toContain("within the limit of 0.0010x = 1 ÷ 1000");
     });
 
     it("does not judge a paired timing of under 2 CPU s of the parent's", () => {
