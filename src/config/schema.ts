@@ -162,8 +162,10 @@ export const adoptionSchema = z
       .min(0)
       .max(600)
       // Two runs of one codec minutes apart differed up to 1.5x in CPU fps on a shared box;
-      // timed side by side, a load change falls on both. 18 frames: a few seconds per side.
-      .default(18)
+      // timed side by side, a load change falls on both. 60 frames: the whole of a 20-frame
+      // first clip at three rungs, so key frames weigh as much as in the evaluation and a codec
+      // cannot be cheap on a prefix only (the first 20 frames of a longer clip).
+      .default(60)
       .describe(
         "Frames per side (over the ladder's low, middle and high rungs of the first clip) that " +
           "parent and candidate encode alternately, side by side, for the speed ratio both speed " +
