@@ -5,6 +5,8 @@
  * clearly more than 1.5x (loose on purpose: the box is shared), and the verdict
  * must judge it (speed path one way, slowdown limit the other).
  */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { adoptionSchema } from "../../src/config/schema.js";
@@ -14,7 +16,17 @@ import type { EvaluationResult, PairedTiming } from "../../src/evaluate/results.
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FAST = join(here, "..", "fixtures", "paired", "fast_codec.py");
-const SLOW = join(here, "..", "fixtures", "paired", "slow_codec.py");
+const SLOW = slowCopy(FAST);
+
+/** The fast codec with four times its work per frame: same bytes, a quarter of the speed. */
+function slowCopy(fastPath: string): string {
+  const source = readFileSync(fastPath, "utf8");
+  const slow = source.replace(/^WORK = 225$/m, "WORK = 900");
+  if (slow === source) throw new Error(`${fastPath}: no "WORK = 225" line to scale`);
+  const path = join(mkdtempSync(join(tmpdir(), "paired-slow-")), "slow_codec.py");
+  writeFileSync(path, slow);
+  return path;
+}
 
 /** Evaluate `candidate` against `parent` on one small clip, four rungs, with `rule`. */
 function evaluate(candidate: string, parent: string, rule: object): Promise<EvaluationResult> {
