@@ -14,6 +14,11 @@ import os
 import sys
 import time
 
+# One BLAS/OpenMP thread, as in the sandbox (src/sandbox/isolation.ts): with a pool the encode times and
+# their ratios differ from the sandbox's (v4 vs c0015 on astronaut-pan: 1.75x with threads, 1.60x without).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import numpy as np
 
 _spec = importlib.util.spec_from_file_location("ab_codecs", os.path.join(os.path.dirname(__file__), "ab-codecs.py"))
