@@ -9,12 +9,11 @@
  * check they are the bytes the same codec wrote in the evaluation proper: a
  * codec that noticed it was being timed and took a cheaper path would differ.
  */
-import { createHash, type Hash } from "node:crypto";
 import type { CodecConfig } from "../sandbox/codec-config.js";
 import type { SandboxOptions } from "../sandbox/sandbox-options.js";
 import type { ClipStream } from "./clips/clip-stream.js";
 import type { Failure, PairedTiming } from "./results.js";
-import type { OpenCodecSide, StreamingSide } from "./stream-rung.js";
+import { payloadDigest, type OpenCodecSide, type StreamingSide } from "./stream-rung.js";
 
 /** Why a verdict's speeds are not paired, in the words of every path that can say so. */
 export const UNPAIRED = {
@@ -137,10 +136,7 @@ export async function timePaired(req: PairedTimingRequest): Promise<PairedTiming
         if (!outcome.ok)
           return { ok: false, side, failure: { stage: "encode", ...outcome.failure } };
       }
-      const hashes: Record<Side, Hash> = {
-        candidate: createHash("sha256"),
-        parent: createHash("sha256"),
-      };
+      const hashes = { candidate: payloadDigest(), parent: payloadDigest() };
       let start = 0;
       for (const size of chunkSizes(framesPerRung, req.settings.chunkFrames)) {
         const cpu = { parent: 0, candidate: 0 };
@@ -150,7 +146,7 @@ export async function timePaired(req: PairedTimingRequest): Promise<PairedTiming
             if (!encoded.ok)
               return { ok: false, side, failure: { stage: "encode", ...encoded.failure } };
             cpu[side] += encoded.cpuSeconds;
-            hashes[side].update(encoded.data);
+            hashes[side].add(encoded.data);
           }
         }
         chunks.push(cpu);
@@ -159,7 +155,7 @@ export async function timePaired(req: PairedTimingRequest): Promise<PairedTiming
       for (const side of ["candidate", "parent"] as const) {
         const end = await sides[side]!.finish();
         if (end) return { ok: false, side, failure: { stage: "encode", ...end } };
-        digests[side].set(quality, hashes[side].digest("hex"));
+        digests[side].set(quality, hashes[side].hex());
       }
     } finally {
       for (const side of Object.values(sides)) side.dispose();
