@@ -92,6 +92,7 @@ describe("evaluate --shard and merge-results (CLI, real processes)", () => {
     const withoutSpeed = (reason: string) =>
       reason
         .replace(/[\d.]+ fps/g, "N fps")
+        .replace(/[\d.]+ CPU s/g, "N CPU s")
         .replace(/[\d.]+x the parent's speed/g, "Nx the parent's speed");
     expect(all.verdict!.adopt).toBe(one.verdict!.adopt);
     expect(withoutSpeed(all.verdict!.reason)).toBe(withoutSpeed(one.verdict!.reason));
