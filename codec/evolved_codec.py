@@ -37,7 +37,7 @@ INTRA_RDOQ_MARGIN = 1.5  # P frames: RDOQ prices intra macroblocks whose rough c
 RDOQ = 1  # rate-distortion optimised levels priced with the entropy models' own costs (0 = deadzone + RD_TRUNCATE/RD_ZERO)
 I_RATE_PASSES = 2  # I frames: decisions, the second priced by models adapted to the first's symbols (1 = one)
 
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 DECISION_PASSES = 1  # the exact sweep fixes every wrong guess: more passes only trade whole-frame work for sweep work
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
@@ -379,14 +379,15 @@ def _ipm_count(counts, ctx, order, chosen):
 
 
 def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, levels=None, hint=None, counts=None,
-                 ctx_base=0, splits=None):
+                 ctx_base=0, splits=None, big=None, mode16=None, levels16=None, costs=None):
     """Reconstruct (decoder) or code (encoder, cur given) a plane of 8x8 blocks, each predicted from the
     unfiltered reconstruction above and left of it. Blocks on one anti-diagonal do not depend on each other,
     so the work is vectorised per diagonal (rows + cols - 1 steps). Returns the plane (int), the block modes
     and levels (rows*cols, 8, 8) in raster order of the block grid. With counts (the mode model's symbol
     counts, float, updated in place) the encoder prices modes with the model's real costs; ctx_base is the
     chroma plane's context (0 Cb, 1 Cr). splits (bool per block, luma with INTRA4): the blocks coded as four 4x4
-    blocks, filled in by the encoder."""
+    blocks, filled in by the encoder. big / mode16 / levels16: the 16x16 macroblocks (luma, see _i16_step);
+    costs (encoder, (rows*cols,)) receives each 8x8 block's RD cost (split blocks: the split's)."""
     rec = np.zeros((rows * 8 + 1, cols * 8 + 1), np.int64)  # row 0 / column 0: outside the frame
     if cur is not None:
         modes = np.zeros(rows * cols, np.int64)
@@ -394,6 +395,12 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
     for d in range(rows + cols - 1):
         rs = np.arange(max(0, d - cols + 1), min(rows - 1, d) + 1)
         cs = d - rs
+        if big is not None:
+            _i16_step(rec, d, big, cols // 2, qm, cur, lam, deadzone, mode16, levels16, modes)
+            keep = ~big[(rs // 2) * (cols // 2) + cs // 2]
+            rs, cs = rs[keep], cs[keep]
+            if rs.size == 0:
+                continue
         y0, x0 = rs * 8, cs * 8
         top = rec[y0[:, None], x0[:, None] + 1 + _R8]
         left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
@@ -439,14 +446,18 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             pick = np.argmin(j_all, 1)
             modes[blk] = cand[at[:, 0], pick]
             levels[blk] = lv[at[:, 0], pick]
+            if costs is not None:
+                costs[blk] = j_all[at[:, 0], pick]
             if SDH:  # after the mode choice (pricing it in every candidate's RD cost cost ~25 % more time)
                 levels[blk] = _hide_signs(coefs[at[:, 0], pick], levels[blk], dist[at[:, 0], pick], bits[at[:, 0], pick],
                                           qm, lam)[0]
             try4 = np.nonzero(j_all[at[:, 0], pick] >= lam * INTRA4_MIN_BITS)[0] if splits is not None else ()
             if len(try4):
                 by_j = np.argsort(j_all, axis=1, kind="stable")
-                _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
-                            mbits[at, by_j][try4], qm, lam, deadzone, modes, levels, splits, blk[try4])
+                j_kept = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
+                                     mbits[at, by_j][try4], qm, lam, deadzone, modes, levels, splits, blk[try4])
+                if costs is not None:
+                    costs[blk[try4]] = j_kept
             if counts is not None:
                 _ipm_count(counts, m_ctx, m_ord, modes[blk])
         p = pred[np.arange(blk.size), modes[blk]]
@@ -585,7 +596,8 @@ def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt
 
 def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, levels, splits, blk):
     """Encoder, one wavefront step: each block also tries its INTRA4_CANDIDATES best 8x8 modes (cand and mbits
-    sorted by the 8x8 RD cost j8) split into 4x4 blocks, and takes the split where its RD cost is lower."""
+    sorted by the 8x8 RD cost j8) split into 4x4 blocks, and takes the split where its RD cost is lower. Returns
+    each block's RD cost as chosen."""
     m, kc = blk.size, min(INTRA4_CANDIDATES, cand.shape[1])
     flag = _ENCODER["rates"]["intra4"]
     rep = np.repeat(np.arange(m), kc)
@@ -599,6 +611,14 @@ def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, lev
     modes[blk[sel]] = cm.reshape(m, kc)[sel, best[sel]]
     levels[blk[sel]] = lv.reshape(m, kc, 8, 8)[sel, best[sel]]
     splits[blk] = take
+    return np.where(take, j4[np.arange(m), best], j8)
+
+
+# I-frame ipm columns: 0..3 luma block modes, 4 Cb, 5 Cr, 6..9 the luma blocks' 4x4 split flags (INTRA4),
+# COL16 the 16x16 symbol (0: four 8x8 blocks, 1 + the 16x16 mode). P frames use COL16 only: an inter
+# macroblock's 16x16 transform flag.
+COL16 = 10
+IPM_COLS = 11
 
 
 def _intra4_splits(ipm, mbh, mbw):
@@ -609,6 +629,125 @@ def _intra4_splits(ipm, mbh, mbw):
     if ipm is None:
         return np.zeros(4 * mbh * mbw, bool)
     return _mbs_to_grid(ipm[:, 6:10], mbh, mbw) > 0
+
+
+# 16x16 intra macroblocks (I frames): DC / V / H / planar from the macroblock's top row and left column, a 16x16
+# DCT of which only the 8x8 lowest frequencies are kept (VVC-style zero-out), so those 64 coefficients go
+# through the 8x8 zigzag / context / RDOQ machinery as the macroblock's luma block 0 (blocks 1..3 stay empty
+# and their last positions are not coded). Flat and smooth areas take one set of levels instead of four.
+I16_MODES = 4  # DC, V, H, planar (the 8x8 modes 0..3: neighbours and chroma use them as most-probable modes)
+I16_MODE_BITS = 2.0  # encoder: rough cost of a 16x16 mode symbol
+I16_FLAG_BITS = 1.0  # encoder: rough extra cost of choosing 16x16 over four 8x8 blocks (its symbol is rarer)
+I16_BIAS = 0.0  # encoder: extra bits charged to the 16x16 choice in the first-pass decision
+I16_MIN_SHARE = 0.03  # encoder: the 16x16 mode is used only when at least this share of macroblocks takes it
+I16_QSCALE = 1.0  # step of the 16x16 transform's levels relative to the 8x8 blocks'
+
+
+def _dct16_low():
+    k = np.arange(16)
+    m = np.cos(np.pi * (2 * k[None, :] + 1) * k[:8, None] / 32.0) * math.sqrt(2.0 / 16.0)
+    m[0, :] = math.sqrt(1.0 / 16.0)
+    return m  # (8, 16): the eight lowest rows of the orthonormal 16-point DCT
+
+
+DCT16_LOW = _dct16_low()
+_R16 = np.arange(16)
+
+
+def _i16_qm(step):
+    """Quantiser matrix of the kept 8x8 of a 16x16 transform: coefficient (u, v) has the frequency of (u/2, v/2)
+    of an 8x8 block, so the tilt grows half as fast."""
+    return I16_QSCALE * step * (1.0 + QM_TILT * UV / 28.0)
+
+
+def _i16_pred(top, left, tl, have_top, have_left):
+    """The I16_MODES predictions (m, 4, 16, 16) of macroblocks from their reconstructed top row (m, 16), left
+    column (m, 16) and corner (m,); missing sides are filled from the other side (or 128) as in _ipred."""
+    top0 = np.where(have_top[:, None], top, np.where(have_left[:, None], left[:, :1], 128))
+    left = np.where(have_left[:, None], left, np.where(have_top[:, None], top[:, :1], 128))
+    top = top0
+    both = have_top & have_left
+    st, sl = top.sum(1), left.sum(1)
+    dc = np.where(both, (st + sl + 16) >> 5, np.where(have_top, (st + 8) >> 4, np.where(have_left, (sl + 8) >> 4, 128)))
+    m = top.shape[0]
+    out = np.empty((m, I16_MODES, 16, 16), np.int64)
+    out[:, 0] = dc[:, None, None]
+    out[:, 1] = top[:, None, :]
+    out[:, 2] = left[:, :, None]
+    x = _R16[None, None, :]
+    y = _R16[None, :, None]
+    out[:, 3] = ((15 - x) * left[:, :, None] + (x + 1) * top[:, None, 15:16] + (15 - y) * top[:, None, :]
+                 + (y + 1) * left[:, 15:16, None] + 16) >> 5
+    return out
+
+
+def _i16_forward(resid):
+    """Kept 8x8 low frequencies of the 16x16 DCT of (..., 16, 16) blocks."""
+    return DCT16_LOW @ resid @ DCT16_LOW.T
+
+
+def _i16_inverse(coefs):
+    return DCT16_LOW.T @ coefs @ DCT16_LOW
+
+
+def _i16_code(tgt, pred, qm, lam, deadzone):
+    """Encoder: every 16x16 mode of macroblocks tgt (m, 16, 16) against pred (m, k, 16, 16): levels (m, k, 8, 8),
+    SSD (the zeroed-out frequencies' energy included) and level bits."""
+    resid = tgt[:, None].astype(np.float64) - pred
+    coefs = _i16_forward(resid)
+    lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam)
+    dropped = (resid * resid).sum(axis=(2, 3)) - (coefs * coefs).sum(axis=(2, 3))
+    return lv, dist + np.maximum(dropped, 0.0), bits
+
+
+def _i16_step(rec, d, big, mbw, qm, cur=None, lam=0.0, deadzone=0.0, mode16=None, levels=None, modes=None):
+    """Wavefront hook of _intra_plane (luma): the 16x16 macroblocks whose blocks 1 and 2 lie on anti-diagonal d
+    are predicted and reconstructed now (their top row and left column come from diagonals < d; every block that
+    reads them lies on a later diagonal). big: (MBs,) bool; mode16 and levels (MBs, 8, 8) are read (decoder) or
+    written (encoder, cur given: the mode with the least RD cost, also written to its four blocks in the 8x8 mode
+    grid modes, for the neighbours' most-probable modes)."""
+    mb = np.nonzero(big)[0]
+    rr, cc = np.divmod(mb, mbw)
+    mb = mb[2 * (rr + cc) + 1 == d]
+    if mb.size == 0:
+        return
+    rr, cc = np.divmod(mb, mbw)
+    y0, x0 = rr * 16, cc * 16
+    top = rec[y0[:, None], x0[:, None] + 1 + _R16]
+    left = rec[y0[:, None] + 1 + _R16, x0[:, None]]
+    pred = _i16_pred(top, left, rec[y0, x0], rr > 0, cc > 0)
+    if cur is not None:
+        tgt = cur[y0[:, None, None] + _R16[:, None], x0[:, None, None] + _R16[None, :]]
+        lv, dist, bits = _i16_code(tgt, pred, _i16_qm(qm[0, 0]), lam, deadzone)
+        pick = np.argmin(dist + lam * bits, 1)
+        mode16[mb] = pick
+        at = np.arange(mb.size)
+        levels[mb] = lv[at, pick]
+        if SDH:  # block 0 of a 16x16 macroblock is an unsplit intra block: its first sign may be hidden too
+            coefs = _i16_forward(tgt[at].astype(np.float64) - pred[at, pick])
+            levels[mb] = _hide_signs(coefs, levels[mb], dist[at, pick], bits[at, pick], _i16_qm(qm[0, 0]), lam)[0]
+        for dy in (0, 1):
+            for dx in (0, 1):
+                modes[(2 * rr + dy) * (2 * mbw) + 2 * cc + dx] = pick
+    p = pred[np.arange(mb.size), mode16[mb]]
+    r = np.clip(np.rint(p + _i16_inverse(_dequantise(levels[mb], _i16_qm(qm[0, 0])))), 0, 255).astype(np.int64)
+    rec[y0[:, None, None] + 1 + _R16[:, None], x0[:, None, None] + 1 + _R16[None, :]] = r
+
+
+def _i16_choose(rec, cur, cost8, mbh, mbw, qm, lam, deadzone):
+    """Encoder: the macroblocks that take the 16x16 mode, by RD cost against their four 8x8 blocks' (cost8,
+    (MBs,) incl. mode bits), both with the first pass's reconstruction around them."""
+    rr, cc = np.divmod(np.arange(mbh * mbw), mbw)
+    y0, x0 = rr * 16, cc * 16
+    recp = np.zeros((rec.shape[0] + 1, rec.shape[1] + 1), np.int64)
+    recp[1:, 1:] = rec
+    top = recp[y0[:, None], x0[:, None] + 1 + _R16]
+    left = recp[y0[:, None] + 1 + _R16, x0[:, None]]
+    pred = _i16_pred(top, left, recp[y0, x0], rr > 0, cc > 0)
+    tgt = cur[y0[:, None, None] + _R16[:, None], x0[:, None, None] + _R16[None, :]]
+    _, dist, bits = _i16_code(tgt, pred, qm, lam, deadzone)
+    cost16 = (dist + lam * bits).min(1) + lam * (I16_MODE_BITS + I16_BIAS)
+    return cost16 + lam * I16_FLAG_BITS < cost8
 
 
 def _grid_to_mbs(a, mbh, mbw):
@@ -636,7 +775,13 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
         "modes": _mbs_to_grid(ipm[:, :4], mbh, mbw), "levels": _mbs_to_grid(ly, mbh, mbw)}
     spl = _intra4_splits(ipm, mbh, mbw)
     args_y["splits"] = spl
-    y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, **args_y)
+    if enc:
+        y, my, gy, mode16 = _intra_luma16(mbh, mbw, step, qy, cur[0], lam, args_y)
+    else:
+        mode16 = ipm[:, COL16] - 1
+        big = mode16 >= 0
+        args_y.update({"big": big, "mode16": np.maximum(mode16, 0), "levels16": ly[:, 0]} if big.any() else {})
+        y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, **args_y)
     out_c = []
     hint = _grid_to_mbs(my, mbh, mbw)[:, 0] if enc else None
     for k, weight, lev in ((4, CB_WEIGHT, lcb), (5, CR_WEIGHT, lcr)):
@@ -646,11 +791,42 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
         out_c.append(_intra_plane(mbh, mbw, qc, **args))
         hint = out_c[-1][1]
     (cb, mcb, gcb), (cr, mcr, gcr) = out_c
-    modes = np.concatenate([_grid_to_mbs(my, mbh, mbw), mcb[:, None], mcr[:, None]], 1)
+    modes = np.zeros((mbh * mbw, IPM_COLS), np.int64)
+    modes[:, :4] = _grid_to_mbs(my, mbh, mbw)
+    modes[:, 4], modes[:, 5] = mcb, mcr
     if spl is not None:
-        modes = np.concatenate([modes, _grid_to_mbs(spl, mbh, mbw).astype(np.int64)], 1)
+        modes[:, 6:10] = _grid_to_mbs(spl, mbh, mbw)
+    modes[:, COL16] = mode16 + 1
     planes = tuple(p.astype(np.uint8) for p in (y, cb, cr))
     return planes, modes, _grid_to_mbs(gy, mbh, mbw), gcb, gcr
+
+
+def _intra_luma16(mbh, mbw, step, qy, cur_y, lam, args_y):
+    """Encoder: the luma plane of an I frame with 16x16 macroblocks where they pay. A first wavefront codes every
+    block as 8x8; the macroblocks whose 16x16 cost (around the first pass's reconstruction) beats their four
+    blocks' then take the 16x16 mode in a second wavefront (when they are at least I16_MIN_SHARE of the plane: a
+    second wavefront for a few macroblocks does not pay for its time). Returns the plane, the 8x8 mode grid, the
+    level grid (16x16 macroblocks: their kept coefficients in block 0) and the 16x16 modes (-1: none)."""
+    n = mbh * mbw
+    costs = np.zeros(4 * n)
+    counts0 = None if args_y["counts"] is None else args_y["counts"].copy()
+    y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, costs=costs, **args_y)
+    mode16 = np.full(n, -1, np.int64)
+    big = _i16_choose(y, cur_y, _grid_to_mbs(costs, mbh, mbw).sum(1), mbh, mbw, _i16_qm(step), lam, args_y["deadzone"])
+    if big.mean() < I16_MIN_SHARE:
+        return y, my, gy, mode16
+    if counts0 is not None:  # the second pass prices modes from the model as it stood before the first
+        args_y["counts"][...] = counts0
+    if args_y.get("splits") is not None:  # the second pass decides every split again (big blocks: none)
+        args_y["splits"][...] = False
+    m16 = np.zeros(n, np.int64)
+    lev16 = np.zeros((n, 8, 8), np.int32)
+    y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, big=big, mode16=m16, levels16=lev16, **args_y)
+    g = _grid_to_mbs(gy, mbh, mbw)
+    g[big] = 0
+    g[big, 0] = lev16[big]
+    mode16[big] = m16[big]
+    return y, my, _mbs_to_grid(g, mbh, mbw), mode16
 
 
 # ----------------------------------------------------------------------------
@@ -1384,6 +1560,8 @@ def _new_models():
         "ipm_y": _new_model(3, IPRED_MODES),
         "ipm_c": _new_model(2, IPRED_MODES),
         "intra4": _new_model(4, 2),
+        "i16": _new_model(4, 1 + I16_MODES),
+        "p16": _new_model(2, 2),
     }
 
 
@@ -1422,9 +1600,40 @@ def _to_rank(order, modes):
     return np.argmax(order == modes[:, None], axis=1)
 
 
+def _i16_contexts(sym, mbh, mbw, black):
+    """Contexts of the 16x16 symbols of the second checkerboard phase: 1 + how many (0, 1, 2+) of the four
+    first-phase neighbours are 16x16 macroblocks (the first phase has context 0)."""
+    g = np.pad((sym > 0).reshape(mbh, mbw) & black.reshape(mbh, mbw), 1).astype(np.int64)
+    count = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]
+    return 1 + np.minimum(count, 2).ravel()
+
+
+def _put_i16(writer, models, sym, mbh, mbw):
+    """I frames: per macroblock 0 (four 8x8 blocks) or 1 + its 16x16 mode, in two checkerboard phases."""
+    ph0, ph1, black = _mode_phases(mbh, mbw)
+    _put(writer, models["i16"], np.zeros(ph0.size, np.int64), sym[ph0])
+    _put(writer, models["i16"], _i16_contexts(sym, mbh, mbw, black)[ph1], sym[ph1])
+
+
+def _get_i16(reader, models, mbh, mbw):
+    ph0, ph1, black = _mode_phases(mbh, mbw)
+    sym = np.zeros(mbh * mbw, np.int64)
+    sym[ph0] = _get(reader, models["i16"], np.zeros(ph0.size, np.int64))
+    sym[ph1] = _get(reader, models["i16"], _i16_contexts(sym, mbh, mbw, black)[ph1])
+    return sym
+
+
+def _coded_8x8(first, second, sym, mbh, mbw):
+    """The blocks of the two luma mode phases whose mode is coded: those outside 16x16 macroblocks."""
+    big = _mbs_to_grid(np.repeat(sym[:, None] > 0, 4, 1), mbh, mbw)
+    return first[~big[first]], second[~big[second]]
+
+
 def _put_ipm(writer, models, ipm, mbh, mbw):
+    _put_i16(writer, models, ipm[:, COL16], mbh, mbw)
     grid = _mbs_to_grid(ipm[:, :4], mbh, mbw)
     first, second, cols = _ipm_phases(mbh, mbw)
+    first, second = _coded_8x8(first, second, ipm[:, COL16], mbh, mbw)
     _put(writer, models["ipm_y"], np.zeros(first.size, np.int64), grid[first])
     left, up, ctx = _ipm_ctx(grid, second, cols)
     _put(writer, models["ipm_y"], ctx, _to_rank(_mpm_order(left, up), grid[second]))
@@ -1432,25 +1641,28 @@ def _put_ipm(writer, models, ipm, mbh, mbw):
     _put(writer, models["ipm_c"], np.zeros(ipm.shape[0], np.int64), _to_rank(_mpm_order(ipm[:, 0], ipm[:, 0]), ipm[:, 4]))
     _put(writer, models["ipm_c"], np.ones(ipm.shape[0], np.int64), _to_rank(_mpm_order(ipm[:, 4], ipm[:, 4]), ipm[:, 5]))
     if INTRA4:
-        _put_intra4(writer, models, _mbs_to_grid(ipm[:, 6:10], mbh, mbw), mbh, mbw)
+        _put_intra4(writer, models, _mbs_to_grid(ipm[:, 6:10], mbh, mbw), mbh, mbw, ipm[:, COL16])
 
 
 def _get_ipm(reader, models, mbh, mbw):
     n = mbh * mbw
-    grid = np.zeros(4 * n, np.int64)
+    sym = _get_i16(reader, models, mbh, mbw)
+    grid = _mbs_to_grid(np.repeat(np.maximum(sym - 1, 0)[:, None], 4, 1), mbh, mbw)
     first, second, cols = _ipm_phases(mbh, mbw)
+    first, second = _coded_8x8(first, second, sym, mbh, mbw)
     grid[first] = _get(reader, models["ipm_y"], np.zeros(first.size, np.int64))
     left, up, ctx = _ipm_ctx(grid, second, cols)
     rank = _get(reader, models["ipm_y"], ctx)
     grid[second] = _mpm_order(left, up)[np.arange(second.size), rank]
-    ipm = np.zeros((n, 6), np.int64)
+    ipm = np.zeros((n, IPM_COLS), np.int64)
+    ipm[:, COL16] = sym
     ipm[:, :4] = _grid_to_mbs(grid, mbh, mbw)
     rank = _get(reader, models["ipm_c"], np.zeros(n, np.int64))
     ipm[:, 4] = _mpm_order(ipm[:, 0], ipm[:, 0])[np.arange(n), rank]
     rank = _get(reader, models["ipm_c"], np.ones(n, np.int64))
     ipm[:, 5] = _mpm_order(ipm[:, 4], ipm[:, 4])[np.arange(n), rank]
     if INTRA4:
-        ipm = np.concatenate([ipm, _grid_to_mbs(_get_intra4(reader, models, mbh, mbw), mbh, mbw)], 1)
+        ipm[:, 6:10] = _grid_to_mbs(_get_intra4(reader, models, mbh, mbw, sym), mbh, mbw)
     return ipm
 
 
@@ -1463,16 +1675,19 @@ def _intra4_ctx(grid, second, cols, rows):
     return 1 + np.minimum(n, 2)
 
 
-def _put_intra4(writer, models, grid, mbh, mbw):
-    """Split flags of the luma 8x8 blocks (I frames), in the two checkerboard phases of the modes."""
+def _put_intra4(writer, models, grid, mbh, mbw, sym):
+    """Split flags of the luma 8x8 blocks (I frames) outside 16x16 macroblocks (sym: their 16x16 symbols), in the
+    two checkerboard phases of the modes."""
     first, second, cols = _ipm_phases(mbh, mbw)
+    first, second = _coded_8x8(first, second, sym, mbh, mbw)
     _put(writer, models["intra4"], np.zeros(first.size, np.int64), grid[first])
     _put(writer, models["intra4"], _intra4_ctx(grid, second, cols, 2 * mbh), grid[second])
 
 
-def _get_intra4(reader, models, mbh, mbw):
+def _get_intra4(reader, models, mbh, mbw, sym):
     grid = np.zeros(4 * mbh * mbw, np.int64)
     first, second, cols = _ipm_phases(mbh, mbw)
+    first, second = _coded_8x8(first, second, sym, mbh, mbw)
     grid[first] = _get(reader, models["intra4"], np.zeros(first.size, np.int64))
     grid[second] = _get(reader, models["intra4"], _intra4_ctx(grid, second, cols, 2 * mbh))
     return grid
@@ -1561,25 +1776,39 @@ def _last_contexts(kind, phase, first=None, act=None, luma=None, cb=None):
     return 18 + (kind * 6 + cls) * 3 + _class_small(cb, [0, 4])
 
 
-def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw):
+def _last_coded(big):
+    """Which of the luma last-position symbols of phases 0 (blocks 0, 3) and 1 (blocks 1, 2) are coded: all but
+    blocks 1..3 of 16x16 macroblocks (big, per coded MB; None = none), which are empty."""
+    k0 = np.ones((big.size, 2), bool)
+    k0[big, 1] = False
+    return k0.ravel(), np.repeat(~big, 2)
+
+
+def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw, big=None):
     ly = last_y.reshape(-1, 4)
     lc = last_c.reshape(-1, 2)
     first = ly[:, [0, 3]]
     act = _neighbour_activity(first, coded, mbh, mbw)
-    _put(writer, models["last_y"], _last_contexts(kind, 0), first.ravel() + 1)
-    _put(writer, models["last_y"], _last_contexts(kind, 1, first, act), ly[:, [1, 2]].ravel() + 1)
+    k0, k1 = _last_coded(np.zeros(kind.size, bool) if big is None else big)
+    _put(writer, models["last_y"], _last_contexts(kind, 0)[k0], first.ravel()[k0] + 1)
+    _put(writer, models["last_y"], _last_contexts(kind, 1, first, act)[k1], ly[:, [1, 2]].ravel()[k1] + 1)
     _put(writer, models["last_c"], _last_contexts(kind, 2, first, act, ly), lc[:, 0] + 1)
     _put(writer, models["last_c"], _last_contexts(kind, 3, first, act, ly, lc[:, 0]), lc[:, 1] + 1)
 
 
-def _get_lasts(reader, models, kind, coded, mbh, mbw):
+def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None):
     m = kind.size
     ly = np.zeros((m, 4), np.int64)
     lc = np.zeros((m, 2), np.int64)
-    ly[:, [0, 3]] = (_get(reader, models["last_y"], _last_contexts(kind, 0)) - 1).reshape(m, 2)
+    k0, k1 = _last_coded(np.zeros(m, bool) if big is None else big)
+    first = np.full(2 * m, -1, np.int64)
+    first[k0] = _get(reader, models["last_y"], _last_contexts(kind, 0)[k0]) - 1
+    ly[:, [0, 3]] = first.reshape(m, 2)
     first = ly[:, [0, 3]]
     act = _neighbour_activity(first, coded, mbh, mbw)
-    ly[:, [1, 2]] = (_get(reader, models["last_y"], _last_contexts(kind, 1, first, act)) - 1).reshape(m, 2)
+    second = np.full(2 * m, -1, np.int64)
+    second[k1] = _get(reader, models["last_y"], _last_contexts(kind, 1, first, act)[k1]) - 1
+    ly[:, [1, 2]] = second.reshape(m, 2)
     lc[:, 0] = _get(reader, models["last_c"], _last_contexts(kind, 2, first, act, ly)) - 1
     lc[:, 1] = _get(reader, models["last_c"], _last_contexts(kind, 3, first, act, ly, lc[:, 0])) - 1
     return ly.ravel(), lc.ravel()
@@ -1663,6 +1892,8 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         sy = sub[split, :, 0].ravel()
         _put_signed(w, models["mvd_sub"], np.zeros(sx.size, np.int64), sx)
         _put_signed(w, models["mvd_sub"], 1 + np.minimum(np.abs(sx), 2), sy)
+        one = np.nonzero(modes == MODE_INTER)[0]  # inter macroblocks: 16x16 transform flag, context = block kind
+        _put(w, models["p16"], _block_kind(modes, mvd)[one] - 1, ipm[one, COL16])
     else:
         _put_ipm(w, models, ipm, st["mbh"], st["mbw"])
     coded = np.nonzero(modes != MODE_SKIP)[0]
@@ -1675,7 +1906,8 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     bt_c = np.repeat(btype_mb, 2)
     if ftype == FRAME_I and INTRA4:
         bt_y = np.where(ipm[coded, 6:10].ravel() > 0, LEV_SPLIT, bt_y)
-    _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"])
+    big = ipm[coded, COL16] > 0
+    _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"], big)
     sdh = SDH and ftype == FRAME_I
     hid_y = _sign_hidden(np.abs(zy), last_y, bt_y == LEV_SPLIT) if sdh else None
     hid_c = _sign_hidden(np.abs(zc), last_c) if sdh else None
@@ -1781,7 +2013,9 @@ def _decode_syntax(st, data, mbh, mbw):
         split = np.nonzero(modes == MODE_SPLIT)[0]
         bx_ = _get_signed(reader, models["mvd_sub"], np.zeros(3 * split.size, np.int64), side)
         by_ = _get_signed(reader, models["mvd_sub"], 1 + np.minimum(bx_, 2), side)
-        ipm = np.zeros((n, 6), np.int64)
+        ipm = np.zeros((n, IPM_COLS), np.int64)
+        one = np.nonzero(modes == MODE_INTER)[0]
+        ipm[one, COL16] = _get(reader, models["p16"], _block_kind(modes, mvd)[one] - 1)
     else:
         modes = np.full(n, MODE_INTRA, np.int64)
         ipm = _get_ipm(reader, models, mbh, mbw)
@@ -1791,7 +2025,8 @@ def _decode_syntax(st, data, mbh, mbw):
     bt_c = np.repeat(btype_mb, 2)
     if ftype == FRAME_I and INTRA4:
         bt_y = np.where(ipm[coded, 6:10].ravel() > 0, LEV_SPLIT, bt_y)
-    last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw)
+    big = ipm[coded, COL16] > 0
+    last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw, big)
     my, order_y = _read_levels(reader, models["lev_y"], last_y, bt_y, side)
     mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
     # signs, in the order the encoder emitted them
@@ -2292,6 +2527,9 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
         (y, cb, cr), _, _, _, _ = _intra_frame(mbh, mbw, step, ipm, ly, lcb, lcr)
     else:
         res_y = _join4(_idct(_dequantise(ly, qy)))
+        t16 = np.nonzero(ipm[:, COL16] > 0)[0]
+        if t16.size:
+            res_y[t16] = _i16_inverse(_dequantise(ly[t16, 0], _i16_qm(qy[0, 0])))
         res_cb = _idct(_dequantise(lcb, qc))
         res_cr = _idct(_dequantise(lcr, qc))
         ref = _ref_with(st, pp[0], pp[1])
@@ -2602,7 +2840,28 @@ def _code_plane_blocks(coefs, qm, deadzone, lam, intra=True, chroma=False, rdoq=
     return levels, np.where(keep, d_coded, d_zero), np.where(keep, bits, 1.0)
 
 
-def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra=False, rdoq=None):
+P16 = 1  # P frames: inter macroblocks may code their luma residual with the 16x16 zero-out transform (0 = off)
+P16_FLAG_BITS = 5.0  # encoder: rough extra cost of a set 16x16 flag over a clear one
+
+
+def _p16_luma(resid, ly, dy, by, qy, deadzone, lam):
+    """Encoder: the inter macroblocks (resid (n, 16, 16)) whose luma residual costs less as the kept 8x8 low
+    frequencies of a 16x16 DCT (in block 0) than as four 8x8 blocks (ly, dy, by: levels, SSD, bits per block,
+    replaced in place where it does). Returns the choice (n,) bool."""
+    coefs = _i16_forward(resid.astype(np.float64))
+    lv, d, b = _code_plane_blocks(coefs, _i16_qm(float(qy[0, 0])), deadzone, lam, False)
+    d = d + np.maximum((resid.astype(np.float64) ** 2).sum(axis=(1, 2)) - (coefs * coefs).sum(axis=(1, 2)), 0.0)
+    use = (d + lam * (b + P16_FLAG_BITS) < dy.sum(1) + lam * by.sum(1)) & lv.any(axis=(1, 2))
+    ly[use] = 0
+    ly[use, 0] = lv[use]
+    dy[use] = 0
+    dy[use, 0] = d[use]
+    by[use] = 0
+    by[use, 0] = b[use]
+    return use
+
+
+def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra=False, rdoq=None, tx16=False):
     """Transform + quantise residuals; returns levels, weighted SSD and estimated bits per macroblock.
     Intra macroblocks of P frames (DCT against 128) get the rough quantiser unless rdoq is set: every one of
     them is tried, few are chosen, and their many levels would make RDOQ the largest part of the encode time."""
@@ -2613,8 +2872,11 @@ def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, int
         _dct(np.subtract(cur_cb, pcb, dtype=np.float32)), qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
     lcr, dcr, bcr = _code_plane_blocks(
         _dct(np.subtract(cur_cr, pcr, dtype=np.float32)), qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+    t16 = np.zeros(ly.shape[0], bool)
+    if tx16 and P16 and ly.shape[0]:
+        t16 = _p16_luma(np.subtract(cur_y, py, dtype=np.float32), ly, dy, by, qy, deadzone, lam)
     dist = dy.sum(1) + CB_WEIGHT * dcb + CR_WEIGHT * dcr
-    return ly, lcb, lcr, dist, by.sum(1) + bcb + bcr
+    return ly, lcb, lcr, dist, by.sum(1) + bcb + bcr, t16
 
 
 def _mv_bits(d):
@@ -2692,7 +2954,7 @@ def _decide_p(st, cur, step, layer=None):
     if wp is not None:
         ref = _ref_with(st, filt, wp)
         pred_me = _apply_weights(ref, pred_me)
-    me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam)
+    me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam, tx16=True)
     flat = (np.full((n, 16, 16), 128, np.int32), np.full((n, 8, 8), 128, np.int32), np.full((n, 8, 8), 128, np.int32))
     if layer is None:  # the rough intra coding does not depend on the reference: the fade's second decision reuses it
         st["intra_rough"] = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam, intra=True)
@@ -2755,8 +3017,8 @@ def _decide_p(st, cur, step, layer=None):
         other = np.nonzero((pred_guess != mv_me).any(1))[0]
         if other.size:
             got = _code_blocks(cur_y[other], cur_cb[other], cur_cr[other], *(p[other] for p in sp), qy, qc,
-                               DEADZONE_INTER, lam)
-            for k in range(5):
+                               DEADZONE_INTER, lam, tx16=True)
+            for k in range(6):
                 mp[k][other] = got[k]
         j_skip = d_skip + lam * mode_bits[:, MODE_SKIP]
         j_pred = mp[3] + lam * (mp[4] + mode_bits[:, MODE_INTER] + zero_mvd)
@@ -2768,6 +3030,7 @@ def _decide_p(st, cur, step, layer=None):
     # ... then an exact sweep over anti-diagonal wavefronts (left, top and top-left are decided before
     # a macroblock) recomputes only the macroblocks whose real predictor differs from the guess.
     ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
+    t16 = mp[5].copy()
     grid = np.zeros((mbh + 1, mbw + 1, 2), np.int64)  # final chain vectors, zero outside the frame
     mvd = np.zeros((n, 2), np.int64)
     choice = np.zeros(n, np.int64)
@@ -2787,12 +3050,13 @@ def _decide_p(st, cur, step, layer=None):
             other = np.nonzero((pred[changed] != mv_me[sub]).any(1))[0]
             if other.size:
                 got = _code_blocks(cur_y[sub[other]], cur_cb[sub[other]], cur_cr[sub[other]],
-                                   *(p[other] for p in sp), qy, qc, DEADZONE_INTER, lam)
-                for k in range(5):
+                                   *(p[other] for p in sp), qy, qc, DEADZONE_INTER, lam, tx16=True)
+                for k in range(6):
                     fresh[k][other] = got[k]
             js[changed] = skip_distortion(sp, sub) + lam * mode_bits[sub, MODE_SKIP]
             jp[changed] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
             ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
+            t16[sub] = fresh[5]
         jm = me[3][idx] + lam * (me[4][idx] + mode_bits[idx, MODE_INTER] + _mvd_bits(mvd_tab, mv_me[idx] - pred))
         jsp = j_split_base[idx] + lam * _mvd_bits(mvd_tab, mv_chain_split[idx] - pred)
         j_all = np.stack([js, jp, jm, j_intra[idx], jsp], 1)
@@ -2808,6 +3072,7 @@ def _decide_p(st, cur, step, layer=None):
             ly[sel], lcb[sel], lcr[sel] = 0, 0, 0
         else:
             ly[sel], lcb[sel], lcr[sel] = src[0][sel], src[1][sel], src[2][sel]
+        t16[sel] = src[5][sel] if k == 2 else False
     is_intra = choice == 3
     has_levels = ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2))
     coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels)
@@ -2815,7 +3080,9 @@ def _decide_p(st, cur, step, layer=None):
     modes = np.where(choice == 4, MODE_SPLIT, modes).astype(np.int64)
     mvd[(modes != MODE_INTER) & (modes != MODE_SPLIT)] = 0
     sub = np.where((modes == MODE_SPLIT)[:, None, None], sub_d, 0)
-    decision = (filt, wp, layer), modes, mvd, sub, ly, lcb, lcr, np.zeros((n, 6), np.int64)
+    ipm = np.zeros((n, IPM_COLS), np.int64)
+    ipm[:, COL16] = t16 & (modes == MODE_INTER)  # 1: luma block 0 holds a 16x16 transform's low frequencies
+    decision = (filt, wp, layer), modes, mvd, sub, ly, lcb, lcr, ipm
     st["p_cost"] = j_total
     if layer_cand is not None:  # decide again against the two-layer reference; keep the cheaper decision
         kept = (st["ref"], st["ref_phases"], st["prev_mv"])
