@@ -36,8 +36,13 @@ SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector of
 INTRA_RDOQ_MARGIN = 1.5  # P frames: RDOQ prices intra macroblocks whose rough cost is below this x inter's
 RDOQ = 1  # rate-distortion optimised levels priced with the entropy models' own costs (0 = deadzone + RD_TRUNCATE/RD_ZERO)
 I_RATE_PASSES = 2  # I frames: decisions, the second priced by models adapted to the first's symbols (1 = one)
+I16_REUSE = 0  # encoder speed: the second I decision takes the first's 16x16 macroblocks (no choice wavefront)
+I_PASS1_8X8 = 1  # encoder speed: the first of two I decisions codes all luma as 8x8 (one wavefront fewer)
+I_PASS1_CANDIDATES = 0  # encoder speed: modes the first of two I decisions tries split (0 = INTRA4_CANDIDATES)
+INTRA4_REUSE = 0  # encoder speed: the second I decision tries the 4x4 split only on blocks the first one split
+I_PASS1_PRESELECT = 0  # encoder speed: IPRED_PRESELECT of the first of two I decisions' luma (0 = IPRED_PRESELECT)
 
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 DECISION_PASSES = 1  # the exact sweep fixes every wrong guess: more passes only trade whole-frame work for sweep work
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
@@ -50,6 +55,7 @@ LAYER_GATE = 0.25  # range 0..1: a P frame is also decided against the two-layer
 LAYER_PRESCREEN = 2.0  # range LAYER_GATE..2: the reference fit below is only tried under this source-fit share
 LAYER_GATE_RECON = 0.9  # range 0..1: ... or when the fit on the reconstructed references beats the ordinary
 # prediction's luma SSD by this share (catches fades the source fit misses at high qualities)
+LAYER_GRAM_FITS = 1  # encoder speed: the layer fits solve 4x4 normal equations of one Gram matrix (0 = lstsq per fit)
 LAYER_CANDIDATES = 3  # most frequent integer vectors of the motion field tried as layer motions (plus zero)
 LAYER_WEIGHT_BITS = 8  # layer weights in 1/256
 LAYER_MAX_MV = 28  # pel (PAD // 2 - 4); the layer sources stay inside the reference margins
@@ -379,7 +385,8 @@ def _ipm_count(counts, ctx, order, chosen):
 
 
 def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, levels=None, hint=None, counts=None,
-                 ctx_base=0, splits=None, big=None, mode16=None, levels16=None, costs=None):
+                 ctx_base=0, splits=None, big=None, mode16=None, levels16=None, costs=None, cfl=None, cfl_cb=None,
+                 k4=None, try_split=None, preselect=None):
     """Reconstruct (decoder) or code (encoder, cur given) a plane of 8x8 blocks, each predicted from the
     unfiltered reconstruction above and left of it. Blocks on one anti-diagonal do not depend on each other,
     so the work is vectorised per diagonal (rows + cols - 1 steps). Returns the plane (int), the block modes
@@ -387,8 +394,14 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
     counts, float, updated in place) the encoder prices modes with the model's real costs; ctx_base is the
     chroma plane's context (0 Cb, 1 Cr). splits (bool per block, luma with INTRA4): the blocks coded as four 4x4
     blocks, filled in by the encoder. big / mode16 / levels16: the 16x16 macroblocks (luma, see _i16_step);
-    costs (encoder, (rows*cols,)) receives each 8x8 block's RD cost (split blocks: the split's)."""
+    costs (encoder, (rows*cols,)) receives each 8x8 block's RD cost (split blocks: the split's). cfl (chroma, the
+    frame's reconstructed luma at chroma resolution, see _cfl_luma): adds the chroma-from-luma modes CFL_SIDES;
+    cfl_cb (Cr: the reconstructed Cb plane, padded alike) adds the Cr-from-Cb mode CFL_CB_MODE. Encoder speed
+    options: k4 = the number of modes tried split (default INTRA4_CANDIDATES), try_split (bool per block) = the
+    only blocks tried split, preselect = IPRED_PRESELECT."""
+    preselect = preselect or IPRED_PRESELECT
     rec = np.zeros((rows * 8 + 1, cols * 8 + 1), np.int64)  # row 0 / column 0: outside the frame
+    n_modes = IPRED_MODES if cfl is None else IPRED_MODES + len(CFL_SIDES) + (cfl_cb is not None)
     if cur is not None:
         modes = np.zeros(rows * cols, np.int64)
         levels = np.zeros((rows * cols, 8, 8), np.int32)
@@ -405,15 +418,19 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
         top = rec[y0[:, None], x0[:, None] + 1 + _R8]
         left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
         pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0)
+        if cfl is not None:
+            pred = np.concatenate([pred, _cfl_preds(rec, cfl, y0, x0, rs > 0, cs > 0)], 1)
+        if cfl_cb is not None:
+            pred = np.concatenate([pred, _cfl_pred(rec, cfl_cb, y0, x0, rs > 0, cs > 0)[:, None]], 1)
         blk = rs * cols + cs
         if cur is not None:
             tgt = cur[y0[:, None, None] + _R8[:, None], x0[:, None, None] + _R8[None, :]]
             resid = tgt[:, None] - pred
-            all_modes = np.arange(IPRED_MODES)[None, :]
+            all_modes = np.arange(n_modes)[None, :]
             if counts is not None:  # the rank the syntax codes, priced by the adapting mode model
                 if hint is not None:
                     m_ctx = np.full(blk.size, ctx_base, np.int64)
-                    m_ord = _mpm_order(hint[blk], hint[blk])
+                    m_ord = _mpm_order(hint[blk], hint[blk], n_modes)
                 elif d % 2:
                     left = np.where(cs > 0, modes[np.maximum(blk - 1, 0)], 0)
                     up = np.where(rs > 0, modes[np.maximum(blk - cols, 0)], 0)
@@ -430,15 +447,15 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
                 mbits = np.where(all_modes == left[:, None], MPM_BITS[0],
                                  np.where(all_modes == up[:, None], MPM_BITS[1], MPM_BITS[2]))
             else:
-                mbits = np.full((1, IPRED_MODES), IPRED_MODE_BITS)
+                mbits = np.full((1, n_modes), IPRED_MODE_BITS)
             mbits = np.broadcast_to(mbits, resid.shape[:2])
             at = np.arange(blk.size)[:, None]
             cand = np.broadcast_to(all_modes, mbits.shape)
-            if 0 < IPRED_PRESELECT < IPRED_MODES:
+            if 0 < preselect < n_modes:
                 # transform and RD-code only the modes with the least SAD + sqrt(lambda) x mode bits (HM's rough
                 # mode decision): the full RD over all 22 modes was most of a key frame's encode time
                 rough = np.abs(resid).sum(axis=(2, 3)) + math.sqrt(lam) * mbits
-                cand = np.argsort(rough, axis=1, kind="stable")[:, :IPRED_PRESELECT]
+                cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
                 resid, mbits = resid[at, cand], mbits[at, cand]
             coefs = _dct(resid.astype(np.float64))
             lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam, chroma=hint is not None)
@@ -451,11 +468,14 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             if SDH:  # after the mode choice (pricing it in every candidate's RD cost cost ~25 % more time)
                 levels[blk] = _hide_signs(coefs[at[:, 0], pick], levels[blk], dist[at[:, 0], pick], bits[at[:, 0], pick],
                                           qm, lam)[0]
-            try4 = np.nonzero(j_all[at[:, 0], pick] >= lam * INTRA4_MIN_BITS)[0] if splits is not None else ()
+            try4 = j_all[at[:, 0], pick] >= lam * INTRA4_MIN_BITS
+            if try_split is not None:
+                try4 &= try_split[blk]
+            try4 = np.nonzero(try4)[0] if splits is not None else ()
             if len(try4):
                 by_j = np.argsort(j_all, axis=1, kind="stable")
                 j_kept = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
-                                     mbits[at, by_j][try4], qm, lam, deadzone, modes, levels, splits, blk[try4])
+                                     mbits[at, by_j][try4], qm, lam, deadzone, modes, levels, splits, blk[try4], k4)
                 if costs is not None:
                     costs[blk[try4]] = j_kept
             if counts is not None:
@@ -480,6 +500,7 @@ INTRA4 = 1  # 0 = off: no split flags in I frames
 INTRA4_MIN_BITS = 40.0  # encoder: blocks whose 8x8 RD cost is below lambda x this are not tried split (speed)
 INTRA4_CANDIDATES = 8  # encoder: the 8x8 modes of least RD cost tried split per block
 LEV_SPLIT = 2  # block type of split blocks' level contexts (0 intra, 1 inter)
+INTRA4_OPEN_LOOP = 0  # encoder speed: split trials for this many modes of least open-loop 4x4 SATD (0 = off)
 
 
 def _dst4_matrix():
@@ -528,6 +549,7 @@ def _ipred4_weights():
 
 
 _IPRED4_W, _IPRED4_RND, _IPRED4_SHIFT = _ipred4_weights()
+_IPRED4_W_BY_MODE = np.ascontiguousarray(_IPRED4_W.reshape(26, IPRED_MODES, 16).transpose(1, 0, 2))  # (mode, ref, pixel)
 
 
 def _ipred4(top, left, tl, have_top, have_left, mode):
@@ -542,8 +564,9 @@ def _ipred4(top, left, tl, have_top, have_left, mode):
     dc = np.where(both, (st + sl + 4) >> 3, np.where(have_top, (st + 2) >> 2, np.where(have_left, (sl + 2) >> 2, 128)))
     ref = np.concatenate([left[:, ::-1], tl[:, None], top, np.repeat(top[:, 3:], 4, 1),
                           top[:, ::-1], tl[:, None], left, np.repeat(left[:, 3:], 4, 1)], 1)
-    # all modes in one product (exact in float64: small integers), then each block's own
-    acc = (ref.astype(np.float64) @ _IPRED4_W).reshape(-1, IPRED_MODES, 16)[np.arange(mode.size), mode]
+    # each block's own mode's weights, one small product per block (exact in float64: small integers; ~3x faster
+    # than all modes' product and a pick)
+    acc = (ref.astype(np.float64)[:, None, :] @ _IPRED4_W_BY_MODE[mode])[:, 0]
     acc = acc.astype(np.int64).reshape(-1, 4, 4)
     out = (acc + _IPRED4_RND[mode]) >> _IPRED4_SHIFT[mode]
     return np.where((mode == 0)[:, None, None], dc[:, None, None], out)
@@ -594,11 +617,15 @@ def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt
     return buf[:, 1:, 1:], lv.reshape(m, 8, 8), dist, bits
 
 
-def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, levels, splits, blk):
+def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, levels, splits, blk, k4=None):
     """Encoder, one wavefront step: each block also tries its INTRA4_CANDIDATES best 8x8 modes (cand and mbits
     sorted by the 8x8 RD cost j8) split into 4x4 blocks, and takes the split where its RD cost is lower. Returns
     each block's RD cost as chosen."""
-    m, kc = blk.size, min(INTRA4_CANDIDATES, cand.shape[1])
+    m, kc = blk.size, min(k4 or INTRA4_CANDIDATES, cand.shape[1])
+    if 0 < INTRA4_OPEN_LOOP < kc:
+        order = np.argsort(_intra4_rough(rec, rs, cs, tgt, cand, mbits, lam), axis=1, kind="stable")
+        cand, mbits = np.take_along_axis(cand, order, 1), np.take_along_axis(mbits, order, 1)
+        kc = INTRA4_OPEN_LOOP
     flag = _ENCODER["rates"]["intra4"]
     rep = np.repeat(np.arange(m), kc)
     cm = cand[:, :kc].ravel()
@@ -612,6 +639,28 @@ def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, lev
     levels[blk[sel]] = lv.reshape(m, kc, 8, 8)[sel, best[sel]]
     splits[blk] = take
     return np.where(take, j4[np.arange(m), best], j8)
+
+
+def _intra4_rough(rec, rs, cs, tgt, cand, mbits, lam):
+    """Encoder speed: the rough cost (m, k) of every candidate mode cand (m, k) of blocks (rs, cs) split into 4x4
+    blocks, each sub-block predicted open-loop (the block's inner references are the source tgt, not yet coded):
+    SATD (sum of |DST-VII coefficients|) + sqrt(lambda) x mode bits, as the 8x8 modes' preselection."""
+    m, k = cand.shape
+    buf = np.zeros((m, 9, 9), np.int64)
+    buf[:, 0, :] = rec[rs[:, None] * 8, cs[:, None] * 8 + np.arange(9)]
+    buf[:, 1:, 0] = rec[rs[:, None] * 8 + 1 + _R8, cs[:, None] * 8]
+    buf[:, 1:, 1:] = np.clip(np.rint(tgt), 0, 255)
+    rep = np.repeat(np.arange(m), k)
+    yes = np.ones(m * k, bool)
+    sat = np.zeros(m * k)
+    sb = buf[rep]
+    for a, b in SUB4:
+        oy, ox = 4 * a, 4 * b
+        pred = _ipred4(sb[:, oy, ox + 1 : ox + 5], sb[:, oy + 1 : oy + 5, ox], sb[:, oy, ox],
+                       rs[rep] > 0 if a == 0 else yes, cs[rep] > 0 if b == 0 else yes, cand.ravel())
+        resid = tgt[rep, oy : oy + 4, ox : ox + 4] - pred
+        sat += np.abs(T4 @ resid @ T4.T).sum(axis=(1, 2))
+    return sat.reshape(m, k) + math.sqrt(lam) * mbits
 
 
 # I-frame ipm columns: 0..3 luma block modes, 4 Cb, 5 Cr, 6..9 the luma blocks' 4x4 split flags (INTRA4),
@@ -763,10 +812,76 @@ def _mbs_to_grid(a, mbh, mbw):
     return a.transpose((0, 2, 1, 3) + tuple(range(4, 4 + len(rest)))).reshape((4 * mbh * mbw,) + rest)
 
 
-def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None, models=None):
+CHROMA_I_SCALE = 0.85  # I frames: chroma step relative to CHROMA_QSCALE's (the key frame's chroma is every P frame's reference)
+CFL = 1  # I frames: chroma blocks may be predicted from the reconstructed luma (0 = off; the mode stays in the alphabet)
+CFL_MODE = IPRED_MODES  # chroma mode index of the chroma-from-luma prediction
+CFL_SIDES = ((1, 1), (1, 0), (0, 1))  # the chroma-from-luma modes' fits: both sides, above only, left only (VVC's LM, LM-T, LM-L)
+CFL_CB_MODE = IPRED_MODES + len(CFL_SIDES)  # Cr only: the same linear fit from the reconstructed Cb plane
+CHROMA_MODES = CFL_CB_MODE + 1  # chroma mode alphabet (Cb never codes CFL_CB_MODE)
+CFL_SHIFT = 5  # the linear model's slope in 1/32
+CFL_MAX = 4 << CFL_SHIFT  # |slope| <= 4
+
+
+def _cfl_luma(y):
+    """The reconstructed luma plane at chroma resolution (2x2 rounded means, like the encoder's chroma subsampling),
+    with a zero row and column in front so it indexes like _intra_plane's rec."""
+    y = np.asarray(y, np.int64)
+    s = y[0::2, 0::2] + y[0::2, 1::2] + y[1::2, 0::2] + y[1::2, 1::2]
+    out = np.zeros((s.shape[0] + 1, s.shape[1] + 1), np.int64)
+    out[1:, 1:] = (s + 2) >> 2
+    return out
+
+
+def _pad_plane(c):
+    """A plane with a zero row and column in front (indexes like _intra_plane's rec)."""
+    out = np.zeros((c.shape[0] + 1, c.shape[1] + 1), np.int64)
+    out[1:, 1:] = c
+    return out
+
+
+def _cfl_preds(rec, lum, y0, x0, have_top, have_left):
+    """The CFL_SIDES predictions (m, len(CFL_SIDES), 8, 8); a fit whose side is outside the frame uses the other."""
+    out = []
+    for top, left in CFL_SIDES:
+        t = have_top & (top | ~have_left) if top else have_top & ~have_left
+        lf = have_left & (left | ~have_top) if left else have_left & ~have_top
+        out.append(_cfl_pred(rec, lum, y0, x0, t, lf))
+    return np.stack(out, 1)
+
+
+def _cfl_pred(rec, lum, y0, x0, have_top, have_left):
+    """Chroma-from-luma predictions (m, 8, 8) of the chroma blocks at (y0, x0) (VVC's CCLM): chroma = a x luma + b,
+    a and b fitted by least squares on the reconstructed chroma and luma samples of the row above and the column
+    left of the block (integer maths, slope in 1/2**CFL_SHIFT), applied to the block's reconstructed luma.
+    Without neighbours: 128."""
+    ct = rec[y0[:, None], x0[:, None] + 1 + _R8]
+    lt = lum[y0[:, None], x0[:, None] + 1 + _R8]
+    cl = rec[y0[:, None] + 1 + _R8, x0[:, None]]
+    ll = lum[y0[:, None] + 1 + _R8, x0[:, None]]
+    wt, wl = have_top.astype(np.int64)[:, None], have_left.astype(np.int64)[:, None]
+    n = 8 * (wt[:, 0] + wl[:, 0])
+    sl = (wt * lt).sum(1) + (wl * ll).sum(1)
+    sc = (wt * ct).sum(1) + (wl * cl).sum(1)
+    sll = (wt * lt * lt).sum(1) + (wl * ll * ll).sum(1)
+    slc = (wt * lt * ct).sum(1) + (wl * ll * cl).sum(1)
+    cov = n * slc - sl * sc
+    var = n * sll - sl * sl
+    a = np.where(var > 0, ((cov << CFL_SHIFT) + var // 2) // np.maximum(var, 1), 0)
+    a = np.clip(a, -CFL_MAX, CFL_MAX)
+    blk = lum[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]]
+    nn = np.maximum(n, 1)[:, None, None]
+    num = (sc[:, None, None] << CFL_SHIFT) + a[:, None, None] * (nn * blk - sl[:, None, None])
+    den = nn << CFL_SHIFT
+    pred = (num + den // 2) // den
+    return np.where((n > 0)[:, None, None], np.clip(pred, 0, 255), 128)
+
+
+def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None, models=None, plan=None):
     """I frame, all three planes through _intra_plane: the decoder passes the modes ipm (n, 6: four luma
-    blocks, Cb, Cr) and levels; the encoder passes cur and gets them back. Returns (planes, ipm, ly, lcb, lcr)."""
+    blocks, Cb, Cr) and levels; the encoder passes cur and gets them back. Returns (planes, ipm, ly, lcb, lcr).
+    plan (encoder, a dict): what one I decision hands the next (see _intra_luma16)."""
     qy, qc = _qmatrices(step)
+    qc = qc * CHROMA_I_SCALE
     lam = LAMBDA_SCALE * step**2
     enc = cur is not None
     cnt_y = models["ipm_y"]["counts"].astype(np.float64) if enc and models is not None else None
@@ -775,8 +890,12 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
         "modes": _mbs_to_grid(ipm[:, :4], mbh, mbw), "levels": _mbs_to_grid(ly, mbh, mbw)}
     spl = _intra4_splits(ipm, mbh, mbw)
     args_y["splits"] = spl
+    if enc and plan is not None and spl is not None:  # speed options of one of two I decisions (_decide_i)
+        args_y.update({k: plan[k] for k in ("k4", "try_split", "preselect") if plan.get(k) is not None})
     if enc:
-        y, my, gy, mode16 = _intra_luma16(mbh, mbw, step, qy, cur[0], lam, args_y)
+        y, my, gy, mode16 = _intra_luma16(mbh, mbw, step, qy, cur[0], lam, args_y, {} if plan is None else plan)
+        if plan is not None and spl is not None:
+            plan["splits"] = spl.copy()
     else:
         mode16 = ipm[:, COL16] - 1
         big = mode16 >= 0
@@ -784,11 +903,13 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
         y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, **args_y)
     out_c = []
     hint = _grid_to_mbs(my, mbh, mbw)[:, 0] if enc else None
+    cfl = _cfl_luma(y) if CFL else None
     for k, weight, lev in ((4, CB_WEIGHT, lcb), (5, CR_WEIGHT, lcr)):
         args = {"cur": cur[k - 3], "lam": lam / weight, "deadzone": DEADZONE_INTRA, "hint": hint, "counts": cnt_c,
                 "ctx_base": k - 4} if enc else {
             "modes": ipm[:, k], "levels": lev}
-        out_c.append(_intra_plane(mbh, mbw, qc, **args))
+        cb = _pad_plane(out_c[0][0]) if CFL and k == 5 else None
+        out_c.append(_intra_plane(mbh, mbw, qc, cfl=cfl, cfl_cb=cb, **args))
         hint = out_c[-1][1]
     (cb, mcb, gcb), (cr, mcr, gcr) = out_c
     modes = np.zeros((mbh * mbw, IPM_COLS), np.int64)
@@ -801,20 +922,33 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
     return planes, modes, _grid_to_mbs(gy, mbh, mbw), gcb, gcr
 
 
-def _intra_luma16(mbh, mbw, step, qy, cur_y, lam, args_y):
+def _intra_luma16(mbh, mbw, step, qy, cur_y, lam, args_y, plan=None):
     """Encoder: the luma plane of an I frame with 16x16 macroblocks where they pay. A first wavefront codes every
     block as 8x8; the macroblocks whose 16x16 cost (around the first pass's reconstruction) beats their four
     blocks' then take the 16x16 mode in a second wavefront (when they are at least I16_MIN_SHARE of the plane: a
     second wavefront for a few macroblocks does not pay for its time). Returns the plane, the 8x8 mode grid, the
-    level grid (16x16 macroblocks: their kept coefficients in block 0) and the 16x16 modes (-1: none)."""
+    level grid (16x16 macroblocks: their kept coefficients in block 0) and the 16x16 modes (-1: none).
+    plan (a dict): plan["big"] given = those macroblocks take 16x16 without the first wavefront (speed: a second
+    I decision reuses the first's choice); else it receives the choice; plan["first_8x8"]: stop after the first."""
+    plan = {} if plan is None else plan
     n = mbh * mbw
-    costs = np.zeros(4 * n)
-    counts0 = None if args_y["counts"] is None else args_y["counts"].copy()
-    y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, costs=costs, **args_y)
     mode16 = np.full(n, -1, np.int64)
-    big = _i16_choose(y, cur_y, _grid_to_mbs(costs, mbh, mbw).sum(1), mbh, mbw, _i16_qm(step), lam, args_y["deadzone"])
-    if big.mean() < I16_MIN_SHARE:
-        return y, my, gy, mode16
+    big = plan.get("big")
+    if big is None:
+        costs = np.zeros(4 * n)
+        counts0 = None if args_y["counts"] is None else args_y["counts"].copy()
+        y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, costs=costs, **args_y)
+        if plan.get("first_8x8") and not I16_REUSE:  # nobody uses this decision's 16x16 choice
+            return y, my, gy, mode16
+        big = _i16_choose(y, cur_y, _grid_to_mbs(costs, mbh, mbw).sum(1), mbh, mbw, _i16_qm(step), lam,
+                          args_y["deadzone"])
+        plan["big"] = big
+        if big.mean() < I16_MIN_SHARE or plan.get("first_8x8"):
+            return y, my, gy, mode16
+    elif big.mean() < I16_MIN_SHARE:
+        return _intra_plane(2 * mbh, 2 * mbw, qy, **args_y) + (mode16,)
+    else:
+        counts0 = None
     if counts0 is not None:  # the second pass prices modes from the model as it stood before the first
         args_y["counts"][...] = counts0
     if args_y.get("splits") is not None:  # the second pass decides every split again (big blocks: none)
@@ -977,12 +1111,14 @@ def _estimate_weights(cur, preds, lam):
     for c, p, cw in zip(cur, preds, (1.0, CB_WEIGHT, CR_WEIGHT)):
         cf = c.astype(np.float64).ravel()
         pf = p.astype(np.float64).ravel()
-        var = pf.var()
-        w = np.cov(cf, pf, bias=True)[0, 1] / var if var > 1e-6 else 1.0
+        # moments as dot products (speed; the sums of integer products are exact in float64, in any order)
+        n, sc, sp = cf.size, cf.sum(), pf.sum()
+        var = (pf @ pf - sp * sp / n) / n
+        w = (cf @ pf - sc * sp / n) / n / var if var > 1e-6 else 1.0
         g = int(np.clip(round(w * 64), 0, 127))
-        o = int(np.clip(round(cf.mean() - g / 64.0 * pf.mean()), -128, 127))
-        wpred = _weight(p, g, o)
-        gain_ssd += cw * (((cf - pf) ** 2).sum() - ((cf - wpred.ravel()) ** 2).sum())
+        o = int(np.clip(round(sc / n - g / 64.0 * (sp / n)), -128, 127))
+        d0, d1 = cf - pf, cf - _weight(p, g, o).ravel()
+        gain_ssd += cw * (d0 @ d0 - d1 @ d1)
         wp.append((g, o))
     if gain_ssd <= lam * 48 or all(g == 64 and o == 0 for g, o in wp):
         return None
@@ -1081,8 +1217,21 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
             cols[(k, v)] = (mean4(_shifted(src[k - 1], PAD, h, w, v)), low(_shifted(recon[k - 1], PAD, h, w, v)))
         return cols[(k, v)]
 
-    single = min(fit([col(1, a)[0]], cy4)[0] for a in cands)
-    base_rec = fit([low(_from_mbs(base_pred_y, st["mbh"], st["mbw"]))], cy)[0]
+    def gram_fit(which, target):  # fit() of a key list by the normal equations of one Gram matrix (speed)
+        keys = list(cols)
+        x = np.stack([cols[kv][which] for kv in keys], 1)
+        x -= x.mean(0)  # centred: the intercept is implied, and the 4x4 systems are better conditioned
+        t = target - target.mean()
+        gram, xt, tt = x.T @ x, x.T @ t, float(t @ t)
+        pos = {kv: i for i, kv in enumerate(keys)}
+
+        def ssd(kvs):
+            ix = [pos[kv] for kv in kvs]
+            coef = np.linalg.lstsq(gram[np.ix_(ix, ix)], xt[ix], rcond=None)[0]
+            return tt - float(coef @ xt[ix])
+
+        return ssd
+
     pairs = []
     for i in range(len(cands)):
         for j in range(i + 1, len(cands)):
@@ -1090,13 +1239,30 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
             ab = (a[0] + b[0], a[1] + b[1])
             if max(abs(x) for x in a + b + ab) <= LAYER_MAX_MV and max(abs(a[0] - b[0]), abs(a[1] - b[1])) > 1:
                 pairs.append((a, b, ab))
+    for a in cands:
+        col(1, a)
+    for a, b, ab in pairs:
+        col(2, ab)
+    if LAYER_GRAM_FITS:
+        src_fit = gram_fit(0, cy4)
+        single = min(src_fit([(1, a)]) for a in cands)
+    else:
+        single = min(fit([col(1, a)[0]], cy4)[0] for a in cands)
+    base_rec = fit([low(_from_mbs(base_pred_y, st["mbh"], st["mbw"]))], cy)[0]
     if not pairs:
         return None
-    best_src = min((fit([col(1, a)[0], col(1, b)[0], col(2, ab)[0]], cy4)[0], a, b) for a, b, ab in pairs)
+    if LAYER_GRAM_FITS:
+        best_src = min((src_fit([(1, a), (1, b), (2, ab)]), a, b) for a, b, ab in pairs)
+    else:
+        best_src = min((fit([col(1, a)[0], col(1, b)[0], col(2, ab)[0]], cy4)[0], a, b) for a, b, ab in pairs)
     if best_src[0] < LAYER_GATE * single:
         _, a, b = best_src
     elif best_src[0] < LAYER_PRESCREEN * single:  # some two-layer structure: check on the references
-        fits = [(fit([col(1, a)[1], col(1, b)[1], col(2, ab)[1]], cy)[0], a, b) for a, b, ab in pairs]
+        if LAYER_GRAM_FITS:
+            rec_fit = gram_fit(1, cy)
+            fits = [(rec_fit([(1, a), (1, b), (2, ab)]), a, b) for a, b, ab in pairs]
+        else:
+            fits = [(fit([col(1, a)[1], col(1, b)[1], col(2, ab)[1]], cy)[0], a, b) for a, b, ab in pairs]
         best_rec = min(fits)
         if best_rec[0] >= LAYER_GATE_RECON * base_rec:
             return None
@@ -1183,16 +1349,17 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     r4 = ref_y.reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
     rng4 = max(1, (int(search_range) + 3) // 4)
     r4p = np.pad(r4, rng4, mode="edge")
-    best = np.full((mbh, mbw), np.inf)
-    vec = np.zeros((mbh, mbw, 2), np.int64)
-    for dy in range(-rng4, rng4 + 1):
-        for dx in range(-rng4, rng4 + 1):
-            win = r4p[rng4 + dy : rng4 + dy + h // 4, rng4 + dx : rng4 + dx + w // 4]
-            sad = np.abs(c4 - win).reshape(mbh, 4, mbw, 4).sum(axis=(1, 3)) + 0.5 * (abs(dy) + abs(dx))
-            better = sad < best
-            best = np.where(better, sad, best)
-            vec[better] = (dy, dx)
-    vec = vec.reshape(n, 2)
+    # all displacements of one row of the window at once (speed): the samples are sixteenths (means of 4x4
+    # integers), so every SAD is exact in any summation order; argmin keeps the first of equal costs, as a
+    # scan in (dy, dx) order with a strict "<" does
+    d = np.arange(-rng4, rng4 + 1)
+    cost = np.empty((d.size, d.size, mbh, mbw))
+    wins = np.lib.stride_tricks.sliding_window_view(r4p, (h // 4, w // 4))  # (2 rng4 + 1, 2 rng4 + 1, h/4, w/4)
+    for i, dy in enumerate(d):
+        sad = np.abs(c4 - wins[i]).reshape(d.size, mbh, 4, mbw, 4).sum(axis=(2, 4))
+        cost[i] = sad + (0.5 * (abs(dy) + np.abs(d)))[:, None, None]
+    k = np.argmin(cost.reshape(-1, n), 0)
+    vec = np.stack([d[k // d.size], d[k % d.size]], 1).astype(np.int64)
     by = (np.arange(n) // mbw) * 16
     bx = (np.arange(n) % mbw) * 16
     offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
@@ -1238,20 +1405,26 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
             vec[idx[better]] = v[idx[better]]
     # half-pel, then quarter-pel refinement around the best integer vector
     best_v = 4 * vec
+    raw = None  # the plain SAD at best_v, once known: the next stage's centre is not evaluated again
     for stride in (2, 1):
         centre = best_v.copy()
         best_sad = np.full(n, np.inf)
+        best_raw = np.zeros(n, np.float32)
         for o in offsets:
             v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
             # moving off the current best costs vector bits: demand a clear SAD gain for it
-            diff = np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, v), dtype=np.float32)
-            sad = np.abs(diff).sum(axis=(1, 2)) + subpel_cost * (o != (0, 0))
+            if o == (0, 0) and raw is not None:
+                sad_raw = raw
+            else:
+                sad_raw = np.abs(np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, v), dtype=np.float32)).sum(axis=(1, 2))
+            sad = sad_raw + subpel_cost * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
+            best_raw = np.where(better, sad_raw, best_raw)
             best_v[better] = v[better]
+        raw = best_raw
     if QPEL_NEIGHBOUR_PASSES:
-        cost = np.abs(np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, best_v), dtype=np.float32)).sum(axis=(1, 2))
-        cost = cost.astype(np.float64)  # (the costs below are float64)
+        cost = raw.astype(np.float64)  # (the costs below are float64)
         best_v = best_v.copy()
         for _ in range(QPEL_NEIGHBOUR_PASSES):
             gp = np.pad(best_v.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
@@ -1558,7 +1731,7 @@ def _new_models():
         "lev_y": _level_model(LEVEL_PRIOR_Y),
         "lev_c": _level_model(LEVEL_PRIOR_C),
         "ipm_y": _new_model(3, IPRED_MODES),
-        "ipm_c": _new_model(2, IPRED_MODES),
+        "ipm_c": _new_model(2, CHROMA_MODES),
         "intra4": _new_model(4, 2),
         "i16": _new_model(4, 1 + I16_MODES),
         "p16": _new_model(2, 2),
@@ -1575,14 +1748,14 @@ def _ipm_phases(mbh, mbw):
     return first, second, cols
 
 
-def _mpm_order(left, up):
+def _mpm_order(left, up, n_modes=IPRED_MODES):
     """Per block, the modes ordered most-probable first: the left neighbour's, the upper one's (when it
     differs), then the rest in mode order. Coding a mode as its rank in this order lets a few contexts
     learn "same direction as a neighbour" instead of one distribution per neighbour pair."""
     m = left.size
-    order = np.tile(np.arange(IPRED_MODES), (m, 1))
-    key = order + 2 * IPRED_MODES
-    key = np.where(order == up[:, None], IPRED_MODES + 1, key)
+    order = np.tile(np.arange(n_modes), (m, 1))
+    key = order + 2 * n_modes
+    key = np.where(order == up[:, None], n_modes + 1, key)
     key = np.where(order == left[:, None], 0, key)
     return np.argsort(key, axis=1, kind="stable")
 
@@ -1638,8 +1811,10 @@ def _put_ipm(writer, models, ipm, mbh, mbw):
     left, up, ctx = _ipm_ctx(grid, second, cols)
     _put(writer, models["ipm_y"], ctx, _to_rank(_mpm_order(left, up), grid[second]))
     # chroma: the rank of Cb's mode with luma block 0's first; Cr's with Cb's first
-    _put(writer, models["ipm_c"], np.zeros(ipm.shape[0], np.int64), _to_rank(_mpm_order(ipm[:, 0], ipm[:, 0]), ipm[:, 4]))
-    _put(writer, models["ipm_c"], np.ones(ipm.shape[0], np.int64), _to_rank(_mpm_order(ipm[:, 4], ipm[:, 4]), ipm[:, 5]))
+    _put(writer, models["ipm_c"], np.zeros(ipm.shape[0], np.int64),
+         _to_rank(_mpm_order(ipm[:, 0], ipm[:, 0], CHROMA_MODES), ipm[:, 4]))
+    _put(writer, models["ipm_c"], np.ones(ipm.shape[0], np.int64),
+         _to_rank(_mpm_order(ipm[:, 4], ipm[:, 4], CHROMA_MODES), ipm[:, 5]))
     if INTRA4:
         _put_intra4(writer, models, _mbs_to_grid(ipm[:, 6:10], mbh, mbw), mbh, mbw, ipm[:, COL16])
 
@@ -1658,9 +1833,9 @@ def _get_ipm(reader, models, mbh, mbw):
     ipm[:, COL16] = sym
     ipm[:, :4] = _grid_to_mbs(grid, mbh, mbw)
     rank = _get(reader, models["ipm_c"], np.zeros(n, np.int64))
-    ipm[:, 4] = _mpm_order(ipm[:, 0], ipm[:, 0])[np.arange(n), rank]
+    ipm[:, 4] = _mpm_order(ipm[:, 0], ipm[:, 0], CHROMA_MODES)[np.arange(n), rank]
     rank = _get(reader, models["ipm_c"], np.ones(n, np.int64))
-    ipm[:, 5] = _mpm_order(ipm[:, 4], ipm[:, 4])[np.arange(n), rank]
+    ipm[:, 5] = _mpm_order(ipm[:, 4], ipm[:, 4], CHROMA_MODES)[np.arange(n), rank]
     if INTRA4:
         ipm[:, 6:10] = _grid_to_mbs(_get_intra4(reader, models, mbh, mbw, sym), mbh, mbw)
     return ipm
@@ -1784,16 +1959,23 @@ def _last_coded(big):
     return k0.ravel(), np.repeat(~big, 2)
 
 
+def _pooled_lasts(ctx, i_frame):
+    """I frames code every last position of a model (luma, chroma) in its context 0: one key frame has too few
+    blocks to teach 65-symbol models per context (fixed decisions, 8 frames: -0.6..-1.0 % of the bits at q20)."""
+    return np.zeros_like(ctx) if i_frame else ctx
+
+
 def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw, big=None):
     ly = last_y.reshape(-1, 4)
     lc = last_c.reshape(-1, 2)
     first = ly[:, [0, 3]]
     act = _neighbour_activity(first, coded, mbh, mbw)
     k0, k1 = _last_coded(np.zeros(kind.size, bool) if big is None else big)
-    _put(writer, models["last_y"], _last_contexts(kind, 0)[k0], first.ravel()[k0] + 1)
-    _put(writer, models["last_y"], _last_contexts(kind, 1, first, act)[k1], ly[:, [1, 2]].ravel()[k1] + 1)
-    _put(writer, models["last_c"], _last_contexts(kind, 2, first, act, ly), lc[:, 0] + 1)
-    _put(writer, models["last_c"], _last_contexts(kind, 3, first, act, ly, lc[:, 0]), lc[:, 1] + 1)
+    i_frame = writer.get("i_frame", False)
+    _put(writer, models["last_y"], _pooled_lasts(_last_contexts(kind, 0)[k0], i_frame), first.ravel()[k0] + 1)
+    _put(writer, models["last_y"], _pooled_lasts(_last_contexts(kind, 1, first, act)[k1], i_frame), ly[:, [1, 2]].ravel()[k1] + 1)
+    _put(writer, models["last_c"], _pooled_lasts(_last_contexts(kind, 2, first, act, ly), i_frame), lc[:, 0] + 1)
+    _put(writer, models["last_c"], _pooled_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), i_frame), lc[:, 1] + 1)
 
 
 def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None):
@@ -1802,15 +1984,16 @@ def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None):
     lc = np.zeros((m, 2), np.int64)
     k0, k1 = _last_coded(np.zeros(m, bool) if big is None else big)
     first = np.full(2 * m, -1, np.int64)
-    first[k0] = _get(reader, models["last_y"], _last_contexts(kind, 0)[k0]) - 1
+    i_frame = reader.get("i_frame", False)
+    first[k0] = _get(reader, models["last_y"], _pooled_lasts(_last_contexts(kind, 0)[k0], i_frame)) - 1
     ly[:, [0, 3]] = first.reshape(m, 2)
     first = ly[:, [0, 3]]
     act = _neighbour_activity(first, coded, mbh, mbw)
     second = np.full(2 * m, -1, np.int64)
-    second[k1] = _get(reader, models["last_y"], _last_contexts(kind, 1, first, act)[k1]) - 1
+    second[k1] = _get(reader, models["last_y"], _pooled_lasts(_last_contexts(kind, 1, first, act)[k1], i_frame)) - 1
     ly[:, [1, 2]] = second.reshape(m, 2)
-    lc[:, 0] = _get(reader, models["last_c"], _last_contexts(kind, 2, first, act, ly)) - 1
-    lc[:, 1] = _get(reader, models["last_c"], _last_contexts(kind, 3, first, act, ly, lc[:, 0])) - 1
+    lc[:, 0] = _get(reader, models["last_c"], _pooled_lasts(_last_contexts(kind, 2, first, act, ly), i_frame)) - 1
+    lc[:, 1] = _get(reader, models["last_c"], _pooled_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), i_frame)) - 1
     return ly.ravel(), lc.ravel()
 
 
@@ -1875,6 +2058,7 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
     models = st["models"]
     w = _new_writer()
+    w["i_frame"] = ftype == FRAME_I  # I frames pool last contexts (_pooled_lasts)
     if ftype == FRAME_P:
         mbh, mbw = st["mbh"], st["mbw"]
         ph0, ph1, black = _mode_phases(mbh, mbw)
@@ -1913,6 +2097,8 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     hid_c = _sign_hidden(np.abs(zc), last_c) if sdh else None
     _write_levels(w, models["lev_y"], zy, last_y, bt_y, hid_y)
     _write_levels(w, models["lev_c"], zc, last_c, bt_c, hid_c)
+    if st.get("models_only"):  # _trial_models: only the adapted models are wanted, not the bytes
+        return None
     lanes, states, words = _rans_encode(w["freq"], w["cum"])
     escapes = np.concatenate(w["escapes"]).astype(np.int64) if w["escapes"] else np.zeros(0, np.int64)
     if escapes.size and escapes.max() > 0xFFFF:
@@ -1980,6 +2166,7 @@ def _decode_syntax(st, data, mbh, mbw):
     pos += 2 * n_words
     sign_bits = np.unpackbits(np.frombuffer(data, np.uint8, len(data) - pos, pos))
     reader = _new_reader(max(lanes, 1), states, words)
+    reader["i_frame"] = ftype == FRAME_I
     side = {"escapes": escapes, "esc_pos": 0}
     sign_pos = 0
 
@@ -2677,6 +2864,23 @@ def _rate_tables(models):
     return out
 
 
+def _row_prefix_sums(x):
+    """np.cumsum(x, 1) of a 2-D array, bit for bit: with many rows as one vector addition per column (numpy's
+    accumulate runs row by row, ~5x slower for float32 with a thousand rows), the same additions in the same order."""
+    if x.shape[0] < 256:
+        return np.cumsum(x, 1)
+    out = np.empty((x.shape[1], x.shape[0]), x.dtype)
+    xt = x.T
+    out[0] = xt[0]
+    for j in range(1, x.shape[1]):
+        np.add(out[j - 1], xt[j], out=out[j])
+    return out.T
+
+
+_NB_SYM = (4 * LEVEL_ALPHABET * NB_CLASS).astype(np.int32)  # _rdoq: neighbour class part of a level symbol
+_BAND_SYM = (LEVEL_ALPHABET * BAND_CTX).astype(np.int32)  # _rdoq: band part of a level symbol
+
+
 def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     """Rate-distortion optimised quantisation of (..., 8, 8) blocks with the entropy models' costs.
 
@@ -2691,8 +2895,8 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     lev_tab = rates["lev_" + key][LEV_SPLIT if intra == LEV_SPLIT else 0 if intra else 1]  # flat (N_BANDS * 5 * 4 * LEVEL_ALPHABET,)
     last_tab = rates["last_" + key][0 if intra else 1]
     shape = coefs.shape
-    signed = coefs.reshape(-1, 64)[:, ZIGZAG]
-    c_all = np.abs(signed).astype(np.float32)
+    raster = coefs.reshape(-1, 64)
+    c_all = np.abs(raster).astype(np.float32)[:, ZIGZAG]  # abs and cast before the gather: half the bytes moved
     total = (c_all * c_all).sum(1, dtype=np.float64)
     inv_q = (1.0 / qm.reshape(64)[ZIGZAG]).astype(np.float32)
     ratio_all = c_all * inv_q
@@ -2703,16 +2907,22 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     if live.size:
         c, ratio = c_all[live], ratio_all[live]
         m = live.size
-        qz = qm.reshape(64)[ZIGZAG].astype(np.float32)
-        pos = np.arange(64)
-        # contexts of the level choice, from the plain deadzone quantiser (column 64: outside the block)
-        init = np.zeros((m, 65), np.int32)
-        init[:, :64] = np.maximum(ratio + (0.5 - deadzone), 0)  # truncation = floor (non-negative)
-        nz = init[:, :64] > 0
-        last0 = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
         hi = (ratio + 0.5).astype(np.int32)
         r_i, p_i = np.nonzero(hi)  # only coefficients that round to a non-zero level have a choice
-        nbv = np.minimum(init[r_i, NBR_A_PAD[p_i]] + init[r_i, NBR_B_PAD[p_i]], 5)
+        # speed: past the last position that rounds to non-zero in any live block every level is 0 and no block
+        # can end, and contexts and prefix sums only look back in the zigzag, so the per-position work stops
+        # there (with a negative deadzone the plain quantiser could reach further: then all 64 positions)
+        kz = int(p_i.max()) + 1 if deadzone >= 0 and p_i.size else 64
+        c, ratio = np.ascontiguousarray(c[:, :kz]), ratio[:, :kz]
+        nbr_a, nbr_b = np.minimum(NBR_A_PAD[:kz], kz), np.minimum(NBR_B_PAD[:kz], kz)  # kz: outside (a zero)
+        qz = qm.reshape(64)[ZIGZAG].astype(np.float32)[:kz]
+        pos = np.arange(kz)
+        # contexts of the level choice, from the plain deadzone quantiser (column kz: outside the block)
+        init = np.zeros((m, kz + 1), np.int32)
+        init[:, :kz] = np.maximum(ratio + (0.5 - deadzone), 0)  # truncation = floor (non-negative)
+        nz = init[:, :kz] > 0
+        last0 = np.where(nz.any(1), kz - 1 - np.argmax(nz[:, ::-1], axis=1), -1)
+        nbv = np.minimum(init[r_i, nbr_a[p_i]] + init[r_i, nbr_b[p_i]], 5)
         ctx = (BAND_CTX[p_i] + 4 * NB_CLASS[nbv] + DLC_CLASS[np.maximum(last0[r_i] - p_i, 0)]) * LEVEL_ALPHABET
         cv, qv, hv = c[r_i, p_i], qz[p_i], hi[r_i, p_i]
         best_j = cv * cv + lam * lev_tab.take(ctx)
@@ -2723,36 +2933,38 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
             better = j < best_j
             best_j = np.where(better, j, best_j)
             pick = np.where(better, cand, pick)
-        best = np.zeros((m, 65), np.int32)
+        best = np.zeros((m, kz + 1), np.int32)
         best[r_i, p_i] = pick
-        best_l = best[:, :64]
+        best_l = best[:, :kz]
         nz = best_l > 0
-        nbc = NB_CLASS[np.minimum(best[:, NBR_A_PAD] + best[:, NBR_B_PAD], 5)]
-        sym = np.minimum(best_l, LEVEL_ALPHABET - 1) + (BAND_CTX + 4 * nbc) * LEVEL_ALPHABET
+        # (BAND_CTX + 4 * NB_CLASS[..]) * LEVEL_ALPHABET + level as int32 sums of pre-scaled tables (speed)
+        nbc = _NB_SYM.take(np.minimum(best.take(nbr_a, 1) + best.take(nbr_b, 1), 5))
+        sym = np.minimum(best_l, LEVEL_ALPHABET - 1) + _BAND_SYM[:kz] + nbc
         # the rate of ending at k: the level at k priced in distance class 0, those at k-2..k-1 in class 1,
         # k-7..k-3 in class 2 (difference of prefix sums), the rest in class 3 (prefix sum), plus the last symbol
-        rate = lev_tab.take(sym) + last_tab[1:]
+        rate = lev_tab.take(sym) + last_tab[1 : kz + 1]
         b1 = lev_tab.take(sym + LEVEL_ALPHABET)
         rate[:, 1:] += b1[:, :-1]
         rate[:, 2:] += b1[:, :-2]
-        pre = np.cumsum(lev_tab.take(sym + 2 * LEVEL_ALPHABET), 1)
+        pre = _row_prefix_sums(lev_tab.take(sym + 2 * LEVEL_ALPHABET))
         rate[:, 3:] += pre[:, :-3]
         rate[:, 8:] -= pre[:, :-8]
-        rate[:, 8:] += np.cumsum(lev_tab.take(sym + 3 * LEVEL_ALPHABET), 1)[:, :-8]
+        rate[:, 8:] += _row_prefix_sums(lev_tab.take(sym + 3 * LEVEL_ALPHABET))[:, :-8]
         err = c - best_l * qz
-        saved = np.cumsum(c * c - err * err, 1, dtype=np.float64)
+        saved = _row_prefix_sums(c * c - err * err)  # float64 (err is)
         tot = total[live]
         cost = np.where(nz, tot[:, None] - saved + lam * rate, np.inf)
         end = np.argmin(cost, 1)
         rows = np.arange(live.size)
         empty = tot + lam * last_tab[0] <= cost[rows, end]
         keep = (pos[None, :] <= end[:, None]) & ~empty[:, None]
-        out = np.where(keep, best_l, 0)
+        out = np.zeros((live.size, 64), np.int32)
+        out[:, :kz] = np.where(keep, best_l, 0)
         dist[live] = np.where(empty, tot, tot - saved[rows, end])
         nbits[live] = np.where(empty, last_tab[0], rate[rows, end])
         # back to raster order by a gather (ZZ_POS inverts ZIGZAG) of the live blocks only: the others stay zero
         lv = np.zeros((n, 64), np.int32)
-        lv[live] = np.where(signed[live] < 0, -out, out).take(ZZ_POS, axis=1)
+        lv[live] = np.where(raster[live][:, ZIGZAG] < 0, -out, out).take(ZZ_POS, axis=1)
     else:
         lv = np.zeros((n, 64), np.int32)
     return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
@@ -2912,6 +3124,64 @@ def _p_mode_bits(st, mbh, mbw):
     return PROB_BITS - np.log2(st["models"]["mode"]["freq"][ctx].astype(np.float64))
 
 
+def _diagonals(mbh, mbw):
+    """Macroblock indices of each anti-diagonal (row + column = t), in raster order."""
+    rr, cc = np.divmod(np.arange(mbh * mbw), mbw)
+    return [np.nonzero(rr + cc == t)[0] for t in range(mbh + mbw - 1)]
+
+
+def _chain_predictors(choice, mv_me, mv_split, mbh, mbw):
+    """Encoder: every macroblock's vector predictor (_vector_predictor's MED, raster order) when every macroblock
+    keeps its choice (0, 1, 3: skip, predicted vector, intra take the predictor; 2: mv_me; 4: mv_split)."""
+    kind, me, spl = choice.tolist(), mv_me.tolist(), mv_split.tolist()
+    prev = [[0, 0]] * (mbw + 1)  # row above, with a zero column on the left
+    out = []
+    for r in range(mbh):
+        cur = [[0, 0]]
+        for c in range(mbw):
+            left, top, tl = cur[c], prev[c + 1], prev[c]
+            p = []
+            for k in (0, 1):
+                a, b = left[k], top[k]
+                lo, hi = (a, b) if a < b else (b, a)
+                g = a + b - tl[k]
+                p.append(lo if g < lo else (hi if g > hi else g))
+            out.append(p)
+            i = r * mbw + c
+            cur.append(me[i] if kind[i] == 2 else spl[i] if kind[i] == 4 else p)
+        prev = cur
+    return np.array(out, np.int64).reshape(-1, 2)
+
+
+INTRA_P_MIN_COST = 32.0  # encoder speed: P frames try intra only where the searched vector's cost exceeds this x lambda
+INTRA_P_AC_RATIO = 8.0  # ... and the source's AC energy is below this x the searched vector's residual energy (0 = all)
+
+
+def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
+    """Encoder: the macroblocks of a P frame where intra (flat prediction) could win: the searched vector's rough
+    cost is high (in all six clips intra won only above 39 x lambda) and the source's AC energy (what intra must
+    code) is not far above the searched vector's residual energy (intra won only below 4.1 x). A scene cut
+    passes both tests everywhere, so the switch to a key frame still sees it."""
+    def energy(x, pred, axes):
+        return ((x.astype(np.float32) - pred) ** 2).sum(axis=axes, dtype=np.float64)
+
+    yb = _split4(cur_y).astype(np.float32)
+    ac = energy(yb, yb.mean(axis=(2, 3), keepdims=True), (1, 2, 3))
+    res = energy(cur_y, pred_me[0], (1, 2))
+    for w, c, p in ((CB_WEIGHT, cur_cb, pred_me[1]), (CR_WEIGHT, cur_cr, pred_me[2])):
+        cf = c.astype(np.float32)
+        ac += w * energy(cf, cf.mean(axis=(1, 2), keepdims=True), (1, 2))
+        res += w * energy(c, p, (1, 2))
+    ok = me[3] + lam * me[4] > INTRA_P_MIN_COST * lam
+    if INTRA_P_AC_RATIO > 0:
+        ok &= ac < INTRA_P_AC_RATIO * res
+    return ok
+
+
+SMOOTH_PLANES_MIN_SPLIT = 40  # encoder speed: the smooth luma's 16 phase planes are built (not filtered per block)
+# when the split search has more candidate macroblocks than this (27 x 4 blocks each); the same numbers either way
+
+
 def _decide_p(st, cur, step, layer=None):
     """Rate-distortion mode decision for a P frame over skip, inter (predicted or searched vector), split
     and intra.
@@ -2948,6 +3218,9 @@ def _decide_p(st, cur, step, layer=None):
     c_smooth = CB_WEIGHT * ssd(cur_cb, pred_smooth[1]) + CR_WEIGHT * ssd(cur_cr, pred_smooth[2])
     smooth_chroma = c_smooth < c_sharp
     filt = FILTER_SMOOTH_LUMA * smooth_luma + FILTER_SMOOTH_CHROMA * smooth_chroma
+    if smooth_luma and FILTER_SMOOTH_LUMA not in st["ref_phases"]:
+        # the smooth luma filtered per block (the same numbers) until the split search shows the planes pay
+        st["ref_phases"][FILTER_SMOOTH_LUMA] = (st["ref"][0], FILTER_SMOOTH_LUMA)
     ref = _ref_with(st, filt)
     pred_me = (pred_smooth if smooth_luma else pred_sharp)[:1] + (pred_smooth if smooth_chroma else pred_sharp)[1:]
     wp = _estimate_weights((cur_y, cur_cb, cur_cr), pred_me, lam)
@@ -2956,9 +3229,25 @@ def _decide_p(st, cur, step, layer=None):
         pred_me = _apply_weights(ref, pred_me)
     me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam, tx16=True)
     flat = (np.full((n, 16, 16), 128, np.int32), np.full((n, 8, 8), 128, np.int32), np.full((n, 8, 8), 128, np.int32))
-    if layer is None:  # the rough intra coding does not depend on the reference: the fade's second decision reuses it
-        st["intra_rough"] = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam, intra=True)
-    intra = [a.copy() for a in st["intra_rough"]]
+    if INTRA_P_MIN_COST > 0:  # speed: rough intra coding only for macroblocks where intra could win
+        try_i = _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam)
+        if layer is None:
+            st["intra_rough"] = (np.zeros(n, bool), [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]),
+                                                     np.full(n, np.inf), np.zeros(n)])
+        done, rough = st["intra_rough"]
+        todo = np.nonzero(try_i & ~done)[0]
+        if todo.size:
+            got = _code_blocks(cur_y[todo], cur_cb[todo], cur_cr[todo], *(f[todo] for f in flat), qy, qc,
+                               DEADZONE_INTRA, lam, intra=True)
+            for k in range(5):
+                rough[k][todo] = got[k]
+            done[todo] = True
+        intra = [a.copy() for a in rough]
+        intra[3][~try_i] = np.inf
+    else:
+        if layer is None:  # the rough intra coding does not depend on the reference: the fade's second decision reuses it
+            st["intra_rough"] = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam, intra=True)
+        intra = [a.copy() for a in st["intra_rough"]]
     # RDOQ for the intra macroblocks the rough estimate makes contenders (INTRA_RDOQ_MARGIN x the searched
     # vector's cost), so intra and inter are priced alike where it matters (all frames of the six clips:
     # -3.03 % vs v3, against -3.05 % with RDOQ on every intra candidate and -2.76 % with none)
@@ -2986,6 +3275,9 @@ def _decide_p(st, cur, step, layer=None):
     # ... and not in the fade's second decision: measured on 8 frames, chelsea -0.19 % BD without split there
     # (the other five clips unchanged), its encode 1.04x faster
     cand = np.nonzero(me[4] > SPLIT_MIN_BITS)[0] if layer is None else np.zeros(0, np.int64)
+    if isinstance(ref[3], tuple) and cand.size > SMOOTH_PLANES_MIN_SPLIT:
+        st["ref_phases"][FILTER_SMOOTH_LUMA] = _subpel_planes(st["ref"][0], FILTER_SMOOTH_LUMA)
+        ref = _ref_with(st, filt, wp)
     mv4 = np.repeat(mv_me[:, None, :], 4, axis=1)
     mv4[cand] = _motion_search_split(cur_y[cand], ref, cand, mbw, mv_me[cand], SUBPEL_PENALTY * step)
     spl = [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]), np.full(n, np.inf), np.zeros(n)]
@@ -3027,45 +3319,48 @@ def _decide_p(st, cur, step, layer=None):
         choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1), 1)
         mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred_guess))
         final = mv_c  # intra macroblocks pass their predictor on, like skips
-    # ... then an exact sweep over anti-diagonal wavefronts (left, top and top-left are decided before
-    # a macroblock) recomputes only the macroblocks whose real predictor differs from the guess.
+    # ... then the exact decisions. Each macroblock's real predictor comes from its left, top and top-left
+    # neighbours' final vectors (skip, predicted and intra macroblocks pass their predictor on). Every round takes
+    # the predictors the current choices lead to (_chain_predictors, one scalar raster pass) and recomputes, as one
+    # batch, the macroblocks priced with another one. The first anti-diagonal with a wrong price is exact after
+    # the round (all before it are), so the rounds end, and at the sweep's unique consistent result: the same
+    # decisions as a sweep over the mbh + mbw - 1 diagonals, in a few batches instead.
     ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
     t16 = mp[5].copy()
-    grid = np.zeros((mbh + 1, mbw + 1, 2), np.int64)  # final chain vectors, zero outside the frame
-    mvd = np.zeros((n, 2), np.int64)
-    choice = np.zeros(n, np.int64)
-    j_total = lam * 8 * LAYER_BYTES * (layer is not None)  # the frame's estimated cost, to compare decisions
-    rr, cc = np.divmod(np.arange(n), mbw)
-    for t in range(mbh + mbw - 1):
-        idx = np.nonzero(rr + cc == t)[0]
-        r, c = rr[idx], cc[idx]
-        left, top, top_left = grid[r + 1, c], grid[r, c + 1], grid[r, c]
-        pred = _median3(left, top, left + top - top_left)
-        js, jp = j_skip[idx], j_pred[idx]
-        changed = np.nonzero((pred != pred_guess[idx]).any(1))[0]
-        if changed.size:
-            sub = idx[changed]
-            sp = _predict_mbs(ref, sub, mbw, pred[changed])
-            fresh = [a[sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
-            other = np.nonzero((pred[changed] != mv_me[sub]).any(1))[0]
-            if other.size:
-                got = _code_blocks(cur_y[sub[other]], cur_cb[sub[other]], cur_cr[sub[other]],
-                                   *(p[other] for p in sp), qy, qc, DEADZONE_INTER, lam, tx16=True)
-                for k in range(6):
-                    fresh[k][other] = got[k]
-            js[changed] = skip_distortion(sp, sub) + lam * mode_bits[sub, MODE_SKIP]
-            jp[changed] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
-            ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
-            t16[sub] = fresh[5]
-        jm = me[3][idx] + lam * (me[4][idx] + mode_bits[idx, MODE_INTER] + _mvd_bits(mvd_tab, mv_me[idx] - pred))
-        jsp = j_split_base[idx] + lam * _mvd_bits(mvd_tab, mv_chain_split[idx] - pred)
-        j_all = np.stack([js, jp, jm, j_intra[idx], jsp], 1)
-        ch = np.argmin(j_all, 1)
-        j_total += float(j_all.min(1).sum())
-        choice[idx] = ch
-        mv_c = np.where((ch == 2)[:, None], mv_me[idx], np.where((ch == 4)[:, None], mv_chain_split[idx], pred))
-        grid[r + 1, c + 1] = mv_c
-        mvd[idx] = mv_c - pred
+    j_skip, j_pred, pred = j_skip.copy(), j_pred.copy(), pred_guess.copy()
+    j_me = me[3] + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred))
+    j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred)
+    j_all = np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1)
+    choice = np.argmin(j_all, 1)
+    while True:
+        real = _chain_predictors(choice, mv_me, mv_chain_split, mbh, mbw)
+        sub = np.nonzero((real != pred).any(1))[0]
+        if not sub.size:
+            break
+        ps = real[sub]
+        sp = _predict_mbs(ref, sub, mbw, ps)
+        fresh = [a[sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
+        other = np.nonzero((ps != mv_me[sub]).any(1))[0]
+        if other.size:
+            got = _code_blocks(cur_y[sub[other]], cur_cb[sub[other]], cur_cr[sub[other]],
+                               *(p[other] for p in sp), qy, qc, DEADZONE_INTER, lam, tx16=True)
+            for k in range(6):
+                fresh[k][other] = got[k]
+        j_all[sub, 0] = skip_distortion(sp, sub) + lam * mode_bits[sub, MODE_SKIP]
+        j_all[sub, 1] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
+        j_all[sub, 2] = me[3][sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] + _mvd_bits(mvd_tab, mv_me[sub] - ps))
+        j_all[sub, 4] = j_split_base[sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
+        ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
+        t16[sub] = fresh[5]
+        pred[sub] = ps
+        choice[sub] = np.argmin(j_all[sub], 1)
+    mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred))
+    mvd = mv_c - pred
+    # the frame's estimated cost, to compare decisions: summed diagonal by diagonal as the sweep did (same float sums)
+    j_total = lam * 8 * LAYER_BYTES * (layer is not None)
+    j_min = j_all.min(1)
+    for idx in _diagonals(mbh, mbw):
+        j_total += float(j_min[idx].sum())
     for k, src in ((0, None), (2, me), (3, intra), (4, spl)):
         sel = choice == k
         if src is None:
@@ -3098,7 +3393,7 @@ def _trial_models(st, ly, lcb, lcr, ipm):
     """Encoder: copies of the entropy models as they would stand after coding this I frame's decisions."""
     n = st["mbh"] * st["mbw"]
     trial = dict(st, models={k: {kk: (vv.copy() if isinstance(vv, np.ndarray) else vv) for kk, vv in m.items()}
-                             for k, m in st["models"].items()})
+                             for k, m in st["models"].items()}, models_only=True)
     _encode_syntax(trial, FRAME_I, (FILTER_SHARP, None, None), np.full(n, MODE_INTRA, np.int64),
                    np.zeros((n, 2), np.int64), np.zeros((n, 3, 2), np.int64), ly, lcb, lcr, ipm)
     return trial["models"]
@@ -3107,14 +3402,18 @@ def _trial_models(st, ly, lcb, lcr, ipm):
 def _decide_i(st, cur, step):
     """Every 8x8 block of an I frame takes the spatial prediction mode with the least rate-distortion cost."""
     n = st["mbh"] * st["mbw"]
-    planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=st["models"])
+    plan = {"first_8x8": bool(I_PASS1_8X8 and I_RATE_PASSES > 1), "k4": I_PASS1_CANDIDATES if I_RATE_PASSES > 1 else 0,
+            "preselect": I_PASS1_PRESELECT if I_RATE_PASSES > 1 else 0}
+    planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=st["models"], plan=plan)
     if I_RATE_PASSES > 1:
         # decide again with level, last-position and mode costs read from models adapted to this frame's first
         # decision: the models before an I frame (the prior, or a scene before a cut) misprice its statistics,
         # and the I frame is most of a short clip's bits (8 frames: -0.49 % BD on the bundled clips)
         trial = _trial_models(st, ly, lcb, lcr, ipm)
         st["rates"] = _rate_tables(trial)
-        planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=trial)
+        plan = {"big": plan["big"] if I16_REUSE else None,
+                "try_split": plan["splits"] if INTRA4_REUSE else None}
+        planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=trial, plan=plan)
     # _intra_plane reconstructs each block from the chosen mode and levels exactly as the decoder will:
     # _reconstruct takes these planes instead of running the whole wavefront again
     st["intra_rec"] = planes
