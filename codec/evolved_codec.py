@@ -28,21 +28,21 @@ KEYINT = 60  # range 4..240
 
 # Further knobs (fixed for the offline proposer; an LLM edit may still change them).
 QM_TILT = 0.6  # quantiser step grows by this fraction from DC to the highest frequency
-P_CASCADE = 1.12  # step ratio per level of the low-delay P cascade (1.0 = flat)
+P_CASCADE = 1.2  # step ratio per level of the low-delay P cascade (1.0 = flat; was 1.12: -0.23 % on six clips)
 RD_ZERO = 1.0  # weight of the per-block "drop all coefficients" rate-distortion test (0 = off)
 RD_TRUNCATE = 1  # choose each block's last coded position by rate-distortion cost (0 = off)
 RECON_BIAS = 0.0  # decoder reconstruction offset of non-zero levels, in steps
 SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector off its integer/coarser best
 INTRA_RDOQ_MARGIN = 1.5  # P frames: RDOQ prices intra macroblocks whose rough cost is below this x inter's
 RDOQ = 1  # rate-distortion optimised levels priced with the entropy models' own costs (0 = deadzone + RD_TRUNCATE/RD_ZERO)
-I_RATE_PASSES = 2  # I frames: decisions, the second priced by models adapted to the first's symbols (1 = one)
+I_RATE_PASSES = 1  # I frames: decisions, the second priced by models adapted to the first's symbols (1 = one)
 I16_REUSE = 0  # encoder speed: the second I decision takes the first's 16x16 macroblocks (no choice wavefront)
 I_PASS1_8X8 = 1  # encoder speed: the first of two I decisions codes all luma as 8x8 (one wavefront fewer)
 I_PASS1_CANDIDATES = 0  # encoder speed: modes the first of two I decisions tries split (0 = INTRA4_CANDIDATES)
 INTRA4_REUSE = 0  # encoder speed: the second I decision tries the 4x4 split only on blocks the first one split
 I_PASS1_PRESELECT = 0  # encoder speed: IPRED_PRESELECT of the first of two I decisions' luma (0 = IPRED_PRESELECT)
 
-FORMAT_VERSION = 12
+FORMAT_VERSION = 14
 DECISION_PASSES = 1  # the exact sweep fixes every wrong guess: more passes only trade whole-frame work for sweep work
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
@@ -66,7 +66,14 @@ MODE_SKIP = 0
 MODE_INTER = 1
 MODE_INTRA = 2
 MODE_SPLIT = 3  # inter with one vector per 8x8 luma block
+MERGE_ROUNDS = 3  # encoder speed: whole-frame re-pricing rounds before the exact wave sweep takes the rest
+MERGE_SWEEP_CODE = 1  # the sweep re-codes the predicted vector where its predictor moved (0: keeps it; 8 frames, astronaut-pan +0.6 % BD)
+MERGE_MAX = 4  # skip macroblocks take their vector from a list of up to this many distinct candidates (1 = MED only)
 SUB_OTHERS = (0, 2, 3)  # sub-blocks whose vectors are coded against sub-block 1 (the chain vector)
+BI_PRED = 1  # P frames: an inter macroblock may average a second motion-compensated prediction (0 = off)
+BI_SOURCE = 2  # the second hypothesis's frame: 2 = the one before the reference (F-2, vector ~ 2v), 1 = F-1 again
+BI_STRIDES = (4, 2, 1)  # encoder: the second vector's +-1 refinements, in quarter pel (full, half, quarter pel)
+BI_NEIGHBOUR_PASSES = 1  # encoder: rounds of trying the four neighbours' second-vector deltas (non-constant motion)
 
 PAD = 64  # luma margin around reference planes (chroma gets PAD // 2)
 MAX_MV = 4 * (PAD - 20)  # quarter-pel; keeps every motion-compensated block inside the margin
@@ -307,7 +314,7 @@ IPRED_ANGLES = (26, 17, 9, 4, -4, -9, -17, -26)  # extra directions, HEVC units 
 IPRED_MODES = 6 + 2 * len(IPRED_ANGLES)  # DC, V, H, planar, two diagonals, then the angles of IPRED_ANGLES
 IPRED_MODE_BITS = 2.0  # rough cost of a mode symbol in the encoder's choice
 MPM_BITS = (1.0, 2.0, 5.0)  # rough cost of a mode equal to the first / second most probable one / any other
-IPRED_PRESELECT = 12  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES)
+IPRED_PRESELECT = 8  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES)
 _R8 = np.arange(8)
 
 
@@ -349,14 +356,21 @@ def _ipred_weights():
 _IPRED_W, _IPRED_RND, _IPRED_SHIFT = _ipred_weights()
 
 
+def _fill_refs(top, left, tl, have_top, have_left):
+    """Intra reference samples with missing sides filled: a missing side repeats the other side's first sample
+    (or 128 when both are missing); the top-left sample likewise. Shared by _ipred and _ipred4."""
+    top0 = np.where(have_top[:, None], top, np.where(have_left[:, None], left[:, :1], 128))
+    left = np.where(have_left[:, None], left, np.where(have_top[:, None], top[:, :1], 128))
+    top = top0
+    tl = np.where(have_top & have_left, tl, np.where(have_top, top[:, 0], np.where(have_left, left[:, 0], 128)))
+    return top, left, tl
+
+
 def _ipred(top, left, tl, have_top, have_left):
     """All IPRED_MODES predictions (m, 6, 8, 8) of 8x8 blocks from their reconstructed neighbours: top (m, 8),
     left (m, 8), top-left (m,). Missing sides are filled from the other side (or 128), so every mode is valid."""
     both = have_top & have_left
-    top0 = np.where(have_top[:, None], top, np.where(have_left[:, None], left[:, :1], 128))
-    left = np.where(have_left[:, None], left, np.where(have_top[:, None], top[:, :1], 128))
-    top = top0
-    tl = np.where(both, tl, np.where(have_top, top[:, 0], np.where(have_left, left[:, 0], 128)))
+    top, left, tl = _fill_refs(top, left, tl, have_top, have_left)
     st, sl = top.sum(1), left.sum(1)
     dc = np.where(both, (st + sl + 8) >> 4, np.where(have_top, (st + 4) >> 3, np.where(have_left, (sl + 4) >> 3, 128)))
     m = top.shape[0]
@@ -498,7 +512,7 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
 
 INTRA4 = 1  # 0 = off: no split flags in I frames
 INTRA4_MIN_BITS = 40.0  # encoder: blocks whose 8x8 RD cost is below lambda x this are not tried split (speed)
-INTRA4_CANDIDATES = 8  # encoder: the 8x8 modes of least RD cost tried split per block
+INTRA4_CANDIDATES = 2  # encoder: the 8x8 modes of least RD cost tried split per block
 LEV_SPLIT = 2  # block type of split blocks' level contexts (0 intra, 1 inter)
 INTRA4_OPEN_LOOP = 0  # encoder speed: split trials for this many modes of least open-loop 4x4 SATD (0 = off)
 
@@ -556,10 +570,7 @@ def _ipred4(top, left, tl, have_top, have_left, mode):
     """The 4x4 prediction (m, 4, 4) of each block's mode from top (m, 4), left (m, 4), top-left (m,); missing
     sides filled as in _ipred."""
     both = have_top & have_left
-    top0 = np.where(have_top[:, None], top, np.where(have_left[:, None], left[:, :1], 128))
-    left = np.where(have_left[:, None], left, np.where(have_top[:, None], top[:, :1], 128))
-    top = top0
-    tl = np.where(both, tl, np.where(have_top, top[:, 0], np.where(have_left, left[:, 0], 128)))
+    top, left, tl = _fill_refs(top, left, tl, have_top, have_left)
     st, sl = top.sum(1), left.sum(1)
     dc = np.where(both, (st + sl + 4) >> 3, np.where(have_top, (st + 2) >> 2, np.where(have_left, (sl + 2) >> 2, 128)))
     ref = np.concatenate([left[:, ::-1], tl[:, None], top, np.repeat(top[:, 3:], 4, 1),
@@ -688,7 +699,7 @@ I16_MODES = 4  # DC, V, H, planar (the 8x8 modes 0..3: neighbours and chroma use
 I16_MODE_BITS = 2.0  # encoder: rough cost of a 16x16 mode symbol
 I16_FLAG_BITS = 1.0  # encoder: rough extra cost of choosing 16x16 over four 8x8 blocks (its symbol is rarer)
 I16_BIAS = 0.0  # encoder: extra bits charged to the 16x16 choice in the first-pass decision
-I16_MIN_SHARE = 0.03  # encoder: the 16x16 mode is used only when at least this share of macroblocks takes it
+I16_MIN_SHARE = 2.0  # encoder: the 16x16 mode is used only when at least this share of macroblocks takes it
 I16_QSCALE = 1.0  # step of the 16x16 transform's levels relative to the 8x8 blocks'
 
 
@@ -939,6 +950,8 @@ def _intra_luma16(mbh, mbw, step, qy, cur_y, lam, args_y, plan=None):
         counts0 = None if args_y["counts"] is None else args_y["counts"].copy()
         y, my, gy = _intra_plane(2 * mbh, 2 * mbw, qy, costs=costs, **args_y)
         if plan.get("first_8x8") and not I16_REUSE:  # nobody uses this decision's 16x16 choice
+            return y, my, gy, mode16
+        if I16_MIN_SHARE > 1 and not I16_REUSE:  # speed: no share can reach it, so 16x16 is never used
             return y, my, gy, mode16
         big = _i16_choose(y, cur_y, _grid_to_mbs(costs, mbh, mbw).sum(1), mbh, mbw, _i16_qm(step), lam,
                           args_y["deadzone"])
@@ -1318,6 +1331,30 @@ def _predict_split(ref, idx, mbw, mv4):
     return _apply_weights(ref, (py, chroma(rcb), chroma(rcr)))
 
 
+def _bi_allowed(st, layer):
+    """Whether a P frame's inter macroblocks carry a two-hypothesis flag (encoder and decoder alike)."""
+    return bool(BI_PRED) and layer is None and (BI_SOURCE == 1 or st.get("ref2") is not None)
+
+
+def _bi_predictor(v):
+    """The second vector's predictor from the macroblock's vector v (quarter pel): 2v in F-2 (constant motion)."""
+    return np.clip(v * BI_SOURCE, -MAX_MV, MAX_MV)
+
+
+def _bi_ref(st, filt, wp):
+    """The second hypothesis's reference tuple (as _ref_with), with the frame's filter set and weights."""
+    if BI_SOURCE == 1:
+        return _ref_with(st, filt, wp)
+    key = filt & FILTER_SMOOTH_LUMA
+    phases = st.get("ref2_phases", {}).get(key, (st["ref2"][0], key))  # planes kept from the last frame, or per block
+    return st["ref2"] + (phases, filt, wp)
+
+
+def _average_preds(p1, p2):
+    """The rounded mean of two (weighted) predictions, plane by plane."""
+    return tuple((a + b + 1) >> 1 for a, b in zip(p1, p2))
+
+
 def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
     """Per-8x8 refinement around the macroblock vector: +-1 pel, then half and quarter pel."""
     n = mv_me.shape[0]
@@ -1521,10 +1558,53 @@ def _segments(n):
 def _put(writer, model, ctx, sym):
     ctx = np.asarray(ctx, np.int64)
     sym = np.asarray(sym, np.int64)
+    if sym.size > FIRST_SEGMENT:  # speed: more than one segment
+        return _put_batch(writer, model, ctx, sym)
     for a, b in _segments(sym.size):
         writer["freq"].append(model["freq"][ctx[a:b], sym[a:b]])
         writer["cum"].append(model["cum"][ctx[a:b], sym[a:b]])
         _adapt(model, ctx[a:b], sym[a:b])
+
+
+def _put_batch(writer, model, ctx, sym):
+    """Encoder speed: _put's segment-by-segment adaptation computed a run of segments at a time (the same
+    symbols' frequencies and the same models: before a segment, a row's counts are its counts at the run's start
+    plus MODEL_INCREMENT per earlier occurrence). A run ends with the first segment after which a row passes
+    MODEL_LIMIT: the refresh after it halves that row, as _adapt's does, and the next run starts from there."""
+    a = model["alphabet"]
+    bounds = list(_segments(sym.size))
+    sizes = np.array([hi - lo for lo, hi in bounds], np.int64)
+    j0 = 0
+    while j0 < len(bounds):
+        lo0 = bounds[j0][0]
+        c, s = ctx[lo0:], sym[lo0:]
+        u, inv = np.unique(c, return_inverse=True)
+        counts0 = model["counts"][u]
+        seg = np.repeat(np.arange(len(bounds) - j0), sizes[j0:])
+        hist = np.bincount((seg * u.size + inv) * a + s, minlength=seg[-1:].sum() * u.size * a + u.size * a)
+        hist = hist.reshape(-1, u.size, a)
+        upto = np.cumsum(hist, 0)  # each row's occurrences up to and including each segment
+        over = np.nonzero((counts0.sum(1) + MODEL_INCREMENT * upto.sum(2) > MODEL_LIMIT).any(1))[0]
+        k = int(over[0]) + 1 if over.size else len(bounds) - j0  # segments in this run
+        m = int(sizes[j0 : j0 + k].sum())
+        freq = model["freq"][c[:m], s[:m]]  # rows untouched by the run's earlier segments: the model's own numbers
+        cum = model["cum"][c[:m], s[:m]]
+        before = upto[seg[:m], inv[:m]] - hist[seg[:m], inv[:m]]
+        t = np.nonzero(before.any(1))[0]
+        if t.size:
+            r = counts0[inv[t]] + MODEL_INCREMENT * before[t]
+            f = r * (PROB_SCALE - a) // r.sum(1)[:, None] + 1  # _refresh's frequencies of those counts
+            at = np.arange(t.size)
+            f[at, np.argmax(r, 1)] += PROB_SCALE - f.sum(1)
+            freq[t] = f[at, s[t]]
+            cum[t] = np.cumsum(f, 1)[at, s[t]] - freq[t]
+        touched = np.nonzero(upto[k - 1].any(1))[0]
+        model["counts"][u[touched]] = counts0[touched] + MODEL_INCREMENT * upto[k - 1, touched]
+        _refresh_counted(model, u[touched])  # halves the rows past MODEL_LIMIT, as the refresh after that segment does
+        for lo, hi in bounds[j0 : j0 + k]:
+            writer["freq"].append(freq[lo - lo0 : hi - lo0])
+            writer["cum"].append(cum[lo - lo0 : hi - lo0])
+        j0 += k
 
 
 def _put_signed(writer, model, ctx, values):
@@ -1735,6 +1815,9 @@ def _new_models():
         "intra4": _new_model(4, 2),
         "i16": _new_model(4, 1 + I16_MODES),
         "p16": _new_model(2, 2),
+        "merge": _new_model(MERGE_MAX - 1, MERGE_MAX),
+        "bi": _new_model(2, 2),
+        "mvd_bi": _new_model(4, MVD_ALPHABET),
     }
 
 
@@ -2054,6 +2137,31 @@ def _read_levels(reader, model, last, btype, side):
     return mags, order
 
 
+def _put_bi(writer, models, bi, modes, mvd):
+    """Two-hypothesis flags of the inter macroblocks (context: block kind), then the second vectors' deltas
+    against _bi_predictor (|dx| then |dy| in the context of |dx|, own model)."""
+    flags, dw = bi
+    one = np.nonzero(modes == MODE_INTER)[0]
+    _put(writer, models["bi"], _block_kind(modes, mvd)[one] - 1, flags[one].astype(np.int64))
+    on = np.nonzero(flags)[0]
+    dx, dy = dw[on, 1], dw[on, 0]
+    _put_signed(writer, models["mvd_bi"], np.zeros(on.size, np.int64), dx)
+    _put_signed(writer, models["mvd_bi"], 1 + np.minimum(np.abs(dx), 2), dy)
+
+
+def _get_bi(reader, models, modes, mvd, side):
+    """_put_bi's flags and second-vector delta magnitudes (signs follow in the sign section)."""
+    n = modes.size
+    flags = np.zeros(n, bool)
+    dw = np.zeros((n, 2), np.int64)
+    one = np.nonzero(modes == MODE_INTER)[0]
+    flags[one] = _get(reader, models["bi"], _block_kind(modes, mvd)[one] - 1) > 0
+    on = np.nonzero(flags)[0]
+    dw[on, 1] = _get_signed(reader, models["mvd_bi"], np.zeros(on.size, np.int64), side)
+    dw[on, 0] = _get_signed(reader, models["mvd_bi"], 1 + np.minimum(dw[on, 1], 2), side)
+    return flags, dw
+
+
 def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
     models = st["models"]
@@ -2078,6 +2186,8 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         _put_signed(w, models["mvd_sub"], 1 + np.minimum(np.abs(sx), 2), sy)
         one = np.nonzero(modes == MODE_INTER)[0]  # inter macroblocks: 16x16 transform flag, context = block kind
         _put(w, models["p16"], _block_kind(modes, mvd)[one] - 1, ipm[one, COL16])
+        if st.get("bi") is not None:  # the decision found _bi_allowed
+            _put_bi(w, models, st["bi"], modes, mvd)
     else:
         _put_ipm(w, models, ipm, st["mbh"], st["mbw"])
     coded = np.nonzero(modes != MODE_SKIP)[0]
@@ -2097,6 +2207,8 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     hid_c = _sign_hidden(np.abs(zc), last_c) if sdh else None
     _write_levels(w, models["lev_y"], zy, last_y, bt_y, hid_y)
     _write_levels(w, models["lev_c"], zc, last_c, bt_c, hid_c)
+    if ftype == FRAME_P:  # the skips' merge indices, after the levels: the decoder then knows every vector difference
+        _merge_chain(modes, mvd, st["merge_idx"], _prev_chain(st), st["mbh"], st["mbw"], models["merge"], writer=w)
     if st.get("models_only"):  # _trial_models: only the adapted models are wanted, not the bytes
         return None
     lanes, states, words = _rans_encode(w["freq"], w["cum"])
@@ -2203,6 +2315,7 @@ def _decode_syntax(st, data, mbh, mbw):
         ipm = np.zeros((n, IPM_COLS), np.int64)
         one = np.nonzero(modes == MODE_INTER)[0]
         ipm[one, COL16] = _get(reader, models["p16"], _block_kind(modes, mvd)[one] - 1)
+        st["bi"] = _get_bi(reader, models, modes, mvd, side) if _bi_allowed(st, layer) else None
     else:
         modes = np.full(n, MODE_INTRA, np.int64)
         ipm = _get_ipm(reader, models, mbh, mbw)
@@ -2222,6 +2335,13 @@ def _decode_syntax(st, data, mbh, mbw):
         mvd[inter, 0] = with_signs(ay)
         sub[split, :, 1] = with_signs(bx_).reshape(-1, 3)
         sub[split, :, 0] = with_signs(by_).reshape(-1, 3)
+        if st["bi"] is not None:
+            flags, dw = st["bi"]
+            on = np.nonzero(flags)[0]
+            dw[on, 1] = with_signs(dw[on, 1])
+            dw[on, 0] = with_signs(dw[on, 0])
+        st["chain"], st["merge_idx"] = _merge_chain(modes, mvd, None, _prev_chain(st), mbh, mbw, models["merge"],
+                                                    reader=reader)
     sdh = SDH and ftype == FRAME_I
     hid_y = _sign_hidden(my, last_y, bt_y == LEV_SPLIT) if sdh else np.full(last_y.size, -1)
     hid_c = _sign_hidden(mc_, last_c) if sdh else np.full(last_c.size, -1)
@@ -2288,6 +2408,82 @@ def _final_mvs(modes, mvd, sub, mbh, mbw):
     return np.clip(mv4, -MAX_MV, MAX_MV)
 
 
+def _merge_list(med, left, top, top_right, col):
+    """A skip macroblock's merge candidates: the MED predictor, the left, top, previous frame's co-located and
+    top-right chain vectors, zero; duplicates dropped, at most MERGE_MAX (the same list in encoder and decoder)."""
+    out = [med]
+    for v in (left, top, col, top_right, [0, 0]):
+        if len(out) >= MERGE_MAX:
+            break
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def _merge_chain(modes, mvd, merge, prev_chain, mbh, mbw, model=None, writer=None, reader=None):
+    """Chain vectors (n, 2) and merge indices (n,): skips take candidate merge[i] of _merge_list, inter and split
+    macroblocks MED + mvd, intra the MED. Worked in waves of 2 x row + column (every neighbour of the list is in
+    an earlier wave), each wave's indices of skips with two or more candidates coded as one batch (writer) or
+    read (reader), context = candidate count - 2."""
+    n = mbh * mbw
+    mg = (np.zeros(n, np.int64) if merge is None else merge).tolist()
+    md, mo, col = mvd.tolist(), modes.tolist(), prev_chain.tolist()
+    grid = [[None] * mbw for _ in range(mbh)]
+    zero = [0, 0]
+    for t in range(2 * (mbh - 1) + mbw):
+        wave = []
+        ask = []
+        for r in range(max(0, (t - mbw + 2) // 2), min(mbh - 1, t // 2) + 1):
+            c = t - 2 * r
+            left = grid[r][c - 1] if c else zero
+            top = grid[r - 1][c] if r else zero
+            tl = grid[r - 1][c - 1] if r and c else zero
+            tr = grid[r - 1][c + 1] if r and c + 1 < mbw else zero
+            med = []
+            for k in (0, 1):
+                a, b = left[k], top[k]
+                lo, hi = (a, b) if a < b else (b, a)
+                g = a + b - tl[k]
+                med.append(lo if g < lo else (hi if g > hi else g))
+            i = r * mbw + c
+            lst = _merge_list(med, left, top, tr, col[i]) if mo[i] == MODE_SKIP else [med]
+            if len(lst) > 1:
+                ask.append((i, len(lst)))
+            wave.append((r, c, i, lst))
+        if ask and (writer is not None or reader is not None):
+            ctx = [k - 2 for _, k in ask]
+            if writer is not None:
+                _put(writer, model, ctx, [mg[i] for i, _ in ask])
+            else:
+                for (i, _), v in zip(ask, _get(reader, model, ctx).tolist()):
+                    mg[i] = v
+        for r, c, i, lst in wave:
+            if mo[i] == MODE_SKIP:
+                if mg[i] >= len(lst):
+                    raise ValueError("corrupt frame: merge index out of the candidate list")
+                v = lst[mg[i]]
+            elif mo[i] == MODE_INTRA:
+                v = lst[0]
+            else:
+                v = [min(max(lst[0][k] + md[i][k], -MAX_MV), MAX_MV) for k in (0, 1)]
+            grid[r][c] = v
+    return np.array(grid, np.int64).reshape(n, 2), np.array(mg, np.int64)
+
+
+def _prev_chain(st):
+    """The previous frame's chain vectors (zero after a key frame): the merge lists' temporal candidate."""
+    got = st.get("prev_chain")
+    return got if got is not None else np.zeros((st["mbh"] * st["mbw"], 2), np.int64)
+
+
+def _mvs_from_chain(chain, modes, sub):
+    """Per-8x8 vectors (n,4,2) from the chain vectors (as _final_mvs, with merge candidates)."""
+    mv4 = np.repeat(chain[:, None, :], 4, axis=1)
+    split = modes == MODE_SPLIT
+    mv4[:, list(SUB_OTHERS)] += np.where(split[:, None, None], sub, 0)
+    return np.clip(mv4, -MAX_MV, MAX_MV)
+
+
 def _edge_filter(p1, p0, q0, q1, active, alpha, beta, tc):
     """H.264-style normal-strength edge filter on (p1 p0 | q0 q1) sample lines, integer maths."""
     d0 = q0 - p0
@@ -2348,7 +2544,7 @@ ALF_ACTIVITY = (2, 5, 10, 20)  # class edges of the mean |horizontal| + |vertica
 ALF_EG_K = 1  # exp-Golomb order of the coefficients
 ALF_STATS_STEP = 2  # encoder: the least-squares statistics use every this-many-th row
 ALF_PASSES = (2, 1)  # encoder, I / P frames: 2 = a second estimate on the regions that kept the filter
-ALF_P_CLASSES = 0  # encoder: P frames also try the 25 luma classes (else one luma filter)
+ALF_P_CLASSES = 1  # encoder: P frames also try the 25 luma classes (else one luma filter; 8 frames, six clips: -0.3 % BD)
 
 
 def _alf_features(p, taps, row_step=1):
@@ -2724,6 +2920,8 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
         split = np.nonzero(modes == MODE_SPLIT)[0]
         if split.size:
             py[split], pcb[split], pcr[split] = _predict_split(ref, split, mbw, mvs[split])
+        if st.get("bi") is not None and st["bi"][0].any():
+            _bi_apply(st, pp, mvs, st["bi"], (py, pcb, pcr))
         intra = modes == MODE_INTRA
         py[intra] = 128
         pcb[intra] = 128
@@ -2750,10 +2948,21 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     y, cb, cr = _adaptive_loop_filter(st, ftype, y, cb, cr, step)
     y_pad = np.pad(y, PAD, mode="edge")
     st["ref2"] = st["last"]  # the frame before: the two-layer reference's second source
+    st["ref2_phases"] = st.get("ref_phases", {}) if st["ref"] is st["last"] else {}  # its phase planes (_bi_ref)
     st["ref"] = st["last"] = (y_pad, np.pad(cb, PAD // 2, mode="edge"), np.pad(cr, PAD // 2, mode="edge"))
     st["ref_phases"] = {}
     st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 4, np.int64)
     return y, cb, cr
+
+
+def _bi_apply(st, pp, mvs, bi, preds):
+    """Replace the predictions (py, pcb, pcr) of the two-hypothesis macroblocks by the rounded mean of the
+    one-vector prediction and the second one (_bi_ref at _bi_predictor + the coded delta), in place."""
+    idx = np.nonzero(bi[0])[0]
+    w = np.clip(_bi_predictor(mvs[idx, 1]) + bi[1][idx], -MAX_MV, MAX_MV)
+    p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), idx, st["mbw"], w)
+    for p, q in zip(preds, _average_preds(tuple(p[idx] for p in preds), p2)):
+        p[idx] = q
 
 
 def _reset(st, width, height):
@@ -3153,6 +3362,96 @@ def _chain_predictors(choice, mv_me, mv_split, mbh, mbw):
     return np.array(out, np.int64).reshape(-1, 2)
 
 
+def _chain_merge(choice, mv_me, mv_split, skip_vec, prev_chain, mbh, mbw, pred_vec=None):
+    """Encoder: _chain_predictors with merge candidates: every macroblock's MED predictor (n, 2), skip merge list
+    (n, MERGE_MAX, 2, zero-padded) and its length when every macroblock keeps its choice (a skip passes on
+    skip_vec, its priced candidate; a predicted-vector macroblock its MED, or pred_vec, the vector it was priced at)."""
+    kind, me, spl, sv, col = choice.tolist(), mv_me.tolist(), mv_split.tolist(), skip_vec.tolist(), prev_chain.tolist()
+    pv = pred_vec.tolist() if pred_vec is not None else None
+    zero = [0, 0]
+    prev = [zero] * (mbw + 2)  # row above, with a zero column on each side
+    meds, lists, counts = [], np.zeros((mbh * mbw, MERGE_MAX, 2), np.int64), np.zeros(mbh * mbw, np.int64)
+    for r in range(mbh):
+        cur = [zero]
+        for c in range(mbw):
+            left, top, tl, tr = cur[c], prev[c + 1], prev[c], prev[c + 2]
+            p = []
+            for k in (0, 1):
+                a, b = left[k], top[k]
+                lo, hi = (a, b) if a < b else (b, a)
+                g = a + b - tl[k]
+                p.append(lo if g < lo else (hi if g > hi else g))
+            meds.append(p)
+            i = r * mbw + c
+            lst = _merge_list(p, left, top, tr, col[i])
+            lists[i, : len(lst)] = lst
+            counts[i] = len(lst)
+            k_ = kind[i]
+            cur.append(me[i] if k_ == 2 else spl[i] if k_ == 4 else sv[i] if k_ == 0 else pv[i] if pv and k_ == 1 else p)
+        prev = cur + [zero]
+    return np.array(meds, np.int64).reshape(-1, 2), lists, counts
+
+
+def _merge_lists_guess(field, med, prev_chain, mbh, mbw):
+    """Encoder: _merge_list of every macroblock as if its neighbours' chain vectors were field (vectorised; the
+    whole-frame guess before the exact rounds)."""
+    g = np.zeros((mbh + 1, mbw + 2, 2), np.int64)
+    g[1:, 1:-1] = field.reshape(mbh, mbw, 2)
+    raw = [g[1:, :-2].reshape(-1, 2), g[:-1, 1:-1].reshape(-1, 2), prev_chain, g[:-1, 2:].reshape(-1, 2),
+           np.zeros_like(med)]
+    n = med.shape[0]
+    lists = np.zeros((n, MERGE_MAX, 2), np.int64)
+    lists[:, 0] = med
+    counts = np.ones(n, np.int64)
+    rows = np.arange(n)
+    for v in raw:
+        seen = ((lists == v[:, None, :]).all(2) & (np.arange(MERGE_MAX)[None, :] < counts[:, None])).any(1)
+        add = ~seen & (counts < MERGE_MAX)
+        lists[rows[add], counts[add]] = v[add]
+        counts += add
+    return lists, counts
+
+
+def _merge_sweep(choice, mv_me, mv_split, skip_vec, pv, prev_chain, lists, counts, reprice, mbh, mbw):
+    """Encoder: the exact decisions, wave by wave (2 x row + column): each wave's macroblocks whose MED predictor
+    or merge list (from the final vectors of the earlier waves) differs from the priced one are re-priced as one
+    batch (reprice updates choice, skip_vec, pv, lists, counts in place) before the wave's vectors are final."""
+    zero = [0, 0]
+    col = prev_chain.tolist()
+    grid = [[None] * mbw for _ in range(mbh)]
+    pad = [zero] * MERGE_MAX
+    for t in range(2 * (mbh - 1) + mbw):
+        wave, fix, fix_med, fix_list, fix_n = [], [], [], [], []
+        for r in range(max(0, (t - mbw + 2) // 2), min(mbh - 1, t // 2) + 1):
+            c = t - 2 * r
+            left = grid[r][c - 1] if c else zero
+            top = grid[r - 1][c] if r else zero
+            tl = grid[r - 1][c - 1] if r and c else zero
+            tr = grid[r - 1][c + 1] if r and c + 1 < mbw else zero
+            med = []
+            for k in (0, 1):
+                a, b = left[k], top[k]
+                lo, hi = (a, b) if a < b else (b, a)
+                g = a + b - tl[k]
+                med.append(lo if g < lo else (hi if g > hi else g))
+            i = r * mbw + c
+            lst = _merge_list(med, left, top, tr, col[i])
+            if len(lst) != counts[i] or (lst + pad)[:MERGE_MAX] != lists[i].tolist():
+                fix.append(i)
+                fix_med.append(med)
+                fix_list.append((lst + pad)[:MERGE_MAX])
+                fix_n.append(len(lst))
+            wave.append((r, c, i, med))
+        if fix:
+            idx = np.array(fix, np.int64)
+            reprice(idx, np.array(fix_med, np.int64), np.array(fix_list, np.int64), np.array(fix_n, np.int64),
+                    code=MERGE_SWEEP_CODE)
+        for r, c, i, med in wave:
+            k = choice[i]
+            grid[r][c] = (mv_me[i].tolist() if k == 2 else mv_split[i].tolist() if k == 4 else
+                          skip_vec[i].tolist() if k == 0 else pv[i].tolist() if k == 1 else med)
+
+
 INTRA_P_MIN_COST = 32.0  # encoder speed: P frames try intra only where the searched vector's cost exceeds this x lambda
 INTRA_P_AC_RATIO = 8.0  # ... and the source's AC energy is below this x the searched vector's residual energy (0 = all)
 
@@ -3176,6 +3475,106 @@ def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
     if INTRA_P_AC_RATIO > 0:
         ok &= ac < INTRA_P_AC_RATIO * res
     return ok
+
+
+PRED_SKIP_MARGIN = 16.0  # encoder speed: the predicted vector is coded (RDOQ) only where the skip's distortion exceeds
+# lambda x (this + the inter mode and zero-vector bits - the skip mode bits); below, skip beats it (exact at 0: the
+# coded cost is at least lambda x those bits); < 0 = price it everywhere
+
+
+def _pred_contenders(d_skip, mode_bits, zero_mvd, lam):
+    """Encoder: macroblocks where coding the predicted vector's residual could beat skipping it (see PRED_SKIP_MARGIN)."""
+    if PRED_SKIP_MARGIN < 0:
+        return np.ones(d_skip.shape, bool)
+    floor = mode_bits[:, MODE_INTER] + zero_mvd - mode_bits[:, MODE_SKIP] + PRED_SKIP_MARGIN
+    return d_skip >= lam * floor
+
+
+BI_MIN_COST = 0.0  # encoder speed: only macroblocks whose best one-hypothesis cost exceeds this x lambda try two
+
+
+def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
+    """Encoder: the second vector of each macroblock, +-1 refinements at BI_STRIDES around w0, by the SAD of
+    the two predictions' mean (the SAD of 2 cur - p1 against the second prediction, halved)."""
+    by = (idx // mbw) * 16
+    bx = (idx % mbw) * 16
+    target = np.subtract(2 * cur_y.astype(np.int32), p1_y, dtype=np.float32)
+    best_v = w0.copy()
+    raw = None
+    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    for stride in BI_STRIDES:
+        centre = best_v.copy()
+        best_sad = np.full(idx.size, np.inf)
+        best_raw = np.zeros(idx.size, np.float32)
+        for o in offsets:
+            v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
+            if o == (0, 0) and raw is not None:
+                sad_raw = raw
+            else:
+                sad_raw = 0.5 * np.abs(target - _mc_luma(ref_b[3], by, bx, v)).sum(axis=(1, 2))
+            sad = sad_raw + subpel_cost * (o != (0, 0))
+            better = sad < best_sad
+            best_sad = np.where(better, sad, best_sad)
+            best_raw = np.where(better, sad_raw, best_raw)
+            best_v[better] = v[better]
+        raw = best_raw
+    if BI_NEIGHBOUR_PASSES:
+        best_v = _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost)
+    return best_v
+
+
+def _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost):
+    """Encoder: each macroblock also tries its four neighbours' second-vector deltas (against _bi_predictor) on
+    its own predictor: smooth non-constant motion (zoom, acceleration) has smooth deltas."""
+    by = (idx // mbw) * 16
+    bx = (idx % mbw) * 16
+    cost = raw.astype(np.float64)
+    for _ in range(BI_NEIGHBOUR_PASSES):
+        field = np.zeros((mbh * mbw, 2), np.int64)
+        field[idx] = best_v - w0
+        gp = np.pad(field.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
+        for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]):
+            v = np.clip(w0 + cand.reshape(-1, 2)[idx], -MAX_MV, MAX_MV)
+            k = np.nonzero((v != best_v).any(1))[0]
+            if not k.size:
+                continue
+            sad = 0.5 * np.abs(target[k] - _mc_luma(ref_b[3], by[k], bx[k], v[k])).sum(axis=(1, 2)) + subpel_cost
+            better = sad < cost[k]
+            cost[k[better]] = sad[better]
+            best_v[k[better]] = v[k[better]]
+    return best_v
+
+
+def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, coded, mode_bits, mvd_tab, qy, qc, lam, step):
+    """Encoder: the skip and one-vector macroblocks (choice 0-2) that cost less (J = SSD_w + lambda bits) with
+    a second hypothesis averaged into their prediction; coded = [ly, lcb, lcr, t16] is replaced in place
+    where they do. Returns the flags, the second vectors' deltas against _bi_predictor and the cost saved."""
+    n, mbw = choice.size, st["mbw"]
+    flags = np.zeros(n, bool)
+    dw = np.zeros((n, 2), np.int64)
+    flag_tab = PROB_BITS - np.log2(st["models"]["bi"]["freq"].astype(np.float64))
+    ctx = np.where((mv_c != pred).any(1), 0, 1)  # _block_kind - 1 of an inter macroblock
+    j_cur = j_min + lam * np.where(choice == 0, 0.0, flag_tab[ctx, 0])
+    cand = np.nonzero((choice <= 2) & (j_min > BI_MIN_COST * lam))[0]
+    if not cand.size:
+        return flags, dw, 0.0
+    v = mv_c[cand]
+    p1 = _predict_mbs(ref, cand, mbw, v)
+    ref_b = _bi_ref(st, ref[4], ref[5])
+    w0 = _bi_predictor(v)
+    w = _bi_search(cur[0][cand], p1[0], ref_b, cand, mbw, st["mbh"], w0, SUBPEL_PENALTY * step)
+    pb = _average_preds(p1, _predict_mbs(ref_b, cand, mbw, w))
+    got = _code_blocks(cur[0][cand], cur[1][cand], cur[2][cand], *pb, qy, qc, DEADZONE_INTER, lam, tx16=True)
+    bi_tab = _signed_bits(st["models"]["mvd_bi"])
+    j_bi = got[3] + lam * (got[4] + mode_bits[cand, MODE_INTER] + _mvd_bits(mvd_tab, v - pred[cand])
+                           + flag_tab[ctx[cand], 1] + _mvd_bits(bi_tab, w - w0))
+    win = j_bi < j_cur[cand]
+    on = cand[win]
+    flags[on] = True
+    dw[on] = (w - w0)[win]
+    for k, a in zip((0, 1, 2, 5), coded):
+        a[on] = got[k][win]
+    return flags, dw, float((j_cur[cand] - j_bi)[win].sum())
 
 
 SMOOTH_PLANES_MIN_SPLIT = 40  # encoder speed: the smooth luma's 16 phase planes are built (not filtered per block)
@@ -3296,29 +3695,66 @@ def _decide_p(st, cur, step, layer=None):
 
         return ssd(cur_y[idx], sp[0]) + CB_WEIGHT * ssd(cur_cb[idx], sp[1]) + CR_WEIGHT * ssd(cur_cr[idx], sp[2])
 
+    prev_chain = _prev_chain(st)
+    merge_tab = PROB_BITS - np.log2(st["models"]["merge"]["freq"].astype(np.float64))
+
+    skip_cache = {}  # (macroblock, vy, vx) -> skip distortion: the rounds and the sweep re-price the same candidates
+
+    def price_skip(idx, lists, counts, sp0=None):
+        """Skip cost of macroblocks idx at their best merge candidate (sp0: the predictions at candidate 0)."""
+        if sp0 is not None:
+            for i, v, d in zip(idx.tolist(), lists[:, 0].tolist(), skip_distortion(sp0, idx).tolist()):
+                skip_cache[(i, v[0], v[1])] = d
+        il, ll, cl = idx.tolist(), lists.tolist(), counts.tolist()
+        miss = {}
+        for i, lst, c in zip(il, ll, cl):
+            for v in lst[:c]:
+                key = (i, v[0], v[1])
+                if key not in skip_cache:
+                    miss[key] = None
+        if miss:
+            keys = list(miss)
+            mi = np.array([k[0] for k in keys], np.int64)
+            mv = np.array([k[1:] for k in keys], np.int64)
+            for key, d in zip(keys, skip_distortion(_predict_mbs(ref, mi, mbw, mv), mi).tolist()):
+                skip_cache[key] = d
+        dist = np.array([[skip_cache[(i, v[0], v[1])] if k < c else np.inf for k, v in enumerate(lst)]
+                         for i, lst, c in zip(il, ll, cl)], np.float64).reshape(-1, MERGE_MAX)
+        bits = np.where(counts[:, None] > 1, merge_tab[np.maximum(counts - 2, 0)], 0.0)
+        j = dist + lam * (mode_bits[idx, MODE_SKIP][:, None] + bits)
+        pick = np.argmin(j, 1)
+        rows = np.arange(idx.size)
+        return j[rows, pick], lists[rows, pick], pick
+
     # Whole-frame passes against the previous pass's vectors give a good guess of every predictor ...
     final = mv_me
     zero_mvd = _mvd_bits(mvd_tab, np.zeros(2, np.int64))
     for _ in range(DECISION_PASSES):
         pred_guess = _vector_predictor(final, mbh, mbw)
         sp = _predict_mbs(ref, all_idx, mbw, pred_guess)
-        d_skip = skip_distortion(sp, all_idx)
+        lists, counts = _merge_lists_guess(final, pred_guess, prev_chain, mbh, mbw)
+        j_skip, skip_vec, skip_pick = price_skip(all_idx, lists, counts, sp)
         # where the predicted vector is the searched one the residual is me's, and so is its coding: only the
         # other macroblocks are coded (in a pan most are the same)
         mp = [a.copy() for a in me]
-        other = np.nonzero((pred_guess != mv_me).any(1))[0]
+        other = (pred_guess != mv_me).any(1)
+        # the skip at the predicted vector (merge candidate 0), priced above
+        d_skip = np.array([skip_cache[(i, v[0], v[1])] for i, v in zip(all_idx.tolist(), lists[:, 0].tolist())],
+                          np.float64)
+        worth = _pred_contenders(d_skip, mode_bits, zero_mvd, lam)
+        mp[3][other & ~worth] = np.inf  # skip beats the coded predicted vector there
+        other = np.nonzero(other & worth)[0]
         if other.size:
             got = _code_blocks(cur_y[other], cur_cb[other], cur_cr[other], *(p[other] for p in sp), qy, qc,
                                DEADZONE_INTER, lam, tx16=True)
             for k in range(6):
                 mp[k][other] = got[k]
-        j_skip = d_skip + lam * mode_bits[:, MODE_SKIP]
         j_pred = mp[3] + lam * (mp[4] + mode_bits[:, MODE_INTER] + zero_mvd)
         j_me = me[3] + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred_guess))
         j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred_guess)
         choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1), 1)
         mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred_guess))
-        final = mv_c  # intra macroblocks pass their predictor on, like skips
+        final = np.where((choice == 0)[:, None], skip_vec, mv_c)  # intra macroblocks pass their predictor on, like skips
     # ... then the exact decisions. Each macroblock's real predictor comes from its left, top and top-left
     # neighbours' final vectors (skip, predicted and intra macroblocks pass their predictor on). Every round takes
     # the predictors the current choices lead to (_chain_predictors, one scalar raster pass) and recomputes, as one
@@ -3332,30 +3768,66 @@ def _decide_p(st, cur, step, layer=None):
     j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred)
     j_all = np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1)
     choice = np.argmin(j_all, 1)
-    while True:
-        real = _chain_predictors(choice, mv_me, mv_chain_split, mbh, mbw)
-        sub = np.nonzero((real != pred).any(1))[0]
+    pv = pred.copy()  # the vector each predicted-vector candidate was coded at (differs from pred only after the sweep)
+    j_pv = j_all[:, 1] - lam * zero_mvd  # its cost without the vector difference
+
+    def reprice(sub, ps, sub_lists, sub_counts, code=True):
+        """Prices of macroblocks sub against predictors ps and merge lists: the skip at every candidate; where the
+        predictor moved, the searched and split vectors' differences and (code) the predicted vector's coding,
+        else the predicted-vector candidate keeps its coding and pays its vector difference."""
+        moved = np.nonzero((ps != pred[sub]).any(1))[0]
+        sp = _predict_mbs(ref, sub, mbw, ps) if code else None
+        lists[sub], counts[sub] = sub_lists, sub_counts
+        j_all[sub, 0], skip_vec[sub], skip_pick[sub] = price_skip(sub, sub_lists, sub_counts, sp)
+        if moved.size and not code:
+            mv_sub, pm = sub[moved], ps[moved]
+            j_all[mv_sub, 1] = j_pv[mv_sub] + lam * _mvd_bits(mvd_tab, pv[mv_sub] - pm)
+            j_all[mv_sub, 2] = me[3][mv_sub] + lam * (me[4][mv_sub] + mode_bits[mv_sub, MODE_INTER] +
+                                                      _mvd_bits(mvd_tab, mv_me[mv_sub] - pm))
+            j_all[mv_sub, 4] = j_split_base[mv_sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[mv_sub] - pm)
+            pred[mv_sub] = pm
+        elif moved.size:
+            mv_sub, pm = sub[moved], ps[moved]
+            fresh = [a[mv_sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
+            other = (pm != mv_me[mv_sub]).any(1)
+            # skip at the predictor (merge candidate 0, priced above) provably beats its coding: not coded
+            d_pm = np.array([skip_cache[(i, v[0], v[1])] for i, v in zip(mv_sub.tolist(), pm.tolist())], np.float64)
+            worth = _pred_contenders(d_pm, mode_bits[mv_sub], zero_mvd, lam)
+            fresh[3][other & ~worth] = np.inf
+            other = np.nonzero(other & worth)[0]
+            if other.size:
+                got = _code_blocks(cur_y[mv_sub[other]], cur_cb[mv_sub[other]], cur_cr[mv_sub[other]],
+                                   *(p[moved[other]] for p in sp), qy, qc, DEADZONE_INTER, lam, tx16=True)
+                for k in range(6):
+                    fresh[k][other] = got[k]
+            j_pv[mv_sub] = fresh[3] + lam * (fresh[4] + mode_bits[mv_sub, MODE_INTER])
+            j_all[mv_sub, 1] = j_pv[mv_sub] + lam * zero_mvd
+            pv[mv_sub] = pm
+            j_all[mv_sub, 2] = me[3][mv_sub] + lam * (me[4][mv_sub] + mode_bits[mv_sub, MODE_INTER] +
+                                                      _mvd_bits(mvd_tab, mv_me[mv_sub] - pm))
+            j_all[mv_sub, 4] = j_split_base[mv_sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[mv_sub] - pm)
+            ly[mv_sub], lcb[mv_sub], lcr[mv_sub] = fresh[0], fresh[1], fresh[2]
+            t16[mv_sub] = fresh[5]
+            pred[mv_sub] = pm
+        choice[sub] = np.argmin(j_all[sub], 1)
+
+    for _ in range(MERGE_ROUNDS):  # whole-frame rounds fix most wrong guesses in big batches ...
+        real, real_lists, real_counts = _chain_merge(choice, mv_me, mv_chain_split, skip_vec, prev_chain, mbh, mbw)
+        sub = np.nonzero((real_counts != counts) | (real_lists != lists).any((1, 2)))[0]
         if not sub.size:
             break
-        ps = real[sub]
-        sp = _predict_mbs(ref, sub, mbw, ps)
-        fresh = [a[sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
-        other = np.nonzero((ps != mv_me[sub]).any(1))[0]
-        if other.size:
-            got = _code_blocks(cur_y[sub[other]], cur_cb[sub[other]], cur_cr[sub[other]],
-                               *(p[other] for p in sp), qy, qc, DEADZONE_INTER, lam, tx16=True)
-            for k in range(6):
-                fresh[k][other] = got[k]
-        j_all[sub, 0] = skip_distortion(sp, sub) + lam * mode_bits[sub, MODE_SKIP]
-        j_all[sub, 1] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
-        j_all[sub, 2] = me[3][sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] + _mvd_bits(mvd_tab, mv_me[sub] - ps))
-        j_all[sub, 4] = j_split_base[sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
-        ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
-        t16[sub] = fresh[5]
-        pred[sub] = ps
-        choice[sub] = np.argmin(j_all[sub], 1)
-    mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred))
-    mvd = mv_c - pred
+        reprice(sub, real[sub], real_lists[sub], real_counts[sub])
+    else:  # ... an exact sweep over the waves of 2 x row + column the rest (every neighbour in an earlier wave)
+        _merge_sweep(choice, mv_me, mv_chain_split, skip_vec, pv, prev_chain, lists, counts, reprice, mbh, mbw)
+    # every macroblock keeps the vector it was priced at; what the capped rounds left inexact is coded exactly:
+    # vector differences against the real predictors, a skip whose vector left its real list as inter
+    vec_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split,
+                                                             np.where((choice == 0)[:, None], skip_vec, pv)))
+    pred, lists, counts = _chain_merge(choice, mv_me, mv_chain_split, skip_vec, prev_chain, mbh, mbw, vec_c)
+    hit = (lists == skip_vec[:, None, :]).all(2) & (np.arange(MERGE_MAX)[None, :] < counts[:, None])
+    skip_pick = np.argmax(hit, 1)
+    mvd = vec_c - pred
+    mvd[(choice == 0) & hit.any(1)] = 0
     # the frame's estimated cost, to compare decisions: summed diagonal by diagonal as the sweep did (same float sums)
     j_total = lam * 8 * LAYER_BYTES * (layer is not None)
     j_min = j_all.min(1)
@@ -3368,24 +3840,36 @@ def _decide_p(st, cur, step, layer=None):
         else:
             ly[sel], lcb[sel], lcr[sel] = src[0][sel], src[1][sel], src[2][sel]
         t16[sel] = src[5][sel] if k == 2 else False
+    bi = None
+    if _bi_allowed(st, layer):
+        flags, dw, gain = _decide_bi(st, ref, (cur_y, cur_cb, cur_cr), choice, vec_c, pred, j_min,
+                                     [ly, lcb, lcr, t16], mode_bits, mvd_tab, qy, qc, lam, step)
+        bi, j_total = (flags, dw), j_total - gain
+        # a skip that takes a second hypothesis is coded as inter at the vector it was priced at (its merge
+        # candidate), so its vector difference is coded and the neighbours' merge lists stay as priced
+        mvd[flags] = (vec_c - pred)[flags]
     is_intra = choice == 3
     has_levels = ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2))
-    coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels)
+    coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels | (bi is not None and bi[0]))
     modes = np.where(is_intra, MODE_INTRA, np.where(coded_inter, MODE_INTER, MODE_SKIP))
     modes = np.where(choice == 4, MODE_SPLIT, modes).astype(np.int64)
     mvd[(modes != MODE_INTER) & (modes != MODE_SPLIT)] = 0
+    merge = np.where((choice == 0) & (modes == MODE_SKIP), skip_pick, 0)
     sub = np.where((modes == MODE_SPLIT)[:, None, None], sub_d, 0)
     ipm = np.zeros((n, IPM_COLS), np.int64)
     ipm[:, COL16] = t16 & (modes == MODE_INTER)  # 1: luma block 0 holds a 16x16 transform's low frequencies
     decision = (filt, wp, layer), modes, mvd, sub, ly, lcb, lcr, ipm
+    st["merge_idx"] = merge
     st["p_cost"] = j_total
+    st["bi"] = bi
     if layer_cand is not None:  # decide again against the two-layer reference; keep the cheaper decision
-        kept = (st["ref"], st["ref_phases"], st["prev_mv"])
+        kept = (st["ref"], st["ref_phases"], st["prev_mv"], st["merge_idx"])
         other = _decide_p(st, cur, step, layer_cand)
         if st["p_cost"] < j_total:
             return other
-        st["ref"], st["ref_phases"], st["prev_mv"] = kept
+        st["ref"], st["ref_phases"], st["prev_mv"], st["merge_idx"] = kept
         st["p_cost"] = j_total
+        st["bi"] = bi
     return decision
 
 
@@ -3457,7 +3941,11 @@ def compress_video_frame(frame, frame_index, config):
             decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
     pp, modes, mvd, sub, ly, lcb, lcr, ipm = decision
     st["src"] = (_box4(np.pad(cur[0], PAD, mode="edge")), st.get("src", (None,))[0])  # for _choose_layers
-    mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
+    if ftype == FRAME_P:
+        chain, _ = _merge_chain(modes, mvd, st["merge_idx"], _prev_chain(st), st["mbh"], st["mbw"])
+        mvs = _mvs_from_chain(chain, modes, sub)
+    else:
+        mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
     # reconstruct first: the loop filter's parameters (chosen in _reconstruct) go into the header; the syntax
     # still needs the previous frame's modes as contexts
     prev_modes = st["prev_modes"]
@@ -3466,6 +3954,7 @@ def compress_video_frame(frame, frame_index, config):
     st["prev_modes"], next_modes = prev_modes, st["prev_modes"]
     data = _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm)
     st["prev_modes"] = next_modes
+    st["prev_chain"] = chain if ftype == FRAME_P else None
     st["next_index"] = frame_index + 1
     return data
 
@@ -3489,7 +3978,12 @@ def decompress_video_frame(compressed_data, frame_index, config):
         if st["ref2"] is None:
             raise ValueError("corrupt frame: two-layer reference without two decoded frames")
         _use_layers(st, pp[2])
-    mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
+    if ftype == FRAME_P:
+        mvs = _mvs_from_chain(st["chain"], modes, sub)
+        st["prev_chain"] = st.pop("chain")
+    else:
+        mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
+        st["prev_chain"] = None
     y, cb, cr = _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["next_index"] = frame_index + 1
     return _planes_to_rgb(y, cb, cr, height, width)
