@@ -28,7 +28,7 @@ KEYINT = 60  # range 4..240
 
 # Further knobs (fixed for the offline proposer; an LLM edit may still change them).
 QM_TILT = 0.6  # quantiser step grows by this fraction from DC to the highest frequency
-P_CASCADE = 1.2  # step ratio per level of the low-delay P cascade (1.0 = flat; was 1.12: -0.23 % on six clips)
+P_CASCADE = 1.12  # step ratio per level of the low-delay P cascade (1.0 = flat)
 RD_ZERO = 1.0  # weight of the per-block "drop all coefficients" rate-distortion test (0 = off)
 RD_TRUNCATE = 1  # choose each block's last coded position by rate-distortion cost (0 = off)
 RECON_BIAS = 0.0  # decoder reconstruction offset of non-zero levels, in steps
@@ -42,7 +42,7 @@ I_PASS1_CANDIDATES = 0  # encoder speed: modes the first of two I decisions trie
 INTRA4_REUSE = 0  # encoder speed: the second I decision tries the 4x4 split only on blocks the first one split
 I_PASS1_PRESELECT = 0  # encoder speed: IPRED_PRESELECT of the first of two I decisions' luma (0 = IPRED_PRESELECT)
 
-FORMAT_VERSION = 14
+FORMAT_VERSION = 12
 DECISION_PASSES = 1  # the exact sweep fixes every wrong guess: more passes only trade whole-frame work for sweep work
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
@@ -66,14 +66,7 @@ MODE_SKIP = 0
 MODE_INTER = 1
 MODE_INTRA = 2
 MODE_SPLIT = 3  # inter with one vector per 8x8 luma block
-MERGE_ROUNDS = 3  # encoder speed: whole-frame re-pricing rounds before the exact wave sweep takes the rest
-MERGE_SWEEP_CODE = 1  # the sweep re-codes the predicted vector where its predictor moved (0: keeps it; 8 frames, astronaut-pan +0.6 % BD)
-MERGE_MAX = 4  # skip macroblocks take their vector from a list of up to this many distinct candidates (1 = MED only)
 SUB_OTHERS = (0, 2, 3)  # sub-blocks whose vectors are coded against sub-block 1 (the chain vector)
-BI_PRED = 1  # P frames: an inter macroblock may average a second motion-compensated prediction (0 = off)
-BI_SOURCE = 2  # the second hypothesis's frame: 2 = the one before the reference (F-2, vector ~ 2v), 1 = F-1 again
-BI_STRIDES = (4, 2, 1)  # encoder: the second vector's +-1 refinements, in quarter pel (full, half, quarter pel)
-BI_NEIGHBOUR_PASSES = 1  # encoder: rounds of trying the four neighbours' second-vector deltas (non-constant motion)
 
 PAD = 64  # luma margin around reference planes (chroma gets PAD // 2)
 MAX_MV = 4 * (PAD - 20)  # quarter-pel; keeps every motion-compensated block inside the margin
@@ -255,6 +248,17 @@ def _idct(coefs):
     return y.reshape(shape)
 
 
+def _idct_coded(levels, qm):
+    """_idct(_dequantise(levels, qm)) of (..., 8, 8) level blocks, transformed only where a block has a level
+    (speed: most P-frame blocks have none, and their residual is exactly zero)."""
+    flat = levels.reshape(-1, 8, 8)
+    coded = np.nonzero(flat.reshape(-1, 64).any(1))[0]
+    out = np.zeros(flat.shape)
+    if coded.size:
+        out[coded] = _idct(_dequantise(flat[coded], qm))
+    return out.reshape(levels.shape)
+
+
 def _qstep(quality):
     q = min(max(float(quality), 0.0), 100.0)
     return 1.2 * 2.0 ** ((100.0 - q) / 15.0)
@@ -314,7 +318,7 @@ IPRED_ANGLES = (26, 17, 9, 4, -4, -9, -17, -26)  # extra directions, HEVC units 
 IPRED_MODES = 6 + 2 * len(IPRED_ANGLES)  # DC, V, H, planar, two diagonals, then the angles of IPRED_ANGLES
 IPRED_MODE_BITS = 2.0  # rough cost of a mode symbol in the encoder's choice
 MPM_BITS = (1.0, 2.0, 5.0)  # rough cost of a mode equal to the first / second most probable one / any other
-IPRED_PRESELECT = 8  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES)
+IPRED_PRESELECT = 6  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES)
 _R8 = np.arange(8)
 
 
@@ -994,16 +998,30 @@ def _mc(ref_pad, pad, by, bx, mvy, mvx, size, frac_bits):
     return (top * (one - fy) + bot * fy + rnd) >> (2 * frac_bits)
 
 
+_WINDOWS = []  # (plane, size, view): the last few sliding-window views made (~9 us each; a frame makes dozens)
+
+
+def _windows(plane, size):
+    """The (size, size) sliding-window view of a plane (a 4-D phase array: of its phases stacked as one tall plane)."""
+    for p, s, v in _WINDOWS:
+        if p is plane and s == size:
+            return v
+    flat = plane.reshape(-1, plane.shape[-1]) if plane.ndim == 4 else plane
+    v = np.lib.stride_tricks.sliding_window_view(flat, (size, size))
+    _WINDOWS.insert(0, (plane, size, v))  # the reference keeps the plane alive: its id cannot be reused
+    del _WINDOWS[8:]
+    return v
+
+
 def _gather(plane_pad, y0, x0, size):
     """(n, size, size) blocks of a plane at (y0, x0), all inside it (motion vectors are clipped to MAX_MV)."""
-    # one flat index per sample (as _mc_luma): ~3x faster than indexing rows and columns separately
-    w = plane_pad.shape[1]
-    ar = np.arange(size)
-    return plane_pad.reshape(-1)[(y0 * w + x0)[:, None, None] + (ar[:, None] * w + ar[None, :])]
+    # advanced indexing of a sliding-window view copies whole windows: ~2-5x faster than one flat index per sample
+    return _windows(plane_pad, size)[y0, x0]
 
 
-def _subpel_planes(y_pad, filt):
-    """All 16 quarter-pel phases of a padded luma plane, (4, 4, H, W) uint8, separable 8-tap filters."""
+def _subpel_planes(y_pad, filt, full=None):
+    """All 16 quarter-pel phases of a padded luma plane, (4, 4, H, W) uint8, separable 8-tap filters (into the
+    buffer full when given: every sample of it is written)."""
     bank = SMOOTH_TAPS if filt & FILTER_SMOOTH_LUMA else SUBPEL_TAPS
     # y_pad is the frame edge-padded by PAD: more than 4 samples (the taps' reach) outside the frame every
     # phase repeats its edge rows and columns too (the taps sum to 64), so only the frame plus 4 samples
@@ -1019,28 +1037,45 @@ def _subpel_planes(y_pad, filt):
             if t:
                 acc += t * src[:, 1 + k : 1 + k + w]
         horiz.append(acc)
-    out = np.empty((4, 4, h, w), np.uint8)
-    for fy, taps in enumerate(bank):
-        for fx in range(4):
+    if full is None:
+        full = np.empty((4, 4, full_h, full_w), np.uint8)
+    vtaps = [np.array(taps, np.float32) for taps in bank[1:]]
+    for fx in range(4):
+        # the vertical 8-tap sums as one BLAS product per phase over the rows' sliding windows (~4x faster than
+        # eight multiply-adds; float32 is exact: every product and partial sum is an integer below 2**24)
+        win = np.lib.stride_tricks.sliding_window_view(horiz[fx].astype(np.float32), 8, axis=0)[1 : 1 + h]
+        for fy in range(4):
             if fy == 0:
                 acc = horiz[fx][4 : 4 + h] + 32
                 acc >>= 6
             else:
-                acc = np.full((h, w), 2048, np.int32)
-                for k, t in enumerate(taps):
-                    if t:
-                        acc += t * horiz[fx][1 + k : 1 + k + h]
+                acc = (win @ vtaps[fy - 1]).astype(np.int32)
+                acc += 2048
                 acc >>= 12
             np.maximum(acc, 0, out=acc)
             np.minimum(acc, 255, out=acc)
-            out[fy, fx] = acc
-    full = np.empty((4, 4, full_h, full_w), np.uint8)
-    full[:, :, m : full_h - m, m : full_w - m] = out
-    full[:, :, m : full_h - m, :m] = out[:, :, :, :1]
-    full[:, :, m : full_h - m, full_w - m :] = out[:, :, :, -1:]
+            full[fy, fx, m : full_h - m, m : full_w - m] = acc  # straight into the interior (no staging copy)
+    full[:, :, m : full_h - m, :m] = full[:, :, m : full_h - m, m : m + 1]
+    full[:, :, m : full_h - m, full_w - m :] = full[:, :, m : full_h - m, full_w - m - 1 : full_w - m]
     full[:, :, :m] = full[:, :, m : m + 1]
     full[:, :, full_h - m :] = full[:, :, full_h - m - 1 : full_h - m]
     return full
+
+
+def _planes_for(st, y_pad, filt):
+    """Encoder: _subpel_planes into a buffer recycled from the previous frame's (a fresh 3 MB array costs more in
+    page faults than a third of the filtering). Every plane set made in a frame is dead when the next one starts:
+    _reconstruct resets the reference's phases, and nothing else keeps them (_WINDOWS' views of a recycled buffer
+    show its new samples, as they should)."""
+    pool = st.get("plane_pool", [])
+    shape = (4, 4) + y_pad.shape
+    buf = None
+    while pool and buf is None:
+        b = pool.pop()
+        buf = b if b.shape == shape else None
+    planes = _subpel_planes(y_pad, filt, buf)
+    st.setdefault("plane_made", []).append(planes)
+    return planes
 
 
 def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
@@ -1061,14 +1096,20 @@ def _mc_luma_direct(y_pad, filt, by, bx, mv, size):
     """Quarter-pel luma prediction filtered per block (the same numbers as the phase planes of _subpel_planes:
     (sum of vertical taps x horizontal sums + 2048) >> 12 also gives the unfiltered rows' (h + 32) >> 6)."""
     bank = np.array(SMOOTH_TAPS if filt & FILTER_SMOOTH_LUMA else SUBPEL_TAPS, np.int32)
-    iy = by + PAD + (mv[:, 0] >> 2) - 3
-    ix = bx + PAD + (mv[:, 1] >> 2) - 3
-    g = _gather(y_pad, iy, ix, size + 7).astype(np.int32)
+    used = np.nonzero(bank.any(0))[0]  # the smooth taps leave the outer four positions unused
+    lo, span = int(used[0]), int(used[-1] - used[0])  # only the samples the used taps reach are gathered
+    iy = by + PAD + (mv[:, 0] >> 2) - 3 + lo
+    ix = bx + PAD + (mv[:, 1] >> 2) - 3 + lo
+    g = _gather(y_pad, iy, ix, size + span).astype(np.int32)
     tx = bank[mv[:, 1] & 3][:, :, None, None]
     ty = bank[mv[:, 0] & 3][:, :, None, None]
-    used = np.nonzero(bank.any(0))[0]  # the smooth taps leave the outer four positions unused
-    hz = sum(tx[:, k] * g[:, :, k : k + size] for k in used)
-    acc = sum(ty[:, k] * hz[:, k : k + size] for k in used) + 2048
+    hz = tx[:, lo] * g[:, :, :size]
+    for k in used[1:]:
+        hz += tx[:, k] * g[:, :, k - lo : k - lo + size]
+    acc = ty[:, lo] * hz[:, :size]
+    for k in used[1:]:
+        acc += ty[:, k] * hz[:, k - lo : k - lo + size]
+    acc += 2048
     return np.clip(acc >> 12, 0, 255)
 
 
@@ -1076,12 +1117,24 @@ def _mc_luma(phases, by, bx, mv, size=16):
     """Quarter-pel luma prediction: one flat gather from the precomputed phase planes."""
     if isinstance(phases, tuple):  # the decoder's (y_pad, filter): see _ref_with
         return _mc_luma_direct(*phases, by, bx, mv, size)
+    return _phase_blocks(phases, by, bx, mv, size).astype(np.int32)
+
+
+def _phase_blocks(phases, by, bx, mv, size):
+    """The uint8 blocks of _mc_luma from the phase planes."""
     _, _, h, w = phases.shape
     phase = (mv[:, 0] & 3) * 4 + (mv[:, 1] & 3)
-    base = (phase * h + by + PAD + (mv[:, 0] >> 2)) * w + bx + PAD + (mv[:, 1] >> 2)
-    ar = np.arange(size)
-    offsets = ar[:, None] * w + ar[None, :]
-    return phases.reshape(-1)[base[:, None, None] + offsets].astype(np.int32)
+    # the 16 phase planes stacked as one tall plane: a window gather (as _gather) is ~2x faster than a flat index
+    y0 = phase * h + by + PAD + (mv[:, 0] >> 2)
+    return _gather(phases, y0, bx + PAD + (mv[:, 1] >> 2), size)
+
+
+def _sad(cur, phases, by, bx, mv, size=16):
+    """Encoder: SAD (float32) of the source blocks cur (float32) against their quarter-pel luma predictions (the
+    uint8 blocks subtracted directly: no int32 copy)."""
+    pred = _mc_luma(phases, by, bx, mv, size) if isinstance(phases, tuple) else _phase_blocks(phases, by, bx, mv, size)
+    d = np.subtract(cur, pred, dtype=np.float32)
+    return np.abs(d, out=d).sum(axis=(1, 2))
 
 
 def _mc_c(ref, plane, by, bx, mv, size):
@@ -1100,7 +1153,7 @@ def _ref_with(st, filt, wp=None):
         # the decoder predicts each block once: filtering the blocks it needs is ~5x cheaper than all phases
         cache[key] = (st["ref"][0], key)
     elif key not in cache:
-        cache[key] = _subpel_planes(st["ref"][0], key)
+        cache[key] = _planes_for(st, st["ref"][0], key)
     return st["ref"] + (cache[key], filt, wp)
 
 
@@ -1186,6 +1239,13 @@ def _box4(plane):
     return (row[:-3] + row[1:-2] + row[2:-1] + row[3:]) * np.float32(1 / 16)
 
 
+def _box4_at4(plane):
+    """_box4(plane)[::4, ::4] (the same float32 sums in the same order) without the other positions (speed)."""
+    p = plane.astype(np.float32)
+    row = p[:, 0::4] + p[:, 1::4] + p[:, 2::4] + p[:, 3::4]
+    return (row[0::4] + row[1::4] + row[2::4] + row[3::4]) * np.float32(1 / 16)
+
+
 def _choose_layers(st, cur, mv_me, base_pred_y):
     """Encoder: is this frame a mix of two layers moving differently? Fitted on the 4x4 means of the luma of
     the source frames (the encoder's own inputs, free of coding noise): the best pair of layer vectors among
@@ -1215,7 +1275,7 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         return float(r @ r), coef
 
     cy = low(cur[0])
-    cy4 = mean4(_box4(cur[0]))
+    cy4 = _box4_at4(cur[0]).astype(np.float64).ravel()  # = mean4(_box4(cur[0])), only the positions used
     v = (mv_me + 2) >> 2
     uniq, counts = np.unique(v, axis=0, return_counts=True)
     cands = [tuple(int(x) for x in uniq[k]) for k in np.argsort(-counts, kind="stable")[:LAYER_CANDIDATES]]
@@ -1261,7 +1321,6 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         single = min(src_fit([(1, a)]) for a in cands)
     else:
         single = min(fit([col(1, a)[0]], cy4)[0] for a in cands)
-    base_rec = fit([low(_from_mbs(base_pred_y, st["mbh"], st["mbw"]))], cy)[0]
     if not pairs:
         return None
     if LAYER_GRAM_FITS:
@@ -1277,6 +1336,7 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         else:
             fits = [(fit([col(1, a)[1], col(1, b)[1], col(2, ab)[1]], cy)[0], a, b) for a, b, ab in pairs]
         best_rec = min(fits)
+        base_rec = fit([low(_from_mbs(base_pred_y, st["mbh"], st["mbw"]))], cy)[0]  # only needed here (speed)
         if best_rec[0] >= LAYER_GATE_RECON * base_rec:
             return None
         _, a, b = best_rec
@@ -1331,30 +1391,6 @@ def _predict_split(ref, idx, mbw, mv4):
     return _apply_weights(ref, (py, chroma(rcb), chroma(rcr)))
 
 
-def _bi_allowed(st, layer):
-    """Whether a P frame's inter macroblocks carry a two-hypothesis flag (encoder and decoder alike)."""
-    return bool(BI_PRED) and layer is None and (BI_SOURCE == 1 or st.get("ref2") is not None)
-
-
-def _bi_predictor(v):
-    """The second vector's predictor from the macroblock's vector v (quarter pel): 2v in F-2 (constant motion)."""
-    return np.clip(v * BI_SOURCE, -MAX_MV, MAX_MV)
-
-
-def _bi_ref(st, filt, wp):
-    """The second hypothesis's reference tuple (as _ref_with), with the frame's filter set and weights."""
-    if BI_SOURCE == 1:
-        return _ref_with(st, filt, wp)
-    key = filt & FILTER_SMOOTH_LUMA
-    phases = st.get("ref2_phases", {}).get(key, (st["ref2"][0], key))  # planes kept from the last frame, or per block
-    return st["ref2"] + (phases, filt, wp)
-
-
-def _average_preds(p1, p2):
-    """The rounded mean of two (weighted) predictions, plane by plane."""
-    return tuple((a + b + 1) >> 1 for a, b in zip(p1, p2))
-
-
 def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
     """Per-8x8 refinement around the macroblock vector: +-1 pel, then half and quarter pel."""
     n = mv_me.shape[0]
@@ -1368,8 +1404,7 @@ def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
         best_sad = np.full(best_v.shape[0], np.inf)
         for o in offsets:
             v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
-            diff = np.subtract(cur, _mc_luma(ref[3], by, bx, v, 8), dtype=np.float32)
-            sad = np.abs(diff).sum(axis=(1, 2)) + subpel_cost * 0.5 * (o != (0, 0))
+            sad = _sad(cur, ref[3], by, bx, v, 8) + subpel_cost * 0.5 * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
             best_v[better] = v[better]
@@ -1406,9 +1441,15 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
         cands = [centre + np.array(o) for o in offsets] + extra
         best_sad = np.full(n, np.inf)
         best_v = centre.copy()
-        for v in cands:
-            blk = _gather(ref_pad, by // scale + pad + v[:, 0], bx // scale + pad + v[:, 1], size)
-            sad = np.abs(cur_blocks - blk).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+        # the nine offsets' blocks are windows of one (size + 2)^2 gather around the centre (the same samples)
+        around = _gather(ref_pad, by // scale + pad + centre[:, 0] - 1, bx // scale + pad + centre[:, 1] - 1, size + 2)
+        for k, v in enumerate(cands):
+            if k < len(offsets):
+                dy, dx = offsets[k]
+                blk = around[:, 1 + dy : 1 + dy + size, 1 + dx : 1 + dx + size]
+            else:
+                blk = _gather(ref_pad, by // scale + pad + v[:, 0], bx // scale + pad + v[:, 1], size)
+            sad = np.abs(np.subtract(cur_blocks, blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
             best_v[better] = v[better]
@@ -1418,12 +1459,13 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     r2p = np.pad(ref_y.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)), PAD // 2, mode="edge")
     vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
     cur_blocks = _to_mbs(cur_y, 16)
-    ry32 = ry_pad.astype(np.float32)
-    vec = refine(cur_blocks, ry32, PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
+    # the integer-pel blocks are gathered as uint8 and subtracted in float32 (the same numbers as from a float32
+    # copy of the plane, a quarter of the memory traffic)
+    vec = refine(cur_blocks, ry_pad, PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
     # neighbours' vectors as candidates: smoother fields, cheaper vector deltas, fewer local minima
     def sad_of(v, idx=slice(None)):
-        blk = _gather(ry32, by[idx] + PAD + v[:, 0], bx[idx] + PAD + v[:, 1], 16)
-        return np.abs(cur_blocks[idx] - blk).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+        blk = _gather(ry_pad, by[idx] + PAD + v[:, 0], bx[idx] + PAD + v[:, 1], 16)
+        return np.abs(np.subtract(cur_blocks[idx], blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
 
     # A macroblock whose candidate is its current vector cannot gain (best_sad is at most that vector's SAD, the
     # bonus being >= 0): only the others are evaluated, few in smooth motion fields (the same choices).
@@ -1453,7 +1495,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
             if o == (0, 0) and raw is not None:
                 sad_raw = raw
             else:
-                sad_raw = np.abs(np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, v), dtype=np.float32)).sum(axis=(1, 2))
+                sad_raw = _sad(cur_blocks, ref[3], by, bx, v)
             sad = sad_raw + subpel_cost * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
@@ -1469,8 +1511,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
             for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], med):
                 v = cand.reshape(n, 2)
                 idx = np.nonzero((v != best_v).any(1))[0]  # as above: only candidates that differ can gain
-                diff = np.subtract(cur_blocks[idx], _mc_luma(ref[3], by[idx], bx[idx], v[idx]), dtype=np.float32)
-                sad = np.abs(diff).sum(axis=(1, 2)).astype(np.float64) - subpel_cost
+                sad = _sad(cur_blocks[idx], ref[3], by[idx], bx[idx], v[idx]).astype(np.float64) - subpel_cost
                 better = sad < cost[idx]
                 cost[idx[better]] = sad[better]
                 best_v[idx[better]] = v[idx[better]]
@@ -1556,64 +1597,86 @@ def _segments(n):
 
 
 def _put(writer, model, ctx, sym):
-    ctx = np.asarray(ctx, np.int64)
-    sym = np.asarray(sym, np.int64)
-    if sym.size > FIRST_SEGMENT:  # speed: more than one segment
-        return _put_batch(writer, model, ctx, sym)
-    for a, b in _segments(sym.size):
-        writer["freq"].append(model["freq"][ctx[a:b], sym[a:b]])
-        writer["cum"].append(model["cum"][ctx[a:b], sym[a:b]])
-        _adapt(model, ctx[a:b], sym[a:b])
+    """Encoder: one stage of symbols of a model, adapted after each of its segments (_segments)."""
+    _put_stages(writer, model, ((ctx, sym),))
 
 
-def _put_batch(writer, model, ctx, sym):
-    """Encoder speed: _put's segment-by-segment adaptation computed a run of segments at a time (the same
-    symbols' frequencies and the same models: before a segment, a row's counts are its counts at the run's start
-    plus MODEL_INCREMENT per earlier occurrence). A run ends with the first segment after which a row passes
-    MODEL_LIMIT: the refresh after it halves that row, as _adapt's does, and the next run starts from there."""
-    a = model["alphabet"]
-    bounds = list(_segments(sym.size))
-    sizes = np.array([hi - lo for lo, hi in bounds], np.int64)
-    j0 = 0
-    while j0 < len(bounds):
-        lo0 = bounds[j0][0]
-        c, s = ctx[lo0:], sym[lo0:]
-        u, inv = np.unique(c, return_inverse=True)
-        counts0 = model["counts"][u]
-        seg = np.repeat(np.arange(len(bounds) - j0), sizes[j0:])
-        hist = np.bincount((seg * u.size + inv) * a + s, minlength=seg[-1:].sum() * u.size * a + u.size * a)
-        hist = hist.reshape(-1, u.size, a)
-        upto = np.cumsum(hist, 0)  # each row's occurrences up to and including each segment
-        over = np.nonzero((counts0.sum(1) + MODEL_INCREMENT * upto.sum(2) > MODEL_LIMIT).any(1))[0]
-        k = int(over[0]) + 1 if over.size else len(bounds) - j0  # segments in this run
-        m = int(sizes[j0 : j0 + k].sum())
-        freq = model["freq"][c[:m], s[:m]]  # rows untouched by the run's earlier segments: the model's own numbers
-        cum = model["cum"][c[:m], s[:m]]
-        before = upto[seg[:m], inv[:m]] - hist[seg[:m], inv[:m]]
-        t = np.nonzero(before.any(1))[0]
-        if t.size:
-            r = counts0[inv[t]] + MODEL_INCREMENT * before[t]
-            f = r * (PROB_SCALE - a) // r.sum(1)[:, None] + 1  # _refresh's frequencies of those counts
-            at = np.arange(t.size)
-            f[at, np.argmax(r, 1)] += PROB_SCALE - f.sum(1)
-            freq[t] = f[at, s[t]]
-            cum[t] = np.cumsum(f, 1)[at, s[t]] - freq[t]
-        touched = np.nonzero(upto[k - 1].any(1))[0]
-        model["counts"][u[touched]] = counts0[touched] + MODEL_INCREMENT * upto[k - 1, touched]
-        _refresh_counted(model, u[touched])  # halves the rows past MODEL_LIMIT, as the refresh after that segment does
-        for lo, hi in bounds[j0 : j0 + k]:
-            writer["freq"].append(freq[lo - lo0 : hi - lo0])
-            writer["cum"].append(cum[lo - lo0 : hi - lo0])
-        j0 += k
+def _put_stages(writer, model, stages):
+    """Encoder: _put of each (ctx, sym) stage in turn, in one _put_stream pass (speed, the same bits)."""
+    ctx = np.concatenate([np.asarray(c, np.int64).ravel() for c, _ in stages])
+    sym = np.concatenate([np.asarray(v, np.int64).ravel() for _, v in stages])
+    sizes = [hi - lo for _, v in stages for lo, hi in _segments(np.size(v))]
+    if sym.size:
+        _put_stream(writer, model, ctx, sym, sizes)
 
 
-def _put_signed(writer, model, ctx, values):
-    """Magnitude as a symbol (last symbol = escape), sign as a raw bit."""
+def _put_signed_stages(writer, model, stages):
+    """_put_signed of each (ctx, values) stage in turn, the magnitudes in one _put_stages."""
     esc = model["alphabet"] - 1
-    mag = np.abs(values)
-    _put(writer, model, ctx, np.minimum(mag, esc))
-    writer["signs"].append(values[mag > 0] < 0)
-    writer["escapes"].append(mag[mag >= esc] - esc)
+    _put_stages(writer, model, [(c, np.minimum(np.abs(v), esc)) for c, v in stages])
+    for _, values in stages:
+        mag = np.abs(values)
+        writer["signs"].append(values[mag > 0] < 0)
+        writer["escapes"].append(mag[mag >= esc] - esc)
+
+
+def _put_stream(writer, model, ctx, sym, sizes):
+    """Encoder speed: _put of consecutive stages of one model (segment sizes `sizes`, each stage's from _segments)
+    in one pass, the same frequencies and models. A model's rows adapt independently, so before a segment a row's
+    counts are its counts at the start plus MODEL_INCREMENT per occurrence in earlier segments, until the segment
+    after which the row passes MODEL_LIMIT (the refresh after it halves that row): each round takes every row up
+    to its first such segment, and the next round continues only those rows from their halved counts."""
+    a = model["alphabet"]
+    n = sym.size
+    freq_out = np.empty(n, np.int64)
+    cum_out = np.empty(n, np.int64)
+    seg = np.repeat(np.arange(len(sizes)), sizes)
+    idx = np.arange(n)
+    key = ctx.astype(np.int16) if model["counts"].shape[0] <= 1 << 15 else ctx  # small ints: a radix sort
+    while idx.size:
+        order = idx[np.argsort(key[idx], kind="stable")] if idx.size < n else np.argsort(key, kind="stable")
+        cs, gs, ss = ctx[order], seg[order], sym[order]  # by row, then stream order (so segment order)
+        m = cs.size
+        newrow = np.ones(m, bool)
+        np.not_equal(cs[1:], cs[:-1], out=newrow[1:])
+        newgrp = newrow.copy()
+        newgrp[1:] |= gs[1:] != gs[:-1]
+        row_id = np.cumsum(newrow) - 1
+        grp_id = np.cumsum(newgrp) - 1
+        n_grp = int(grp_id[-1]) + 1
+        u = cs[newrow]
+        counts0 = model["counts"][u]
+        gh = np.bincount(grp_id * a + ss, minlength=n_grp * a).reshape(n_grp, a)  # each (row, segment)'s symbols
+        grow = row_id[newgrp]
+        gcum = np.cumsum(gh, 0)
+        row_first = np.nonzero(newrow[newgrp])[0]  # each row's first group
+        incl = gcum - (gcum[row_first] - gh[row_first])[grow]  # the row's symbols up to and including the group
+        excl = incl - gh
+        over = counts0.sum(1)[grow] + MODEL_INCREMENT * incl.sum(1) > MODEL_LIMIT
+        first_over = over.copy()
+        first_over[1:] &= ~(over[:-1] & (grow[1:] == grow[:-1]))
+        take = ~over | first_over  # groups up to each row's first segment past the limit
+        r = counts0[grow] + MODEL_INCREMENT * excl
+        f = r * (PROB_SCALE - a) // r.sum(1)[:, None] + 1  # _refresh's frequencies of those counts
+        at = np.arange(n_grp)
+        f[at, np.argmax(r, 1)] += PROB_SCALE - f.sum(1)
+        cf = np.cumsum(f, 1) - f
+        fresh = ~excl.any(1)  # a row's first group: the model's own numbers
+        f[fresh] = model["freq"][u[grow[fresh]]]
+        cf[fresh] = model["cum"][u[grow[fresh]], :a]
+        ok = take[grp_id]
+        dst = order[ok]
+        freq_out[dst] = f[grp_id[ok], ss[ok]]
+        cum_out[dst] = cf[grp_id[ok], ss[ok]]
+        last_take = np.nonzero(take & np.append(grow[1:] != grow[:-1], True) | first_over)[0]
+        model["counts"][u] = counts0 + MODEL_INCREMENT * incl[last_take]
+        _refresh_counted(model, u)  # halves the rows past MODEL_LIMIT, as the refresh after that segment does
+        idx = np.sort(order[~ok])
+    lo = 0
+    for size in sizes:
+        writer["freq"].append(freq_out[lo : lo + size])
+        writer["cum"].append(cum_out[lo : lo + size])
+        lo += size
 
 
 def _rans_encode(freqs, cums):
@@ -1815,9 +1878,6 @@ def _new_models():
         "intra4": _new_model(4, 2),
         "i16": _new_model(4, 1 + I16_MODES),
         "p16": _new_model(2, 2),
-        "merge": _new_model(MERGE_MAX - 1, MERGE_MAX),
-        "bi": _new_model(2, 2),
-        "mvd_bi": _new_model(4, MVD_ALPHABET),
     }
 
 
@@ -2055,10 +2115,10 @@ def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw, big=None):
     act = _neighbour_activity(first, coded, mbh, mbw)
     k0, k1 = _last_coded(np.zeros(kind.size, bool) if big is None else big)
     i_frame = writer.get("i_frame", False)
-    _put(writer, models["last_y"], _pooled_lasts(_last_contexts(kind, 0)[k0], i_frame), first.ravel()[k0] + 1)
-    _put(writer, models["last_y"], _pooled_lasts(_last_contexts(kind, 1, first, act)[k1], i_frame), ly[:, [1, 2]].ravel()[k1] + 1)
-    _put(writer, models["last_c"], _pooled_lasts(_last_contexts(kind, 2, first, act, ly), i_frame), lc[:, 0] + 1)
-    _put(writer, models["last_c"], _pooled_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), i_frame), lc[:, 1] + 1)
+    _put_stages(writer, models["last_y"], ((_pooled_lasts(_last_contexts(kind, 0)[k0], i_frame), first.ravel()[k0] + 1),
+                                           (_pooled_lasts(_last_contexts(kind, 1, first, act)[k1], i_frame), ly[:, [1, 2]].ravel()[k1] + 1)))
+    _put_stages(writer, models["last_c"], ((_pooled_lasts(_last_contexts(kind, 2, first, act, ly), i_frame), lc[:, 0] + 1),
+                                           (_pooled_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), i_frame), lc[:, 1] + 1)))
 
 
 def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None):
@@ -2112,15 +2172,29 @@ def _block_kind(modes, mvd):
 
 
 def _write_levels(writer, model, zz, last, btype, hidden=None):
-    mags = np.abs(zz)
-    for p in range(64):
-        act = np.nonzero(last >= p)[0]
-        if act.size == 0:
-            break
-        ctx = _level_ctx(p, mags[act], last[act], btype[act])
-        _put_signed(writer, model, ctx, zz[act, p])
-        if hidden is not None:  # drop the hidden signs (sign data hiding) from what _put_signed emitted
-            writer["signs"][-1] = writer["signs"][-1][hidden[act][zz[act, p] != 0] != p]
+    """Levels in zigzag order, one stage per position (the blocks whose last position reaches it), all stages
+    in one _put_stream: the encoder knows every magnitude, so every stage's contexts are known up front."""
+    k = int(last.max()) + 1 if last.size else 0
+    if k <= 0:
+        return
+    p, b = np.nonzero(last[None, :] >= np.arange(k)[:, None])  # stage order: position, then block
+    mags = np.zeros((zz.shape[0], 65), np.int64)
+    mags[:, :64] = np.abs(zz)
+    nb = mags[b, NBR_A_PAD[p]] + mags[b, NBR_B_PAD[p]]
+    nbc = np.searchsorted(np.array([1, 2, 3, 5]), nb, side="right")
+    dlc = np.searchsorted(np.array([1, 3, 8]), last[b] - p, side="right")
+    ctx = ((btype[b] * N_BANDS + BAND[p]) * 5 + nbc) * 4 + dlc
+    values = zz[b, p]
+    mag = mags[b, p]
+    esc = model["alphabet"] - 1
+    stage = np.bincount(p, minlength=k)
+    sizes = [hi - lo for n_p in stage.tolist() for lo, hi in _segments(n_p)]
+    _put_stream(writer, model, ctx, np.minimum(mag, esc), sizes)
+    signed = mag > 0
+    if hidden is not None:  # drop the hidden signs (sign data hiding)
+        signed &= hidden[b] != p
+    writer["signs"].append(values[signed] < 0)
+    writer["escapes"].append(mag[mag >= esc] - esc)
 
 
 def _read_levels(reader, model, last, btype, side):
@@ -2137,31 +2211,6 @@ def _read_levels(reader, model, last, btype, side):
     return mags, order
 
 
-def _put_bi(writer, models, bi, modes, mvd):
-    """Two-hypothesis flags of the inter macroblocks (context: block kind), then the second vectors' deltas
-    against _bi_predictor (|dx| then |dy| in the context of |dx|, own model)."""
-    flags, dw = bi
-    one = np.nonzero(modes == MODE_INTER)[0]
-    _put(writer, models["bi"], _block_kind(modes, mvd)[one] - 1, flags[one].astype(np.int64))
-    on = np.nonzero(flags)[0]
-    dx, dy = dw[on, 1], dw[on, 0]
-    _put_signed(writer, models["mvd_bi"], np.zeros(on.size, np.int64), dx)
-    _put_signed(writer, models["mvd_bi"], 1 + np.minimum(np.abs(dx), 2), dy)
-
-
-def _get_bi(reader, models, modes, mvd, side):
-    """_put_bi's flags and second-vector delta magnitudes (signs follow in the sign section)."""
-    n = modes.size
-    flags = np.zeros(n, bool)
-    dw = np.zeros((n, 2), np.int64)
-    one = np.nonzero(modes == MODE_INTER)[0]
-    flags[one] = _get(reader, models["bi"], _block_kind(modes, mvd)[one] - 1) > 0
-    on = np.nonzero(flags)[0]
-    dw[on, 1] = _get_signed(reader, models["mvd_bi"], np.zeros(on.size, np.int64), side)
-    dw[on, 0] = _get_signed(reader, models["mvd_bi"], 1 + np.minimum(dw[on, 1], 2), side)
-    return flags, dw
-
-
 def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
     models = st["models"]
@@ -2172,22 +2221,17 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         ph0, ph1, black = _mode_phases(mbh, mbw)
         ctx0 = _mode_contexts(0, st["prev_modes"], None, mbh, mbw, black)
         ctx1 = _mode_contexts(1, st["prev_modes"], modes, mbh, mbw, black)
-        _put(w, models["mode"], ctx0[ph0], modes[ph0])
-        _put(w, models["mode"], ctx1[ph1], modes[ph1])
+        _put_stages(w, models["mode"], ((ctx0[ph0], modes[ph0]), (ctx1[ph1], modes[ph1])))
         inter = np.nonzero((modes == MODE_INTER) | (modes == MODE_SPLIT))[0]
         dx = mvd[inter, 1]
         dy = mvd[inter, 0]
-        _put_signed(w, models["mvd"], np.zeros(inter.size, np.int64), dx)
-        _put_signed(w, models["mvd"], 1 + np.minimum(np.abs(dx), 2), dy)
+        _put_signed_stages(w, models["mvd"], ((np.zeros(inter.size, np.int64), dx), (1 + np.minimum(np.abs(dx), 2), dy)))
         split = np.nonzero(modes == MODE_SPLIT)[0]
         sx = sub[split, :, 1].ravel()
         sy = sub[split, :, 0].ravel()
-        _put_signed(w, models["mvd_sub"], np.zeros(sx.size, np.int64), sx)
-        _put_signed(w, models["mvd_sub"], 1 + np.minimum(np.abs(sx), 2), sy)
+        _put_signed_stages(w, models["mvd_sub"], ((np.zeros(sx.size, np.int64), sx), (1 + np.minimum(np.abs(sx), 2), sy)))
         one = np.nonzero(modes == MODE_INTER)[0]  # inter macroblocks: 16x16 transform flag, context = block kind
         _put(w, models["p16"], _block_kind(modes, mvd)[one] - 1, ipm[one, COL16])
-        if st.get("bi") is not None:  # the decision found _bi_allowed
-            _put_bi(w, models, st["bi"], modes, mvd)
     else:
         _put_ipm(w, models, ipm, st["mbh"], st["mbw"])
     coded = np.nonzero(modes != MODE_SKIP)[0]
@@ -2207,8 +2251,6 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     hid_c = _sign_hidden(np.abs(zc), last_c) if sdh else None
     _write_levels(w, models["lev_y"], zy, last_y, bt_y, hid_y)
     _write_levels(w, models["lev_c"], zc, last_c, bt_c, hid_c)
-    if ftype == FRAME_P:  # the skips' merge indices, after the levels: the decoder then knows every vector difference
-        _merge_chain(modes, mvd, st["merge_idx"], _prev_chain(st), st["mbh"], st["mbw"], models["merge"], writer=w)
     if st.get("models_only"):  # _trial_models: only the adapted models are wanted, not the bytes
         return None
     lanes, states, words = _rans_encode(w["freq"], w["cum"])
@@ -2315,7 +2357,6 @@ def _decode_syntax(st, data, mbh, mbw):
         ipm = np.zeros((n, IPM_COLS), np.int64)
         one = np.nonzero(modes == MODE_INTER)[0]
         ipm[one, COL16] = _get(reader, models["p16"], _block_kind(modes, mvd)[one] - 1)
-        st["bi"] = _get_bi(reader, models, modes, mvd, side) if _bi_allowed(st, layer) else None
     else:
         modes = np.full(n, MODE_INTRA, np.int64)
         ipm = _get_ipm(reader, models, mbh, mbw)
@@ -2335,13 +2376,6 @@ def _decode_syntax(st, data, mbh, mbw):
         mvd[inter, 0] = with_signs(ay)
         sub[split, :, 1] = with_signs(bx_).reshape(-1, 3)
         sub[split, :, 0] = with_signs(by_).reshape(-1, 3)
-        if st["bi"] is not None:
-            flags, dw = st["bi"]
-            on = np.nonzero(flags)[0]
-            dw[on, 1] = with_signs(dw[on, 1])
-            dw[on, 0] = with_signs(dw[on, 0])
-        st["chain"], st["merge_idx"] = _merge_chain(modes, mvd, None, _prev_chain(st), mbh, mbw, models["merge"],
-                                                    reader=reader)
     sdh = SDH and ftype == FRAME_I
     hid_y = _sign_hidden(my, last_y, bt_y == LEV_SPLIT) if sdh else np.full(last_y.size, -1)
     hid_c = _sign_hidden(mc_, last_c) if sdh else np.full(last_c.size, -1)
@@ -2408,82 +2442,6 @@ def _final_mvs(modes, mvd, sub, mbh, mbw):
     return np.clip(mv4, -MAX_MV, MAX_MV)
 
 
-def _merge_list(med, left, top, top_right, col):
-    """A skip macroblock's merge candidates: the MED predictor, the left, top, previous frame's co-located and
-    top-right chain vectors, zero; duplicates dropped, at most MERGE_MAX (the same list in encoder and decoder)."""
-    out = [med]
-    for v in (left, top, col, top_right, [0, 0]):
-        if len(out) >= MERGE_MAX:
-            break
-        if v not in out:
-            out.append(v)
-    return out
-
-
-def _merge_chain(modes, mvd, merge, prev_chain, mbh, mbw, model=None, writer=None, reader=None):
-    """Chain vectors (n, 2) and merge indices (n,): skips take candidate merge[i] of _merge_list, inter and split
-    macroblocks MED + mvd, intra the MED. Worked in waves of 2 x row + column (every neighbour of the list is in
-    an earlier wave), each wave's indices of skips with two or more candidates coded as one batch (writer) or
-    read (reader), context = candidate count - 2."""
-    n = mbh * mbw
-    mg = (np.zeros(n, np.int64) if merge is None else merge).tolist()
-    md, mo, col = mvd.tolist(), modes.tolist(), prev_chain.tolist()
-    grid = [[None] * mbw for _ in range(mbh)]
-    zero = [0, 0]
-    for t in range(2 * (mbh - 1) + mbw):
-        wave = []
-        ask = []
-        for r in range(max(0, (t - mbw + 2) // 2), min(mbh - 1, t // 2) + 1):
-            c = t - 2 * r
-            left = grid[r][c - 1] if c else zero
-            top = grid[r - 1][c] if r else zero
-            tl = grid[r - 1][c - 1] if r and c else zero
-            tr = grid[r - 1][c + 1] if r and c + 1 < mbw else zero
-            med = []
-            for k in (0, 1):
-                a, b = left[k], top[k]
-                lo, hi = (a, b) if a < b else (b, a)
-                g = a + b - tl[k]
-                med.append(lo if g < lo else (hi if g > hi else g))
-            i = r * mbw + c
-            lst = _merge_list(med, left, top, tr, col[i]) if mo[i] == MODE_SKIP else [med]
-            if len(lst) > 1:
-                ask.append((i, len(lst)))
-            wave.append((r, c, i, lst))
-        if ask and (writer is not None or reader is not None):
-            ctx = [k - 2 for _, k in ask]
-            if writer is not None:
-                _put(writer, model, ctx, [mg[i] for i, _ in ask])
-            else:
-                for (i, _), v in zip(ask, _get(reader, model, ctx).tolist()):
-                    mg[i] = v
-        for r, c, i, lst in wave:
-            if mo[i] == MODE_SKIP:
-                if mg[i] >= len(lst):
-                    raise ValueError("corrupt frame: merge index out of the candidate list")
-                v = lst[mg[i]]
-            elif mo[i] == MODE_INTRA:
-                v = lst[0]
-            else:
-                v = [min(max(lst[0][k] + md[i][k], -MAX_MV), MAX_MV) for k in (0, 1)]
-            grid[r][c] = v
-    return np.array(grid, np.int64).reshape(n, 2), np.array(mg, np.int64)
-
-
-def _prev_chain(st):
-    """The previous frame's chain vectors (zero after a key frame): the merge lists' temporal candidate."""
-    got = st.get("prev_chain")
-    return got if got is not None else np.zeros((st["mbh"] * st["mbw"], 2), np.int64)
-
-
-def _mvs_from_chain(chain, modes, sub):
-    """Per-8x8 vectors (n,4,2) from the chain vectors (as _final_mvs, with merge candidates)."""
-    mv4 = np.repeat(chain[:, None, :], 4, axis=1)
-    split = modes == MODE_SPLIT
-    mv4[:, list(SUB_OTHERS)] += np.where(split[:, None, None], sub, 0)
-    return np.clip(mv4, -MAX_MV, MAX_MV)
-
-
 def _edge_filter(p1, p0, q0, q1, active, alpha, beta, tc):
     """H.264-style normal-strength edge filter on (p1 p0 | q0 q1) sample lines, integer maths."""
     d0 = q0 - p0
@@ -2542,9 +2500,9 @@ ALF_OFF, ALF_ALL, ALF_FLAGS = 0, 1, 2  # per-plane mode: off, every region, per-
 ALF_CLASSES = 25  # luma classes: 5 directions x 5 activities; 25 or 1 (= one filter per plane, no class map)
 ALF_ACTIVITY = (2, 5, 10, 20)  # class edges of the mean |horizontal| + |vertical| Laplacian of a 4x4 block
 ALF_EG_K = 1  # exp-Golomb order of the coefficients
-ALF_STATS_STEP = 2  # encoder: the least-squares statistics use every this-many-th row
+ALF_STATS_STEP = 4  # encoder: the least-squares statistics use every this-many-th row
 ALF_PASSES = (2, 1)  # encoder, I / P frames: 2 = a second estimate on the regions that kept the filter
-ALF_P_CLASSES = 1  # encoder: P frames also try the 25 luma classes (else one luma filter; 8 frames, six clips: -0.3 % BD)
+ALF_P_CLASSES = 0  # encoder: P frames also try the 25 luma classes (else one luma filter)
 
 
 def _alf_features(p, taps, row_step=1):
@@ -2756,7 +2714,7 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes):
     ts = ts0 = t2[rows].ravel()
     cs = cs0 = cls.reshape(h, w)[rows].ravel() if classify else None
     map_bits = 5 if taps is ALF_TAPS_LUMA and ALF_CLASSES > 1 else 0
-    for _ in range(passes):
+    for pass_no in range(passes):
         if ts.size < 4 * k:
             break
         if classify:
@@ -2783,7 +2741,7 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes):
             best = (cost_all, (ALF_ALL, coefs, fm, None), out.astype(np.uint8))
         elif cost_flags < best[0]:
             best = (cost_flags, (ALF_FLAGS, coefs, fm, on), np.where(on[grid], out, p).astype(np.uint8))
-        if not on.any() or on.all():
+        if not on.any() or on.all() or pass_no == passes - 1:  # (speed: no re-estimate after the last pass)
             break
         keep = on[grid[rows]].ravel()  # re-estimate on the regions that kept the filter
         fs, ts, cs = np.compress(keep, fs0, axis=1), ts0[keep], cs0[keep] if classify else None
@@ -2909,19 +2867,17 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     elif ftype == FRAME_I:
         (y, cb, cr), _, _, _, _ = _intra_frame(mbh, mbw, step, ipm, ly, lcb, lcr)
     else:
-        res_y = _join4(_idct(_dequantise(ly, qy)))
+        res_y = _join4(_idct_coded(ly, qy))
         t16 = np.nonzero(ipm[:, COL16] > 0)[0]
         if t16.size:
             res_y[t16] = _i16_inverse(_dequantise(ly[t16, 0], _i16_qm(qy[0, 0])))
-        res_cb = _idct(_dequantise(lcb, qc))
-        res_cr = _idct(_dequantise(lcr, qc))
+        res_cb = _idct_coded(lcb, qc)
+        res_cr = _idct_coded(lcr, qc)
         ref = _ref_with(st, pp[0], pp[1])
         py, pcb, pcr = _predict_mbs(ref, np.arange(n), mbw, mvs[:, 1])
         split = np.nonzero(modes == MODE_SPLIT)[0]
         if split.size:
             py[split], pcb[split], pcr[split] = _predict_split(ref, split, mbw, mvs[split])
-        if st.get("bi") is not None and st["bi"][0].any():
-            _bi_apply(st, pp, mvs, st["bi"], (py, pcb, pcr))
         intra = modes == MODE_INTRA
         py[intra] = 128
         pcb[intra] = 128
@@ -2948,21 +2904,10 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     y, cb, cr = _adaptive_loop_filter(st, ftype, y, cb, cr, step)
     y_pad = np.pad(y, PAD, mode="edge")
     st["ref2"] = st["last"]  # the frame before: the two-layer reference's second source
-    st["ref2_phases"] = st.get("ref_phases", {}) if st["ref"] is st["last"] else {}  # its phase planes (_bi_ref)
     st["ref"] = st["last"] = (y_pad, np.pad(cb, PAD // 2, mode="edge"), np.pad(cr, PAD // 2, mode="edge"))
     st["ref_phases"] = {}
     st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 4, np.int64)
     return y, cb, cr
-
-
-def _bi_apply(st, pp, mvs, bi, preds):
-    """Replace the predictions (py, pcb, pcr) of the two-hypothesis macroblocks by the rounded mean of the
-    one-vector prediction and the second one (_bi_ref at _bi_predictor + the coded delta), in place."""
-    idx = np.nonzero(bi[0])[0]
-    w = np.clip(_bi_predictor(mvs[idx, 1]) + bi[1][idx], -MAX_MV, MAX_MV)
-    p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), idx, st["mbw"], w)
-    for p, q in zip(preds, _average_preds(tuple(p[idx] for p in preds), p2)):
-        p[idx] = q
 
 
 def _reset(st, width, height):
@@ -3105,17 +3050,19 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     last_tab = rates["last_" + key][0 if intra else 1]
     shape = coefs.shape
     raster = coefs.reshape(-1, 64)
-    c_all = np.abs(raster).astype(np.float32)[:, ZIGZAG]  # abs and cast before the gather: half the bytes moved
+    c_all = np.abs(raster.astype(np.float32))[:, ZIGZAG]  # cast and abs before the gather: half the bytes moved
     total = (c_all * c_all).sum(1, dtype=np.float64)
     inv_q = (1.0 / qm.reshape(64)[ZIGZAG]).astype(np.float32)
     ratio_all = c_all * inv_q
-    live = np.nonzero((ratio_all >= 0.5).any(1))[0]  # the others round to an empty block
     n = c_all.shape[0]
+    live_mask = (ratio_all >= 0.5).any(1)  # the others round to an empty block
+    everyone = bool(live_mask.all())  # speed: then no gathers and scatters of the live rows
+    live = slice(None) if everyone else np.nonzero(live_mask)[0]
+    m = n if everyone else live.size
     dist = total.copy()
     nbits = np.full(n, last_tab[0])
-    if live.size:
-        c, ratio = c_all[live], ratio_all[live]
-        m = live.size
+    if m:
+        c, ratio = (c_all, ratio_all) if everyone else (c_all[live], ratio_all[live])
         hi = (ratio + 0.5).astype(np.int32)
         r_i, p_i = np.nonzero(hi)  # only coefficients that round to a non-zero level have a choice
         # speed: past the last position that rounds to non-zero in any live block every level is 0 and no block
@@ -3130,7 +3077,7 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
         init = np.zeros((m, kz + 1), np.int32)
         init[:, :kz] = np.maximum(ratio + (0.5 - deadzone), 0)  # truncation = floor (non-negative)
         nz = init[:, :kz] > 0
-        last0 = np.where(nz.any(1), kz - 1 - np.argmax(nz[:, ::-1], axis=1), -1)
+        last0 = np.where(nz, pos, -1).max(1)
         nbv = np.minimum(init[r_i, nbr_a[p_i]] + init[r_i, nbr_b[p_i]], 5)
         ctx = (BAND_CTX[p_i] + 4 * NB_CLASS[nbv] + DLC_CLASS[np.maximum(last0[r_i] - p_i, 0)]) * LEVEL_ALPHABET
         cv, qv, hv = c[r_i, p_i], qz[p_i], hi[r_i, p_i]
@@ -3161,19 +3108,20 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
         rate[:, 8:] += _row_prefix_sums(lev_tab.take(sym + 3 * LEVEL_ALPHABET))[:, :-8]
         err = c - best_l * qz
         saved = _row_prefix_sums(c * c - err * err)  # float64 (err is)
-        tot = total[live]
+        tot = total if everyone else total[live]
         cost = np.where(nz, tot[:, None] - saved + lam * rate, np.inf)
         end = np.argmin(cost, 1)
-        rows = np.arange(live.size)
+        rows = np.arange(m)
         empty = tot + lam * last_tab[0] <= cost[rows, end]
         keep = (pos[None, :] <= end[:, None]) & ~empty[:, None]
-        out = np.zeros((live.size, 64), np.int32)
+        out = np.zeros((m, 64), np.int32)
         out[:, :kz] = np.where(keep, best_l, 0)
         dist[live] = np.where(empty, tot, tot - saved[rows, end])
         nbits[live] = np.where(empty, last_tab[0], rate[rows, end])
         # back to raster order by a gather (ZZ_POS inverts ZIGZAG) of the live blocks only: the others stay zero
         lv = np.zeros((n, 64), np.int32)
-        lv[live] = np.where(raster[live][:, ZIGZAG] < 0, -out, out).take(ZZ_POS, axis=1)
+        out = out.take(ZZ_POS, axis=1)
+        lv[live] = np.where((raster if everyone else raster[live]) < 0, -out, out)
     else:
         lv = np.zeros((n, 64), np.int32)
     return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
@@ -3342,114 +3290,42 @@ def _diagonals(mbh, mbw):
 def _chain_predictors(choice, mv_me, mv_split, mbh, mbw):
     """Encoder: every macroblock's vector predictor (_vector_predictor's MED, raster order) when every macroblock
     keeps its choice (0, 1, 3: skip, predicted vector, intra take the predictor; 2: mv_me; 4: mv_split)."""
-    kind, me, spl = choice.tolist(), mv_me.tolist(), mv_split.tolist()
-    prev = [[0, 0]] * (mbw + 1)  # row above, with a zero column on the left
-    out = []
-    for r in range(mbh):
-        cur = [[0, 0]]
+    # scalar Python (the chain is sequential), one list per component: ~2x faster than pairs of lists
+    kind = choice.tolist()
+    me_y, me_x, sp_y, sp_x = mv_me[:, 0].tolist(), mv_me[:, 1].tolist(), mv_split[:, 0].tolist(), mv_split[:, 1].tolist()
+    out_y, out_x = [], []
+    up_y, up_x = [0] * (mbw + 1), [0] * (mbw + 1)  # final vectors of the row above, with a zero column on the left
+    i = 0
+    for _ in range(mbh):
+        row_y, row_x = [0], [0]
+        left_y = left_x = 0
         for c in range(mbw):
-            left, top, tl = cur[c], prev[c + 1], prev[c]
-            p = []
-            for k in (0, 1):
-                a, b = left[k], top[k]
-                lo, hi = (a, b) if a < b else (b, a)
-                g = a + b - tl[k]
-                p.append(lo if g < lo else (hi if g > hi else g))
-            out.append(p)
-            i = r * mbw + c
-            cur.append(me[i] if kind[i] == 2 else spl[i] if kind[i] == 4 else p)
-        prev = cur
-    return np.array(out, np.int64).reshape(-1, 2)
-
-
-def _chain_merge(choice, mv_me, mv_split, skip_vec, prev_chain, mbh, mbw, pred_vec=None):
-    """Encoder: _chain_predictors with merge candidates: every macroblock's MED predictor (n, 2), skip merge list
-    (n, MERGE_MAX, 2, zero-padded) and its length when every macroblock keeps its choice (a skip passes on
-    skip_vec, its priced candidate; a predicted-vector macroblock its MED, or pred_vec, the vector it was priced at)."""
-    kind, me, spl, sv, col = choice.tolist(), mv_me.tolist(), mv_split.tolist(), skip_vec.tolist(), prev_chain.tolist()
-    pv = pred_vec.tolist() if pred_vec is not None else None
-    zero = [0, 0]
-    prev = [zero] * (mbw + 2)  # row above, with a zero column on each side
-    meds, lists, counts = [], np.zeros((mbh * mbw, MERGE_MAX, 2), np.int64), np.zeros(mbh * mbw, np.int64)
-    for r in range(mbh):
-        cur = [zero]
-        for c in range(mbw):
-            left, top, tl, tr = cur[c], prev[c + 1], prev[c], prev[c + 2]
-            p = []
-            for k in (0, 1):
-                a, b = left[k], top[k]
-                lo, hi = (a, b) if a < b else (b, a)
-                g = a + b - tl[k]
-                p.append(lo if g < lo else (hi if g > hi else g))
-            meds.append(p)
-            i = r * mbw + c
-            lst = _merge_list(p, left, top, tr, col[i])
-            lists[i, : len(lst)] = lst
-            counts[i] = len(lst)
-            k_ = kind[i]
-            cur.append(me[i] if k_ == 2 else spl[i] if k_ == 4 else sv[i] if k_ == 0 else pv[i] if pv and k_ == 1 else p)
-        prev = cur + [zero]
-    return np.array(meds, np.int64).reshape(-1, 2), lists, counts
-
-
-def _merge_lists_guess(field, med, prev_chain, mbh, mbw):
-    """Encoder: _merge_list of every macroblock as if its neighbours' chain vectors were field (vectorised; the
-    whole-frame guess before the exact rounds)."""
-    g = np.zeros((mbh + 1, mbw + 2, 2), np.int64)
-    g[1:, 1:-1] = field.reshape(mbh, mbw, 2)
-    raw = [g[1:, :-2].reshape(-1, 2), g[:-1, 1:-1].reshape(-1, 2), prev_chain, g[:-1, 2:].reshape(-1, 2),
-           np.zeros_like(med)]
-    n = med.shape[0]
-    lists = np.zeros((n, MERGE_MAX, 2), np.int64)
-    lists[:, 0] = med
-    counts = np.ones(n, np.int64)
-    rows = np.arange(n)
-    for v in raw:
-        seen = ((lists == v[:, None, :]).all(2) & (np.arange(MERGE_MAX)[None, :] < counts[:, None])).any(1)
-        add = ~seen & (counts < MERGE_MAX)
-        lists[rows[add], counts[add]] = v[add]
-        counts += add
-    return lists, counts
-
-
-def _merge_sweep(choice, mv_me, mv_split, skip_vec, pv, prev_chain, lists, counts, reprice, mbh, mbw):
-    """Encoder: the exact decisions, wave by wave (2 x row + column): each wave's macroblocks whose MED predictor
-    or merge list (from the final vectors of the earlier waves) differs from the priced one are re-priced as one
-    batch (reprice updates choice, skip_vec, pv, lists, counts in place) before the wave's vectors are final."""
-    zero = [0, 0]
-    col = prev_chain.tolist()
-    grid = [[None] * mbw for _ in range(mbh)]
-    pad = [zero] * MERGE_MAX
-    for t in range(2 * (mbh - 1) + mbw):
-        wave, fix, fix_med, fix_list, fix_n = [], [], [], [], []
-        for r in range(max(0, (t - mbw + 2) // 2), min(mbh - 1, t // 2) + 1):
-            c = t - 2 * r
-            left = grid[r][c - 1] if c else zero
-            top = grid[r - 1][c] if r else zero
-            tl = grid[r - 1][c - 1] if r and c else zero
-            tr = grid[r - 1][c + 1] if r and c + 1 < mbw else zero
-            med = []
-            for k in (0, 1):
-                a, b = left[k], top[k]
-                lo, hi = (a, b) if a < b else (b, a)
-                g = a + b - tl[k]
-                med.append(lo if g < lo else (hi if g > hi else g))
-            i = r * mbw + c
-            lst = _merge_list(med, left, top, tr, col[i])
-            if len(lst) != counts[i] or (lst + pad)[:MERGE_MAX] != lists[i].tolist():
-                fix.append(i)
-                fix_med.append(med)
-                fix_list.append((lst + pad)[:MERGE_MAX])
-                fix_n.append(len(lst))
-            wave.append((r, c, i, med))
-        if fix:
-            idx = np.array(fix, np.int64)
-            reprice(idx, np.array(fix_med, np.int64), np.array(fix_list, np.int64), np.array(fix_n, np.int64),
-                    code=MERGE_SWEEP_CODE)
-        for r, c, i, med in wave:
-            k = choice[i]
-            grid[r][c] = (mv_me[i].tolist() if k == 2 else mv_split[i].tolist() if k == 4 else
-                          skip_vec[i].tolist() if k == 0 else pv[i].tolist() if k == 1 else med)
+            a, b = left_y, up_y[c + 1]
+            g = a + b - up_y[c]
+            if a > b:
+                a, b = b, a
+            vy = a if g < a else (b if g > b else g)
+            a, b = left_x, up_x[c + 1]
+            g = a + b - up_x[c]
+            if a > b:
+                a, b = b, a
+            vx = a if g < a else (b if g > b else g)
+            out_y.append(vy)
+            out_x.append(vx)
+            k = kind[i]
+            if k == 2:
+                vy, vx = me_y[i], me_x[i]
+            elif k == 4:
+                vy, vx = sp_y[i], sp_x[i]
+            row_y.append(vy)
+            row_x.append(vx)
+            left_y, left_x = vy, vx
+            i += 1
+        up_y, up_x = row_y, row_x
+    out = np.empty((mbh * mbw, 2), np.int64)
+    out[:, 0] = out_y
+    out[:, 1] = out_x
+    return out
 
 
 INTRA_P_MIN_COST = 32.0  # encoder speed: P frames try intra only where the searched vector's cost exceeds this x lambda
@@ -3477,7 +3353,7 @@ def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
     return ok
 
 
-PRED_SKIP_MARGIN = 16.0  # encoder speed: the predicted vector is coded (RDOQ) only where the skip's distortion exceeds
+PRED_SKIP_MARGIN = 32.0  # encoder speed: the predicted vector is coded (RDOQ) only where the skip's distortion exceeds
 # lambda x (this + the inter mode and zero-vector bits - the skip mode bits); below, skip beats it (exact at 0: the
 # coded cost is at least lambda x those bits); < 0 = price it everywhere
 
@@ -3488,93 +3364,6 @@ def _pred_contenders(d_skip, mode_bits, zero_mvd, lam):
         return np.ones(d_skip.shape, bool)
     floor = mode_bits[:, MODE_INTER] + zero_mvd - mode_bits[:, MODE_SKIP] + PRED_SKIP_MARGIN
     return d_skip >= lam * floor
-
-
-BI_MIN_COST = 0.0  # encoder speed: only macroblocks whose best one-hypothesis cost exceeds this x lambda try two
-
-
-def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
-    """Encoder: the second vector of each macroblock, +-1 refinements at BI_STRIDES around w0, by the SAD of
-    the two predictions' mean (the SAD of 2 cur - p1 against the second prediction, halved)."""
-    by = (idx // mbw) * 16
-    bx = (idx % mbw) * 16
-    target = np.subtract(2 * cur_y.astype(np.int32), p1_y, dtype=np.float32)
-    best_v = w0.copy()
-    raw = None
-    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-    for stride in BI_STRIDES:
-        centre = best_v.copy()
-        best_sad = np.full(idx.size, np.inf)
-        best_raw = np.zeros(idx.size, np.float32)
-        for o in offsets:
-            v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
-            if o == (0, 0) and raw is not None:
-                sad_raw = raw
-            else:
-                sad_raw = 0.5 * np.abs(target - _mc_luma(ref_b[3], by, bx, v)).sum(axis=(1, 2))
-            sad = sad_raw + subpel_cost * (o != (0, 0))
-            better = sad < best_sad
-            best_sad = np.where(better, sad, best_sad)
-            best_raw = np.where(better, sad_raw, best_raw)
-            best_v[better] = v[better]
-        raw = best_raw
-    if BI_NEIGHBOUR_PASSES:
-        best_v = _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost)
-    return best_v
-
-
-def _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost):
-    """Encoder: each macroblock also tries its four neighbours' second-vector deltas (against _bi_predictor) on
-    its own predictor: smooth non-constant motion (zoom, acceleration) has smooth deltas."""
-    by = (idx // mbw) * 16
-    bx = (idx % mbw) * 16
-    cost = raw.astype(np.float64)
-    for _ in range(BI_NEIGHBOUR_PASSES):
-        field = np.zeros((mbh * mbw, 2), np.int64)
-        field[idx] = best_v - w0
-        gp = np.pad(field.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
-        for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]):
-            v = np.clip(w0 + cand.reshape(-1, 2)[idx], -MAX_MV, MAX_MV)
-            k = np.nonzero((v != best_v).any(1))[0]
-            if not k.size:
-                continue
-            sad = 0.5 * np.abs(target[k] - _mc_luma(ref_b[3], by[k], bx[k], v[k])).sum(axis=(1, 2)) + subpel_cost
-            better = sad < cost[k]
-            cost[k[better]] = sad[better]
-            best_v[k[better]] = v[k[better]]
-    return best_v
-
-
-def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, coded, mode_bits, mvd_tab, qy, qc, lam, step):
-    """Encoder: the skip and one-vector macroblocks (choice 0-2) that cost less (J = SSD_w + lambda bits) with
-    a second hypothesis averaged into their prediction; coded = [ly, lcb, lcr, t16] is replaced in place
-    where they do. Returns the flags, the second vectors' deltas against _bi_predictor and the cost saved."""
-    n, mbw = choice.size, st["mbw"]
-    flags = np.zeros(n, bool)
-    dw = np.zeros((n, 2), np.int64)
-    flag_tab = PROB_BITS - np.log2(st["models"]["bi"]["freq"].astype(np.float64))
-    ctx = np.where((mv_c != pred).any(1), 0, 1)  # _block_kind - 1 of an inter macroblock
-    j_cur = j_min + lam * np.where(choice == 0, 0.0, flag_tab[ctx, 0])
-    cand = np.nonzero((choice <= 2) & (j_min > BI_MIN_COST * lam))[0]
-    if not cand.size:
-        return flags, dw, 0.0
-    v = mv_c[cand]
-    p1 = _predict_mbs(ref, cand, mbw, v)
-    ref_b = _bi_ref(st, ref[4], ref[5])
-    w0 = _bi_predictor(v)
-    w = _bi_search(cur[0][cand], p1[0], ref_b, cand, mbw, st["mbh"], w0, SUBPEL_PENALTY * step)
-    pb = _average_preds(p1, _predict_mbs(ref_b, cand, mbw, w))
-    got = _code_blocks(cur[0][cand], cur[1][cand], cur[2][cand], *pb, qy, qc, DEADZONE_INTER, lam, tx16=True)
-    bi_tab = _signed_bits(st["models"]["mvd_bi"])
-    j_bi = got[3] + lam * (got[4] + mode_bits[cand, MODE_INTER] + _mvd_bits(mvd_tab, v - pred[cand])
-                           + flag_tab[ctx[cand], 1] + _mvd_bits(bi_tab, w - w0))
-    win = j_bi < j_cur[cand]
-    on = cand[win]
-    flags[on] = True
-    dw[on] = (w - w0)[win]
-    for k, a in zip((0, 1, 2, 5), coded):
-        a[on] = got[k][win]
-    return flags, dw, float((j_cur[cand] - j_bi)[win].sum())
 
 
 SMOOTH_PLANES_MIN_SPLIT = 40  # encoder speed: the smooth luma's 16 phase planes are built (not filtered per block)
@@ -3595,6 +3384,8 @@ def _decide_p(st, cur, step, layer=None):
     qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
     lam = LAMBDA_SCALE * step**2
     prior = st.get("prev_mv") if TEMPORAL_CANDIDATE and layer is None else None
+    if layer is None:  # the previous frame's phase planes are dead (see _planes_for): their buffers are reused
+        st["plane_pool"] = st.pop("plane_made", [])
     if layer is not None:  # the second decision of a cross-fade frame: predict from the two-layer reference
         _use_layers(st, layer)
     ref = _ref_with(st, FILTER_SHARP)
@@ -3675,7 +3466,7 @@ def _decide_p(st, cur, step, layer=None):
     # (the other five clips unchanged), its encode 1.04x faster
     cand = np.nonzero(me[4] > SPLIT_MIN_BITS)[0] if layer is None else np.zeros(0, np.int64)
     if isinstance(ref[3], tuple) and cand.size > SMOOTH_PLANES_MIN_SPLIT:
-        st["ref_phases"][FILTER_SMOOTH_LUMA] = _subpel_planes(st["ref"][0], FILTER_SMOOTH_LUMA)
+        st["ref_phases"][FILTER_SMOOTH_LUMA] = _planes_for(st, st["ref"][0], FILTER_SMOOTH_LUMA)
         ref = _ref_with(st, filt, wp)
     mv4 = np.repeat(mv_me[:, None, :], 4, axis=1)
     mv4[cand] = _motion_search_split(cur_y[cand], ref, cand, mbw, mv_me[cand], SUBPEL_PENALTY * step)
@@ -3695,66 +3486,64 @@ def _decide_p(st, cur, step, layer=None):
 
         return ssd(cur_y[idx], sp[0]) + CB_WEIGHT * ssd(cur_cb[idx], sp[1]) + CR_WEIGHT * ssd(cur_cr[idx], sp[2])
 
-    prev_chain = _prev_chain(st)
-    merge_tab = PROB_BITS - np.log2(st["models"]["merge"]["freq"].astype(np.float64))
+    def predict_at(idx, vecs):
+        """_predict_mbs of macroblocks idx at vectors vecs, pred_me's rows (the same numbers) where a vector is the
+        searched one: most of them in a pan."""
+        fresh = np.nonzero((vecs != mv_me[idx]).any(1))[0]
+        if fresh.size == idx.size:
+            return _predict_mbs(ref, idx, mbw, vecs)
+        out = [p[idx] for p in pred_me]
+        if fresh.size:
+            for o, g in zip(out, _predict_mbs(ref, idx[fresh], mbw, vecs[fresh])):
+                o[fresh] = g
+        return out
 
-    skip_cache = {}  # (macroblock, vy, vx) -> skip distortion: the rounds and the sweep re-price the same candidates
+    coded = {}  # (macroblock, vy, vx): its _code_blocks row; the sweep's rounds often return to a predictor coded before
 
-    def price_skip(idx, lists, counts, sp0=None):
-        """Skip cost of macroblocks idx at their best merge candidate (sp0: the predictions at candidate 0)."""
-        if sp0 is not None:
-            for i, v, d in zip(idx.tolist(), lists[:, 0].tolist(), skip_distortion(sp0, idx).tolist()):
-                skip_cache[(i, v[0], v[1])] = d
-        il, ll, cl = idx.tolist(), lists.tolist(), counts.tolist()
-        miss = {}
-        for i, lst, c in zip(il, ll, cl):
-            for v in lst[:c]:
-                key = (i, v[0], v[1])
-                if key not in skip_cache:
-                    miss[key] = None
+    def code_pred(idx, vecs, preds):
+        """_code_blocks of macroblocks idx predicted by vectors vecs (predictions preds), each (macroblock, vector)
+        coded once per decision (every row depends on its macroblock's inputs alone)."""
+        keys = list(zip(idx.tolist(), vecs[:, 0].tolist(), vecs[:, 1].tolist()))
+        miss = [k for k, key in enumerate(keys) if key not in coded]
+        if len(miss) == len(keys):
+            got = _code_blocks(cur_y[idx], cur_cb[idx], cur_cr[idx], *preds, qy, qc, DEADZONE_INTER, lam, tx16=True)
+        elif miss:
+            m = np.array(miss)
+            got = _code_blocks(cur_y[idx[m]], cur_cb[idx[m]], cur_cr[idx[m]], *(p[m] for p in preds), qy, qc,
+                               DEADZONE_INTER, lam, tx16=True)
         if miss:
-            keys = list(miss)
-            mi = np.array([k[0] for k in keys], np.int64)
-            mv = np.array([k[1:] for k in keys], np.int64)
-            for key, d in zip(keys, skip_distortion(_predict_mbs(ref, mi, mbw, mv), mi).tolist()):
-                skip_cache[key] = d
-        dist = np.array([[skip_cache[(i, v[0], v[1])] if k < c else np.inf for k, v in enumerate(lst)]
-                         for i, lst, c in zip(il, ll, cl)], np.float64).reshape(-1, MERGE_MAX)
-        bits = np.where(counts[:, None] > 1, merge_tab[np.maximum(counts - 2, 0)], 0.0)
-        j = dist + lam * (mode_bits[idx, MODE_SKIP][:, None] + bits)
-        pick = np.argmin(j, 1)
-        rows = np.arange(idx.size)
-        return j[rows, pick], lists[rows, pick], pick
+            for j, k in enumerate(miss):
+                coded[keys[k]] = tuple(a[j] for a in got)
+            if len(miss) == len(keys):
+                return got
+        rows = [coded[key] for key in keys]
+        return [np.array([r[f] for r in rows]) for f in range(6)]
 
     # Whole-frame passes against the previous pass's vectors give a good guess of every predictor ...
     final = mv_me
     zero_mvd = _mvd_bits(mvd_tab, np.zeros(2, np.int64))
     for _ in range(DECISION_PASSES):
         pred_guess = _vector_predictor(final, mbh, mbw)
-        sp = _predict_mbs(ref, all_idx, mbw, pred_guess)
-        lists, counts = _merge_lists_guess(final, pred_guess, prev_chain, mbh, mbw)
-        j_skip, skip_vec, skip_pick = price_skip(all_idx, lists, counts, sp)
+        sp = predict_at(all_idx, pred_guess)
+        d_skip = skip_distortion(sp, all_idx)
         # where the predicted vector is the searched one the residual is me's, and so is its coding: only the
         # other macroblocks are coded (in a pan most are the same)
         mp = [a.copy() for a in me]
         other = (pred_guess != mv_me).any(1)
-        # the skip at the predicted vector (merge candidate 0), priced above
-        d_skip = np.array([skip_cache[(i, v[0], v[1])] for i, v in zip(all_idx.tolist(), lists[:, 0].tolist())],
-                          np.float64)
         worth = _pred_contenders(d_skip, mode_bits, zero_mvd, lam)
         mp[3][other & ~worth] = np.inf  # skip beats the coded predicted vector there
         other = np.nonzero(other & worth)[0]
         if other.size:
-            got = _code_blocks(cur_y[other], cur_cb[other], cur_cr[other], *(p[other] for p in sp), qy, qc,
-                               DEADZONE_INTER, lam, tx16=True)
+            got = code_pred(other, pred_guess[other], [p[other] for p in sp])
             for k in range(6):
                 mp[k][other] = got[k]
+        j_skip = d_skip + lam * mode_bits[:, MODE_SKIP]
         j_pred = mp[3] + lam * (mp[4] + mode_bits[:, MODE_INTER] + zero_mvd)
         j_me = me[3] + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred_guess))
         j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred_guess)
         choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1), 1)
         mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred_guess))
-        final = np.where((choice == 0)[:, None], skip_vec, mv_c)  # intra macroblocks pass their predictor on, like skips
+        final = mv_c  # intra macroblocks pass their predictor on, like skips
     # ... then the exact decisions. Each macroblock's real predictor comes from its left, top and top-left
     # neighbours' final vectors (skip, predicted and intra macroblocks pass their predictor on). Every round takes
     # the predictors the current choices lead to (_chain_predictors, one scalar raster pass) and recomputes, as one
@@ -3768,66 +3557,33 @@ def _decide_p(st, cur, step, layer=None):
     j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred)
     j_all = np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1)
     choice = np.argmin(j_all, 1)
-    pv = pred.copy()  # the vector each predicted-vector candidate was coded at (differs from pred only after the sweep)
-    j_pv = j_all[:, 1] - lam * zero_mvd  # its cost without the vector difference
-
-    def reprice(sub, ps, sub_lists, sub_counts, code=True):
-        """Prices of macroblocks sub against predictors ps and merge lists: the skip at every candidate; where the
-        predictor moved, the searched and split vectors' differences and (code) the predicted vector's coding,
-        else the predicted-vector candidate keeps its coding and pays its vector difference."""
-        moved = np.nonzero((ps != pred[sub]).any(1))[0]
-        sp = _predict_mbs(ref, sub, mbw, ps) if code else None
-        lists[sub], counts[sub] = sub_lists, sub_counts
-        j_all[sub, 0], skip_vec[sub], skip_pick[sub] = price_skip(sub, sub_lists, sub_counts, sp)
-        if moved.size and not code:
-            mv_sub, pm = sub[moved], ps[moved]
-            j_all[mv_sub, 1] = j_pv[mv_sub] + lam * _mvd_bits(mvd_tab, pv[mv_sub] - pm)
-            j_all[mv_sub, 2] = me[3][mv_sub] + lam * (me[4][mv_sub] + mode_bits[mv_sub, MODE_INTER] +
-                                                      _mvd_bits(mvd_tab, mv_me[mv_sub] - pm))
-            j_all[mv_sub, 4] = j_split_base[mv_sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[mv_sub] - pm)
-            pred[mv_sub] = pm
-        elif moved.size:
-            mv_sub, pm = sub[moved], ps[moved]
-            fresh = [a[mv_sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
-            other = (pm != mv_me[mv_sub]).any(1)
-            # skip at the predictor (merge candidate 0, priced above) provably beats its coding: not coded
-            d_pm = np.array([skip_cache[(i, v[0], v[1])] for i, v in zip(mv_sub.tolist(), pm.tolist())], np.float64)
-            worth = _pred_contenders(d_pm, mode_bits[mv_sub], zero_mvd, lam)
-            fresh[3][other & ~worth] = np.inf
-            other = np.nonzero(other & worth)[0]
-            if other.size:
-                got = _code_blocks(cur_y[mv_sub[other]], cur_cb[mv_sub[other]], cur_cr[mv_sub[other]],
-                                   *(p[moved[other]] for p in sp), qy, qc, DEADZONE_INTER, lam, tx16=True)
-                for k in range(6):
-                    fresh[k][other] = got[k]
-            j_pv[mv_sub] = fresh[3] + lam * (fresh[4] + mode_bits[mv_sub, MODE_INTER])
-            j_all[mv_sub, 1] = j_pv[mv_sub] + lam * zero_mvd
-            pv[mv_sub] = pm
-            j_all[mv_sub, 2] = me[3][mv_sub] + lam * (me[4][mv_sub] + mode_bits[mv_sub, MODE_INTER] +
-                                                      _mvd_bits(mvd_tab, mv_me[mv_sub] - pm))
-            j_all[mv_sub, 4] = j_split_base[mv_sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[mv_sub] - pm)
-            ly[mv_sub], lcb[mv_sub], lcr[mv_sub] = fresh[0], fresh[1], fresh[2]
-            t16[mv_sub] = fresh[5]
-            pred[mv_sub] = pm
-        choice[sub] = np.argmin(j_all[sub], 1)
-
-    for _ in range(MERGE_ROUNDS):  # whole-frame rounds fix most wrong guesses in big batches ...
-        real, real_lists, real_counts = _chain_merge(choice, mv_me, mv_chain_split, skip_vec, prev_chain, mbh, mbw)
-        sub = np.nonzero((real_counts != counts) | (real_lists != lists).any((1, 2)))[0]
+    while True:
+        real = _chain_predictors(choice, mv_me, mv_chain_split, mbh, mbw)
+        sub = np.nonzero((real != pred).any(1))[0]
         if not sub.size:
             break
-        reprice(sub, real[sub], real_lists[sub], real_counts[sub])
-    else:  # ... an exact sweep over the waves of 2 x row + column the rest (every neighbour in an earlier wave)
-        _merge_sweep(choice, mv_me, mv_chain_split, skip_vec, pv, prev_chain, lists, counts, reprice, mbh, mbw)
-    # every macroblock keeps the vector it was priced at; what the capped rounds left inexact is coded exactly:
-    # vector differences against the real predictors, a skip whose vector left its real list as inter
-    vec_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split,
-                                                             np.where((choice == 0)[:, None], skip_vec, pv)))
-    pred, lists, counts = _chain_merge(choice, mv_me, mv_chain_split, skip_vec, prev_chain, mbh, mbw, vec_c)
-    hit = (lists == skip_vec[:, None, :]).all(2) & (np.arange(MERGE_MAX)[None, :] < counts[:, None])
-    skip_pick = np.argmax(hit, 1)
-    mvd = vec_c - pred
-    mvd[(choice == 0) & hit.any(1)] = 0
+        ps = real[sub]
+        sp = predict_at(sub, ps)
+        fresh = [a[sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
+        d_sub = skip_distortion(sp, sub)
+        other = (ps != mv_me[sub]).any(1)
+        worth = _pred_contenders(d_sub, mode_bits[sub], zero_mvd, lam)
+        fresh[3][other & ~worth] = np.inf
+        other = np.nonzero(other & worth)[0]
+        if other.size:
+            got = code_pred(sub[other], ps[other], [p[other] for p in sp])
+            for k in range(6):
+                fresh[k][other] = got[k]
+        j_all[sub, 0] = d_sub + lam * mode_bits[sub, MODE_SKIP]
+        j_all[sub, 1] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
+        j_all[sub, 2] = me[3][sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] + _mvd_bits(mvd_tab, mv_me[sub] - ps))
+        j_all[sub, 4] = j_split_base[sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
+        ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
+        t16[sub] = fresh[5]
+        pred[sub] = ps
+        choice[sub] = np.argmin(j_all[sub], 1)
+    mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred))
+    mvd = mv_c - pred
     # the frame's estimated cost, to compare decisions: summed diagonal by diagonal as the sweep did (same float sums)
     j_total = lam * 8 * LAYER_BYTES * (layer is not None)
     j_min = j_all.min(1)
@@ -3840,36 +3596,24 @@ def _decide_p(st, cur, step, layer=None):
         else:
             ly[sel], lcb[sel], lcr[sel] = src[0][sel], src[1][sel], src[2][sel]
         t16[sel] = src[5][sel] if k == 2 else False
-    bi = None
-    if _bi_allowed(st, layer):
-        flags, dw, gain = _decide_bi(st, ref, (cur_y, cur_cb, cur_cr), choice, vec_c, pred, j_min,
-                                     [ly, lcb, lcr, t16], mode_bits, mvd_tab, qy, qc, lam, step)
-        bi, j_total = (flags, dw), j_total - gain
-        # a skip that takes a second hypothesis is coded as inter at the vector it was priced at (its merge
-        # candidate), so its vector difference is coded and the neighbours' merge lists stay as priced
-        mvd[flags] = (vec_c - pred)[flags]
     is_intra = choice == 3
     has_levels = ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2))
-    coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels | (bi is not None and bi[0]))
+    coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels)
     modes = np.where(is_intra, MODE_INTRA, np.where(coded_inter, MODE_INTER, MODE_SKIP))
     modes = np.where(choice == 4, MODE_SPLIT, modes).astype(np.int64)
     mvd[(modes != MODE_INTER) & (modes != MODE_SPLIT)] = 0
-    merge = np.where((choice == 0) & (modes == MODE_SKIP), skip_pick, 0)
     sub = np.where((modes == MODE_SPLIT)[:, None, None], sub_d, 0)
     ipm = np.zeros((n, IPM_COLS), np.int64)
     ipm[:, COL16] = t16 & (modes == MODE_INTER)  # 1: luma block 0 holds a 16x16 transform's low frequencies
     decision = (filt, wp, layer), modes, mvd, sub, ly, lcb, lcr, ipm
-    st["merge_idx"] = merge
     st["p_cost"] = j_total
-    st["bi"] = bi
     if layer_cand is not None:  # decide again against the two-layer reference; keep the cheaper decision
-        kept = (st["ref"], st["ref_phases"], st["prev_mv"], st["merge_idx"])
+        kept = (st["ref"], st["ref_phases"], st["prev_mv"])
         other = _decide_p(st, cur, step, layer_cand)
         if st["p_cost"] < j_total:
             return other
-        st["ref"], st["ref_phases"], st["prev_mv"], st["merge_idx"] = kept
+        st["ref"], st["ref_phases"], st["prev_mv"] = kept
         st["p_cost"] = j_total
-        st["bi"] = bi
     return decision
 
 
@@ -3941,11 +3685,7 @@ def compress_video_frame(frame, frame_index, config):
             decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
     pp, modes, mvd, sub, ly, lcb, lcr, ipm = decision
     st["src"] = (_box4(np.pad(cur[0], PAD, mode="edge")), st.get("src", (None,))[0])  # for _choose_layers
-    if ftype == FRAME_P:
-        chain, _ = _merge_chain(modes, mvd, st["merge_idx"], _prev_chain(st), st["mbh"], st["mbw"])
-        mvs = _mvs_from_chain(chain, modes, sub)
-    else:
-        mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
+    mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
     # reconstruct first: the loop filter's parameters (chosen in _reconstruct) go into the header; the syntax
     # still needs the previous frame's modes as contexts
     prev_modes = st["prev_modes"]
@@ -3954,7 +3694,6 @@ def compress_video_frame(frame, frame_index, config):
     st["prev_modes"], next_modes = prev_modes, st["prev_modes"]
     data = _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm)
     st["prev_modes"] = next_modes
-    st["prev_chain"] = chain if ftype == FRAME_P else None
     st["next_index"] = frame_index + 1
     return data
 
@@ -3978,12 +3717,7 @@ def decompress_video_frame(compressed_data, frame_index, config):
         if st["ref2"] is None:
             raise ValueError("corrupt frame: two-layer reference without two decoded frames")
         _use_layers(st, pp[2])
-    if ftype == FRAME_P:
-        mvs = _mvs_from_chain(st["chain"], modes, sub)
-        st["prev_chain"] = st.pop("chain")
-    else:
-        mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
-        st["prev_chain"] = None
+    mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
     y, cb, cr = _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["next_index"] = frame_index + 1
     return _planes_to_rgb(y, cb, cr, height, width)
