@@ -1,6 +1,6 @@
 /**
  * The commit message of an adopted version (issue 4 item 8): the title, the
- * one-line headline, the figures, the timestamp and the proposer, plus the
+ * one-line headline, the figures, the verdict, the timestamp and the proposer, plus the
  * candidate id that lets a resumed loop recognise its own commit.
  */
 import type { LedgerRecord, MetricsSummary } from "./ledger-record.js";
@@ -62,6 +62,9 @@ export function versionCommitMessage(
       `Encode speed: ${m.meanEncodeFps.toFixed(1)} fps${cpu(m)}${was}, decode ${m.meanDecodeFps.toFixed(1)} fps`,
     );
   }
+  // The rule's own sentence: which path adopted it, and the side-by-side speed ratio when that
+  // path was speed (the fps above come from separate runs and are context, not the judgement).
+  if (record.verdict) lines.push(`Verdict: ${record.verdict.reason.replace(/\s+/g, " ").trim()}`);
   if (record.hypothesis) lines.push(`Hypothesis: ${record.hypothesis.replace(/\s+/g, " ").trim()}`);
   lines.push(
     `Timestamp: ${timestamp.toISOString()}`,
