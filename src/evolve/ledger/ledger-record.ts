@@ -3,7 +3,7 @@
  * candidate. The later GitHub parts read the same file, so fields are added,
  * never renamed (`schema` says which shape a line has).
  */
-import type { Verdict } from "../../evaluate/results.js";
+import type { PairedTiming, Verdict } from "../../evaluate/results.js";
 import type { EditSummary } from "../edits/apply-edits.js";
 import type { EditTolerance } from "../edits/tolerant-match.js";
 import type { AttemptFailure } from "../edits/proposal-failure.js";
@@ -49,6 +49,11 @@ export interface MetricsSummary {
   bdRateX265Ld?: number | null;
   bdRateParent: number | null;
   clips: ClipMetrics[];
+  /**
+   * The encode speed against the parent timed side by side (paired-timing.ts), when the verdict
+   * compared speeds; the figure the speed rules judged. Absent in older records.
+   */
+  pairedTiming?: PairedTiming;
   /** Held-out clips: aggregate only, never names. */
   heldOut?: {
     clips: number;

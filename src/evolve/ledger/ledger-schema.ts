@@ -36,6 +36,23 @@ const clipMetricsSchema = z.object({
   meanPsnrRgb: z.number(),
 });
 
+const finite = z.number().finite();
+
+const pairedTimingSchema = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("ok"),
+    clip: z.string(),
+    qualities: z.array(z.number()),
+    frames: z.number().int().nonnegative(),
+    chunks: z.number().int().nonnegative(),
+    parentCpuSeconds: finite,
+    candidateCpuSeconds: finite,
+    speedup: finite,
+    chunkSpeedups: z.object({ min: finite, median: finite, max: finite }),
+  }),
+  z.object({ status: z.literal("unavailable"), reason: z.string() }),
+]);
+
 const metricsSchema = z.object({
   meanMbps: z.number(),
   meanMbps1080p30: z.number(),
@@ -50,6 +67,7 @@ const metricsSchema = z.object({
   bdRateX265Ld: nullableNumber.optional(),
   bdRateParent: nullableNumber,
   clips: z.array(clipMetricsSchema),
+  pairedTiming: pairedTimingSchema.optional(),
   heldOut: z
     .object({
       clips: z.number().int(),

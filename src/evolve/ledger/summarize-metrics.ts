@@ -42,6 +42,7 @@ export function summarizeMetrics(result: EvaluationResult): MetricsSummary | nul
   if (rungs.every((r) => typeof r.encodeCpuFps === "number" && Number.isFinite(r.encodeCpuFps))) {
     summary.meanEncodeCpuFps = meanOf(rungs, (r) => r.encodeCpuFps!);
   }
+  if (result.pairedTiming) summary.pairedTiming = result.pairedTiming;
   if (result.heldOut && result.heldOut.clips > 0) {
     summary.heldOut = {
       clips: result.heldOut.clips,
