@@ -5,7 +5,9 @@
 // In-process A/B scripts (speed-codecs.py) run without the sandbox and read a few per cent off it;
 // use this one before claiming a speed-up the verdict should see.
 //
-//   npm run build && node scripts/paired-speed.mjs PARENT.py CANDIDATE.py [CLIP] [--frames N] [--repeats R]
+//   npm run build && node scripts/paired-speed.mjs PARENT.py CANDIDATE.py [CLIP ...] [--frames N] [--repeats R]
+//
+// Without CLIP it times the four bundled clips, as `evolve` does.
 //
 // Prints Σ parent CPU s ÷ Σ candidate CPU s (above 1: the candidate is faster) per repeat.
 import { parseArgs } from "node:util";
@@ -25,21 +27,23 @@ const { values, positionals } = parseArgs({
 });
 if (positionals.length < 2) {
   console.error(
-    "usage: node scripts/paired-speed.mjs PARENT.py CANDIDATE.py [CLIP.y4m] [--frames N] [--repeats R]",
+    "usage: node scripts/paired-speed.mjs PARENT.py CANDIDATE.py [CLIP.y4m ...] [--frames N] [--repeats R]",
   );
   process.exit(2);
 }
-const [parentPath, candidatePath, clipArg] = positionals;
-const clipPath = clipArg ?? resolve(bundledClipsDir(), "astronaut-pan.y4m");
+const [parentPath, candidatePath, ...clipArgs] = positionals;
+const bundled = ["astronaut-pan", "chelsea-rocket-fade", "coffee-zoom", "face-rotate"];
+const clipPaths =
+  clipArgs.length > 0 ? clipArgs : bundled.map((n) => resolve(bundledClipsDir(), `${n}.y4m`));
 const ladder = [20, 35, 50, 65, 80];
-const clip = await loadClip(clipPath);
+const clips = await Promise.all(clipPaths.map((path) => loadClip(path)));
 const settings = { framesPerSide: Number(values.frames), chunkFrames: Number(values.chunk) };
 for (let r = 0; r < Number(values.repeats); r++) {
   const timed = await timePaired({
     openSide: (mode, path, config, opts) => CodecSide.open(mode, path, config, opts),
     candidatePath: resolve(candidatePath),
     parentPath: resolve(parentPath),
-    clip: streamOf(clip),
+    clips: clips.map((clip) => streamOf(clip)),
     qualities: ladder,
     configFor: (c, quality) => ({ quality, width: c.width, height: c.height, fps: c.fps }),
     settings,
@@ -53,6 +57,6 @@ for (let r = 0; r < Number(values.repeats); r++) {
     `repeat ${r + 1}: ${t.speedup.toFixed(3)}x side by side (chunks ${t.chunkSpeedups.min.toFixed(2)}–` +
       `${t.chunkSpeedups.max.toFixed(2)}x, median ${t.chunkSpeedups.median.toFixed(2)}x; CPU s parent ` +
       `${t.parentCpuSeconds.toFixed(2)}, candidate ${t.candidateCpuSeconds.toFixed(2)}; ${t.frames} frames ` +
-      `per side at q${t.qualities.join("/")} of ${t.clip})`,
+      `per side: ${t.segments.map((g) => `${g.clip} q${g.quality} x${g.frames}`).join(", ")})`,
   );
 }

@@ -16,7 +16,7 @@ import { bundledClipsDir, loadClip } from "../evaluate/clips/load-clip.js";
 import { streamOf } from "../evaluate/clips/clip-stream.js";
 import { evaluateCodec } from "../evaluate/evaluator.js";
 import { closeSharedQualityPool } from "../evaluate/metrics/quality-pool.js";
-import { framesPerTimedRung, timedQualities, timePaired } from "../evaluate/paired-timing.js";
+import { pairedSegments, timedQualities, timePaired } from "../evaluate/paired-timing.js";
 import { streamRung } from "../evaluate/stream-rung.js";
 import { CodecSide } from "../sandbox/codec-side.js";
 
@@ -44,7 +44,8 @@ export async function benchPairedTiming(): Promise<string> {
       fps: c.fps,
     });
     const settings = { framesPerSide: 18, chunkFrames: 2 };
-    const perRung = framesPerTimedRung(settings, LADDER, clip.frames.length);
+    // One clip: one segment per timed rung, all of the same length.
+    const perRung = pairedSegments(settings, LADDER, [clip.frames.length])[0]!.frames;
     const sample = { ...clip, frames: clip.frames.slice(0, perRung) };
     const lines: string[] = [];
     // Printed as produced too: on a loaded box the whole part takes many minutes.
@@ -63,7 +64,7 @@ export async function benchPairedTiming(): Promise<string> {
         openSide,
         candidatePath: copy,
         parentPath: codec,
-        clip: streamOf(clip),
+        clips: [streamOf(clip)],
         qualities: LADDER,
         configFor,
         settings,

@@ -162,14 +162,15 @@ export const adoptionSchema = z
       .min(0)
       .max(600)
       // Two runs of one codec minutes apart differed up to 1.5x in CPU fps on a shared box;
-      // timed side by side, a load change falls on both. 60 frames: the whole of a 20-frame
-      // first clip at three rungs, so key frames weigh as much as in the evaluation and a codec
-      // cannot be cheap on a prefix only (the first 20 frames of a longer clip).
+      // timed side by side, a load change falls on both. 60 frames: the four bundled clips whole
+      // (20 + 16 + 12 + 12), one rung each, so key frames weigh as much as in the evaluation and
+      // a codec fast on one kind of content only is timed on the others too.
       .default(60)
       .describe(
-        "Frames per side (over the ladder's low, middle and high rungs of the first clip) that " +
-          "parent and candidate encode alternately, side by side, for the speed ratio both speed " +
-          "rules use; 0 turns paired timing off (the rules then compare mean fps of separate runs).",
+        "Frames per side that parent and candidate encode alternately, side by side, for the " +
+          "speed ratio both speed rules use: each shown clip's first frames (an equal share each) " +
+          "at the ladder's low, middle and high rungs in turn; 0 turns paired timing off (the " +
+          "rules then compare mean fps of separate runs).",
       ),
     pairedTimingChunkFrames: z
       .number()

@@ -27,8 +27,8 @@ import { JobPool, jobMemoryBytes, jobsFromEnvironment, poolSize } from "./job-po
 import { compareCurves, meanBdRate } from "./rd/compare-curves.js";
 import { ReconWriter } from "./report/recon.js";
 import {
-  framesPerTimedRung,
-  timedQualities,
+  pairedSegments,
+  segmentKey,
   timePaired,
   UNPAIRED,
   type PairedTimingSettings,
@@ -179,17 +179,22 @@ export async function evaluateCodec(
     parentCacheDir && material ? await readParentCache(parentCacheDir, material) : null;
   const samples = cachedParent ? sampleRungs(shown.length, qualities.length) : [];
 
-  // Paired timing (paired-timing.ts) of the parent's file against the candidate, on the first clip.
+  // Paired timing (paired-timing.ts) of the parent's file against the candidate, on the shown clips.
   const pairing = pairingPlan(req, shown.length);
   const paired = pairing.kind === "run" ? pairing : null;
-  const digestFrames = paired
-    ? framesPerTimedRung(paired.settings, qualities, shown[0]!.frameCount)
-    : 0;
-  const timed = new Set(paired ? timedQualities(qualities) : []);
-  /** sha256 of the first payloads of clip 0 at the timed rungs, per codec, from this run. */
-  const digests = { candidate: new Map<number, string>(), parent: new Map<number, string>() };
-  const digestFor = (c: number, q: number) =>
-    c === 0 && timed.has(qualities[q]!) ? { digestFrames } : {};
+  const segments = paired
+    ? pairedSegments(
+        paired.settings,
+        qualities,
+        shown.map((clip) => clip.frameCount),
+      )
+    : [];
+  /** sha256 of each timed segment's payloads (segmentKey), per codec, from this run. */
+  const digests = { candidate: new Map<string, string>(), parent: new Map<string, string>() };
+  const digestFor = (c: number, q: number) => {
+    const segment = segments.find((s) => s.clip === c && s.quality === qualities[q]);
+    return segment ? { digestFrames: segment.frames } : {};
+  };
 
   let total = samples.length;
   for (const c of allClips.keys()) {
@@ -251,7 +256,7 @@ export async function evaluateCodec(
       }
       // Kept before the floor check, which rebuilds the outcome from the rung alone.
       if (outcome.ok && outcome.payloadDigest)
-        digests.candidate.set(quality, outcome.payloadDigest);
+        digests.candidate.set(segmentKey(c, quality), outcome.payloadDigest);
       if (outcome.ok && !encodeOnly)
         outcome = checkFloor(outcome.rung, req.qualityFloorDb, label(c));
       await recon?.close(outcome.ok);
@@ -288,7 +293,8 @@ export async function evaluateCodec(
         sandbox: req.sandbox,
         ...(encodeOnly ? { encodeOnly: true } : digestFor(c, q)),
       });
-      if (outcome.ok && outcome.payloadDigest) digests.parent.set(quality, outcome.payloadDigest);
+      if (outcome.ok && outcome.payloadDigest)
+        digests.parent.set(segmentKey(c, quality), outcome.payloadDigest);
       emit({ type: "rung-done", codec: "parent", clip: label(c), quality, done: ++done, total });
       return outcome;
     });
@@ -478,7 +484,7 @@ export async function evaluateCodec(
       openSide: deps.openCodecSide,
       candidatePath: req.codecPath,
       parentPath: paired.parentPath,
-      clip: shown[0]!,
+      clips: shown,
       qualities,
       configFor,
       settings: paired.settings,
@@ -488,7 +494,8 @@ export async function evaluateCodec(
       return fail({
         ...outcome.failure,
         message: `while timed side by side with the parent: ${outcome.failure.message}`,
-        clip: label(0),
+        clip: label(outcome.segment?.clip ?? 0),
+        ...(outcome.segment ? { quality: outcome.segment.quality } : {}),
       });
     }
     if (!outcome.ok) {
@@ -498,28 +505,31 @@ export async function evaluateCodec(
       };
     } else {
       // Same bytes as in the evaluation proper, or the timing measured some other encoder.
-      for (const [quality, digest] of outcome.digests.candidate) {
-        if (digests.candidate.get(quality) !== digest) {
+      for (const segment of outcome.segments) {
+        const key = segmentKey(segment.clip, segment.quality);
+        if (digests.candidate.get(key) !== outcome.digests.candidate.get(key)) {
           return fail({
             category: "nondeterministic",
             message:
-              `the encoder wrote other bytes for the first ${outcome.framesPerRung} frame(s) at quality ${quality} ` +
+              `the encoder wrote other bytes for the first ${segment.frames} frame(s) at quality ${segment.quality} ` +
               `when timed side by side with the parent than in its evaluation: the encoder must be a pure function of the frames and config.`,
             line: null,
             stage: "encode",
-            clip: label(0),
-            quality,
+            clip: label(segment.clip),
+            quality: segment.quality,
           });
         }
       }
-      const parentDiffers = [...outcome.digests.parent].find(
-        ([quality, digest]) =>
-          digests.parent.has(quality) && digests.parent.get(quality) !== digest,
-      );
+      const parentDiffers = outcome.segments.find((segment) => {
+        const key = segmentKey(segment.clip, segment.quality);
+        return (
+          digests.parent.has(key) && digests.parent.get(key) !== outcome.digests.parent.get(key)
+        );
+      });
       result.pairedTiming = parentDiffers
         ? {
             status: "unavailable",
-            reason: `the parent wrote other bytes at quality ${parentDiffers[0]} when timed side by side than in this evaluation`,
+            reason: `the parent wrote other bytes on ${label(parentDiffers.clip)} at quality ${parentDiffers.quality} when timed side by side than in this evaluation`,
           }
         : outcome.timing;
     }

@@ -8,6 +8,9 @@
  * to the side that burnt it. The payloads are hashed, so the evaluator can
  * check they are the bytes the same codec wrote in the evaluation proper: a
  * codec that noticed it was being timed and took a cheaper path would differ.
+ *
+ * The frames come from every shown clip (pairedSegments): a codec fast on one
+ * kind of content only (the first clip's pan, say) is judged on the others too.
  */
 import type { CodecConfig } from "../sandbox/codec-config.js";
 import type { SandboxOptions } from "../sandbox/sandbox-options.js";
@@ -32,8 +35,9 @@ export interface PairedTimingRequest {
   openSide: OpenCodecSide;
   candidatePath: string;
   parentPath: string;
-  clip: ClipStream;
-  /** The evaluation's ladder; the low, middle and high rungs are timed. */
+  /** The shown clips (never held-out ones: their names are not reported). */
+  clips: readonly ClipStream[];
+  /** The evaluation's ladder; its low, middle and high rungs are timed, spread over the clips. */
   qualities: readonly number[];
   configFor: (clip: ClipStream, quality: number) => CodecConfig;
   settings: PairedTimingSettings;
@@ -42,15 +46,28 @@ export interface PairedTimingRequest {
 
 type Side = "candidate" | "parent";
 
-/** The measurement and, per side and timed quality, sha256 of the first `framesPerRung` payloads. */
+/** One stretch of timed frames: the first `frames` frames of shown clip `clip` at `quality`. */
+export interface TimedSegment {
+  clip: number;
+  quality: number;
+  frames: number;
+}
+
+/** The key of a segment's payload digest (segmentKey(clip index, quality)). */
+export function segmentKey(clip: number, quality: number): string {
+  return `${clip}:${quality}`;
+}
+
+/** The measurement and, per side and segment (segmentKey), sha256 of the segment's payloads. */
 export type PairedTimingOutcome =
   | {
       ok: true;
       timing: Extract<PairedTiming, { status: "ok" }>;
-      framesPerRung: number;
-      digests: Record<Side, Map<number, string>>;
+      segments: TimedSegment[];
+      digests: Record<Side, Map<string, string>>;
     }
-  | { ok: false; side: Side; failure: Failure };
+  /** `segment`: the one being timed when the side failed (absent when no segment started). */
+  | { ok: false; side: Side; failure: Failure; segment?: TimedSegment };
 
 /** The ladder's lowest, middle and highest rungs (fewer when the ladder is shorter). */
 export function timedQualities(qualities: readonly number[]): number[] {
@@ -99,27 +116,45 @@ export function pairedFigures(chunks: readonly { parent: number; candidate: numb
   };
 }
 
-/** Frames timed per rung: the per-side budget spread over the timed rungs, at most the clip. */
-export function framesPerTimedRung(
+/**
+ * What is timed: as many segments as there are timed rungs or shown clips, whichever is more;
+ * segment s is clip s mod clips at timed rung s mod rungs (one clip: all three rungs; four
+ * clips: q-low, q-mid, q-high, q-low), each the clip's first frames up to an equal share of
+ * the per-side budget. Every shown clip is timed from its key frame, as in the evaluation.
+ */
+export function pairedSegments(
   settings: PairedTimingSettings,
   ladder: readonly number[],
-  clipFrames: number,
-): number {
-  const rungs = Math.max(1, timedQualities(ladder).length);
-  return Math.min(clipFrames, Math.max(1, Math.ceil(settings.framesPerSide / rungs)));
+  clipFrames: readonly number[],
+): TimedSegment[] {
+  const qualities = timedQualities(ladder);
+  const clips = clipFrames.length;
+  if (qualities.length === 0 || clips === 0) return [];
+  const count = Math.max(qualities.length, clips);
+  const share = Math.max(1, Math.ceil(settings.framesPerSide / count));
+  return Array.from({ length: count }, (_, s) => ({
+    clip: s % clips,
+    quality: qualities[s % qualities.length]!,
+    frames: Math.max(1, Math.min(clipFrames[s % clips]!, share)),
+  }));
 }
 
 /** Time parent and candidate side by side; see the module comment. */
 export async function timePaired(req: PairedTimingRequest): Promise<PairedTimingOutcome> {
-  const qualities = timedQualities(req.qualities);
-  const framesPerRung = framesPerTimedRung(req.settings, req.qualities, req.clip.frameCount);
-  const frames = await firstFrames(req.clip, framesPerRung);
+  const segments = pairedSegments(
+    req.settings,
+    req.qualities,
+    req.clips.map((clip) => clip.frameCount),
+  );
   const chunks: { parent: number; candidate: number }[] = [];
-  const digests: Record<Side, Map<number, string>> = { candidate: new Map(), parent: new Map() };
+  const digests: Record<Side, Map<string, string>> = { candidate: new Map(), parent: new Map() };
   const pathOf: Record<Side, string> = { candidate: req.candidatePath, parent: req.parentPath };
 
-  for (const quality of qualities) {
-    const config = req.configFor(req.clip, quality);
+  for (const segment of segments) {
+    const clip = req.clips[segment.clip]!;
+    // Only this segment's frames are held: the budget bounds them (a few MB at CIF).
+    const frames = await firstFrames(clip, segment.frames);
+    const config = req.configFor(clip, segment.quality);
     const opened = await Promise.all(
       (["candidate", "parent"] as const).map((side) =>
         req.openSide("encode", pathOf[side], config, req.sandbox),
@@ -134,17 +169,17 @@ export async function timePaired(req: PairedTimingRequest): Promise<PairedTiming
       for (const [i, side] of (["candidate", "parent"] as const).entries()) {
         const outcome = opened[i]!;
         if (!outcome.ok)
-          return { ok: false, side, failure: { stage: "encode", ...outcome.failure } };
+          return { ok: false, side, segment, failure: { stage: "encode", ...outcome.failure } };
       }
       const hashes = { candidate: payloadDigest(), parent: payloadDigest() };
       let start = 0;
-      for (const size of chunkSizes(framesPerRung, req.settings.chunkFrames)) {
+      for (const size of chunkSizes(frames.length, req.settings.chunkFrames)) {
         const cpu = { parent: 0, candidate: 0 };
         for (const side of chunkOrder(chunks.length)) {
           for (const frame of frames.slice(start, start + size)) {
             const encoded = await sides[side]!.process(frame.index, frame.data);
             if (!encoded.ok)
-              return { ok: false, side, failure: { stage: "encode", ...encoded.failure } };
+              return { ok: false, side, segment, failure: { stage: "encode", ...encoded.failure } };
             cpu[side] += encoded.cpuSeconds;
             hashes[side].add(encoded.data);
           }
@@ -154,21 +189,22 @@ export async function timePaired(req: PairedTimingRequest): Promise<PairedTiming
       }
       for (const side of ["candidate", "parent"] as const) {
         const end = await sides[side]!.finish();
-        if (end) return { ok: false, side, failure: { stage: "encode", ...end } };
-        digests[side].set(quality, hashes[side].hex());
+        if (end) return { ok: false, side, segment, failure: { stage: "encode", ...end } };
+        digests[side].set(segmentKey(segment.clip, segment.quality), hashes[side].hex());
       }
     } finally {
       for (const side of Object.values(sides)) side.dispose();
     }
   }
 
+  const frames = segments.reduce((sum, segment) => sum + segment.frames, 0);
   const figures = pairedFigures(chunks);
   if (!figures) {
     // The harness measures CPU time itself; none at all means a broken clock on that side.
     const side: Side = chunks.some((c) => c.parent > 0) ? "candidate" : "parent";
     const failure: Failure = {
       category: "invalid-output",
-      message: `paired timing: the ${side} reported no CPU time for ${framesPerRung * qualities.length} frames`,
+      message: `paired timing: the ${side} reported no CPU time for ${frames} frames`,
       line: null,
       stage: "encode",
     };
@@ -176,14 +212,19 @@ export async function timePaired(req: PairedTimingRequest): Promise<PairedTiming
   }
   return {
     ok: true,
-    framesPerRung,
+    segments,
     digests,
     timing: {
       status: "ok",
-      clip: req.clip.name,
-      qualities,
-      frames: framesPerRung * qualities.length,
+      clip: req.clips[segments[0]!.clip]!.name,
+      qualities: [...new Set(segments.map((segment) => segment.quality))].sort((a, b) => a - b),
+      frames,
       chunks: chunks.length,
+      segments: segments.map((segment) => ({
+        clip: req.clips[segment.clip]!.name,
+        quality: segment.quality,
+        frames: segment.frames,
+      })),
       ...figures,
     },
   };

@@ -70,8 +70,10 @@ export interface ClipResult {
 export type PairedTiming =
   | {
       status: "ok";
-      /** The shown clip whose first frames were encoded. */
+      /** The first timed clip (the only one in results written before segments existed). */
       clip: string;
+      /** What was timed, in order: each shown clip's first frames at one rung. */
+      segments?: { clip: string; quality: number; frames: number }[];
       /** The rungs (codec quality) timed: low, middle and high of the ladder. */
       qualities: number[];
       /** Frames encoded per side, over all timed rungs. */

@@ -104,6 +104,10 @@ export const resultsSchema = z.strictObject({
       z.strictObject({
         status: z.literal("ok"),
         clip: name,
+        segments: z
+          .array(z.strictObject({ clip: name, quality: z.number().min(0).max(1e6), frames: count }))
+          .max(64)
+          .optional(),
         qualities: z.array(z.number().min(0).max(1e6)).max(16),
         frames: count,
         chunks: count,

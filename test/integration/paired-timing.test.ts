@@ -17,6 +17,7 @@ import type { EvaluationResult, PairedTiming } from "../../src/evaluate/results.
 const here = dirname(fileURLToPath(import.meta.url));
 const FAST = join(here, "..", "fixtures", "paired", "fast_codec.py");
 const SLOW = slowCopy(FAST);
+const FIRST_CLIP_FAST = join(here, "..", "fixtures", "paired", "first_clip_fast_codec.py");
 
 /** The fast codec with four times its work per frame: same bytes, a quarter of the speed. */
 function slowCopy(fastPath: string): string {
@@ -28,11 +29,20 @@ function slowCopy(fastPath: string): string {
   return path;
 }
 
-/** Evaluate `candidate` against `parent` on one small clip, four rungs, with `rule`. */
-function evaluate(candidate: string, parent: string, rule: object): Promise<EvaluationResult> {
+/** Evaluate `candidate` against `parent` on one small clip (or two), four rungs, with `rule`. */
+function evaluate(
+  candidate: string,
+  parent: string,
+  rule: object,
+  twoClips = false,
+): Promise<EvaluationResult> {
+  const second = syntheticClip("pan-texture", { width: 80, height: 48, frames: 6, seed: 4 });
   return evaluateCodec({
     codecPath: candidate,
-    clips: [syntheticClip("moving-shapes", { width: 64, height: 48, frames: 6, seed: 3 })],
+    clips: [
+      syntheticClip("moving-shapes", { width: 64, height: 48, frames: 6, seed: 3 }),
+      ...(twoClips ? [second] : []),
+    ],
     qualities: [20, 40, 60, 80],
     parent: { codecPath: parent },
     adoption: adoptionSchema.parse(rule),
@@ -65,6 +75,23 @@ describe("paired timing through the sandbox", () => {
         /^adopted: encode \d+\.\d\dx the parent's speed per CPU second, side by side \(18 frames, chunks /,
       ),
     });
+  });
+
+  it("times every shown clip: a codec fast on the first clip only is not taken for faster", async () => {
+    // Parent: fast_codec everywhere. Candidate: a quarter of its work on the first clip's size,
+    // four times it on the second's. Timing the first clip alone said ~4x faster.
+    const result = await evaluate(FIRST_CLIP_FAST, FAST, {}, true);
+    const timing = paired(result);
+    expect(timing.segments).toEqual([
+      { clip: "synthetic-moving-shapes", quality: 20, frames: 6 },
+      { clip: "synthetic-pan-texture", quality: 40, frames: 6 },
+      { clip: "synthetic-moving-shapes", quality: 80, frames: 6 },
+    ]);
+    // The first clip's chunks are the ~4x the old rule saw; the whole is slower (true ~0.67x).
+    expect(timing.chunkSpeedups.max).toBeGreaterThan(2);
+    expect(timing.speedup).toBeLessThan(1);
+    expect(result.verdict!.adopt).toBe(false);
+    expect(result.verdict!.reason).not.toContain("needed 1.50x ✓");
   });
 
   it("measures a 4x slower candidate as clearly slower, and the slowdown limit refuses it", async () => {

@@ -9,8 +9,17 @@ export function pairedTimingLine(timing: PairedTiming): string {
   const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}x` : "n/a");
   return (
     `Encode speed timed side by side: the candidate ran at ${x(timing.speedup)} the parent's speed per CPU second ` +
-    `(${timing.frames} frames each of ${timing.clip} at q${timing.qualities.join("/")}, ` +
+    `(${timing.frames} frames each of ${what(timing)}, ` +
     `${timing.chunks} alternating chunks; per chunk ${x(min)}–${x(max)}, median ${x(median)}; ` +
     `parent ${timing.parentCpuSeconds.toFixed(2)} CPU s, candidate ${timing.candidateCpuSeconds.toFixed(2)} CPU s).`
   );
+}
+
+/** The timed frames in words: one clip at its rungs, or each clip's segment. */
+function what(timing: Extract<PairedTiming, { status: "ok" }>): string {
+  const clips = new Set(timing.segments?.map((segment) => segment.clip) ?? [timing.clip]);
+  if (clips.size <= 1) return `${timing.clip} at q${timing.qualities.join("/")}`;
+  return timing
+    .segments!.map((segment) => `${segment.clip} q${segment.quality} x${segment.frames}`)
+    .join(", ");
 }

@@ -42,6 +42,9 @@ const pairedTimingSchema = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("ok"),
     clip: z.string(),
+    segments: z
+      .array(z.object({ clip: z.string(), quality: z.number(), frames: z.number().int() }))
+      .optional(),
     qualities: z.array(z.number()),
     frames: z.number().int().nonnegative(),
     chunks: z.number().int().nonnegative(),

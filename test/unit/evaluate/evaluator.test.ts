@@ -205,6 +205,37 @@ describe("evaluateCodec's paired timing", () => {
     expect(result.failure!.message).toMatch(/other bytes .* when timed side by side/);
   });
 
+  it("times every shown clip, and names the clip where the timed bytes differ", async () => {
+    const calls: Call[] = [];
+    const both = (hook: Parameters<typeof fakeSides>[1] | null) =>
+      evaluateCodec(
+        {
+          codecPath: "cand.py",
+          clips: [clip("a"), clip("b")],
+          parent: { codecPath: "parent.py" },
+          adoption: rule,
+          jobs: 1,
+        },
+        fakeDeps({ openCodecSide: fakeSides(calls, hook ?? undefined) }, calls),
+      );
+    const honest = await both(null);
+    expect(honest.pairedTiming).toMatchObject({
+      status: "ok",
+      frames: 6,
+      segments: [
+        { clip: "a", quality: 20, frames: 2 },
+        { clip: "b", quality: 50, frames: 2 },
+        { clip: "a", quality: 80, frames: 2 },
+      ],
+    });
+    // Opens 0-59 are the evaluation proper of both clips; 62 is the candidate's encoder on b.
+    const cheat = await both(({ mode, call, index, output }) => {
+      if (mode === "encode" && call === 62 && index === 1) output[0]! ^= 1;
+      return null;
+    });
+    expect(cheat.failure).toMatchObject({ category: "nondeterministic", clip: "b", quality: 50 });
+  });
+
   it("fails a candidate that fails when timed side by side, and names it", async () => {
     const result = await evaluate(({ mode, call, index }) =>
       mode === "encode" && call === 30 && index === 0

@@ -26,6 +26,23 @@ describe("pairedTimingLine", () => {
     );
   });
 
+  it("names each clip's segment when several clips were timed", () => {
+    const segments = [
+      { clip: "a", quality: 20, frames: 15 },
+      { clip: "b", quality: 50, frames: 12 },
+    ];
+    expect(pairedTimingLine({ ...timing, frames: 27, qualities: [20, 50], segments })).toContain(
+      "(27 frames each of a q20 x15, b q50 x12, 9 alternating chunks;",
+    );
+    // One clip with segments reads as before.
+    expect(
+      pairedTimingLine({
+        ...timing,
+        segments: [{ clip: "astronaut-pan", quality: 20, frames: 6 }],
+      }),
+    ).toContain("18 frames each of astronaut-pan at q20/50/80,");
+  });
+
   it("says why there is none, and what the rules used instead", () => {
     expect(pairedTimingLine({ status: "unavailable", reason: "the parent failed" })).toBe(
       "Encode speed not timed side by side (the parent failed): the speed rules compared the means of separate runs.",

@@ -6,8 +6,9 @@ import { streamOf } from "../../../src/evaluate/clips/clip-stream.js";
 import {
   chunkOrder,
   chunkSizes,
-  framesPerTimedRung,
   pairedFigures,
+  pairedSegments,
+  segmentKey,
   timedQualities,
   timePaired,
 } from "../../../src/evaluate/paired-timing.js";
@@ -24,12 +25,35 @@ describe("which rungs and frames are timed", () => {
     expect(timedQualities([])).toEqual([]);
   });
 
-  it("spreads the per-side budget over the timed rungs, at most the clip", () => {
+  it("spreads the per-side budget over the shown clips and timed rungs, at most each clip", () => {
     const settings = { framesPerSide: 18, chunkFrames: 2 };
-    expect(framesPerTimedRung(settings, [20, 35, 50, 65, 80], 100)).toBe(6);
-    expect(framesPerTimedRung(settings, [20, 35, 50, 65, 80], 4)).toBe(4);
-    expect(framesPerTimedRung({ ...settings, framesPerSide: 10 }, [20, 50, 80], 100)).toBe(4);
-    expect(framesPerTimedRung({ ...settings, framesPerSide: 1 }, [50], 100)).toBe(1);
+    const ladder = [20, 35, 50, 65, 80];
+    // One clip: each timed rung gets a third of the budget, at most the clip.
+    expect(pairedSegments(settings, ladder, [100])).toEqual([
+      { clip: 0, quality: 20, frames: 6 },
+      { clip: 0, quality: 50, frames: 6 },
+      { clip: 0, quality: 80, frames: 6 },
+    ]);
+    expect(pairedSegments(settings, ladder, [4]).map((s) => s.frames)).toEqual([4, 4, 4]);
+    // The four bundled clips (20, 16, 12, 12 frames) at the default 60: every clip whole,
+    // the rungs taken in turn.
+    expect(pairedSegments({ ...settings, framesPerSide: 60 }, ladder, [20, 16, 12, 12])).toEqual([
+      { clip: 0, quality: 20, frames: 15 },
+      { clip: 1, quality: 50, frames: 15 },
+      { clip: 2, quality: 80, frames: 12 },
+      { clip: 3, quality: 20, frames: 12 },
+    ]);
+    // Two clips, three rungs: the first clip twice, at different rungs.
+    expect(pairedSegments(settings, [20, 50, 80], [30, 30])).toEqual([
+      { clip: 0, quality: 20, frames: 6 },
+      { clip: 1, quality: 50, frames: 6 },
+      { clip: 0, quality: 80, frames: 6 },
+    ]);
+    expect(pairedSegments({ ...settings, framesPerSide: 1 }, [50], [100])).toEqual([
+      { clip: 0, quality: 50, frames: 1 },
+    ]);
+    expect(pairedSegments(settings, [], [10])).toEqual([]);
+    expect(pairedSegments(settings, ladder, [])).toEqual([]);
   });
 
   it("cuts a rung's frames into chunks and flips the order every chunk", () => {
@@ -81,7 +105,8 @@ function fakeEncoders(
     if (mode !== "encode") throw new Error("paired timing only encodes");
     const side: StreamingSide = {
       process: async (index) => {
-        log.push(`${codecPath} q${config.quality} #${index}`);
+        const clipName = typeof config.clipName === "string" ? `${config.clipName} ` : "";
+        log.push(`${codecPath} ${clipName}q${config.quality} #${index}`);
         if (failOn && failOn.path === codecPath && failOn.index === index) {
           return { ok: false, failure: failOn.failure };
         }
@@ -109,7 +134,7 @@ describe("timePaired", () => {
       openSide: fakeEncoders({ "cand.py": 0.1, "parent.py": 0.4 }, log),
       candidatePath: "cand.py",
       parentPath: "parent.py",
-      clip: streamOf(clip("a", 10)),
+      clips: [streamOf(clip("a", 10))],
       qualities: [20, 35, 50, 65, 80],
       configFor,
       settings: { framesPerSide: 9, chunkFrames: 2 },
@@ -146,13 +171,64 @@ describe("timePaired", () => {
     expect(outcome.timing.speedup).toBeCloseTo(4, 9);
     expect(outcome.timing.parentCpuSeconds).toBeCloseTo(3.6, 9);
     expect(outcome.timing.chunkSpeedups.min).toBeCloseTo(4, 9);
-    expect(outcome.framesPerRung).toBe(3);
-    // Same fake bytes on both sides: the digests agree per rung.
-    expect([...outcome.digests.candidate.keys()]).toEqual([20, 50, 80]);
-    expect(outcome.digests.candidate.get(50)).toBe(outcome.digests.parent.get(50));
+    expect(outcome.segments.map((s) => s.frames)).toEqual([3, 3, 3]);
+    // Same fake bytes on both sides: the digests agree per segment.
+    expect([...outcome.digests.candidate.keys()]).toEqual(["0:20", "0:50", "0:80"]);
+    expect(outcome.digests.candidate.get(segmentKey(0, 50))).toBe(
+      outcome.digests.parent.get(segmentKey(0, 50)),
+    );
   });
 
-  it("names the side that failed", async () => {
+  it("times every shown clip from its key frame, one rung each, and reports what it timed", async () => {
+    const log: string[] = [];
+    const named = (c: { name: string; width: number; height: number; fps: number }, q: number) => ({
+      ...configFor(c, q),
+      clipName: c.name,
+    });
+    const outcome = await timePaired({
+      openSide: fakeEncoders({ "cand.py": 0.1, "parent.py": 0.2 }, log),
+      candidatePath: "cand.py",
+      parentPath: "parent.py",
+      clips: [streamOf(clip("a", 10)), streamOf(clip("b", 2)), streamOf(clip("c", 10))],
+      qualities: [20, 50, 80],
+      configFor: named,
+      settings: { framesPerSide: 9, chunkFrames: 4 },
+    });
+    if (!outcome.ok) throw new Error(outcome.failure.message);
+    expect(log).toEqual([
+      "cand.py a q20 #0",
+      "cand.py a q20 #1",
+      "cand.py a q20 #2",
+      "parent.py a q20 #0",
+      "parent.py a q20 #1",
+      "parent.py a q20 #2",
+      "parent.py b q50 #0",
+      "parent.py b q50 #1",
+      "cand.py b q50 #0",
+      "cand.py b q50 #1",
+      "cand.py c q80 #0",
+      "cand.py c q80 #1",
+      "cand.py c q80 #2",
+      "parent.py c q80 #0",
+      "parent.py c q80 #1",
+      "parent.py c q80 #2",
+    ]);
+    expect(outcome.timing).toMatchObject({
+      clip: "a",
+      qualities: [20, 50, 80],
+      frames: 8,
+      chunks: 3,
+      segments: [
+        { clip: "a", quality: 20, frames: 3 },
+        { clip: "b", quality: 50, frames: 2 },
+        { clip: "c", quality: 80, frames: 3 },
+      ],
+    });
+    expect(outcome.timing.speedup).toBeCloseTo(2, 9);
+    expect([...outcome.digests.parent.keys()]).toEqual(["0:20", "1:50", "2:80"]);
+  });
+
+  it("names the side that failed, and the segment", async () => {
     const failure: Failure = { category: "runtime", message: "boom", line: 3 };
     for (const path of ["cand.py", "parent.py"]) {
       const outcome = await timePaired({
@@ -163,7 +239,7 @@ describe("timePaired", () => {
         }),
         candidatePath: "cand.py",
         parentPath: "parent.py",
-        clip: streamOf(clip("a", 4)),
+        clips: [streamOf(clip("a", 4))],
         qualities: [50],
         configFor,
         settings: { framesPerSide: 4, chunkFrames: 2 },
@@ -171,6 +247,7 @@ describe("timePaired", () => {
       expect(outcome).toMatchObject({
         ok: false,
         side: path === "cand.py" ? "candidate" : "parent",
+        segment: { clip: 0, quality: 50, frames: 4 },
         failure: { category: "runtime", message: "boom", stage: "encode" },
       });
     }
