@@ -12,7 +12,7 @@
 // Prints Σ parent CPU s ÷ Σ candidate CPU s (above 1: the candidate is faster) per repeat.
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { bundledClipsDir, loadClip } from "../dist/evaluate/clips/load-clip.js";
+import { bundledClipPaths, loadClip } from "../dist/evaluate/clips/load-clip.js";
 import { streamOf } from "../dist/evaluate/clips/clip-stream.js";
 import { timePaired } from "../dist/evaluate/paired-timing.js";
 import { CodecSide } from "../dist/sandbox/codec-side.js";
@@ -32,9 +32,7 @@ if (positionals.length < 2) {
   process.exit(2);
 }
 const [parentPath, candidatePath, ...clipArgs] = positionals;
-const bundled = ["astronaut-pan", "chelsea-rocket-fade", "coffee-zoom", "face-rotate"];
-const clipPaths =
-  clipArgs.length > 0 ? clipArgs : bundled.map((n) => resolve(bundledClipsDir(), `${n}.y4m`));
+const clipPaths = clipArgs.length > 0 ? clipArgs : bundledClipPaths();
 const ladder = [20, 35, 50, 65, 80];
 const clips = await Promise.all(clipPaths.map((path) => loadClip(path)));
 const settings = { framesPerSide: Number(values.frames), chunkFrames: Number(values.chunk) };
