@@ -27,6 +27,7 @@ _spec.loader.exec_module(ab)
 
 
 def main():
+    ab.use_sandbox_allocator()
     if len(sys.argv) < 5:
         sys.exit(__doc__)
     pa, pb, nf = sys.argv[1], sys.argv[2], int(sys.argv[3])
