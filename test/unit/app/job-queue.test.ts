@@ -21,16 +21,26 @@ const job = (id: number): Job => ({
   adoptedBy: null,
 });
 
+// Every queue a test opens, closed after it: a crash closes a process's journal by exiting,
+// and a handle left to the garbage collector is a deprecation warning now, an error in later Node.
+const opened: JobQueue[] = [];
+const queue = (run: (job: StoredJob) => Promise<void>): JobQueue => {
+  const q = new JobQueue({ dir, log, run });
+  opened.push(q);
+  return q;
+};
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "job-queue-"));
   errors.length = 0;
 });
 afterEach(async () => {
+  await Promise.all(opened.splice(0).map((q) => q.close()));
   await rm(dir, { recursive: true, force: true });
 });
 
 test("a burst of deliveries is on disk when acknowledged; a racing redelivery is refused", async () => {
-  const crashed = new JobQueue({ dir, log, run: never });
+  const crashed = queue(never);
   await crashed.start();
   const outcomes = await Promise.all([
     ...Array.from({ length: 200 }, (_, i) =>
@@ -42,7 +52,7 @@ test("a burst of deliveries is on disk when acknowledged; a racing redelivery is
   expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(1);
 
   const ran: StoredJob[] = [];
-  const restarted = new JobQueue({ dir, log, run: async (j) => void ran.push(j) });
+  const restarted = queue(async (j) => void ran.push(j));
   expect(await restarted.start()).toBe(200);
   await restarted.idle();
   expect(new Set(ran.map((j) => j.delivery)).size).toBe(200);
@@ -54,12 +64,12 @@ test("a burst of deliveries is on disk when acknowledged; a racing redelivery is
 });
 
 test("a line torn by a crash mid-append is dropped; the jobs before it still run", async () => {
-  const crashed = new JobQueue({ dir, log, run: never });
+  const crashed = queue(never);
   await crashed.start();
   await crashed.accept("kept", 1, { owner: "o", repo: "r" }, job(1));
   await appendFile(join(dir, "journal.jsonl"), '{"op":"accept","job":{"seq":');
   const ran: string[] = [];
-  const restarted = new JobQueue({ dir, log, run: async (j) => void ran.push(j.delivery) });
+  const restarted = queue(async (j) => void ran.push(j.delivery));
   expect(await restarted.start()).toBe(1);
   await restarted.idle();
   expect(ran).toEqual(["kept"]);
