@@ -40,6 +40,7 @@ import {
   requestProposal,
   type ProposeSettings,
   type SyntaxCheck,
+  type UnavailableRecord,
 } from "./steps/propose.js";
 import { recordCommit } from "./steps/record-commit.js";
 import type { CandidateStore, Checkout, CheckoutProvider } from "./store/candidate-store.js";
@@ -108,6 +109,8 @@ export type EvolutionEvent =
       id: string;
       parentId: string;
       from: string;
+      /** Records passed over because their code cannot be read in this repository. */
+      unavailable: UnavailableRecord[];
     }
   | { type: "proposed"; id: string; label: string; costUsd: number }
   | { type: "evaluating"; id: string }
@@ -403,6 +406,7 @@ class EvolutionRun {
       id: plan.id,
       parentId: plan.parent.id,
       from: plan.from,
+      unavailable: plan.unavailable,
     });
     const asked = await requestProposal(
       plan,

@@ -280,6 +280,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
 } {
   const tty = (stream as NodeJS.WriteStream).isTTY === true;
   const state = { generation: 0, target: 0, best: "-", spend: 0, step: "" };
+  const toldUnavailable = new Set<string>();
   const bar = tty
     ? new cliProgress.SingleBar(
         {
@@ -328,6 +329,12 @@ function progressDisplay(stream: NodeJS.WritableStream): {
           log(event.message);
           break;
         case "generation-start":
+          for (const gone of event.unavailable.filter((u) => !toldUnavailable.has(u.id))) {
+            toldUnavailable.add(gone.id);
+            log(
+              `passed over ${gone.id}: its code is not in this repository (commit ${gone.commit.slice(0, 10)}; candidate branches are local, push them to keep them)`,
+            );
+          }
           state.step = `${event.id} from ${event.parentId} (${event.from}): proposing`;
           if (!bar)
             log(
