@@ -28,14 +28,15 @@ KEYINT = 60  # range 4..240
 
 # Further knobs (fixed for the offline proposer; an LLM edit may still change them).
 QM_TILT = 0.6  # quantiser step grows by this fraction from DC to the highest frequency
-P_CASCADE = 1.2  # step ratio per level of the low-delay P cascade (1.0 = flat; was 1.12: -0.23 % on six clips)
+P_CASCADE = 1.12  # step ratio per level of the low-delay P cascade (1.0 = flat)
 RD_ZERO = 1.0  # weight of the per-block "drop all coefficients" rate-distortion test (0 = off)
 RD_TRUNCATE = 1  # choose each block's last coded position by rate-distortion cost (0 = off)
 RECON_BIAS = 0.0  # decoder reconstruction offset of non-zero levels, in steps
 SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector off its integer/coarser best
 INTRA_RDOQ_MARGIN = 1.5  # P frames: RDOQ prices intra macroblocks whose rough cost is below this x inter's
 RDOQ = 1  # rate-distortion optimised levels priced with the entropy models' own costs (0 = deadzone + RD_TRUNCATE/RD_ZERO)
-I_RATE_PASSES = 1  # I frames: decisions, the second priced by models adapted to the first's symbols (1 = one)
+I_RATE_PASSES = 2  # I frames: decisions, the second priced by models adapted to the first's symbols (1 = one; with
+# IPRED_PRESELECT 0: bundled clips -1.23 % BD for 1.5x encode time, the key frames being most of it)
 I16_REUSE = 0  # encoder speed: the second I decision takes the first's 16x16 macroblocks (no choice wavefront)
 I_PASS1_8X8 = 1  # encoder speed: the first of two I decisions codes all luma as 8x8 (one wavefront fewer)
 I_PASS1_CANDIDATES = 0  # encoder speed: modes the first of two I decisions tries split (0 = INTRA4_CANDIDATES)
@@ -52,6 +53,15 @@ SPLIT_STRIDES = (4, 2, 1)  # sub-block refinement steps in quarter pel
 SPLIT_MIN_BITS = 24.0  # try the split mode only where the one-vector residual costs more than this
 LAYER_GATE = 0.25  # range 0..1: a P frame is also decided against the two-layer reference when a two-layer fit of
 # the source frames leaves less than this share of the best one-vector fit's SSD; the cheaper decision is kept
+LAYER_ALONE = 0.1  # range 0..LAYER_GATE: below this source-fit share the frame is decided against the two-layer
+# reference alone (encoder speed: on chelsea-rocket-fade the two-layer decision won every such frame, by 1-11 %)
+LAYER_ALONE_RECON = 0.8  # range 0..LAYER_GATE_RECON: ... or below this share in the reference fit (chelsea-rocket-fade:
+# the fade's first frame at q50/q80, 0.78/0.67, the two-layer decision won by 5/10 %)
+LAYER_SEARCH_RANGE = 0  # pel, 0 = none (all vectors zero): the two-layer decision's motion search range. Its
+# reference compensates the motion; searched vectors mostly fit coding noise, and skips inherit them (chelsea-rocket-
+# fade all 16 frames vs +-16 pel: BD -3.0 %, -6 % at q20, +2 % at q80; +-8 pel: -0.7 %, 4 pel: -0.1 %)
+LAYER_STILL = 1e-6  # a frame whose best one-vector source fit leaves less than this share of its variance is a
+# repeated picture, not a cross-fade (the fits' round-off otherwise passed the gate: no layers there)
 LAYER_PRESCREEN = 2.0  # range LAYER_GATE..2: the reference fit below is only tried under this source-fit share
 LAYER_GATE_RECON = 0.9  # range 0..1: ... or when the fit on the reconstructed references beats the ordinary
 # prediction's luma SSD by this share (catches fades the source fit misses at high qualities)
@@ -66,8 +76,6 @@ MODE_SKIP = 0
 MODE_INTER = 1
 MODE_INTRA = 2
 MODE_SPLIT = 3  # inter with one vector per 8x8 luma block
-MERGE_ROUNDS = 3  # encoder speed: whole-frame re-pricing rounds before the exact wave sweep takes the rest
-MERGE_SWEEP_CODE = 1  # the sweep re-codes the predicted vector where its predictor moved (0: keeps it; 8 frames, astronaut-pan +0.6 % BD)
 MERGE_MAX = 4  # skip macroblocks take their vector from a list of up to this many distinct candidates (1 = MED only)
 SUB_OTHERS = (0, 2, 3)  # sub-blocks whose vectors are coded against sub-block 1 (the chain vector)
 BI_PRED = 1  # P frames: an inter macroblock may average a second motion-compensated prediction (0 = off)
@@ -247,12 +255,168 @@ def _dct(blocks):
     return y.reshape(shape)
 
 
+def _dst7_matrix(n=8):
+    """Orthonormal DST-VII basis (rows: frequencies): its first function rises from the reference side, the shape
+    of an intra residual that grows with the distance from the samples it was predicted from (HEVC's 4x4 DST)."""
+    k, i = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    return np.sqrt(4.0 / (2 * n + 1)) * np.sin(np.pi * (2 * k + 1) * (i + 1) / (2 * n + 1))
+
+
+DST8 = _dst7_matrix()
+INTRA_DST = 1  # I frames: 8x8 luma blocks use the DST-VII in both directions instead of the DCT (VVC's implicit MTS;
+# with the edge blocks' last-position contexts: bundled clips -1.0 % BD)
+
+
+def _fwd8(blocks, m):
+    """Orthonormal separable transform m (8x8, rows: frequencies) of (..., 8, 8) blocks, float64."""
+    return np.einsum("ij,...jk,lk->...il", m, blocks.astype(np.float64), m)
+
+
+def _inv8(coefs, m):
+    """Inverse of _fwd8."""
+    return np.einsum("ji,...jk,kl->...il", m, coefs.astype(np.float64), m)
+
+
 def _idct(coefs):
     shape = coefs.shape
     x = coefs.reshape(-1, 8, 8).astype(np.float64)
     y = (x.reshape(-1, 8) @ DCT8).reshape(-1, 8, 8).transpose(0, 2, 1)
     y = (y.reshape(-1, 8) @ DCT8).reshape(-1, 8, 8).transpose(0, 2, 1)
     return y.reshape(shape)
+
+
+# Edge transforms (P frames): an 8x8 block whose motion-compensated source lies partly past the reference picture's
+# edge (a pan's entering strip) has its new content in the rows (columns) that the edge's replicated samples predict,
+# the others predicted from the picture. Its residual is coded as an r x 8 (8 x c) DCT of those rows (columns) alone,
+# the coefficients in the first r rows (c columns) of the 8x8 level block; the other rows' residual is zero. Both
+# sides know which blocks from their vectors and positions: no syntax. Kinds: 0 = whole block, 1..7 = the last 1..7
+# rows, 8 + (1..7) = the first rows, 16 + (1..7) = the last columns, 24 + (1..7) = the first columns.
+EDGE_TX = 1  # 0 = off
+
+
+def _dct_n(n):
+    k = np.arange(n)
+    m = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / (2.0 * n)) * math.sqrt(2.0 / n)
+    m[0, :] = math.sqrt(1.0 / n)
+    return m
+
+
+DCT_N = [None] + [_dct_n(n) for n in range(1, 9)]
+
+
+def _edge_kinds(y0, x0, mvy, mvx, frac_bits, h, w):
+    """Edge-transform kind (above) of 8x8 blocks at (y0, x0) of an h x w plane predicted by vectors in 1/2**frac_bits
+    pel: rows (columns) whose source sample row (column) lies outside the plane, one side only, not corners."""
+    sy = y0 + (mvy >> frac_bits)
+    sx = x0 + (mvx >> frac_bits)
+    one = (1 << frac_bits) - 1
+    below = np.clip(y0 + ((mvy + one) >> frac_bits) + 8 - h, 0, 8)
+    above = np.clip(-sy, 0, 8)
+    right = np.clip(x0 + ((mvx + one) >> frac_bits) + 8 - w, 0, 8)
+    left = np.clip(-sx, 0, 8)
+    rows = np.maximum(below, above)
+    cols = np.maximum(right, left)
+    kind = np.zeros(np.shape(sy), np.int64)
+    r_ok = (rows > 0) & (rows < 8) & (cols == 0)
+    c_ok = (cols > 0) & (cols < 8) & (rows == 0)
+    kind = np.where(r_ok, np.where(below > 0, below, 8 + above), kind)
+    kind = np.where(c_ok, np.where(right > 0, 16 + right, 24 + left), kind)
+    return kind
+
+
+def _edge_order(cnt):
+    """The cnt x 8 coefficients (flat indices) in the order they take the first cnt * 8 zigzag positions: by
+    normalised frequency i / cnt + j / 8, so the level coder sees a compact block (no zeros of unused rows in
+    its scan)."""
+    i, j = np.divmod(np.arange(cnt * 8), 8)
+    return np.lexsort((j, i / cnt + j / 8.0))
+
+
+EDGE_ORDER = [None] + [_edge_order(n) for n in range(1, 8)]
+
+
+def _edge_forward(resid, kind):
+    """Encoder: coefficients (m, 8, 8) of the edge transform of kind (one kind > 0) of residual blocks (m, 8, 8), and
+    the energy (m,) of the rows (columns) it leaves out."""
+    d, cnt = kind // 8, kind % 8
+    r = resid.astype(np.float64)
+    if d >= 2:  # columns: transposed, coded as rows
+        r = r.transpose(0, 2, 1)
+    part = r[:, 8 - cnt :] if d % 2 == 0 else r[:, :cnt]
+    rest = r[:, : 8 - cnt] if d % 2 == 0 else r[:, cnt:]
+    m = np.einsum("ij,mjk,lk->mil", DCT_N[cnt], part, DCT_N[8]).reshape(-1, cnt * 8)
+    c = np.zeros((r.shape[0], 64))
+    c[:, ZIGZAG[: cnt * 8]] = m[:, EDGE_ORDER[cnt]]
+    return c.reshape(-1, 8, 8), (rest * rest).sum(axis=(1, 2))
+
+
+def _edge_inverse(coefs, kind):
+    """Residual blocks (m, 8, 8) of dequantised edge-transform coefficients (m, 8, 8) of one kind > 0."""
+    d, cnt = kind // 8, kind % 8
+    c = coefs.astype(np.float64).reshape(-1, 64)
+    m = np.zeros((c.shape[0], cnt * 8))
+    m[:, EDGE_ORDER[cnt]] = c[:, ZIGZAG[: cnt * 8]]
+    out = np.zeros((c.shape[0], 8, 8))
+    part = np.einsum("ji,mjk,kl->mil", DCT_N[cnt], m.reshape(-1, cnt, 8), DCT_N[8])
+    if d % 2 == 0:
+        out[:, 8 - cnt :] = part
+    else:
+        out[:, :cnt] = part
+    if d >= 2:
+        out = out.transpose(0, 2, 1)
+    return out
+
+
+def _edge_matrices():
+    """Each kind's edge transform as a 64 x 64 matrix (raster residual -> raster coefficients; its rows orthonormal,
+    zero past the kept coefficients) and the mask of the residual samples it codes (speed: one batched product
+    for blocks of any kinds)."""
+    eye = np.eye(64).reshape(64, 8, 8)
+    mats = np.zeros((32, 64, 64))
+    keep = np.zeros((32, 64))
+    for k in range(1, 32):
+        if k % 8:
+            c, rest = _edge_forward(eye, k)
+            mats[k] = c.reshape(64, 64).T
+            keep[k] = 1.0 - rest
+    return mats, keep
+
+
+EDGE_MATS, EDGE_KEEP = _edge_matrices()
+
+
+def _edge_residual(res, levels, qm, kinds):
+    """Replace in res (m, 8, 8) the blocks of edge kinds > 0 by their edge transforms' residual (levels (m, 8, 8))."""
+    at = np.nonzero(kinds > 0)[0]
+    if at.size:
+        deq = _dequantise(levels[at], qm).reshape(-1, 64).astype(np.float64)
+        res[at] = np.einsum("mij,mi->mj", EDGE_MATS[kinds[at]], deq).reshape(-1, 8, 8)
+
+
+def _edge_kinds_mbs(mbh, mbw, mv4, modes, idx=None):
+    """Edge-transform kinds of P-frame macroblocks idx (all if None): luma (m, 4) from each 8x8 block's vector, chroma
+    (m,) from the macroblock's (none for split and intra macroblocks). mv4: (m, 4, 2) quarter-pel vectors."""
+    if idx is None:
+        idx = np.arange(mbh * mbw)
+    by = (idx // mbw) * 16
+    bx = (idx % mbw) * 16
+    h, w = mbh * 16, mbw * 16
+    ky = _edge_kinds(by[:, None] + SUB_DY, bx[:, None] + SUB_DX, mv4[..., 0], mv4[..., 1], 2, h, w)
+    kc = _edge_kinds(by // 2, bx // 2, mv4[:, 1, 0], mv4[:, 1, 1], 3, h // 2, w // 2)
+    ky[modes == MODE_INTRA] = 0
+    kc[(modes == MODE_INTRA) | (modes == MODE_SPLIT)] = 0
+    return ky, kc
+
+
+def _idct_coded(levels, qm):
+    """_idct(_dequantise(levels, qm)) of (..., 8, 8) level blocks, transformed only where a block has a level
+    (speed: most P-frame blocks have none, and their residual is exactly zero)."""
+    flat = levels.reshape(-1, 8, 8)
+    coded = np.nonzero(flat.reshape(-1, 64).any(1))[0]
+    out = np.zeros(flat.shape)
+    if coded.size:
+        out[coded] = _idct(_dequantise(flat[coded], qm))
+    return out.reshape(levels.shape)
 
 
 def _qstep(quality):
@@ -314,11 +478,12 @@ IPRED_ANGLES = (26, 17, 9, 4, -4, -9, -17, -26)  # extra directions, HEVC units 
 IPRED_MODES = 6 + 2 * len(IPRED_ANGLES)  # DC, V, H, planar, two diagonals, then the angles of IPRED_ANGLES
 IPRED_MODE_BITS = 2.0  # rough cost of a mode symbol in the encoder's choice
 MPM_BITS = (1.0, 2.0, 5.0)  # rough cost of a mode equal to the first / second most probable one / any other
-IPRED_PRESELECT = 8  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES)
+IPRED_PRESELECT = 0  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES; with the
+# DST and boundary filters the SAD ranking misses more: 6 -> 0 with ALF_PASSES (2, 2), bundled -0.90 % for 1.17x time)
 _R8 = np.arange(8)
 
 
-def _ipred_weights():
+def _ipred_weights(edge_filters=False):
     """Modes 1.. of _ipred as integer weights on 50 reference samples, A = L7..L0, TL, T0..T7, T7 x 8 and
     B = T7..T0, TL, L0..L7, L7 x 8: prediction = (ref @ W + rounding) >> shift. One matrix product per
     wavefront step instead of ~200 small numpy operations (the I frame's cost was mostly their overhead)."""
@@ -340,6 +505,14 @@ def _ipred_weights():
             k = 8 + x - y  # [1 2 1] diagonal through the corner: L7 .. L0, TL, T0 .. T7 are A[0..16]
             w[5, y, x, k - 1 : k + 2] += (1, 2, 1)
     rnd[3:6], shift[3:6] = (8, 2, 2), (4, 2, 2)
+    if edge_filters:  # HEVC's boundary filters: V's first column and H's first row follow the other side's gradient
+        w[1:3] *= 2
+        for k in range(8):
+            w[1, k, 0, 7 - k] += 1  # + L[y] - TL, halved by the shift
+            w[1, k, 0, 8] -= 1
+            w[2, 0, k, 9 + k] += 1  # + T[x] - TL
+            w[2, 0, k, 8] -= 1
+        rnd[1:3], shift[1:3] = 1, 1
     for i, ang in enumerate(IPRED_ANGLES):
         for y in range(8):
             off, f = ((y + 1) * ang) >> 5, ((y + 1) * ang) & 31
@@ -354,6 +527,14 @@ def _ipred_weights():
 
 
 _IPRED_W, _IPRED_RND, _IPRED_SHIFT = _ipred_weights()
+INTRA_EDGE_FILTERS = 1  # I frames, luma 8x8 blocks: HEVC's DC / vertical / horizontal boundary filters (0 = off;
+# six clips -0.55 % BD, every clip better)
+_IPRED_WF, _IPRED_RNDF, _IPRED_SHIFTF = _ipred_weights(True)
+
+
+def _clip255(x):
+    """np.clip(x, 0, 255) without np.clip's per-call checks (speed: it runs once per wavefront step)."""
+    return np.minimum(np.maximum(x, 0), 255)
 
 
 def _fill_refs(top, left, tl, have_top, have_left):
@@ -366,7 +547,7 @@ def _fill_refs(top, left, tl, have_top, have_left):
     return top, left, tl
 
 
-def _ipred(top, left, tl, have_top, have_left):
+def _ipred(top, left, tl, have_top, have_left, edge_filters=False):
     """All IPRED_MODES predictions (m, 6, 8, 8) of 8x8 blocks from their reconstructed neighbours: top (m, 8),
     left (m, 8), top-left (m,). Missing sides are filled from the other side (or 128), so every mode is valid."""
     both = have_top & have_left
@@ -377,6 +558,15 @@ def _ipred(top, left, tl, have_top, have_left):
     # modes 1.. as one product with the integer weights of _ipred_weights (exact in float32: small integers)
     ref = np.concatenate([left[:, ::-1], tl[:, None], top, np.repeat(top[:, 7:], 8, 1),
                           top[:, ::-1], tl[:, None], left, np.repeat(left[:, 7:], 8, 1)], 1)
+    if edge_filters:
+        acc = (ref.astype(np.float32) @ _IPRED_WF).astype(np.int32).reshape(m, IPRED_MODES, 8, 8)
+        out = _clip255((acc + _IPRED_RNDF) >> _IPRED_SHIFTF)
+        out[:, 0] = dc[:, None, None]
+        d3 = 3 * dc[:, None]
+        out[:, 0, 0, 1:] = (top[:, 1:] + d3 + 2) >> 2  # DC: the first row and column lean toward their neighbours
+        out[:, 0, 1:, 0] = (left[:, 1:] + d3 + 2) >> 2
+        out[:, 0, 0, 0] = (top[:, 0] + left[:, 0] + 2 * dc + 2) >> 2
+        return out
     acc = (ref.astype(np.float32) @ _IPRED_W).astype(np.int32).reshape(m, IPRED_MODES, 8, 8)
     out = (acc + _IPRED_RND) >> _IPRED_SHIFT
     out[:, 0] = dc[:, None, None]
@@ -400,7 +590,7 @@ def _ipm_count(counts, ctx, order, chosen):
 
 def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, levels=None, hint=None, counts=None,
                  ctx_base=0, splits=None, big=None, mode16=None, levels16=None, costs=None, cfl=None, cfl_cb=None,
-                 k4=None, try_split=None, preselect=None):
+                 k4=None, try_split=None, preselect=None, luma=False):
     """Reconstruct (decoder) or code (encoder, cur given) a plane of 8x8 blocks, each predicted from the
     unfiltered reconstruction above and left of it. Blocks on one anti-diagonal do not depend on each other,
     so the work is vectorised per diagonal (rows + cols - 1 steps). Returns the plane (int), the block modes
@@ -412,8 +602,9 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
     frame's reconstructed luma at chroma resolution, see _cfl_luma): adds the chroma-from-luma modes CFL_SIDES;
     cfl_cb (Cr: the reconstructed Cb plane, padded alike) adds the Cr-from-Cb mode CFL_CB_MODE. Encoder speed
     options: k4 = the number of modes tried split (default INTRA4_CANDIDATES), try_split (bool per block) = the
-    only blocks tried split, preselect = IPRED_PRESELECT."""
+    only blocks tried split, preselect = IPRED_PRESELECT. luma: the luma plane (INTRA_DST, INTRA_EDGE_FILTERS)."""
     preselect = preselect or IPRED_PRESELECT
+    dst = luma and INTRA_DST
     rec = np.zeros((rows * 8 + 1, cols * 8 + 1), np.int64)  # row 0 / column 0: outside the frame
     n_modes = IPRED_MODES if cfl is None else IPRED_MODES + len(CFL_SIDES) + (cfl_cb is not None)
     if cur is not None:
@@ -431,7 +622,7 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
         y0, x0 = rs * 8, cs * 8
         top = rec[y0[:, None], x0[:, None] + 1 + _R8]
         left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
-        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0)
+        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0, luma and INTRA_EDGE_FILTERS)
         if cfl is not None:
             pred = np.concatenate([pred, _cfl_preds(rec, cfl, y0, x0, rs > 0, cs > 0)], 1)
         if cfl_cb is not None:
@@ -464,6 +655,7 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
                 mbits = np.full((1, n_modes), IPRED_MODE_BITS)
             mbits = np.broadcast_to(mbits, resid.shape[:2])
             at = np.arange(blk.size)[:, None]
+            r_split = np.zeros((blk.size, 8, 8), np.int64)
             cand = np.broadcast_to(all_modes, mbits.shape)
             if 0 < preselect < n_modes:
                 # transform and RD-code only the modes with the least SAD + sqrt(lambda) x mode bits (HM's rough
@@ -471,7 +663,7 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
                 rough = np.abs(resid).sum(axis=(2, 3)) + math.sqrt(lam) * mbits
                 cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
                 resid, mbits = resid[at, cand], mbits[at, cand]
-            coefs = _dct(resid.astype(np.float64))
+            coefs = _fwd8(resid, DST8) if dst else _dct(resid.astype(np.float64))
             lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam, chroma=hint is not None)
             j_all = dist + lam * (bits + mbits)
             pick = np.argmin(j_all, 1)
@@ -488,16 +680,19 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             try4 = np.nonzero(try4)[0] if splits is not None else ()
             if len(try4):
                 by_j = np.argsort(j_all, axis=1, kind="stable")
-                j_kept = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
+                j_kept, r_split[try4] = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
                                      mbits[at, by_j][try4], qm, lam, deadzone, modes, levels, splits, blk[try4], k4)
                 if costs is not None:
                     costs[blk[try4]] = j_kept
             if counts is not None:
                 _ipm_count(counts, m_ctx, m_ord, modes[blk])
         p = pred[np.arange(blk.size), modes[blk]]
-        r = np.clip(np.rint(p + _idct(_dequantise(levels[blk], qm))), 0, 255).astype(np.int64)
+        deq = _dequantise(levels[blk], qm)
+        r = _clip255(np.rint(p + (_inv8(deq, DST8) if dst else _idct(deq)))).astype(np.int64)
         s = np.nonzero(splits[blk])[0] if splits is not None else ()
-        if len(s):
+        if len(s) and cur is not None:  # the split trial's own reconstruction of the kept splits
+            r[s] = r_split[s]
+        elif len(s):
             r[s] = _intra4_blocks(rec, y0[s], x0[s], rs[s] > 0, cs[s] > 0, modes[blk[s]], qm, levels=levels[blk[s]])[0]
         rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
     return rec[1:, 1:], modes, levels
@@ -511,8 +706,9 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
 # last-position and level coding carry them (with their own level contexts, LEV_SPLIT).
 
 INTRA4 = 1  # 0 = off: no split flags in I frames
-INTRA4_MIN_BITS = 40.0  # encoder: blocks whose 8x8 RD cost is below lambda x this are not tried split (speed)
-INTRA4_CANDIDATES = 2  # encoder: the 8x8 modes of least RD cost tried split per block
+INTRA4_MIN_BITS = 30.0  # encoder: blocks whose 8x8 RD cost is below lambda x this are not tried split (speed; 40 -> 30
+# with 3 candidates: bundled clips -0.35 % BD for ~1 % encode time)
+INTRA4_CANDIDATES = 3  # encoder: the 8x8 modes of least RD cost tried split per block
 LEV_SPLIT = 2  # block type of split blocks' level contexts (0 intra, 1 inter)
 INTRA4_OPEN_LOOP = 0  # encoder speed: split trials for this many modes of least open-loop 4x4 SATD (0 = off)
 
@@ -599,6 +795,9 @@ def _split_bits(lv):
     return bits + last_tab[last + 1]
 
 
+SUB4_STAGES = ((0,), (1, 2), (3,))  # sub-blocks (0, 1) and (1, 0) read neither each other: one batch (speed)
+
+
 def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt=None, lam=0.0, deadzone=0.0):
     """Reconstruct (levels given) or code (tgt given: each sub-block quantised by RDOQ before the next one is
     predicted) split 8x8 luma blocks at (y0, x0) of the plane rec (with its outside row and column 0).
@@ -610,20 +809,29 @@ def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt
     lv = np.zeros((m, 64), np.int32) if levels is None else levels.reshape(m, 64)
     dist = np.zeros(m)
     yes = np.ones(m, bool)
-    for k, (a, b) in enumerate(SUB4):
-        oy, ox = 4 * a, 4 * b
-        pred = _ipred4(buf[:, oy, ox + 1 : ox + 5], buf[:, oy + 1 : oy + 5, ox], buf[:, oy, ox],
-                       have_top if a == 0 else yes, have_left if b == 0 else yes, modes)
+    qflat = qm.reshape(64)
+    for stage in SUB4_STAGES:
+        at = [(k, 4 * SUB4[k][0], 4 * SUB4[k][1]) for k in stage]
+        cat = (lambda parts: parts[0]) if len(at) == 1 else np.concatenate
+        pred = _ipred4(cat([buf[:, oy, ox + 1 : ox + 5] for _, oy, ox in at]),
+                       cat([buf[:, oy + 1 : oy + 5, ox] for _, oy, ox in at]), cat([buf[:, oy, ox] for _, oy, ox in at]),
+                       cat([have_top if oy == 0 else yes for _, oy, ox in at]),
+                       cat([have_left if ox == 0 else yes for _, oy, ox in at]), cat([modes] * len(at)))
         if tgt is not None:
-            resid = tgt[:, oy : oy + 4, ox : ox + 4] - pred
-            c8 = np.zeros((m, 64))
-            c8[:, IL4[k]] = (T4 @ resid @ T4.T).reshape(m, 16)
-            lk, dk, _ = _code_plane_blocks(c8.reshape(m, 8, 8), qm, deadzone, lam, intra=LEV_SPLIT)
-            lv[:, IL4[k]] = lk.reshape(m, 64)[:, IL4[k]]
-            dist += dk
-        deq = _dequantise(lv[:, IL4[k]], qm.reshape(64)[IL4[k]]).reshape(m, 4, 4)
-        r = np.clip(np.rint(pred + T4.T @ deq @ T4), 0, 255).astype(np.int64)
-        buf[:, oy + 1 : oy + 5, ox + 1 : ox + 5] = r
+            resid = cat([tgt[:, oy : oy + 4, ox : ox + 4] for _, oy, ox in at]) - pred
+            c4 = (T4 @ resid @ T4.T).reshape(-1, 16)
+            c8 = np.zeros((c4.shape[0], 64))
+            for i, (k, _, _) in enumerate(at):
+                c8[i * m : (i + 1) * m, IL4[k]] = c4[i * m : (i + 1) * m]
+            lk, dk, _ = _code_plane_blocks(c8.reshape(-1, 8, 8), qm, deadzone, lam, intra=LEV_SPLIT)
+            lk = lk.reshape(-1, 64)
+            for i, (k, _, _) in enumerate(at):
+                lv[:, IL4[k]] = lk[i * m : (i + 1) * m, IL4[k]]
+                dist += dk[i * m : (i + 1) * m]
+        deq = cat([_dequantise(lv[:, IL4[k]], qflat[IL4[k]]).reshape(m, 4, 4) for k, _, _ in at])
+        r = _clip255(np.rint(pred + T4.T @ deq @ T4)).astype(np.int64)
+        for i, (_, oy, ox) in enumerate(at):
+            buf[:, oy + 1 : oy + 5, ox + 1 : ox + 5] = r[i * m : (i + 1) * m]
     bits = _split_bits(lv) if tgt is not None else None
     return buf[:, 1:, 1:], lv.reshape(m, 8, 8), dist, bits
 
@@ -631,7 +839,7 @@ def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt
 def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, levels, splits, blk, k4=None):
     """Encoder, one wavefront step: each block also tries its INTRA4_CANDIDATES best 8x8 modes (cand and mbits
     sorted by the 8x8 RD cost j8) split into 4x4 blocks, and takes the split where its RD cost is lower. Returns
-    each block's RD cost as chosen."""
+    each block's RD cost as chosen and the reconstruction (m, 8, 8) of the blocks it split (the others: zero)."""
     m, kc = blk.size, min(k4 or INTRA4_CANDIDATES, cand.shape[1])
     if 0 < INTRA4_OPEN_LOOP < kc:
         order = np.argsort(_intra4_rough(rec, rs, cs, tgt, cand, mbits, lam), axis=1, kind="stable")
@@ -640,7 +848,7 @@ def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, lev
     flag = _ENCODER["rates"]["intra4"]
     rep = np.repeat(np.arange(m), kc)
     cm = cand[:, :kc].ravel()
-    _, lv, dist, bits = _intra4_blocks(rec, rs[rep] * 8, cs[rep] * 8, rs[rep] > 0, cs[rep] > 0, cm, qm,
+    r4, lv, dist, bits = _intra4_blocks(rec, rs[rep] * 8, cs[rep] * 8, rs[rep] > 0, cs[rep] > 0, cm, qm,
                                        tgt=tgt[rep].astype(np.float64), lam=lam, deadzone=deadzone)
     j4 = (dist + lam * (bits + mbits[:, :kc].ravel() + flag[1])).reshape(m, kc)
     best = np.argmin(j4, 1)
@@ -649,7 +857,9 @@ def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, lev
     modes[blk[sel]] = cm.reshape(m, kc)[sel, best[sel]]
     levels[blk[sel]] = lv.reshape(m, kc, 8, 8)[sel, best[sel]]
     splits[blk] = take
-    return np.where(take, j4[np.arange(m), best], j8)
+    r_split = np.zeros((m, 8, 8), np.int64)
+    r_split[sel] = r4.reshape(m, kc, 8, 8)[sel, best[sel]]
+    return np.where(take, j4[np.arange(m), best], j8), r_split
 
 
 def _intra4_rough(rec, rs, cs, tgt, cand, mbits, lam):
@@ -790,7 +1000,7 @@ def _i16_step(rec, d, big, mbw, qm, cur=None, lam=0.0, deadzone=0.0, mode16=None
             for dx in (0, 1):
                 modes[(2 * rr + dy) * (2 * mbw) + 2 * cc + dx] = pick
     p = pred[np.arange(mb.size), mode16[mb]]
-    r = np.clip(np.rint(p + _i16_inverse(_dequantise(levels[mb], _i16_qm(qm[0, 0])))), 0, 255).astype(np.int64)
+    r = _clip255(np.rint(p + _i16_inverse(_dequantise(levels[mb], _i16_qm(qm[0, 0]))))).astype(np.int64)
     rec[y0[:, None, None] + 1 + _R16[:, None], x0[:, None, None] + 1 + _R16[None, :]] = r
 
 
@@ -852,12 +1062,13 @@ def _pad_plane(c):
 
 def _cfl_preds(rec, lum, y0, x0, have_top, have_left):
     """The CFL_SIDES predictions (m, len(CFL_SIDES), 8, 8); a fit whose side is outside the frame uses the other."""
-    out = []
+    ts, lfs = [], []
     for top, left in CFL_SIDES:
-        t = have_top & (top | ~have_left) if top else have_top & ~have_left
-        lf = have_left & (left | ~have_top) if left else have_left & ~have_top
-        out.append(_cfl_pred(rec, lum, y0, x0, t, lf))
-    return np.stack(out, 1)
+        ts.append(have_top & (top | ~have_left) if top else have_top & ~have_left)
+        lfs.append(have_left & (left | ~have_top) if left else have_left & ~have_top)
+    k = len(CFL_SIDES)  # all sides' fits in one call (speed; integer maths, each block's own)
+    out = _cfl_pred(rec, lum, np.tile(y0, k), np.tile(x0, k), np.concatenate(ts), np.concatenate(lfs))
+    return out.reshape(k, y0.size, 8, 8).transpose(1, 0, 2, 3)
 
 
 def _cfl_pred(rec, lum, y0, x0, have_top, have_left):
@@ -878,13 +1089,13 @@ def _cfl_pred(rec, lum, y0, x0, have_top, have_left):
     cov = n * slc - sl * sc
     var = n * sll - sl * sl
     a = np.where(var > 0, ((cov << CFL_SHIFT) + var // 2) // np.maximum(var, 1), 0)
-    a = np.clip(a, -CFL_MAX, CFL_MAX)
+    a = np.minimum(np.maximum(a, -CFL_MAX), CFL_MAX)
     blk = lum[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]]
     nn = np.maximum(n, 1)[:, None, None]
     num = (sc[:, None, None] << CFL_SHIFT) + a[:, None, None] * (nn * blk - sl[:, None, None])
     den = nn << CFL_SHIFT
     pred = (num + den // 2) // den
-    return np.where((n > 0)[:, None, None], np.clip(pred, 0, 255), 128)
+    return np.where((n > 0)[:, None, None], _clip255(pred), 128)
 
 
 def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None, models=None, plan=None):
@@ -901,6 +1112,7 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
         "modes": _mbs_to_grid(ipm[:, :4], mbh, mbw), "levels": _mbs_to_grid(ly, mbh, mbw)}
     spl = _intra4_splits(ipm, mbh, mbw)
     args_y["splits"] = spl
+    args_y["luma"] = True
     if enc and plan is not None and spl is not None:  # speed options of one of two I decisions (_decide_i)
         args_y.update({k: plan[k] for k in ("k4", "try_split", "preselect") if plan.get(k) is not None})
     if enc:
@@ -994,16 +1206,30 @@ def _mc(ref_pad, pad, by, bx, mvy, mvx, size, frac_bits):
     return (top * (one - fy) + bot * fy + rnd) >> (2 * frac_bits)
 
 
+_WINDOWS = []  # (plane, size, view): the last few sliding-window views made (~9 us each; a frame makes dozens)
+
+
+def _windows(plane, size):
+    """The (size, size) sliding-window view of a plane (a 4-D phase array: of its phases stacked as one tall plane)."""
+    for p, s, v in _WINDOWS:
+        if p is plane and s == size:
+            return v
+    flat = plane.reshape(-1, plane.shape[-1]) if plane.ndim == 4 else plane
+    v = np.lib.stride_tricks.sliding_window_view(flat, (size, size))
+    _WINDOWS.insert(0, (plane, size, v))  # the reference keeps the plane alive: its id cannot be reused
+    del _WINDOWS[8:]
+    return v
+
+
 def _gather(plane_pad, y0, x0, size):
     """(n, size, size) blocks of a plane at (y0, x0), all inside it (motion vectors are clipped to MAX_MV)."""
-    # one flat index per sample (as _mc_luma): ~3x faster than indexing rows and columns separately
-    w = plane_pad.shape[1]
-    ar = np.arange(size)
-    return plane_pad.reshape(-1)[(y0 * w + x0)[:, None, None] + (ar[:, None] * w + ar[None, :])]
+    # advanced indexing of a sliding-window view copies whole windows: ~2-5x faster than one flat index per sample
+    return _windows(plane_pad, size)[y0, x0]
 
 
-def _subpel_planes(y_pad, filt):
-    """All 16 quarter-pel phases of a padded luma plane, (4, 4, H, W) uint8, separable 8-tap filters."""
+def _subpel_planes(y_pad, filt, full=None):
+    """All 16 quarter-pel phases of a padded luma plane, (4, 4, H, W) uint8, separable 8-tap filters (into the
+    buffer full when given: every sample of it is written)."""
     bank = SMOOTH_TAPS if filt & FILTER_SMOOTH_LUMA else SUBPEL_TAPS
     # y_pad is the frame edge-padded by PAD: more than 4 samples (the taps' reach) outside the frame every
     # phase repeats its edge rows and columns too (the taps sum to 64), so only the frame plus 4 samples
@@ -1019,32 +1245,51 @@ def _subpel_planes(y_pad, filt):
             if t:
                 acc += t * src[:, 1 + k : 1 + k + w]
         horiz.append(acc)
-    out = np.empty((4, 4, h, w), np.uint8)
-    for fy, taps in enumerate(bank):
-        for fx in range(4):
+    if full is None:
+        full = np.empty((4, 4, full_h, full_w), np.uint8)
+    vtaps = [np.array(taps, np.float32) for taps in bank[1:]]
+    for fx in range(4):
+        # the vertical 8-tap sums as one BLAS product per phase over the rows' sliding windows (~4x faster than
+        # eight multiply-adds; float32 is exact: every product and partial sum is an integer below 2**24)
+        win = np.lib.stride_tricks.sliding_window_view(horiz[fx].astype(np.float32), 8, axis=0)[1 : 1 + h]
+        for fy in range(4):
             if fy == 0:
                 acc = horiz[fx][4 : 4 + h] + 32
                 acc >>= 6
             else:
-                acc = np.full((h, w), 2048, np.int32)
-                for k, t in enumerate(taps):
-                    if t:
-                        acc += t * horiz[fx][1 + k : 1 + k + h]
+                acc = (win @ vtaps[fy - 1]).astype(np.int32)
+                acc += 2048
                 acc >>= 12
             np.maximum(acc, 0, out=acc)
             np.minimum(acc, 255, out=acc)
-            out[fy, fx] = acc
-    full = np.empty((4, 4, full_h, full_w), np.uint8)
-    full[:, :, m : full_h - m, m : full_w - m] = out
-    full[:, :, m : full_h - m, :m] = out[:, :, :, :1]
-    full[:, :, m : full_h - m, full_w - m :] = out[:, :, :, -1:]
+            full[fy, fx, m : full_h - m, m : full_w - m] = acc  # straight into the interior (no staging copy)
+    full[:, :, m : full_h - m, :m] = full[:, :, m : full_h - m, m : m + 1]
+    full[:, :, m : full_h - m, full_w - m :] = full[:, :, m : full_h - m, full_w - m - 1 : full_w - m]
     full[:, :, :m] = full[:, :, m : m + 1]
     full[:, :, full_h - m :] = full[:, :, full_h - m - 1 : full_h - m]
     return full
 
 
+def _planes_for(st, y_pad, filt):
+    """Encoder: _subpel_planes into a buffer recycled from the previous frame's (a fresh 3 MB array costs more in
+    page faults than a third of the filtering). Every plane set made in a frame is dead when the next one starts:
+    _reconstruct resets the reference's phases, and nothing else keeps them (_WINDOWS' views of a recycled buffer
+    show its new samples, as they should)."""
+    pool = st.get("plane_pool", [])
+    shape = (4, 4) + y_pad.shape
+    buf = None
+    while pool and buf is None:
+        b = pool.pop()
+        buf = b if b.shape == shape else None
+    planes = _subpel_planes(y_pad, filt, buf)
+    st.setdefault("plane_made", []).append(planes)
+    return planes
+
+
 def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
     """Chroma prediction of blocks at (by, bx) displaced by mv in 1/8 pel: HEVC 4-tap filters, integer maths."""
+    if not ((mvy & 7).any() or (mvx & 7).any()):  # whole samples: phase 0 is the identity (speed: the same numbers)
+        return _gather(ref_pad, by + pad + (mvy >> 3), bx + pad + (mvx >> 3), size).astype(np.int32)
     iy = by + pad + (mvy >> 3) - 1
     ix = bx + pad + (mvx >> 3) - 1
     ty = CHROMA_TAPS[mvy & 7][:, :, None, None]
@@ -1060,15 +1305,23 @@ def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
 def _mc_luma_direct(y_pad, filt, by, bx, mv, size):
     """Quarter-pel luma prediction filtered per block (the same numbers as the phase planes of _subpel_planes:
     (sum of vertical taps x horizontal sums + 2048) >> 12 also gives the unfiltered rows' (h + 32) >> 6)."""
+    if not (mv & 3).any():  # integer vectors: phase 0 of both banks is the identity (speed: the same numbers)
+        return _gather(y_pad, by + PAD + (mv[:, 0] >> 2), bx + PAD + (mv[:, 1] >> 2), size).astype(np.int32)
     bank = np.array(SMOOTH_TAPS if filt & FILTER_SMOOTH_LUMA else SUBPEL_TAPS, np.int32)
-    iy = by + PAD + (mv[:, 0] >> 2) - 3
-    ix = bx + PAD + (mv[:, 1] >> 2) - 3
-    g = _gather(y_pad, iy, ix, size + 7).astype(np.int32)
+    used = np.nonzero(bank.any(0))[0]  # the smooth taps leave the outer four positions unused
+    lo, span = int(used[0]), int(used[-1] - used[0])  # only the samples the used taps reach are gathered
+    iy = by + PAD + (mv[:, 0] >> 2) - 3 + lo
+    ix = bx + PAD + (mv[:, 1] >> 2) - 3 + lo
+    g = _gather(y_pad, iy, ix, size + span).astype(np.int32)
     tx = bank[mv[:, 1] & 3][:, :, None, None]
     ty = bank[mv[:, 0] & 3][:, :, None, None]
-    used = np.nonzero(bank.any(0))[0]  # the smooth taps leave the outer four positions unused
-    hz = sum(tx[:, k] * g[:, :, k : k + size] for k in used)
-    acc = sum(ty[:, k] * hz[:, k : k + size] for k in used) + 2048
+    hz = tx[:, lo] * g[:, :, :size]
+    for k in used[1:]:
+        hz += tx[:, k] * g[:, :, k - lo : k - lo + size]
+    acc = ty[:, lo] * hz[:, :size]
+    for k in used[1:]:
+        acc += ty[:, k] * hz[:, k - lo : k - lo + size]
+    acc += 2048
     return np.clip(acc >> 12, 0, 255)
 
 
@@ -1076,12 +1329,24 @@ def _mc_luma(phases, by, bx, mv, size=16):
     """Quarter-pel luma prediction: one flat gather from the precomputed phase planes."""
     if isinstance(phases, tuple):  # the decoder's (y_pad, filter): see _ref_with
         return _mc_luma_direct(*phases, by, bx, mv, size)
+    return _phase_blocks(phases, by, bx, mv, size).astype(np.int32)
+
+
+def _phase_blocks(phases, by, bx, mv, size):
+    """The uint8 blocks of _mc_luma from the phase planes."""
     _, _, h, w = phases.shape
     phase = (mv[:, 0] & 3) * 4 + (mv[:, 1] & 3)
-    base = (phase * h + by + PAD + (mv[:, 0] >> 2)) * w + bx + PAD + (mv[:, 1] >> 2)
-    ar = np.arange(size)
-    offsets = ar[:, None] * w + ar[None, :]
-    return phases.reshape(-1)[base[:, None, None] + offsets].astype(np.int32)
+    # the 16 phase planes stacked as one tall plane: a window gather (as _gather) is ~2x faster than a flat index
+    y0 = phase * h + by + PAD + (mv[:, 0] >> 2)
+    return _gather(phases, y0, bx + PAD + (mv[:, 1] >> 2), size)
+
+
+def _sad(cur, phases, by, bx, mv, size=16):
+    """Encoder: SAD (float32) of the source blocks cur (float32) against their quarter-pel luma predictions (the
+    uint8 blocks subtracted directly: no int32 copy)."""
+    pred = _mc_luma(phases, by, bx, mv, size) if isinstance(phases, tuple) else _phase_blocks(phases, by, bx, mv, size)
+    d = np.subtract(cur, pred, dtype=np.float32)
+    return np.abs(d, out=d).sum(axis=(1, 2))
 
 
 def _mc_c(ref, plane, by, bx, mv, size):
@@ -1100,7 +1365,7 @@ def _ref_with(st, filt, wp=None):
         # the decoder predicts each block once: filtering the blocks it needs is ~5x cheaper than all phases
         cache[key] = (st["ref"][0], key)
     elif key not in cache:
-        cache[key] = _subpel_planes(st["ref"][0], key)
+        cache[key] = _planes_for(st, st["ref"][0], key)
     return st["ref"] + (cache[key], filt, wp)
 
 
@@ -1116,11 +1381,16 @@ def _apply_weights(ref, preds):
     return tuple(_weight(p, g, o) for p, (g, o) in zip(preds, wp))
 
 
-def _estimate_weights(cur, preds, lam):
+def _estimate_weights(cur, preds, lam, inside=None):
     """Least-squares gain and offset per plane between the current planes and their motion-compensated
-    prediction, quantised; None when the weighted SSD gain does not pay for the 48 header bits."""
+    prediction, quantised; None when the weighted SSD gain does not pay for the 48 header bits. inside: None or the
+    macroblocks (bool) to fit and judge on (a pan's entering strip, predicted from the replicated picture edge, is
+    new content that no gain predicts: fitted, it made astronaut-pan's frames 5 and 6 weighted, every skip worse)."""
     wp = []
     gain_ssd = 0.0
+    if inside is not None and inside.any() and not inside.all():
+        cur = [c[inside] for c in cur]
+        preds = [p[inside] for p in preds]
     for c, p, cw in zip(cur, preds, (1.0, CB_WEIGHT, CR_WEIGHT)):
         cf = c.astype(np.float64).ravel()
         pf = p.astype(np.float64).ravel()
@@ -1186,6 +1456,13 @@ def _box4(plane):
     return (row[:-3] + row[1:-2] + row[2:-1] + row[3:]) * np.float32(1 / 16)
 
 
+def _box4_at4(plane):
+    """_box4(plane)[::4, ::4] (the same float32 sums in the same order) without the other positions (speed)."""
+    p = plane.astype(np.float32)
+    row = p[:, 0::4] + p[:, 1::4] + p[:, 2::4] + p[:, 3::4]
+    return (row[0::4] + row[1::4] + row[2::4] + row[3::4]) * np.float32(1 / 16)
+
+
 def _choose_layers(st, cur, mv_me, base_pred_y):
     """Encoder: is this frame a mix of two layers moving differently? Fitted on the 4x4 means of the luma of
     the source frames (the encoder's own inputs, free of coding noise): the best pair of layer vectors among
@@ -1194,8 +1471,11 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
     against the reconstructed references) when that fit's SSD is below LAYER_GATE times the best one-vector
     fit's (with gain and offset), or when the same fit on the reconstructed references (every 4th sample) leaves
     less than LAYER_GATE_RECON of the ordinary prediction's SSD; else None. Pairs of nearly equal vectors are
-    skipped: they would only imitate sub-pel interpolation, which the ordinary prediction does better."""
+    skipped: they would only imitate sub-pel interpolation, which the ordinary prediction does better.
+    mv_me None: the quick check before the motion search, zero and the last pair only, passed below LAYER_ALONE.
+    st["layer_alone"]: the layers passed below LAYER_ALONE (the frame is decided against them alone)."""
     src = st.get("src")
+    st["layer_alone"] = False
     if st.get("ref2") is None or src is None or src[1] is None:
         return None
     h, w = cur[0].shape
@@ -1209,16 +1489,33 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         return p[: h : 4, : w : 4].astype(np.float64).ravel()
 
     def fit(cols, target):
-        a = np.stack(cols + [np.ones_like(target)], 1)
-        coef, *_ = np.linalg.lstsq(a, target, rcond=None)
-        r = target - a @ coef
+        # least squares by the normal equations, the Gram matrix from dot products of the columns (speed: ~20x
+        # cheaper than lstsq on the full frame; sums of products of 8-bit samples are exact in float64, in any
+        # order); lstsq where they are singular (a flat picture)
+        k = len(cols)
+        gram, rhs = np.empty((k + 1, k + 1)), np.empty(k + 1)
+        for i, ci in enumerate(cols):
+            for j in range(i, k):
+                gram[i, j] = gram[j, i] = ci @ cols[j]
+            gram[i, k] = gram[k, i] = ci.sum()
+            rhs[i] = ci @ target
+        gram[k, k], rhs[k] = target.size, target.sum()
+        try:
+            coef = np.linalg.solve(gram, rhs)
+        except np.linalg.LinAlgError:
+            coef = np.linalg.lstsq(np.stack(cols + [np.ones_like(target)], 1), target, rcond=None)[0]
+        r = target - coef[k]
+        for c, col in zip(coef, cols):
+            r -= c * col
         return float(r @ r), coef
 
     cy = low(cur[0])
-    cy4 = mean4(_box4(cur[0]))
-    v = (mv_me + 2) >> 2
-    uniq, counts = np.unique(v, axis=0, return_counts=True)
-    cands = [tuple(int(x) for x in uniq[k]) for k in np.argsort(-counts, kind="stable")[:LAYER_CANDIDATES]]
+    cy4 = _box4_at4(cur[0]).astype(np.float64).ravel()  # = mean4(_box4(cur[0])), only the positions used
+    cands = []
+    if mv_me is not None:
+        v = (mv_me + 2) >> 2
+        uniq, counts = np.unique(v, axis=0, return_counts=True)
+        cands = [tuple(int(x) for x in uniq[k]) for k in np.argsort(-counts, kind="stable")[:LAYER_CANDIDATES]]
     for extra in ((0, 0),) + st.get("layer_vectors", ()):  # zero, and the last cross-fade's layer motions
         if extra not in cands:
             cands.append(extra)
@@ -1261,15 +1558,20 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         single = min(src_fit([(1, a)]) for a in cands)
     else:
         single = min(fit([col(1, a)[0]], cy4)[0] for a in cands)
-    base_rec = fit([low(_from_mbs(base_pred_y, st["mbh"], st["mbw"]))], cy)[0]
-    if not pairs:
+    if not pairs or single <= LAYER_STILL * float(((cy4 - cy4.mean()) ** 2).sum()):
         return None
     if LAYER_GRAM_FITS:
         best_src = min((src_fit([(1, a), (1, b), (2, ab)]), a, b) for a, b, ab in pairs)
     else:
         best_src = min((fit([col(1, a)[0], col(1, b)[0], col(2, ab)[0]], cy4)[0], a, b) for a, b, ab in pairs)
-    if best_src[0] < LAYER_GATE * single:
+    if mv_me is None:  # the quick check: a clear cross-fade again, or the ordinary motion search and full check
+        if best_src[0] >= LAYER_ALONE * single:
+            return None
         _, a, b = best_src
+        st["layer_alone"] = True
+    elif best_src[0] < LAYER_GATE * single:
+        _, a, b = best_src
+        st["layer_alone"] = best_src[0] < LAYER_ALONE * single
     elif best_src[0] < LAYER_PRESCREEN * single:  # some two-layer structure: check on the references
         if LAYER_GRAM_FITS:
             rec_fit = gram_fit(1, cy)
@@ -1277,9 +1579,11 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         else:
             fits = [(fit([col(1, a)[1], col(1, b)[1], col(2, ab)[1]], cy)[0], a, b) for a, b, ab in pairs]
         best_rec = min(fits)
+        base_rec = fit([low(_from_mbs(base_pred_y, st["mbh"], st["mbw"]))], cy)[0]  # only needed here (speed)
         if best_rec[0] >= LAYER_GATE_RECON * base_rec:
             return None
         _, a, b = best_rec
+        st["layer_alone"] = best_rec[0] < LAYER_ALONE_RECON * base_rec
     else:
         return None
     st["layer_vectors"] = (a, b)
@@ -1368,8 +1672,7 @@ def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
         best_sad = np.full(best_v.shape[0], np.inf)
         for o in offsets:
             v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
-            diff = np.subtract(cur, _mc_luma(ref[3], by, bx, v, 8), dtype=np.float32)
-            sad = np.abs(diff).sum(axis=(1, 2)) + subpel_cost * 0.5 * (o != (0, 0))
+            sad = _sad(cur, ref[3], by, bx, v, 8) + subpel_cost * 0.5 * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
             best_v[better] = v[better]
@@ -1406,9 +1709,15 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
         cands = [centre + np.array(o) for o in offsets] + extra
         best_sad = np.full(n, np.inf)
         best_v = centre.copy()
-        for v in cands:
-            blk = _gather(ref_pad, by // scale + pad + v[:, 0], bx // scale + pad + v[:, 1], size)
-            sad = np.abs(cur_blocks - blk).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+        # the nine offsets' blocks are windows of one (size + 2)^2 gather around the centre (the same samples)
+        around = _gather(ref_pad, by // scale + pad + centre[:, 0] - 1, bx // scale + pad + centre[:, 1] - 1, size + 2)
+        for k, v in enumerate(cands):
+            if k < len(offsets):
+                dy, dx = offsets[k]
+                blk = around[:, 1 + dy : 1 + dy + size, 1 + dx : 1 + dx + size]
+            else:
+                blk = _gather(ref_pad, by // scale + pad + v[:, 0], bx // scale + pad + v[:, 1], size)
+            sad = np.abs(np.subtract(cur_blocks, blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
             best_v[better] = v[better]
@@ -1418,12 +1727,13 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     r2p = np.pad(ref_y.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)), PAD // 2, mode="edge")
     vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
     cur_blocks = _to_mbs(cur_y, 16)
-    ry32 = ry_pad.astype(np.float32)
-    vec = refine(cur_blocks, ry32, PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
+    # the integer-pel blocks are gathered as uint8 and subtracted in float32 (the same numbers as from a float32
+    # copy of the plane, a quarter of the memory traffic)
+    vec = refine(cur_blocks, ry_pad, PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
     # neighbours' vectors as candidates: smoother fields, cheaper vector deltas, fewer local minima
     def sad_of(v, idx=slice(None)):
-        blk = _gather(ry32, by[idx] + PAD + v[:, 0], bx[idx] + PAD + v[:, 1], 16)
-        return np.abs(cur_blocks[idx] - blk).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+        blk = _gather(ry_pad, by[idx] + PAD + v[:, 0], bx[idx] + PAD + v[:, 1], 16)
+        return np.abs(np.subtract(cur_blocks[idx], blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
 
     # A macroblock whose candidate is its current vector cannot gain (best_sad is at most that vector's SAD, the
     # bonus being >= 0): only the others are evaluated, few in smooth motion fields (the same choices).
@@ -1453,7 +1763,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
             if o == (0, 0) and raw is not None:
                 sad_raw = raw
             else:
-                sad_raw = np.abs(np.subtract(cur_blocks, _mc_luma(ref[3], by, bx, v), dtype=np.float32)).sum(axis=(1, 2))
+                sad_raw = _sad(cur_blocks, ref[3], by, bx, v)
             sad = sad_raw + subpel_cost * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
@@ -1469,8 +1779,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
             for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], med):
                 v = cand.reshape(n, 2)
                 idx = np.nonzero((v != best_v).any(1))[0]  # as above: only candidates that differ can gain
-                diff = np.subtract(cur_blocks[idx], _mc_luma(ref[3], by[idx], bx[idx], v[idx]), dtype=np.float32)
-                sad = np.abs(diff).sum(axis=(1, 2)).astype(np.float64) - subpel_cost
+                sad = _sad(cur_blocks[idx], ref[3], by[idx], bx[idx], v[idx]).astype(np.float64) - subpel_cost
                 better = sad < cost[idx]
                 cost[idx[better]] = sad[better]
                 best_v[idx[better]] = v[idx[better]]
@@ -1556,64 +1865,86 @@ def _segments(n):
 
 
 def _put(writer, model, ctx, sym):
-    ctx = np.asarray(ctx, np.int64)
-    sym = np.asarray(sym, np.int64)
-    if sym.size > FIRST_SEGMENT:  # speed: more than one segment
-        return _put_batch(writer, model, ctx, sym)
-    for a, b in _segments(sym.size):
-        writer["freq"].append(model["freq"][ctx[a:b], sym[a:b]])
-        writer["cum"].append(model["cum"][ctx[a:b], sym[a:b]])
-        _adapt(model, ctx[a:b], sym[a:b])
+    """Encoder: one stage of symbols of a model, adapted after each of its segments (_segments)."""
+    _put_stages(writer, model, ((ctx, sym),))
 
 
-def _put_batch(writer, model, ctx, sym):
-    """Encoder speed: _put's segment-by-segment adaptation computed a run of segments at a time (the same
-    symbols' frequencies and the same models: before a segment, a row's counts are its counts at the run's start
-    plus MODEL_INCREMENT per earlier occurrence). A run ends with the first segment after which a row passes
-    MODEL_LIMIT: the refresh after it halves that row, as _adapt's does, and the next run starts from there."""
-    a = model["alphabet"]
-    bounds = list(_segments(sym.size))
-    sizes = np.array([hi - lo for lo, hi in bounds], np.int64)
-    j0 = 0
-    while j0 < len(bounds):
-        lo0 = bounds[j0][0]
-        c, s = ctx[lo0:], sym[lo0:]
-        u, inv = np.unique(c, return_inverse=True)
-        counts0 = model["counts"][u]
-        seg = np.repeat(np.arange(len(bounds) - j0), sizes[j0:])
-        hist = np.bincount((seg * u.size + inv) * a + s, minlength=seg[-1:].sum() * u.size * a + u.size * a)
-        hist = hist.reshape(-1, u.size, a)
-        upto = np.cumsum(hist, 0)  # each row's occurrences up to and including each segment
-        over = np.nonzero((counts0.sum(1) + MODEL_INCREMENT * upto.sum(2) > MODEL_LIMIT).any(1))[0]
-        k = int(over[0]) + 1 if over.size else len(bounds) - j0  # segments in this run
-        m = int(sizes[j0 : j0 + k].sum())
-        freq = model["freq"][c[:m], s[:m]]  # rows untouched by the run's earlier segments: the model's own numbers
-        cum = model["cum"][c[:m], s[:m]]
-        before = upto[seg[:m], inv[:m]] - hist[seg[:m], inv[:m]]
-        t = np.nonzero(before.any(1))[0]
-        if t.size:
-            r = counts0[inv[t]] + MODEL_INCREMENT * before[t]
-            f = r * (PROB_SCALE - a) // r.sum(1)[:, None] + 1  # _refresh's frequencies of those counts
-            at = np.arange(t.size)
-            f[at, np.argmax(r, 1)] += PROB_SCALE - f.sum(1)
-            freq[t] = f[at, s[t]]
-            cum[t] = np.cumsum(f, 1)[at, s[t]] - freq[t]
-        touched = np.nonzero(upto[k - 1].any(1))[0]
-        model["counts"][u[touched]] = counts0[touched] + MODEL_INCREMENT * upto[k - 1, touched]
-        _refresh_counted(model, u[touched])  # halves the rows past MODEL_LIMIT, as the refresh after that segment does
-        for lo, hi in bounds[j0 : j0 + k]:
-            writer["freq"].append(freq[lo - lo0 : hi - lo0])
-            writer["cum"].append(cum[lo - lo0 : hi - lo0])
-        j0 += k
+def _put_stages(writer, model, stages):
+    """Encoder: _put of each (ctx, sym) stage in turn, in one _put_stream pass (speed, the same bits)."""
+    ctx = np.concatenate([np.asarray(c, np.int64).ravel() for c, _ in stages])
+    sym = np.concatenate([np.asarray(v, np.int64).ravel() for _, v in stages])
+    sizes = [hi - lo for _, v in stages for lo, hi in _segments(np.size(v))]
+    if sym.size:
+        _put_stream(writer, model, ctx, sym, sizes)
 
 
-def _put_signed(writer, model, ctx, values):
-    """Magnitude as a symbol (last symbol = escape), sign as a raw bit."""
+def _put_signed_stages(writer, model, stages):
+    """_put_signed of each (ctx, values) stage in turn, the magnitudes in one _put_stages."""
     esc = model["alphabet"] - 1
-    mag = np.abs(values)
-    _put(writer, model, ctx, np.minimum(mag, esc))
-    writer["signs"].append(values[mag > 0] < 0)
-    writer["escapes"].append(mag[mag >= esc] - esc)
+    _put_stages(writer, model, [(c, np.minimum(np.abs(v), esc)) for c, v in stages])
+    for _, values in stages:
+        mag = np.abs(values)
+        writer["signs"].append(values[mag > 0] < 0)
+        writer["escapes"].append(mag[mag >= esc] - esc)
+
+
+def _put_stream(writer, model, ctx, sym, sizes):
+    """Encoder speed: _put of consecutive stages of one model (segment sizes `sizes`, each stage's from _segments)
+    in one pass, the same frequencies and models. A model's rows adapt independently, so before a segment a row's
+    counts are its counts at the start plus MODEL_INCREMENT per occurrence in earlier segments, until the segment
+    after which the row passes MODEL_LIMIT (the refresh after it halves that row): each round takes every row up
+    to its first such segment, and the next round continues only those rows from their halved counts."""
+    a = model["alphabet"]
+    n = sym.size
+    freq_out = np.empty(n, np.int64)
+    cum_out = np.empty(n, np.int64)
+    seg = np.repeat(np.arange(len(sizes)), sizes)
+    idx = np.arange(n)
+    key = ctx.astype(np.int16) if model["counts"].shape[0] <= 1 << 15 else ctx  # small ints: a radix sort
+    while idx.size:
+        order = idx[np.argsort(key[idx], kind="stable")] if idx.size < n else np.argsort(key, kind="stable")
+        cs, gs, ss = ctx[order], seg[order], sym[order]  # by row, then stream order (so segment order)
+        m = cs.size
+        newrow = np.ones(m, bool)
+        np.not_equal(cs[1:], cs[:-1], out=newrow[1:])
+        newgrp = newrow.copy()
+        newgrp[1:] |= gs[1:] != gs[:-1]
+        row_id = np.cumsum(newrow) - 1
+        grp_id = np.cumsum(newgrp) - 1
+        n_grp = int(grp_id[-1]) + 1
+        u = cs[newrow]
+        counts0 = model["counts"][u]
+        gh = np.bincount(grp_id * a + ss, minlength=n_grp * a).reshape(n_grp, a)  # each (row, segment)'s symbols
+        grow = row_id[newgrp]
+        gcum = np.cumsum(gh, 0)
+        row_first = np.nonzero(newrow[newgrp])[0]  # each row's first group
+        incl = gcum - (gcum[row_first] - gh[row_first])[grow]  # the row's symbols up to and including the group
+        excl = incl - gh
+        over = counts0.sum(1)[grow] + MODEL_INCREMENT * incl.sum(1) > MODEL_LIMIT
+        first_over = over.copy()
+        first_over[1:] &= ~(over[:-1] & (grow[1:] == grow[:-1]))
+        take = ~over | first_over  # groups up to each row's first segment past the limit
+        r = counts0[grow] + MODEL_INCREMENT * excl
+        f = r * (PROB_SCALE - a) // r.sum(1)[:, None] + 1  # _refresh's frequencies of those counts
+        at = np.arange(n_grp)
+        f[at, np.argmax(r, 1)] += PROB_SCALE - f.sum(1)
+        cf = np.cumsum(f, 1) - f
+        fresh = ~excl.any(1)  # a row's first group: the model's own numbers
+        f[fresh] = model["freq"][u[grow[fresh]]]
+        cf[fresh] = model["cum"][u[grow[fresh]], :a]
+        ok = take[grp_id]
+        dst = order[ok]
+        freq_out[dst] = f[grp_id[ok], ss[ok]]
+        cum_out[dst] = cf[grp_id[ok], ss[ok]]
+        last_take = np.nonzero(take & np.append(grow[1:] != grow[:-1], True) | first_over)[0]
+        model["counts"][u] = counts0 + MODEL_INCREMENT * incl[last_take]
+        _refresh_counted(model, u)  # halves the rows past MODEL_LIMIT, as the refresh after that segment does
+        idx = np.sort(order[~ok])
+    lo = 0
+    for size in sizes:
+        writer["freq"].append(freq_out[lo : lo + size])
+        writer["cum"].append(cum_out[lo : lo + size])
+        lo += size
 
 
 def _rans_encode(freqs, cums):
@@ -1797,6 +2128,51 @@ def _read_varint(buf, pos):
             return n, pos
 
 
+ESCAPE_K_MAX = 15  # escape remainders are Exp-Golomb codes of an order 0..this chosen per frame (was: raw u16)
+
+
+def _eg_lengths(v, k):
+    """Lengths of the order-k Exp-Golomb codes of non-negative ints v."""
+    x = np.asarray(v, np.int64) + (1 << k)
+    return 2 * (np.floor(np.log2(x)).astype(np.int64)) - k + 1
+
+
+def _escape_section(v):
+    """The escape remainders v (non-negative ints): count, then (if any) the order k of their Exp-Golomb codes (the
+    frame's cheapest) and the codes, padded to a byte."""
+    if not v.size:
+        return _varint(0)
+    k = int(np.argmin([_eg_lengths(v, k).sum() for k in range(ESCAPE_K_MAX + 1)]))
+    text = "".join("0" * (x.bit_length() - 1 - k) + format(x, "b") for x in (v + (1 << k)).tolist())
+    body = np.packbits(np.frombuffer(text.encode(), np.uint8) - 48).tobytes()
+    return _varint(v.size) + bytes([k]) + body
+
+
+def _read_escapes(data, pos):
+    n, pos = _read_varint(data, pos)
+    if not n:
+        return np.zeros(0, np.int64), pos
+    if pos >= len(data):
+        raise ValueError("corrupt frame: truncated escape section")
+    k = data[pos]
+    pos += 1
+    if k > ESCAPE_K_MAX:
+        raise ValueError("corrupt frame: invalid escape section")
+    # the codes are read from the rest of the frame (at most 2 * 64 + k bits each); their end is the section's
+    size = min(len(data) - pos, (n * (2 * 64 + k) + 7) // 8)
+    text = (np.unpackbits(np.frombuffer(data, np.uint8, size, pos)) + 48).tobytes().decode()
+    out = np.empty(n, np.int64)
+    at = 0
+    for i in range(n):
+        one = text.find("1", at)
+        end = one + (one - at) + k + 1
+        if one < 0 or end > len(text):
+            raise ValueError("corrupt frame: truncated escape code")
+        out[i] = int(text[one:end], 2) - (1 << k)
+        at = end
+    return out, pos + (at + 7) // 8
+
+
 # ----------------------------------------------------------------------------
 # syntax shared by encoder and decoder
 
@@ -1806,8 +2182,8 @@ def _new_models():
         "mode": _new_model(30, 4),
         "mvd": _new_model(4, MVD_ALPHABET),
         "mvd_sub": _new_model(4, MVD_ALPHABET),
-        "last_y": _new_model(3 + 18, 65),
-        "last_c": _new_model(18 + 54, 65),
+        "last_y": _new_model(3 + 18 + EDGE_LAST_CTX, 65),
+        "last_c": _new_model(18 + 54 + EDGE_LAST_CTX, 65),
         "lev_y": _level_model(LEVEL_PRIOR_Y),
         "lev_c": _level_model(LEVEL_PRIOR_C),
         "ipm_y": _new_model(3, IPRED_MODES),
@@ -2034,6 +2410,16 @@ def _last_contexts(kind, phase, first=None, act=None, luma=None, cb=None):
     return 18 + (kind * 6 + cls) * 3 + _class_small(cb, [0, 4])
 
 
+EDGE_LAST_CTX = 4  # P frames: edge-transform blocks' last positions have contexts of their own, by (rows - 1) // 2
+
+
+def _edge_lasts(ctx, edge, base):
+    """Contexts ctx with the edge-transform blocks' (edge: their kinds, 0 = none) replaced by base + (rows - 1) // 2."""
+    if edge is None:
+        return ctx
+    return np.where(edge > 0, base + (edge % 8 - 1) // 2, ctx)
+
+
 def _last_coded(big):
     """Which of the luma last-position symbols of phases 0 (blocks 0, 3) and 1 (blocks 1, 2) are coded: all but
     blocks 1..3 of 16x16 macroblocks (big, per coded MB; None = none), which are empty."""
@@ -2048,35 +2434,46 @@ def _pooled_lasts(ctx, i_frame):
     return np.zeros_like(ctx) if i_frame else ctx
 
 
-def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw, big=None):
+def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw, big=None, edge=None):
+    """edge: None or the coded macroblocks' edge-transform kinds (luma (m, 4), chroma (m,))."""
     ly = last_y.reshape(-1, 4)
     lc = last_c.reshape(-1, 2)
     first = ly[:, [0, 3]]
     act = _neighbour_activity(first, coded, mbh, mbw)
     k0, k1 = _last_coded(np.zeros(kind.size, bool) if big is None else big)
     i_frame = writer.get("i_frame", False)
-    _put(writer, models["last_y"], _pooled_lasts(_last_contexts(kind, 0)[k0], i_frame), first.ravel()[k0] + 1)
-    _put(writer, models["last_y"], _pooled_lasts(_last_contexts(kind, 1, first, act)[k1], i_frame), ly[:, [1, 2]].ravel()[k1] + 1)
-    _put(writer, models["last_c"], _pooled_lasts(_last_contexts(kind, 2, first, act, ly), i_frame), lc[:, 0] + 1)
-    _put(writer, models["last_c"], _pooled_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), i_frame), lc[:, 1] + 1)
+    ey0, ey1, ec = (None, None, None) if edge is None else (edge[0][:, [0, 3]].ravel(), edge[0][:, [1, 2]].ravel(), edge[1])
+    c0 = _edge_lasts(_last_contexts(kind, 0), ey0, 21)[k0]
+    c1 = _edge_lasts(_last_contexts(kind, 1, first, act), ey1, 21)[k1]
+    _put_stages(writer, models["last_y"], ((_pooled_lasts(c0, i_frame), first.ravel()[k0] + 1),
+                                           (_pooled_lasts(c1, i_frame), ly[:, [1, 2]].ravel()[k1] + 1)))
+    c2 = _edge_lasts(_last_contexts(kind, 2, first, act, ly), ec, 72)
+    c3 = _edge_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), ec, 72)
+    _put_stages(writer, models["last_c"], ((_pooled_lasts(c2, i_frame), lc[:, 0] + 1),
+                                           (_pooled_lasts(c3, i_frame), lc[:, 1] + 1)))
 
 
-def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None):
+def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None, edge=None):
     m = kind.size
     ly = np.zeros((m, 4), np.int64)
     lc = np.zeros((m, 2), np.int64)
     k0, k1 = _last_coded(np.zeros(m, bool) if big is None else big)
     first = np.full(2 * m, -1, np.int64)
     i_frame = reader.get("i_frame", False)
-    first[k0] = _get(reader, models["last_y"], _pooled_lasts(_last_contexts(kind, 0)[k0], i_frame)) - 1
+    ey0, ey1, ec = (None, None, None) if edge is None else (edge[0][:, [0, 3]].ravel(), edge[0][:, [1, 2]].ravel(), edge[1])
+    c0 = _edge_lasts(_last_contexts(kind, 0), ey0, 21)[k0]
+    first[k0] = _get(reader, models["last_y"], _pooled_lasts(c0, i_frame)) - 1
     ly[:, [0, 3]] = first.reshape(m, 2)
     first = ly[:, [0, 3]]
     act = _neighbour_activity(first, coded, mbh, mbw)
     second = np.full(2 * m, -1, np.int64)
-    second[k1] = _get(reader, models["last_y"], _pooled_lasts(_last_contexts(kind, 1, first, act)[k1], i_frame)) - 1
+    c1 = _edge_lasts(_last_contexts(kind, 1, first, act), ey1, 21)[k1]
+    second[k1] = _get(reader, models["last_y"], _pooled_lasts(c1, i_frame)) - 1
     ly[:, [1, 2]] = second.reshape(m, 2)
-    lc[:, 0] = _get(reader, models["last_c"], _pooled_lasts(_last_contexts(kind, 2, first, act, ly), i_frame)) - 1
-    lc[:, 1] = _get(reader, models["last_c"], _pooled_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), i_frame)) - 1
+    c2 = _edge_lasts(_last_contexts(kind, 2, first, act, ly), ec, 72)
+    lc[:, 0] = _get(reader, models["last_c"], _pooled_lasts(c2, i_frame)) - 1
+    c3 = _edge_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), ec, 72)
+    lc[:, 1] = _get(reader, models["last_c"], _pooled_lasts(c3, i_frame)) - 1
     return ly.ravel(), lc.ravel()
 
 
@@ -2112,15 +2509,29 @@ def _block_kind(modes, mvd):
 
 
 def _write_levels(writer, model, zz, last, btype, hidden=None):
-    mags = np.abs(zz)
-    for p in range(64):
-        act = np.nonzero(last >= p)[0]
-        if act.size == 0:
-            break
-        ctx = _level_ctx(p, mags[act], last[act], btype[act])
-        _put_signed(writer, model, ctx, zz[act, p])
-        if hidden is not None:  # drop the hidden signs (sign data hiding) from what _put_signed emitted
-            writer["signs"][-1] = writer["signs"][-1][hidden[act][zz[act, p] != 0] != p]
+    """Levels in zigzag order, one stage per position (the blocks whose last position reaches it), all stages
+    in one _put_stream: the encoder knows every magnitude, so every stage's contexts are known up front."""
+    k = int(last.max()) + 1 if last.size else 0
+    if k <= 0:
+        return
+    p, b = np.nonzero(last[None, :] >= np.arange(k)[:, None])  # stage order: position, then block
+    mags = np.zeros((zz.shape[0], 65), np.int64)
+    mags[:, :64] = np.abs(zz)
+    nb = mags[b, NBR_A_PAD[p]] + mags[b, NBR_B_PAD[p]]
+    nbc = np.searchsorted(np.array([1, 2, 3, 5]), nb, side="right")
+    dlc = np.searchsorted(np.array([1, 3, 8]), last[b] - p, side="right")
+    ctx = ((btype[b] * N_BANDS + BAND[p]) * 5 + nbc) * 4 + dlc
+    values = zz[b, p]
+    mag = mags[b, p]
+    esc = model["alphabet"] - 1
+    stage = np.bincount(p, minlength=k)
+    sizes = [hi - lo for n_p in stage.tolist() for lo, hi in _segments(n_p)]
+    _put_stream(writer, model, ctx, np.minimum(mag, esc), sizes)
+    signed = mag > 0
+    if hidden is not None:  # drop the hidden signs (sign data hiding)
+        signed &= hidden[b] != p
+    writer["signs"].append(values[signed] < 0)
+    writer["escapes"].append(mag[mag >= esc] - esc)
 
 
 def _read_levels(reader, model, last, btype, side):
@@ -2145,8 +2556,7 @@ def _put_bi(writer, models, bi, modes, mvd):
     _put(writer, models["bi"], _block_kind(modes, mvd)[one] - 1, flags[one].astype(np.int64))
     on = np.nonzero(flags)[0]
     dx, dy = dw[on, 1], dw[on, 0]
-    _put_signed(writer, models["mvd_bi"], np.zeros(on.size, np.int64), dx)
-    _put_signed(writer, models["mvd_bi"], 1 + np.minimum(np.abs(dx), 2), dy)
+    _put_signed_stages(writer, models["mvd_bi"], ((np.zeros(on.size, np.int64), dx), (1 + np.minimum(np.abs(dx), 2), dy)))
 
 
 def _get_bi(reader, models, modes, mvd, side):
@@ -2172,18 +2582,15 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         ph0, ph1, black = _mode_phases(mbh, mbw)
         ctx0 = _mode_contexts(0, st["prev_modes"], None, mbh, mbw, black)
         ctx1 = _mode_contexts(1, st["prev_modes"], modes, mbh, mbw, black)
-        _put(w, models["mode"], ctx0[ph0], modes[ph0])
-        _put(w, models["mode"], ctx1[ph1], modes[ph1])
+        _put_stages(w, models["mode"], ((ctx0[ph0], modes[ph0]), (ctx1[ph1], modes[ph1])))
         inter = np.nonzero((modes == MODE_INTER) | (modes == MODE_SPLIT))[0]
         dx = mvd[inter, 1]
         dy = mvd[inter, 0]
-        _put_signed(w, models["mvd"], np.zeros(inter.size, np.int64), dx)
-        _put_signed(w, models["mvd"], 1 + np.minimum(np.abs(dx), 2), dy)
+        _put_signed_stages(w, models["mvd"], ((np.zeros(inter.size, np.int64), dx), (1 + np.minimum(np.abs(dx), 2), dy)))
         split = np.nonzero(modes == MODE_SPLIT)[0]
         sx = sub[split, :, 1].ravel()
         sy = sub[split, :, 0].ravel()
-        _put_signed(w, models["mvd_sub"], np.zeros(sx.size, np.int64), sx)
-        _put_signed(w, models["mvd_sub"], 1 + np.minimum(np.abs(sx), 2), sy)
+        _put_signed_stages(w, models["mvd_sub"], ((np.zeros(sx.size, np.int64), sx), (1 + np.minimum(np.abs(sx), 2), sy)))
         one = np.nonzero(modes == MODE_INTER)[0]  # inter macroblocks: 16x16 transform flag, context = block kind
         _put(w, models["p16"], _block_kind(modes, mvd)[one] - 1, ipm[one, COL16])
         if st.get("bi") is not None:  # the decision found _bi_allowed
@@ -2201,20 +2608,24 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     if ftype == FRAME_I and INTRA4:
         bt_y = np.where(ipm[coded, 6:10].ravel() > 0, LEV_SPLIT, bt_y)
     big = ipm[coded, COL16] > 0
-    _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"], big)
+    edge = None
+    if ftype == FRAME_P and st["merge_stream"][2]:  # the skips' merge indices, before the levels (the decoder knows
+        # every vector difference: their signs lead the sign section); one stage per wave (_merge_chain's batches)
+        _put_stream(w, models["merge"], *st["merge_stream"])
+    if ftype == FRAME_P and EDGE_TX:  # the final vectors are known: the edge blocks' last positions get own contexts
+        ky, kc = _edge_kinds_mbs(st["mbh"], st["mbw"], st["mvs_now"], modes)
+        ky[ipm[:, COL16] > 0] = 0
+        edge = (ky[coded], kc[coded])
+    _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"], big, edge)
     sdh = SDH and ftype == FRAME_I
     hid_y = _sign_hidden(np.abs(zy), last_y, bt_y == LEV_SPLIT) if sdh else None
     hid_c = _sign_hidden(np.abs(zc), last_c) if sdh else None
     _write_levels(w, models["lev_y"], zy, last_y, bt_y, hid_y)
     _write_levels(w, models["lev_c"], zc, last_c, bt_c, hid_c)
-    if ftype == FRAME_P:  # the skips' merge indices, after the levels: the decoder then knows every vector difference
-        _merge_chain(modes, mvd, st["merge_idx"], _prev_chain(st), st["mbh"], st["mbw"], models["merge"], writer=w)
     if st.get("models_only"):  # _trial_models: only the adapted models are wanted, not the bytes
         return None
     lanes, states, words = _rans_encode(w["freq"], w["cum"])
     escapes = np.concatenate(w["escapes"]).astype(np.int64) if w["escapes"] else np.zeros(0, np.int64)
-    if escapes.size and escapes.max() > 0xFFFF:
-        raise ValueError("level escape out of range")
     signs = np.concatenate(w["signs"]) if w["signs"] else np.zeros(0, bool)
     out = bytearray()
     filt, wp, layer = pp
@@ -2230,7 +2641,7 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         out += struct.pack("<4b3h3b", *layer[0], *layer[1], *layer[2])
     if alf_on:
         out += _alf_header(alf, (st["mbh"] * 16, st["mbw"] * 16))
-    out += _varint(escapes.size) + escapes.astype("<u2").tobytes()
+    out += _escape_section(escapes)
     out += _varint(lanes) + _varint(words.size)
     out += states.astype("<u4").tobytes() + words.astype("<u2").tobytes()
     out += np.packbits(signs).tobytes()
@@ -2267,9 +2678,7 @@ def _decode_syntax(st, data, mbh, mbw):
     st["alf"] = None
     if ext & 4:
         st["alf"], pos = _read_alf_header(data, pos, (mbh * 16, mbw * 16))
-    n_esc, pos = _read_varint(data, pos)
-    escapes = np.frombuffer(data, "<u2", n_esc, pos).astype(np.int64)
-    pos += 2 * n_esc
+    escapes, pos = _read_escapes(data, pos)
     lanes, pos = _read_varint(data, pos)
     n_words, pos = _read_varint(data, pos)
     states = np.frombuffer(data, "<u4", lanes, pos)
@@ -2326,10 +2735,8 @@ def _decode_syntax(st, data, mbh, mbw):
     if ftype == FRAME_I and INTRA4:
         bt_y = np.where(ipm[coded, 6:10].ravel() > 0, LEV_SPLIT, bt_y)
     big = ipm[coded, COL16] > 0
-    last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw, big)
-    my, order_y = _read_levels(reader, models["lev_y"], last_y, bt_y, side)
-    mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
-    # signs, in the order the encoder emitted them
+    edge = None
+    # signs, in the order the encoder emitted them: the vector differences' first
     if ftype == FRAME_P:
         mvd[inter, 1] = with_signs(ax)
         mvd[inter, 0] = with_signs(ay)
@@ -2340,8 +2747,14 @@ def _decode_syntax(st, data, mbh, mbw):
             on = np.nonzero(flags)[0]
             dw[on, 1] = with_signs(dw[on, 1])
             dw[on, 0] = with_signs(dw[on, 0])
-        st["chain"], st["merge_idx"] = _merge_chain(modes, mvd, None, _prev_chain(st), mbh, mbw, models["merge"],
-                                                    reader=reader)
+        st["chain"] = _merge_chain(modes, mvd, _prev_chain(st), mbh, mbw, models["merge"], reader)
+        if EDGE_TX:
+            ky, kc = _edge_kinds_mbs(mbh, mbw, _mvs_from_chain(st["chain"], modes, sub), modes)
+            ky[ipm[:, COL16] > 0] = 0
+            edge = (ky[coded], kc[coded])
+    last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw, big, edge)
+    my, order_y = _read_levels(reader, models["lev_y"], last_y, bt_y, side)
+    mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
     sdh = SDH and ftype == FRAME_I
     hid_y = _sign_hidden(my, last_y, bt_y == LEV_SPLIT) if sdh else np.full(last_y.size, -1)
     hid_c = _sign_hidden(mc_, last_c) if sdh else np.full(last_c.size, -1)
@@ -2420,13 +2833,12 @@ def _merge_list(med, left, top, top_right, col):
     return out
 
 
-def _merge_chain(modes, mvd, merge, prev_chain, mbh, mbw, model=None, writer=None, reader=None):
-    """Chain vectors (n, 2) and merge indices (n,): skips take candidate merge[i] of _merge_list, inter and split
-    macroblocks MED + mvd, intra the MED. Worked in waves of 2 x row + column (every neighbour of the list is in
-    an earlier wave), each wave's indices of skips with two or more candidates coded as one batch (writer) or
-    read (reader), context = candidate count - 2."""
+def _merge_chain(modes, mvd, prev_chain, mbh, mbw, model, reader):
+    """Decoder: the chain vectors (n, 2): skips take the candidate of _merge_list their merge index names, inter
+    and split macroblocks MED + mvd, intra the MED. Worked in waves of 2 x row + column (every neighbour of the
+    list is in an earlier wave), each wave's indices of skips with two or more candidates read as one batch,
+    context = candidate count - 2 (the encoder's _merge_skips writes the same batches)."""
     n = mbh * mbw
-    mg = (np.zeros(n, np.int64) if merge is None else merge).tolist()
     md, mo, col = mvd.tolist(), modes.tolist(), prev_chain.tolist()
     grid = [[None] * mbw for _ in range(mbh)]
     zero = [0, 0]
@@ -2445,29 +2857,25 @@ def _merge_chain(modes, mvd, merge, prev_chain, mbh, mbw, model=None, writer=Non
                 lo, hi = (a, b) if a < b else (b, a)
                 g = a + b - tl[k]
                 med.append(lo if g < lo else (hi if g > hi else g))
-            i = r * mbw + c
-            lst = _merge_list(med, left, top, tr, col[i]) if mo[i] == MODE_SKIP else [med]
+            lst = _merge_list(med, left, top, tr, col[r * mbw + c]) if mo[r * mbw + c] == MODE_SKIP else [med]
             if len(lst) > 1:
-                ask.append((i, len(lst)))
-            wave.append((r, c, i, lst))
-        if ask and (writer is not None or reader is not None):
-            ctx = [k - 2 for _, k in ask]
-            if writer is not None:
-                _put(writer, model, ctx, [mg[i] for i, _ in ask])
-            else:
-                for (i, _), v in zip(ask, _get(reader, model, ctx).tolist()):
-                    mg[i] = v
-        for r, c, i, lst in wave:
+                ask.append((len(wave), len(lst)))
+            wave.append([r, c, lst, 0])
+        if ask:
+            for (k, _), v in zip(ask, _get(reader, model, [m - 2 for _, m in ask]).tolist()):
+                wave[k][3] = v
+        for r, c, lst, pick in wave:
+            i = r * mbw + c
             if mo[i] == MODE_SKIP:
-                if mg[i] >= len(lst):
+                if pick >= len(lst):
                     raise ValueError("corrupt frame: merge index out of the candidate list")
-                v = lst[mg[i]]
+                v = lst[pick]
             elif mo[i] == MODE_INTRA:
                 v = lst[0]
             else:
                 v = [min(max(lst[0][k] + md[i][k], -MAX_MV), MAX_MV) for k in (0, 1)]
             grid[r][c] = v
-    return np.array(grid, np.int64).reshape(n, 2), np.array(mg, np.int64)
+    return np.array(grid, np.int64).reshape(n, 2)
 
 
 def _prev_chain(st):
@@ -2482,6 +2890,75 @@ def _mvs_from_chain(chain, modes, sub):
     split = modes == MODE_SPLIT
     mv4[:, list(SUB_OTHERS)] += np.where(split[:, None, None], sub, 0)
     return np.clip(mv4, -MAX_MV, MAX_MV)
+
+
+MV_KEY_SHIFT = 16  # encoder: a vector as one int64 key, (y << 16) + x (|x| <= MAX_MV < 2^15)
+MERGE_EARLIER = np.tri(6, k=-1, dtype=bool)  # slot i's earlier slots (_merge_slots' duplicate test)
+
+
+def _mv_keys(v):
+    """Encoder: vectors (..., 2) as int64 keys (..., ), equal exactly where the vectors are."""
+    return (v[..., 0] << MV_KEY_SHIFT) + v[..., 1]
+
+
+def _mv_unkey(k):
+    """Encoder: _mv_keys' inverse."""
+    half = 1 << (MV_KEY_SHIFT - 1)
+    x = ((k + half) & ((1 << MV_KEY_SHIFT) - 1)) - half
+    return np.stack([(k - x) >> MV_KEY_SHIFT, x], -1)
+
+
+def _merge_slots(chain, med, prev_chain, mbh, mbw, idx=None):
+    """Encoder: _merge_list of every macroblock (or of macroblocks idx) from the frame's chain vectors, vectorised:
+    the six raw candidates in the list's order (MED, left, top, co-located, top-right, zero) as _mv_keys (m, 6),
+    and each slot's rank (m, 6): its list index + 1, 0 where it repeats an earlier slot or falls past MERGE_MAX
+    (the lists the decoder's _merge_chain builds wave by wave)."""
+    g = np.zeros((mbh + 1, mbw + 2), np.int64)
+    g[1:, 1:-1] = _mv_keys(chain).reshape(mbh, mbw)
+    if idx is None:
+        idx = slice(None)
+    keys = np.zeros((med[idx].shape[0], 6), np.int64)  # slot 5, the zero vector, stays 0
+    keys[:, 0] = _mv_keys(med[idx])
+    keys[:, 1] = g[1:, :-2].ravel()[idx]
+    keys[:, 2] = g[:-1, 1:-1].ravel()[idx]
+    keys[:, 3] = _mv_keys(prev_chain[idx])
+    keys[:, 4] = g[:-1, 2:].ravel()[idx]
+    first = ~((keys[:, :, None] == keys[:, None, :]) & MERGE_EARLIER).any(2)
+    rank = np.cumsum(first, 1) * first
+    rank[rank > MERGE_MAX] = 0
+    return keys, rank
+
+
+def _merge_skips(st, modes, mvd, ly, lcb, lcr, ipm):
+    """Encoder: a one-vector inter macroblock without levels whose vector is in its merge list is coded as a skip
+    with that candidate's index (its vector, and so every chain vector and predictor, stays). Updates modes, mvd
+    and ipm in place, keeps the indices to code in st["merge_stream"] and returns the chain vectors."""
+    mbh, mbw = st["mbh"], st["mbw"]
+    n = mbh * mbw
+    chain = _final_mvs(modes, mvd, np.zeros((n, 3, 2), np.int64), mbh, mbw)[:, 1]
+    med = _vector_predictor(chain, mbh, mbw)
+    keys, rank = _merge_slots(chain, med, _prev_chain(st), mbh, mbw)
+    counts = rank.max(1)
+    at = (rank * (keys == _mv_keys(chain)[:, None])).max(1)  # the chain vector's list index + 1 (0: not in it)
+    bare = ~(ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2)))
+    to_skip = (modes == MODE_INTER) & bare & (at > 0)
+    if st.get("bi") is not None:  # a two-hypothesis macroblock carries its flag as inter
+        to_skip &= ~st["bi"][0]
+    modes[to_skip] = MODE_SKIP
+    mvd[to_skip] = 0
+    ipm[to_skip, COL16] = 0
+    merge = np.where(to_skip, at - 1, 0)
+    # the indices the decoder reads: skips with two or more candidates, wave by wave (2 x row + column), rows
+    # ascending within a wave (as _merge_chain visits them)
+    ask = np.nonzero((modes == MODE_SKIP) & (counts > 1))[0]
+    r, c = ask // mbw, ask % mbw
+    ask = ask[np.lexsort((r, 2 * r + c))]
+    wave = 2 * (ask // mbw) + ask % mbw
+    cuts = np.concatenate([[0], np.nonzero(np.diff(wave))[0] + 1, [ask.size]]).tolist()
+    # one _put_stages stage per wave, written as one _put_stream (the same segments, so the same bits)
+    sizes = [hi - lo for a, b in zip(cuts[:-1], cuts[1:]) for lo, hi in _segments(b - a)]
+    st["merge_stream"] = (counts[ask] - 2, merge[ask], sizes)
+    return chain
 
 
 def _edge_filter(p1, p0, q0, q1, active, alpha, beta, tc):
@@ -2543,8 +3020,10 @@ ALF_CLASSES = 25  # luma classes: 5 directions x 5 activities; 25 or 1 (= one fi
 ALF_ACTIVITY = (2, 5, 10, 20)  # class edges of the mean |horizontal| + |vertical| Laplacian of a 4x4 block
 ALF_EG_K = 1  # exp-Golomb order of the coefficients
 ALF_STATS_STEP = 2  # encoder: the least-squares statistics use every this-many-th row
-ALF_PASSES = (2, 1)  # encoder, I / P frames: 2 = a second estimate on the regions that kept the filter
-ALF_P_CLASSES = 1  # encoder: P frames also try the 25 luma classes (else one luma filter; 8 frames, six clips: -0.3 % BD)
+ALF_PASSES = (2, 2)  # encoder, I / P frames: 2 = a second estimate on the regions that kept the filter (P: 1 -> 2,
+# bundled -0.32 % for 1.09x time)
+ALF_P_CLASSES = 1  # encoder: P frames also try the 25 luma classes (else one luma filter; with ALF_STATS_STEP 2
+# on c0017: six clips -1.38 % BD, chelsea -5.5 %, for ~8 % encode time)
 
 
 def _alf_features(p, taps, row_step=1):
@@ -2756,7 +3235,7 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes):
     ts = ts0 = t2[rows].ravel()
     cs = cs0 = cls.reshape(h, w)[rows].ravel() if classify else None
     map_bits = 5 if taps is ALF_TAPS_LUMA and ALF_CLASSES > 1 else 0
-    for _ in range(passes):
+    for pass_no in range(passes):
         if ts.size < 4 * k:
             break
         if classify:
@@ -2783,7 +3262,7 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes):
             best = (cost_all, (ALF_ALL, coefs, fm, None), out.astype(np.uint8))
         elif cost_flags < best[0]:
             best = (cost_flags, (ALF_FLAGS, coefs, fm, on), np.where(on[grid], out, p).astype(np.uint8))
-        if not on.any() or on.all():
+        if not on.any() or on.all() or pass_no == passes - 1:  # (speed: no re-estimate after the last pass)
             break
         keep = on[grid[rows]].ravel()  # re-estimate on the regions that kept the filter
         fs, ts, cs = np.compress(keep, fs0, axis=1), ts0[keep], cs0[keep] if classify else None
@@ -2909,12 +3388,23 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     elif ftype == FRAME_I:
         (y, cb, cr), _, _, _, _ = _intra_frame(mbh, mbw, step, ipm, ly, lcb, lcr)
     else:
-        res_y = _join4(_idct(_dequantise(ly, qy)))
+        r8 = _idct_coded(ly, qy)
+        res_cb = _idct_coded(lcb, qc)
+        res_cr = _idct_coded(lcr, qc)
+        if EDGE_TX:
+            ky, kc = _edge_kinds_mbs(mbh, mbw, mvs, modes)
+            if st.get("bi") is not None:  # two-hypothesis macroblocks code whole blocks (_decide_bi's _code_blocks)
+                ky[st["bi"][0]] = 0
+                kc[st["bi"][0]] = 0
+            if ky.any():
+                _edge_residual(r8.reshape(-1, 8, 8), ly.reshape(-1, 8, 8), qy, ky.ravel())
+            if kc.any():
+                _edge_residual(res_cb, lcb, qc, kc)
+                _edge_residual(res_cr, lcr, qc, kc)
+        res_y = _join4(r8)
         t16 = np.nonzero(ipm[:, COL16] > 0)[0]
         if t16.size:
             res_y[t16] = _i16_inverse(_dequantise(ly[t16, 0], _i16_qm(qy[0, 0])))
-        res_cb = _idct(_dequantise(lcb, qc))
-        res_cr = _idct(_dequantise(lcr, qc))
         ref = _ref_with(st, pp[0], pp[1])
         py, pcb, pcr = _predict_mbs(ref, np.arange(n), mbw, mvs[:, 1])
         split = np.nonzero(modes == MODE_SPLIT)[0]
@@ -3039,7 +3529,8 @@ def _rd_truncate(coefs, levels, qm, lam):
 # and distance to the last position (edges 1, 3, 8), as _level_ctx computes them.
 NB_CLASS = np.array([0, 1, 2, 3, 3, 4], np.int64)
 DLC_CLASS = np.searchsorted(np.array([1, 3, 8]), np.arange(64), side="right").astype(np.int64)
-ESCAPE_BITS = 16.0  # an escape remainder is a raw u16
+ESCAPE_BITS = 6.0  # encoder: rough bits of a level escape remainder's Exp-Golomb code (_escape_section)
+ESCAPE_BITS_MV = 16.0  # encoder: the same for a vector difference's (kept at the old raw u16's price)
 NBR_A_PAD = np.where(NBR_A >= 0, NBR_A, 64)  # the neighbours with "outside" as column 64 (a zero)
 NBR_B_PAD = np.where(NBR_B >= 0, NBR_B, 64)
 BAND_CTX = BAND * 20  # band part of a level context (band * 5 neighbour classes * 4 distance classes)
@@ -3105,17 +3596,19 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     last_tab = rates["last_" + key][0 if intra else 1]
     shape = coefs.shape
     raster = coefs.reshape(-1, 64)
-    c_all = np.abs(raster).astype(np.float32)[:, ZIGZAG]  # abs and cast before the gather: half the bytes moved
+    c_all = np.abs(raster.astype(np.float32))[:, ZIGZAG]  # cast and abs before the gather: half the bytes moved
     total = (c_all * c_all).sum(1, dtype=np.float64)
     inv_q = (1.0 / qm.reshape(64)[ZIGZAG]).astype(np.float32)
     ratio_all = c_all * inv_q
-    live = np.nonzero((ratio_all >= 0.5).any(1))[0]  # the others round to an empty block
     n = c_all.shape[0]
+    live_mask = (ratio_all >= 0.5).any(1)  # the others round to an empty block
+    everyone = bool(live_mask.all())  # speed: then no gathers and scatters of the live rows
+    live = slice(None) if everyone else np.nonzero(live_mask)[0]
+    m = n if everyone else live.size
     dist = total.copy()
     nbits = np.full(n, last_tab[0])
-    if live.size:
-        c, ratio = c_all[live], ratio_all[live]
-        m = live.size
+    if m:
+        c, ratio = (c_all, ratio_all) if everyone else (c_all[live], ratio_all[live])
         hi = (ratio + 0.5).astype(np.int32)
         r_i, p_i = np.nonzero(hi)  # only coefficients that round to a non-zero level have a choice
         # speed: past the last position that rounds to non-zero in any live block every level is 0 and no block
@@ -3130,7 +3623,7 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
         init = np.zeros((m, kz + 1), np.int32)
         init[:, :kz] = np.maximum(ratio + (0.5 - deadzone), 0)  # truncation = floor (non-negative)
         nz = init[:, :kz] > 0
-        last0 = np.where(nz.any(1), kz - 1 - np.argmax(nz[:, ::-1], axis=1), -1)
+        last0 = np.where(nz, pos, -1).max(1)
         nbv = np.minimum(init[r_i, nbr_a[p_i]] + init[r_i, nbr_b[p_i]], 5)
         ctx = (BAND_CTX[p_i] + 4 * NB_CLASS[nbv] + DLC_CLASS[np.maximum(last0[r_i] - p_i, 0)]) * LEVEL_ALPHABET
         cv, qv, hv = c[r_i, p_i], qz[p_i], hi[r_i, p_i]
@@ -3161,19 +3654,20 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
         rate[:, 8:] += _row_prefix_sums(lev_tab.take(sym + 3 * LEVEL_ALPHABET))[:, :-8]
         err = c - best_l * qz
         saved = _row_prefix_sums(c * c - err * err)  # float64 (err is)
-        tot = total[live]
+        tot = total if everyone else total[live]
         cost = np.where(nz, tot[:, None] - saved + lam * rate, np.inf)
         end = np.argmin(cost, 1)
-        rows = np.arange(live.size)
+        rows = np.arange(m)
         empty = tot + lam * last_tab[0] <= cost[rows, end]
         keep = (pos[None, :] <= end[:, None]) & ~empty[:, None]
-        out = np.zeros((live.size, 64), np.int32)
+        out = np.zeros((m, 64), np.int32)
         out[:, :kz] = np.where(keep, best_l, 0)
         dist[live] = np.where(empty, tot, tot - saved[rows, end])
         nbits[live] = np.where(empty, last_tab[0], rate[rows, end])
         # back to raster order by a gather (ZZ_POS inverts ZIGZAG) of the live blocks only: the others stay zero
         lv = np.zeros((n, 64), np.int32)
-        lv[live] = np.where(raster[live][:, ZIGZAG] < 0, -out, out).take(ZZ_POS, axis=1)
+        out = out.take(ZZ_POS, axis=1)
+        lv[live] = np.where((raster if everyone else raster[live]) < 0, -out, out)
     else:
         lv = np.zeros((n, 64), np.int32)
     return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
@@ -3282,17 +3776,45 @@ def _p16_luma(resid, ly, dy, by, qy, deadzone, lam):
     return use
 
 
-def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra=False, rdoq=None, tx16=False):
+def _edge_coefs(resid, kinds):
+    """Encoder: _dct of residual blocks (..., 8, 8), the blocks of edge kinds (same leading shape) > 0 edge-transformed;
+    and the energy per block the edge transforms leave uncoded."""
+    coefs = np.ascontiguousarray(_dct(resid))
+    rest = np.zeros(kinds.shape)
+    flat_k = kinds.reshape(-1)
+    at = np.nonzero(flat_k > 0)[0]
+    if at.size:
+        r = resid.reshape(-1, 64)[at].astype(np.float64)
+        k = flat_k[at]
+        coefs.reshape(-1, 64)[at] = np.einsum("mij,mj->mi", EDGE_MATS[k], r)
+        rest.reshape(-1)[at] = (r * r * (1.0 - EDGE_KEEP[k])).sum(1)
+    return coefs, rest
+
+
+def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra=False, rdoq=None, tx16=False,
+                 kinds=None):
     """Transform + quantise residuals; returns levels, weighted SSD and estimated bits per macroblock.
     Intra macroblocks of P frames (DCT against 128) get the rough quantiser unless rdoq is set: every one of
-    them is tried, few are chosen, and their many levels would make RDOQ the largest part of the encode time."""
+    them is tried, few are chosen, and their many levels would make RDOQ the largest part of the encode time.
+    kinds: None or the edge-transform kinds (luma (n, 4), chroma (n,)) of _edge_kinds_mbs."""
     rd = (not intra) if rdoq is None else rdoq
-    ly, dy, by = _code_plane_blocks(
-        _dct(_split4(np.subtract(cur_y, py, dtype=np.float32))), qy, deadzone, lam, intra, rdoq=rd)
-    lcb, dcb, bcb = _code_plane_blocks(
-        _dct(np.subtract(cur_cb, pcb, dtype=np.float32)), qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
-    lcr, dcr, bcr = _code_plane_blocks(
-        _dct(np.subtract(cur_cr, pcr, dtype=np.float32)), qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+    if kinds is None or not (kinds[0].any() or kinds[1].any()):
+        ly, dy, by = _code_plane_blocks(
+            _dct(_split4(np.subtract(cur_y, py, dtype=np.float32))), qy, deadzone, lam, intra, rdoq=rd)
+        lcb, dcb, bcb = _code_plane_blocks(
+            _dct(np.subtract(cur_cb, pcb, dtype=np.float32)), qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
+        lcr, dcr, bcr = _code_plane_blocks(
+            _dct(np.subtract(cur_cr, pcr, dtype=np.float32)), qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+    else:
+        cy, ry = _edge_coefs(_split4(np.subtract(cur_y, py, dtype=np.float32)), kinds[0])
+        ccb, rcb = _edge_coefs(np.subtract(cur_cb, pcb, dtype=np.float32), kinds[1])
+        ccr, rcr = _edge_coefs(np.subtract(cur_cr, pcr, dtype=np.float32), kinds[1])
+        ly, dy, by = _code_plane_blocks(cy, qy, deadzone, lam, intra, rdoq=rd)
+        lcb, dcb, bcb = _code_plane_blocks(ccb, qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
+        lcr, dcr, bcr = _code_plane_blocks(ccr, qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+        dy = dy + ry
+        dcb = dcb + rcb
+        dcr = dcr + rcr
     t16 = np.zeros(ly.shape[0], bool)
     if tx16 and P16 and ly.shape[0]:
         t16 = _p16_luma(np.subtract(cur_y, py, dtype=np.float32), ly, dy, by, qy, deadzone, lam)
@@ -3307,10 +3829,10 @@ def _mv_bits(d):
 
 def _signed_bits(model):
     """Encoder: bits (n_ctx, alphabet) of a _put_signed magnitude from its model as it stands, sign bit and
-    escape remainder (a raw u16) included."""
+    escape remainder (ESCAPE_BITS_MV) included."""
     bits = PROB_BITS - np.log2(model["freq"].astype(np.float64))
     bits[:, 1:] += 1.0
-    bits[:, -1] += ESCAPE_BITS
+    bits[:, -1] += ESCAPE_BITS_MV
     return bits
 
 
@@ -3342,114 +3864,92 @@ def _diagonals(mbh, mbw):
 def _chain_predictors(choice, mv_me, mv_split, mbh, mbw):
     """Encoder: every macroblock's vector predictor (_vector_predictor's MED, raster order) when every macroblock
     keeps its choice (0, 1, 3: skip, predicted vector, intra take the predictor; 2: mv_me; 4: mv_split)."""
-    kind, me, spl = choice.tolist(), mv_me.tolist(), mv_split.tolist()
-    prev = [[0, 0]] * (mbw + 1)  # row above, with a zero column on the left
-    out = []
-    for r in range(mbh):
-        cur = [[0, 0]]
+    # scalar Python (the chain is sequential), one list per component: ~2x faster than pairs of lists
+    kind = choice.tolist()
+    me_y, me_x, sp_y, sp_x = mv_me[:, 0].tolist(), mv_me[:, 1].tolist(), mv_split[:, 0].tolist(), mv_split[:, 1].tolist()
+    out_y, out_x = [], []
+    up_y, up_x = [0] * (mbw + 1), [0] * (mbw + 1)  # final vectors of the row above, with a zero column on the left
+    i = 0
+    for _ in range(mbh):
+        row_y, row_x = [0], [0]
+        left_y = left_x = 0
         for c in range(mbw):
-            left, top, tl = cur[c], prev[c + 1], prev[c]
-            p = []
-            for k in (0, 1):
-                a, b = left[k], top[k]
-                lo, hi = (a, b) if a < b else (b, a)
-                g = a + b - tl[k]
-                p.append(lo if g < lo else (hi if g > hi else g))
-            out.append(p)
-            i = r * mbw + c
-            cur.append(me[i] if kind[i] == 2 else spl[i] if kind[i] == 4 else p)
-        prev = cur
-    return np.array(out, np.int64).reshape(-1, 2)
+            a, b = left_y, up_y[c + 1]
+            g = a + b - up_y[c]
+            if a > b:
+                a, b = b, a
+            vy = a if g < a else (b if g > b else g)
+            a, b = left_x, up_x[c + 1]
+            g = a + b - up_x[c]
+            if a > b:
+                a, b = b, a
+            vx = a if g < a else (b if g > b else g)
+            out_y.append(vy)
+            out_x.append(vx)
+            k = kind[i]
+            if k == 2:
+                vy, vx = me_y[i], me_x[i]
+            elif k == 4:
+                vy, vx = sp_y[i], sp_x[i]
+            row_y.append(vy)
+            row_x.append(vx)
+            left_y, left_x = vy, vx
+            i += 1
+        up_y, up_x = row_y, row_x
+    out = np.empty((mbh * mbw, 2), np.int64)
+    out[:, 0] = out_y
+    out[:, 1] = out_x
+    return out
 
 
-def _chain_merge(choice, mv_me, mv_split, skip_vec, prev_chain, mbh, mbw, pred_vec=None):
-    """Encoder: _chain_predictors with merge candidates: every macroblock's MED predictor (n, 2), skip merge list
-    (n, MERGE_MAX, 2, zero-padded) and its length when every macroblock keeps its choice (a skip passes on
-    skip_vec, its priced candidate; a predicted-vector macroblock its MED, or pred_vec, the vector it was priced at)."""
-    kind, me, spl, sv, col = choice.tolist(), mv_me.tolist(), mv_split.tolist(), skip_vec.tolist(), prev_chain.tolist()
-    pv = pred_vec.tolist() if pred_vec is not None else None
-    zero = [0, 0]
-    prev = [zero] * (mbw + 2)  # row above, with a zero column on each side
-    meds, lists, counts = [], np.zeros((mbh * mbw, MERGE_MAX, 2), np.int64), np.zeros(mbh * mbw, np.int64)
-    for r in range(mbh):
-        cur = [zero]
-        for c in range(mbw):
-            left, top, tl, tr = cur[c], prev[c + 1], prev[c], prev[c + 2]
-            p = []
-            for k in (0, 1):
-                a, b = left[k], top[k]
-                lo, hi = (a, b) if a < b else (b, a)
-                g = a + b - tl[k]
-                p.append(lo if g < lo else (hi if g > hi else g))
-            meds.append(p)
-            i = r * mbw + c
-            lst = _merge_list(p, left, top, tr, col[i])
-            lists[i, : len(lst)] = lst
-            counts[i] = len(lst)
-            k_ = kind[i]
-            cur.append(me[i] if k_ == 2 else spl[i] if k_ == 4 else sv[i] if k_ == 0 else pv[i] if pv and k_ == 1 else p)
-        prev = cur + [zero]
-    return np.array(meds, np.int64).reshape(-1, 2), lists, counts
+MERGE_SKIP_PRICE = 1  # encoder: price merge skips where the decision's guess of the vector field puts the vector
+# in the list (0 = off): the searched vector, and (MERGE_OTHERS) one other candidate of the list, the one nearest
+# the searched vector (all frames of six clips vs v5: -1.27 % BD with it, -0.56 % without; every other candidate
+# instead of the nearest: -1.23 % for twice the skip predictions)
+MERGE_OTHERS = 1
 
 
-def _merge_lists_guess(field, med, prev_chain, mbh, mbw):
-    """Encoder: _merge_list of every macroblock as if its neighbours' chain vectors were field (vectorised; the
-    whole-frame guess before the exact rounds)."""
-    g = np.zeros((mbh + 1, mbw + 2, 2), np.int64)
-    g[1:, 1:-1] = field.reshape(mbh, mbw, 2)
-    raw = [g[1:, :-2].reshape(-1, 2), g[:-1, 1:-1].reshape(-1, 2), prev_chain, g[:-1, 2:].reshape(-1, 2),
-           np.zeros_like(med)]
-    n = med.shape[0]
-    lists = np.zeros((n, MERGE_MAX, 2), np.int64)
-    lists[:, 0] = med
-    counts = np.ones(n, np.int64)
-    rows = np.arange(n)
-    for v in raw:
-        seen = ((lists == v[:, None, :]).all(2) & (np.arange(MERGE_MAX)[None, :] < counts[:, None])).any(1)
-        add = ~seen & (counts < MERGE_MAX)
-        lists[rows[add], counts[add]] = v[add]
-        counts += add
-    return lists, counts
+def _merge_skip_prices(st, field, med, mv_me, d_me, j_me, j_now, skip_cost, mode_bits, lam):
+    """Encoder: a second price for the searched-vector choice: the cost of a skip with merge index k > 0 of the
+    list the guessed vector field gives (field, med), at the searched vector (d_me: its distortion) or, where a
+    bare skip is competitive with the guess's best cost j_now, at the list's candidate nearest the searched vector
+    where its skip beats the searched vector coded (j_me, at the guessed predictor) and as a merge skip;
+    skip_cost(idx, v) gives skip distortions. Returns the cost (infinity where none), the vector and where that
+    vector is not the searched one. The exact rounds drop a chosen price wherever the choices leave its vector out
+    of the list (_merge_member)."""
+    n = mv_me.shape[0]
+    if not MERGE_SKIP_PRICE:
+        return np.full(n, np.inf), mv_me, np.zeros(n, bool)
+    keys, rank = _merge_slots(field, med, _prev_chain(st), st["mbh"], st["mbw"])
+    valid = rank > 1  # index 0, the predictor, is the ordinary skip
+    tab = PROB_BITS - np.log2(st["models"]["merge"]["freq"].astype(np.float64))
+    bits = mode_bits[:, MODE_SKIP][:, None] + tab[np.maximum(rank.max(1) - 2, 0)[:, None], np.maximum(rank - 1, 0)]
+    hit = (keys == _mv_keys(mv_me)[:, None]) & valid  # (n, 6 slots)
+    k = np.argmax(hit, 1)
+    j_bare = np.where(hit.any(1), d_me + lam * bits[np.arange(n), k], np.inf)
+    vec = mv_me.copy()
+    alt = np.zeros(n, bool)
+    if MERGE_OTHERS:
+        close = d_me + lam * mode_bits[:, MODE_SKIP] < j_now
+        others = (valid & ~hit) & close[:, None]
+        mi = np.nonzero(others.any(1))[0]
+        if mi.size:  # one candidate per macroblock: the one nearest the searched vector (the most likely winner)
+            cand = _mv_unkey(keys[mi])
+            dist = np.where(others[mi], np.abs(cand - mv_me[mi, None]).sum(2), 1 << 30)
+            mk = np.argmin(dist, 1)
+            v = cand[np.arange(mi.size), mk]
+            j_k = skip_cost(mi, v) + lam * bits[mi, mk]
+            won = j_k < np.minimum(j_me, j_bare)[mi]
+            alt[mi[won]] = True
+            vec[mi[won]] = v[won]
+            j_bare[mi[won]] = j_k[won]
+    return j_bare, vec, alt
 
 
-def _merge_sweep(choice, mv_me, mv_split, skip_vec, pv, prev_chain, lists, counts, reprice, mbh, mbw):
-    """Encoder: the exact decisions, wave by wave (2 x row + column): each wave's macroblocks whose MED predictor
-    or merge list (from the final vectors of the earlier waves) differs from the priced one are re-priced as one
-    batch (reprice updates choice, skip_vec, pv, lists, counts in place) before the wave's vectors are final."""
-    zero = [0, 0]
-    col = prev_chain.tolist()
-    grid = [[None] * mbw for _ in range(mbh)]
-    pad = [zero] * MERGE_MAX
-    for t in range(2 * (mbh - 1) + mbw):
-        wave, fix, fix_med, fix_list, fix_n = [], [], [], [], []
-        for r in range(max(0, (t - mbw + 2) // 2), min(mbh - 1, t // 2) + 1):
-            c = t - 2 * r
-            left = grid[r][c - 1] if c else zero
-            top = grid[r - 1][c] if r else zero
-            tl = grid[r - 1][c - 1] if r and c else zero
-            tr = grid[r - 1][c + 1] if r and c + 1 < mbw else zero
-            med = []
-            for k in (0, 1):
-                a, b = left[k], top[k]
-                lo, hi = (a, b) if a < b else (b, a)
-                g = a + b - tl[k]
-                med.append(lo if g < lo else (hi if g > hi else g))
-            i = r * mbw + c
-            lst = _merge_list(med, left, top, tr, col[i])
-            if len(lst) != counts[i] or (lst + pad)[:MERGE_MAX] != lists[i].tolist():
-                fix.append(i)
-                fix_med.append(med)
-                fix_list.append((lst + pad)[:MERGE_MAX])
-                fix_n.append(len(lst))
-            wave.append((r, c, i, med))
-        if fix:
-            idx = np.array(fix, np.int64)
-            reprice(idx, np.array(fix_med, np.int64), np.array(fix_list, np.int64), np.array(fix_n, np.int64),
-                    code=MERGE_SWEEP_CODE)
-        for r, c, i, med in wave:
-            k = choice[i]
-            grid[r][c] = (mv_me[i].tolist() if k == 2 else mv_split[i].tolist() if k == 4 else
-                          skip_vec[i].tolist() if k == 0 else pv[i].tolist() if k == 1 else med)
+def _merge_member(st, field, med, vec, idx):
+    """Encoder: whether macroblock idx's vec is in its merge list (_merge_slots of the chain vectors field)."""
+    keys, rank = _merge_slots(field, med, _prev_chain(st), st["mbh"], st["mbw"], idx)
+    return ((keys == _mv_keys(vec[idx])[:, None]) & (rank > 0)).any(1)
 
 
 INTRA_P_MIN_COST = 32.0  # encoder speed: P frames try intra only where the searched vector's cost exceeds this x lambda
@@ -3477,7 +3977,7 @@ def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
     return ok
 
 
-PRED_SKIP_MARGIN = 16.0  # encoder speed: the predicted vector is coded (RDOQ) only where the skip's distortion exceeds
+PRED_SKIP_MARGIN = 32.0  # encoder speed: the predicted vector is coded (RDOQ) only where the skip's distortion exceeds
 # lambda x (this + the inter mode and zero-vector bits - the skip mode bits); below, skip beats it (exact at 0: the
 # coded cost is at least lambda x those bits); < 0 = price it everywhere
 
@@ -3490,7 +3990,19 @@ def _pred_contenders(d_skip, mode_bits, zero_mvd, lam):
     return d_skip >= lam * floor
 
 
-BI_MIN_COST = 0.0  # encoder speed: only macroblocks whose best one-hypothesis cost exceeds this x lambda try two
+BI_MIN_COST = 128.0  # only macroblocks whose best one-hypothesis cost exceeds this x lambda try two: at 0 (c0013's)
+# cheap skips took it at low qualities for more bits than it saved (coffee-zoom q20 +4.6 % bytes, +0.03 dB); six clips,
+# 20 frames vs c0017: 0 -0.75 % BD (1.18x encode time in process), 128 -0.91 % (1.05x); the encoder's own estimate kept
+# 98 % of its gain on 42 % of the candidates
+
+
+def _bi_sad(target, phases, by, bx, v):
+    """Encoder: half the SAD of target (2 cur - p1, float32) against the second hypothesis's luma blocks at v. The
+    uint8 blocks are subtracted directly and summed in float32 (speed: no int32 copy, no float64 pass); the sums of
+    256 integers below 2^24 are exact, so the same numbers as in float64."""
+    pred = _mc_luma(phases, by, bx, v) if isinstance(phases, tuple) else _phase_blocks(phases, by, bx, v, 16)
+    d = np.subtract(target, pred, dtype=np.float32)
+    return 0.5 * np.abs(d, out=d).sum(axis=(1, 2)).astype(np.float64)
 
 
 def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
@@ -3511,7 +4023,7 @@ def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
             if o == (0, 0) and raw is not None:
                 sad_raw = raw
             else:
-                sad_raw = 0.5 * np.abs(target - _mc_luma(ref_b[3], by, bx, v)).sum(axis=(1, 2))
+                sad_raw = _bi_sad(target, ref_b[3], by, bx, v)
             sad = sad_raw + subpel_cost * (o != (0, 0))
             better = sad < best_sad
             best_sad = np.where(better, sad, best_sad)
@@ -3519,6 +4031,8 @@ def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
             best_v[better] = v[better]
         raw = best_raw
     if BI_NEIGHBOUR_PASSES:
+        if raw is None:
+            raw = _bi_sad(target, ref_b[3], by, bx, best_v)
         best_v = _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost)
     return best_v
 
@@ -3538,33 +4052,39 @@ def _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost):
             k = np.nonzero((v != best_v).any(1))[0]
             if not k.size:
                 continue
-            sad = 0.5 * np.abs(target[k] - _mc_luma(ref_b[3], by[k], bx[k], v[k])).sum(axis=(1, 2)) + subpel_cost
+            sad = _bi_sad(target[k], ref_b[3], by[k], bx[k], v[k]) + subpel_cost
             better = sad < cost[k]
             cost[k[better]] = sad[better]
             best_v[k[better]] = v[k[better]]
     return best_v
 
 
-def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, coded, mode_bits, mvd_tab, qy, qc, lam, step):
+def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, priced_skip, coded, predict, mode_bits, mvd_tab, qy, qc, lam,
+               step):
     """Encoder: the skip and one-vector macroblocks (choice 0-2) that cost less (J = SSD_w + lambda bits) with
     a second hypothesis averaged into their prediction; coded = [ly, lcb, lcr, t16] is replaced in place
-    where they do. Returns the flags, the second vectors' deltas against _bi_predictor and the cost saved."""
+    where they do. priced_skip: the macroblocks priced as skips (no flag); predict(idx, vecs): their one-vector
+    predictions. Returns the flags, the second vectors' deltas against _bi_predictor and the cost saved."""
     n, mbw = choice.size, st["mbw"]
     flags = np.zeros(n, bool)
     dw = np.zeros((n, 2), np.int64)
     flag_tab = PROB_BITS - np.log2(st["models"]["bi"]["freq"].astype(np.float64))
     ctx = np.where((mv_c != pred).any(1), 0, 1)  # _block_kind - 1 of an inter macroblock
-    j_cur = j_min + lam * np.where(choice == 0, 0.0, flag_tab[ctx, 0])
+    j_cur = j_min + lam * np.where(priced_skip, 0.0, flag_tab[ctx, 0])
     cand = np.nonzero((choice <= 2) & (j_min > BI_MIN_COST * lam))[0]
     if not cand.size:
         return flags, dw, 0.0
     v = mv_c[cand]
-    p1 = _predict_mbs(ref, cand, mbw, v)
+    p1 = predict(cand, v)
     ref_b = _bi_ref(st, ref[4], ref[5])
     w0 = _bi_predictor(v)
-    w = _bi_search(cur[0][cand], p1[0], ref_b, cand, mbw, st["mbh"], w0, SUBPEL_PENALTY * step)
+    cur_y = cur[0][cand]
+    w = _bi_search(cur_y, p1[0], ref_b, cand, mbw, st["mbh"], w0, SUBPEL_PENALTY * step)
+    # (no SAD gate before the coding: half the winners' estimated gain is in macroblocks whose mean has no lower luma
+    # SAD than the one vector, the averaging's gain is in fewer levels; below 1.15x that SAD: 92 % of candidates, 98 %
+    # of the gain)
     pb = _average_preds(p1, _predict_mbs(ref_b, cand, mbw, w))
-    got = _code_blocks(cur[0][cand], cur[1][cand], cur[2][cand], *pb, qy, qc, DEADZONE_INTER, lam, tx16=True)
+    got = _code_blocks(cur_y, cur[1][cand], cur[2][cand], *pb, qy, qc, DEADZONE_INTER, lam, tx16=True)
     bi_tab = _signed_bits(st["models"]["mvd_bi"])
     j_bi = got[3] + lam * (got[4] + mode_bits[cand, MODE_INTER] + _mvd_bits(mvd_tab, v - pred[cand])
                            + flag_tab[ctx[cand], 1] + _mvd_bits(bi_tab, w - w0))
@@ -3581,6 +4101,13 @@ SMOOTH_PLANES_MIN_SPLIT = 40  # encoder speed: the smooth luma's 16 phase planes
 # when the split search has more candidate macroblocks than this (27 x 4 blocks each); the same numbers either way
 
 
+def _decide_layers_alone(st, cur, step, layer):
+    """Encoder: a clear cross-fade's P frame decided against the two-layer reference alone (no first decision's
+    intra coding to reuse)."""
+    st["intra_rough"] = st["intra_near"] = None
+    return _decide_p(st, cur, step, layer)
+
+
 def _decide_p(st, cur, step, layer=None):
     """Rate-distortion mode decision for a P frame over skip, inter (predicted or searched vector), split
     and intra.
@@ -3595,14 +4122,41 @@ def _decide_p(st, cur, step, layer=None):
     qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
     lam = LAMBDA_SCALE * step**2
     prior = st.get("prev_mv") if TEMPORAL_CANDIDATE and layer is None else None
+    if layer is None:  # the previous frame's phase planes are dead (see _planes_for): their buffers are reused ...
+        # ... but for those that now serve the second hypothesis (ref2_phases); the ones kept before are dead now
+        keep = [v for v in st.get("ref2_phases", {}).values() if isinstance(v, np.ndarray)]
+        made = [b for b in st.pop("plane_made", []) if not any(b is k for k in keep)]
+        st["plane_pool"] = made + st.get("plane_kept", [])
+        st["plane_kept"] = keep
+    if layer is None and st.get("layer_alone") and LAYER_GATE > 0:  # the last frame was a clear cross-fade
+        quick = _choose_layers(st, cur, None, None)  # (speed: no ordinary motion search if this one is too)
+        if quick is not None:
+            return _decide_layers_alone(st, cur, step, quick)
     if layer is not None:  # the second decision of a cross-fade frame: predict from the two-layer reference
         _use_layers(st, layer)
+        if not LAYER_SEARCH_RANGE:  # zero vectors: whole-sample blocks, not 16 phase planes (the same numbers)
+            st["ref_phases"][FILTER_SHARP] = (st["ref"][0], FILTER_SHARP)
     ref = _ref_with(st, FILTER_SHARP)
-    mv_me = _motion_search(cur[0], ref, mbh, mbw, int(SEARCH_RANGE), SUBPEL_PENALTY * step, prior)
+    search = int(SEARCH_RANGE) if layer is None else LAYER_SEARCH_RANGE  # the layers compensate the motion
+    if search:
+        mv_me = _motion_search(cur[0], ref, mbh, mbw, search, SUBPEL_PENALTY * step, prior)
+    else:
+        mv_me = np.zeros((n, 2), np.int64)
     st["prev_mv"] = np.clip(mv_me >> 2, -(MAX_MV // 4 - 2), MAX_MV // 4 - 2)
     all_idx = np.arange(n)
+
+    def kinds_at(idx, vecs):
+        """The edge-transform kinds (_edge_kinds_mbs) of inter macroblocks idx at vectors vecs ((m, 2) or split (m, 4, 2))."""
+        if not EDGE_TX:
+            return None
+        split = vecs.ndim == 3
+        mv4 = vecs if split else np.repeat(vecs[:, None, :], 4, axis=1)
+        return _edge_kinds_mbs(mbh, mbw, mv4, np.full(idx.size, MODE_SPLIT if split else MODE_INTER), idx)
     # filter set of this frame: the one whose prediction at the searched vectors has the lower weighted SSD
     pred_sharp = _predict_mbs(ref, all_idx, mbw, mv_me)
+    layer_cand = _choose_layers(st, cur, mv_me, pred_sharp[0]) if layer is None and LAYER_GATE > 0 else None
+    if layer_cand is not None and st["layer_alone"]:  # a clear cross-fade: the two-layer decision alone (speed)
+        return _decide_layers_alone(st, cur, step, layer_cand)
     # the smooth luma filtered per block, as the decoder does (_mc_luma_direct, the same numbers): its 16 phase
     # planes are built only when the frame chooses it
     ref_smooth = st["ref"] + ((st["ref"][0], FILTER_SMOOTH_LUMA), FILTER_SMOOTH, None)
@@ -3611,7 +4165,6 @@ def _decide_p(st, cur, step, layer=None):
     def ssd(a, b):
         return float((np.subtract(a, b, dtype=np.float32) ** 2).sum())
 
-    layer_cand = _choose_layers(st, cur, mv_me, pred_sharp[0]) if layer is None and LAYER_GATE > 0 else None
     smooth_luma = ssd(cur_y, pred_smooth[0]) < ssd(cur_y, pred_sharp[0])
     c_sharp = CB_WEIGHT * ssd(cur_cb, pred_sharp[1]) + CR_WEIGHT * ssd(cur_cr, pred_sharp[2])
     c_smooth = CB_WEIGHT * ssd(cur_cb, pred_smooth[1]) + CR_WEIGHT * ssd(cur_cr, pred_smooth[2])
@@ -3622,15 +4175,21 @@ def _decide_p(st, cur, step, layer=None):
         st["ref_phases"][FILTER_SMOOTH_LUMA] = (st["ref"][0], FILTER_SMOOTH_LUMA)
     ref = _ref_with(st, filt)
     pred_me = (pred_smooth if smooth_luma else pred_sharp)[:1] + (pred_smooth if smooth_chroma else pred_sharp)[1:]
-    wp = _estimate_weights((cur_y, cur_cb, cur_cr), pred_me, lam)
+    inside = None
+    if EDGE_TX:  # the macroblocks whose searched vector keeps the block inside the reference picture
+        sy = (all_idx // mbw) * 16 + (mv_me[:, 0] >> 2)
+        sx = (all_idx % mbw) * 16 + (mv_me[:, 1] >> 2)
+        inside = (sy >= 0) & (sx >= 0) & (sy + 17 <= mbh * 16) & (sx + 17 <= mbw * 16)
+    wp = _estimate_weights((cur_y, cur_cb, cur_cr), pred_me, lam, inside)
     if wp is not None:
         ref = _ref_with(st, filt, wp)
         pred_me = _apply_weights(ref, pred_me)
-    me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam, tx16=True)
+    me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam, tx16=True,
+                      kinds=kinds_at(all_idx, mv_me))
     flat = (np.full((n, 16, 16), 128, np.int32), np.full((n, 8, 8), 128, np.int32), np.full((n, 8, 8), 128, np.int32))
     if INTRA_P_MIN_COST > 0:  # speed: rough intra coding only for macroblocks where intra could win
         try_i = _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam)
-        if layer is None:
+        if layer is None or st["intra_rough"] is None:
             st["intra_rough"] = (np.zeros(n, bool), [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]),
                                                      np.full(n, np.inf), np.zeros(n)])
         done, rough = st["intra_rough"]
@@ -3644,7 +4203,8 @@ def _decide_p(st, cur, step, layer=None):
         intra = [a.copy() for a in rough]
         intra[3][~try_i] = np.inf
     else:
-        if layer is None:  # the rough intra coding does not depend on the reference: the fade's second decision reuses it
+        # the rough intra coding does not depend on the reference: the fade's second decision reuses it
+        if layer is None or st["intra_rough"] is None:
             st["intra_rough"] = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam, intra=True)
         intra = [a.copy() for a in st["intra_rough"]]
     # RDOQ for the intra macroblocks the rough estimate makes contenders (INTRA_RDOQ_MARGIN x the searched
@@ -3653,7 +4213,8 @@ def _decide_p(st, cur, step, layer=None):
     near = np.nonzero(intra[3] + lam * (intra[4] + 6.0) < INTRA_RDOQ_MARGIN * (me[3] + lam * (me[4] + 2.0)))[0]
     near_mask = np.zeros(n, bool)
     near_mask[near] = True
-    if layer is not None:  # the fade's second decision: the first one's RDOQ of intra is as good (no reference)
+    # the fade's second decision: the first one's RDOQ of intra is as good (no reference)
+    if layer is not None and st["intra_near"] is not None:
         done_mask, done = st["intra_near"]
         hit = near[done_mask[near]]
         for k in range(5):
@@ -3675,14 +4236,15 @@ def _decide_p(st, cur, step, layer=None):
     # (the other five clips unchanged), its encode 1.04x faster
     cand = np.nonzero(me[4] > SPLIT_MIN_BITS)[0] if layer is None else np.zeros(0, np.int64)
     if isinstance(ref[3], tuple) and cand.size > SMOOTH_PLANES_MIN_SPLIT:
-        st["ref_phases"][FILTER_SMOOTH_LUMA] = _subpel_planes(st["ref"][0], FILTER_SMOOTH_LUMA)
+        st["ref_phases"][FILTER_SMOOTH_LUMA] = _planes_for(st, st["ref"][0], FILTER_SMOOTH_LUMA)
         ref = _ref_with(st, filt, wp)
     mv4 = np.repeat(mv_me[:, None, :], 4, axis=1)
     mv4[cand] = _motion_search_split(cur_y[cand], ref, cand, mbw, mv_me[cand], SUBPEL_PENALTY * step)
     spl = [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]), np.full(n, np.inf), np.zeros(n)]
     if cand.size:
         sp_cand = _predict_split(ref, cand, mbw, mv4[cand])
-        got = _code_blocks(cur_y[cand], cur_cb[cand], cur_cr[cand], *sp_cand, qy, qc, DEADZONE_INTER, lam)
+        got = _code_blocks(cur_y[cand], cur_cb[cand], cur_cr[cand], *sp_cand, qy, qc, DEADZONE_INTER, lam,
+                           kinds=kinds_at(cand, mv4[cand]))
         for k in range(5):
             spl[k][cand] = got[k]
     sub_d = mv4[:, list(SUB_OTHERS)] - mv4[:, 1:2]
@@ -3695,66 +4257,70 @@ def _decide_p(st, cur, step, layer=None):
 
         return ssd(cur_y[idx], sp[0]) + CB_WEIGHT * ssd(cur_cb[idx], sp[1]) + CR_WEIGHT * ssd(cur_cr[idx], sp[2])
 
-    prev_chain = _prev_chain(st)
-    merge_tab = PROB_BITS - np.log2(st["models"]["merge"]["freq"].astype(np.float64))
+    def predict_at(idx, vecs):
+        """_predict_mbs of macroblocks idx at vectors vecs, pred_me's rows (the same numbers) where a vector is the
+        searched one: most of them in a pan."""
+        fresh = np.nonzero((vecs != mv_me[idx]).any(1))[0]
+        if fresh.size == idx.size:
+            return _predict_mbs(ref, idx, mbw, vecs)
+        out = [p[idx] for p in pred_me]
+        if fresh.size:
+            for o, g in zip(out, _predict_mbs(ref, idx[fresh], mbw, vecs[fresh])):
+                o[fresh] = g
+        return out
 
-    skip_cache = {}  # (macroblock, vy, vx) -> skip distortion: the rounds and the sweep re-price the same candidates
+    coded = {}  # (macroblock, vy, vx): its _code_blocks row; the sweep's rounds often return to a predictor coded before
 
-    def price_skip(idx, lists, counts, sp0=None):
-        """Skip cost of macroblocks idx at their best merge candidate (sp0: the predictions at candidate 0)."""
-        if sp0 is not None:
-            for i, v, d in zip(idx.tolist(), lists[:, 0].tolist(), skip_distortion(sp0, idx).tolist()):
-                skip_cache[(i, v[0], v[1])] = d
-        il, ll, cl = idx.tolist(), lists.tolist(), counts.tolist()
-        miss = {}
-        for i, lst, c in zip(il, ll, cl):
-            for v in lst[:c]:
-                key = (i, v[0], v[1])
-                if key not in skip_cache:
-                    miss[key] = None
+    def code_pred(idx, vecs, preds):
+        """_code_blocks of macroblocks idx predicted by vectors vecs (predictions preds), each (macroblock, vector)
+        coded once per decision (every row depends on its macroblock's inputs alone)."""
+        keys = list(zip(idx.tolist(), vecs[:, 0].tolist(), vecs[:, 1].tolist()))
+        miss = [k for k, key in enumerate(keys) if key not in coded]
+        if len(miss) == len(keys):
+            got = _code_blocks(cur_y[idx], cur_cb[idx], cur_cr[idx], *preds, qy, qc, DEADZONE_INTER, lam, tx16=True,
+                               kinds=kinds_at(idx, vecs))
+        elif miss:
+            m = np.array(miss)
+            got = _code_blocks(cur_y[idx[m]], cur_cb[idx[m]], cur_cr[idx[m]], *(p[m] for p in preds), qy, qc,
+                               DEADZONE_INTER, lam, tx16=True, kinds=kinds_at(idx[m], vecs[m]))
         if miss:
-            keys = list(miss)
-            mi = np.array([k[0] for k in keys], np.int64)
-            mv = np.array([k[1:] for k in keys], np.int64)
-            for key, d in zip(keys, skip_distortion(_predict_mbs(ref, mi, mbw, mv), mi).tolist()):
-                skip_cache[key] = d
-        dist = np.array([[skip_cache[(i, v[0], v[1])] if k < c else np.inf for k, v in enumerate(lst)]
-                         for i, lst, c in zip(il, ll, cl)], np.float64).reshape(-1, MERGE_MAX)
-        bits = np.where(counts[:, None] > 1, merge_tab[np.maximum(counts - 2, 0)], 0.0)
-        j = dist + lam * (mode_bits[idx, MODE_SKIP][:, None] + bits)
-        pick = np.argmin(j, 1)
-        rows = np.arange(idx.size)
-        return j[rows, pick], lists[rows, pick], pick
+            for j, k in enumerate(miss):
+                coded[keys[k]] = tuple(a[j] for a in got)
+            if len(miss) == len(keys):
+                return got
+        rows = [coded[key] for key in keys]
+        return [np.array([r[f] for r in rows]) for f in range(6)]
 
     # Whole-frame passes against the previous pass's vectors give a good guess of every predictor ...
     final = mv_me
     zero_mvd = _mvd_bits(mvd_tab, np.zeros(2, np.int64))
     for _ in range(DECISION_PASSES):
         pred_guess = _vector_predictor(final, mbh, mbw)
-        sp = _predict_mbs(ref, all_idx, mbw, pred_guess)
-        lists, counts = _merge_lists_guess(final, pred_guess, prev_chain, mbh, mbw)
-        j_skip, skip_vec, skip_pick = price_skip(all_idx, lists, counts, sp)
+        sp = predict_at(all_idx, pred_guess)
+        d_skip = skip_distortion(sp, all_idx)
         # where the predicted vector is the searched one the residual is me's, and so is its coding: only the
         # other macroblocks are coded (in a pan most are the same)
         mp = [a.copy() for a in me]
         other = (pred_guess != mv_me).any(1)
-        # the skip at the predicted vector (merge candidate 0), priced above
-        d_skip = np.array([skip_cache[(i, v[0], v[1])] for i, v in zip(all_idx.tolist(), lists[:, 0].tolist())],
-                          np.float64)
         worth = _pred_contenders(d_skip, mode_bits, zero_mvd, lam)
         mp[3][other & ~worth] = np.inf  # skip beats the coded predicted vector there
         other = np.nonzero(other & worth)[0]
         if other.size:
-            got = _code_blocks(cur_y[other], cur_cb[other], cur_cr[other], *(p[other] for p in sp), qy, qc,
-                               DEADZONE_INTER, lam, tx16=True)
+            got = code_pred(other, pred_guess[other], [p[other] for p in sp])
             for k in range(6):
                 mp[k][other] = got[k]
+        j_skip = d_skip + lam * mode_bits[:, MODE_SKIP]
         j_pred = mp[3] + lam * (mp[4] + mode_bits[:, MODE_INTER] + zero_mvd)
         j_me = me[3] + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred_guess))
         j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred_guess)
         choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1), 1)
         mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred_guess))
-        final = np.where((choice == 0)[:, None], skip_vec, mv_c)  # intra macroblocks pass their predictor on, like skips
+        final = mv_c  # intra macroblocks pass their predictor on, like skips
+    j_now = np.minimum.reduce([j_skip, j_pred, j_me, j_intra, j_split])
+    j_bare, mv_2, alt = _merge_skip_prices(st, final, pred_guess, mv_me, skip_distortion(pred_me, all_idx), j_me,
+                                           j_now, lambda i, v: skip_distortion(_predict_mbs(ref, i, mbw, v), i),
+                                           mode_bits, lam)
+    me3 = np.where(alt, np.inf, me[3])  # where the merge skip takes another vector, column 2 is that skip alone
     # ... then the exact decisions. Each macroblock's real predictor comes from its left, top and top-left
     # neighbours' final vectors (skip, predicted and intra macroblocks pass their predictor on). Every round takes
     # the predictors the current choices lead to (_chain_predictors, one scalar raster pass) and recomputes, as one
@@ -3762,72 +4328,78 @@ def _decide_p(st, cur, step, layer=None):
     # the round (all before it are), so the rounds end, and at the sweep's unique consistent result: the same
     # decisions as a sweep over the mbh + mbw - 1 diagonals, in a few batches instead.
     ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
+    # (macroblock, vy, vx): skip distortion; the rounds often return to a predictor seen before
+    skip_seen = dict(zip(zip(all_idx.tolist(), pred_guess[:, 0].tolist(), pred_guess[:, 1].tolist()), d_skip.tolist()))
     t16 = mp[5].copy()
     j_skip, j_pred, pred = j_skip.copy(), j_pred.copy(), pred_guess.copy()
-    j_me = me[3] + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred))
+    j_me = np.minimum(me3 + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred)), j_bare)
     j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred)
     j_all = np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1)
     choice = np.argmin(j_all, 1)
-    pv = pred.copy()  # the vector each predicted-vector candidate was coded at (differs from pred only after the sweep)
-    j_pv = j_all[:, 1] - lam * zero_mvd  # its cost without the vector difference
-
-    def reprice(sub, ps, sub_lists, sub_counts, code=True):
-        """Prices of macroblocks sub against predictors ps and merge lists: the skip at every candidate; where the
-        predictor moved, the searched and split vectors' differences and (code) the predicted vector's coding,
-        else the predicted-vector candidate keeps its coding and pays its vector difference."""
-        moved = np.nonzero((ps != pred[sub]).any(1))[0]
-        sp = _predict_mbs(ref, sub, mbw, ps) if code else None
-        lists[sub], counts[sub] = sub_lists, sub_counts
-        j_all[sub, 0], skip_vec[sub], skip_pick[sub] = price_skip(sub, sub_lists, sub_counts, sp)
-        if moved.size and not code:
-            mv_sub, pm = sub[moved], ps[moved]
-            j_all[mv_sub, 1] = j_pv[mv_sub] + lam * _mvd_bits(mvd_tab, pv[mv_sub] - pm)
-            j_all[mv_sub, 2] = me[3][mv_sub] + lam * (me[4][mv_sub] + mode_bits[mv_sub, MODE_INTER] +
-                                                      _mvd_bits(mvd_tab, mv_me[mv_sub] - pm))
-            j_all[mv_sub, 4] = j_split_base[mv_sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[mv_sub] - pm)
-            pred[mv_sub] = pm
-        elif moved.size:
-            mv_sub, pm = sub[moved], ps[moved]
-            fresh = [a[mv_sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
-            other = (pm != mv_me[mv_sub]).any(1)
-            # skip at the predictor (merge candidate 0, priced above) provably beats its coding: not coded
-            d_pm = np.array([skip_cache[(i, v[0], v[1])] for i, v in zip(mv_sub.tolist(), pm.tolist())], np.float64)
-            worth = _pred_contenders(d_pm, mode_bits[mv_sub], zero_mvd, lam)
-            fresh[3][other & ~worth] = np.inf
-            other = np.nonzero(other & worth)[0]
-            if other.size:
-                got = _code_blocks(cur_y[mv_sub[other]], cur_cb[mv_sub[other]], cur_cr[mv_sub[other]],
-                                   *(p[moved[other]] for p in sp), qy, qc, DEADZONE_INTER, lam, tx16=True)
-                for k in range(6):
-                    fresh[k][other] = got[k]
-            j_pv[mv_sub] = fresh[3] + lam * (fresh[4] + mode_bits[mv_sub, MODE_INTER])
-            j_all[mv_sub, 1] = j_pv[mv_sub] + lam * zero_mvd
-            pv[mv_sub] = pm
-            j_all[mv_sub, 2] = me[3][mv_sub] + lam * (me[4][mv_sub] + mode_bits[mv_sub, MODE_INTER] +
-                                                      _mvd_bits(mvd_tab, mv_me[mv_sub] - pm))
-            j_all[mv_sub, 4] = j_split_base[mv_sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[mv_sub] - pm)
-            ly[mv_sub], lcb[mv_sub], lcr[mv_sub] = fresh[0], fresh[1], fresh[2]
-            t16[mv_sub] = fresh[5]
-            pred[mv_sub] = pm
-        choice[sub] = np.argmin(j_all[sub], 1)
-
-    for _ in range(MERGE_ROUNDS):  # whole-frame rounds fix most wrong guesses in big batches ...
-        real, real_lists, real_counts = _chain_merge(choice, mv_me, mv_chain_split, skip_vec, prev_chain, mbh, mbw)
-        sub = np.nonzero((real_counts != counts) | (real_lists != lists).any((1, 2)))[0]
+    passed = field_seen = None  # the held merge-skip prices the last check found in their lists, and its field
+    while True:
+        real = _chain_predictors(choice, mv_2, mv_chain_split, mbh, mbw)
+        # a merge skip whose vector the choices leave out of its list loses that price for good (so the rounds end)
+        field = np.where((choice == 2)[:, None], mv_2, np.where((choice == 4)[:, None], mv_chain_split, real))
+        held = (choice == 2) & (j_all[:, 2] == j_bare)  # only a chosen price must hold
+        if passed is not None:  # a list changes only with its left, top, top-left or top-right chain vector
+            moved = (field != field_seen).any(1).reshape(mbh, mbw)
+            near = moved.copy()
+            near[:, 1:] |= moved[:, :-1]
+            near[1:] |= moved[:-1]
+            near[1:, 1:] |= moved[:-1, :-1]
+            near[1:, :-1] |= moved[:-1, 1:]
+            check = np.nonzero(held & (near.ravel() | ~passed))[0]
+        else:
+            check = np.nonzero(held)[0]
+        lost = check[~_merge_member(st, field, real, mv_2, check)]
+        passed, field_seen = held, field
+        passed[lost] = False
+        if lost.size:
+            j_bare[lost], me3[lost], mv_2[lost] = np.inf, me[3][lost], mv_me[lost]
+            j_all[lost, 2] = me[3][lost] + lam * (me[4][lost] + mode_bits[lost, MODE_INTER] +
+                                                  _mvd_bits(mvd_tab, mv_me[lost] - pred[lost]))
+            choice[lost] = np.argmin(j_all[lost], 1)
+        sub = np.nonzero((real != pred).any(1))[0]
         if not sub.size:
+            if lost.size:
+                continue
             break
-        reprice(sub, real[sub], real_lists[sub], real_counts[sub])
-    else:  # ... an exact sweep over the waves of 2 x row + column the rest (every neighbour in an earlier wave)
-        _merge_sweep(choice, mv_me, mv_chain_split, skip_vec, pv, prev_chain, lists, counts, reprice, mbh, mbw)
-    # every macroblock keeps the vector it was priced at; what the capped rounds left inexact is coded exactly:
-    # vector differences against the real predictors, a skip whose vector left its real list as inter
-    vec_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split,
-                                                             np.where((choice == 0)[:, None], skip_vec, pv)))
-    pred, lists, counts = _chain_merge(choice, mv_me, mv_chain_split, skip_vec, prev_chain, mbh, mbw, vec_c)
-    hit = (lists == skip_vec[:, None, :]).all(2) & (np.arange(MERGE_MAX)[None, :] < counts[:, None])
-    skip_pick = np.argmax(hit, 1)
-    mvd = vec_c - pred
-    mvd[(choice == 0) & hit.any(1)] = 0
+        ps = real[sub]
+        keys = list(zip(sub.tolist(), ps[:, 0].tolist(), ps[:, 1].tolist()))
+        new = np.array([key not in skip_seen for key in keys], bool)
+        if new.all():
+            sp = predict_at(sub, ps)
+            d_sub = skip_distortion(sp, sub)
+        else:  # a predictor seen before: its skip distortion is known, and code_pred has its coding if it needs one
+            nw = np.nonzero(new)[0]
+            sp = [np.empty((sub.size,) + q.shape[1:], q.dtype) for q in pred_me]
+            d_sub = np.array([skip_seen.get(key, 0.0) for key in keys], d_skip.dtype)
+            if nw.size:
+                for o, g in zip(sp, predict_at(sub[nw], ps[nw])):
+                    o[nw] = g
+                d_sub[nw] = skip_distortion([q[nw] for q in sp], sub[nw])
+        skip_seen.update(zip(keys, d_sub.tolist()))
+        fresh = [a[sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
+        other = (ps != mv_me[sub]).any(1)
+        worth = _pred_contenders(d_sub, mode_bits[sub], zero_mvd, lam)
+        fresh[3][other & ~worth] = np.inf
+        other = np.nonzero(other & worth)[0]
+        if other.size:
+            got = code_pred(sub[other], ps[other], [p[other] for p in sp])
+            for k in range(6):
+                fresh[k][other] = got[k]
+        j_all[sub, 0] = d_sub + lam * mode_bits[sub, MODE_SKIP]
+        j_all[sub, 1] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
+        j_all[sub, 2] = np.minimum(me3[sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] +
+                                                   _mvd_bits(mvd_tab, mv_me[sub] - ps)), j_bare[sub])
+        j_all[sub, 4] = j_split_base[sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
+        ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
+        t16[sub] = fresh[5]
+        pred[sub] = ps
+        choice[sub] = np.argmin(j_all[sub], 1)
+    mv_c = np.where((choice == 2)[:, None], mv_2, np.where((choice == 4)[:, None], mv_chain_split, pred))
+    mvd = mv_c - pred
     # the frame's estimated cost, to compare decisions: summed diagonal by diagonal as the sweep did (same float sums)
     j_total = lam * 8 * LAYER_BYTES * (layer is not None)
     j_min = j_all.min(1)
@@ -3840,34 +4412,35 @@ def _decide_p(st, cur, step, layer=None):
         else:
             ly[sel], lcb[sel], lcr[sel] = src[0][sel], src[1][sel], src[2][sel]
         t16[sel] = src[5][sel] if k == 2 else False
+    bare = np.nonzero((choice == 2) & (j_all[:, 2] == j_bare))[0]  # the searched vector as a merge skip: no levels
+    ly[bare], lcb[bare], lcr[bare], t16[bare] = 0, 0, 0, False
     bi = None
     if _bi_allowed(st, layer):
-        flags, dw, gain = _decide_bi(st, ref, (cur_y, cur_cb, cur_cr), choice, vec_c, pred, j_min,
-                                     [ly, lcb, lcr, t16], mode_bits, mvd_tab, qy, qc, lam, step)
+        # a skip that takes a second hypothesis is coded as inter at the vector it was priced at (mvd above), so
+        # the neighbours' predictors and merge lists stay as priced
+        priced_skip = choice == 0
+        priced_skip[bare] = True
+        flags, dw, gain = _decide_bi(st, ref, (cur_y, cur_cb, cur_cr), choice, mv_c, pred, j_min, priced_skip,
+                                     [ly, lcb, lcr, t16], predict_at, mode_bits, mvd_tab, qy, qc, lam, step)
         bi, j_total = (flags, dw), j_total - gain
-        # a skip that takes a second hypothesis is coded as inter at the vector it was priced at (its merge
-        # candidate), so its vector difference is coded and the neighbours' merge lists stay as priced
-        mvd[flags] = (vec_c - pred)[flags]
     is_intra = choice == 3
     has_levels = ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2))
     coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels | (bi is not None and bi[0]))
     modes = np.where(is_intra, MODE_INTRA, np.where(coded_inter, MODE_INTER, MODE_SKIP))
     modes = np.where(choice == 4, MODE_SPLIT, modes).astype(np.int64)
     mvd[(modes != MODE_INTER) & (modes != MODE_SPLIT)] = 0
-    merge = np.where((choice == 0) & (modes == MODE_SKIP), skip_pick, 0)
     sub = np.where((modes == MODE_SPLIT)[:, None, None], sub_d, 0)
     ipm = np.zeros((n, IPM_COLS), np.int64)
     ipm[:, COL16] = t16 & (modes == MODE_INTER)  # 1: luma block 0 holds a 16x16 transform's low frequencies
     decision = (filt, wp, layer), modes, mvd, sub, ly, lcb, lcr, ipm
-    st["merge_idx"] = merge
     st["p_cost"] = j_total
     st["bi"] = bi
     if layer_cand is not None:  # decide again against the two-layer reference; keep the cheaper decision
-        kept = (st["ref"], st["ref_phases"], st["prev_mv"], st["merge_idx"])
+        kept = (st["ref"], st["ref_phases"], st["prev_mv"])
         other = _decide_p(st, cur, step, layer_cand)
         if st["p_cost"] < j_total:
             return other
-        st["ref"], st["ref_phases"], st["prev_mv"], st["merge_idx"] = kept
+        st["ref"], st["ref_phases"], st["prev_mv"] = kept
         st["p_cost"] = j_total
         st["bi"] = bi
     return decision
@@ -3886,6 +4459,7 @@ def _trial_models(st, ly, lcb, lcr, ipm):
 def _decide_i(st, cur, step):
     """Every 8x8 block of an I frame takes the spatial prediction mode with the least rate-distortion cost."""
     n = st["mbh"] * st["mbw"]
+    st["bi"] = None
     plan = {"first_8x8": bool(I_PASS1_8X8 and I_RATE_PASSES > 1), "k4": I_PASS1_CANDIDATES if I_RATE_PASSES > 1 else 0,
             "preselect": I_PASS1_PRESELECT if I_RATE_PASSES > 1 else 0}
     planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=st["models"], plan=plan)
@@ -3942,7 +4516,7 @@ def compress_video_frame(frame, frame_index, config):
     pp, modes, mvd, sub, ly, lcb, lcr, ipm = decision
     st["src"] = (_box4(np.pad(cur[0], PAD, mode="edge")), st.get("src", (None,))[0])  # for _choose_layers
     if ftype == FRAME_P:
-        chain, _ = _merge_chain(modes, mvd, st["merge_idx"], _prev_chain(st), st["mbh"], st["mbw"])
+        chain = _merge_skips(st, modes, mvd, ly, lcb, lcr, ipm)
         mvs = _mvs_from_chain(chain, modes, sub)
     else:
         mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
@@ -3952,6 +4526,7 @@ def compress_video_frame(frame, frame_index, config):
     st["alf_src"] = cur
     _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["prev_modes"], next_modes = prev_modes, st["prev_modes"]
+    st["mvs_now"] = mvs
     data = _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm)
     st["prev_modes"] = next_modes
     st["prev_chain"] = chain if ftype == FRAME_P else None
