@@ -1,5 +1,4 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { trackGroup } from "../process/process-groups.js";
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,7 +69,7 @@ export class HarnessProcess {
       launch.isolation.mode === "bubblewrap"
         ? [
             launch.isolation.bubblewrap,
-            ...bubblewrapArgs(launch.python, this.workDir, env, launch.isolation.gpuDevices),
+            ...bubblewrapArgs(launch.python, this.workDir, env),
             ...pythonArgs,
           ]
         : pythonArgs;
@@ -81,7 +80,6 @@ export class HarnessProcess {
       cwd: this.workDir,
       ...sandboxUser(),
     });
-    trackGroup(this.child); // a second Ctrl-C kills the codec's group before the CLI exits
 
     this.reader = new MessageReader(launch.maxMessageBytes);
     this.log = new BoundedLog(launch.logBytes);

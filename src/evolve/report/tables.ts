@@ -1,7 +1,6 @@
 /** Plain-text tables of the ledger for `evolve`, `status` and `history`. */
 import type { LedgerRecord } from "../ledger/ledger-record.js";
 import { signedPercent as pct } from "../../format/signed-percent.js";
-import { painter, type Paint } from "../../format/colour.js";
 import { renderTextTable } from "../../format/text-table.js";
 
 /** Tiers of the goal: this much fewer bits than x265 at equal quality. */
@@ -15,10 +14,7 @@ export function tierReached(bdRateX265: number | null): string {
 }
 
 /** One row per attempt: what was tried, how it ended, its figures and cost. */
-export function renderAttemptsTable(
-  records: readonly LedgerRecord[],
-  paint: Paint = painter(false),
-): string {
+export function renderAttemptsTable(records: readonly LedgerRecord[]): string {
   const header = [
     "id",
     "gen",
@@ -45,23 +41,11 @@ export function renderAttemptsTable(
     r.usage ? `${r.usage.costUsd.toFixed(4)}${r.usage.estimated ? "~" : ""}` : "-",
     truncate(r.hypothesis || (r.status === "seed" ? "(starting codec)" : "-"), 60),
   ]);
-  return renderTextTable([header, ...rows], {
-    rule: true,
-    paint: (cell, row, column) => {
-      if (row === 0) return paint(cell, "bold");
-      const record = records[row - 1]!;
-      if (column === 4) return paint(cell, outcomeColour(record));
-      if (column === 5 || column === 6) return paintBd(cell, paint);
-      return cell;
-    },
-  });
+  return renderTextTable([header, ...rows], { rule: true });
 }
 
 /** One row per version: the history of the best codec. */
-export function renderVersionsTable(
-  records: readonly LedgerRecord[],
-  paint: Paint = painter(false),
-): string {
+export function renderVersionsTable(records: readonly LedgerRecord[]): string {
   const versions = records
     .filter((r) => r.version !== null)
     .sort((a, b) => a.version! - b.version!);
@@ -91,31 +75,7 @@ export function renderVersionsTable(
     tierReached(r.metrics?.bdRateX265 ?? null),
     (r.versionCommit ?? "").slice(0, 10),
   ]);
-  return renderTextTable([header, ...rows], {
-    rule: true,
-    paint: (cell, row, column) => {
-      if (row === 0) return paint(cell, "bold");
-      if (column === 7 || column === 8) return paintBd(cell, paint);
-      if (column === 9 && cell.trim() !== "-") return paint(cell, "green");
-      return cell;
-    },
-  });
-}
-
-/** Versions green, rejected grey, failures red, duplicates yellow. */
-function outcomeColour(record: LedgerRecord): "green" | "grey" | "red" | "yellow" {
-  if (record.version !== null) return "green";
-  if (record.status === "rejected") return "grey";
-  if (record.status === "duplicate") return "yellow";
-  return "red";
-}
-
-/** A BD-rate cell: fewer bits (negative) green, more bits red. */
-function paintBd(cell: string, paint: Paint): string {
-  const value = cell.trim();
-  if (value.startsWith("-") && value !== "-") return paint(cell, "green");
-  if (value.startsWith("+")) return paint(cell, "red");
-  return cell;
+  return renderTextTable([header, ...rows], { rule: true });
 }
 
 function outcome(record: LedgerRecord): string {

@@ -38,11 +38,7 @@ export type AdoptOutcome =
 
 /** Adopt `record` as the next version: reserve the number, commit, record. */
 export async function adopt(input: AdoptInput, deps: AdoptDeps): Promise<AdoptOutcome> {
-  if (input.pending?.adoption) {
-    const finished = await finishAdoption(input.pending, deps, input.expectedTip);
-    if (!finished.ok) await release(deps.ledger, input.pending);
-    return finished;
-  }
+  if (input.pending?.adoption) return finishAdoption(input.pending, deps, input.expectedTip);
   const now = deps.clock();
   const { value: reserved } = await updateLedger(deps.ledger, (state) => {
     const version = nextVersion(state);
@@ -61,18 +57,12 @@ export async function adopt(input: AdoptInput, deps: AdoptDeps): Promise<AdoptOu
     deps,
     input.expectedTip,
   );
-  if (!outcome.ok && input.pending) await release(deps.ledger, input.pending);
+  if (!outcome.ok && input.pending) {
+    // Release the reserved number: the attempt goes back to waiting for its evaluation.
+    const { adoption: _released, ...back } = { ...input.pending };
+    await updateLedger(deps.ledger, () => ({ change: { putPending: [back] }, value: true }));
+  }
   return outcome;
-}
-
-/** Release a reserved version number: the attempt goes back to waiting for its evaluation. */
-async function release(ledger: LedgerStore, pending: PendingAttempt): Promise<void> {
-  const { adoption: _released, ...back } = pending;
-  await updateLedger(ledger, (state) =>
-    state.records.some((r) => r.id === pending.id)
-      ? null
-      : { change: { putPending: [back] }, value: true },
-  );
 }
 
 /** Complete an adoption whose number was reserved before a crash (`pending.adoption` set). */

@@ -5,7 +5,7 @@
  * The steps only talk to this interface, and it names no GitHub type.
  */
 import type { EditSummary, ChangedFile } from "../edits/apply-edits.js";
-import type { AttemptStatus, LedgerRecord } from "../ledger/ledger-record.js";
+import type { AttemptStatus } from "../ledger/ledger-record.js";
 
 export interface VersionCommit {
   commit: string;
@@ -24,8 +24,6 @@ export interface CandidateDescription {
   proposerLabel: string;
   model: string | null;
   edits: readonly EditSummary[];
-  /** For a candidate that restores an earlier version (the App's /rollback): that version. */
-  rollbackOf?: number;
 }
 
 export interface NewCandidate {
@@ -36,12 +34,6 @@ export interface NewCandidate {
   /** The candidate commit's message. */
   message: string;
   description: CandidateDescription;
-  /**
-   * The attempt as recorded so far (its run, proposer, cost, code hash): on
-   * GitHub the pull request's hidden meta block carries it, so the PR can be
-   * found again by its run and judged without the ledger.
-   */
-  attempt: Pick<LedgerRecord, "runId" | "proposer" | "usage" | "codeHash" | "startedAt">;
 }
 
 /** A candidate as the store keeps it. */
@@ -93,11 +85,8 @@ export interface CandidateStore {
   listVersions(): Promise<VersionCommit[]>;
   /**
    * Record version N: the tree of `sourceCommit` on top of the versions branch, as one commit
-   * with `message` (on GitHub: a commit with parents [tip, the PR's head], so GitHub marks the
-   * PR merged, moved onto the branch by a fast-forward-only ref update, and tag `codec-evolve/vN`).
-   * A compare-and-swap: when the tip is not `expectedTip` (or moves during the call) nothing
-   * is adopted. Idempotent: when version N already exists for the same candidate, that commit
-   * is returned.
+   * with `message` (on GitHub: merge the PR with that message and tag `codec-evolve/vN`).
+   * Idempotent: when version N already exists for the same candidate, that commit is returned.
    */
   adopt(input: AdoptRequest): Promise<AdoptOutcome>;
 }

@@ -14,8 +14,6 @@ export interface FakeClip {
   /** Per rung: [quality, compressionRatio, psnrRgb]. */
   rungs?: Array<[number, number, number]>;
   encodeFps?: number;
-  /** Encode fps per CPU second; default the wall-clock figure, null: not measured. */
-  encodeCpuFps?: number | null;
 }
 
 const DEFAULT_RUNGS: Array<[number, number, number]> = [
@@ -27,13 +25,7 @@ const DEFAULT_RUNGS: Array<[number, number, number]> = [
 ];
 
 /** A rung whose rate figures follow from the compression ratio of a 64x48 clip at 30 fps. */
-export function fakeRung(
-  quality: number,
-  ratio: number,
-  psnr: number,
-  encodeFps = 20,
-  encodeCpuFps: number | null = encodeFps,
-): Rung {
+export function fakeRung(quality: number, ratio: number, psnr: number, encodeFps = 20): Rung {
   const bitsPerPixel = 24 / ratio;
   return {
     quality,
@@ -48,7 +40,6 @@ export function fakeRung(
     ssimY: 0.92,
     encodeFps,
     decodeFps: encodeFps * 2,
-    ...(encodeCpuFps === null ? {} : { encodeCpuFps }),
   };
 }
 
@@ -60,9 +51,7 @@ export function fakeResult(clips: FakeClip[] = [{}], codec = "codec.py"): Evalua
     height: 48,
     frames: 10,
     fps: 30,
-    rungs: (clip.rungs ?? DEFAULT_RUNGS).map(([q, r, p]) =>
-      fakeRung(q, r, p, clip.encodeFps, clip.encodeCpuFps),
-    ),
+    rungs: (clip.rungs ?? DEFAULT_RUNGS).map(([q, r, p]) => fakeRung(q, r, p, clip.encodeFps)),
     baselines: {},
     bdRate: {
       x265: clip.bdX265 === undefined ? 25 : clip.bdX265,
