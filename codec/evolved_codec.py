@@ -35,14 +35,15 @@ RECON_BIAS = 0.0  # decoder reconstruction offset of non-zero levels, in steps
 SUBPEL_PENALTY = 1.0  # SAD bias (in quantiser steps) against moving a vector off its integer/coarser best
 INTRA_RDOQ_MARGIN = 1.5  # P frames: RDOQ prices intra macroblocks whose rough cost is below this x inter's
 RDOQ = 1  # rate-distortion optimised levels priced with the entropy models' own costs (0 = deadzone + RD_TRUNCATE/RD_ZERO)
-I_RATE_PASSES = 1  # I frames: decisions, the second priced by models adapted to the first's symbols (1 = one)
+I_RATE_PASSES = 2  # I frames: decisions, the second priced by models adapted to the first's symbols (1 = one; with
+# IPRED_PRESELECT 0: bundled clips -1.23 % BD for 1.5x encode time, the key frames being most of it)
 I16_REUSE = 0  # encoder speed: the second I decision takes the first's 16x16 macroblocks (no choice wavefront)
 I_PASS1_8X8 = 1  # encoder speed: the first of two I decisions codes all luma as 8x8 (one wavefront fewer)
 I_PASS1_CANDIDATES = 0  # encoder speed: modes the first of two I decisions tries split (0 = INTRA4_CANDIDATES)
 INTRA4_REUSE = 0  # encoder speed: the second I decision tries the 4x4 split only on blocks the first one split
 I_PASS1_PRESELECT = 0  # encoder speed: IPRED_PRESELECT of the first of two I decisions' luma (0 = IPRED_PRESELECT)
 
-FORMAT_VERSION = 12
+FORMAT_VERSION = 14
 DECISION_PASSES = 1  # the exact sweep fixes every wrong guess: more passes only trade whole-frame work for sweep work
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
@@ -52,6 +53,15 @@ SPLIT_STRIDES = (4, 2, 1)  # sub-block refinement steps in quarter pel
 SPLIT_MIN_BITS = 24.0  # try the split mode only where the one-vector residual costs more than this
 LAYER_GATE = 0.25  # range 0..1: a P frame is also decided against the two-layer reference when a two-layer fit of
 # the source frames leaves less than this share of the best one-vector fit's SSD; the cheaper decision is kept
+LAYER_ALONE = 0.1  # range 0..LAYER_GATE: below this source-fit share the frame is decided against the two-layer
+# reference alone (encoder speed: on chelsea-rocket-fade the two-layer decision won every such frame, by 1-11 %)
+LAYER_ALONE_RECON = 0.8  # range 0..LAYER_GATE_RECON: ... or below this share in the reference fit (chelsea-rocket-fade:
+# the fade's first frame at q50/q80, 0.78/0.67, the two-layer decision won by 5/10 %)
+LAYER_SEARCH_RANGE = 0  # pel, 0 = none (all vectors zero): the two-layer decision's motion search range. Its
+# reference compensates the motion; searched vectors mostly fit coding noise, and skips inherit them (chelsea-rocket-
+# fade all 16 frames vs +-16 pel: BD -3.0 %, -6 % at q20, +2 % at q80; +-8 pel: -0.7 %, 4 pel: -0.1 %)
+LAYER_STILL = 1e-6  # a frame whose best one-vector source fit leaves less than this share of its variance is a
+# repeated picture, not a cross-fade (the fits' round-off otherwise passed the gate: no layers there)
 LAYER_PRESCREEN = 2.0  # range LAYER_GATE..2: the reference fit below is only tried under this source-fit share
 LAYER_GATE_RECON = 0.9  # range 0..1: ... or when the fit on the reconstructed references beats the ordinary
 # prediction's luma SSD by this share (catches fades the source fit misses at high qualities)
@@ -66,7 +76,12 @@ MODE_SKIP = 0
 MODE_INTER = 1
 MODE_INTRA = 2
 MODE_SPLIT = 3  # inter with one vector per 8x8 luma block
+MERGE_MAX = 4  # skip macroblocks take their vector from a list of up to this many distinct candidates (1 = MED only)
 SUB_OTHERS = (0, 2, 3)  # sub-blocks whose vectors are coded against sub-block 1 (the chain vector)
+BI_PRED = 1  # P frames: an inter macroblock may average a second motion-compensated prediction (0 = off)
+BI_SOURCE = 2  # the second hypothesis's frame: 2 = the one before the reference (F-2, vector ~ 2v), 1 = F-1 again
+BI_STRIDES = (4, 2, 1)  # encoder: the second vector's +-1 refinements, in quarter pel (full, half, quarter pel)
+BI_NEIGHBOUR_PASSES = 1  # encoder: rounds of trying the four neighbours' second-vector deltas (non-constant motion)
 
 PAD = 64  # luma margin around reference planes (chroma gets PAD // 2)
 MAX_MV = 4 * (PAD - 20)  # quarter-pel; keeps every motion-compensated block inside the margin
@@ -240,12 +255,157 @@ def _dct(blocks):
     return y.reshape(shape)
 
 
+def _dst7_matrix(n=8):
+    """Orthonormal DST-VII basis (rows: frequencies): its first function rises from the reference side, the shape
+    of an intra residual that grows with the distance from the samples it was predicted from (HEVC's 4x4 DST)."""
+    k, i = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    return np.sqrt(4.0 / (2 * n + 1)) * np.sin(np.pi * (2 * k + 1) * (i + 1) / (2 * n + 1))
+
+
+DST8 = _dst7_matrix()
+INTRA_DST = 1  # I frames: 8x8 luma blocks use the DST-VII in both directions instead of the DCT (VVC's implicit MTS;
+# with the edge blocks' last-position contexts: bundled clips -1.0 % BD)
+
+
+def _fwd8(blocks, m):
+    """Orthonormal separable transform m (8x8, rows: frequencies) of (..., 8, 8) blocks, float64."""
+    return np.einsum("ij,...jk,lk->...il", m, blocks.astype(np.float64), m)
+
+
+def _inv8(coefs, m):
+    """Inverse of _fwd8."""
+    return np.einsum("ji,...jk,kl->...il", m, coefs.astype(np.float64), m)
+
+
 def _idct(coefs):
     shape = coefs.shape
     x = coefs.reshape(-1, 8, 8).astype(np.float64)
     y = (x.reshape(-1, 8) @ DCT8).reshape(-1, 8, 8).transpose(0, 2, 1)
     y = (y.reshape(-1, 8) @ DCT8).reshape(-1, 8, 8).transpose(0, 2, 1)
     return y.reshape(shape)
+
+
+# Edge transforms (P frames): an 8x8 block whose motion-compensated source lies partly past the reference picture's
+# edge (a pan's entering strip) has its new content in the rows (columns) that the edge's replicated samples predict,
+# the others predicted from the picture. Its residual is coded as an r x 8 (8 x c) DCT of those rows (columns) alone,
+# the coefficients in the first r rows (c columns) of the 8x8 level block; the other rows' residual is zero. Both
+# sides know which blocks from their vectors and positions: no syntax. Kinds: 0 = whole block, 1..7 = the last 1..7
+# rows, 8 + (1..7) = the first rows, 16 + (1..7) = the last columns, 24 + (1..7) = the first columns.
+EDGE_TX = 1  # 0 = off
+
+
+def _dct_n(n):
+    k = np.arange(n)
+    m = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / (2.0 * n)) * math.sqrt(2.0 / n)
+    m[0, :] = math.sqrt(1.0 / n)
+    return m
+
+
+DCT_N = [None] + [_dct_n(n) for n in range(1, 9)]
+
+
+def _edge_kinds(y0, x0, mvy, mvx, frac_bits, h, w):
+    """Edge-transform kind (above) of 8x8 blocks at (y0, x0) of an h x w plane predicted by vectors in 1/2**frac_bits
+    pel: rows (columns) whose source sample row (column) lies outside the plane, one side only, not corners."""
+    sy = y0 + (mvy >> frac_bits)
+    sx = x0 + (mvx >> frac_bits)
+    one = (1 << frac_bits) - 1
+    below = np.clip(y0 + ((mvy + one) >> frac_bits) + 8 - h, 0, 8)
+    above = np.clip(-sy, 0, 8)
+    right = np.clip(x0 + ((mvx + one) >> frac_bits) + 8 - w, 0, 8)
+    left = np.clip(-sx, 0, 8)
+    rows = np.maximum(below, above)
+    cols = np.maximum(right, left)
+    kind = np.zeros(np.shape(sy), np.int64)
+    r_ok = (rows > 0) & (rows < 8) & (cols == 0)
+    c_ok = (cols > 0) & (cols < 8) & (rows == 0)
+    kind = np.where(r_ok, np.where(below > 0, below, 8 + above), kind)
+    kind = np.where(c_ok, np.where(right > 0, 16 + right, 24 + left), kind)
+    return kind
+
+
+def _edge_order(cnt):
+    """The cnt x 8 coefficients (flat indices) in the order they take the first cnt * 8 zigzag positions: by
+    normalised frequency i / cnt + j / 8, so the level coder sees a compact block (no zeros of unused rows in
+    its scan)."""
+    i, j = np.divmod(np.arange(cnt * 8), 8)
+    return np.lexsort((j, i / cnt + j / 8.0))
+
+
+EDGE_ORDER = [None] + [_edge_order(n) for n in range(1, 8)]
+
+
+def _edge_forward(resid, kind):
+    """Encoder: coefficients (m, 8, 8) of the edge transform of kind (one kind > 0) of residual blocks (m, 8, 8), and
+    the energy (m,) of the rows (columns) it leaves out."""
+    d, cnt = kind // 8, kind % 8
+    r = resid.astype(np.float64)
+    if d >= 2:  # columns: transposed, coded as rows
+        r = r.transpose(0, 2, 1)
+    part = r[:, 8 - cnt :] if d % 2 == 0 else r[:, :cnt]
+    rest = r[:, : 8 - cnt] if d % 2 == 0 else r[:, cnt:]
+    m = np.einsum("ij,mjk,lk->mil", DCT_N[cnt], part, DCT_N[8]).reshape(-1, cnt * 8)
+    c = np.zeros((r.shape[0], 64))
+    c[:, ZIGZAG[: cnt * 8]] = m[:, EDGE_ORDER[cnt]]
+    return c.reshape(-1, 8, 8), (rest * rest).sum(axis=(1, 2))
+
+
+def _edge_inverse(coefs, kind):
+    """Residual blocks (m, 8, 8) of dequantised edge-transform coefficients (m, 8, 8) of one kind > 0."""
+    d, cnt = kind // 8, kind % 8
+    c = coefs.astype(np.float64).reshape(-1, 64)
+    m = np.zeros((c.shape[0], cnt * 8))
+    m[:, EDGE_ORDER[cnt]] = c[:, ZIGZAG[: cnt * 8]]
+    out = np.zeros((c.shape[0], 8, 8))
+    part = np.einsum("ji,mjk,kl->mil", DCT_N[cnt], m.reshape(-1, cnt, 8), DCT_N[8])
+    if d % 2 == 0:
+        out[:, 8 - cnt :] = part
+    else:
+        out[:, :cnt] = part
+    if d >= 2:
+        out = out.transpose(0, 2, 1)
+    return out
+
+
+def _edge_matrices():
+    """Each kind's edge transform as a 64 x 64 matrix (raster residual -> raster coefficients; its rows orthonormal,
+    zero past the kept coefficients) and the mask of the residual samples it codes (speed: one batched product
+    for blocks of any kinds)."""
+    eye = np.eye(64).reshape(64, 8, 8)
+    mats = np.zeros((32, 64, 64))
+    keep = np.zeros((32, 64))
+    for k in range(1, 32):
+        if k % 8:
+            c, rest = _edge_forward(eye, k)
+            mats[k] = c.reshape(64, 64).T
+            keep[k] = 1.0 - rest
+    return mats, keep
+
+
+EDGE_MATS, EDGE_KEEP = _edge_matrices()
+
+
+def _edge_residual(res, levels, qm, kinds):
+    """Replace in res (m, 8, 8) the blocks of edge kinds > 0 by their edge transforms' residual (levels (m, 8, 8))."""
+    at = np.nonzero(kinds > 0)[0]
+    if at.size:
+        deq = _dequantise(levels[at], qm).reshape(-1, 64).astype(np.float64)
+        res[at] = np.einsum("mij,mi->mj", EDGE_MATS[kinds[at]], deq).reshape(-1, 8, 8)
+
+
+def _edge_kinds_mbs(mbh, mbw, mv4, modes, idx=None):
+    """Edge-transform kinds of P-frame macroblocks idx (all if None): luma (m, 4) from each 8x8 block's vector, chroma
+    (m,) from the macroblock's (none for split and intra macroblocks). mv4: (m, 4, 2) quarter-pel vectors."""
+    if idx is None:
+        idx = np.arange(mbh * mbw)
+    by = (idx // mbw) * 16
+    bx = (idx % mbw) * 16
+    h, w = mbh * 16, mbw * 16
+    ky = _edge_kinds(by[:, None] + SUB_DY, bx[:, None] + SUB_DX, mv4[..., 0], mv4[..., 1], 2, h, w)
+    kc = _edge_kinds(by // 2, bx // 2, mv4[:, 1, 0], mv4[:, 1, 1], 3, h // 2, w // 2)
+    ky[modes == MODE_INTRA] = 0
+    kc[(modes == MODE_INTRA) | (modes == MODE_SPLIT)] = 0
+    return ky, kc
 
 
 def _idct_coded(levels, qm):
@@ -318,11 +478,12 @@ IPRED_ANGLES = (26, 17, 9, 4, -4, -9, -17, -26)  # extra directions, HEVC units 
 IPRED_MODES = 6 + 2 * len(IPRED_ANGLES)  # DC, V, H, planar, two diagonals, then the angles of IPRED_ANGLES
 IPRED_MODE_BITS = 2.0  # rough cost of a mode symbol in the encoder's choice
 MPM_BITS = (1.0, 2.0, 5.0)  # rough cost of a mode equal to the first / second most probable one / any other
-IPRED_PRESELECT = 6  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES)
+IPRED_PRESELECT = 0  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES; with the
+# DST and boundary filters the SAD ranking misses more: 6 -> 0 with ALF_PASSES (2, 2), bundled -0.90 % for 1.17x time)
 _R8 = np.arange(8)
 
 
-def _ipred_weights():
+def _ipred_weights(edge_filters=False):
     """Modes 1.. of _ipred as integer weights on 50 reference samples, A = L7..L0, TL, T0..T7, T7 x 8 and
     B = T7..T0, TL, L0..L7, L7 x 8: prediction = (ref @ W + rounding) >> shift. One matrix product per
     wavefront step instead of ~200 small numpy operations (the I frame's cost was mostly their overhead)."""
@@ -344,6 +505,14 @@ def _ipred_weights():
             k = 8 + x - y  # [1 2 1] diagonal through the corner: L7 .. L0, TL, T0 .. T7 are A[0..16]
             w[5, y, x, k - 1 : k + 2] += (1, 2, 1)
     rnd[3:6], shift[3:6] = (8, 2, 2), (4, 2, 2)
+    if edge_filters:  # HEVC's boundary filters: V's first column and H's first row follow the other side's gradient
+        w[1:3] *= 2
+        for k in range(8):
+            w[1, k, 0, 7 - k] += 1  # + L[y] - TL, halved by the shift
+            w[1, k, 0, 8] -= 1
+            w[2, 0, k, 9 + k] += 1  # + T[x] - TL
+            w[2, 0, k, 8] -= 1
+        rnd[1:3], shift[1:3] = 1, 1
     for i, ang in enumerate(IPRED_ANGLES):
         for y in range(8):
             off, f = ((y + 1) * ang) >> 5, ((y + 1) * ang) & 31
@@ -358,6 +527,14 @@ def _ipred_weights():
 
 
 _IPRED_W, _IPRED_RND, _IPRED_SHIFT = _ipred_weights()
+INTRA_EDGE_FILTERS = 1  # I frames, luma 8x8 blocks: HEVC's DC / vertical / horizontal boundary filters (0 = off;
+# six clips -0.55 % BD, every clip better)
+_IPRED_WF, _IPRED_RNDF, _IPRED_SHIFTF = _ipred_weights(True)
+
+
+def _clip255(x):
+    """np.clip(x, 0, 255) without np.clip's per-call checks (speed: it runs once per wavefront step)."""
+    return np.minimum(np.maximum(x, 0), 255)
 
 
 def _fill_refs(top, left, tl, have_top, have_left):
@@ -370,7 +547,7 @@ def _fill_refs(top, left, tl, have_top, have_left):
     return top, left, tl
 
 
-def _ipred(top, left, tl, have_top, have_left):
+def _ipred(top, left, tl, have_top, have_left, edge_filters=False):
     """All IPRED_MODES predictions (m, 6, 8, 8) of 8x8 blocks from their reconstructed neighbours: top (m, 8),
     left (m, 8), top-left (m,). Missing sides are filled from the other side (or 128), so every mode is valid."""
     both = have_top & have_left
@@ -381,6 +558,15 @@ def _ipred(top, left, tl, have_top, have_left):
     # modes 1.. as one product with the integer weights of _ipred_weights (exact in float32: small integers)
     ref = np.concatenate([left[:, ::-1], tl[:, None], top, np.repeat(top[:, 7:], 8, 1),
                           top[:, ::-1], tl[:, None], left, np.repeat(left[:, 7:], 8, 1)], 1)
+    if edge_filters:
+        acc = (ref.astype(np.float32) @ _IPRED_WF).astype(np.int32).reshape(m, IPRED_MODES, 8, 8)
+        out = _clip255((acc + _IPRED_RNDF) >> _IPRED_SHIFTF)
+        out[:, 0] = dc[:, None, None]
+        d3 = 3 * dc[:, None]
+        out[:, 0, 0, 1:] = (top[:, 1:] + d3 + 2) >> 2  # DC: the first row and column lean toward their neighbours
+        out[:, 0, 1:, 0] = (left[:, 1:] + d3 + 2) >> 2
+        out[:, 0, 0, 0] = (top[:, 0] + left[:, 0] + 2 * dc + 2) >> 2
+        return out
     acc = (ref.astype(np.float32) @ _IPRED_W).astype(np.int32).reshape(m, IPRED_MODES, 8, 8)
     out = (acc + _IPRED_RND) >> _IPRED_SHIFT
     out[:, 0] = dc[:, None, None]
@@ -404,7 +590,7 @@ def _ipm_count(counts, ctx, order, chosen):
 
 def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, levels=None, hint=None, counts=None,
                  ctx_base=0, splits=None, big=None, mode16=None, levels16=None, costs=None, cfl=None, cfl_cb=None,
-                 k4=None, try_split=None, preselect=None):
+                 k4=None, try_split=None, preselect=None, luma=False):
     """Reconstruct (decoder) or code (encoder, cur given) a plane of 8x8 blocks, each predicted from the
     unfiltered reconstruction above and left of it. Blocks on one anti-diagonal do not depend on each other,
     so the work is vectorised per diagonal (rows + cols - 1 steps). Returns the plane (int), the block modes
@@ -416,8 +602,9 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
     frame's reconstructed luma at chroma resolution, see _cfl_luma): adds the chroma-from-luma modes CFL_SIDES;
     cfl_cb (Cr: the reconstructed Cb plane, padded alike) adds the Cr-from-Cb mode CFL_CB_MODE. Encoder speed
     options: k4 = the number of modes tried split (default INTRA4_CANDIDATES), try_split (bool per block) = the
-    only blocks tried split, preselect = IPRED_PRESELECT."""
+    only blocks tried split, preselect = IPRED_PRESELECT. luma: the luma plane (INTRA_DST, INTRA_EDGE_FILTERS)."""
     preselect = preselect or IPRED_PRESELECT
+    dst = luma and INTRA_DST
     rec = np.zeros((rows * 8 + 1, cols * 8 + 1), np.int64)  # row 0 / column 0: outside the frame
     n_modes = IPRED_MODES if cfl is None else IPRED_MODES + len(CFL_SIDES) + (cfl_cb is not None)
     if cur is not None:
@@ -435,7 +622,7 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
         y0, x0 = rs * 8, cs * 8
         top = rec[y0[:, None], x0[:, None] + 1 + _R8]
         left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
-        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0)
+        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0, luma and INTRA_EDGE_FILTERS)
         if cfl is not None:
             pred = np.concatenate([pred, _cfl_preds(rec, cfl, y0, x0, rs > 0, cs > 0)], 1)
         if cfl_cb is not None:
@@ -468,6 +655,7 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
                 mbits = np.full((1, n_modes), IPRED_MODE_BITS)
             mbits = np.broadcast_to(mbits, resid.shape[:2])
             at = np.arange(blk.size)[:, None]
+            r_split = np.zeros((blk.size, 8, 8), np.int64)
             cand = np.broadcast_to(all_modes, mbits.shape)
             if 0 < preselect < n_modes:
                 # transform and RD-code only the modes with the least SAD + sqrt(lambda) x mode bits (HM's rough
@@ -475,7 +663,7 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
                 rough = np.abs(resid).sum(axis=(2, 3)) + math.sqrt(lam) * mbits
                 cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
                 resid, mbits = resid[at, cand], mbits[at, cand]
-            coefs = _dct(resid.astype(np.float64))
+            coefs = _fwd8(resid, DST8) if dst else _dct(resid.astype(np.float64))
             lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam, chroma=hint is not None)
             j_all = dist + lam * (bits + mbits)
             pick = np.argmin(j_all, 1)
@@ -492,16 +680,19 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             try4 = np.nonzero(try4)[0] if splits is not None else ()
             if len(try4):
                 by_j = np.argsort(j_all, axis=1, kind="stable")
-                j_kept = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
+                j_kept, r_split[try4] = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
                                      mbits[at, by_j][try4], qm, lam, deadzone, modes, levels, splits, blk[try4], k4)
                 if costs is not None:
                     costs[blk[try4]] = j_kept
             if counts is not None:
                 _ipm_count(counts, m_ctx, m_ord, modes[blk])
         p = pred[np.arange(blk.size), modes[blk]]
-        r = np.clip(np.rint(p + _idct(_dequantise(levels[blk], qm))), 0, 255).astype(np.int64)
+        deq = _dequantise(levels[blk], qm)
+        r = _clip255(np.rint(p + (_inv8(deq, DST8) if dst else _idct(deq)))).astype(np.int64)
         s = np.nonzero(splits[blk])[0] if splits is not None else ()
-        if len(s):
+        if len(s) and cur is not None:  # the split trial's own reconstruction of the kept splits
+            r[s] = r_split[s]
+        elif len(s):
             r[s] = _intra4_blocks(rec, y0[s], x0[s], rs[s] > 0, cs[s] > 0, modes[blk[s]], qm, levels=levels[blk[s]])[0]
         rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
     return rec[1:, 1:], modes, levels
@@ -515,8 +706,9 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
 # last-position and level coding carry them (with their own level contexts, LEV_SPLIT).
 
 INTRA4 = 1  # 0 = off: no split flags in I frames
-INTRA4_MIN_BITS = 40.0  # encoder: blocks whose 8x8 RD cost is below lambda x this are not tried split (speed)
-INTRA4_CANDIDATES = 2  # encoder: the 8x8 modes of least RD cost tried split per block
+INTRA4_MIN_BITS = 30.0  # encoder: blocks whose 8x8 RD cost is below lambda x this are not tried split (speed; 40 -> 30
+# with 3 candidates: bundled clips -0.35 % BD for ~1 % encode time)
+INTRA4_CANDIDATES = 3  # encoder: the 8x8 modes of least RD cost tried split per block
 LEV_SPLIT = 2  # block type of split blocks' level contexts (0 intra, 1 inter)
 INTRA4_OPEN_LOOP = 0  # encoder speed: split trials for this many modes of least open-loop 4x4 SATD (0 = off)
 
@@ -603,6 +795,9 @@ def _split_bits(lv):
     return bits + last_tab[last + 1]
 
 
+SUB4_STAGES = ((0,), (1, 2), (3,))  # sub-blocks (0, 1) and (1, 0) read neither each other: one batch (speed)
+
+
 def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt=None, lam=0.0, deadzone=0.0):
     """Reconstruct (levels given) or code (tgt given: each sub-block quantised by RDOQ before the next one is
     predicted) split 8x8 luma blocks at (y0, x0) of the plane rec (with its outside row and column 0).
@@ -614,20 +809,29 @@ def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt
     lv = np.zeros((m, 64), np.int32) if levels is None else levels.reshape(m, 64)
     dist = np.zeros(m)
     yes = np.ones(m, bool)
-    for k, (a, b) in enumerate(SUB4):
-        oy, ox = 4 * a, 4 * b
-        pred = _ipred4(buf[:, oy, ox + 1 : ox + 5], buf[:, oy + 1 : oy + 5, ox], buf[:, oy, ox],
-                       have_top if a == 0 else yes, have_left if b == 0 else yes, modes)
+    qflat = qm.reshape(64)
+    for stage in SUB4_STAGES:
+        at = [(k, 4 * SUB4[k][0], 4 * SUB4[k][1]) for k in stage]
+        cat = (lambda parts: parts[0]) if len(at) == 1 else np.concatenate
+        pred = _ipred4(cat([buf[:, oy, ox + 1 : ox + 5] for _, oy, ox in at]),
+                       cat([buf[:, oy + 1 : oy + 5, ox] for _, oy, ox in at]), cat([buf[:, oy, ox] for _, oy, ox in at]),
+                       cat([have_top if oy == 0 else yes for _, oy, ox in at]),
+                       cat([have_left if ox == 0 else yes for _, oy, ox in at]), cat([modes] * len(at)))
         if tgt is not None:
-            resid = tgt[:, oy : oy + 4, ox : ox + 4] - pred
-            c8 = np.zeros((m, 64))
-            c8[:, IL4[k]] = (T4 @ resid @ T4.T).reshape(m, 16)
-            lk, dk, _ = _code_plane_blocks(c8.reshape(m, 8, 8), qm, deadzone, lam, intra=LEV_SPLIT)
-            lv[:, IL4[k]] = lk.reshape(m, 64)[:, IL4[k]]
-            dist += dk
-        deq = _dequantise(lv[:, IL4[k]], qm.reshape(64)[IL4[k]]).reshape(m, 4, 4)
-        r = np.clip(np.rint(pred + T4.T @ deq @ T4), 0, 255).astype(np.int64)
-        buf[:, oy + 1 : oy + 5, ox + 1 : ox + 5] = r
+            resid = cat([tgt[:, oy : oy + 4, ox : ox + 4] for _, oy, ox in at]) - pred
+            c4 = (T4 @ resid @ T4.T).reshape(-1, 16)
+            c8 = np.zeros((c4.shape[0], 64))
+            for i, (k, _, _) in enumerate(at):
+                c8[i * m : (i + 1) * m, IL4[k]] = c4[i * m : (i + 1) * m]
+            lk, dk, _ = _code_plane_blocks(c8.reshape(-1, 8, 8), qm, deadzone, lam, intra=LEV_SPLIT)
+            lk = lk.reshape(-1, 64)
+            for i, (k, _, _) in enumerate(at):
+                lv[:, IL4[k]] = lk[i * m : (i + 1) * m, IL4[k]]
+                dist += dk[i * m : (i + 1) * m]
+        deq = cat([_dequantise(lv[:, IL4[k]], qflat[IL4[k]]).reshape(m, 4, 4) for k, _, _ in at])
+        r = _clip255(np.rint(pred + T4.T @ deq @ T4)).astype(np.int64)
+        for i, (_, oy, ox) in enumerate(at):
+            buf[:, oy + 1 : oy + 5, ox + 1 : ox + 5] = r[i * m : (i + 1) * m]
     bits = _split_bits(lv) if tgt is not None else None
     return buf[:, 1:, 1:], lv.reshape(m, 8, 8), dist, bits
 
@@ -635,7 +839,7 @@ def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt
 def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, levels, splits, blk, k4=None):
     """Encoder, one wavefront step: each block also tries its INTRA4_CANDIDATES best 8x8 modes (cand and mbits
     sorted by the 8x8 RD cost j8) split into 4x4 blocks, and takes the split where its RD cost is lower. Returns
-    each block's RD cost as chosen."""
+    each block's RD cost as chosen and the reconstruction (m, 8, 8) of the blocks it split (the others: zero)."""
     m, kc = blk.size, min(k4 or INTRA4_CANDIDATES, cand.shape[1])
     if 0 < INTRA4_OPEN_LOOP < kc:
         order = np.argsort(_intra4_rough(rec, rs, cs, tgt, cand, mbits, lam), axis=1, kind="stable")
@@ -644,7 +848,7 @@ def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, lev
     flag = _ENCODER["rates"]["intra4"]
     rep = np.repeat(np.arange(m), kc)
     cm = cand[:, :kc].ravel()
-    _, lv, dist, bits = _intra4_blocks(rec, rs[rep] * 8, cs[rep] * 8, rs[rep] > 0, cs[rep] > 0, cm, qm,
+    r4, lv, dist, bits = _intra4_blocks(rec, rs[rep] * 8, cs[rep] * 8, rs[rep] > 0, cs[rep] > 0, cm, qm,
                                        tgt=tgt[rep].astype(np.float64), lam=lam, deadzone=deadzone)
     j4 = (dist + lam * (bits + mbits[:, :kc].ravel() + flag[1])).reshape(m, kc)
     best = np.argmin(j4, 1)
@@ -653,7 +857,9 @@ def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, lev
     modes[blk[sel]] = cm.reshape(m, kc)[sel, best[sel]]
     levels[blk[sel]] = lv.reshape(m, kc, 8, 8)[sel, best[sel]]
     splits[blk] = take
-    return np.where(take, j4[np.arange(m), best], j8)
+    r_split = np.zeros((m, 8, 8), np.int64)
+    r_split[sel] = r4.reshape(m, kc, 8, 8)[sel, best[sel]]
+    return np.where(take, j4[np.arange(m), best], j8), r_split
 
 
 def _intra4_rough(rec, rs, cs, tgt, cand, mbits, lam):
@@ -794,7 +1000,7 @@ def _i16_step(rec, d, big, mbw, qm, cur=None, lam=0.0, deadzone=0.0, mode16=None
             for dx in (0, 1):
                 modes[(2 * rr + dy) * (2 * mbw) + 2 * cc + dx] = pick
     p = pred[np.arange(mb.size), mode16[mb]]
-    r = np.clip(np.rint(p + _i16_inverse(_dequantise(levels[mb], _i16_qm(qm[0, 0])))), 0, 255).astype(np.int64)
+    r = _clip255(np.rint(p + _i16_inverse(_dequantise(levels[mb], _i16_qm(qm[0, 0]))))).astype(np.int64)
     rec[y0[:, None, None] + 1 + _R16[:, None], x0[:, None, None] + 1 + _R16[None, :]] = r
 
 
@@ -856,12 +1062,13 @@ def _pad_plane(c):
 
 def _cfl_preds(rec, lum, y0, x0, have_top, have_left):
     """The CFL_SIDES predictions (m, len(CFL_SIDES), 8, 8); a fit whose side is outside the frame uses the other."""
-    out = []
+    ts, lfs = [], []
     for top, left in CFL_SIDES:
-        t = have_top & (top | ~have_left) if top else have_top & ~have_left
-        lf = have_left & (left | ~have_top) if left else have_left & ~have_top
-        out.append(_cfl_pred(rec, lum, y0, x0, t, lf))
-    return np.stack(out, 1)
+        ts.append(have_top & (top | ~have_left) if top else have_top & ~have_left)
+        lfs.append(have_left & (left | ~have_top) if left else have_left & ~have_top)
+    k = len(CFL_SIDES)  # all sides' fits in one call (speed; integer maths, each block's own)
+    out = _cfl_pred(rec, lum, np.tile(y0, k), np.tile(x0, k), np.concatenate(ts), np.concatenate(lfs))
+    return out.reshape(k, y0.size, 8, 8).transpose(1, 0, 2, 3)
 
 
 def _cfl_pred(rec, lum, y0, x0, have_top, have_left):
@@ -882,13 +1089,13 @@ def _cfl_pred(rec, lum, y0, x0, have_top, have_left):
     cov = n * slc - sl * sc
     var = n * sll - sl * sl
     a = np.where(var > 0, ((cov << CFL_SHIFT) + var // 2) // np.maximum(var, 1), 0)
-    a = np.clip(a, -CFL_MAX, CFL_MAX)
+    a = np.minimum(np.maximum(a, -CFL_MAX), CFL_MAX)
     blk = lum[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]]
     nn = np.maximum(n, 1)[:, None, None]
     num = (sc[:, None, None] << CFL_SHIFT) + a[:, None, None] * (nn * blk - sl[:, None, None])
     den = nn << CFL_SHIFT
     pred = (num + den // 2) // den
-    return np.where((n > 0)[:, None, None], np.clip(pred, 0, 255), 128)
+    return np.where((n > 0)[:, None, None], _clip255(pred), 128)
 
 
 def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None, models=None, plan=None):
@@ -905,6 +1112,7 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
         "modes": _mbs_to_grid(ipm[:, :4], mbh, mbw), "levels": _mbs_to_grid(ly, mbh, mbw)}
     spl = _intra4_splits(ipm, mbh, mbw)
     args_y["splits"] = spl
+    args_y["luma"] = True
     if enc and plan is not None and spl is not None:  # speed options of one of two I decisions (_decide_i)
         args_y.update({k: plan[k] for k in ("k4", "try_split", "preselect") if plan.get(k) is not None})
     if enc:
@@ -1080,6 +1288,8 @@ def _planes_for(st, y_pad, filt):
 
 def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
     """Chroma prediction of blocks at (by, bx) displaced by mv in 1/8 pel: HEVC 4-tap filters, integer maths."""
+    if not ((mvy & 7).any() or (mvx & 7).any()):  # whole samples: phase 0 is the identity (speed: the same numbers)
+        return _gather(ref_pad, by + pad + (mvy >> 3), bx + pad + (mvx >> 3), size).astype(np.int32)
     iy = by + pad + (mvy >> 3) - 1
     ix = bx + pad + (mvx >> 3) - 1
     ty = CHROMA_TAPS[mvy & 7][:, :, None, None]
@@ -1095,6 +1305,8 @@ def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
 def _mc_luma_direct(y_pad, filt, by, bx, mv, size):
     """Quarter-pel luma prediction filtered per block (the same numbers as the phase planes of _subpel_planes:
     (sum of vertical taps x horizontal sums + 2048) >> 12 also gives the unfiltered rows' (h + 32) >> 6)."""
+    if not (mv & 3).any():  # integer vectors: phase 0 of both banks is the identity (speed: the same numbers)
+        return _gather(y_pad, by + PAD + (mv[:, 0] >> 2), bx + PAD + (mv[:, 1] >> 2), size).astype(np.int32)
     bank = np.array(SMOOTH_TAPS if filt & FILTER_SMOOTH_LUMA else SUBPEL_TAPS, np.int32)
     used = np.nonzero(bank.any(0))[0]  # the smooth taps leave the outer four positions unused
     lo, span = int(used[0]), int(used[-1] - used[0])  # only the samples the used taps reach are gathered
@@ -1169,11 +1381,16 @@ def _apply_weights(ref, preds):
     return tuple(_weight(p, g, o) for p, (g, o) in zip(preds, wp))
 
 
-def _estimate_weights(cur, preds, lam):
+def _estimate_weights(cur, preds, lam, inside=None):
     """Least-squares gain and offset per plane between the current planes and their motion-compensated
-    prediction, quantised; None when the weighted SSD gain does not pay for the 48 header bits."""
+    prediction, quantised; None when the weighted SSD gain does not pay for the 48 header bits. inside: None or the
+    macroblocks (bool) to fit and judge on (a pan's entering strip, predicted from the replicated picture edge, is
+    new content that no gain predicts: fitted, it made astronaut-pan's frames 5 and 6 weighted, every skip worse)."""
     wp = []
     gain_ssd = 0.0
+    if inside is not None and inside.any() and not inside.all():
+        cur = [c[inside] for c in cur]
+        preds = [p[inside] for p in preds]
     for c, p, cw in zip(cur, preds, (1.0, CB_WEIGHT, CR_WEIGHT)):
         cf = c.astype(np.float64).ravel()
         pf = p.astype(np.float64).ravel()
@@ -1254,8 +1471,11 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
     against the reconstructed references) when that fit's SSD is below LAYER_GATE times the best one-vector
     fit's (with gain and offset), or when the same fit on the reconstructed references (every 4th sample) leaves
     less than LAYER_GATE_RECON of the ordinary prediction's SSD; else None. Pairs of nearly equal vectors are
-    skipped: they would only imitate sub-pel interpolation, which the ordinary prediction does better."""
+    skipped: they would only imitate sub-pel interpolation, which the ordinary prediction does better.
+    mv_me None: the quick check before the motion search, zero and the last pair only, passed below LAYER_ALONE.
+    st["layer_alone"]: the layers passed below LAYER_ALONE (the frame is decided against them alone)."""
     src = st.get("src")
+    st["layer_alone"] = False
     if st.get("ref2") is None or src is None or src[1] is None:
         return None
     h, w = cur[0].shape
@@ -1269,16 +1489,33 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         return p[: h : 4, : w : 4].astype(np.float64).ravel()
 
     def fit(cols, target):
-        a = np.stack(cols + [np.ones_like(target)], 1)
-        coef, *_ = np.linalg.lstsq(a, target, rcond=None)
-        r = target - a @ coef
+        # least squares by the normal equations, the Gram matrix from dot products of the columns (speed: ~20x
+        # cheaper than lstsq on the full frame; sums of products of 8-bit samples are exact in float64, in any
+        # order); lstsq where they are singular (a flat picture)
+        k = len(cols)
+        gram, rhs = np.empty((k + 1, k + 1)), np.empty(k + 1)
+        for i, ci in enumerate(cols):
+            for j in range(i, k):
+                gram[i, j] = gram[j, i] = ci @ cols[j]
+            gram[i, k] = gram[k, i] = ci.sum()
+            rhs[i] = ci @ target
+        gram[k, k], rhs[k] = target.size, target.sum()
+        try:
+            coef = np.linalg.solve(gram, rhs)
+        except np.linalg.LinAlgError:
+            coef = np.linalg.lstsq(np.stack(cols + [np.ones_like(target)], 1), target, rcond=None)[0]
+        r = target - coef[k]
+        for c, col in zip(coef, cols):
+            r -= c * col
         return float(r @ r), coef
 
     cy = low(cur[0])
     cy4 = _box4_at4(cur[0]).astype(np.float64).ravel()  # = mean4(_box4(cur[0])), only the positions used
-    v = (mv_me + 2) >> 2
-    uniq, counts = np.unique(v, axis=0, return_counts=True)
-    cands = [tuple(int(x) for x in uniq[k]) for k in np.argsort(-counts, kind="stable")[:LAYER_CANDIDATES]]
+    cands = []
+    if mv_me is not None:
+        v = (mv_me + 2) >> 2
+        uniq, counts = np.unique(v, axis=0, return_counts=True)
+        cands = [tuple(int(x) for x in uniq[k]) for k in np.argsort(-counts, kind="stable")[:LAYER_CANDIDATES]]
     for extra in ((0, 0),) + st.get("layer_vectors", ()):  # zero, and the last cross-fade's layer motions
         if extra not in cands:
             cands.append(extra)
@@ -1321,14 +1558,20 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         single = min(src_fit([(1, a)]) for a in cands)
     else:
         single = min(fit([col(1, a)[0]], cy4)[0] for a in cands)
-    if not pairs:
+    if not pairs or single <= LAYER_STILL * float(((cy4 - cy4.mean()) ** 2).sum()):
         return None
     if LAYER_GRAM_FITS:
         best_src = min((src_fit([(1, a), (1, b), (2, ab)]), a, b) for a, b, ab in pairs)
     else:
         best_src = min((fit([col(1, a)[0], col(1, b)[0], col(2, ab)[0]], cy4)[0], a, b) for a, b, ab in pairs)
-    if best_src[0] < LAYER_GATE * single:
+    if mv_me is None:  # the quick check: a clear cross-fade again, or the ordinary motion search and full check
+        if best_src[0] >= LAYER_ALONE * single:
+            return None
         _, a, b = best_src
+        st["layer_alone"] = True
+    elif best_src[0] < LAYER_GATE * single:
+        _, a, b = best_src
+        st["layer_alone"] = best_src[0] < LAYER_ALONE * single
     elif best_src[0] < LAYER_PRESCREEN * single:  # some two-layer structure: check on the references
         if LAYER_GRAM_FITS:
             rec_fit = gram_fit(1, cy)
@@ -1340,6 +1583,7 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         if best_rec[0] >= LAYER_GATE_RECON * base_rec:
             return None
         _, a, b = best_rec
+        st["layer_alone"] = best_rec[0] < LAYER_ALONE_RECON * base_rec
     else:
         return None
     st["layer_vectors"] = (a, b)
@@ -1389,6 +1633,30 @@ def _predict_split(ref, idx, mbw, mv4):
         return b.reshape(n, 2, 2, 4, 4).transpose(0, 1, 3, 2, 4).reshape(n, 8, 8)
 
     return _apply_weights(ref, (py, chroma(rcb), chroma(rcr)))
+
+
+def _bi_allowed(st, layer):
+    """Whether a P frame's inter macroblocks carry a two-hypothesis flag (encoder and decoder alike)."""
+    return bool(BI_PRED) and layer is None and (BI_SOURCE == 1 or st.get("ref2") is not None)
+
+
+def _bi_predictor(v):
+    """The second vector's predictor from the macroblock's vector v (quarter pel): 2v in F-2 (constant motion)."""
+    return np.clip(v * BI_SOURCE, -MAX_MV, MAX_MV)
+
+
+def _bi_ref(st, filt, wp):
+    """The second hypothesis's reference tuple (as _ref_with), with the frame's filter set and weights."""
+    if BI_SOURCE == 1:
+        return _ref_with(st, filt, wp)
+    key = filt & FILTER_SMOOTH_LUMA
+    phases = st.get("ref2_phases", {}).get(key, (st["ref2"][0], key))  # planes kept from the last frame, or per block
+    return st["ref2"] + (phases, filt, wp)
+
+
+def _average_preds(p1, p2):
+    """The rounded mean of two (weighted) predictions, plane by plane."""
+    return tuple((a + b + 1) >> 1 for a, b in zip(p1, p2))
 
 
 def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
@@ -1860,6 +2128,51 @@ def _read_varint(buf, pos):
             return n, pos
 
 
+ESCAPE_K_MAX = 15  # escape remainders are Exp-Golomb codes of an order 0..this chosen per frame (was: raw u16)
+
+
+def _eg_lengths(v, k):
+    """Lengths of the order-k Exp-Golomb codes of non-negative ints v."""
+    x = np.asarray(v, np.int64) + (1 << k)
+    return 2 * (np.floor(np.log2(x)).astype(np.int64)) - k + 1
+
+
+def _escape_section(v):
+    """The escape remainders v (non-negative ints): count, then (if any) the order k of their Exp-Golomb codes (the
+    frame's cheapest) and the codes, padded to a byte."""
+    if not v.size:
+        return _varint(0)
+    k = int(np.argmin([_eg_lengths(v, k).sum() for k in range(ESCAPE_K_MAX + 1)]))
+    text = "".join("0" * (x.bit_length() - 1 - k) + format(x, "b") for x in (v + (1 << k)).tolist())
+    body = np.packbits(np.frombuffer(text.encode(), np.uint8) - 48).tobytes()
+    return _varint(v.size) + bytes([k]) + body
+
+
+def _read_escapes(data, pos):
+    n, pos = _read_varint(data, pos)
+    if not n:
+        return np.zeros(0, np.int64), pos
+    if pos >= len(data):
+        raise ValueError("corrupt frame: truncated escape section")
+    k = data[pos]
+    pos += 1
+    if k > ESCAPE_K_MAX:
+        raise ValueError("corrupt frame: invalid escape section")
+    # the codes are read from the rest of the frame (at most 2 * 64 + k bits each); their end is the section's
+    size = min(len(data) - pos, (n * (2 * 64 + k) + 7) // 8)
+    text = (np.unpackbits(np.frombuffer(data, np.uint8, size, pos)) + 48).tobytes().decode()
+    out = np.empty(n, np.int64)
+    at = 0
+    for i in range(n):
+        one = text.find("1", at)
+        end = one + (one - at) + k + 1
+        if one < 0 or end > len(text):
+            raise ValueError("corrupt frame: truncated escape code")
+        out[i] = int(text[one:end], 2) - (1 << k)
+        at = end
+    return out, pos + (at + 7) // 8
+
+
 # ----------------------------------------------------------------------------
 # syntax shared by encoder and decoder
 
@@ -1869,8 +2182,8 @@ def _new_models():
         "mode": _new_model(30, 4),
         "mvd": _new_model(4, MVD_ALPHABET),
         "mvd_sub": _new_model(4, MVD_ALPHABET),
-        "last_y": _new_model(3 + 18, 65),
-        "last_c": _new_model(18 + 54, 65),
+        "last_y": _new_model(3 + 18 + EDGE_LAST_CTX, 65),
+        "last_c": _new_model(18 + 54 + EDGE_LAST_CTX, 65),
         "lev_y": _level_model(LEVEL_PRIOR_Y),
         "lev_c": _level_model(LEVEL_PRIOR_C),
         "ipm_y": _new_model(3, IPRED_MODES),
@@ -1878,6 +2191,9 @@ def _new_models():
         "intra4": _new_model(4, 2),
         "i16": _new_model(4, 1 + I16_MODES),
         "p16": _new_model(2, 2),
+        "merge": _new_model(MERGE_MAX - 1, MERGE_MAX),
+        "bi": _new_model(2, 2),
+        "mvd_bi": _new_model(4, MVD_ALPHABET),
     }
 
 
@@ -2094,6 +2410,16 @@ def _last_contexts(kind, phase, first=None, act=None, luma=None, cb=None):
     return 18 + (kind * 6 + cls) * 3 + _class_small(cb, [0, 4])
 
 
+EDGE_LAST_CTX = 4  # P frames: edge-transform blocks' last positions have contexts of their own, by (rows - 1) // 2
+
+
+def _edge_lasts(ctx, edge, base):
+    """Contexts ctx with the edge-transform blocks' (edge: their kinds, 0 = none) replaced by base + (rows - 1) // 2."""
+    if edge is None:
+        return ctx
+    return np.where(edge > 0, base + (edge % 8 - 1) // 2, ctx)
+
+
 def _last_coded(big):
     """Which of the luma last-position symbols of phases 0 (blocks 0, 3) and 1 (blocks 1, 2) are coded: all but
     blocks 1..3 of 16x16 macroblocks (big, per coded MB; None = none), which are empty."""
@@ -2108,35 +2434,46 @@ def _pooled_lasts(ctx, i_frame):
     return np.zeros_like(ctx) if i_frame else ctx
 
 
-def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw, big=None):
+def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw, big=None, edge=None):
+    """edge: None or the coded macroblocks' edge-transform kinds (luma (m, 4), chroma (m,))."""
     ly = last_y.reshape(-1, 4)
     lc = last_c.reshape(-1, 2)
     first = ly[:, [0, 3]]
     act = _neighbour_activity(first, coded, mbh, mbw)
     k0, k1 = _last_coded(np.zeros(kind.size, bool) if big is None else big)
     i_frame = writer.get("i_frame", False)
-    _put_stages(writer, models["last_y"], ((_pooled_lasts(_last_contexts(kind, 0)[k0], i_frame), first.ravel()[k0] + 1),
-                                           (_pooled_lasts(_last_contexts(kind, 1, first, act)[k1], i_frame), ly[:, [1, 2]].ravel()[k1] + 1)))
-    _put_stages(writer, models["last_c"], ((_pooled_lasts(_last_contexts(kind, 2, first, act, ly), i_frame), lc[:, 0] + 1),
-                                           (_pooled_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), i_frame), lc[:, 1] + 1)))
+    ey0, ey1, ec = (None, None, None) if edge is None else (edge[0][:, [0, 3]].ravel(), edge[0][:, [1, 2]].ravel(), edge[1])
+    c0 = _edge_lasts(_last_contexts(kind, 0), ey0, 21)[k0]
+    c1 = _edge_lasts(_last_contexts(kind, 1, first, act), ey1, 21)[k1]
+    _put_stages(writer, models["last_y"], ((_pooled_lasts(c0, i_frame), first.ravel()[k0] + 1),
+                                           (_pooled_lasts(c1, i_frame), ly[:, [1, 2]].ravel()[k1] + 1)))
+    c2 = _edge_lasts(_last_contexts(kind, 2, first, act, ly), ec, 72)
+    c3 = _edge_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), ec, 72)
+    _put_stages(writer, models["last_c"], ((_pooled_lasts(c2, i_frame), lc[:, 0] + 1),
+                                           (_pooled_lasts(c3, i_frame), lc[:, 1] + 1)))
 
 
-def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None):
+def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None, edge=None):
     m = kind.size
     ly = np.zeros((m, 4), np.int64)
     lc = np.zeros((m, 2), np.int64)
     k0, k1 = _last_coded(np.zeros(m, bool) if big is None else big)
     first = np.full(2 * m, -1, np.int64)
     i_frame = reader.get("i_frame", False)
-    first[k0] = _get(reader, models["last_y"], _pooled_lasts(_last_contexts(kind, 0)[k0], i_frame)) - 1
+    ey0, ey1, ec = (None, None, None) if edge is None else (edge[0][:, [0, 3]].ravel(), edge[0][:, [1, 2]].ravel(), edge[1])
+    c0 = _edge_lasts(_last_contexts(kind, 0), ey0, 21)[k0]
+    first[k0] = _get(reader, models["last_y"], _pooled_lasts(c0, i_frame)) - 1
     ly[:, [0, 3]] = first.reshape(m, 2)
     first = ly[:, [0, 3]]
     act = _neighbour_activity(first, coded, mbh, mbw)
     second = np.full(2 * m, -1, np.int64)
-    second[k1] = _get(reader, models["last_y"], _pooled_lasts(_last_contexts(kind, 1, first, act)[k1], i_frame)) - 1
+    c1 = _edge_lasts(_last_contexts(kind, 1, first, act), ey1, 21)[k1]
+    second[k1] = _get(reader, models["last_y"], _pooled_lasts(c1, i_frame)) - 1
     ly[:, [1, 2]] = second.reshape(m, 2)
-    lc[:, 0] = _get(reader, models["last_c"], _pooled_lasts(_last_contexts(kind, 2, first, act, ly), i_frame)) - 1
-    lc[:, 1] = _get(reader, models["last_c"], _pooled_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), i_frame)) - 1
+    c2 = _edge_lasts(_last_contexts(kind, 2, first, act, ly), ec, 72)
+    lc[:, 0] = _get(reader, models["last_c"], _pooled_lasts(c2, i_frame)) - 1
+    c3 = _edge_lasts(_last_contexts(kind, 3, first, act, ly, lc[:, 0]), ec, 72)
+    lc[:, 1] = _get(reader, models["last_c"], _pooled_lasts(c3, i_frame)) - 1
     return ly.ravel(), lc.ravel()
 
 
@@ -2211,6 +2548,30 @@ def _read_levels(reader, model, last, btype, side):
     return mags, order
 
 
+def _put_bi(writer, models, bi, modes, mvd):
+    """Two-hypothesis flags of the inter macroblocks (context: block kind), then the second vectors' deltas
+    against _bi_predictor (|dx| then |dy| in the context of |dx|, own model)."""
+    flags, dw = bi
+    one = np.nonzero(modes == MODE_INTER)[0]
+    _put(writer, models["bi"], _block_kind(modes, mvd)[one] - 1, flags[one].astype(np.int64))
+    on = np.nonzero(flags)[0]
+    dx, dy = dw[on, 1], dw[on, 0]
+    _put_signed_stages(writer, models["mvd_bi"], ((np.zeros(on.size, np.int64), dx), (1 + np.minimum(np.abs(dx), 2), dy)))
+
+
+def _get_bi(reader, models, modes, mvd, side):
+    """_put_bi's flags and second-vector delta magnitudes (signs follow in the sign section)."""
+    n = modes.size
+    flags = np.zeros(n, bool)
+    dw = np.zeros((n, 2), np.int64)
+    one = np.nonzero(modes == MODE_INTER)[0]
+    flags[one] = _get(reader, models["bi"], _block_kind(modes, mvd)[one] - 1) > 0
+    on = np.nonzero(flags)[0]
+    dw[on, 1] = _get_signed(reader, models["mvd_bi"], np.zeros(on.size, np.int64), side)
+    dw[on, 0] = _get_signed(reader, models["mvd_bi"], 1 + np.minimum(dw[on, 1], 2), side)
+    return flags, dw
+
+
 def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
     models = st["models"]
@@ -2232,6 +2593,8 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         _put_signed_stages(w, models["mvd_sub"], ((np.zeros(sx.size, np.int64), sx), (1 + np.minimum(np.abs(sx), 2), sy)))
         one = np.nonzero(modes == MODE_INTER)[0]  # inter macroblocks: 16x16 transform flag, context = block kind
         _put(w, models["p16"], _block_kind(modes, mvd)[one] - 1, ipm[one, COL16])
+        if st.get("bi") is not None:  # the decision found _bi_allowed
+            _put_bi(w, models, st["bi"], modes, mvd)
     else:
         _put_ipm(w, models, ipm, st["mbh"], st["mbw"])
     coded = np.nonzero(modes != MODE_SKIP)[0]
@@ -2245,7 +2608,15 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     if ftype == FRAME_I and INTRA4:
         bt_y = np.where(ipm[coded, 6:10].ravel() > 0, LEV_SPLIT, bt_y)
     big = ipm[coded, COL16] > 0
-    _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"], big)
+    edge = None
+    if ftype == FRAME_P and st["merge_stream"][2]:  # the skips' merge indices, before the levels (the decoder knows
+        # every vector difference: their signs lead the sign section); one stage per wave (_merge_chain's batches)
+        _put_stream(w, models["merge"], *st["merge_stream"])
+    if ftype == FRAME_P and EDGE_TX:  # the final vectors are known: the edge blocks' last positions get own contexts
+        ky, kc = _edge_kinds_mbs(st["mbh"], st["mbw"], st["mvs_now"], modes)
+        ky[ipm[:, COL16] > 0] = 0
+        edge = (ky[coded], kc[coded])
+    _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"], big, edge)
     sdh = SDH and ftype == FRAME_I
     hid_y = _sign_hidden(np.abs(zy), last_y, bt_y == LEV_SPLIT) if sdh else None
     hid_c = _sign_hidden(np.abs(zc), last_c) if sdh else None
@@ -2255,8 +2626,6 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         return None
     lanes, states, words = _rans_encode(w["freq"], w["cum"])
     escapes = np.concatenate(w["escapes"]).astype(np.int64) if w["escapes"] else np.zeros(0, np.int64)
-    if escapes.size and escapes.max() > 0xFFFF:
-        raise ValueError("level escape out of range")
     signs = np.concatenate(w["signs"]) if w["signs"] else np.zeros(0, bool)
     out = bytearray()
     filt, wp, layer = pp
@@ -2272,7 +2641,7 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         out += struct.pack("<4b3h3b", *layer[0], *layer[1], *layer[2])
     if alf_on:
         out += _alf_header(alf, (st["mbh"] * 16, st["mbw"] * 16))
-    out += _varint(escapes.size) + escapes.astype("<u2").tobytes()
+    out += _escape_section(escapes)
     out += _varint(lanes) + _varint(words.size)
     out += states.astype("<u4").tobytes() + words.astype("<u2").tobytes()
     out += np.packbits(signs).tobytes()
@@ -2309,9 +2678,7 @@ def _decode_syntax(st, data, mbh, mbw):
     st["alf"] = None
     if ext & 4:
         st["alf"], pos = _read_alf_header(data, pos, (mbh * 16, mbw * 16))
-    n_esc, pos = _read_varint(data, pos)
-    escapes = np.frombuffer(data, "<u2", n_esc, pos).astype(np.int64)
-    pos += 2 * n_esc
+    escapes, pos = _read_escapes(data, pos)
     lanes, pos = _read_varint(data, pos)
     n_words, pos = _read_varint(data, pos)
     states = np.frombuffer(data, "<u4", lanes, pos)
@@ -2357,6 +2724,7 @@ def _decode_syntax(st, data, mbh, mbw):
         ipm = np.zeros((n, IPM_COLS), np.int64)
         one = np.nonzero(modes == MODE_INTER)[0]
         ipm[one, COL16] = _get(reader, models["p16"], _block_kind(modes, mvd)[one] - 1)
+        st["bi"] = _get_bi(reader, models, modes, mvd, side) if _bi_allowed(st, layer) else None
     else:
         modes = np.full(n, MODE_INTRA, np.int64)
         ipm = _get_ipm(reader, models, mbh, mbw)
@@ -2367,15 +2735,26 @@ def _decode_syntax(st, data, mbh, mbw):
     if ftype == FRAME_I and INTRA4:
         bt_y = np.where(ipm[coded, 6:10].ravel() > 0, LEV_SPLIT, bt_y)
     big = ipm[coded, COL16] > 0
-    last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw, big)
-    my, order_y = _read_levels(reader, models["lev_y"], last_y, bt_y, side)
-    mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
-    # signs, in the order the encoder emitted them
+    edge = None
+    # signs, in the order the encoder emitted them: the vector differences' first
     if ftype == FRAME_P:
         mvd[inter, 1] = with_signs(ax)
         mvd[inter, 0] = with_signs(ay)
         sub[split, :, 1] = with_signs(bx_).reshape(-1, 3)
         sub[split, :, 0] = with_signs(by_).reshape(-1, 3)
+        if st["bi"] is not None:
+            flags, dw = st["bi"]
+            on = np.nonzero(flags)[0]
+            dw[on, 1] = with_signs(dw[on, 1])
+            dw[on, 0] = with_signs(dw[on, 0])
+        st["chain"] = _merge_chain(modes, mvd, _prev_chain(st), mbh, mbw, models["merge"], reader)
+        if EDGE_TX:
+            ky, kc = _edge_kinds_mbs(mbh, mbw, _mvs_from_chain(st["chain"], modes, sub), modes)
+            ky[ipm[:, COL16] > 0] = 0
+            edge = (ky[coded], kc[coded])
+    last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw, big, edge)
+    my, order_y = _read_levels(reader, models["lev_y"], last_y, bt_y, side)
+    mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
     sdh = SDH and ftype == FRAME_I
     hid_y = _sign_hidden(my, last_y, bt_y == LEV_SPLIT) if sdh else np.full(last_y.size, -1)
     hid_c = _sign_hidden(mc_, last_c) if sdh else np.full(last_c.size, -1)
@@ -2442,6 +2821,146 @@ def _final_mvs(modes, mvd, sub, mbh, mbw):
     return np.clip(mv4, -MAX_MV, MAX_MV)
 
 
+def _merge_list(med, left, top, top_right, col):
+    """A skip macroblock's merge candidates: the MED predictor, the left, top, previous frame's co-located and
+    top-right chain vectors, zero; duplicates dropped, at most MERGE_MAX (the same list in encoder and decoder)."""
+    out = [med]
+    for v in (left, top, col, top_right, [0, 0]):
+        if len(out) >= MERGE_MAX:
+            break
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def _merge_chain(modes, mvd, prev_chain, mbh, mbw, model, reader):
+    """Decoder: the chain vectors (n, 2): skips take the candidate of _merge_list their merge index names, inter
+    and split macroblocks MED + mvd, intra the MED. Worked in waves of 2 x row + column (every neighbour of the
+    list is in an earlier wave), each wave's indices of skips with two or more candidates read as one batch,
+    context = candidate count - 2 (the encoder's _merge_skips writes the same batches)."""
+    n = mbh * mbw
+    md, mo, col = mvd.tolist(), modes.tolist(), prev_chain.tolist()
+    grid = [[None] * mbw for _ in range(mbh)]
+    zero = [0, 0]
+    for t in range(2 * (mbh - 1) + mbw):
+        wave = []
+        ask = []
+        for r in range(max(0, (t - mbw + 2) // 2), min(mbh - 1, t // 2) + 1):
+            c = t - 2 * r
+            left = grid[r][c - 1] if c else zero
+            top = grid[r - 1][c] if r else zero
+            tl = grid[r - 1][c - 1] if r and c else zero
+            tr = grid[r - 1][c + 1] if r and c + 1 < mbw else zero
+            med = []
+            for k in (0, 1):
+                a, b = left[k], top[k]
+                lo, hi = (a, b) if a < b else (b, a)
+                g = a + b - tl[k]
+                med.append(lo if g < lo else (hi if g > hi else g))
+            lst = _merge_list(med, left, top, tr, col[r * mbw + c]) if mo[r * mbw + c] == MODE_SKIP else [med]
+            if len(lst) > 1:
+                ask.append((len(wave), len(lst)))
+            wave.append([r, c, lst, 0])
+        if ask:
+            for (k, _), v in zip(ask, _get(reader, model, [m - 2 for _, m in ask]).tolist()):
+                wave[k][3] = v
+        for r, c, lst, pick in wave:
+            i = r * mbw + c
+            if mo[i] == MODE_SKIP:
+                if pick >= len(lst):
+                    raise ValueError("corrupt frame: merge index out of the candidate list")
+                v = lst[pick]
+            elif mo[i] == MODE_INTRA:
+                v = lst[0]
+            else:
+                v = [min(max(lst[0][k] + md[i][k], -MAX_MV), MAX_MV) for k in (0, 1)]
+            grid[r][c] = v
+    return np.array(grid, np.int64).reshape(n, 2)
+
+
+def _prev_chain(st):
+    """The previous frame's chain vectors (zero after a key frame): the merge lists' temporal candidate."""
+    got = st.get("prev_chain")
+    return got if got is not None else np.zeros((st["mbh"] * st["mbw"], 2), np.int64)
+
+
+def _mvs_from_chain(chain, modes, sub):
+    """Per-8x8 vectors (n,4,2) from the chain vectors (as _final_mvs, with merge candidates)."""
+    mv4 = np.repeat(chain[:, None, :], 4, axis=1)
+    split = modes == MODE_SPLIT
+    mv4[:, list(SUB_OTHERS)] += np.where(split[:, None, None], sub, 0)
+    return np.clip(mv4, -MAX_MV, MAX_MV)
+
+
+MV_KEY_SHIFT = 16  # encoder: a vector as one int64 key, (y << 16) + x (|x| <= MAX_MV < 2^15)
+MERGE_EARLIER = np.tri(6, k=-1, dtype=bool)  # slot i's earlier slots (_merge_slots' duplicate test)
+
+
+def _mv_keys(v):
+    """Encoder: vectors (..., 2) as int64 keys (..., ), equal exactly where the vectors are."""
+    return (v[..., 0] << MV_KEY_SHIFT) + v[..., 1]
+
+
+def _mv_unkey(k):
+    """Encoder: _mv_keys' inverse."""
+    half = 1 << (MV_KEY_SHIFT - 1)
+    x = ((k + half) & ((1 << MV_KEY_SHIFT) - 1)) - half
+    return np.stack([(k - x) >> MV_KEY_SHIFT, x], -1)
+
+
+def _merge_slots(chain, med, prev_chain, mbh, mbw, idx=None):
+    """Encoder: _merge_list of every macroblock (or of macroblocks idx) from the frame's chain vectors, vectorised:
+    the six raw candidates in the list's order (MED, left, top, co-located, top-right, zero) as _mv_keys (m, 6),
+    and each slot's rank (m, 6): its list index + 1, 0 where it repeats an earlier slot or falls past MERGE_MAX
+    (the lists the decoder's _merge_chain builds wave by wave)."""
+    g = np.zeros((mbh + 1, mbw + 2), np.int64)
+    g[1:, 1:-1] = _mv_keys(chain).reshape(mbh, mbw)
+    if idx is None:
+        idx = slice(None)
+    keys = np.zeros((med[idx].shape[0], 6), np.int64)  # slot 5, the zero vector, stays 0
+    keys[:, 0] = _mv_keys(med[idx])
+    keys[:, 1] = g[1:, :-2].ravel()[idx]
+    keys[:, 2] = g[:-1, 1:-1].ravel()[idx]
+    keys[:, 3] = _mv_keys(prev_chain[idx])
+    keys[:, 4] = g[:-1, 2:].ravel()[idx]
+    first = ~((keys[:, :, None] == keys[:, None, :]) & MERGE_EARLIER).any(2)
+    rank = np.cumsum(first, 1) * first
+    rank[rank > MERGE_MAX] = 0
+    return keys, rank
+
+
+def _merge_skips(st, modes, mvd, ly, lcb, lcr, ipm):
+    """Encoder: a one-vector inter macroblock without levels whose vector is in its merge list is coded as a skip
+    with that candidate's index (its vector, and so every chain vector and predictor, stays). Updates modes, mvd
+    and ipm in place, keeps the indices to code in st["merge_stream"] and returns the chain vectors."""
+    mbh, mbw = st["mbh"], st["mbw"]
+    n = mbh * mbw
+    chain = _final_mvs(modes, mvd, np.zeros((n, 3, 2), np.int64), mbh, mbw)[:, 1]
+    med = _vector_predictor(chain, mbh, mbw)
+    keys, rank = _merge_slots(chain, med, _prev_chain(st), mbh, mbw)
+    counts = rank.max(1)
+    at = (rank * (keys == _mv_keys(chain)[:, None])).max(1)  # the chain vector's list index + 1 (0: not in it)
+    bare = ~(ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2)))
+    to_skip = (modes == MODE_INTER) & bare & (at > 0)
+    if st.get("bi") is not None:  # a two-hypothesis macroblock carries its flag as inter
+        to_skip &= ~st["bi"][0]
+    modes[to_skip] = MODE_SKIP
+    mvd[to_skip] = 0
+    ipm[to_skip, COL16] = 0
+    merge = np.where(to_skip, at - 1, 0)
+    # the indices the decoder reads: skips with two or more candidates, wave by wave (2 x row + column), rows
+    # ascending within a wave (as _merge_chain visits them)
+    ask = np.nonzero((modes == MODE_SKIP) & (counts > 1))[0]
+    r, c = ask // mbw, ask % mbw
+    ask = ask[np.lexsort((r, 2 * r + c))]
+    wave = 2 * (ask // mbw) + ask % mbw
+    cuts = np.concatenate([[0], np.nonzero(np.diff(wave))[0] + 1, [ask.size]]).tolist()
+    # one _put_stages stage per wave, written as one _put_stream (the same segments, so the same bits)
+    sizes = [hi - lo for a, b in zip(cuts[:-1], cuts[1:]) for lo, hi in _segments(b - a)]
+    st["merge_stream"] = (counts[ask] - 2, merge[ask], sizes)
+    return chain
+
+
 def _edge_filter(p1, p0, q0, q1, active, alpha, beta, tc):
     """H.264-style normal-strength edge filter on (p1 p0 | q0 q1) sample lines, integer maths."""
     d0 = q0 - p0
@@ -2500,9 +3019,11 @@ ALF_OFF, ALF_ALL, ALF_FLAGS = 0, 1, 2  # per-plane mode: off, every region, per-
 ALF_CLASSES = 25  # luma classes: 5 directions x 5 activities; 25 or 1 (= one filter per plane, no class map)
 ALF_ACTIVITY = (2, 5, 10, 20)  # class edges of the mean |horizontal| + |vertical| Laplacian of a 4x4 block
 ALF_EG_K = 1  # exp-Golomb order of the coefficients
-ALF_STATS_STEP = 4  # encoder: the least-squares statistics use every this-many-th row
-ALF_PASSES = (2, 1)  # encoder, I / P frames: 2 = a second estimate on the regions that kept the filter
-ALF_P_CLASSES = 0  # encoder: P frames also try the 25 luma classes (else one luma filter)
+ALF_STATS_STEP = 2  # encoder: the least-squares statistics use every this-many-th row
+ALF_PASSES = (2, 2)  # encoder, I / P frames: 2 = a second estimate on the regions that kept the filter (P: 1 -> 2,
+# bundled -0.32 % for 1.09x time)
+ALF_P_CLASSES = 1  # encoder: P frames also try the 25 luma classes (else one luma filter; with ALF_STATS_STEP 2
+# on c0017: six clips -1.38 % BD, chelsea -5.5 %, for ~8 % encode time)
 
 
 def _alf_features(p, taps, row_step=1):
@@ -2867,17 +3388,30 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     elif ftype == FRAME_I:
         (y, cb, cr), _, _, _, _ = _intra_frame(mbh, mbw, step, ipm, ly, lcb, lcr)
     else:
-        res_y = _join4(_idct_coded(ly, qy))
+        r8 = _idct_coded(ly, qy)
+        res_cb = _idct_coded(lcb, qc)
+        res_cr = _idct_coded(lcr, qc)
+        if EDGE_TX:
+            ky, kc = _edge_kinds_mbs(mbh, mbw, mvs, modes)
+            if st.get("bi") is not None:  # two-hypothesis macroblocks code whole blocks (_decide_bi's _code_blocks)
+                ky[st["bi"][0]] = 0
+                kc[st["bi"][0]] = 0
+            if ky.any():
+                _edge_residual(r8.reshape(-1, 8, 8), ly.reshape(-1, 8, 8), qy, ky.ravel())
+            if kc.any():
+                _edge_residual(res_cb, lcb, qc, kc)
+                _edge_residual(res_cr, lcr, qc, kc)
+        res_y = _join4(r8)
         t16 = np.nonzero(ipm[:, COL16] > 0)[0]
         if t16.size:
             res_y[t16] = _i16_inverse(_dequantise(ly[t16, 0], _i16_qm(qy[0, 0])))
-        res_cb = _idct_coded(lcb, qc)
-        res_cr = _idct_coded(lcr, qc)
         ref = _ref_with(st, pp[0], pp[1])
         py, pcb, pcr = _predict_mbs(ref, np.arange(n), mbw, mvs[:, 1])
         split = np.nonzero(modes == MODE_SPLIT)[0]
         if split.size:
             py[split], pcb[split], pcr[split] = _predict_split(ref, split, mbw, mvs[split])
+        if st.get("bi") is not None and st["bi"][0].any():
+            _bi_apply(st, pp, mvs, st["bi"], (py, pcb, pcr))
         intra = modes == MODE_INTRA
         py[intra] = 128
         pcb[intra] = 128
@@ -2904,10 +3438,21 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     y, cb, cr = _adaptive_loop_filter(st, ftype, y, cb, cr, step)
     y_pad = np.pad(y, PAD, mode="edge")
     st["ref2"] = st["last"]  # the frame before: the two-layer reference's second source
+    st["ref2_phases"] = st.get("ref_phases", {}) if st["ref"] is st["last"] else {}  # its phase planes (_bi_ref)
     st["ref"] = st["last"] = (y_pad, np.pad(cb, PAD // 2, mode="edge"), np.pad(cr, PAD // 2, mode="edge"))
     st["ref_phases"] = {}
     st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 4, np.int64)
     return y, cb, cr
+
+
+def _bi_apply(st, pp, mvs, bi, preds):
+    """Replace the predictions (py, pcb, pcr) of the two-hypothesis macroblocks by the rounded mean of the
+    one-vector prediction and the second one (_bi_ref at _bi_predictor + the coded delta), in place."""
+    idx = np.nonzero(bi[0])[0]
+    w = np.clip(_bi_predictor(mvs[idx, 1]) + bi[1][idx], -MAX_MV, MAX_MV)
+    p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), idx, st["mbw"], w)
+    for p, q in zip(preds, _average_preds(tuple(p[idx] for p in preds), p2)):
+        p[idx] = q
 
 
 def _reset(st, width, height):
@@ -2984,7 +3529,8 @@ def _rd_truncate(coefs, levels, qm, lam):
 # and distance to the last position (edges 1, 3, 8), as _level_ctx computes them.
 NB_CLASS = np.array([0, 1, 2, 3, 3, 4], np.int64)
 DLC_CLASS = np.searchsorted(np.array([1, 3, 8]), np.arange(64), side="right").astype(np.int64)
-ESCAPE_BITS = 16.0  # an escape remainder is a raw u16
+ESCAPE_BITS = 6.0  # encoder: rough bits of a level escape remainder's Exp-Golomb code (_escape_section)
+ESCAPE_BITS_MV = 16.0  # encoder: the same for a vector difference's (kept at the old raw u16's price)
 NBR_A_PAD = np.where(NBR_A >= 0, NBR_A, 64)  # the neighbours with "outside" as column 64 (a zero)
 NBR_B_PAD = np.where(NBR_B >= 0, NBR_B, 64)
 BAND_CTX = BAND * 20  # band part of a level context (band * 5 neighbour classes * 4 distance classes)
@@ -3230,17 +3776,45 @@ def _p16_luma(resid, ly, dy, by, qy, deadzone, lam):
     return use
 
 
-def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra=False, rdoq=None, tx16=False):
+def _edge_coefs(resid, kinds):
+    """Encoder: _dct of residual blocks (..., 8, 8), the blocks of edge kinds (same leading shape) > 0 edge-transformed;
+    and the energy per block the edge transforms leave uncoded."""
+    coefs = np.ascontiguousarray(_dct(resid))
+    rest = np.zeros(kinds.shape)
+    flat_k = kinds.reshape(-1)
+    at = np.nonzero(flat_k > 0)[0]
+    if at.size:
+        r = resid.reshape(-1, 64)[at].astype(np.float64)
+        k = flat_k[at]
+        coefs.reshape(-1, 64)[at] = np.einsum("mij,mj->mi", EDGE_MATS[k], r)
+        rest.reshape(-1)[at] = (r * r * (1.0 - EDGE_KEEP[k])).sum(1)
+    return coefs, rest
+
+
+def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra=False, rdoq=None, tx16=False,
+                 kinds=None):
     """Transform + quantise residuals; returns levels, weighted SSD and estimated bits per macroblock.
     Intra macroblocks of P frames (DCT against 128) get the rough quantiser unless rdoq is set: every one of
-    them is tried, few are chosen, and their many levels would make RDOQ the largest part of the encode time."""
+    them is tried, few are chosen, and their many levels would make RDOQ the largest part of the encode time.
+    kinds: None or the edge-transform kinds (luma (n, 4), chroma (n,)) of _edge_kinds_mbs."""
     rd = (not intra) if rdoq is None else rdoq
-    ly, dy, by = _code_plane_blocks(
-        _dct(_split4(np.subtract(cur_y, py, dtype=np.float32))), qy, deadzone, lam, intra, rdoq=rd)
-    lcb, dcb, bcb = _code_plane_blocks(
-        _dct(np.subtract(cur_cb, pcb, dtype=np.float32)), qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
-    lcr, dcr, bcr = _code_plane_blocks(
-        _dct(np.subtract(cur_cr, pcr, dtype=np.float32)), qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+    if kinds is None or not (kinds[0].any() or kinds[1].any()):
+        ly, dy, by = _code_plane_blocks(
+            _dct(_split4(np.subtract(cur_y, py, dtype=np.float32))), qy, deadzone, lam, intra, rdoq=rd)
+        lcb, dcb, bcb = _code_plane_blocks(
+            _dct(np.subtract(cur_cb, pcb, dtype=np.float32)), qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
+        lcr, dcr, bcr = _code_plane_blocks(
+            _dct(np.subtract(cur_cr, pcr, dtype=np.float32)), qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+    else:
+        cy, ry = _edge_coefs(_split4(np.subtract(cur_y, py, dtype=np.float32)), kinds[0])
+        ccb, rcb = _edge_coefs(np.subtract(cur_cb, pcb, dtype=np.float32), kinds[1])
+        ccr, rcr = _edge_coefs(np.subtract(cur_cr, pcr, dtype=np.float32), kinds[1])
+        ly, dy, by = _code_plane_blocks(cy, qy, deadzone, lam, intra, rdoq=rd)
+        lcb, dcb, bcb = _code_plane_blocks(ccb, qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
+        lcr, dcr, bcr = _code_plane_blocks(ccr, qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+        dy = dy + ry
+        dcb = dcb + rcb
+        dcr = dcr + rcr
     t16 = np.zeros(ly.shape[0], bool)
     if tx16 and P16 and ly.shape[0]:
         t16 = _p16_luma(np.subtract(cur_y, py, dtype=np.float32), ly, dy, by, qy, deadzone, lam)
@@ -3255,10 +3829,10 @@ def _mv_bits(d):
 
 def _signed_bits(model):
     """Encoder: bits (n_ctx, alphabet) of a _put_signed magnitude from its model as it stands, sign bit and
-    escape remainder (a raw u16) included."""
+    escape remainder (ESCAPE_BITS_MV) included."""
     bits = PROB_BITS - np.log2(model["freq"].astype(np.float64))
     bits[:, 1:] += 1.0
-    bits[:, -1] += ESCAPE_BITS
+    bits[:, -1] += ESCAPE_BITS_MV
     return bits
 
 
@@ -3328,6 +3902,56 @@ def _chain_predictors(choice, mv_me, mv_split, mbh, mbw):
     return out
 
 
+MERGE_SKIP_PRICE = 1  # encoder: price merge skips where the decision's guess of the vector field puts the vector
+# in the list (0 = off): the searched vector, and (MERGE_OTHERS) one other candidate of the list, the one nearest
+# the searched vector (all frames of six clips vs v5: -1.27 % BD with it, -0.56 % without; every other candidate
+# instead of the nearest: -1.23 % for twice the skip predictions)
+MERGE_OTHERS = 1
+
+
+def _merge_skip_prices(st, field, med, mv_me, d_me, j_me, j_now, skip_cost, mode_bits, lam):
+    """Encoder: a second price for the searched-vector choice: the cost of a skip with merge index k > 0 of the
+    list the guessed vector field gives (field, med), at the searched vector (d_me: its distortion) or, where a
+    bare skip is competitive with the guess's best cost j_now, at the list's candidate nearest the searched vector
+    where its skip beats the searched vector coded (j_me, at the guessed predictor) and as a merge skip;
+    skip_cost(idx, v) gives skip distortions. Returns the cost (infinity where none), the vector and where that
+    vector is not the searched one. The exact rounds drop a chosen price wherever the choices leave its vector out
+    of the list (_merge_member)."""
+    n = mv_me.shape[0]
+    if not MERGE_SKIP_PRICE:
+        return np.full(n, np.inf), mv_me, np.zeros(n, bool)
+    keys, rank = _merge_slots(field, med, _prev_chain(st), st["mbh"], st["mbw"])
+    valid = rank > 1  # index 0, the predictor, is the ordinary skip
+    tab = PROB_BITS - np.log2(st["models"]["merge"]["freq"].astype(np.float64))
+    bits = mode_bits[:, MODE_SKIP][:, None] + tab[np.maximum(rank.max(1) - 2, 0)[:, None], np.maximum(rank - 1, 0)]
+    hit = (keys == _mv_keys(mv_me)[:, None]) & valid  # (n, 6 slots)
+    k = np.argmax(hit, 1)
+    j_bare = np.where(hit.any(1), d_me + lam * bits[np.arange(n), k], np.inf)
+    vec = mv_me.copy()
+    alt = np.zeros(n, bool)
+    if MERGE_OTHERS:
+        close = d_me + lam * mode_bits[:, MODE_SKIP] < j_now
+        others = (valid & ~hit) & close[:, None]
+        mi = np.nonzero(others.any(1))[0]
+        if mi.size:  # one candidate per macroblock: the one nearest the searched vector (the most likely winner)
+            cand = _mv_unkey(keys[mi])
+            dist = np.where(others[mi], np.abs(cand - mv_me[mi, None]).sum(2), 1 << 30)
+            mk = np.argmin(dist, 1)
+            v = cand[np.arange(mi.size), mk]
+            j_k = skip_cost(mi, v) + lam * bits[mi, mk]
+            won = j_k < np.minimum(j_me, j_bare)[mi]
+            alt[mi[won]] = True
+            vec[mi[won]] = v[won]
+            j_bare[mi[won]] = j_k[won]
+    return j_bare, vec, alt
+
+
+def _merge_member(st, field, med, vec, idx):
+    """Encoder: whether macroblock idx's vec is in its merge list (_merge_slots of the chain vectors field)."""
+    keys, rank = _merge_slots(field, med, _prev_chain(st), st["mbh"], st["mbw"], idx)
+    return ((keys == _mv_keys(vec[idx])[:, None]) & (rank > 0)).any(1)
+
+
 INTRA_P_MIN_COST = 32.0  # encoder speed: P frames try intra only where the searched vector's cost exceeds this x lambda
 INTRA_P_AC_RATIO = 8.0  # ... and the source's AC energy is below this x the searched vector's residual energy (0 = all)
 
@@ -3366,8 +3990,122 @@ def _pred_contenders(d_skip, mode_bits, zero_mvd, lam):
     return d_skip >= lam * floor
 
 
+BI_MIN_COST = 128.0  # only macroblocks whose best one-hypothesis cost exceeds this x lambda try two: at 0 (c0013's)
+# cheap skips took it at low qualities for more bits than it saved (coffee-zoom q20 +4.6 % bytes, +0.03 dB); six clips,
+# 20 frames vs c0017: 0 -0.75 % BD (1.18x encode time in process), 128 -0.91 % (1.05x); the encoder's own estimate kept
+# 98 % of its gain on 42 % of the candidates
+
+
+def _bi_sad(target, phases, by, bx, v):
+    """Encoder: half the SAD of target (2 cur - p1, float32) against the second hypothesis's luma blocks at v. The
+    uint8 blocks are subtracted directly and summed in float32 (speed: no int32 copy, no float64 pass); the sums of
+    256 integers below 2^24 are exact, so the same numbers as in float64."""
+    pred = _mc_luma(phases, by, bx, v) if isinstance(phases, tuple) else _phase_blocks(phases, by, bx, v, 16)
+    d = np.subtract(target, pred, dtype=np.float32)
+    return 0.5 * np.abs(d, out=d).sum(axis=(1, 2)).astype(np.float64)
+
+
+def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
+    """Encoder: the second vector of each macroblock, +-1 refinements at BI_STRIDES around w0, by the SAD of
+    the two predictions' mean (the SAD of 2 cur - p1 against the second prediction, halved)."""
+    by = (idx // mbw) * 16
+    bx = (idx % mbw) * 16
+    target = np.subtract(2 * cur_y.astype(np.int32), p1_y, dtype=np.float32)
+    best_v = w0.copy()
+    raw = None
+    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    for stride in BI_STRIDES:
+        centre = best_v.copy()
+        best_sad = np.full(idx.size, np.inf)
+        best_raw = np.zeros(idx.size, np.float32)
+        for o in offsets:
+            v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
+            if o == (0, 0) and raw is not None:
+                sad_raw = raw
+            else:
+                sad_raw = _bi_sad(target, ref_b[3], by, bx, v)
+            sad = sad_raw + subpel_cost * (o != (0, 0))
+            better = sad < best_sad
+            best_sad = np.where(better, sad, best_sad)
+            best_raw = np.where(better, sad_raw, best_raw)
+            best_v[better] = v[better]
+        raw = best_raw
+    if BI_NEIGHBOUR_PASSES:
+        if raw is None:
+            raw = _bi_sad(target, ref_b[3], by, bx, best_v)
+        best_v = _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost)
+    return best_v
+
+
+def _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost):
+    """Encoder: each macroblock also tries its four neighbours' second-vector deltas (against _bi_predictor) on
+    its own predictor: smooth non-constant motion (zoom, acceleration) has smooth deltas."""
+    by = (idx // mbw) * 16
+    bx = (idx % mbw) * 16
+    cost = raw.astype(np.float64)
+    for _ in range(BI_NEIGHBOUR_PASSES):
+        field = np.zeros((mbh * mbw, 2), np.int64)
+        field[idx] = best_v - w0
+        gp = np.pad(field.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
+        for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]):
+            v = np.clip(w0 + cand.reshape(-1, 2)[idx], -MAX_MV, MAX_MV)
+            k = np.nonzero((v != best_v).any(1))[0]
+            if not k.size:
+                continue
+            sad = _bi_sad(target[k], ref_b[3], by[k], bx[k], v[k]) + subpel_cost
+            better = sad < cost[k]
+            cost[k[better]] = sad[better]
+            best_v[k[better]] = v[k[better]]
+    return best_v
+
+
+def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, priced_skip, coded, predict, mode_bits, mvd_tab, qy, qc, lam,
+               step):
+    """Encoder: the skip and one-vector macroblocks (choice 0-2) that cost less (J = SSD_w + lambda bits) with
+    a second hypothesis averaged into their prediction; coded = [ly, lcb, lcr, t16] is replaced in place
+    where they do. priced_skip: the macroblocks priced as skips (no flag); predict(idx, vecs): their one-vector
+    predictions. Returns the flags, the second vectors' deltas against _bi_predictor and the cost saved."""
+    n, mbw = choice.size, st["mbw"]
+    flags = np.zeros(n, bool)
+    dw = np.zeros((n, 2), np.int64)
+    flag_tab = PROB_BITS - np.log2(st["models"]["bi"]["freq"].astype(np.float64))
+    ctx = np.where((mv_c != pred).any(1), 0, 1)  # _block_kind - 1 of an inter macroblock
+    j_cur = j_min + lam * np.where(priced_skip, 0.0, flag_tab[ctx, 0])
+    cand = np.nonzero((choice <= 2) & (j_min > BI_MIN_COST * lam))[0]
+    if not cand.size:
+        return flags, dw, 0.0
+    v = mv_c[cand]
+    p1 = predict(cand, v)
+    ref_b = _bi_ref(st, ref[4], ref[5])
+    w0 = _bi_predictor(v)
+    cur_y = cur[0][cand]
+    w = _bi_search(cur_y, p1[0], ref_b, cand, mbw, st["mbh"], w0, SUBPEL_PENALTY * step)
+    # (no SAD gate before the coding: half the winners' estimated gain is in macroblocks whose mean has no lower luma
+    # SAD than the one vector, the averaging's gain is in fewer levels; below 1.15x that SAD: 92 % of candidates, 98 %
+    # of the gain)
+    pb = _average_preds(p1, _predict_mbs(ref_b, cand, mbw, w))
+    got = _code_blocks(cur_y, cur[1][cand], cur[2][cand], *pb, qy, qc, DEADZONE_INTER, lam, tx16=True)
+    bi_tab = _signed_bits(st["models"]["mvd_bi"])
+    j_bi = got[3] + lam * (got[4] + mode_bits[cand, MODE_INTER] + _mvd_bits(mvd_tab, v - pred[cand])
+                           + flag_tab[ctx[cand], 1] + _mvd_bits(bi_tab, w - w0))
+    win = j_bi < j_cur[cand]
+    on = cand[win]
+    flags[on] = True
+    dw[on] = (w - w0)[win]
+    for k, a in zip((0, 1, 2, 5), coded):
+        a[on] = got[k][win]
+    return flags, dw, float((j_cur[cand] - j_bi)[win].sum())
+
+
 SMOOTH_PLANES_MIN_SPLIT = 40  # encoder speed: the smooth luma's 16 phase planes are built (not filtered per block)
 # when the split search has more candidate macroblocks than this (27 x 4 blocks each); the same numbers either way
+
+
+def _decide_layers_alone(st, cur, step, layer):
+    """Encoder: a clear cross-fade's P frame decided against the two-layer reference alone (no first decision's
+    intra coding to reuse)."""
+    st["intra_rough"] = st["intra_near"] = None
+    return _decide_p(st, cur, step, layer)
 
 
 def _decide_p(st, cur, step, layer=None):
@@ -3384,16 +4122,41 @@ def _decide_p(st, cur, step, layer=None):
     qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
     lam = LAMBDA_SCALE * step**2
     prior = st.get("prev_mv") if TEMPORAL_CANDIDATE and layer is None else None
-    if layer is None:  # the previous frame's phase planes are dead (see _planes_for): their buffers are reused
-        st["plane_pool"] = st.pop("plane_made", [])
+    if layer is None:  # the previous frame's phase planes are dead (see _planes_for): their buffers are reused ...
+        # ... but for those that now serve the second hypothesis (ref2_phases); the ones kept before are dead now
+        keep = [v for v in st.get("ref2_phases", {}).values() if isinstance(v, np.ndarray)]
+        made = [b for b in st.pop("plane_made", []) if not any(b is k for k in keep)]
+        st["plane_pool"] = made + st.get("plane_kept", [])
+        st["plane_kept"] = keep
+    if layer is None and st.get("layer_alone") and LAYER_GATE > 0:  # the last frame was a clear cross-fade
+        quick = _choose_layers(st, cur, None, None)  # (speed: no ordinary motion search if this one is too)
+        if quick is not None:
+            return _decide_layers_alone(st, cur, step, quick)
     if layer is not None:  # the second decision of a cross-fade frame: predict from the two-layer reference
         _use_layers(st, layer)
+        if not LAYER_SEARCH_RANGE:  # zero vectors: whole-sample blocks, not 16 phase planes (the same numbers)
+            st["ref_phases"][FILTER_SHARP] = (st["ref"][0], FILTER_SHARP)
     ref = _ref_with(st, FILTER_SHARP)
-    mv_me = _motion_search(cur[0], ref, mbh, mbw, int(SEARCH_RANGE), SUBPEL_PENALTY * step, prior)
+    search = int(SEARCH_RANGE) if layer is None else LAYER_SEARCH_RANGE  # the layers compensate the motion
+    if search:
+        mv_me = _motion_search(cur[0], ref, mbh, mbw, search, SUBPEL_PENALTY * step, prior)
+    else:
+        mv_me = np.zeros((n, 2), np.int64)
     st["prev_mv"] = np.clip(mv_me >> 2, -(MAX_MV // 4 - 2), MAX_MV // 4 - 2)
     all_idx = np.arange(n)
+
+    def kinds_at(idx, vecs):
+        """The edge-transform kinds (_edge_kinds_mbs) of inter macroblocks idx at vectors vecs ((m, 2) or split (m, 4, 2))."""
+        if not EDGE_TX:
+            return None
+        split = vecs.ndim == 3
+        mv4 = vecs if split else np.repeat(vecs[:, None, :], 4, axis=1)
+        return _edge_kinds_mbs(mbh, mbw, mv4, np.full(idx.size, MODE_SPLIT if split else MODE_INTER), idx)
     # filter set of this frame: the one whose prediction at the searched vectors has the lower weighted SSD
     pred_sharp = _predict_mbs(ref, all_idx, mbw, mv_me)
+    layer_cand = _choose_layers(st, cur, mv_me, pred_sharp[0]) if layer is None and LAYER_GATE > 0 else None
+    if layer_cand is not None and st["layer_alone"]:  # a clear cross-fade: the two-layer decision alone (speed)
+        return _decide_layers_alone(st, cur, step, layer_cand)
     # the smooth luma filtered per block, as the decoder does (_mc_luma_direct, the same numbers): its 16 phase
     # planes are built only when the frame chooses it
     ref_smooth = st["ref"] + ((st["ref"][0], FILTER_SMOOTH_LUMA), FILTER_SMOOTH, None)
@@ -3402,7 +4165,6 @@ def _decide_p(st, cur, step, layer=None):
     def ssd(a, b):
         return float((np.subtract(a, b, dtype=np.float32) ** 2).sum())
 
-    layer_cand = _choose_layers(st, cur, mv_me, pred_sharp[0]) if layer is None and LAYER_GATE > 0 else None
     smooth_luma = ssd(cur_y, pred_smooth[0]) < ssd(cur_y, pred_sharp[0])
     c_sharp = CB_WEIGHT * ssd(cur_cb, pred_sharp[1]) + CR_WEIGHT * ssd(cur_cr, pred_sharp[2])
     c_smooth = CB_WEIGHT * ssd(cur_cb, pred_smooth[1]) + CR_WEIGHT * ssd(cur_cr, pred_smooth[2])
@@ -3413,15 +4175,21 @@ def _decide_p(st, cur, step, layer=None):
         st["ref_phases"][FILTER_SMOOTH_LUMA] = (st["ref"][0], FILTER_SMOOTH_LUMA)
     ref = _ref_with(st, filt)
     pred_me = (pred_smooth if smooth_luma else pred_sharp)[:1] + (pred_smooth if smooth_chroma else pred_sharp)[1:]
-    wp = _estimate_weights((cur_y, cur_cb, cur_cr), pred_me, lam)
+    inside = None
+    if EDGE_TX:  # the macroblocks whose searched vector keeps the block inside the reference picture
+        sy = (all_idx // mbw) * 16 + (mv_me[:, 0] >> 2)
+        sx = (all_idx % mbw) * 16 + (mv_me[:, 1] >> 2)
+        inside = (sy >= 0) & (sx >= 0) & (sy + 17 <= mbh * 16) & (sx + 17 <= mbw * 16)
+    wp = _estimate_weights((cur_y, cur_cb, cur_cr), pred_me, lam, inside)
     if wp is not None:
         ref = _ref_with(st, filt, wp)
         pred_me = _apply_weights(ref, pred_me)
-    me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam, tx16=True)
+    me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam, tx16=True,
+                      kinds=kinds_at(all_idx, mv_me))
     flat = (np.full((n, 16, 16), 128, np.int32), np.full((n, 8, 8), 128, np.int32), np.full((n, 8, 8), 128, np.int32))
     if INTRA_P_MIN_COST > 0:  # speed: rough intra coding only for macroblocks where intra could win
         try_i = _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam)
-        if layer is None:
+        if layer is None or st["intra_rough"] is None:
             st["intra_rough"] = (np.zeros(n, bool), [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]),
                                                      np.full(n, np.inf), np.zeros(n)])
         done, rough = st["intra_rough"]
@@ -3435,7 +4203,8 @@ def _decide_p(st, cur, step, layer=None):
         intra = [a.copy() for a in rough]
         intra[3][~try_i] = np.inf
     else:
-        if layer is None:  # the rough intra coding does not depend on the reference: the fade's second decision reuses it
+        # the rough intra coding does not depend on the reference: the fade's second decision reuses it
+        if layer is None or st["intra_rough"] is None:
             st["intra_rough"] = _code_blocks(cur_y, cur_cb, cur_cr, *flat, qy, qc, DEADZONE_INTRA, lam, intra=True)
         intra = [a.copy() for a in st["intra_rough"]]
     # RDOQ for the intra macroblocks the rough estimate makes contenders (INTRA_RDOQ_MARGIN x the searched
@@ -3444,7 +4213,8 @@ def _decide_p(st, cur, step, layer=None):
     near = np.nonzero(intra[3] + lam * (intra[4] + 6.0) < INTRA_RDOQ_MARGIN * (me[3] + lam * (me[4] + 2.0)))[0]
     near_mask = np.zeros(n, bool)
     near_mask[near] = True
-    if layer is not None:  # the fade's second decision: the first one's RDOQ of intra is as good (no reference)
+    # the fade's second decision: the first one's RDOQ of intra is as good (no reference)
+    if layer is not None and st["intra_near"] is not None:
         done_mask, done = st["intra_near"]
         hit = near[done_mask[near]]
         for k in range(5):
@@ -3473,7 +4243,8 @@ def _decide_p(st, cur, step, layer=None):
     spl = [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]), np.full(n, np.inf), np.zeros(n)]
     if cand.size:
         sp_cand = _predict_split(ref, cand, mbw, mv4[cand])
-        got = _code_blocks(cur_y[cand], cur_cb[cand], cur_cr[cand], *sp_cand, qy, qc, DEADZONE_INTER, lam)
+        got = _code_blocks(cur_y[cand], cur_cb[cand], cur_cr[cand], *sp_cand, qy, qc, DEADZONE_INTER, lam,
+                           kinds=kinds_at(cand, mv4[cand]))
         for k in range(5):
             spl[k][cand] = got[k]
     sub_d = mv4[:, list(SUB_OTHERS)] - mv4[:, 1:2]
@@ -3506,11 +4277,12 @@ def _decide_p(st, cur, step, layer=None):
         keys = list(zip(idx.tolist(), vecs[:, 0].tolist(), vecs[:, 1].tolist()))
         miss = [k for k, key in enumerate(keys) if key not in coded]
         if len(miss) == len(keys):
-            got = _code_blocks(cur_y[idx], cur_cb[idx], cur_cr[idx], *preds, qy, qc, DEADZONE_INTER, lam, tx16=True)
+            got = _code_blocks(cur_y[idx], cur_cb[idx], cur_cr[idx], *preds, qy, qc, DEADZONE_INTER, lam, tx16=True,
+                               kinds=kinds_at(idx, vecs))
         elif miss:
             m = np.array(miss)
             got = _code_blocks(cur_y[idx[m]], cur_cb[idx[m]], cur_cr[idx[m]], *(p[m] for p in preds), qy, qc,
-                               DEADZONE_INTER, lam, tx16=True)
+                               DEADZONE_INTER, lam, tx16=True, kinds=kinds_at(idx[m], vecs[m]))
         if miss:
             for j, k in enumerate(miss):
                 coded[keys[k]] = tuple(a[j] for a in got)
@@ -3544,6 +4316,11 @@ def _decide_p(st, cur, step, layer=None):
         choice = np.argmin(np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1), 1)
         mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred_guess))
         final = mv_c  # intra macroblocks pass their predictor on, like skips
+    j_now = np.minimum.reduce([j_skip, j_pred, j_me, j_intra, j_split])
+    j_bare, mv_2, alt = _merge_skip_prices(st, final, pred_guess, mv_me, skip_distortion(pred_me, all_idx), j_me,
+                                           j_now, lambda i, v: skip_distortion(_predict_mbs(ref, i, mbw, v), i),
+                                           mode_bits, lam)
+    me3 = np.where(alt, np.inf, me[3])  # where the merge skip takes another vector, column 2 is that skip alone
     # ... then the exact decisions. Each macroblock's real predictor comes from its left, top and top-left
     # neighbours' final vectors (skip, predicted and intra macroblocks pass their predictor on). Every round takes
     # the predictors the current choices lead to (_chain_predictors, one scalar raster pass) and recomputes, as one
@@ -3551,21 +4328,59 @@ def _decide_p(st, cur, step, layer=None):
     # the round (all before it are), so the rounds end, and at the sweep's unique consistent result: the same
     # decisions as a sweep over the mbh + mbw - 1 diagonals, in a few batches instead.
     ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
+    # (macroblock, vy, vx): skip distortion; the rounds often return to a predictor seen before
+    skip_seen = dict(zip(zip(all_idx.tolist(), pred_guess[:, 0].tolist(), pred_guess[:, 1].tolist()), d_skip.tolist()))
     t16 = mp[5].copy()
     j_skip, j_pred, pred = j_skip.copy(), j_pred.copy(), pred_guess.copy()
-    j_me = me[3] + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred))
+    j_me = np.minimum(me3 + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred)), j_bare)
     j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred)
     j_all = np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1)
     choice = np.argmin(j_all, 1)
+    passed = field_seen = None  # the held merge-skip prices the last check found in their lists, and its field
     while True:
-        real = _chain_predictors(choice, mv_me, mv_chain_split, mbh, mbw)
+        real = _chain_predictors(choice, mv_2, mv_chain_split, mbh, mbw)
+        # a merge skip whose vector the choices leave out of its list loses that price for good (so the rounds end)
+        field = np.where((choice == 2)[:, None], mv_2, np.where((choice == 4)[:, None], mv_chain_split, real))
+        held = (choice == 2) & (j_all[:, 2] == j_bare)  # only a chosen price must hold
+        if passed is not None:  # a list changes only with its left, top, top-left or top-right chain vector
+            moved = (field != field_seen).any(1).reshape(mbh, mbw)
+            near = moved.copy()
+            near[:, 1:] |= moved[:, :-1]
+            near[1:] |= moved[:-1]
+            near[1:, 1:] |= moved[:-1, :-1]
+            near[1:, :-1] |= moved[:-1, 1:]
+            check = np.nonzero(held & (near.ravel() | ~passed))[0]
+        else:
+            check = np.nonzero(held)[0]
+        lost = check[~_merge_member(st, field, real, mv_2, check)]
+        passed, field_seen = held, field
+        passed[lost] = False
+        if lost.size:
+            j_bare[lost], me3[lost], mv_2[lost] = np.inf, me[3][lost], mv_me[lost]
+            j_all[lost, 2] = me[3][lost] + lam * (me[4][lost] + mode_bits[lost, MODE_INTER] +
+                                                  _mvd_bits(mvd_tab, mv_me[lost] - pred[lost]))
+            choice[lost] = np.argmin(j_all[lost], 1)
         sub = np.nonzero((real != pred).any(1))[0]
         if not sub.size:
+            if lost.size:
+                continue
             break
         ps = real[sub]
-        sp = predict_at(sub, ps)
+        keys = list(zip(sub.tolist(), ps[:, 0].tolist(), ps[:, 1].tolist()))
+        new = np.array([key not in skip_seen for key in keys], bool)
+        if new.all():
+            sp = predict_at(sub, ps)
+            d_sub = skip_distortion(sp, sub)
+        else:  # a predictor seen before: its skip distortion is known, and code_pred has its coding if it needs one
+            nw = np.nonzero(new)[0]
+            sp = [np.empty((sub.size,) + q.shape[1:], q.dtype) for q in pred_me]
+            d_sub = np.array([skip_seen.get(key, 0.0) for key in keys], d_skip.dtype)
+            if nw.size:
+                for o, g in zip(sp, predict_at(sub[nw], ps[nw])):
+                    o[nw] = g
+                d_sub[nw] = skip_distortion([q[nw] for q in sp], sub[nw])
+        skip_seen.update(zip(keys, d_sub.tolist()))
         fresh = [a[sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
-        d_sub = skip_distortion(sp, sub)
         other = (ps != mv_me[sub]).any(1)
         worth = _pred_contenders(d_sub, mode_bits[sub], zero_mvd, lam)
         fresh[3][other & ~worth] = np.inf
@@ -3576,13 +4391,14 @@ def _decide_p(st, cur, step, layer=None):
                 fresh[k][other] = got[k]
         j_all[sub, 0] = d_sub + lam * mode_bits[sub, MODE_SKIP]
         j_all[sub, 1] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
-        j_all[sub, 2] = me[3][sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] + _mvd_bits(mvd_tab, mv_me[sub] - ps))
+        j_all[sub, 2] = np.minimum(me3[sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] +
+                                                   _mvd_bits(mvd_tab, mv_me[sub] - ps)), j_bare[sub])
         j_all[sub, 4] = j_split_base[sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
         ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
         t16[sub] = fresh[5]
         pred[sub] = ps
         choice[sub] = np.argmin(j_all[sub], 1)
-    mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred))
+    mv_c = np.where((choice == 2)[:, None], mv_2, np.where((choice == 4)[:, None], mv_chain_split, pred))
     mvd = mv_c - pred
     # the frame's estimated cost, to compare decisions: summed diagonal by diagonal as the sweep did (same float sums)
     j_total = lam * 8 * LAYER_BYTES * (layer is not None)
@@ -3596,9 +4412,20 @@ def _decide_p(st, cur, step, layer=None):
         else:
             ly[sel], lcb[sel], lcr[sel] = src[0][sel], src[1][sel], src[2][sel]
         t16[sel] = src[5][sel] if k == 2 else False
+    bare = np.nonzero((choice == 2) & (j_all[:, 2] == j_bare))[0]  # the searched vector as a merge skip: no levels
+    ly[bare], lcb[bare], lcr[bare], t16[bare] = 0, 0, 0, False
+    bi = None
+    if _bi_allowed(st, layer):
+        # a skip that takes a second hypothesis is coded as inter at the vector it was priced at (mvd above), so
+        # the neighbours' predictors and merge lists stay as priced
+        priced_skip = choice == 0
+        priced_skip[bare] = True
+        flags, dw, gain = _decide_bi(st, ref, (cur_y, cur_cb, cur_cr), choice, mv_c, pred, j_min, priced_skip,
+                                     [ly, lcb, lcr, t16], predict_at, mode_bits, mvd_tab, qy, qc, lam, step)
+        bi, j_total = (flags, dw), j_total - gain
     is_intra = choice == 3
     has_levels = ly.any(axis=(1, 2, 3)) | lcb.any(axis=(1, 2)) | lcr.any(axis=(1, 2))
-    coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels)
+    coded_inter = ~is_intra & ((mvd != 0).any(1) | has_levels | (bi is not None and bi[0]))
     modes = np.where(is_intra, MODE_INTRA, np.where(coded_inter, MODE_INTER, MODE_SKIP))
     modes = np.where(choice == 4, MODE_SPLIT, modes).astype(np.int64)
     mvd[(modes != MODE_INTER) & (modes != MODE_SPLIT)] = 0
@@ -3607,6 +4434,7 @@ def _decide_p(st, cur, step, layer=None):
     ipm[:, COL16] = t16 & (modes == MODE_INTER)  # 1: luma block 0 holds a 16x16 transform's low frequencies
     decision = (filt, wp, layer), modes, mvd, sub, ly, lcb, lcr, ipm
     st["p_cost"] = j_total
+    st["bi"] = bi
     if layer_cand is not None:  # decide again against the two-layer reference; keep the cheaper decision
         kept = (st["ref"], st["ref_phases"], st["prev_mv"])
         other = _decide_p(st, cur, step, layer_cand)
@@ -3614,6 +4442,7 @@ def _decide_p(st, cur, step, layer=None):
             return other
         st["ref"], st["ref_phases"], st["prev_mv"] = kept
         st["p_cost"] = j_total
+        st["bi"] = bi
     return decision
 
 
@@ -3630,6 +4459,7 @@ def _trial_models(st, ly, lcb, lcr, ipm):
 def _decide_i(st, cur, step):
     """Every 8x8 block of an I frame takes the spatial prediction mode with the least rate-distortion cost."""
     n = st["mbh"] * st["mbw"]
+    st["bi"] = None
     plan = {"first_8x8": bool(I_PASS1_8X8 and I_RATE_PASSES > 1), "k4": I_PASS1_CANDIDATES if I_RATE_PASSES > 1 else 0,
             "preselect": I_PASS1_PRESELECT if I_RATE_PASSES > 1 else 0}
     planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=st["models"], plan=plan)
@@ -3685,15 +4515,21 @@ def compress_video_frame(frame, frame_index, config):
             decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
     pp, modes, mvd, sub, ly, lcb, lcr, ipm = decision
     st["src"] = (_box4(np.pad(cur[0], PAD, mode="edge")), st.get("src", (None,))[0])  # for _choose_layers
-    mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
+    if ftype == FRAME_P:
+        chain = _merge_skips(st, modes, mvd, ly, lcb, lcr, ipm)
+        mvs = _mvs_from_chain(chain, modes, sub)
+    else:
+        mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
     # reconstruct first: the loop filter's parameters (chosen in _reconstruct) go into the header; the syntax
     # still needs the previous frame's modes as contexts
     prev_modes = st["prev_modes"]
     st["alf_src"] = cur
     _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["prev_modes"], next_modes = prev_modes, st["prev_modes"]
+    st["mvs_now"] = mvs
     data = _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm)
     st["prev_modes"] = next_modes
+    st["prev_chain"] = chain if ftype == FRAME_P else None
     st["next_index"] = frame_index + 1
     return data
 
@@ -3717,7 +4553,12 @@ def decompress_video_frame(compressed_data, frame_index, config):
         if st["ref2"] is None:
             raise ValueError("corrupt frame: two-layer reference without two decoded frames")
         _use_layers(st, pp[2])
-    mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
+    if ftype == FRAME_P:
+        mvs = _mvs_from_chain(st["chain"], modes, sub)
+        st["prev_chain"] = st.pop("chain")
+    else:
+        mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
+        st["prev_chain"] = None
     y, cb, cr = _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, _frame_step(quality, ftype, frame_index), ipm)
     st["next_index"] = frame_index + 1
     return _planes_to_rgb(y, cb, cr, height, width)
