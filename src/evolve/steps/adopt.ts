@@ -105,6 +105,7 @@ async function commitAndRecord(
     candidateId: record.id,
     sourceCommit: record.commit!,
     message,
+    ...(record.edits.length > 0 ? { paths: record.edits.map((e) => e.path) } : {}),
     ...(expectedTip !== undefined ? { expectedTip } : {}),
   });
   if (!committed.ok) return { ok: false, tip: committed.tip };

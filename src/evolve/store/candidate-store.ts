@@ -62,6 +62,12 @@ export interface AdoptRequest {
   /** The version commit's message (versionCommitMessage). */
   message: string;
   /**
+   * The files the candidate changed (its edits' paths): the version is the tip's tree with these
+   * taken from `sourceCommit`, so a candidate built on an older leader does not bring back that
+   * leader's copy of every other file. Absent: the whole tree of `sourceCommit` (a rollback).
+   */
+  paths?: readonly string[];
+  /**
    * The versions branch tip the candidate was evaluated against. When given and
    * the tip moved, nothing is adopted and `{ ok: false }` is returned, so the
    * candidate can be evaluated again against the new best.
