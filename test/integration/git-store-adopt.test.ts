@@ -3,7 +3,8 @@
  * (the answers proposer builds on the leader, which may be several sessions
  * old): the version must be the tip with the candidate's files, not the
  * candidate's whole tree. Session 21's v6 was built on c0013's commit, and its
- * whole tree would have reverted 278 later files of the project.
+ * whole tree would have reverted 278 later files of the project. The candidate's own commit
+ * is built on the tip too, as the App's store does.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -68,6 +69,15 @@ describe("adopting a candidate built on an older commit", () => {
       2,
       "c0002",
     ]);
+  });
+
+  it("builds the candidate commit itself on the tip, with only the edited files changed", async () => {
+    const { repo, candidate } = await repoWithOldCandidate();
+    const tip = git(repo, "rev-parse", BRANCH);
+    expect(git(repo, "rev-parse", `${candidate.commit}^`)).toBe(tip);
+    expect(git(repo, "show", `${candidate.commit}:${CODEC}`)).toBe("NEW CODEC");
+    expect(git(repo, "show", `${candidate.commit}:tool.txt`)).toBe("newer framework");
+    expect(git(repo, "diff", "--name-only", tip, candidate.commit)).toBe(CODEC);
   });
 
   it("without paths (a rollback) still takes the source commit's whole tree", async () => {

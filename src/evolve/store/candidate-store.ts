@@ -30,7 +30,11 @@ export interface CandidateDescription {
 
 export interface NewCandidate {
   id: string;
-  /** The commit whose tree the edits apply to. */
+  /**
+   * The parent's commit: the edits were applied to its files. The candidate commit itself
+   * is built on the versions branch's tip (this commit when there is none yet), so a parent
+   * from an older tree brings only the edited files.
+   */
   parentCommit: string;
   files: readonly ChangedFile[];
   /** The candidate commit's message. */
@@ -86,7 +90,7 @@ export interface CandidateStore {
   /** A file's content at a commit (or ref), null when the file is absent there. */
   readFile(ref: string, path: string): Promise<string | null>;
   /**
-   * Create the candidate: one commit of `files` on `parentCommit`, on its own branch
+   * Create the candidate: one commit of `files` on the versions branch's tip, on its own branch
    * (on GitHub, with its pull request). Idempotent per id: the same id returns the existing candidate.
    */
   createCandidate(input: NewCandidate): Promise<CandidateRef>;

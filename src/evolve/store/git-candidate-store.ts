@@ -159,15 +159,18 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore & Ch
       const branch = `${CANDIDATE_BRANCH_PREFIX}${id}`;
       const existing = await resolveRef(`refs/heads/${branch}`);
       if (existing) return { id, commit: existing, branch, url: null };
+      // Built on the versions branch's tip, as on GitHub: a parent that is an older leader
+      // (several sessions back) lends its files only through the edits, never its whole tree.
+      const base = (await resolveRef(branchRef)) ?? parentCommit;
       const index = join(tmpdir(), `codec-evolve-index-${process.pid}-${id}`);
       const env = { GIT_INDEX_FILE: index };
       try {
-        await git(["read-tree", parentCommit], { env });
+        await git(["read-tree", base], { env });
         for (const file of files) {
           const blob = (
             await git(["hash-object", "-w", "--stdin"], { input: file.after })
           ).stdout.trim();
-          const listed = (await git(["ls-tree", parentCommit, "--", file.path])).stdout;
+          const listed = (await git(["ls-tree", base, "--", file.path])).stdout;
           const mode = /^(\d{6}) blob /.exec(listed)?.[1] ?? "100644";
           await git(["update-index", "--add", "--cacheinfo", `${mode},${blob},${file.path}`], {
             env,
@@ -175,7 +178,7 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore & Ch
         }
         const tree = (await git(["write-tree"], { env })).stdout.trim();
         const commit = (
-          await git(["commit-tree", tree, "-p", parentCommit, "-F", "-"], {
+          await git(["commit-tree", tree, "-p", base, "-F", "-"], {
             input: message,
             env: await commitEnv(),
           })
