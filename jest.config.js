@@ -7,6 +7,8 @@ export default {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json", diagnostics: false }],
   },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
-  testTimeout: 120000,
+  // Tests that run the real codec through the Action or the sandbox: v4's key frame costs several times v3's,
+  // and a loaded 2-core box runs them 2-3x slower again.
+  testTimeout: 300000,
   maxWorkers: 2,
 };

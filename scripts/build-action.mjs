@@ -17,6 +17,8 @@ await build({
   platform: "node",
   target: "node20",
   format: "esm",
+  // sharp is native (per-platform binaries): the Action installs it at run time when JPEG is a baseline.
+  external: ["sharp"],
   // Bundled CommonJS packages call require(); ESM has none, so give them one.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',

@@ -15,6 +15,7 @@ want_tests=false
 
 # Debian package -> why a test needs it (keep in step with the README's install notes).
 TEST_PACKAGES=(
+  chromium # the dashboard's browser test, driven by playwright-core (no browser download)
   python3-opencv # cv2 codecs and the cv2 attacks in test/attacks
   python3-torch  # torch codecs and the torch attacks in test/attacks
   python3-skimage # /usr/lib/python3/dist-packages/skimage/data/*.png: clip tests, make-clips.sh
@@ -28,6 +29,8 @@ command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
 command -v git >/dev/null || missing+=(git)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import numpy" 2>/dev/null || missing+=(python3 python3-numpy)
+# Chart and --visual labels are drawn by librsvg (sharp) with the DejaVu fonts.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if $want_tests; then
   # One dpkg-query for the whole list: importing torch to find out would take seconds.
   installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${TEST_PACKAGES[@]}" 2>/dev/null || true)

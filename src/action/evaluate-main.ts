@@ -7,17 +7,31 @@
  */
 import * as core from "@actions/core";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { resolveClips } from "../cli/resolve-clips.js";
 import { sandboxOptions } from "../cli/sandbox-options.js";
 import { loadConfig } from "../config/load-config.js";
+import type { Config } from "../config/schema.js";
 import { evaluateCodec } from "../evaluate/evaluator.js";
+import { pairedTimingLine } from "../evaluate/report/paired-timing-line.js";
 import { renderMarkdown, verdictKind } from "../evaluate/report/markdown.js";
 import type { EvaluationResult } from "../evaluate/results.js";
-import { ARTIFACT_FORMAT, RESULTS_FILE, type ResultsArtifact } from "../github/results-artifact.js";
-import { restoreBaselineCache } from "./baseline-cache.js";
+import { mergeShardResults, type ShardFile } from "../evaluate/merge-results.js";
+import { parseShard, type ShardSpec } from "../evaluate/shard.js";
+import {
+  ARTIFACT_FORMAT,
+  MAX_RESULTS_BYTES,
+  readResultsFile,
+  RESULTS_FILE,
+  ResultsRejected,
+  validateResultsArtifact,
+  type ResultsArtifact,
+} from "../github/results-artifact.js";
+import { CACHE_FORMAT } from "../evaluate/baselines/cache.js";
+import { PARENT_CACHE_FORMAT } from "../evaluate/parent-cache.js";
+import { restoreFolderCache } from "./folder-cache.js";
 import { ensureTools } from "./ensure-tools.js";
 import type { ActionInputs } from "./inputs.js";
 import { readEvent } from "./read-event.js";
@@ -36,7 +50,7 @@ export interface EvaluateOutcome {
   markdown: string;
 }
 
-/** What the evaluation depends on besides the codecs: clips, ladder, baselines, tools. */
+/** A hash of `parts` and the clip files (name and content): what a cache entry's inputs include. */
 async function cacheScope(clipPaths: string[], parts: unknown[]): Promise<string> {
   const hash = createHash("sha256").update(JSON.stringify(parts));
   for (const path of clipPaths) {
@@ -65,66 +79,36 @@ export async function evaluateMain(
   const parent = inputs.parent === "none" ? null : resolve(root, inputs.parent ?? config.codec);
   const event = await readEvent();
   const pr = pullRequestEventSchema.safeParse(event.payload);
-  const hints = pr.success
-    ? {
-        pullRequest: pr.data.pull_request.number,
-        headSha: pr.data.pull_request.head.sha,
-        baseSha: pr.data.pull_request.base.sha,
-      }
-    : { pullRequest: null, headSha: null, baseSha: null };
+  // A dispatched run has no pull_request event: the plan job's resolve outputs come as inputs.
+  const hints = {
+    pullRequest: inputs["pull-request"] ?? (pr.success ? pr.data.pull_request.number : null),
+    headSha: inputs["head-sha"] ?? (pr.success ? pr.data.pull_request.head.sha : null),
+    baseSha: inputs["base-sha"] ?? (pr.success ? pr.data.pull_request.base.sha : null),
+  };
 
-  // 2. Tools on the runner.
-  const evaluation = config.evaluation;
-  const tools = await ensureTools({
-    python: inputs.python ?? config.sandbox.python,
-    install: inputs["install-tools"],
-    needX265: evaluation.baselines.includes("x265"),
-    log: (line) => core.info(line),
-  });
-  for (const line of tools.lines) core.info(line);
+  // A shard: this machine's part only, for merge-shards; BD-rates and the verdict come from the merge.
+  if (inputs.shard) {
+    const shard = parseShard(inputs.shard);
+    const result = await evaluateHere(inputs, root, config, candidate, parent, shard);
+    const shardPath = resolve(
+      root,
+      inputs["results-path"] ??
+        join(process.env.RUNNER_TEMP ?? root, "codec-evolve", `shard-${shard.index}.json`),
+    );
+    await mkdir(dirname(shardPath), { recursive: true });
+    await writeFile(shardPath, `${JSON.stringify(result, null, 2)}\n`);
+    core.info(
+      `shard ${shard.index}/${shard.count}: ran ${result.shard?.units.join(", ") || "nothing"}; written to ${shardPath}`,
+    );
+    return { result, resultsPath: shardPath, markdown: "" };
+  }
 
-  // 3. Clips from the base checkout, and the baseline cache.
-  const maxFrames = inputs["max-frames"] ?? evaluation.maxFrames ?? undefined;
-  const clipOptions = { cwd: root, maxFrames, seed: 1 };
-  const clips = await resolveClips([...evaluation.clips, ...evaluation.synthetic], clipOptions);
-  const heldOut = await resolveClips(evaluation.heldOut, clipOptions);
-  const cacheDir = join(root, ".codec-evolve", "cache", "baselines");
-  const clipFiles = [...clips, ...heldOut].flatMap((c) =>
-    "path" in c.source ? [c.source.path] : [],
-  );
-  const scope = await cacheScope(clipFiles, [
-    evaluation.baselines,
-    evaluation.qualities,
-    maxFrames ?? null,
-  ]);
-  const cached = await restoreBaselineCache(cacheDir, scope, inputs.cache);
-  core.info(cached.restored);
-
-  // 4. Evaluate: candidate vs parent vs baselines.
-  const started = Date.now();
-  const sandbox = sandboxOptions(config.sandbox, { python: tools.python });
-  const result = await evaluateCodec({
-    codecPath: candidate,
-    clips,
-    heldOutClips: heldOut,
-    qualities: evaluation.qualities,
-    baselines: evaluation.baselines,
-    parent: parent ? { codecPath: parent } : null,
-    adoption: config.adoption,
-    codecParams: evaluation.codecParams,
-    sandbox,
-    qualityFloorDb: evaluation.qualityFloorDb,
-    reconDir: null,
-    cacheDir: inputs.cache ? cacheDir : null,
-    onEvent: (e) => {
-      if (e.type === "baseline-done" || e.type === "rung-done")
-        core.info(
-          `  ${e.done}/${e.total} ${e.type === "rung-done" ? `${e.codec} ${e.clip} q=${e.quality}` : `${e.baseline} ${e.clip}`}`,
-        );
-    },
-  });
-  core.info(`evaluated in ${((Date.now() - started) / 1000).toFixed(1)} s: ${verdictKind(result)}`);
-  core.info(await cached.save());
+  // 2-4. Evaluate here, or take results already evaluated (shards to merge, or merged elsewhere), validated as untrusted.
+  const result = inputs["merge-shards"]
+    ? await mergeShards(root, inputs["merge-shards"], config.codec)
+    : inputs["evaluated-results"]
+      ? (await readResultsFile(resolve(root, inputs["evaluated-results"]), config.codec)).results
+      : await evaluateHere(inputs, root, config, candidate, parent);
 
   // 5. Results JSON (the artifact's one file), job summary, artifact.
   const resultsPath = resolve(
@@ -150,4 +134,150 @@ export async function evaluateMain(
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
   core.info(await upload(resultsPath));
   return { result: artifact.results, resultsPath, markdown };
+}
+
+/**
+ * The shard results matching `pattern` (a * in the file name only) merged into
+ * one machine's result by merge-results' code. Each shard came from an
+ * untrusted job: size-checked before reading, and the merged result validated
+ * like an artifact.
+ */
+async function mergeShards(
+  root: string,
+  pattern: string,
+  codecPath: string,
+): Promise<EvaluationResult> {
+  const full = resolve(root, pattern);
+  const dir = dirname(full);
+  const escape = (part: string) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+  const matches = new RegExp(`^${basename(full).split("*").map(escape).join("[^/]*")}$`);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => matches.test(n));
+  if (names.length === 0) {
+    throw new Error(
+      `merge-shards: no file matches ${pattern} in ${dir}; download the shards' artifacts there first`,
+    );
+  }
+  const files: ShardFile[] = [];
+  for (const name of names.sort()) {
+    const path = join(dir, name);
+    const size = (await stat(path)).size;
+    if (size > MAX_RESULTS_BYTES) {
+      throw new ResultsRejected(
+        `${path}: ${size} bytes is over the ${MAX_RESULTS_BYTES}-byte limit`,
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(path, "utf8"));
+    } catch (error) {
+      throw new ResultsRejected(`${path}: not JSON (${(error as Error).message})`);
+    }
+    files.push({ path: name, result: parsed as EvaluationResult });
+  }
+  const merged = mergeShardResults(files);
+  core.info(`merged ${files.length} shard results: ${names.join(", ")}`);
+  return validateResultsArtifact(merged, `merged ${pattern}`, codecPath).results;
+}
+
+/** Steps 2-4 of mode evaluate: tools, clips and baseline cache, the evaluation itself. */
+async function evaluateHere(
+  inputs: ActionInputs,
+  root: string,
+  config: Config,
+  candidate: string,
+  parent: string | null,
+  shard?: ShardSpec,
+): Promise<EvaluationResult> {
+  // 2. Tools on the runner.
+  const evaluation = config.evaluation;
+  const tools = await ensureTools({
+    python: inputs.python ?? config.sandbox.python,
+    install: inputs["install-tools"],
+    needX265: evaluation.baselines.includes("x265"),
+    needJpeg: evaluation.baselines.includes("jpeg"),
+    log: (line) => core.info(line),
+  });
+  for (const line of tools.lines) core.info(line);
+
+  // 3. Clips from the base checkout, and the baseline cache.
+  const maxFrames = inputs["max-frames"] ?? evaluation.maxFrames ?? undefined;
+  const clipOptions = { cwd: root, maxFrames, seed: 1 };
+  const clips = await resolveClips([...evaluation.clips, ...evaluation.synthetic], clipOptions);
+  const heldOut = await resolveClips(evaluation.heldOut, clipOptions);
+  const cacheDir = join(root, ".codec-evolve", "cache", "baselines");
+  const parentCacheDir = join(root, ".codec-evolve", "cache", "parents");
+  const clipFiles = [...clips, ...heldOut].flatMap((c) =>
+    "path" in c.source ? [c.source.path] : [],
+  );
+  const scope = await cacheScope(clipFiles, [
+    evaluation.baselines,
+    evaluation.qualities,
+    maxFrames ?? null,
+  ]);
+  // The parent's entry depends on its code too; the evaluator checks the full key (parent-cache.ts).
+  const parentScope =
+    parent && !shard
+      ? await cacheScope(
+          [parent, ...clipFiles],
+          [evaluation.qualities, maxFrames ?? null, evaluation.codecParams, config.sandbox],
+        )
+      : null;
+  const [cached, parentCached] = await Promise.all([
+    restoreFolderCache(
+      {
+        dir: cacheDir,
+        prefix: `codec-evolve-baselines-v${CACHE_FORMAT}-`,
+        scope,
+        what: "baseline cache",
+        anyScope: true,
+      },
+      inputs.cache,
+    ),
+    parentScope
+      ? restoreFolderCache(
+          {
+            dir: parentCacheDir,
+            prefix: `codec-evolve-parent-v${PARENT_CACHE_FORMAT}-`,
+            scope: parentScope,
+            what: "parent cache",
+            anyScope: false,
+          },
+          inputs.cache,
+        )
+      : null,
+  ]);
+  core.info(cached.restored);
+  if (parentCached) core.info(parentCached.restored);
+
+  // 4. Evaluate: candidate vs parent vs baselines.
+  const started = Date.now();
+  const sandbox = sandboxOptions(config.sandbox, { python: tools.python });
+  const result = await evaluateCodec({
+    codecPath: candidate,
+    clips,
+    heldOutClips: heldOut,
+    qualities: evaluation.qualities,
+    baselines: evaluation.baselines,
+    parent: parent ? { codecPath: parent } : null,
+    adoption: config.adoption,
+    codecParams: evaluation.codecParams,
+    sandbox,
+    qualityFloorDb: evaluation.qualityFloorDb,
+    reconDir: null,
+    cacheDir: inputs.cache ? cacheDir : null,
+    parentCacheDir: inputs.cache && parent ? parentCacheDir : null,
+    ...(shard ? { shard } : {}),
+    onEvent: (e) => {
+      if (e.type === "baseline-done" || e.type === "rung-done")
+        core.info(
+          `  ${e.done}/${e.total} ${e.type === "rung-done" ? `${e.codec} ${e.clip} q=${e.quality}` : `${e.baseline} ${e.clip}`}`,
+        );
+    },
+  });
+  core.info(`evaluated in ${((Date.now() - started) / 1000).toFixed(1)} s: ${verdictKind(result)}`);
+  if (result.environment?.parent) core.info(`parent: ${result.environment.parent}`);
+  if (result.pairedTiming) core.info(pairedTimingLine(result.pairedTiming));
+  core.info(await cached.save());
+  if (parentCached) core.info(await parentCached.save());
+  return result;
 }

@@ -12,8 +12,8 @@ const optionalText = z.string().transform((value) => (value.trim() === "" ? null
 
 /** Every input, as action.yml declares it (defaults repeated here for local runs without action.yml). */
 export const inputsSchema = z.object({
-  /** evaluate: score the PR's codec (untrusted job). report: post the results (trusted workflow_run job). */
-  mode: z.enum(["evaluate", "report"]),
+  /** evaluate: score the PR's codec (untrusted job). report: post the results (trusted workflow_run job). resolve: which PR, base and head to evaluate (plan job). plan: how many shards (plan job). */
+  mode: z.enum(["evaluate", "report", "resolve", "plan"]),
   /** Token for the GitHub API (report mode) and the artifact and cache services. */
   "github-token": optionalText,
   /** Root of the base-branch checkout: evaluator config, clips and the parent codec come from here. */
@@ -36,7 +36,38 @@ export const inputsSchema = z.object({
       .transform(Number)
       .nullable(),
   ),
-  /** Keep baseline measurements in the Actions cache between runs. */
+  /** evaluate: package this results JSON (e.g. merged shards) instead of evaluating; same validation as the report's. */
+  "evaluated-results": optionalText,
+  /** evaluate: the PR's number, head and base commits for the artifact's hints when the event is not pull_request (a dispatched run): the resolve mode's outputs. */
+  "pull-request": optionalText.pipe(
+    z
+      .string()
+      .regex(/^[1-9][0-9]{0,9}$/, "a pull request number")
+      .transform(Number)
+      .nullable(),
+  ),
+  "head-sha": optionalText.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, "a commit SHA")
+      .nullable(),
+  ),
+  "base-sha": optionalText.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, "a commit SHA")
+      .nullable(),
+  ),
+  /** evaluate: run only shard I of N of the clip × rung work and write that shard's results JSON (no artifact, no verdict). */
+  shard: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[1-9][0-9]*\/[1-9][0-9]*$/, "I/N, e.g. 2/4")
+      .nullable(),
+  ),
+  /** evaluate: merge these shard results (a file name pattern with *, relative to the working directory) and package them as one run. */
+  "merge-shards": optionalText,
+  /** Keep baseline and parent measurements in the Actions cache between runs. */
   cache: flag.default(true),
   /** evaluate: where to write the results JSON; report: read results from this file instead of the artifact. */
   "results-path": optionalText,
@@ -73,7 +104,13 @@ export function readInputs(): ActionInputs {
     "parent",
     "python",
     "max-frames",
+    "evaluated-results",
     "results-path",
+    "pull-request",
+    "head-sha",
+    "base-sha",
+    "shard",
+    "merge-shards",
   ]) {
     raw[key] ??= "";
   }

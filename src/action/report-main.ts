@@ -21,19 +21,23 @@ import { upsertCheckRun, type CheckRunOutput } from "../github/check-run.js";
 import { checkTrust, type TrustVerdict } from "../github/check-trust.js";
 import { downloadResults } from "../github/download-results.js";
 import {
+  findPullRequestAt,
   findPullRequest,
   workflowRunEventSchema,
   type PullRequestInfo,
+  type WorkflowRunEvent,
 } from "../github/find-pull-request.js";
 import { parseHiddenBlock } from "../github/hidden-block.js";
 import { CHECK_SUMMARY_LIMIT } from "../evaluate/report/markdown.js";
-import { createGitHubClient } from "../github/octokit.js";
+import { parseEvaluateRunName } from "../github/names.js";
+import { createGitHubClient, type GitHubClient } from "../github/octokit.js";
 import {
   readResultsFile,
   ResultsRejected,
   type ResultsArtifact,
 } from "../github/results-artifact.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
+import { verifyResults } from "../github/verify-results.js";
 import type { ActionInputs } from "./inputs.js";
 import { currentRepo, readEvent } from "./read-event.js";
 
@@ -60,9 +64,12 @@ function reportTarget(
   payload: unknown,
 ): {
   runId: number | null;
-  headSha: string;
+  /** The evaluated head; null for a dispatched run until the artifact names it. */
+  headSha: string | null;
   event: z.infer<typeof workflowRunEventSchema> | null;
   prNumber: number | null;
+  /** A workflow_dispatch run: its head_sha is the default branch's, never the PR's. */
+  dispatched: boolean;
 } {
   if (name === "workflow_run" || (payload as { workflow_run?: unknown }).workflow_run) {
     const parsed = workflowRunEventSchema.safeParse(payload);
@@ -70,11 +77,14 @@ function reportTarget(
       throw new Error(
         `the workflow_run event payload is not as expected: ${parsed.error.issues[0]?.message}`,
       );
+    const run = parsed.data.workflow_run;
+    const dispatched = run.event === "workflow_dispatch";
     return {
-      runId: parsed.data.workflow_run.id,
-      headSha: parsed.data.workflow_run.head_sha,
+      runId: run.id,
+      headSha: dispatched ? null : run.head_sha,
       event: parsed.data,
-      prNumber: null,
+      prNumber: dispatched ? parseEvaluateRunName(run.display_title) : null,
+      dispatched,
     };
   }
   const pr = pullRequestEventSchema.safeParse(payload);
@@ -84,6 +94,7 @@ function reportTarget(
       headSha: pr.data.pull_request.head.sha,
       event: null,
       prNumber: pr.data.pull_request.number,
+      dispatched: false,
     };
   throw new Error(
     `mode report needs a workflow_run event (or a pull_request event with results-path); this run's event is "${name || "none"}"`,
@@ -121,10 +132,29 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
         : null;
     if (!artifact)
       throw new ResultsRejected("no results: give results-path, or run on workflow_run");
-    // A head SHA that is not the run's means these results are about another commit.
-    if (artifact.headSha !== null && artifact.headSha !== target.headSha) {
+    if (target.dispatched) {
+      // The run names its PR (run-name); the artifact says which head was evaluated. Both are checked against the API below.
+      if (artifact.pullRequest === null || artifact.headSha === null)
+        throw new ResultsRejected(
+          "the results of a dispatched run must name the pull request and the evaluated head",
+        );
+      if (target.prNumber !== null && artifact.pullRequest !== target.prNumber)
+        throw new ResultsRejected(
+          `the results claim PR #${artifact.pullRequest} but the run was dispatched for #${target.prNumber}`,
+        );
+    } else if (artifact.headSha !== null && artifact.headSha !== target.headSha) {
+      // A head SHA that is not the run's means these results are about another commit.
       throw new ResultsRejected(
         `the results claim head ${artifact.headSha} but the evaluated run is at ${target.headSha}`,
+      );
+    }
+    // The figures must add up: BD-rates and the verdict recomputed from the artifact's own rungs.
+    const check = verifyResults(artifact.results, config.adoption);
+    core.info(`recomputed from the results' rungs: ${check.checked}`);
+    if (check.problems.length > 0) {
+      throw new ResultsRejected(
+        `the results do not add up, so they were not written by the evaluator as shipped: ` +
+          check.problems.slice(0, 5).join("; "),
       );
     }
   } catch (error) {
@@ -139,27 +169,37 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
 
   // 3. The PR, found from the event and the API and checked against the head SHA.
   let pr: PullRequestInfo | null = null;
-  if (target.event)
-    pr = await findPullRequest(github, repo, target.event, artifact?.pullRequest ?? null);
-  else if (target.prNumber) {
-    const { data } = await github.rest.pulls.get({ ...repo, pull_number: target.prNumber });
-    if (data.head.sha === target.headSha) {
-      pr = {
-        number: data.number,
-        headSha: data.head.sha,
-        baseSha: data.base.sha,
-        baseRef: data.base.ref,
-        author: { login: data.user?.login ?? "", type: data.user?.type ?? "" },
-        headRepo: data.head.repo?.full_name ?? "",
-        body: data.body ?? "",
-        foundBy: "the pull_request event",
+  let headSha: string;
+  if (target.dispatched) {
+    const found = await dispatchedTarget(github, repo, target.prNumber, artifact);
+    if (!found) {
+      if (refusal) throw new ResultsRejected(refusal);
+      return {
+        verdict: kind(artifact),
+        trusted: false,
+        checkRunId: null,
+        results: artifact,
+        markdown: "",
       };
     }
+    ({ pr, headSha } = found);
+  } else {
+    headSha = target.headSha!;
+    if (target.event)
+      pr = await findPullRequest(github, repo, target.event, artifact?.pullRequest ?? null);
+    else if (target.prNumber)
+      pr = await findPullRequestAt(
+        github,
+        repo,
+        target.prNumber,
+        headSha,
+        "the pull_request event",
+      );
   }
   core.info(
     pr
       ? `PR #${pr.number} (found by ${pr.foundBy}), head ${pr.headSha}`
-      : `no open PR has head ${target.headSha}`,
+      : `no open PR has head ${headSha}`,
   );
 
   // 4. Trust, through the API.
@@ -171,13 +211,24 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
           .filter(Boolean),
         appSlug: inputs["app-slug"],
       })
-    : { trusted: false, problems: ["no pull request found for this commit"], changedFiles: [] };
+    : {
+        trusted: false,
+        problems: ["no pull request found for this commit"],
+        changedFiles: [],
+        currentFiles: [],
+      };
+  const dispatchProblem =
+    target.event && target.dispatched ? dispatchedOffDefault(target.event) : null;
+  if (dispatchProblem) {
+    trust.trusted = false;
+    trust.problems.push(dispatchProblem);
+  }
   const notices = trust.trusted
     ? []
     : trust.problems.map((p) => `Not trusted for adoption: this PR ${p}. Left to a human.`);
 
   // 5. Check run: conclusion, title, summary with the result block first, annotations.
-  const kind: VerdictKind | "refused" = artifact ? verdictKind(artifact.results) : "refused";
+  const verdict = kind(artifact);
   const meta = metaSchema.safeParse(parseHiddenBlock(pr?.body ?? "", "meta"));
   let markdown: string;
   let output: CheckRunOutput;
@@ -187,7 +238,7 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
       ? renderCheckResult(
           checkResultOf(
             results,
-            kind as VerdictKind,
+            verdict as VerdictKind,
             pr,
             trust,
             meta.success ? meta.data.candidate : null,
@@ -197,7 +248,7 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
       : "";
     const subject = pr
       ? `PR #${pr.number} at ${pr.headSha.slice(0, 7)} vs ${pr.baseRef} at ${pr.baseSha.slice(0, 7)}`
-      : `commit ${target.headSha.slice(0, 7)}`;
+      : `commit ${headSha.slice(0, 7)}`;
     markdown = renderMarkdown(results, {
       subject,
       rule: config.adoption,
@@ -206,9 +257,13 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
       fullResultsAt: `the ${"codec-evolve-results"} artifact of the evaluate run`,
     });
     output = {
-      headSha: target.headSha,
+      headSha,
       conclusion:
-        kind === "failed" ? "failure" : kind === "adopt" && trust.trusted ? "success" : "neutral",
+        verdict === "failed"
+          ? "failure"
+          : verdict === "adopt" && trust.trusted
+            ? "success"
+            : "neutral",
       title: `${trust.trusted ? "" : "[not trusted] "}${headline(results)}`,
       summary: block ? `${block}\n\n${markdown}` : markdown,
       annotations: annotationsFor(results, artifact.codecPath),
@@ -216,7 +271,7 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
   } else {
     markdown = `## ⚠️ Evaluation results refused\n\n${escapeMarkdown(refusal ?? "unknown", 2000)}\n\nThe evaluate job's output was not used. Nothing was adopted.`;
     output = {
-      headSha: target.headSha,
+      headSha,
       conclusion: "neutral",
       title: "results refused",
       summary: markdown,
@@ -243,12 +298,68 @@ export async function reportMain(inputs: ActionInputs): Promise<ReportOutcome> {
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(output.summary).write();
   if (refusal) throw new ResultsRejected(refusal);
   return {
-    verdict: kind,
+    verdict,
     trusted: trust.trusted,
     checkRunId: check.id,
     results: artifact,
     markdown,
   };
+}
+
+function kind(artifact: ResultsArtifact | null): VerdictKind | "refused" {
+  return artifact ? verdictKind(artifact.results) : "refused";
+}
+
+/**
+ * The PR and evaluated head of a dispatched run: the PR its run-name names
+ * (else the artifact's hint), at the head the artifact says was evaluated,
+ * kept only when the API's head is that commit. Results that were refused are
+ * reported on the named PR's current head. Null: nothing to post on (logged).
+ */
+async function dispatchedTarget(
+  github: GitHubClient,
+  repo: { owner: string; repo: string },
+  runNamed: number | null,
+  artifact: ResultsArtifact | null,
+): Promise<{ pr: PullRequestInfo; headSha: string } | null> {
+  const number = runNamed ?? artifact?.pullRequest ?? null;
+  if (number === null) {
+    core.warning(
+      "this dispatched run names no pull request (run-name) and its results name none: nothing posted",
+    );
+    return null;
+  }
+  const foundBy = runNamed !== null ? "the dispatched run's name" : "the artifact's hint";
+  if (!artifact) {
+    // Refused results: say so on the PR the run was for, at its head now.
+    const { data } = await github.rest.pulls.get({ ...repo, pull_number: number });
+    const pr = await findPullRequestAt(github, repo, number, data.head.sha, foundBy);
+    return pr ? { pr, headSha: pr.headSha } : null;
+  }
+  const headSha = artifact.headSha!;
+  const pr = await findPullRequestAt(
+    github,
+    repo,
+    number,
+    headSha,
+    `${foundBy}, checked against the API`,
+  );
+  if (!pr) {
+    // Not an error of this run: the PR moved on (its new head is evaluated on its own) or closed.
+    core.warning(
+      `PR #${number} is not at the evaluated head ${headSha} any more (or does not exist): these results are obsolete, nothing posted`,
+    );
+    return null;
+  }
+  return { pr, headSha };
+}
+
+/** A dispatched run ran the workflow file of the branch it was dispatched on: only the default branch's is the trusted one. */
+function dispatchedOffDefault(event: WorkflowRunEvent): string | null {
+  const branch = event.workflow_run.head_branch;
+  const main = event.repository.default_branch;
+  if (main && branch === main) return null;
+  return `was evaluated by a run dispatched on ${branch ?? "an unknown branch"}, not on the default branch${main ? ` ${main}` : ""}`;
 }
 
 function checkResultOf(

@@ -7,6 +7,8 @@ import * as core from "@actions/core";
 import { evaluateMain } from "./evaluate-main.js";
 import { readInputs } from "./inputs.js";
 import { reportMain } from "./report-main.js";
+import { planMain } from "./plan-main.js";
+import { resolveMain } from "./resolve-main.js";
 import { uploadResults } from "./upload-results.js";
 import type { EvaluationResult } from "../evaluate/results.js";
 
@@ -20,7 +22,20 @@ function bdOutput(result: EvaluationResult | undefined, name: string): string {
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
-    if (inputs.mode === "evaluate") {
+    if (inputs.mode === "resolve") {
+      const target = await resolveMain(inputs);
+      core.setOutput("pull-request", String(target.pullRequest));
+      core.setOutput("base-sha", target.baseSha);
+      core.setOutput("head-sha", target.headSha);
+      core.setOutput("head-repository", target.headRepository);
+    } else if (inputs.mode === "plan") {
+      const plan = await planMain(inputs);
+      core.setOutput("shards", String(plan.shards));
+      core.setOutput("list", JSON.stringify(plan.list));
+    } else if (inputs.mode === "evaluate" && inputs.shard) {
+      const outcome = await evaluateMain(inputs, uploadResults);
+      core.setOutput("results-path", outcome.resultsPath);
+    } else if (inputs.mode === "evaluate") {
       const outcome = await evaluateMain(inputs, uploadResults);
       const kind =
         outcome.result.status === "ok"

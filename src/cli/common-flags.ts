@@ -2,19 +2,23 @@
 import { BASELINE_NAMES, type BaselineName } from "../evaluate/baselines/index.js";
 import { flag, readList, rejectValue } from "./flags.js";
 
-/** Read --quality: integers 0..100, at least 4 (BD-rate needs 4 rungs). */
-export function readQualities(text: string, name = "quality"): number[] {
+/**
+ * Read --quality: integers 0..100, at least `minRungs`. evaluate takes any
+ * ladder (a short one is measured and reported without BD-rate); evolve needs
+ * 4, since adoption rests on BD-rate.
+ */
+export function readQualities(text: string, name = "quality", minRungs = 1): number[] {
   const qualities = readList(text, name).map((item) => Number(item));
   const bad = readList(text, name).find((_, i) => {
     const q = qualities[i]!;
     return !Number.isInteger(q) || q < 0 || q > 100;
   });
   if (bad !== undefined) rejectValue(name, bad, "an integer from 0 to 100");
-  if (qualities.length < 4) {
+  if (qualities.length < minRungs) {
     rejectValue(
       name,
       text,
-      `a ladder of at least 4 rungs (BD-rate needs 4), got ${qualities.length}`,
+      `a ladder of at least ${minRungs} rungs (BD-rate needs 4), got ${qualities.length}`,
     );
   }
   return qualities;
@@ -42,8 +46,8 @@ export const CLIP_FLAGS = {
   ),
   quality: flag.custom(
     "LIST",
-    "quality ladder, e.g. 20,35,50,65,80 (at least 4 rungs)",
-    readQualities,
+    "quality ladder, e.g. 20,35,50,65,80 (BD-rate needs at least 4 rungs)",
+    (text: string) => readQualities(text),
   ),
   baseline: flag.custom(
     "LIST",
@@ -52,6 +56,13 @@ export const CLIP_FLAGS = {
   ),
   "max-frames": flag.integer("N", "read at most N frames per clip", { min: 1 }),
 };
+
+/** evolve's --quality: adoption rests on BD-rate, so at least 4 rungs. */
+export const EVOLVE_QUALITY_FLAG = flag.custom(
+  "LIST",
+  "quality ladder, e.g. 20,35,50,65,80 (at least 4 rungs: adoption needs BD-rate)",
+  (text: string) => readQualities(text, "quality", 4),
+);
 
 /** How the codec's sandbox runs: overrides of the config's sandbox section. */
 export const SANDBOX_FLAGS = {

@@ -8,5 +8,11 @@ export class ExitError extends Error {
   }
 }
 
-/** Exit codes of every command: success, a codec that failed evaluation, a usage or environment error. */
-export const EXIT = { ok: 0, codecFailed: 1, usage: 2 } as const;
+/**
+ * Exit codes of every command (README "Using it", `codec-evolve --help`):
+ * 0 success; 1 the codec failed evaluation; 2 usage: a flag, the config or a
+ * file named on the command line is wrong; 3 environment: a program, the LLM
+ * endpoint or the installation is missing or unreachable; 4 an internal error
+ * (a bug: the stack is printed); 130 interrupted by Ctrl-C.
+ */
+export const EXIT = { ok: 0, codecFailed: 1, usage: 2, environment: 3, internal: 4 } as const;

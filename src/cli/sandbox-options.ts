@@ -11,9 +11,11 @@ export function sandboxOptions(
     python: flags.python ?? config.python ?? undefined,
     allowedImports: config.allowedImports,
     isolation: flags.isolation ?? config.isolation,
+    gpu: config.gpu,
     limits: {
       frameSeconds: config.frameSeconds,
       runSeconds: config.runSeconds,
+      cpuSeconds: config.cpuSeconds,
       memoryBytes: config.memoryMiB * 2 ** 20,
     },
   };

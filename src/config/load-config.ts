@@ -1,6 +1,6 @@
 /** Reads and validates `.github/codec-evolve.yml`. */
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { configSchema, type Config } from "./schema.js";
 
@@ -37,7 +37,7 @@ export async function loadConfig(
   repoDir: string,
   file = CONFIG_PATH,
 ): Promise<{ config: Config; source: string }> {
-  const path = join(repoDir, file);
+  const path = resolve(repoDir, file);
   let text: string;
   try {
     text = await readFile(path, "utf8");

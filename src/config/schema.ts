@@ -3,7 +3,7 @@
  * one line of documentation per field, defaults stated here and nowhere else.
  */
 import { z } from "zod";
-import { DEFAULT_ALLOWED_IMPORTS } from "../sandbox/sandbox-options.js";
+import { DEFAULT_ALLOWED_IMPORTS, DEFAULT_LIMITS } from "../sandbox/sandbox-options.js";
 import { checkTimezone, parseCron } from "./cron.js";
 
 function cronProblem(cron: string): string | null {
@@ -73,6 +73,15 @@ export const evaluationSchema = z
       .record(z.string(), z.unknown())
       .default({})
       .describe("Static parameters merged into the codec's config (same for encoder and decoder)."),
+    shards: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe(
+        "Machines the shipped evaluate workflow splits the clip × rung work over (evaluate --shard I/N, then merge-results); 1 = one machine.",
+      ),
   })
   .describe("What a candidate codec is scored on.");
 
@@ -87,17 +96,33 @@ export const sandboxSchema = z
       .enum(["auto", "bubblewrap", "none"])
       .default("auto")
       .describe("OS sandbox: bubblewrap when it can run (auto), required, or off."),
-    frameSeconds: z.number().positive().default(30).describe("Wall-clock limit per codec call."),
+    gpu: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Bind the GPU device nodes (/dev/nvidia*, /dev/dri) into the sandbox for torch codecs.",
+      ),
+    frameSeconds: z
+      .number()
+      .positive()
+      .default(DEFAULT_LIMITS.frameSeconds)
+      .describe("Wall-clock limit per codec call."),
     runSeconds: z
       .number()
       .positive()
-      .default(900)
+      .default(DEFAULT_LIMITS.runSeconds)
       .describe("Wall-clock limit per encode or decode run."),
+    cpuSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_LIMITS.cpuSeconds)
+      .describe("CPU-time limit (RLIMIT_CPU) per encode or decode process, all threads together."),
     memoryMiB: z
       .number()
       .int()
       .positive()
-      .default(4096)
+      .default(DEFAULT_LIMITS.memoryBytes / 2 ** 20)
       .describe("Address-space limit per process."),
   })
   .describe("How untrusted codec code is contained.");
@@ -119,6 +144,43 @@ export const adoptionSchema = z
       .positive()
       .default(4)
       .describe("Refuse a candidate whose encode fps is below the best's divided by this."),
+    minEncodeSpeedup: z
+      .number()
+      .min(1)
+      .nullable()
+      // Judged per CPU second only (the sandboxed encoder runs one thread): wall-clock fps
+      // swung 2.26x between two codecs of the same speed next to the test suite.
+      .default(1.5)
+      .describe(
+        "...or when it encodes at least this many times faster than the best (mean fps per CPU " +
+          "second, both codecs timed by the sandbox) and needs no more bits (BD-rate vs the best " +
+          "at most 0 over all clips); null turns this path off.",
+      ),
+    pairedTimingFrames: z
+      .number()
+      .int()
+      .min(0)
+      .max(600)
+      // Two runs of one codec minutes apart differed up to 1.5x in CPU fps on a shared box;
+      // timed side by side, a load change falls on both. 60 frames: the four bundled clips whole
+      // (20 + 16 + 12 + 12), one rung each, so key frames weigh as much as in the evaluation and
+      // a codec fast on one kind of content only is timed on the others too.
+      .default(60)
+      .describe(
+        "Frames per side that parent and candidate encode alternately, side by side, for the " +
+          "speed ratio both speed rules use: each shown clip's first frames (an equal share each) " +
+          "at the ladder's low, middle and high rungs in turn; 0 turns paired timing off (the " +
+          "rules then compare mean fps of separate runs).",
+      ),
+    pairedTimingChunkFrames: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(2)
+      .describe(
+        "Frames one side encodes before the other takes its turn (the order flips every chunk).",
+      ),
   })
   .describe("When a candidate replaces the current best.");
 

@@ -51,6 +51,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuiltSite> {
   );
 
   // Each result is read once, even when it is also a parent: a candidate's parent is usually a version.
+  const byId = new Map(records.map((r) => [r.id, r]));
   const cache = new Map<string, Promise<StoredResult>>();
   const stored = (id: string) => {
     let entry = cache.get(id);
@@ -60,13 +61,15 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuiltSite> {
     }
     return entry;
   };
-  const byId = new Map(records.map((r) => [r.id, r]));
-  const missingResults: string[] = [];
-  const written = new Set<string>();
-  for (const [position, record] of records.entries()) {
+  const firsts = new Map<string, number>(); // a repeated id: the first record is the one linked
+  records.forEach((record, position) => {
     const file = safeFileName(record.id);
-    if (written.has(file)) continue; // a repeated id: the first record is the one linked
-    written.add(file);
+    if (!firsts.has(file)) firsts.set(file, position);
+  });
+  const missing = new Set<string>();
+  // Reads and writes overlap in a few lanes: one at a time, the site waits on the disk most of the time.
+  await inLanes([...firsts], DISK_LANES, async ([file, position]) => {
+    const record = records[position]!;
     const result = record.metrics ? await stored(record.id) : null;
     const parent =
       result?.kind === "ok" && record.parentId && byId.get(record.parentId)?.metrics
@@ -79,12 +82,30 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuiltSite> {
       parent,
       options.repoUrl,
     );
-    if (detail.results === "missing" || detail.results === "unreadable")
-      missingResults.push(record.id);
+    if (detail.results === "missing" || detail.results === "unreadable") missing.add(record.id);
     await writeFile(
       join(outDir, "attempts", `${file}.js`),
       `window.codecEvolveDetail(${JSON.stringify(detail)});\n`,
     );
-  }
-  return { index: join(outDir, "index.html"), attempts: written.size, missingResults };
+  });
+  return {
+    index: join(outDir, "index.html"),
+    attempts: firsts.size,
+    missingResults: records.filter((r) => missing.has(r.id)).map((r) => r.id),
+  };
+}
+
+const DISK_LANES = 16;
+
+/** Run `work` on every item with at most `lanes` running at once. */
+async function inLanes<T>(
+  items: readonly T[],
+  lanes: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
 }

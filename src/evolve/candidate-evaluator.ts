@@ -3,8 +3,10 @@
  * ladder, baselines and sandbox for every candidate, and the current best as
  * the parent, from its stored result when that is comparable (same clips, no
  * synthetic ones, which are re-seeded) or else run again on the same frames.
+ * Either way its file is timed side by side with the candidate for the speed rules.
  */
 import type { AdoptionConfig } from "../config/schema.js";
+import { frameCountOf } from "../evaluate/clips/clip-stream.js";
 import { evaluateCodec, type EvaluationRequest } from "../evaluate/evaluator.js";
 import type { EvaluationResult } from "../evaluate/results.js";
 import type { CandidateEvaluator } from "./loop.js";
@@ -21,12 +23,13 @@ export function candidateEvaluator(
     !settings.clips.some((clip) => clip.source.kind === "synthetic") &&
     (settings.heldOutClips ?? []).length === 0 &&
     settings.clips.every((clip) =>
-      stored.clips.some((c) => c.name === clip.name && c.frames === clip.frames.length),
+      stored.clips.some((c) => c.name === clip.name && c.frames === frameCountOf(clip)),
     );
   return async (request) => {
     const parent = request.parent
       ? request.parent.result && comparable(request.parent.result)
-        ? { result: request.parent.result }
+        ? // Its file still runs once, briefly: timed side by side with the candidate (paired-timing.ts).
+          { result: request.parent.result, timingCodecPath: request.parent.codecPath }
         : { codecPath: request.parent.codecPath }
       : null;
     return evaluate({
@@ -45,13 +48,13 @@ export function evaluationKey(settings: EvaluationSettings): string {
       clip.name,
       clip.width,
       clip.height,
-      clip.frames.length,
+      frameCountOf(clip),
       clip.source,
     ]),
     heldOut: (settings.heldOutClips ?? []).map((clip) => [
       clip.width,
       clip.height,
-      clip.frames.length,
+      frameCountOf(clip),
       clip.source,
     ]),
     qualities: settings.qualities ?? null,

@@ -28,7 +28,7 @@ import { LEDGER_SCHEMA, type LedgerRecord } from "./ledger/ledger-record.js";
 import { updateLedger, type LedgerState, type LedgerStore } from "./ledger/ledger-store.js";
 import type { PendingAttempt } from "./ledger/pending-attempt.js";
 import { summarizeMetrics } from "./ledger/summarize-metrics.js";
-import { currentBest } from "./population/population.js";
+import { currentBest, exploreFractionFor } from "./population/population.js";
 import type { Proposer } from "./proposers/proposer.js";
 import { ensureStateDir, statePaths, type StatePaths } from "./state-paths.js";
 import { adopt, finishAdoption, type AdoptOutcome } from "./steps/adopt.js";
@@ -40,6 +40,7 @@ import {
   requestProposal,
   type ProposeSettings,
   type SyntaxCheck,
+  type UnavailableRecord,
 } from "./steps/propose.js";
 import { recordCommit } from "./steps/record-commit.js";
 import type { CandidateStore, Checkout, CheckoutProvider } from "./store/candidate-store.js";
@@ -108,6 +109,8 @@ export type EvolutionEvent =
       id: string;
       parentId: string;
       from: string;
+      /** Records passed over because their code cannot be read in this repository. */
+      unavailable: UnavailableRecord[];
     }
   | { type: "proposed"; id: string; label: string; costUsd: number }
   | { type: "evaluating"; id: string }
@@ -178,7 +181,10 @@ class EvolutionRun {
     this.settings = {
       codecPath: options.codecPath,
       adoption: options.adoption,
-      evolve: options.evolve,
+      evolve: {
+        ...options.evolve,
+        exploreFraction: exploreFractionFor(deps.proposer.kind, options.evolve.exploreFraction),
+      },
       allowedImports: options.allowedImports,
       systemPromptTemplate: options.systemPromptTemplate,
       focus: options.focus,
@@ -400,6 +406,7 @@ class EvolutionRun {
       id: plan.id,
       parentId: plan.parent.id,
       from: plan.from,
+      unavailable: plan.unavailable,
     });
     const asked = await requestProposal(
       plan,

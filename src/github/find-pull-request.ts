@@ -6,6 +6,9 @@
  * from a search by the head repository and branch (fork PRs arrive with an
  * empty `pull_requests`), else from the commit's associated PRs. Every
  * candidate is fetched from the API and kept only if its head is that SHA.
+ * A dispatched run (workflow_dispatch) is on the default branch: its PR is
+ * the one its run-name names, at the head the artifact says was evaluated,
+ * again kept only if the API agrees.
  */
 import { z } from "zod";
 import type { GitHubClient } from "./octokit.js";
@@ -15,6 +18,8 @@ export const workflowRunEventSchema = z.object({
   workflow_run: z.object({
     id: z.number().int(),
     event: z.string(),
+    /** The run-name; for a dispatched evaluate run, evaluateRunName(pr). */
+    display_title: z.string().nullish(),
     head_sha: z.string().regex(/^[0-9a-f]{40}$/),
     head_branch: z.string().nullable(),
     conclusion: z.string().nullable(),
@@ -23,7 +28,7 @@ export const workflowRunEventSchema = z.object({
       .nullable(),
     pull_requests: z.array(z.object({ number: z.number().int().positive() })).default([]),
   }),
-  repository: z.object({ full_name: z.string() }),
+  repository: z.object({ full_name: z.string(), default_branch: z.string().nullish() }),
 });
 export type WorkflowRunEvent = z.infer<typeof workflowRunEventSchema>;
 
@@ -71,6 +76,17 @@ async function fetchIfHeadMatches(
     body: pr.body ?? "",
     foundBy,
   };
+}
+
+/** PR `number`, if its head is `headSha` (the evaluated commit); null otherwise. */
+export async function findPullRequestAt(
+  github: GitHubClient,
+  repo: Repo,
+  number: number,
+  headSha: string,
+  foundBy: string,
+): Promise<PullRequestInfo | null> {
+  return fetchIfHeadMatches(github, repo, number, headSha, foundBy);
 }
 
 /** Find the PR whose head is the run's head SHA; null when there is none (e.g. a push run). */

@@ -98,6 +98,21 @@ export async function createCommit(
   return commit.sha;
 }
 
+/** A commit of an existing tree with the given parents (e.g. a version commit that merges a PR's head). */
+export async function commitTree(
+  gh: GitHubClient,
+  repo: RepoRef,
+  input: { tree: string; parents: readonly string[]; message: string },
+): Promise<string> {
+  const { data } = await gh.rest.git.createCommit({
+    ...repo,
+    message: input.message,
+    tree: input.tree,
+    parents: [...input.parents],
+  });
+  return data.sha;
+}
+
 /** Create `ref` ("heads/x" or "tags/x") at `sha`; false when it already exists. */
 export async function createRef(
   gh: GitHubClient,

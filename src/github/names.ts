@@ -14,14 +14,32 @@ export const CHECK_RUN_NAME = "codec-evolve / evaluation";
 /** Workflow artifact that carries the results JSON from the untrusted to the trusted job. */
 export const RESULTS_ARTIFACT = "codec-evolve-results";
 
+/**
+ * run-name of an evaluate run (codec-evolve-evaluate.yml): a dispatched run has no
+ * pull_request in its event, so the report job reads the PR back from the run's
+ * display_title, which GitHub computes from the workflow file, not from the job's output.
+ */
+export function evaluateRunName(pullRequest: number): string {
+  return `codec-evolve evaluate #${pullRequest}`;
+}
+
+/** The PR number in an evaluate run's display_title; null when it is not evaluateRunName's. */
+export function parseEvaluateRunName(title: string | null | undefined): number | null {
+  const m = /^codec-evolve evaluate #([1-9][0-9]{0,9})$/.exec(title ?? "");
+  return m ? Number(m[1]) : null;
+}
+
 /** Branch of one candidate PR (same id as the CLI's local store). */
 export function candidateBranch(candidateId: string): string {
   return `codec-evolve/candidate-${candidateId}`;
 }
 
+/** Every version tag starts with this (listing them: `git/matching-refs/tags/<prefix>`). */
+export const VERSION_TAG_PREFIX = "codec-evolve/v";
+
 /** Tag of adopted version N. */
 export function versionTag(version: number): string {
-  return `codec-evolve/v${version}`;
+  return `${VERSION_TAG_PREFIX}${version}`;
 }
 
 /** Title of the adoption commit of version N. */

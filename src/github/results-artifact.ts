@@ -48,6 +48,7 @@ const rungSchema = z.strictObject({
   ssimY: figure,
   encodeFps: figure,
   decodeFps: figure,
+  encodeCpuFps: figure.optional(),
   setting: text(64).optional(),
 });
 
@@ -96,7 +97,27 @@ export const resultsSchema = z.strictObject({
     })
     .optional(),
   sandbox: z
-    .strictObject({ isolation: text(1000), warnings: z.array(text(500)).max(20) })
+    .strictObject({ isolation: text(1000), warnings: z.array(text(2000)).max(20) })
+    .optional(),
+  pairedTiming: z
+    .discriminatedUnion("status", [
+      z.strictObject({
+        status: z.literal("ok"),
+        clip: name,
+        segments: z
+          .array(z.strictObject({ clip: name, quality: z.number().min(0).max(1e6), frames: count }))
+          .max(64)
+          .optional(),
+        qualities: z.array(z.number().min(0).max(1e6)).max(16),
+        frames: count,
+        chunks: count,
+        parentCpuSeconds: figure,
+        candidateCpuSeconds: figure,
+        speedup: figure,
+        chunkSpeedups: z.strictObject({ min: figure, median: figure, max: figure }),
+      }),
+      z.strictObject({ status: z.literal("unavailable"), reason: text(1000) }),
+    ])
     .optional(),
   environment: z
     .record(text(64), text(512))

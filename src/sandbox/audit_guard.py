@@ -8,7 +8,8 @@ codec that catches the exception gains nothing.
 
 Phases:
 - "libs": the harness imports the libraries the codec names; read-only opens
-  under the Python library directories are allowed (their modules, data files).
+  under the Python library directories are allowed (their modules, data files),
+  and of this process's own /proc/PID/maps (torch reads it at import).
 - "codec": the codec's own code runs; the only files that may be opened are
   modules the import machinery loads lazily (read-only, library directories).
 """
@@ -203,6 +204,12 @@ class Guard:
         if writing:
             return f"writing {path} is not available to codecs"
         real = os.path.realpath(path)
+        if self.phase == "libs" and real == f"/proc/{os.getpid()}/maps":
+            # torch >= 2.6 reads its own memory map while `import torch` runs (_load_global_deps,
+            # to find CUDA libraries installed as wheels). Only while the libraries load, before
+            # any codec code exists, only reading, and only this process's map: nothing else of
+            # /proc (the corpus reads /proc/self/status and environ) and never in the codec phase.
+            return None
         if not real.startswith(self.library_dirs):
             return f"reading {path} is not available to codecs"
         if self.phase == "codec" and self._caller_filename() not in self.source_readers:

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { trackGroup } from "../process/process-groups.js";
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,7 +70,7 @@ export class HarnessProcess {
       launch.isolation.mode === "bubblewrap"
         ? [
             launch.isolation.bubblewrap,
-            ...bubblewrapArgs(launch.python, this.workDir, env),
+            ...bubblewrapArgs(launch.python, this.workDir, env, launch.isolation.gpuDevices),
             ...pythonArgs,
           ]
         : pythonArgs;
@@ -80,6 +81,7 @@ export class HarnessProcess {
       cwd: this.workDir,
       ...sandboxUser(),
     });
+    trackGroup(this.child); // a second Ctrl-C kills the codec's group before the CLI exits
 
     this.reader = new MessageReader(launch.maxMessageBytes);
     this.log = new BoundedLog(launch.logBytes);

@@ -9,8 +9,8 @@ failure message with a category from DESIGN.md and the codec's line number.
 Message: 1 byte kind, 4 bytes little-endian body length, body.
   host -> harness: S setup (JSON), F frame (u32 index + RGB24), P payload
                    (u32 index + bytes), E end
-  harness -> host: R ready (JSON), O output (u32 index + f64 seconds + data),
-                   X failure (JSON), B bye
+  harness -> host: R ready (JSON), O output (u32 index + f64 wall seconds +
+                   f64 CPU seconds + data), X failure (JSON), B bye
 """
 
 import json
@@ -20,9 +20,14 @@ import sys
 import time
 
 HEADER = struct.Struct("<cI")
-OUTPUT_HEADER = struct.Struct("<Id")
+OUTPUT_HEADER = struct.Struct("<Idd")
 INDEX = struct.Struct("<I")
 TRACEBACK_CHARS = 2000
+
+# Bound before the codec loads: a codec that rebinds time.* cannot change what is measured.
+_wall_clock = time.perf_counter
+# CPU time of the whole process, every thread included (CLOCK_PROCESS_CPUTIME_ID).
+_process_cpu = time.process_time
 CODEC_FUNCTIONS = ("compress_video_frame", "decompress_video_frame")
 
 
@@ -107,8 +112,12 @@ def die_with_parent():
         os._exit(1)
 
 
-def apply_limits(limits):
-    """Resource limits for this process and its children; set before any library loads."""
+def apply_limits(limits, gpu=False):
+    """Resource limits for this process and its children; set before any library loads.
+
+    With a GPU, memory is limited by RLIMIT_DATA (heap and private writable mappings):
+    CUDA reserves tens of GB of address space it never touches, which RLIMIT_AS refuses.
+    """
     import resource
 
     def cap(which, value):
@@ -118,7 +127,7 @@ def apply_limits(limits):
         except (ValueError, OSError) as error:
             sys.stderr.write(f"harness: could not set limit {which}: {error}\n")
 
-    cap(resource.RLIMIT_AS, limits["memoryBytes"])
+    cap(resource.RLIMIT_DATA if gpu else resource.RLIMIT_AS, limits["memoryBytes"])
     cap(resource.RLIMIT_FSIZE, limits["fileBytes"])
     cap(resource.RLIMIT_NOFILE, limits["openFiles"])
     if int(limits["processes"]) > 0:  # 0: not enforceable for this uid (see isolation.ts)
@@ -195,13 +204,15 @@ def validate_frame(np, value, index, height, width):
     return None
 
 
-def load_codec(setup, source, guard):
-    """Execute the codec's source in a module with restricted builtins; return its two functions."""
+def load_codec(setup, source, tree, guard):
+    """Execute the codec (`tree`, parsed from `source`) in a module with restricted builtins; return its two functions."""
     import linecache
     import types
 
     filename = setup["codecName"]
-    code = compile(source, filename, "exec", dont_inherit=True)
+    # From the tree the static check already parsed: the same code as compiling the
+    # source again, without a second parse (a tenth of each harness start).
+    code = compile(tree, filename, "exec", dont_inherit=True)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     module = types.ModuleType("codec")
     module.__dict__["__builtins__"] = guard.codec_builtins() if guard else __builtins__
@@ -225,6 +236,9 @@ def serve(channel, setup, functions, np):
     frame_bytes = height * width * 3
     limit = int(setup["limits"]["payloadBytesPerFrame"])
     compress, decompress = functions
+    # A frame's CPU time runs from the previous answer to this one, so work a codec leaves
+    # to a thread of its own between calls is charged to the next frame, not lost.
+    cpu_mark = _process_cpu()
     while True:
         kind, body = channel.receive()
         if kind == b"E":
@@ -236,24 +250,26 @@ def serve(channel, setup, functions, np):
             if len(data) != frame_bytes:
                 raise ValueError(f"host sent a frame of {len(data)} bytes, expected {frame_bytes}")
             frame = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3).copy()
-            started = time.perf_counter()
+            started = _wall_clock()
             result = compress(frame, index, dict(config))
-            seconds = time.perf_counter() - started
+            seconds = _wall_clock() - started
             problem = validate_payload(result, index, limit)
             if problem:
                 return failure("invalid-output", problem, None, None, index)
             out = bytes(result)
         elif mode == "decode" and kind == b"P":
-            started = time.perf_counter()
+            started = _wall_clock()
             result = decompress(bytes(data), index, dict(config))
-            seconds = time.perf_counter() - started
+            seconds = _wall_clock() - started
             problem = validate_frame(np, result, index, height, width)
             if problem:
                 return failure("invalid-output", problem, None, None, index)
             out = np.ascontiguousarray(result).tobytes()
         else:
             raise ValueError(f"unexpected message {kind!r} in mode {mode}")
-        channel.send(b"O", OUTPUT_HEADER.pack(index, seconds) + out)
+        cpu_now = _process_cpu()
+        cpu_seconds, cpu_mark = cpu_now - cpu_mark, cpu_now
+        channel.send(b"O", OUTPUT_HEADER.pack(index, seconds, cpu_seconds) + out)
 
 
 def main():
@@ -263,7 +279,7 @@ def main():
     if kind != b"S":
         raise ValueError("the first message must be the setup")
     setup = json.loads(body)
-    apply_limits(setup["limits"])
+    apply_limits(setup["limits"], setup.get("gpu", False))
 
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
@@ -326,7 +342,7 @@ def main():
     sys.stdout = sink
     sys.stderr = sink
     try:
-        functions, problem = load_codec(setup, source, guard)
+        functions, problem = load_codec(setup, source, tree, guard)
     except BaseException as error:  # noqa: BLE001 - every codec error becomes a failure
         problem = describe_exception(error, filename, None)
         problem["message"] = "while loading the codec: " + problem["message"]

@@ -28,10 +28,23 @@ export function indexedBody(index: number, data: Uint8Array): Buffer {
   return Buffer.concat([prefix, data]);
 }
 
-/** An output message body: frame index, the codec's own seconds for the call, the data. */
-export function parseOutput(body: Buffer): { index: number; seconds: number; data: Buffer } {
-  if (body.length < 12) throw new Error(`output message of ${body.length} bytes is too short`);
-  return { index: body.readUInt32LE(0), seconds: body.readDoubleLE(4), data: body.subarray(12) };
+/**
+ * An output message body: frame index, the codec's own wall-clock seconds for the
+ * call, the process's CPU seconds since the previous answer (every thread), the data.
+ */
+export function parseOutput(body: Buffer): {
+  index: number;
+  seconds: number;
+  cpuSeconds: number;
+  data: Buffer;
+} {
+  if (body.length < 20) throw new Error(`output message of ${body.length} bytes is too short`);
+  return {
+    index: body.readUInt32LE(0),
+    seconds: body.readDoubleLE(4),
+    cpuSeconds: body.readDoubleLE(12),
+    data: body.subarray(20),
+  };
 }
 
 /** Splits the harness's stdout into messages; refuses unknown kinds and bodies over the limit. */

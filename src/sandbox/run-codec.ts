@@ -1,32 +1,25 @@
-import { existsSync } from "node:fs";
-import { basename } from "node:path";
 import type { Frame } from "../contract/frame.js";
 import type { Failure } from "../contract/failure.js";
 import type { CodecConfig } from "./codec-config.js";
-import { failureFromEvent } from "./failure-from-event.js";
-import { findPython } from "./find-python.js";
-import { HarnessProcess } from "./harness-process.js";
-import { resolveIsolation, sandboxUser } from "./isolation.js";
-import { indexedBody, parseOutput } from "./protocol.js";
-import { probePython } from "./python-info.js";
-import { DEFAULT_ALLOWED_IMPORTS, resolveLimits, type SandboxOptions } from "./sandbox-options.js";
+import { CodecSide, type CodecMode } from "./codec-side.js";
+import type { SandboxOptions } from "./sandbox-options.js";
 
+/** Per call: the codec's wall-clock seconds and its process's CPU seconds (see harness.py). */
+interface CallTimes {
+  codecSeconds: number;
+  callSeconds?: number[];
+  callCpuSeconds?: number[];
+}
 export type EncodeOutcome =
-  | { ok: true; payloads: Buffer[]; codecSeconds: number; callSeconds?: number[] }
-  | { ok: false; failure: Failure };
+  ({ ok: true; payloads: Buffer[] } & CallTimes) | { ok: false; failure: Failure };
 export type DecodeOutcome =
-  | { ok: true; frames: Frame[]; codecSeconds: number; callSeconds?: number[] }
-  | { ok: false; failure: Failure };
-
-type Mode = "check" | "encode" | "decode";
-type Stage = "validate" | "encode" | "decode";
+  ({ ok: true; frames: Frame[] } & CallTimes) | { ok: false; failure: Failure };
 
 interface SideResult {
   outputs: Buffer[];
   seconds: number[];
+  cpuSeconds: number[];
 }
-
-const STAGE: Record<Mode, Stage> = { check: "validate", encode: "encode", decode: "decode" };
 
 /** Static check only (syntax, forbidden import/name/attribute/call, missing-function); null when the codec may run. */
 export async function checkCodec(
@@ -69,6 +62,7 @@ export async function encodeFrames(
     payloads: result.outputs,
     codecSeconds: sum(result.seconds),
     callSeconds: result.seconds,
+    callCpuSeconds: result.cpuSeconds,
   };
 }
 
@@ -86,7 +80,13 @@ export async function decodePayloads(
     height: config.height,
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   }));
-  return { ok: true, frames, codecSeconds: sum(result.seconds), callSeconds: result.seconds };
+  return {
+    ok: true,
+    frames,
+    codecSeconds: sum(result.seconds),
+    callSeconds: result.seconds,
+    callCpuSeconds: result.cpuSeconds,
+  };
 }
 
 function sum(values: number[]): number {
@@ -94,115 +94,32 @@ function sum(values: number[]): number {
 }
 
 async function runSide(
-  mode: Mode,
+  mode: CodecMode,
   codecPath: string,
   inputs: readonly Uint8Array[],
   config: CodecConfig,
   opts: SandboxOptions,
 ): Promise<SideResult | { failure: Failure }> {
-  if (!existsSync(codecPath)) throw new Error(`codec file not found: ${codecPath}`);
-  const limits = resolveLimits(opts.limits);
-  const python = await probePython(await findPython(opts.python));
-  const isolation = await resolveIsolation(opts);
-  const frameBytes = config.width * config.height * 3;
-  // The host keeps every payload in memory: no frame may cost more than twice its raw size
-  // (plus slack for headers), whatever payloadBytesPerFrame says.
-  const payloadLimit = Math.min(limits.payloadBytesPerFrame, 2 * frameBytes + 65536);
-  const harness = new HarnessProcess({
-    codecPath,
-    python,
-    isolation,
-    logBytes: limits.logBytes,
-    maxMessageBytes: Math.max(1024 * 1024, 12 + (mode === "decode" ? frameBytes : payloadLimit)),
-  });
-  const stage = STAGE[mode];
-  const started = performance.now();
-  const runLeft = (): number => limits.runSeconds - (performance.now() - started) / 1000;
-  let frameIndex: number | undefined;
-  const fail = (
-    event: Parameters<typeof failureFromEvent>[0],
-    waited: "load" | "frame" | "end",
-    budgetSeconds: number,
-  ): { failure: Failure } => ({
-    failure: failureFromEvent(event, {
-      stage,
-      frameIndex,
-      limits,
-      waited,
-      budgetSeconds,
-      log: harness.logText(),
-      bubblewrap: isolation.mode === "bubblewrap",
-    }),
-  });
+  const opened = await CodecSide.open(mode, codecPath, config, opts);
+  if (!opened.ok) return { failure: opened.failure };
+  const side = opened.side;
   try {
-    // RLIMIT_NPROC counts every process of the uid: only meaningful in a user namespace or for a dedicated uid.
-    const processes = isolation.mode === "bubblewrap" || sandboxUser() ? limits.processes : 0;
-    const setup = {
-      mode,
-      codecFile: harness.codecFile,
-      // Frames of the codec are recognised by this name: it must never look like a library's.
-      codecName: codecDisplayName(codecPath),
-      config,
-      limits: { ...limits, processes, payloadBytesPerFrame: payloadLimit },
-      allowedImports: opts.allowedImports ?? DEFAULT_ALLOWED_IMPORTS,
-      staticCheck: opts.layers?.staticCheck ?? true,
-      runtimeGuards: opts.layers?.runtimeGuards ?? true,
-    };
-    harness.send("S", Buffer.from(JSON.stringify(setup)));
-    const loadBudget = Math.min(limits.loadSeconds, runLeft());
-    const ready = await harness.next(loadBudget);
-    if (ready.type !== "message" || ready.message.kind !== "R")
-      return fail(ready, "load", loadBudget);
-
     const outputs: Buffer[] = [];
     const seconds: number[] = [];
+    const cpuSeconds: number[] = [];
     for (const [index, data] of inputs.entries()) {
-      frameIndex = index;
-      harness.send(mode === "encode" ? "F" : "P", indexedBody(index, data));
-      const budget = Math.min(limits.frameSeconds, runLeft());
-      const event = await harness.next(budget);
-      if (event.type !== "message" || event.message.kind !== "O")
-        return fail(event, "frame", budget);
-      const output = parseOutput(event.message.body);
-      // The harness validates too; checking again here means a forged answer cannot skip the rules.
-      if (mode === "encode" && (output.data.length === 0 || output.data.length > payloadLimit)) {
-        return fail(
-          {
-            type: "violation",
-            reason: `protocol violation: a payload of ${output.data.length} bytes for frame ${index}`,
-          },
-          "frame",
-          budget,
-        );
-      }
-      if (output.index !== index || (mode === "decode" && output.data.length !== frameBytes)) {
-        return fail(
-          {
-            type: "violation",
-            reason: `protocol violation: answer for frame ${output.index} (${output.data.length} bytes)`,
-          },
-          "frame",
-          budget,
-        );
-      }
+      const output = await side.process(index, data);
+      if (!output.ok) return { failure: output.failure };
       outputs.push(output.data);
       seconds.push(output.seconds);
+      cpuSeconds.push(output.cpuSeconds);
     }
-    frameIndex = undefined;
     if (mode !== "check") {
-      harness.send("E", Buffer.alloc(0));
-      const endBudget = Math.min(10, Math.max(1, runLeft()));
-      const bye = await harness.next(endBudget);
-      if (bye.type !== "message" || bye.message.kind !== "B") return fail(bye, "end", endBudget);
+      const failure = await side.finish();
+      if (failure) return { failure };
     }
-    return { outputs, seconds };
+    return { outputs, seconds, cpuSeconds };
   } finally {
-    harness.dispose();
+    side.dispose();
   }
-}
-
-/** The file name the codec is compiled under: its base name, never one that starts like "<frozen ...>". */
-function codecDisplayName(codecPath: string): string {
-  const name = basename(codecPath);
-  return name.startsWith("<") || name.startsWith("/") ? `codec-${name}` : name;
 }

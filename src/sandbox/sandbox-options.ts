@@ -27,11 +27,15 @@ export interface SandboxLimits {
   loadSeconds?: number;
 }
 
-/** Limits used when the caller gives none. */
+/**
+ * Limits used when the caller gives none: the one source of the sandbox
+ * defaults (the config schema's defaults are derived from these).
+ */
 export const DEFAULT_LIMITS: SandboxLimits = {
   frameSeconds: 60,
   runSeconds: 1800,
   memoryBytes: 4 * 1024 ** 3,
+  // Twice runSeconds: numpy and torch threads can spend more CPU time than wall time.
   cpuSeconds: 3600,
   payloadBytesPerFrame: 32 * 1024 ** 2,
   logBytes: 64 * 1024,
@@ -71,6 +75,12 @@ export interface SandboxOptions {
   isolation?: "auto" | "bubblewrap" | "none";
   /** The bubblewrap executable; default "bwrap" on PATH. */
   bubblewrap?: string;
+  /**
+   * Let codecs use the GPU: bind /dev/nvidia* and /dev/dri into bubblewrap, and limit
+   * memory with RLIMIT_DATA instead of RLIMIT_AS (CUDA reserves far more address space
+   * than it uses). GPU memory and time are not limited.
+   */
+  gpu?: boolean;
   /**
    * Layer switches for tests and the overhead benchmark only: turning one off
    * proves the other layers catch an attack on their own. Never set in reports.

@@ -87,6 +87,11 @@ FORBIDDEN_ATTRIBUTES = {
     "inspect": "reaches frames",
     "mmap": "reaches shared memory",
     "threading": "reaches threads",
+    # Speed is judged per core (the sandbox pins the thread pools to one):
+    # more threads would buy fps with cores, and the rule's speed path with it.
+    "set_num_threads": "changes the thread count the speed figures assume",
+    "set_num_interop_threads": "changes the thread count the speed figures assume",
+    "setNumThreads": "changes the thread count the speed figures assume",
     "f_back": "reaches caller frames",
     "f_globals": "reaches frame globals",
     "f_locals": "reaches frame locals",

@@ -116,6 +116,8 @@ const ATTACKS = [
   "signal_kill_group",
   "decoder_reads_source_clip",
   "file_cv2_face_write",
+  "proc_self_maps",
+  "fake_clock",
 ] as const;
 type AttackName = (typeof ATTACKS)[number];
 
@@ -129,7 +131,8 @@ type Proof =
   | "no-connection" // the local TCP server got no connection
   | "grey-decode" // the decoder got nothing smuggled: it fell back to its flat grey frame
   | "log-bounded" // the codec's output in the failure is bounded
-  | "payloads-honest"; // payloads are what the codec returned, not a forged message
+  | "payloads-honest" // payloads are what the codec returned, not a forged message
+  | "timing-honest"; // every encode call was timed (wall and CPU) with the work it did
 
 interface AttackCase {
   attack: AttackName;
@@ -142,6 +145,7 @@ interface AttackCase {
   /** The whole evaluation's verdict, for attacks on the scoring. */
   evaluation?: { category: FailureCategory; clip: "gradient" | "noise" };
   proofs: Proof[];
+  /** Imports torch: slow to load (seconds of CPU), so it gets TORCH_LIMITS. */
   needsTorch?: boolean;
 }
 
@@ -218,10 +222,12 @@ const CASES: AttackCase[] = [
     os: "ok",
     proofs: WRITE_PROOFS,
   },
+  // torch.save writes through C++ (torch._C.PyTorchFileWriter), which raises no audit event:
+  // like cv2.imwrite, the hook layer alone cannot see it; the static check and bubblewrap stop it.
   {
     attack: "file_torch_save",
     category: "forbidden",
-    hook: "sandbox-violation",
+    os: "runtime",
     proofs: WRITE_PROOFS,
     needsTorch: true,
   },
@@ -402,6 +408,13 @@ const CASES: AttackCase[] = [
     os: "invalid-output",
     proofs: ["payloads-honest"],
   },
+  {
+    attack: "fake_clock",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "ok",
+    proofs: ["timing-honest"],
+  },
   { attack: "memory_bomb_numpy", category: "memory", hook: "memory", os: "memory", proofs: [] },
   { attack: "memory_bomb_growth", category: "memory", hook: "memory", os: "memory", proofs: [] },
   {
@@ -557,6 +570,15 @@ const CASES: AttackCase[] = [
     proofs: [],
   },
   { attack: "file_cv2_face_write", category: "forbidden", os: "runtime", proofs: WRITE_PROOFS },
+  // torch may read its own map while it loads; codec code never may. bubblewrap alone lets it
+  // through, and then the map shows only the sandbox's own process.
+  {
+    attack: "proc_self_maps",
+    category: "forbidden",
+    hook: "sandbox-violation",
+    os: "ok",
+    proofs: ["no-secret"],
+  },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -569,13 +591,16 @@ const LIMITS = {
   payloadBytesPerFrame: 1024 * 1024,
   logBytes: 16 * 1024,
 };
+/** `import torch` costs about 2 s of CPU, and has taken 10 s of wall time on a loaded 2-core box. */
+const TORCH_LIMITS = { ...LIMITS, loadSeconds: 90, runSeconds: 120 };
 /** Every attack run must end well within this (a hang would hit jest's timeout instead). */
 const BOUND_MS = 20_000;
+const TORCH_BOUND_MS = 100_000;
 const FLOOR_DB = 20;
 
 const bubblewrap = (await resolveIsolation({ isolation: "auto" })).mode === "bubblewrap";
 const python = await findPython();
-const hasTorch = spawnSync(python, ["-c", "import torch"]).status === 0;
+const torchProbe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
 
 /** it.concurrent starts many tests at once; two sandboxes at a time keep a 2-core CI box responsive. */
 const slots = { free: 2, waiting: [] as (() => void)[] };
@@ -608,6 +633,9 @@ interface RunResult {
   payloads: Buffer[];
   frames: Frame[];
   elapsedMs: number;
+  /** Per encode call: the codec's wall-clock and CPU seconds as the harness reported them. */
+  encodeSeconds: number[];
+  encodeCpuSeconds: number[];
 }
 
 let workDir = "";
@@ -678,25 +706,30 @@ async function runAttack(
 ): Promise<RunResult> {
   const codecPath = join(here, `${attack}.py`);
   const config = configForAttack(frames, attack, variant);
-  const opts = VARIANT_OPTIONS[variant];
+  const torch = CASES.find((c) => c.attack === attack)?.needsTorch === true;
+  const opts = { ...VARIANT_OPTIONS[variant], ...(torch ? { limits: TORCH_LIMITS } : {}) };
   const started = performance.now();
   const done = (
     outcome: Outcome,
     failure: Failure | null,
     payloads: Buffer[],
     decoded: Frame[],
+    times: { callSeconds?: number[]; callCpuSeconds?: number[] } = {},
   ): RunResult => ({
     outcome,
     failure,
     payloads,
     frames: decoded,
     elapsedMs: performance.now() - started,
+    encodeSeconds: times.callSeconds ?? [],
+    encodeCpuSeconds: times.callCpuSeconds ?? [],
   });
   const encoded = await encodeFrames(codecPath, frames, config, opts);
   if (!encoded.ok) return done(encoded.failure.category, encoded.failure, [], []);
   const decoded = await decodePayloads(codecPath, encoded.payloads, config, opts);
-  if (!decoded.ok) return done(decoded.failure.category, decoded.failure, encoded.payloads, []);
-  return done("ok", null, encoded.payloads, decoded.frames);
+  if (!decoded.ok)
+    return done(decoded.failure.category, decoded.failure, encoded.payloads, [], encoded);
+  return done("ok", null, encoded.payloads, decoded.frames, encoded);
 }
 
 function checkProofs(
@@ -705,7 +738,7 @@ function checkProofs(
   result: RunResult,
   frames: readonly Frame[],
 ): void {
-  expect(result.elapsedMs).toBeLessThan(BOUND_MS);
+  expect(result.elapsedMs).toBeLessThan(testCase.needsTorch ? TORCH_BOUND_MS : BOUND_MS);
   for (const proof of testCase.proofs) {
     switch (proof) {
       case "no-file": {
@@ -744,6 +777,15 @@ function checkProofs(
       case "log-bounded":
         expect((result.failure?.log ?? "").length).toBeLessThan(LIMITS.logBytes + 200);
         break;
+      case "timing-honest":
+        // Stopped before encoding: nothing was timed. Else 60 square roots of 200,000
+        // doubles per frame take milliseconds on any machine.
+        if (result.outcome !== "ok") break;
+        expect(result.encodeSeconds).toHaveLength(frames.length);
+        expect(result.encodeCpuSeconds).toHaveLength(frames.length);
+        for (const seconds of [...result.encodeSeconds, ...result.encodeCpuSeconds])
+          expect(seconds).toBeGreaterThan(0.002);
+        break;
       case "payloads-honest":
         result.payloads.forEach((payload, i) =>
           expect(payload.equals(Buffer.from(frames[i]!.data))).toBe(true),
@@ -764,6 +806,11 @@ describe("hostile-codec corpus", () => {
     expect(ATTACKS.length).toBeGreaterThanOrEqual(40);
   });
 
+  it("has torch to attack with (Debian's python3-torch, installed by scripts/setup.sh --test)", () => {
+    expect(torchProbe.stderr.trim().split("\n").pop() ?? "").toBe("");
+    expect(torchProbe.status).toBe(0);
+  });
+
   const frames = gradientFrames(3);
   for (const testCase of CASES) {
     const variants: [Variant, Outcome | undefined][] = [
@@ -773,8 +820,7 @@ describe("hostile-codec corpus", () => {
     ];
     for (const [variant, expected] of variants) {
       if (expected === undefined) continue;
-      const runnable =
-        (variant !== "os" || bubblewrap) && (variant === "all" || !testCase.needsTorch || hasTorch);
+      const runnable = variant !== "os" || bubblewrap;
       const name = `${testCase.attack} [${variant}] -> ${expected}`;
       (runnable ? it.concurrent : it.skip)(name, async () => {
         const result = await inSlot(() => runAttack(testCase.attack, variant, frames));

@@ -1,5 +1,6 @@
 # ATTACK: write a file with torch.save (and torch.load would unpickle).
-# Layers: static check (torch.save), whether or not torch is installed; audit hook; bubblewrap.
+# Layers: static check (torch.save), whether or not torch is installed; bubblewrap. Not the audit
+# hook: torch writes the file from C++ (PyTorchFileWriter), which raises no audit event.
 import numpy as np
 import torch
 

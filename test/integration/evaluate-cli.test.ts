@@ -7,22 +7,13 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
-import { main } from "../../src/cli/main.js";
 import type { EvaluationResult } from "../../src/evaluate/results.js";
+import { runCli } from "../fixtures/cli/run-cli.js";
 
 const run = promisify(execFile);
 
-async function cli(args: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: "", err: "" };
-  stdout.on("data", (d) => (chunks.out += d));
-  stderr.on("data", (d) => (chunks.err += d));
-  const code = await main(args, { stdout, stderr, cwd, env: process.env });
-  return { code, ...chunks };
-}
+const cli = runCli;
 
 /** ffmpeg's own PSNR "average" and SSIM "All" for two raw rgb24 files, compared as gbrp. */
 async function ffmpegScores(a: string, b: string, w: number, h: number) {
@@ -143,11 +134,12 @@ describe("codec-evolve evaluate (CLI, real processes)", () => {
     expect(result.verdict).toBeNull();
   });
 
-  it("refuses a ladder too short for BD-rate and an unknown baseline with exit code 2", async () => {
+  // A ladder shorter than 4 rungs is evaluated (BD-rate is then n/a): test/integration/shard-cli.test.ts.
+  it("refuses an out-of-range quality and an unknown baseline with exit code 2", async () => {
     const codec = join(process.cwd(), "codec/evolved_codec.py");
-    const short = await cli(["evaluate", codec, "--quality", "20,50"], dir);
-    expect(short.code).toBe(2);
-    expect(short.err).toMatch(/--quality: "20,50" is not a ladder of at least 4 rungs .*got 2/);
+    const outOfRange = await cli(["evaluate", codec, "--quality", "20,101"], dir);
+    expect(outOfRange.code).toBe(2);
+    expect(outOfRange.err).toMatch(/--quality: .*101/);
     const unknown = await cli(["evaluate", codec, "--baseline", "h266"], dir);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/--baseline: "h266" is not a reference encoder/);

@@ -87,7 +87,9 @@ describe("rollback", () => {
       "Rollback: restores v1",
     );
     await expect(rollbackCommand(["v99"], io(repo).io)).rejects.toThrow(ExitError);
-    await expect(rollbackCommand(["latest"], io(repo).io)).rejects.toThrow("expected one version");
+    await expect(rollbackCommand(["latest"], io(repo).io)).rejects.toThrow(
+      "expected a version like v3",
+    );
 
     // The loop continues from the rolled-back version.
     const summary = await runEvolution(

@@ -76,6 +76,7 @@ describe("evolution loop (local, offline)", () => {
       expect(body).toContain("BD-rate vs parent");
       expect(body).toContain("BD-rate vs x265");
       expect(body).toContain(`Improvement over v${record.version! - 1}`);
+      expect(body).toContain(`Verdict: ${record.verdict!.reason}`);
       expect(body).toMatch(/Timestamp: 2026-01-01T/);
       expect(body).toContain("Proposer: offline parameter search (not an LLM)");
     }

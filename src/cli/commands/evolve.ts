@@ -23,11 +23,13 @@ import { gitCandidateStore } from "../../evolve/store/git-candidate-store.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
 import type { CliIo } from "../cli-io.js";
-import { CLIP_FLAGS, CONFIG_FLAGS, SANDBOX_FLAGS } from "../common-flags.js";
+import { etaEstimator } from "../eta.js";
+import { CLIP_FLAGS, CONFIG_FLAGS, EVOLVE_QUALITY_FLAG, SANDBOX_FLAGS } from "../common-flags.js";
 import { EXIT, ExitError } from "../exit-error.js";
+import { handleInterrupts } from "../interrupts.js";
 import { defineCommand, flag } from "../flags.js";
 import { sandboxOptions } from "../sandbox-options.js";
-import { resolveClips } from "../resolve-clips.js";
+import { resolveClipSets } from "../resolve-clips.js";
 import { signedPercent } from "../../format/signed-percent.js";
 
 /** The evolve command's flags; its usage text is generated from them. */
@@ -62,6 +64,7 @@ after the current step; running the command again resumes the run.`,
       { min: 0 },
     ),
     ...CLIP_FLAGS,
+    quality: EVOLVE_QUALITY_FLAG,
     budget: flag.number(
       "USD",
       "stop the run once proposals cost this much (default: config proposer.budgetUsd)",
@@ -112,12 +115,12 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
     repoDir,
   );
 
-  const clipOptions = { cwd: io.cwd, maxFrames, seed };
-  const clips = await resolveClips(
-    values.clip ?? [...evaluation.clips, ...evaluation.synthetic],
-    clipOptions,
-  );
-  const heldOutClips = await resolveClips(values["held-out"] ?? evaluation.heldOut, clipOptions);
+  const { clips, heldOutClips } = await resolveClipSets(values, evaluation, {
+    cwd: io.cwd,
+    repoDir,
+    maxFrames,
+    seed,
+  });
 
   const display = progressDisplay(io.stderr);
   const settings: EvaluationSettings = {
@@ -140,20 +143,15 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
   );
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const stopHandlingInterrupts = handleInterrupts({
+    onFirst: () => {
       controller.abort();
       display.log(
         "stopping after the current step (Ctrl-C again to quit at once; run evolve again to resume)",
       );
-    } else {
-      display.stop();
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSigint);
+    },
+    beforeExit: () => display.stop(),
+  });
 
   let summary: EvolutionSummary;
   try {
@@ -183,16 +181,8 @@ export async function evolveCommand(argv: string[], io: CliIo): Promise<number> 
         onEvent: display.onEvolution,
       },
     );
-  } catch (error) {
-    if (error instanceof ProposerError) {
-      throw new ExitError(
-        `the proposer failed: ${error.message}\nNothing was lost; fix the cause and run evolve again to resume.`,
-        EXIT.usage,
-      );
-    }
-    throw error;
   } finally {
-    process.off("SIGINT", onSigint);
+    stopHandlingInterrupts();
     display.stop();
   }
   io.stdout.write(`${renderSummary(summary)}\n`);
@@ -290,6 +280,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
 } {
   const tty = (stream as NodeJS.WriteStream).isTTY === true;
   const state = { generation: 0, target: 0, best: "-", spend: 0, step: "" };
+  const toldUnavailable = new Set<string>();
   const bar = tty
     ? new cliProgress.SingleBar(
         {
@@ -302,6 +293,7 @@ function progressDisplay(stream: NodeJS.WritableStream): {
       )
     : null;
   let started = false;
+  let evaluationEta = etaEstimator();
   const refresh = () => {
     if (!bar) return;
     const payload = { best: state.best, spend: state.spend.toFixed(4), step: state.step };
@@ -337,6 +329,12 @@ function progressDisplay(stream: NodeJS.WritableStream): {
           log(event.message);
           break;
         case "generation-start":
+          for (const gone of event.unavailable.filter((u) => !toldUnavailable.has(u.id))) {
+            toldUnavailable.add(gone.id);
+            log(
+              `passed over ${gone.id}: its code is not in this repository (commit ${gone.commit.slice(0, 10)}; candidate branches are local, push them to keep them)`,
+            );
+          }
           state.step = `${event.id} from ${event.parentId} (${event.from}): proposing`;
           if (!bar)
             log(
@@ -372,11 +370,15 @@ function progressDisplay(stream: NodeJS.WritableStream): {
       refresh();
     },
     onEvaluation(event) {
+      // Each candidate's evaluation gets its own pace: the estimate restarts at its "start".
+      if (event.type === "start") evaluationEta = etaEstimator();
+      const remaining = "done" in event ? evaluationEta(event.done, event.total) : "";
+      const suffix = remaining ? `, ${remaining}` : "";
       if (event.type === "rung-done") {
-        state.step = `${event.codec} ${event.clip} q${event.quality} (${event.done}/${event.total})`;
+        state.step = `${event.codec} ${event.clip} q${event.quality} (${event.done}/${event.total}${suffix})`;
         refresh();
       } else if (event.type === "baseline-done") {
-        state.step = `${event.baseline} ${event.clip} (${event.done}/${event.total})`;
+        state.step = `${event.baseline} ${event.clip} (${event.done}/${event.total}${suffix})`;
         refresh();
       }
     },

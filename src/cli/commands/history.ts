@@ -3,6 +3,7 @@ import { readLedger } from "../../evolve/ledger/ledger-file.js";
 import { renderAttemptsTable, renderVersionsTable } from "../../evolve/report/tables.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
+import { painter, wantsColour } from "../../format/colour.js";
 import type { CliIo } from "../cli-io.js";
 import { EXIT } from "../exit-error.js";
 import { defineCommand, flag } from "../flags.js";
@@ -38,7 +39,8 @@ export async function historyCommand(argv: string[], io: CliIo): Promise<number>
     io.stdout.write("no versions yet; run codec-evolve evolve first\n");
     return EXIT.ok;
   }
-  io.stdout.write(`${renderVersionsTable(records)}\n`);
-  if (values.all) io.stdout.write(`\nall attempts:\n${renderAttemptsTable(records)}\n`);
+  const paint = painter(wantsColour(io.stdout, io.env));
+  io.stdout.write(`${renderVersionsTable(records, paint)}\n`);
+  if (values.all) io.stdout.write(`\nall attempts:\n${renderAttemptsTable(records, paint)}\n`);
   return EXIT.ok;
 }

@@ -6,6 +6,7 @@ import { buildFailureReport, renderFailureReport } from "../../evolve/report/fai
 import { renderAttemptsTable, tierReached } from "../../evolve/report/tables.js";
 import { statePaths } from "../../evolve/state-paths.js";
 import { repositoryRoot } from "../../evolve/store/repository-root.js";
+import { painter, wantsColour } from "../../format/colour.js";
 import type { CliIo } from "../cli-io.js";
 import { CONFIG_FLAGS } from "../common-flags.js";
 import { EXIT } from "../exit-error.js";
@@ -72,7 +73,12 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   }
   if (tornTail !== null)
     out.push("warning: the ledger ends in a torn line (a crash); the next evolve moves it aside");
-  out.push("", `recent attempts:`, renderAttemptsTable(records.slice(-(values.recent ?? 10))));
+  const paint = painter(wantsColour(io.stdout, io.env));
+  out.push(
+    "",
+    `recent attempts:`,
+    renderAttemptsTable(records.slice(-(values.recent ?? 10)), paint),
+  );
   const report = buildFailureReport(
     records,
     config.evolve.failureWindow,

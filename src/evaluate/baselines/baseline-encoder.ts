@@ -2,7 +2,7 @@
  * The shape every reference encoder (x265, x264, AV1, JPEG) takes, so one
  * ladder search, one cache and one scoring path serve them all.
  */
-import type { Clip } from "../clips/clip.js";
+import type { ClipInput, ClipStream } from "../clips/clip-stream.js";
 import type { QualityMetrics } from "../results.js";
 import type { ProcessRunner } from "../run-process.js";
 
@@ -60,6 +60,7 @@ export interface BaselineEncoder {
   /** Every setting other than the knob, for cache keys. */
   readonly settings: string;
   /** Whether this encoder is fed `clip.native` rather than the RGB frames. */
-  usesNativeSamples(clip: Clip): boolean;
-  open(clip: Clip, context: SessionContext): Promise<EncoderSession>;
+  usesNativeSamples(clip: ClipStream): boolean;
+  /** Open on a streamed clip: sessions read the clip again for each encode and decode, never holding it whole. */
+  open(clip: ClipInput, context: SessionContext): Promise<EncoderSession>;
 }

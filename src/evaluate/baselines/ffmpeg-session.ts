@@ -2,7 +2,9 @@
  * One reference video encoder open on one clip: raw yuv420p on ffmpeg's stdin,
  * a raw elementary stream in a temporary file (its size is the rate), decoded
  * back by ffmpeg to raw yuv420p and scored against the clip's RGB frames with
- * the project's own metric code.
+ * the project's own metric code. Both directions stream: frames go to ffmpeg
+ * as it reads them, and decoded frames are scored as they come out, each
+ * against the same frame of the clip read again, so memory holds a few frames.
  *
  * No colour range or matrix flags are set on either side: the stream signals
  * nothing, the decoder hands back yuv420p untouched, and the samples are read
@@ -11,23 +13,27 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Clip, Frame } from "../clips/clip.js";
+import type { Readable } from "node:stream";
+import { streamOf, type ClipInput, type ClipStream } from "../clips/clip-stream.js";
 import { yuvToRgb } from "../clips/colour.js";
-import { measureQuality } from "../metrics/quality.js";
+import { frameQuality, QualitySums } from "../metrics/quality.js";
+import { rawFrames } from "../raw-frames.js";
 import type { Encoded, EncoderSession, SessionContext } from "./baseline-encoder.js";
 import type { FfmpegEncoderSpec } from "./ffmpeg-encoders.js";
 import { runFfmpeg } from "./ffmpeg-probe.js";
 import { lastLines } from "../run-process.js";
 import { yuv420Input, type YuvInput } from "./yuv-input.js";
+import type { QualityMetrics } from "../results.js";
 
 const QUIET = ["-hide_banner", "-nostats", "-loglevel", "error"];
 
 /** Opens `spec` on `clip`; the caller must `close()` the session to remove its temporary files. */
 export async function openFfmpegSession(
   spec: FfmpegEncoderSpec,
-  clip: Clip,
+  clipInput: ClipInput,
   context: SessionContext,
 ): Promise<EncoderSession> {
+  const clip = streamOf(clipInput);
   if (clip.width % 2 !== 0 || clip.height % 2 !== 0) {
     throw new Error(
       `the ${spec.encoder} baseline needs an even width and height for 4:2:0, ` +
@@ -42,7 +48,7 @@ export async function openFfmpegSession(
   const encode = async (knob: number): Promise<Encoded> => {
     context.signal?.throwIfAborted();
     const path = join(dir, `${spec.knob.name}${knob}.${spec.format}`);
-    const frames = clip.frames.length;
+    const frames = clip.frameCount;
     const args = [
       ...QUIET,
       ...["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", `${clip.width}x${clip.height}`],
@@ -52,7 +58,7 @@ export async function openFfmpegSession(
       ...["-f", spec.format, "-y", path],
     ];
     const result = await runFfmpeg(context.runner, purpose, args, {
-      stdin: input.samples,
+      stdin: input.frames(),
       signal: context.signal,
     });
     if (result.code !== 0) {
@@ -80,8 +86,11 @@ export async function openFfmpegSession(
         ...["-f", spec.format, "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough"],
         ...["-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"],
       ];
+      let measured: { quality: QualityMetrics; frames: number; leftover: number } | null = null;
       const result = await runFfmpeg(context.runner, purpose, args, {
-        captureStdout: true,
+        stdoutSink: async (stdout) => {
+          measured = await scoreDecoded(stdout, clip, input);
+        },
         signal: context.signal,
       });
       if (result.code !== 0) {
@@ -90,9 +99,16 @@ export async function openFfmpegSession(
             `(ffmpeg exit ${result.code ?? result.signal}):\n${lastLines(result.stderr)}`,
         );
       }
-      const decodedFrames = splitFrames(result.stdout, clip, input, `${spec.knob.name}=${knob}`);
-      const quality = await measureQuality(clip.frames, decodedFrames);
-      return { encoded, decoded: { quality, decodeSeconds: result.seconds } };
+      const got = measured as { quality: QualityMetrics; frames: number; leftover: number } | null;
+      if (!got || got.frames !== clip.frameCount || got.leftover !== 0) {
+        const frames = got?.frames ?? 0;
+        const bytes = frames * input.frameSize + (got?.leftover ?? 0);
+        throw new Error(
+          `the decoded baseline stream at ${spec.knob.name}=${knob} has ${bytes / input.frameSize} frames ` +
+            `(${bytes} bytes), expected ${clip.frameCount}`,
+        );
+      }
+      return { encoded, decoded: { quality: got.quality, decodeSeconds: result.seconds } };
     },
     async close() {
       await rm(dir, { recursive: true, force: true });
@@ -100,19 +116,40 @@ export async function openFfmpegSession(
   };
 }
 
-/** Cuts ffmpeg's raw yuv420p output into RGB frames; the count must be exactly the clip's. */
-function splitFrames(raw: Buffer, clip: Clip, input: YuvInput, where: string): Frame[] {
-  const expected = clip.frames.length * input.frameSize;
-  if (raw.length !== expected) {
-    throw new Error(
-      `the decoded baseline stream at ${where} has ${raw.length / input.frameSize} frames ` +
-        `(${raw.length} bytes), expected ${clip.frames.length}`,
-    );
+/**
+ * Scores ffmpeg's raw yuv420p output frame by frame against the clip's RGB
+ * frames (read again alongside); stops counting at the clip's length, and
+ * reports how many frames and stray bytes there were.
+ */
+async function scoreDecoded(
+  stdout: Readable,
+  clip: ClipStream,
+  input: YuvInput,
+): Promise<{ quality: QualityMetrics; frames: number; leftover: number }> {
+  const sums = new QualitySums();
+  const source = clip.frames()[Symbol.asyncIterator]();
+  const decoded = rawFrames(stdout, input.frameSize);
+  let frames = 0;
+  let leftover = 0;
+  try {
+    for (;;) {
+      const next = await decoded.next();
+      if (next.done) {
+        leftover = next.value.leftover;
+        break;
+      }
+      frames++;
+      const original = frames <= clip.frameCount ? await source.next() : null;
+      if (!original || original.done) continue; // counted, reported by the caller
+      const rgb = yuvToRgb(next.value, "yuv420p", clip.width, clip.height, input.range);
+      sums.add(await frameQuality(original.value.rgb, rgb));
+    }
+  } finally {
+    await source.return?.();
   }
-  const frames: Frame[] = [];
-  for (let i = 0; i < clip.frames.length; i++) {
-    const planes = raw.subarray(i * input.frameSize, (i + 1) * input.frameSize);
-    frames.push(yuvToRgb(planes, "yuv420p", clip.width, clip.height, input.range));
-  }
-  return frames;
+  const quality =
+    frames === clip.frameCount
+      ? sums.result(clip.width * clip.height)
+      : { psnrRgb: NaN, ssimRgb: NaN, psnrY: NaN, ssimY: NaN };
+  return { quality, frames, leftover };
 }

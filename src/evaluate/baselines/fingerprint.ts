@@ -7,18 +7,25 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { Clip, Frame } from "../clips/clip.js";
+import type { Frame } from "../clips/clip.js";
+import { streamOf, type ClipInput } from "../clips/clip-stream.js";
 import { rgbToYuv, yuvToRgb } from "../clips/colour.js";
 import { measureQuality } from "../metrics/quality.js";
 
-/** sha256 over the clip's RGB frames (what every baseline is scored against) and, if used, its native planes. */
-export function clipSamplesHash(clip: Clip, includeNative: boolean): string {
+/**
+ * sha256 over the clip's RGB frames (what every baseline is scored against)
+ * and, if used, its native planes. Streamed: the RGB frames in one walk of the
+ * clip, the planes in a second, the same bytes in the same order as when
+ * clips were held in memory, so existing cache entries still match.
+ */
+export async function clipSamplesHash(clip: ClipInput, includeNative: boolean): Promise<string> {
+  const stream = streamOf(clip);
   const hash = createHash("sha256");
-  hash.update(`${clip.width}x${clip.height}@${clip.fps}:${clip.frames.length}\n`);
-  for (const frame of clip.frames) hash.update(frame.data);
-  if (includeNative && clip.native) {
-    hash.update(`native ${clip.native.pixFmt} ${clip.native.range}\n`);
-    for (const planes of clip.native.frames) hash.update(planes);
+  hash.update(`${stream.width}x${stream.height}@${stream.fps}:${stream.frameCount}\n`);
+  for await (const frame of stream.frames()) hash.update(frame.rgb.data);
+  if (includeNative && stream.native) {
+    hash.update(`native ${stream.native.pixFmt} ${stream.native.range}\n`);
+    for await (const frame of stream.frames()) if (frame.native) hash.update(frame.native);
   }
   return hash.digest("hex");
 }

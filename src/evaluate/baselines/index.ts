@@ -8,7 +8,7 @@
  * cache write → rungs sorted by rate (lossless and same-size rungs dropped,
  * see tidy-rungs.ts).
  */
-import type { Clip } from "../clips/clip.js";
+import { streamOf, type ClipInput, type ClipStream } from "../clips/clip-stream.js";
 import { rateMetrics } from "../metrics/rate.js";
 import type { BaselineResult, Rung } from "../results.js";
 import type { BaselineEncoder, EncoderSession } from "./baseline-encoder.js";
@@ -23,7 +23,7 @@ import { ffmpegBaseline } from "./ffmpeg-baseline.js";
 import { AV1, X264, X265, X265_LD } from "./ffmpeg-encoders.js";
 import { clipSamplesHash, scoringCodeFingerprint } from "./fingerprint.js";
 import { JPEG_BASELINE } from "./jpeg-baseline.js";
-import { chooseLadder } from "./ladder.js";
+import { chooseLadder, type KnownEncodes } from "./ladder.js";
 import { runProcess, type ProcessRunner } from "../run-process.js";
 import { tidyRungs } from "./tidy-rungs.js";
 
@@ -33,7 +33,8 @@ export const BASELINE_NAMES: readonly BaselineName[] = ["x265", "x265-ld", "x264
 export type { ProcessRunner } from "../run-process.js";
 
 export interface BaselineRequest {
-  clip: Clip;
+  /** The clip: a stream is read again for every encode and decode, never held whole. */
+  clip: ClipInput;
   /** Bits per pixel of the candidate's rungs; the ladder must span them (extend beyond both ends so BD-rate overlaps). Absent → a default ladder. */
   targetBitsPerPixel?: readonly number[];
   /** Cache folder (e.g. .codec-evolve/cache/baselines); null disables the cache. */
@@ -73,8 +74,8 @@ export async function runBaseline(
   req: BaselineRequest,
 ): Promise<BaselineResult> {
   const encoder = encoderFor(name);
-  const { clip } = req;
-  if (clip.frames.length === 0) throw new Error(`clip ${clip.name} has no frames`);
+  const clip = streamOf(req.clip);
+  if (clip.frameCount === 0) throw new Error(`clip ${clip.name} has no frames`);
   const runner = req.runner ?? runProcess;
   const version = await encoder.version(runner);
 
@@ -82,7 +83,7 @@ export async function runBaseline(
     baseline: name,
     version,
     settings: encoder.settings,
-    samplesHash: clipSamplesHash(clip, encoder.usesNativeSamples(clip)),
+    samplesHash: await clipSamplesHash(clip, encoder.usesNativeSamples(clip)),
     scoringHash: await scoringCodeFingerprint(),
   };
   const key = req.cacheDir ? cacheKey(material) : null;
@@ -95,23 +96,34 @@ export async function runBaseline(
     session ??= await encoder.open(clip, { runner, signal: req.signal });
     return session;
   };
-  const pixels = clip.width * clip.height * clip.frames.length;
+  const pixels = clip.width * clip.height * clip.frameCount;
 
   try {
-    const ladder = await chooseLadder(encoder.knob, req.targetBitsPerPixel ?? [], async (knob) => {
-      let entry = knobs.get(knob);
-      if (!entry) {
-        entry = { ...(await (await open()).encode(knob)) };
-        knobs.set(knob, entry);
-        changed = true;
-      }
-      return (entry.bytes * 8) / pixels;
-    });
+    // Every cached encode seeds the search, and scored ones are preferred, so a
+    // candidate whose rates moved a little reuses what earlier runs measured.
+    const earlier: KnownEncodes = {
+      rates: new Map([...knobs].map(([knob, entry]) => [knob, (entry.bytes * 8) / pixels])),
+      scored: (knob) => isScored(knobs.get(knob)),
+    };
+    const ladder = await chooseLadder(
+      encoder.knob,
+      req.targetBitsPerPixel ?? [],
+      async (knob) => {
+        let entry = knobs.get(knob);
+        if (!entry) {
+          entry = { ...(await (await open()).encode(knob)) };
+          knobs.set(knob, entry);
+          changed = true;
+        }
+        return (entry.bytes * 8) / pixels;
+      },
+      earlier,
+    );
 
     const rungs: Rung[] = [];
     for (const knob of ladder) {
       let entry = knobs.get(knob);
-      if (!entry?.quality || entry.decodeSeconds === undefined) {
+      if (!isScored(entry)) {
         // Bytes and metrics must come from the same stream, so a knob known
         // only by its size is encoded again in this session before decoding.
         const { encoded, decoded } = await (await open()).decodeAndMeasure(knob);
@@ -128,13 +140,18 @@ export async function runBaseline(
   }
 }
 
+/** Whether a cached knob has been decoded and scored (not only encoded). */
+function isScored(entry: CachedKnob | undefined): entry is Required<CachedKnob> {
+  return entry?.quality !== undefined && entry.decodeSeconds !== undefined;
+}
+
 function toRung(
-  clip: Clip,
+  clip: ClipStream,
   encoder: BaselineEncoder,
   knob: number,
   entry: Required<CachedKnob>,
 ): Rung {
-  const frames = clip.frames.length;
+  const frames = clip.frameCount;
   return {
     quality: knob,
     setting: `${encoder.knob.name}=${knob}`,

@@ -14,6 +14,14 @@
  * at rates well outside the candidate's rates, and BD-rate needs the quality
  * ranges to overlap.
  *
+ * Earlier encodes (the baseline cache) seed the search: every cached knob
+ * value counts as already tried, and where several known rungs would do
+ * (within tolerance of a target, beyond an end, inside a gap) one that is
+ * already scored is taken over a nearer one that is not, and a scored rung
+ * stands for a target within the wider SCORED_TOLERANCE_OCTAVES. A candidate whose
+ * rates moved a little from a cached one's then needs no new encode or
+ * decode; a cold search (nothing known) is exactly as before.
+ *
  * Rate is assumed non-decreasing in the knob's "more bits" direction; where an
  * encoder breaks that by a few bytes the search still ends (it only ever tries
  * knob values strictly inside the current bracket).
@@ -28,14 +36,29 @@ export const MIN_RUNGS = 5;
 export const MIN_SPACING = 2;
 /** A known rung within this many octaves of a target's rate stands for it (2^0.15: 11 %). */
 export const TARGET_TOLERANCE_OCTAVES = 0.15;
+/**
+ * An already scored rung (from the cache) stands for a target this many octaves
+ * away (2^0.3: 23 %): reusing it costs nothing, a new rung costs an encode, a
+ * decode and scoring, and BD-rate interpolates between rungs anyway.
+ */
+export const SCORED_TOLERANCE_OCTAVES = 0.3;
 /** Interpolation guesses per target before the search falls back to bisection. */
 const INTERPOLATION_TRIES = 2;
+
+/** What earlier runs already measured on this clip (the baseline cache). */
+export interface KnownEncodes {
+  /** Knob value → bits per pixel of an earlier encode. */
+  readonly rates: ReadonlyMap<number, number>;
+  /** Whether the encode at this knob value has already been decoded and scored. */
+  readonly scored: (knob: number) => boolean;
+}
 
 /** Knob values for a ladder spanning `targets` (bits per pixel); sorted from lowest to highest rate. */
 export async function chooseLadder(
   scale: KnobScale,
   targets: readonly number[],
   bitsPerPixelAt: (knob: number) => Promise<number>,
+  earlier?: KnownEncodes,
 ): Promise<number[]> {
   const usable = targets.filter((t) => Number.isFinite(t) && t > 0);
   if (usable.length === 0) return sortByRate(scale, [...scale.defaultLadder]);
@@ -46,6 +69,12 @@ export async function chooseLadder(
   const positionOf = (knob: number): number =>
     scale.moreBitsWhenHigher ? knob - scale.min : scale.max - knob;
   const known = new Map<number, number>();
+  for (const [knob, rate] of earlier?.rates ?? []) {
+    if (Number.isInteger(knob) && knob >= scale.min && knob <= scale.max && rate > 0) {
+      known.set(positionOf(knob), rate);
+    }
+  }
+  const scored = (u: number): boolean => earlier?.scored(knobAt(u)) ?? false;
   const rateAt = async (u: number): Promise<number> => {
     let rate = known.get(u);
     if (rate === undefined) {
@@ -76,7 +105,7 @@ export async function chooseLadder(
 
   const chosen = new Set<number>();
   for (const target of usable) {
-    const close = (): number | null => closeEnough(known, target);
+    const close = (): number | null => closeEnough(known, target, scored);
     chosen.add(await search(target, close, (lo, hi) => nearest(known, target, lo, hi, n)));
   }
   // The extensions only need a rung on the far side, not far beyond it.
@@ -84,7 +113,8 @@ export async function chooseLadder(
   chosen.add(
     await search(
       low,
-      (lo) => (lo >= 0 && known.get(lo)! >= low / 2 ? lo : null),
+      (lo) =>
+        lo >= 0 && known.get(lo)! >= low / 2 ? preferScored(known, lo, low / 2, low, scored) : null,
       (lo) => Math.max(lo, 0),
     ),
   );
@@ -92,12 +122,19 @@ export async function chooseLadder(
   chosen.add(
     await search(
       high,
-      (_lo, hi) => (hi <= n && known.get(hi)! <= high * 2 ? hi : null),
+      (_lo, hi) =>
+        hi <= n && known.get(hi)! <= high * 2
+          ? preferScored(known, hi, high, high * 2, scored)
+          : null,
       (_lo, hi) => Math.min(hi, n),
     ),
   );
 
-  const positions = fillGaps(spaced([...chosen].sort((a, b) => a - b)), n);
+  const positions = fillGaps(
+    spaced([...chosen].sort((a, b) => a - b)),
+    n,
+    (u) => known.has(u) && scored(u),
+  );
   return positions.map(knobAt);
 }
 
@@ -172,16 +209,49 @@ function knownSlope(
   return Number.isFinite(slope) && slope > 0 ? slope : null;
 }
 
-/** The known position whose rate is nearest `target`, if within TARGET_TOLERANCE_OCTAVES. */
-function closeEnough(known: ReadonlyMap<number, number>, target: number): number | null {
+/**
+ * The known position whose rate is nearest `target`, if within
+ * TARGET_TOLERANCE_OCTAVES; a scored one within SCORED_TOLERANCE_OCTAVES before
+ * any unscored one.
+ */
+function closeEnough(
+  known: ReadonlyMap<number, number>,
+  target: number,
+  scored: (u: number) => boolean,
+): number | null {
   let best: number | null = null;
-  let bestDistance = TARGET_TOLERANCE_OCTAVES;
+  let bestScored = false;
+  let bestDistance = Infinity;
   for (const [u, rate] of known) {
     const distance = Math.abs(Math.log2(rate / target));
-    if (distance <= bestDistance) {
+    const isScored = scored(u);
+    if (distance > (isScored ? SCORED_TOLERANCE_OCTAVES : TARGET_TOLERANCE_OCTAVES)) continue;
+    const better =
+      best === null ||
+      (isScored && !bestScored) ||
+      (isScored === bestScored && distance <= bestDistance); // ties: the later one, as before
+    if (better) {
       best = u;
+      bestScored = isScored;
       bestDistance = distance;
     }
+  }
+  return best;
+}
+
+/** `found`, or a scored known position whose rate is also within [from, to] (the one nearest `found`). */
+function preferScored(
+  known: ReadonlyMap<number, number>,
+  found: number,
+  from: number,
+  to: number,
+  scored: (u: number) => boolean,
+): number {
+  if (scored(found)) return found;
+  let best = found;
+  for (const [u, rate] of known) {
+    if (rate < from || rate > to || !scored(u)) continue;
+    if (best === found || Math.abs(u - found) < Math.abs(best - found)) best = u;
   }
   return best;
 }
@@ -215,8 +285,12 @@ function spaced(sorted: number[]): number[] {
   return kept;
 }
 
-/** Adds midpoints of the widest gaps until there are MIN_RUNGS positions (or no room is left). */
-function fillGaps(sorted: number[], n: number): number[] {
+/**
+ * Adds a rung inside the widest gap until there are MIN_RUNGS positions (or no
+ * room is left): the midpoint, or the `reusable` position nearest it that keeps
+ * MIN_SPACING from both ends.
+ */
+function fillGaps(sorted: number[], n: number, reusable: (u: number) => boolean): number[] {
   const positions = [...sorted];
   if (positions.length < 2) {
     // Every target clamped to one end: widen towards the other end.
@@ -233,7 +307,14 @@ function fillGaps(sorted: number[], n: number): number[] {
     const a = positions[widest]!;
     const b = positions[widest + 1]!;
     if (b - a < 2) break;
-    positions.splice(widest + 1, 0, Math.round((a + b) / 2));
+    const middle = Math.round((a + b) / 2);
+    let fill = middle;
+    for (let u = a + MIN_SPACING; u <= b - MIN_SPACING; u++) {
+      if (reusable(u) && (!reusable(fill) || Math.abs(u - middle) < Math.abs(fill - middle))) {
+        fill = u;
+      }
+    }
+    positions.splice(widest + 1, 0, fill);
   }
   return positions;
 }

@@ -2,7 +2,8 @@
  * Reads any video (or still image) ffmpeg can decode.
  *
  * ffprobe gives the size, frame rate, pixel format and range of the first
- * video stream; ffmpeg then streams raw frames through a pipe. 8-bit YUV
+ * video stream; ffmpeg then streams raw frames through a pipe, read one
+ * frame at a time (openWithFfmpeg) so no clip is ever held whole. 8-bit YUV
  * 4:2:0 and 4:4:4 sources are decoded in their own format, kept as
  * clip.native and converted to RGB with our BT.601 conversion (colour.ts), so
  * a clip gives the same RGB frames whether it arrives as Y4M or as MP4.
@@ -11,12 +12,15 @@
  * ffmpeg and ffprobe come from PATH unless CODEC_EVOLVE_FFMPEG /
  * CODEC_EVOLVE_FFPROBE name another binary.
  */
+import { spawn } from "node:child_process";
 import { basename, extname, resolve } from "node:path";
-import type { Clip, Frame, NativeYuv } from "./clip.js";
+import { rawFrames } from "../raw-frames.js";
+import type { Clip } from "./clip.js";
+import { collectClip, type ClipStream } from "./clip-stream.js";
 import { ClipError } from "./clip-error.js";
 import { yuvFrameSize, yuvToRgb, type YuvPixFmt, type YuvRange } from "./colour.js";
 import { checkMaxFrames } from "./max-frames.js";
-import { runTool } from "./run-tool.js";
+import { runTool, toolOverrideVariable } from "./run-tool.js";
 
 /** The first video stream as ffprobe describes it. */
 interface ProbedStream {
@@ -99,11 +103,16 @@ export async function probeVideo(path: string): Promise<ProbedStream> {
   };
 }
 
-/** Decodes the first video stream of `path` into a Clip (at most maxFrames frames). */
-export async function readWithFfmpeg(
+/**
+ * Opens the first video stream of `path` as a stream (at most maxFrames
+ * frames). Each walk runs ffmpeg again and reads its pipe one frame at a time;
+ * a first walk that only counts frames runs when the stream is opened, so the
+ * frame count is known up front and a file ffmpeg cannot decode fails here.
+ */
+export async function openWithFfmpeg(
   path: string,
   opts: { maxFrames?: number } = {},
-): Promise<Clip> {
+): Promise<ClipStream> {
   checkMaxFrames(opts.maxFrames, path);
   const stream = await probeVideo(path);
   const native = NATIVE_FORMATS[stream.pixFmt];
@@ -117,36 +126,106 @@ export async function readWithFfmpeg(
   // passthrough: one output frame per decoded frame, no duplicates or drops for variable rate.
   args.push("-fps_mode", "passthrough", "-sws_flags", SWS_FLAGS);
   args.push("-f", "rawvideo", "-pix_fmt", outFmt, "pipe:1");
-  const out = await runTool("ffmpeg", args, `${path}: ffmpeg`);
-  if (out.code !== 0) {
-    throw new ClipError(`${path}: ffmpeg failed to decode (exit ${out.code}): ${out.stderr || "no message"}`);
-  }
-  const bytes = new Uint8Array(out.stdout.buffer, out.stdout.byteOffset, out.stdout.byteLength);
-  if (bytes.length === 0) {
+  const describe = `${stream.width}x${stream.height} frames (${frameSize} bytes each) of ${outFmt}`;
+
+  let frameCount = 0;
+  for await (const _ of decodeRaw(path, args, frameSize, describe)) frameCount++;
+  if (frameCount === 0) {
     throw new ClipError(`${path}: ffmpeg decoded no frames from the video stream`);
   }
-  if (bytes.length % frameSize !== 0) {
-    throw new ClipError(
-      `${path}: ffmpeg produced ${bytes.length} bytes of ${outFmt}, not a whole number of ` +
-        `${stream.width}x${stream.height} frames (${frameSize} bytes each)`,
-    );
-  }
-  const count = bytes.length / frameSize;
-  const planes: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) planes.push(bytes.subarray(i * frameSize, (i + 1) * frameSize));
-  const common = {
+  const range: YuvRange = native?.fullRange || stream.colorRange === "pc" ? "pc" : "tv";
+  const { width, height } = stream;
+  return {
     name: basename(path, extname(path)),
-    width: stream.width,
-    height: stream.height,
+    width,
+    height,
     fps: stream.fps,
-    source: { kind: "ffmpeg", path } as const,
+    frameCount,
+    source: { kind: "ffmpeg", path },
+    ...(native ? { native: { pixFmt: native.pixFmt, range } } : {}),
+    async *frames() {
+      let index = 0;
+      for await (const data of decodeRaw(path, args, frameSize, describe)) {
+        if (index >= frameCount) break;
+        if (native === undefined) {
+          yield { index, rgb: { width, height, data } };
+        } else {
+          const rgb = yuvToRgb(data, native.pixFmt, width, height, range);
+          yield { index, rgb, native: data };
+        }
+        index++;
+      }
+      if (index !== frameCount) {
+        throw new ClipError(
+          `${path}: ffmpeg decoded ${index} frames this time but ${frameCount} when the clip was opened`,
+        );
+      }
+    },
   };
-  if (native === undefined) {
-    const frames: Frame[] = planes.map((data) => ({ width: stream.width, height: stream.height, data }));
-    return { ...common, frames };
+}
+
+/** Decodes the first video stream of `path` into a Clip held in memory (at most maxFrames frames). */
+export async function readWithFfmpeg(
+  path: string,
+  opts: { maxFrames?: number } = {},
+): Promise<Clip> {
+  return collectClip(await openWithFfmpeg(path, opts));
+}
+
+/** Runs ffmpeg with `args` and yields its raw output one frame at a time; throws a ClipError when it fails. */
+async function* decodeRaw(
+  path: string,
+  args: readonly string[],
+  frameSize: number,
+  describe: string,
+): AsyncGenerator<Buffer> {
+  const variable = toolOverrideVariable("ffmpeg");
+  const tool = process.env[variable] || "ffmpeg";
+  // Its own process group, like every ffmpeg we run: Ctrl-C reaches the CLI first.
+  const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-8192);
+  });
+  let exited = false;
+  const exit = new Promise<number | null>((resolve, reject) => {
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      exited = true;
+      const hint =
+        error.code === "ENOENT"
+          ? `"${tool}" was not found; install ffmpeg (e.g. apt-get install ffmpeg) or set ${variable} to its path`
+          : `could not start "${tool}": ${error.message}`;
+      reject(new ClipError(`${path}: ffmpeg: ${hint}`, { cause: error }));
+    });
+    child.on("close", (code) => {
+      exited = true;
+      resolve(code);
+    });
+  });
+  exit.catch(() => undefined); // observed below; a consumer that stops early must not leave it unhandled
+  try {
+    const frames = rawFrames(child.stdout, frameSize);
+    let next = await frames.next();
+    while (!next.done) {
+      yield next.value;
+      next = await frames.next();
+    }
+    const code = await exit;
+    if (code !== 0) {
+      throw new ClipError(`${path}: ffmpeg failed to decode (exit ${code}): ${stderr.trim() || "no message"}`);
+    }
+    if (next.value.leftover !== 0) {
+      throw new ClipError(
+        `${path}: ffmpeg produced ${next.value.leftover} bytes after the last whole frame, not a whole number of ${describe}`,
+      );
+    }
+  } finally {
+    if (!exited && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
   }
-  const range: YuvRange = native.fullRange || stream.colorRange === "pc" ? "pc" : "tv";
-  const yuv: NativeYuv = { pixFmt: native.pixFmt, frames: planes, range };
-  const frames = planes.map((p) => yuvToRgb(p, native.pixFmt, stream.width, stream.height, range));
-  return { ...common, frames, native: yuv };
 }

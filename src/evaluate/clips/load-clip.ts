@@ -7,10 +7,11 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import type { Clip } from "./clip.js";
 import { ClipError } from "./clip-error.js";
-import { readWithFfmpeg } from "./ffmpeg-reader.js";
+import { streamOf, type ClipStream } from "./clip-stream.js";
+import { openWithFfmpeg, readWithFfmpeg } from "./ffmpeg-reader.js";
 import { checkMaxFrames } from "./max-frames.js";
 import { isSyntheticKind, SYNTHETIC_KINDS, syntheticClip } from "./synthetic.js";
-import { readY4m } from "./y4m.js";
+import { openY4m, readY4m } from "./y4m.js";
 import { shippedFile } from "../../package-files/shipped-file.js";
 
 const SYNTHETIC_PREFIX = "synthetic:";
@@ -51,7 +52,25 @@ export function parseSyntheticSpec(spec: string): SyntheticSpec {
 }
 
 /**
- * Load a clip from a path (.y4m → readY4m, anything else → ffmpeg) or a spec
+ * Open a clip for streaming from a path (.y4m → openY4m, anything else →
+ * ffmpeg) or a synthetic spec (generated in memory: synthetic clips are
+ * small, see synthetic.ts). Nothing but headers and markers is read here.
+ */
+export async function openClip(
+  spec: string,
+  opts: { maxFrames?: number; seed?: number } = {},
+): Promise<ClipStream> {
+  checkMaxFrames(opts.maxFrames, `clip "${spec}"`);
+  if (spec.startsWith(SYNTHETIC_PREFIX)) return streamOf(await loadClip(spec, opts));
+  if (!existsSync(spec)) throw new ClipError(`clip "${spec}": no such file`);
+  const readOpts = opts.maxFrames === undefined ? {} : { maxFrames: opts.maxFrames };
+  return extname(spec).toLowerCase() === ".y4m"
+    ? openY4m(spec, readOpts)
+    : openWithFfmpeg(spec, readOpts);
+}
+
+/**
+ * Load a clip into memory from a path (.y4m → readY4m, anything else → ffmpeg) or a spec
  * "synthetic:<kind>[:WxH[:frames]]" (default 352x288, 30 frames; without
  * opts.seed a random seed is drawn and recorded in clip.source).
  */

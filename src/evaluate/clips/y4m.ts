@@ -1,16 +1,19 @@
 /**
  * YUV4MPEG2 (Y4M) reader and writer, 8-bit 4:2:0 and 4:4:4.
  *
- * The reader reads the file once and keeps every frame's native planes as a
- * view into that one buffer; the RGB frames are converted with the project's
+ * The reader streams: `openY4m` walks the FRAME markers with positional reads
+ * and each walk of the stream reads one frame at a time, so memory and the
+ * bytes read never depend on frames past maxFrames, and files over Node's
+ * 2 GiB single-read limit work. RGB frames are converted with the project's
  * single BT.601 conversion (colour.ts). All 4:2:0 siting variants (420,
  * 420jpeg, 420paldv, 420mpeg2) are read the same way, as centred siting:
  * the difference is a quarter-pixel chroma shift that no metric we report is
  * sensitive to, and treating them alike keeps one code path.
  */
-import { open, readFile } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { Clip, Frame, NativeYuv } from "./clip.js";
+import type { Clip, Frame } from "./clip.js";
+import { collectClip, type ClipStream } from "./clip-stream.js";
 import { ClipError } from "./clip-error.js";
 import { checkMaxFrames } from "./max-frames.js";
 import { rgbToYuv, yuvFrameSize, yuvToRgb, type YuvPixFmt, type YuvRange } from "./colour.js";
@@ -143,69 +146,127 @@ export function parseY4mHeader(bytes: Uint8Array, path: string): Y4mHeader {
   return { width, height, fpsNum: fps[0], fpsDen: fps[1], pixFmt, range, dataOffset: end + 1 };
 }
 
-/** Reads a Y4M file into a Clip; frames are RGB24 (BT.601) and clip.native holds the planes. */
-export async function readY4m(path: string, opts: { maxFrames?: number } = {}): Promise<Clip> {
+/** A Y4M clip streamed from disk; `bytesRead` counts every byte read so far (header, markers, frames). */
+export interface Y4mStream extends ClipStream {
+  readonly bytesRead: number;
+}
+
+/**
+ * Opens a Y4M file as a stream: reads the header and walks the FRAME markers
+ * (up to maxFrames) with positional reads, so a bad or truncated frame is
+ * reported before any work starts and nothing beyond the frames used is ever
+ * read. Files of any size work: nothing is read whole.
+ */
+export async function openY4m(path: string, opts: { maxFrames?: number } = {}): Promise<Y4mStream> {
   checkMaxFrames(opts.maxFrames, path);
-  let file: Buffer;
+  let handle: FileHandle;
   try {
-    file = await readFile(path);
+    handle = await open(path, "r");
   } catch (error) {
     throw new ClipError(`${path}: cannot read Y4M file: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
-  const header = parseY4mHeader(bytes, path);
-  const planes = splitFrames(bytes, header, path, opts.maxFrames ?? Infinity);
-  const frames: Frame[] = planes.map((p) =>
-    yuvToRgb(p, header.pixFmt, header.width, header.height, header.range),
-  );
-  const native: NativeYuv = { pixFmt: header.pixFmt, frames: planes, range: header.range };
+  let bytesRead = 0;
+  const readAt = async (file: FileHandle, offset: number, length: number): Promise<Buffer> => {
+    const buffer = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead: got } = await file.read(buffer, filled, length - filled, offset + filled);
+      if (got === 0) break;
+      filled += got;
+    }
+    bytesRead += filled;
+    return filled === length ? buffer : buffer.subarray(0, filled);
+  };
+  let header: Y4mHeader;
+  let offsets: number[];
+  try {
+    const size = (await handle.stat()).size;
+    header = parseY4mHeader(await readAt(handle, 0, Math.min(size, MAX_LINE)), path);
+    offsets = await frameOffsets(handle, size, header, path, opts.maxFrames ?? Infinity, readAt);
+  } finally {
+    await handle.close();
+  }
+  const frameSize = yuvFrameSize(header.pixFmt, header.width, header.height);
   return {
     name: basename(path, extname(path)),
     width: header.width,
     height: header.height,
     fps: header.fpsNum / header.fpsDen,
-    frames,
+    frameCount: offsets.length,
     source: { kind: "y4m", path },
-    native,
+    native: { pixFmt: header.pixFmt, range: header.range },
+    get bytesRead() {
+      return bytesRead;
+    },
+    async *frames() {
+      const file = await open(path, "r");
+      try {
+        for (const [index, offset] of offsets.entries()) {
+          const planes = await readAt(file, offset, frameSize);
+          if (planes.length !== frameSize) {
+            throw new ClipError(`${path}: frame ${index} is shorter than when the file was opened; was it changed?`);
+          }
+          const rgb = yuvToRgb(planes, header.pixFmt, header.width, header.height, header.range);
+          yield { index, rgb, native: planes };
+        }
+      } finally {
+        await file.close();
+      }
+    },
   };
 }
 
-/** Walks the FRAME markers and returns a view of each frame's planes. */
-function splitFrames(
-  bytes: Uint8Array,
+/** Reads a Y4M file into a Clip held in memory; frames are RGB24 (BT.601) and clip.native holds the planes. */
+export async function readY4m(path: string, opts: { maxFrames?: number } = {}): Promise<Clip> {
+  return collectClip(await openY4m(path, opts));
+}
+
+/** A FRAME line is almost always "FRAME\n": read this much first, up to MAX_LINE only when it has parameters. */
+const MARKER_PEEK = 64;
+
+/** Walks the FRAME markers (reading only the marker lines) and returns where each frame's planes start. */
+async function frameOffsets(
+  handle: FileHandle,
+  size: number,
   header: Y4mHeader,
   path: string,
   maxFrames: number,
-): Uint8Array[] {
+  readAt: (file: FileHandle, offset: number, length: number) => Promise<Buffer>,
+): Promise<number[]> {
   const frameSize = yuvFrameSize(header.pixFmt, header.width, header.height);
-  const planes: Uint8Array[] = [];
+  const starts: number[] = [];
   let offset = header.dataOffset;
-  while (offset < bytes.length && planes.length < maxFrames) {
-    const index = planes.length;
-    const marker = ascii(bytes.subarray(offset, offset + FRAME_MARKER.length));
+  while (offset < size && starts.length < maxFrames) {
+    const index = starts.length;
+    let line = await readAt(handle, offset, Math.min(MARKER_PEEK, size - offset));
+    let lineEnd = line.indexOf(NEWLINE);
+    if (lineEnd < 0 && line.length < size - offset) {
+      line = await readAt(handle, offset, Math.min(MAX_LINE, size - offset));
+      lineEnd = line.indexOf(NEWLINE);
+    }
+    const marker = ascii(line.subarray(0, FRAME_MARKER.length));
     if (marker !== FRAME_MARKER) {
       throw new ClipError(
         `${path}: frame ${index} (counting from 0): expected "FRAME" at byte offset ${offset}, ` +
-          `found ${excerpt(bytes, offset, 8)}` +
+          `found ${excerpt(line, 0, 8)}` +
           (index > 0 ? `; the previous frame may be longer than the header's ${frameSize} bytes` : ""),
       );
     }
-    const lineEnd = bytes.subarray(offset, offset + MAX_LINE).indexOf(NEWLINE);
     if (lineEnd < 0) {
       throw new ClipError(
         `${path}: frame ${index}: FRAME marker at byte offset ${offset} has no end of line`,
       );
     }
-    const afterMarker = bytes[offset + FRAME_MARKER.length];
+    const afterMarker = line[FRAME_MARKER.length];
     if (afterMarker !== NEWLINE && afterMarker !== 0x20) {
       throw new ClipError(
-        `${path}: frame ${index}: garbled FRAME marker at byte offset ${offset}: ${excerpt(bytes, offset, 12)}`,
+        `${path}: frame ${index}: garbled FRAME marker at byte offset ${offset}: ${excerpt(line, 0, 12)}`,
       );
     }
     const start = offset + lineEnd + 1;
-    const available = bytes.length - start;
+    const available = size - start;
     if (available < frameSize) {
       throw new ClipError(
         `${path}: frame ${index} (counting from 0) is truncated: ${header.pixFmt} ` +
@@ -213,13 +274,13 @@ function splitFrames(
           `file has ${available} (${frameSize - available} missing)`,
       );
     }
-    planes.push(bytes.subarray(start, start + frameSize));
+    starts.push(start);
     offset = start + frameSize;
   }
-  if (planes.length === 0) {
+  if (starts.length === 0) {
     throw new ClipError(`${path}: Y4M file has a header but no frames`);
   }
-  return planes;
+  return starts;
 }
 
 /** Frame rate as a Y4M "num:den" with small integers where the rate is a common one. */

@@ -100,30 +100,75 @@ function checkFramePairs(
   return { width, height };
 }
 
-/** Folds per-frame [sseRgb, ssimR, ssimG, ssimB, sseY, ssimY] into the clip's figures, in frame order. */
-function combineFrameSums(perFrame: readonly number[][], pixels: number): QualityMetrics {
-  let sseRgb = 0;
-  let ssimRgb = 0;
-  let sseY = 0;
-  let ssimY = 0;
-  for (const [sse, r, g, b, sseLuma, ssimLuma] of perFrame as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ][]) {
-    sseRgb += sse;
-    ssimRgb += (r + g + b) / 3;
-    sseY += sseLuma;
-    ssimY += ssimLuma;
+/**
+ * Running sums of the per-frame figures of one clip, folded in frame order
+ * (the order fixes the floating-point result: a streamed clip gives the same
+ * numbers as one measured whole).
+ */
+export class QualitySums {
+  private sseRgb = 0;
+  private ssimRgb = 0;
+  private sseY = 0;
+  private ssimY = 0;
+  private frames = 0;
+
+  /** Add one frame's [sseRgb, ssimR, ssimG, ssimB, sseY, ssimY], in frame order. */
+  add(sums: readonly number[]): void {
+    const [sse, r, g, b, sseLuma, ssimLuma] = sums as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    this.sseRgb += sse;
+    this.ssimRgb += (r + g + b) / 3;
+    this.sseY += sseLuma;
+    this.ssimY += ssimLuma;
+    this.frames++;
   }
-  const frames = perFrame.length;
-  return {
-    psnrRgb: psnrFromMse(sseRgb / (frames * pixels * 3)),
-    ssimRgb: ssimRgb / frames,
-    psnrY: psnrFromMse(sseY / (frames * pixels)),
-    ssimY: ssimY / frames,
-  };
+
+  /** The clip's figures for frames of `pixels` pixels each. */
+  result(pixels: number): QualityMetrics {
+    const frames = this.frames;
+    if (frames === 0) throw new Error("QualitySums: no frames were added");
+    return {
+      psnrRgb: psnrFromMse(this.sseRgb / (frames * pixels * 3)),
+      ssimRgb: this.ssimRgb / frames,
+      psnrY: psnrFromMse(this.sseY / (frames * pixels)),
+      ssimY: this.ssimY / frames,
+    };
+  }
+}
+
+/** Frames at least this large are scored on a worker thread when streamed one at a time. */
+const WORKER_MIN_FRAME_PIXELS = 1 << 16;
+
+/**
+ * One frame pair's sums (see QualitySums.add), on a worker thread for frames
+ * worth the hand-off so that many jobs streaming at once do not queue on the
+ * main thread.
+ */
+export function frameQuality(
+  source: Frame,
+  decoded: Frame,
+  options: MeasureQualityOptions = {},
+): Promise<number[]> {
+  const { width, height } = checkFramePairs([source], [decoded]);
+  const threads = options.threads ?? "auto";
+  const pool = options.pool ?? sharedQualityPool();
+  const useWorker =
+    threads === "workers" ||
+    (threads === "auto" && pool.size >= 2 && width * height >= WORKER_MIN_FRAME_PIXELS);
+  if (useWorker) return pool.run({ source: source.data, decoded: decoded.data, width, height });
+  const scratch = new Uint8Array(2 * width * height);
+  return Promise.resolve(frameQualitySums(source.data, decoded.data, width, height, scratch));
+}
+
+/** Folds per-frame sums into the clip's figures, in frame order. */
+function combineFrameSums(perFrame: readonly number[][], pixels: number): QualityMetrics {
+  const sums = new QualitySums();
+  for (const frame of perFrame) sums.add(frame);
+  return sums.result(pixels);
 }

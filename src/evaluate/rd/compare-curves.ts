@@ -1,6 +1,6 @@
 /** BD-rate of a candidate curve against each reference curve of a clip, with reasons when undefined. */
 import type { BaselineResult, ClipResult, Rung } from "../results.js";
-import { BdRateError, bdRate, type RdPoint } from "./bd-rate.js";
+import { BD_RATE_MIN_POINTS, BdRateError, bdRate, type RdPoint } from "./bd-rate.js";
 
 /** Rate in bits per pixel against PSNR-RGB: the curve BD-rate is computed on. */
 export function rdPoints(rungs: readonly Rung[]): RdPoint[] {
@@ -14,7 +14,14 @@ export function compareCurves(
 ): Pick<ClipResult, "bdRate" | "bdRateNotes"> {
   const bd: Record<string, number | null> = {};
   const notes: Record<string, string> = {};
+  // A short ladder (`--quality 50`) is a normal request: measured and reported, with no BD-rate.
+  const tooFew = tooFewRungsNote(candidate.length);
   for (const [name, reference] of Object.entries(references)) {
+    if (tooFew) {
+      bd[name] = null;
+      notes[name] = tooFew;
+      continue;
+    }
     try {
       bd[name] = bdRate(rdPoints(reference.rungs), rdPoints(candidate));
     } catch (error) {
@@ -24,6 +31,13 @@ export function compareCurves(
     }
   }
   return Object.keys(notes).length > 0 ? { bdRate: bd, bdRateNotes: notes } : { bdRate: bd };
+}
+
+/** Why no BD-rate can come from a ladder of `rungs` rungs, or null when it is long enough. */
+export function tooFewRungsNote(rungs: number): string | null {
+  return rungs < BD_RATE_MIN_POINTS
+    ? `the candidate has ${rungs} rung${rungs === 1 ? "" : "s"}; BD-rate needs at least ${BD_RATE_MIN_POINTS} rungs (e.g. --quality 20,35,50,65,80)`
+    : null;
 }
 
 /**

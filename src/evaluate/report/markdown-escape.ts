@@ -28,7 +28,10 @@ export function escapeMarkdown(text: string, maxLength = 300): string {
   const cut = chars.length > maxLength ? [...chars.slice(0, maxLength), "…"] : chars;
   const escaped = cut.map((ch) => ESCAPES[ch] ?? (/[\p{Cc}\u2028\u2029]/u.test(ch) ? " " : ch));
   // A leading list, heading or quote marker would change the block the text starts.
-  return escaped.join("").replace(/^([-+*]|\d+[.)])(?=\s|$)/, "\\$1");
+  return escaped
+    .join("")
+    .replace(/^([-+*])(?=\s|$)/, "\\$1")
+    .replace(/^(\d+)([.)])(?=\s|$)/, "$1\\$2");
 }
 
 /**

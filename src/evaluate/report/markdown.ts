@@ -5,10 +5,12 @@
  * that came from the results (names, messages, settings) is escaped, because
  * the results of a pull request's evaluation are untrusted.
  */
+import { pairedTimingLine } from "./paired-timing-line.js";
 import type { AdoptionConfig } from "../../config/schema.js";
 import type { ClipResult, EvaluationResult } from "../results.js";
 import { codeBlock, escapeMarkdown } from "./markdown-escape.js";
 import { mermaidRdChart } from "./mermaid-rd-chart.js";
+import { signedPercent } from "../../format/signed-percent.js";
 import { bdRateSentence, fixed, RD_COLUMNS, rungRow } from "./rd-table.js";
 
 /** GitHub's limit on a check run's summary, also a sane bound for comments (about 64 KB). */
@@ -42,17 +44,19 @@ const HEADINGS: Record<VerdictKind, string> = {
   failed: "❌ The candidate codec failed",
 };
 
-/** Signed percentage with two decimals, or "n/a". */
+/** Signed percentage with two decimals, or "n/a" (also for a non-finite value). */
 function percent(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "n/a";
-  return `${value >= 0 ? "+" : ""}${value.toFixed(2)}%`;
+  return signedPercent(value === undefined || !Number.isFinite(value) ? null : value);
 }
 
 /** The adoption rule in one sentence. */
 export function ruleSentence(rule: AdoptionConfig): string {
   return (
     `Rule: adopt when BD-rate vs the parent (PSNR-RGB) is at most −${rule.minBitSavingPercent}%, ` +
-    `or the compression ratio is ${rule.minRatioGainPercent}% higher at no lower quality on every rung; ` +
+    `or the compression ratio is ${rule.minRatioGainPercent}% higher at no lower quality on every rung` +
+    (rule.minEncodeSpeedup === null
+      ? "; "
+      : `, or encoding is at least ${rule.minEncodeSpeedup}× faster per CPU second at no more bits (BD-rate ≤ 0); `) +
     `never when encoding is more than ${rule.maxEncodeSlowdown}× slower than the parent.`
   );
 }
@@ -171,6 +175,9 @@ function headSection(result: EvaluationResult, options: MarkdownOptions): string
       `Held-out: ${fixed(h.clips, 0)} clips, ${fixed(h.frames, 0)} frames, mean ${fixed(h.meanBitsPerPixel, 4)} bpp, mean PSNR-RGB ${fixed(h.meanPsnrRgb, 2)} dB, BD-rate ${bd || "n/a"}.`,
       "",
     );
+  }
+  if (result.pairedTiming) {
+    lines.push(escapeMarkdown(pairedTimingLine(result.pairedTiming), 800), "");
   }
   if (result.sandbox) {
     lines.push(`Sandbox: ${escapeMarkdown(result.sandbox.isolation, 300)}.`);

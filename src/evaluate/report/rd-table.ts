@@ -1,4 +1,6 @@
 /** Plain-text tables of an evaluation: one per clip, rungs of the candidate and each reference. */
+import { pairedTimingLine } from "./paired-timing-line.js";
+import { tooFewRungsNote } from "../rd/compare-curves.js";
 import type { ClipResult, EvaluationResult, Rung } from "../results.js";
 import { signedPercent } from "../../format/signed-percent.js";
 import { renderTextTable } from "../../format/text-table.js";
@@ -63,6 +65,8 @@ export function renderClip(clip: ClipResult): string {
   const lines = Object.entries(clip.bdRate).map(
     ([name, value]) => `  ${bdRateSentence(name, value, clip.bdRateNotes?.[name])}`,
   );
+  const tooFew = tooFewRungsNote(clip.rungs.length);
+  if (tooFew && lines.length === 0) lines.push(`  no BD-rate: ${tooFew}`);
   return [header, renderTextTable(rows, { rightAlignFrom: 2 }), ...lines].join("\n");
 }
 
@@ -104,6 +108,7 @@ export function renderEvaluation(result: EvaluationResult): string {
     parts.push("", `FAILED [${f.category}]${where ? ` (${where})` : ""}: ${f.message}`);
     if (f.traceback) parts.push(f.traceback.replace(/^/gm, "  | "));
   }
+  if (result.pairedTiming) parts.push("", pairedTimingLine(result.pairedTiming));
   if (result.verdict) {
     parts.push(
       "",

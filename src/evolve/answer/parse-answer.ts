@@ -28,8 +28,24 @@ const SEARCH_MARK = /^<{7,}\s*SEARCH\s*$/;
 const DIVIDER = /^={7,}\s*$/;
 const REPLACE_MARK = /^>{7,}\s*REPLACE\s*$/;
 const FILE_LINE = /^FILE:\s*(.+?)\s*$/;
-const HYPOTHESIS_LINE = /^\s*\**HYPOTHESIS\**:\s*(.*)$/i;
-const RATIONALE_LINE = /^\s*\**RATIONALE\**:\s*(.*)$/i;
+/**
+ * A header line such as "HYPOTHESIS: text", also in markdown dress:
+ * "**HYPOTHESIS:** text", "**HYPOTHESIS**: text", "## Hypothesis: text",
+ * "**HYPOTHESIS: text**". The emphasis marks never reach the text.
+ */
+function headerPattern(word: string): RegExp {
+  return new RegExp(
+    `^\\s*(?:#{1,6}\\s*)?(?:[*_]{1,2})?${word}(?:[*_]{1,2})?\\s*:\\s*(?:[*_]{1,2}(?=\\s|$))?(.*)$`,
+    "i",
+  );
+}
+const HYPOTHESIS_LINE = headerPattern("HYPOTHESIS");
+const RATIONALE_LINE = headerPattern("RATIONALE");
+
+/** The text after a header, without emphasis marks closing it ("text**"). */
+function headerText(rest: string): string {
+  return rest.replace(/\s*[*_]{1,2}\s*$/, "").trim();
+}
 /** Markdown fences around a block are common and harmless outside blocks. */
 const FENCE = /^\s*```[\w-]*\s*$/;
 
@@ -47,14 +63,14 @@ export function parseAnswer(text: string): ParseOutcome {
     const lineNo = i + 1;
     const hyp = HYPOTHESIS_LINE.exec(line);
     if (hyp && !current && !hypothesis) {
-      hypothesis = hyp[1]!.trim();
+      hypothesis = headerText(hyp[1]!);
       inRationale = false;
       continue;
     }
     const rat = RATIONALE_LINE.exec(line);
     if (rat && !current) {
       inRationale = true;
-      if (rat[1]!.trim()) rationale.push(rat[1]!.trim());
+      if (headerText(rat[1]!)) rationale.push(headerText(rat[1]!));
       continue;
     }
     const file = FILE_LINE.exec(line.trim());

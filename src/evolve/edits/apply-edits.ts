@@ -1,12 +1,15 @@
 /**
  * Applies parsed SEARCH/REPLACE edits to files in memory. Every block must
- * match exactly once on whole lines; an empty SEARCH creates a file that does
+ * match exactly once on whole lines; when it matches nowhere exactly, a unique
+ * match ignoring trailing whitespace or one uniform indentation offset is
+ * accepted and the tolerance recorded. An empty SEARCH creates a file that does
  * not exist yet. The first problem refuses the whole proposal: a partly
  * applied change would be evaluated as something the model never meant.
  */
 import type { FileEdit } from "../answer/parse-answer.js";
 import { normalizeRepoPath, protectedPathReason } from "./protected-paths.js";
 import type { AttemptFailure } from "./proposal-failure.js";
+import { mostLenient, tolerantMatch, type EditTolerance } from "./tolerant-match.js";
 
 export interface ChangedFile {
   path: string;
@@ -22,10 +25,18 @@ export interface EditSummary {
   linesAdded: number;
   linesRemoved: number;
   created: boolean;
+  /** Set when a block of this file matched only with a tolerance (the most lenient used). */
+  tolerance?: Exclude<EditTolerance, "exact">;
 }
 
 export type ApplyOutcome =
-  | { ok: true; files: ChangedFile[]; summary: EditSummary[] }
+  | {
+      ok: true;
+      files: ChangedFile[];
+      summary: EditSummary[];
+      /** The most lenient match any block needed: "exact" when every SEARCH matched as written. */
+      editTolerance: EditTolerance;
+    }
   | { ok: false; failure: AttemptFailure };
 
 /** Apply `edits` over files read by `readFile` (null = absent); nothing is written. */
@@ -36,6 +47,7 @@ export async function applyEdits(
   if (edits.length === 0) {
     return refuse("no-edits", "the answer contains no FILE section with a SEARCH/REPLACE block");
   }
+  let editTolerance: EditTolerance = "exact";
   const state = new Map<
     string,
     { before: string | null; content: string | null; stats: EditSummary }
@@ -75,7 +87,25 @@ export async function applyEdits(
         );
       }
       const positions = lineAlignedMatches(file.content, block.search);
-      if (positions.length !== 1) {
+      if (positions.length === 0) {
+        const loose = tolerantMatch(file.content, block.search, block.replace);
+        if (loose.kind !== "unique") {
+          return refuse(
+            "search-mismatch",
+            looseMismatchMessage(where, file.content, block.search, loose),
+          );
+        }
+        file.content = loose.content;
+        file.stats.linesAdded += countLines(block.replace);
+        file.stats.linesRemoved += loose.linesRemoved;
+        file.stats.blocks++;
+        // Indentation is the more lenient of the two; keep it once any block needed it.
+        file.stats.tolerance =
+          file.stats.tolerance === "indentation" ? "indentation" : loose.tolerance;
+        editTolerance = mostLenient(editTolerance, loose.tolerance);
+        continue;
+      }
+      if (positions.length > 1) {
         return refuse(
           "search-mismatch",
           mismatchMessage(where, file.content, block.search, positions.length),
@@ -101,7 +131,7 @@ export async function applyEdits(
   if (files.length === 0) {
     return refuse("no-edits", "the edits change nothing: every REPLACE equals its SEARCH");
   }
-  return { ok: true, files, summary };
+  return { ok: true, files, summary, editTolerance };
 }
 
 /** Start offsets where `search` occurs beginning at a line start and ending at a line end. */
@@ -119,6 +149,27 @@ export function lineAlignedMatches(content: string, search: string): number[] {
   }
 }
 
+const TOLERANCE_WORDS: Record<Exclude<EditTolerance, "exact">, string> = {
+  "trailing-whitespace": "when trailing whitespace is ignored",
+  indentation: "when one indentation offset is ignored",
+};
+
+/** Why neither the exact nor a tolerant match could be used. */
+function looseMismatchMessage(
+  where: string,
+  content: string,
+  search: string,
+  loose: Exclude<ReturnType<typeof tolerantMatch>, { kind: "unique" }>,
+): string {
+  if (loose.kind === "ambiguous") {
+    return `${where}: SEARCH matches 0 times exactly and ${loose.count} times ${TOLERANCE_WORDS[loose.tolerance]}; quote the lines exactly, with more surrounding lines`;
+  }
+  if (loose.kind === "unindentable") {
+    return `${where}: SEARCH matches once when its indentation is reduced by ${JSON.stringify(loose.offset)}, but REPLACE line ${loose.replaceLine} is indented less than that; copy the SEARCH lines with the file's exact indentation`;
+  }
+  return mismatchMessage(where, content, search, 0);
+}
+
 function mismatchMessage(where: string, content: string, search: string, count: number): string {
   const first = search.split("\n").find((line) => line.trim() !== "") ?? "";
   if (count > 1) {
@@ -130,7 +181,7 @@ function mismatchMessage(where: string, content: string, search: string, count: 
       .map((line) => line.trim())
       .join("\n");
   const hint = loose(content).includes(loose(search))
-    ? " It would match if indentation or trailing spaces were ignored: copy the lines exactly."
+    ? " It would match if each line's indentation were ignored, but the lines are shifted by different amounts: copy the lines exactly."
     : content.split("\n").some((line) => line.trim() === first.trim())
       ? ` The first line ("${first.trim()}") exists, but the following lines differ from the file.`
       : ` No line of the file equals its first line ("${first.trim().slice(0, 120)}").`;

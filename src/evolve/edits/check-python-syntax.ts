@@ -2,8 +2,8 @@
  * Python syntax check of an edited file, by Python's own parser, before any
  * evaluation is spent on it. The code is parsed, never run.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { spawnInGroup } from "../../process/spawn-in-group.js";
 import type { AttemptFailure } from "./proposal-failure.js";
 
 const PARSE_SCRIPT = [
@@ -22,13 +22,22 @@ export function defaultPython(configured?: string | null): string {
   return existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 }
 
+/** Deadline of one syntax check: parsing a codec takes milliseconds; a stuck interpreter must not hold the loop. */
+export const SYNTAX_CHECK_SECONDS = 30;
+
 /** A syntax failure of `source` (reported as `path`), or null when it parses. */
 export async function checkPythonSyntax(
   path: string,
   source: string,
   python = defaultPython(),
+  timeoutSeconds = SYNTAX_CHECK_SECONDS,
 ): Promise<AttemptFailure | null> {
-  const { code, stdout, stderr } = await runWithStdin(python, ["-c", PARSE_SCRIPT, path], source);
+  const { code, stdout, stderr } = await runWithStdin(
+    python,
+    ["-c", PARSE_SCRIPT, path],
+    source,
+    timeoutSeconds,
+  );
   if (code === 0) return null;
   try {
     const parsed = JSON.parse(stdout.trim()) as { line: number | null; message: string };
@@ -49,9 +58,10 @@ function runWithStdin(
   command: string,
   args: string[],
   input: string,
+  timeoutSeconds: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const { child, timedOut } = spawnInGroup(command, args, { timeoutSeconds });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -59,7 +69,15 @@ function runWithStdin(
     child.on("error", (error) =>
       reject(new Error(`cannot run ${command} for the syntax check: ${error.message}`)),
     );
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      if (timedOut()) {
+        reject(
+          new Error(
+            `the python syntax check with ${command} ran longer than ${timeoutSeconds} s and was killed; is that interpreter working?`,
+          ),
+        );
+      } else resolve({ code, stdout, stderr });
+    });
     child.stdin.on("error", () => {});
     child.stdin.end(input);
   });

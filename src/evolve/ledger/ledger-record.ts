@@ -3,8 +3,9 @@
  * candidate. The later GitHub parts read the same file, so fields are added,
  * never renamed (`schema` says which shape a line has).
  */
-import type { Verdict } from "../../evaluate/results.js";
+import type { PairedTiming, Verdict } from "../../evaluate/results.js";
 import type { EditSummary } from "../edits/apply-edits.js";
+import type { EditTolerance } from "../edits/tolerant-match.js";
 import type { AttemptFailure } from "../edits/proposal-failure.js";
 import type { ProposalUsage, ProposerKind } from "../proposers/proposer.js";
 
@@ -40,12 +41,19 @@ export interface MetricsSummary {
   meanSsimRgb: number;
   meanEncodeFps: number;
   meanDecodeFps: number;
+  /** Mean encode fps per CPU second; absent in older records or when a rung lacks it. */
+  meanEncodeCpuFps?: number;
   /** Mean BD-rate (%) over the shown clips; null when not computable. */
   bdRateX265: number | null;
   /** Mean BD-rate (%) against low-delay x265 (no B-frames); absent in older records or when not measured. */
   bdRateX265Ld?: number | null;
   bdRateParent: number | null;
   clips: ClipMetrics[];
+  /**
+   * The encode speed against the parent timed side by side (paired-timing.ts), when the verdict
+   * compared speeds; the figure the speed rules judged. Absent in older records.
+   */
+  pairedTiming?: PairedTiming;
   /** Held-out clips: aggregate only, never names. */
   heldOut?: {
     clips: number;
@@ -80,6 +88,11 @@ export interface LedgerRecord {
   hypothesis: string;
   rationale: string;
   edits: EditSummary[];
+  /**
+   * Set when a SEARCH block matched only with a tolerance (the most lenient any block
+   * needed; per file in `edits[].tolerance`); absent when every block matched as written.
+   */
+  editTolerance?: Exclude<EditTolerance, "exact">;
   /** sha256 of the codec source after the edits; null when edits were refused. */
   codeHash: string | null;
   /** The candidate's commit on its own branch, and the version commit when adopted. */

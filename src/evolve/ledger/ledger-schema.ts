@@ -36,6 +36,26 @@ const clipMetricsSchema = z.object({
   meanPsnrRgb: z.number(),
 });
 
+const finite = z.number().finite();
+
+const pairedTimingSchema = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("ok"),
+    clip: z.string(),
+    segments: z
+      .array(z.object({ clip: z.string(), quality: z.number(), frames: z.number().int() }))
+      .optional(),
+    qualities: z.array(z.number()),
+    frames: z.number().int().nonnegative(),
+    chunks: z.number().int().nonnegative(),
+    parentCpuSeconds: finite,
+    candidateCpuSeconds: finite,
+    speedup: finite,
+    chunkSpeedups: z.object({ min: finite, median: finite, max: finite }),
+  }),
+  z.object({ status: z.literal("unavailable"), reason: z.string() }),
+]);
+
 const metricsSchema = z.object({
   meanMbps: z.number(),
   meanMbps1080p30: z.number(),
@@ -45,10 +65,12 @@ const metricsSchema = z.object({
   meanSsimRgb: z.number(),
   meanEncodeFps: z.number(),
   meanDecodeFps: z.number(),
+  meanEncodeCpuFps: z.number().optional(),
   bdRateX265: nullableNumber,
   bdRateX265Ld: nullableNumber.optional(),
   bdRateParent: nullableNumber,
   clips: z.array(clipMetricsSchema),
+  pairedTiming: pairedTimingSchema.optional(),
   heldOut: z
     .object({
       clips: z.number().int(),
@@ -66,12 +88,16 @@ const usageSchema = z.object({
   estimated: z.boolean().optional(),
 });
 
+const toleranceSchema = z.enum(["trailing-whitespace", "indentation"]);
+
 const editSummarySchema = z.object({
   path: z.string(),
   blocks: z.number().int().nonnegative(),
   linesAdded: z.number().int().nonnegative(),
   linesRemoved: z.number().int().nonnegative(),
   created: z.boolean(),
+  /** How leniently a SEARCH of this file matched, when not exactly (apply-edits.ts). */
+  tolerance: toleranceSchema.optional(),
 });
 
 const proposerKindSchema = z.enum(["openai", "offline", "answers"]);
@@ -95,10 +121,9 @@ export const ledgerRecordSchema = z.object({
   hypothesis: z.string(),
   rationale: z.string(),
   edits: z.array(editSummarySchema),
-  codeHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, "a sha256 in hex")
-    .nullable(),
+  editTolerance: toleranceSchema.optional(),
+  /** Compared for equality only (duplicate detection); the loop writes a sha256 in hex. */
+  codeHash: z.string().min(1).nullable(),
   commit: z.string().nullable(),
   branch: z.string().nullable(),
   versionCommit: z.string().nullable(),
@@ -119,7 +144,7 @@ export const pendingAttemptSchema = z.object({
   parentId: z.string(),
   comparedToVersion: z.number().int().positive(),
   startedAt: z.string(),
-  proposerKind: proposerKindSchema,
+  proposerKind: z.union([proposerKindSchema, z.literal("rollback")]),
   proposal: z.object({
     answerText: z.string(),
     usage: usageSchema,

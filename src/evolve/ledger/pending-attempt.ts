@@ -19,7 +19,8 @@ export interface PendingAttempt {
   /** The best version when the proposal was asked for. */
   comparedToVersion: number;
   startedAt: string;
-  proposerKind: ProposerKind;
+  /** "rollback": a candidate that restores an earlier version (the App's /rollback PR), not a proposal. */
+  proposerKind: ProposerKind | "rollback";
   proposal: Proposal;
   /**
    * Set once the proposal passed every check and the candidate exists in the

@@ -38,6 +38,11 @@ export function summarizeMetrics(result: EvaluationResult): MetricsSummary | nul
       meanPsnrRgb: meanOf(clip.rungs, (r) => r.psnrRgb),
     })),
   };
+  // Only where every rung has it: a mean over some rungs would not compare with another record's.
+  if (rungs.every((r) => typeof r.encodeCpuFps === "number" && Number.isFinite(r.encodeCpuFps))) {
+    summary.meanEncodeCpuFps = meanOf(rungs, (r) => r.encodeCpuFps!);
+  }
+  if (result.pairedTiming) summary.pairedTiming = result.pairedTiming;
   if (result.heldOut && result.heldOut.clips > 0) {
     summary.heldOut = {
       clips: result.heldOut.clips,

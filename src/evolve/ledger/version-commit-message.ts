@@ -1,9 +1,9 @@
 /**
  * The commit message of an adopted version (issue 4 item 8): the title, the
- * one-line headline, the figures, the timestamp and the proposer, plus the
+ * one-line headline, the figures, the verdict, the timestamp and the proposer, plus the
  * candidate id that lets a resumed loop recognise its own commit.
  */
-import type { LedgerRecord } from "./ledger-record.js";
+import type { LedgerRecord, MetricsSummary } from "./ledger-record.js";
 import { signedPercent as pct } from "../../format/signed-percent.js";
 
 /** The message for `record` adopted as `version`, improving on `previous` (the best before it). */
@@ -50,10 +50,21 @@ export function versionCommitMessage(
           `PSNR-RGB ${before.meanPsnrRgb.toFixed(2)} -> ${m.meanPsnrRgb.toFixed(2)} dB`,
       );
     }
+    // The rule's speed path (when on) adopts on speed, so the commit shows the speed it improved on.
+    const cpu = (x: MetricsSummary) =>
+      x.meanEncodeCpuFps !== undefined
+        ? `, ${x.meanEncodeCpuFps.toFixed(1)} fps per CPU second`
+        : "";
+    const was = before
+      ? ` (v${previous!.version} in its own run: ${before.meanEncodeFps.toFixed(1)} fps${cpu(before)})`
+      : "";
     lines.push(
-      `Encode speed: ${m.meanEncodeFps.toFixed(1)} fps, decode ${m.meanDecodeFps.toFixed(1)} fps`,
+      `Encode speed: ${m.meanEncodeFps.toFixed(1)} fps${cpu(m)}${was}, decode ${m.meanDecodeFps.toFixed(1)} fps`,
     );
   }
+  // The rule's own sentence: which path adopted it, and the side-by-side speed ratio when that
+  // path was speed (the fps above come from separate runs and are context, not the judgement).
+  if (record.verdict) lines.push(`Verdict: ${record.verdict.reason.replace(/\s+/g, " ").trim()}`);
   if (record.hypothesis) lines.push(`Hypothesis: ${record.hypothesis.replace(/\s+/g, " ").trim()}`);
   lines.push(
     `Timestamp: ${timestamp.toISOString()}`,

@@ -4,6 +4,7 @@
  * style), so parents and inspirations do not all come from one idea.
  */
 import type { LedgerRecord } from "../ledger/ledger-record.js";
+import type { ProposerKind } from "../proposers/proposer.js";
 import type { Random } from "./seeded-random.js";
 
 /** Records whose code was evaluated successfully, in ledger order. */
@@ -67,13 +68,37 @@ export interface ParentChoice {
 export function leader(records: readonly LedgerRecord[], maxEncodeSlowdown: number): LedgerRecord {
   const best = currentBest(records);
   if (!best) throw new Error("the ledger has no version yet: the seed must be measured first");
-  const minFps = (best.metrics?.meanEncodeFps ?? 0) / maxEncodeSlowdown;
   let lead = best;
   for (const record of evaluatedRecords(records)) {
-    if (record.metrics!.meanEncodeFps < minFps) continue;
+    if (!fastEnough(record, best, maxEncodeSlowdown)) continue;
     if (lead.metrics === null || fitness(record) < fitness(lead)) lead = record;
   }
   return lead;
+}
+
+/**
+ * Whether `record` encodes within the slowdown limit of `best`, on the clock the verdict uses:
+ * fps per CPU second when both records have it (wall fps of runs on a shared machine swing with
+ * its load), else wall fps.
+ */
+function fastEnough(record: LedgerRecord, best: LedgerRecord, maxEncodeSlowdown: number): boolean {
+  const mine = record.metrics!;
+  const theirs = best.metrics;
+  if (!theirs) return true;
+  const cpu = mine.meanEncodeCpuFps !== undefined && theirs.meanEncodeCpuFps !== undefined;
+  const fps = cpu ? mine.meanEncodeCpuFps! : mine.meanEncodeFps;
+  const bestFps = cpu ? theirs.meanEncodeCpuFps! : theirs.meanEncodeFps;
+  return fps >= bestFps / maxEncodeSlowdown;
+}
+
+/**
+ * The share of generations that explore an elite parent, for this proposer.
+ * Written answers are edits against the leader (their SEARCH blocks quote its
+ * code), so with an elite parent they could not apply: the answers proposer
+ * always builds on the leader.
+ */
+export function exploreFractionFor(kind: ProposerKind, configured: number): number {
+  return kind === "answers" ? 0 : configured;
 }
 
 /**

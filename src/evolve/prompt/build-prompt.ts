@@ -11,6 +11,9 @@ import { lineDiff } from "./line-diff.js";
 import type { PromptMessages } from "./prompt-messages.js";
 import { signedPercent as pct } from "../../format/signed-percent.js";
 
+/** An attempt's outcome in the prompt: long enough for a verdict's every check (bits, ratio, speed). */
+const MAX_OUTCOME_CHARS = 700;
+
 export interface PromptInput {
   system: string;
   codecPath: string;
@@ -141,7 +144,7 @@ function attemptLine(record: LedgerRecord): string {
   const figures = record.metrics
     ? ` | BD-rate vs parent ${pct(record.metrics.bdRateParent)}, vs x265 ${pct(record.metrics.bdRateX265)}, ${record.metrics.meanMbps.toFixed(3)} Mbps, PSNR ${record.metrics.meanPsnrRgb.toFixed(2)} dB`
     : "";
-  return `- ${record.id} (from ${record.parentId ?? "-"}): ${oneLine(record.hypothesis) || "(no hypothesis)"} -> ${oneLine(outcome).slice(0, 400)}${figures}`;
+  return `- ${record.id} (from ${record.parentId ?? "-"}): ${oneLine(record.hypothesis) || "(no hypothesis)"} -> ${oneLine(outcome).slice(0, MAX_OUTCOME_CHARS)}${figures}`;
 }
 
 function oneLine(text: string): string {

@@ -1,6 +1,7 @@
 /** Plain-text tables of the ledger for `evolve`, `status` and `history`. */
 import type { LedgerRecord } from "../ledger/ledger-record.js";
 import { signedPercent as pct } from "../../format/signed-percent.js";
+import { painter, type Paint } from "../../format/colour.js";
 import { renderTextTable } from "../../format/text-table.js";
 
 /** Tiers of the goal: this much fewer bits than x265 at equal quality. */
@@ -14,7 +15,10 @@ export function tierReached(bdRateX265: number | null): string {
 }
 
 /** One row per attempt: what was tried, how it ended, its figures and cost. */
-export function renderAttemptsTable(records: readonly LedgerRecord[]): string {
+export function renderAttemptsTable(
+  records: readonly LedgerRecord[],
+  paint: Paint = painter(false),
+): string {
   const header = [
     "id",
     "gen",
@@ -41,11 +45,23 @@ export function renderAttemptsTable(records: readonly LedgerRecord[]): string {
     r.usage ? `${r.usage.costUsd.toFixed(4)}${r.usage.estimated ? "~" : ""}` : "-",
     truncate(r.hypothesis || (r.status === "seed" ? "(starting codec)" : "-"), 60),
   ]);
-  return renderTextTable([header, ...rows], { rule: true });
+  return renderTextTable([header, ...rows], {
+    rule: true,
+    paint: (cell, row, column) => {
+      if (row === 0) return paint(cell, "bold");
+      const record = records[row - 1]!;
+      if (column === 4) return paint(cell, outcomeColour(record));
+      if (column === 5 || column === 6) return paintBd(cell, paint);
+      return cell;
+    },
+  });
 }
 
 /** One row per version: the history of the best codec. */
-export function renderVersionsTable(records: readonly LedgerRecord[]): string {
+export function renderVersionsTable(
+  records: readonly LedgerRecord[],
+  paint: Paint = painter(false),
+): string {
   const versions = records
     .filter((r) => r.version !== null)
     .sort((a, b) => a.version! - b.version!);
@@ -75,7 +91,31 @@ export function renderVersionsTable(records: readonly LedgerRecord[]): string {
     tierReached(r.metrics?.bdRateX265 ?? null),
     (r.versionCommit ?? "").slice(0, 10),
   ]);
-  return renderTextTable([header, ...rows], { rule: true });
+  return renderTextTable([header, ...rows], {
+    rule: true,
+    paint: (cell, row, column) => {
+      if (row === 0) return paint(cell, "bold");
+      if (column === 7 || column === 8) return paintBd(cell, paint);
+      if (column === 9 && cell.trim() !== "-") return paint(cell, "green");
+      return cell;
+    },
+  });
+}
+
+/** Versions green, rejected grey, failures red, duplicates yellow. */
+function outcomeColour(record: LedgerRecord): "green" | "grey" | "red" | "yellow" {
+  if (record.version !== null) return "green";
+  if (record.status === "rejected") return "grey";
+  if (record.status === "duplicate") return "yellow";
+  return "red";
+}
+
+/** A BD-rate cell: fewer bits (negative) green, more bits red. */
+function paintBd(cell: string, paint: Paint): string {
+  const value = cell.trim();
+  if (value.startsWith("-") && value !== "-") return paint(cell, "green");
+  if (value.startsWith("+")) return paint(cell, "red");
+  return cell;
 }
 
 function outcome(record: LedgerRecord): string {

@@ -38,7 +38,11 @@ export type AdoptOutcome =
 
 /** Adopt `record` as the next version: reserve the number, commit, record. */
 export async function adopt(input: AdoptInput, deps: AdoptDeps): Promise<AdoptOutcome> {
-  if (input.pending?.adoption) return finishAdoption(input.pending, deps, input.expectedTip);
+  if (input.pending?.adoption) {
+    const finished = await finishAdoption(input.pending, deps, input.expectedTip);
+    if (!finished.ok) await release(deps.ledger, input.pending);
+    return finished;
+  }
   const now = deps.clock();
   const { value: reserved } = await updateLedger(deps.ledger, (state) => {
     const version = nextVersion(state);
@@ -57,12 +61,18 @@ export async function adopt(input: AdoptInput, deps: AdoptDeps): Promise<AdoptOu
     deps,
     input.expectedTip,
   );
-  if (!outcome.ok && input.pending) {
-    // Release the reserved number: the attempt goes back to waiting for its evaluation.
-    const { adoption: _released, ...back } = { ...input.pending };
-    await updateLedger(deps.ledger, () => ({ change: { putPending: [back] }, value: true }));
-  }
+  if (!outcome.ok && input.pending) await release(deps.ledger, input.pending);
   return outcome;
+}
+
+/** Release a reserved version number: the attempt goes back to waiting for its evaluation. */
+async function release(ledger: LedgerStore, pending: PendingAttempt): Promise<void> {
+  const { adoption: _released, ...back } = pending;
+  await updateLedger(ledger, (state) =>
+    state.records.some((r) => r.id === pending.id)
+      ? null
+      : { change: { putPending: [back] }, value: true },
+  );
 }
 
 /** Complete an adoption whose number was reserved before a crash (`pending.adoption` set). */
@@ -95,6 +105,7 @@ async function commitAndRecord(
     candidateId: record.id,
     sourceCommit: record.commit!,
     message,
+    ...(record.edits.length > 0 ? { paths: record.edits.map((e) => e.path) } : {}),
     ...(expectedTip !== undefined ? { expectedTip } : {}),
   });
   if (!committed.ok) return { ok: false, tip: committed.tip };

@@ -11,6 +11,8 @@ import type { LedgerRecord } from "../ledger/ledger-record.js";
 import { updateLedger, type LedgerStore } from "../ledger/ledger-store.js";
 import type { PendingAttempt } from "../ledger/pending-attempt.js";
 import { summarizeMetrics } from "../ledger/summarize-metrics.js";
+import type { MetricsSummary } from "../ledger/ledger-record.js";
+import type { AttemptFailure } from "../edits/proposal-failure.js";
 import type { CandidateStore } from "../store/candidate-store.js";
 
 export interface JudgeInput {
@@ -31,36 +33,69 @@ export interface Judgement {
   adopt: boolean;
 }
 
+/**
+ * An evaluation decided elsewhere, as far as the judge needs it: on GitHub the
+ * Action's check run says failed / adopt / reject and the App keeps the figures
+ * it carries; locally `judge` builds it from the EvaluationResult.
+ */
+export interface DecidedEvaluation {
+  /** "failed": the codec failed (its failure recorded); "ok": measured, `verdict` decides. */
+  status: "ok" | "failed";
+  failure: AttemptFailure | null;
+  verdict: Verdict;
+  metrics: MetricsSummary | null;
+}
+
 /** Decide: failed (the codec failed), rejected (not better by the rule) or adoptable. */
 export function judge(input: JudgeInput): Judgement {
   const { result } = input;
-  const record: LedgerRecord = {
-    ...input.pending.candidate.record,
-    metrics: summarizeMetrics(result),
-    finishedAt: input.now.toISOString(),
-  };
+  const metrics = summarizeMetrics(result);
   if (result.status !== "ok") {
     const failure = result.failure;
-    const verdict = {
-      adopt: false,
-      reason: `failed: ${failure?.category}: ${failure?.message}`,
-    };
-    return {
-      record: {
-        ...record,
+    return judgeDecided({
+      pending: input.pending,
+      now: input.now,
+      evaluation: {
         status: "failed",
         failure: failure ? { ...failure, line: failure.line ?? null } : null,
-        verdict,
+        verdict: { adopt: false, reason: `failed: ${failure?.category}: ${failure?.message}` },
+        metrics,
       },
-      verdict,
-      adopt: false,
-    };
+    });
   }
   const verdict: Verdict =
     result.verdict ??
     (input.bestResult
       ? decideVerdict(result, input.bestResult, input.adoption)
       : { adopt: false, reason: "rejected: the current best has no measurement to compare with" });
+  return judgeDecided({
+    pending: input.pending,
+    now: input.now,
+    evaluation: { status: "ok", failure: null, verdict, metrics },
+  });
+}
+
+/** The record and verdict of an evaluation whose outcome is already decided (failed, or a verdict). */
+export function judgeDecided(input: {
+  pending: PendingAttempt & { candidate: { record: LedgerRecord } };
+  evaluation: DecidedEvaluation;
+  now: Date;
+}): Judgement {
+  const { evaluation } = input;
+  const record: LedgerRecord = {
+    ...input.pending.candidate.record,
+    metrics: evaluation.metrics,
+    finishedAt: input.now.toISOString(),
+  };
+  if (evaluation.status === "failed") {
+    const verdict = { adopt: false, reason: evaluation.verdict.reason };
+    return {
+      record: { ...record, status: "failed", failure: evaluation.failure, verdict },
+      verdict,
+      adopt: false,
+    };
+  }
+  const verdict = evaluation.verdict;
   return {
     record: { ...record, status: verdict.adopt ? "adopted" : "rejected", verdict },
     verdict,

@@ -73,6 +73,17 @@ export interface ProposalPlan {
   best: LedgerRecord;
   /** What the proposer is given. */
   context: ProposalContext;
+  /** Records passed over as parent or inspiration because their code cannot be read here. */
+  unavailable: UnavailableRecord[];
+}
+
+/**
+ * A ledger record whose codec cannot be read at its commit: a local candidate
+ * branch deleted, or a clone that has the ledger but never had the branch.
+ */
+export interface UnavailableRecord {
+  id: string;
+  commit: string;
 }
 
 export interface PlanInput {
@@ -93,17 +104,37 @@ export async function planProposal(
   const best = currentBest(records);
   if (!best) throw new Error("the ledger has no version yet; measure the starting codec first");
   const attempt = records.length + 1;
-  const rng = seededRandom(settings.seed, "parent", attempt);
-  const choice = chooseParent(records, rng, {
-    exploreFraction: settings.evolve.exploreFraction,
-    maxEncodeSlowdown: settings.adoption.maxEncodeSlowdown,
-  });
-  const parentSource =
-    (await candidates.readFile(recordCommit(choice.parent), settings.codecPath)) ?? "";
+  // A parent whose code is gone is passed over and the choice made again without it (the same
+  // seed, so still reproducible): an empty parent would turn the proposer's answer into a
+  // failure that is not its fault.
+  const unavailable: UnavailableRecord[] = [];
+  let choice: ParentChoice;
+  let parentSource: string | null;
+  for (;;) {
+    const gone = new Set(unavailable.map((u) => u.id));
+    choice = chooseParent(
+      records.filter((r) => !gone.has(r.id)),
+      seededRandom(settings.seed, "parent", attempt),
+      {
+        exploreFraction: settings.evolve.exploreFraction,
+        maxEncodeSlowdown: settings.adoption.maxEncodeSlowdown,
+      },
+    );
+    const commit = recordCommit(choice.parent);
+    parentSource = await candidates.readFile(commit, settings.codecPath);
+    if (parentSource !== null) break;
+    if (choice.parent.id === best.id)
+      throw new Error(
+        `cannot read ${settings.codecPath} of the current best v${best.version} (${best.id}) at commit ${commit}: fetch the versions branch into this clone`,
+      );
+    unavailable.push({ id: choice.parent.id, commit });
+  }
   const inspirations = [];
   for (const record of choice.inspirations) {
-    const source = await candidates.readFile(recordCommit(record), settings.codecPath);
+    const commit = recordCommit(record);
+    const source = await candidates.readFile(commit, settings.codecPath);
     if (source !== null) inspirations.push({ record, source });
+    else unavailable.push({ id: record.id, commit });
   }
   const report = buildFailureReport(
     records,
@@ -145,6 +176,7 @@ export async function planProposal(
       knownCodeHashes: knownCodeHashes(input.state),
       budgetLeftUsd: input.budgetLeftUsd,
     },
+    unavailable,
   };
 }
 
@@ -200,6 +232,13 @@ export interface CheckOptions {
    * after a crash the checks simply run again and find the same candidate.
    */
   saveCandidateStage?: boolean;
+  /**
+   * The caller's rule on the changed paths once the edits applied (the App refuses
+   * paths outside the codec unless github.frameworkChanges). `refuse` turns the
+   * proposal down as protected-path; `framework: true` accepts a change outside the
+   * codec, which is then not refused as a duplicate when the codec itself is unchanged.
+   */
+  classifyPaths?: (paths: readonly string[]) => { refuse: string } | { framework: boolean };
 }
 
 export type CheckOutcome =
@@ -265,6 +304,11 @@ export async function checkProposal(
   );
   if (!applied.ok) return refuse(applied.failure);
   base.edits = applied.summary;
+  if (applied.editTolerance !== "exact") base.editTolerance = applied.editTolerance;
+  const paths = options.classifyPaths?.(applied.files.map((f) => f.path)) ?? { framework: false };
+  if ("refuse" in paths) {
+    return refuse({ category: "protected-path", message: paths.refuse, line: null, stage: "edit" });
+  }
   for (const file of applied.files.filter((f) => f.path.endsWith(".py"))) {
     const failure = await checkSyntax(file.path, file.after);
     if (failure) return refuse(failure);
@@ -279,7 +323,8 @@ export async function checkProposal(
     state.records.find((r) => r.codeHash === base.codeHash) ??
     state.pending.find((p) => p.id !== pending.id && p.candidate?.record.codeHash === base.codeHash)
       ?.candidate?.record;
-  if (twin || extraCodeHashes.has(base.codeHash)) {
+  const codecChanged = applied.files.some((f) => f.path === settings.codecPath);
+  if ((twin || extraCodeHashes.has(base.codeHash)) && (codecChanged || !paths.framework)) {
     return refuse({
       category: "duplicate",
       message: twin
@@ -303,6 +348,13 @@ export async function checkProposal(
       proposerLabel: pending.proposal.label,
       model: pending.proposal.model,
       edits: applied.summary,
+    },
+    attempt: {
+      runId: base.runId,
+      proposer: base.proposer,
+      usage: base.usage,
+      codeHash: base.codeHash,
+      startedAt: base.startedAt,
     },
   });
   base.commit = candidate.commit;

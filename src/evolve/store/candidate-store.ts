@@ -5,7 +5,7 @@
  * The steps only talk to this interface, and it names no GitHub type.
  */
 import type { EditSummary, ChangedFile } from "../edits/apply-edits.js";
-import type { AttemptStatus } from "../ledger/ledger-record.js";
+import type { AttemptStatus, LedgerRecord } from "../ledger/ledger-record.js";
 
 export interface VersionCommit {
   commit: string;
@@ -24,16 +24,28 @@ export interface CandidateDescription {
   proposerLabel: string;
   model: string | null;
   edits: readonly EditSummary[];
+  /** For a candidate that restores an earlier version (the App's /rollback): that version. */
+  rollbackOf?: number;
 }
 
 export interface NewCandidate {
   id: string;
-  /** The commit whose tree the edits apply to. */
+  /**
+   * The parent's commit: the edits were applied to its files. The candidate commit itself
+   * is built on the versions branch's tip (this commit when there is none yet), so a parent
+   * from an older tree brings only the edited files.
+   */
   parentCommit: string;
   files: readonly ChangedFile[];
   /** The candidate commit's message. */
   message: string;
   description: CandidateDescription;
+  /**
+   * The attempt as recorded so far (its run, proposer, cost, code hash): on
+   * GitHub the pull request's hidden meta block carries it, so the PR can be
+   * found again by its run and judged without the ledger.
+   */
+  attempt: Pick<LedgerRecord, "runId" | "proposer" | "usage" | "codeHash" | "startedAt">;
 }
 
 /** A candidate as the store keeps it. */
@@ -54,6 +66,12 @@ export interface AdoptRequest {
   /** The version commit's message (versionCommitMessage). */
   message: string;
   /**
+   * The files the candidate changed (its edits' paths): the version is the tip's tree with these
+   * taken from `sourceCommit`, so a candidate built on an older leader does not bring back that
+   * leader's copy of every other file. Absent: the whole tree of `sourceCommit` (a rollback).
+   */
+  paths?: readonly string[];
+  /**
    * The versions branch tip the candidate was evaluated against. When given and
    * the tip moved, nothing is adopted and `{ ok: false }` is returned, so the
    * candidate can be evaluated again against the new best.
@@ -72,7 +90,7 @@ export interface CandidateStore {
   /** A file's content at a commit (or ref), null when the file is absent there. */
   readFile(ref: string, path: string): Promise<string | null>;
   /**
-   * Create the candidate: one commit of `files` on `parentCommit`, on its own branch
+   * Create the candidate: one commit of `files` on the versions branch's tip, on its own branch
    * (on GitHub, with its pull request). Idempotent per id: the same id returns the existing candidate.
    */
   createCandidate(input: NewCandidate): Promise<CandidateRef>;
@@ -85,8 +103,11 @@ export interface CandidateStore {
   listVersions(): Promise<VersionCommit[]>;
   /**
    * Record version N: the tree of `sourceCommit` on top of the versions branch, as one commit
-   * with `message` (on GitHub: merge the PR with that message and tag `codec-evolve/vN`).
-   * Idempotent: when version N already exists for the same candidate, that commit is returned.
+   * with `message` (on GitHub: a commit with parents [tip, the PR's head], so GitHub marks the
+   * PR merged, moved onto the branch by a fast-forward-only ref update, and tag `codec-evolve/vN`).
+   * A compare-and-swap: when the tip is not `expectedTip` (or moves during the call) nothing
+   * is adopted. Idempotent: when version N already exists for the same candidate, that commit
+   * is returned.
    */
   adopt(input: AdoptRequest): Promise<AdoptOutcome>;
 }

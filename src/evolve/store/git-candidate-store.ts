@@ -57,6 +57,32 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore & Ch
     return identity;
   };
 
+  /** The tree of `base` with `paths` as they are in `source` (removed where `source` lacks them). */
+  const overlayTree = async (
+    base: string,
+    source: string,
+    paths: readonly string[],
+  ): Promise<string> => {
+    const index = join(tmpdir(), `codec-evolve-adopt-${process.pid}-${Date.now()}`);
+    const env = { GIT_INDEX_FILE: index };
+    try {
+      await git(["read-tree", base], { env });
+      for (const path of paths) {
+        const listed = (await git(["ls-tree", source, "--", path])).stdout;
+        const entry = /^(\d{6}) blob ([0-9a-f]+)\t/.exec(listed);
+        await git(
+          entry
+            ? ["update-index", "--add", "--cacheinfo", `${entry[1]},${entry[2]},${path}`]
+            : ["update-index", "--force-remove", "--", path],
+          { env },
+        );
+      }
+      return (await git(["write-tree"], { env })).stdout.trim();
+    } finally {
+      await rm(index, { force: true });
+    }
+  };
+
   const resolveRef = async (ref: string): Promise<string | null> => {
     const { stdout, code } = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
       okCodes: [1],
@@ -133,15 +159,18 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore & Ch
       const branch = `${CANDIDATE_BRANCH_PREFIX}${id}`;
       const existing = await resolveRef(`refs/heads/${branch}`);
       if (existing) return { id, commit: existing, branch, url: null };
+      // Built on the versions branch's tip, as on GitHub: a parent that is an older leader
+      // (several sessions back) lends its files only through the edits, never its whole tree.
+      const base = (await resolveRef(branchRef)) ?? parentCommit;
       const index = join(tmpdir(), `codec-evolve-index-${process.pid}-${id}`);
       const env = { GIT_INDEX_FILE: index };
       try {
-        await git(["read-tree", parentCommit], { env });
+        await git(["read-tree", base], { env });
         for (const file of files) {
           const blob = (
             await git(["hash-object", "-w", "--stdin"], { input: file.after })
           ).stdout.trim();
-          const listed = (await git(["ls-tree", parentCommit, "--", file.path])).stdout;
+          const listed = (await git(["ls-tree", base, "--", file.path])).stdout;
           const mode = /^(\d{6}) blob /.exec(listed)?.[1] ?? "100644";
           await git(["update-index", "--add", "--cacheinfo", `${mode},${blob},${file.path}`], {
             env,
@@ -149,7 +178,7 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore & Ch
         }
         const tree = (await git(["write-tree"], { env })).stdout.trim();
         const commit = (
-          await git(["commit-tree", tree, "-p", parentCommit, "-F", "-"], {
+          await git(["commit-tree", tree, "-p", base, "-F", "-"], {
             input: message,
             env: await commitEnv(),
           })
@@ -191,7 +220,7 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore & Ch
 
     listVersions,
 
-    async adopt({ version, candidateId, sourceCommit, message, expectedTip }) {
+    async adopt({ version, candidateId, sourceCommit, message, expectedTip, paths }) {
       const existing = (await listVersions()).find((v) => v.version === version);
       if (existing) {
         if (existing.candidateId === candidateId) return { ok: true, commit: existing.commit };
@@ -202,7 +231,9 @@ export function gitCandidateStore(options: GitStoreOptions): CandidateStore & Ch
       const tip = await resolveRef(branchRef);
       if (!tip) throw new GitError(`branch ${options.branch} does not exist`);
       if (expectedTip !== undefined && tip !== expectedTip) return { ok: false, tip };
-      const tree = (await git(["rev-parse", `${sourceCommit}^{tree}`])).stdout.trim();
+      const tree = paths
+        ? await overlayTree(tip, sourceCommit, paths)
+        : (await git(["rev-parse", `${sourceCommit}^{tree}`])).stdout.trim();
       const parents = tip === sourceCommit ? ["-p", tip] : ["-p", tip, "-p", sourceCommit];
       const commit = (
         await git(["commit-tree", tree, ...parents, "-F", "-"], {

@@ -2,11 +2,17 @@
  * A local HTTP server on 127.0.0.1 that answers the REST calls the Action
  * makes the way GitHub does: JSON bodies, Link-header pagination, 403
  * "Resource not accessible by integration", a secondary rate limit with
- * retry-after, the artifact listing and its 302 to a zip. It records every
- * request so tests can check what the Action sent.
+ * retry-after, and the artifact routes (listing, 302 to a signed zip URL) of
+ * the shared ArtifactStore, plus the results service @actions/artifact
+ * uploads through (ArtifactUploads). It records every request so tests can check what
+ * the Action sent.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ArtifactUploads } from "../../fixtures/github-server/artifact-uploads.js";
+import { CacheService } from "../../fixtures/github-server/cache-service.js";
+import { ArtifactStore, type ArtifactAnswer } from "../../fixtures/github-server/artifacts.js";
 
 export interface RecordedRequest {
   method: string;
@@ -25,6 +31,10 @@ export interface FakePull {
   author: { login: string; type: "Bot" | "User" };
   body: string;
   files: string[];
+  /** Default "self-improved-framework". */
+  baseRef?: string;
+  /** Default "open". */
+  state?: "open" | "closed";
 }
 
 export interface FakeGitHubState {
@@ -33,8 +43,6 @@ export interface FakeGitHubState {
   pulls: FakePull[];
   comments: { id: number; issue: number; body: string; user: string }[];
   checkRuns: { id: number; head_sha: string; name: string; body: Record<string, unknown> }[];
-  /** Artifacts per run id: size claimed in the listing, and the zip served. */
-  artifacts: Record<number, { id: number; name: string; size: number; zip: Buffer }>;
   /** Answer the next N check-run writes with a secondary rate limit (retry-after: 1). */
   rateLimitCheckWrites: number;
   /** Answer every check-run write with 403 "Resource not accessible by integration". */
@@ -43,6 +51,19 @@ export interface FakeGitHubState {
 
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
+  /** Workflow-run artifacts served to @actions/artifact (listing, 302, signed zip). */
+  readonly artifacts = new ArtifactStore();
+  /** The results service and blob URLs @actions/artifact uploads through (into `artifacts`). */
+  /** Signs the jobs' runtime tokens, which the artifact and cache services both accept. */
+  private readonly runtimeSecret = randomBytes(16);
+  readonly uploads = new ArtifactUploads(this.artifacts, this.runtimeSecret);
+  /** The Actions cache service (v2) and its blob URLs, as @actions/cache uses them. */
+  readonly caches = new CacheService(this.runtimeSecret);
+
+  /** One ACTIONS_RUNTIME_TOKEN for a job of run `runId` on `ref`: artifacts and caches. */
+  runtimeToken(runId: number, ref: string, alsoReads: readonly string[] = []): string {
+    return this.caches.runtimeToken(ref, alsoReads, { scp: this.uploads.scopeClaim(runId) });
+  }
   state: FakeGitHubState;
   private server: Server | null = null;
   private nextId = 1000;
@@ -55,7 +76,6 @@ export class FakeGitHub {
       pulls: [],
       comments: [],
       checkRuns: [],
-      artifacts: {},
       rateLimitCheckWrites: 0,
       denyChecks: false,
       ...state,
@@ -83,7 +103,8 @@ export class FakeGitHub {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
+    const raw = Buffer.concat(chunks);
+    const text = raw.toString("utf8");
     const url = new URL(req.url ?? "/", this.url);
     let body: unknown = text;
     try {
@@ -98,10 +119,23 @@ export class FakeGitHub {
       res.end(data === undefined ? "" : JSON.stringify(data));
     };
     try {
+      // Uploads carry binary blocks: they get the raw bytes, not the text.
+      const upload =
+        this.uploads.handle(method, url, req.headers, raw, this.url) ??
+        this.caches.handle(method, url, req.headers, raw, this.url);
+      if (upload) return this.answer(upload, res);
       this.route(method, url, body as Record<string, unknown>, send, res);
     } catch (error) {
       send(500, { message: String(error) });
     }
+  }
+
+  private answer(answer: ArtifactAnswer, res: ServerResponse): void {
+    res.writeHead(answer.status, {
+      ...(answer.raw ? {} : { "content-type": "application/json; charset=utf-8" }),
+      ...answer.headers,
+    });
+    res.end(answer.raw ?? (answer.body === undefined ? "" : JSON.stringify(answer.body)));
   }
 
   /** One page of `items` with GitHub's Link header. */
@@ -130,7 +164,7 @@ export class FakeGitHub {
     const { owner, repo } = this.state;
     return {
       number: pr.number,
-      state: "open",
+      state: pr.state ?? "open",
       body: pr.body,
       user: { login: pr.author.login, type: pr.author.type },
       head: {
@@ -141,7 +175,7 @@ export class FakeGitHub {
       },
       base: {
         sha: pr.baseSha,
-        ref: "self-improved-framework",
+        ref: pr.baseRef ?? "self-improved-framework",
         repo: { full_name: `${owner}/${repo}` },
       },
     };
@@ -259,37 +293,14 @@ export class FakeGitHub {
       comment.body = String(body.body);
       return send(200, { id: comment.id, body: comment.body });
     }
-    if (
-      method === "GET" &&
-      (m = new RegExp(`^${base}/actions/runs/(\\d+)/artifacts$`).exec(path))
-    ) {
-      const artifact = this.state.artifacts[Number(m[1])];
-      const name = url.searchParams.get("name");
-      const list = artifact && (!name || artifact.name === name) ? [artifact] : [];
-      return send(200, {
-        total_count: list.length,
-        artifacts: list.map((a) => ({
-          id: a.id,
-          name: a.name,
-          size_in_bytes: a.size,
-          created_at: "2026-01-01T00:00:00Z",
-          digest: null,
-        })),
-      });
-    }
-    if (method === "GET" && (m = new RegExp(`^${base}/actions/artifacts/(\\d+)/zip$`).exec(path))) {
-      return send(302, undefined, { location: `${this.url}/blob/${m[1]}.zip?sig=secret` });
-    }
-    if (method === "GET" && (m = /^\/blob\/(\d+)\.zip$/.exec(path))) {
-      const artifact = Object.values(this.state.artifacts).find((a) => a.id === Number(m![1]));
-      if (!artifact) return send(404, { message: "Not Found" });
-      res.writeHead(200, {
-        "content-type": "application/zip",
-        "content-length": String(artifact.zip.length),
-      });
-      res.end(artifact.zip);
-      return;
-    }
+    const artifact =
+      (path.startsWith(`${base}/`)
+        ? this.artifacts.api(method, path.slice(base.length), url.searchParams, {
+            repoApi: `${this.url}${base}`,
+            blobOrigin: this.url,
+          })
+        : null) ?? this.artifacts.blob(method, path, url.searchParams);
+    if (artifact) return this.answer(artifact, res);
     send(404, { message: `Not Found: ${method} ${path}` });
   }
 }

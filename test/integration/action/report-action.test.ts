@@ -4,17 +4,16 @@
  * annotation pages), the sticky comment, rate limits, a missing permission,
  * and hostile artifacts that must be refused or rendered inert.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import type { EvaluationResult } from "../../../src/evaluate/results.js";
 import { parseCheckResult } from "../../../src/github/check-result.js";
+import { adoptingResults as adoptingFixture, withParentScaled } from "./adopting-results.js";
 import { FakeGitHub, type FakePull } from "./fake-github.js";
 import { workflowRunPayload } from "./payloads.js";
 import { REPO_ROOT, runAction } from "./run-action.js";
 
-const exec = promisify(execFile);
 const HEAD = "1".repeat(40);
 const BASE = "2".repeat(40);
 const RUN_ID = 4242;
@@ -44,11 +43,9 @@ function artifactOf(
   };
 }
 
-/** The starter's results with its verdict turned into an adoption (what a winning PR carries). */
-function adoptingResults() {
-  const results = structuredClone(starter) as { verdict: { adopt: boolean; reason: string } };
-  results.verdict = { adopt: true, reason: "adopted: BD-rate vs parent -12.40% <= -10.00%" };
-  return results;
+/** What a winning PR carries (adopting-results.ts). */
+function adoptingResults(): EvaluationResult {
+  return adoptingFixture(starter);
 }
 
 function botPull(overrides: Partial<FakePull> = {}): FakePull {
@@ -215,15 +212,15 @@ describe("action report mode (built dist, local GitHub API)", () => {
   });
 
   it("a summary over 65,535 characters is cut with a note; more than 50 annotations go in pages of 50", async () => {
-    const results = structuredClone(starter) as {
-      clips: { name: string; bdRate: Record<string, number | null> }[];
-    };
-    const clip = results.clips[0]!;
-    results.clips = Array.from({ length: 80 }, (_, i) => ({
+    const many = structuredClone(starter) as unknown as EvaluationResult;
+    const clip = many.clips[0]!;
+    many.clips = Array.from({ length: 80 }, (_, i) => ({
       ...structuredClone(clip),
       name: `clip-${String(i).padStart(2, "0")}`,
-      bdRate: { ...clip.bdRate, parent: 3.5 },
     }));
+    // A parent needing 5% fewer bytes: the candidate loses on every clip (one annotation each).
+    const results = withParentScaled(many, 1 / 1.05);
+    expect(results.clips.every((c) => (c.bdRate.parent ?? 0) > 3)).toBe(true);
     github.state.pulls = [botPull()];
     const path = await writeJson("big.json", artifactOf(results));
     const run = await report(github, { "results-path": path });
@@ -288,6 +285,33 @@ describe("action report mode (built dist, local GitHub API)", () => {
       /claim head f{40}/,
     ],
     [
+      "a forged verdict (adopt, where the rungs say reject)",
+      () => {
+        const results = structuredClone(starter) as { verdict: { adopt: boolean; reason: string } };
+        results.verdict = { adopt: true, reason: "adopted: BD-rate vs parent -12.40% <= -10.00%" };
+        return JSON.stringify(artifactOf(results));
+      },
+      /do not add up[\s\S]*verdict claimed adopt, recomputed reject \(rejected: BD-rate vs parent \+?0\.00%/,
+    ],
+    [
+      "a forged BD-rate (the mean claims more than its clips)",
+      () => {
+        const results = adoptingResults();
+        results.summary!.bdRate.parent = -40;
+        return JSON.stringify(artifactOf(results));
+      },
+      /do not add up[\s\S]*mean BD-rate vs parent claimed -40\.0000, recomputed -/,
+    ],
+    [
+      "forged rungs behind a claimed BD-rate (the parent's curve no worse than the candidate's)",
+      () => {
+        const results = adoptingResults();
+        results.clips[0]!.baselines.parent!.rungs = structuredClone(results.clips[0]!.rungs);
+        return JSON.stringify(artifactOf(results));
+      },
+      /do not add up[\s\S]*clip 1: BD-rate vs parent claimed -\d+\.\d+, recomputed 0\.0000/,
+    ],
+    [
       "an unknown field",
       () => JSON.stringify({ ...artifactOf(starter), exec: "rm -rf /" }),
       /exec/,
@@ -316,35 +340,28 @@ describe("action report mode (built dist, local GitHub API)", () => {
 
   it("downloads the artifact through the API (302 to a zip) and refuses one that claims 1 GB before downloading", async () => {
     github.state.pulls = [botPull()];
-    const json = join(dir, "codec-evolve-results.json");
-    await writeFile(json, JSON.stringify(artifactOf(adoptingResults())));
-    const zip = join(dir, "artifact.zip");
-    await exec("python3", [
-      "-c",
-      "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED); z.write(sys.argv[2], 'codec-evolve-results.json'); z.close()",
-      zip,
-      json,
-    ]);
-    const bytes = await readFile(zip);
-    github.state.artifacts[RUN_ID] = {
-      id: 77,
-      name: "codec-evolve-results",
-      size: bytes.length,
-      zip: bytes,
-    };
+    const results = JSON.stringify(artifactOf(adoptingResults()));
+    github.artifacts.put(
+      RUN_ID,
+      "codec-evolve-results",
+      { files: { "codec-evolve-results.json": results } },
+      { id: 77 },
+    );
     const ok = await report(github, {});
     expect(ok.log).not.toMatch(/::error::/);
     expect(ok.code).toBe(0);
     expect(github.find("GET", /\/blob\/77\.zip$/)).toHaveLength(1);
+    expect(github.artifacts.downloads).toEqual([77]);
     expect(github.state.checkRuns[0]!.body.conclusion).toBe("success");
 
     github.state.checkRuns = [];
-    github.state.artifacts[RUN_ID] = {
-      id: 78,
-      name: "codec-evolve-results",
-      size: 1024 ** 3,
-      zip: bytes,
-    };
+    github.artifacts.clear(RUN_ID);
+    github.artifacts.put(
+      RUN_ID,
+      "codec-evolve-results",
+      { files: { "codec-evolve-results.json": results } },
+      { id: 78, size: 1024 ** 3 },
+    );
     const huge = await report(github, {});
     expect(huge.code).not.toBe(0);
     expect(huge.log).toMatch(/claims 1073741824 bytes/);

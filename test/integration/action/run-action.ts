@@ -20,7 +20,7 @@ export interface ActionRun {
 }
 
 /** Parse GITHUB_OUTPUT (`name<<DELIM\nvalue\nDELIM` and `name=value`). */
-function parseOutputs(text: string): Record<string, string> {
+export function parseOutputs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -76,7 +76,7 @@ export async function runAction(opts: {
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
   const code = await new Promise<number | null>((r) => child.on("close", r));
   clearTimeout(timer);
   return {

@@ -11,23 +11,27 @@ const SRC = resolve("src");
 
 /**
  * Rank of each top-level part of src/: a module may import its own part or a
- * part of lower rank. Adapters (rank 6) may use each other; nothing imports bench.
+ * part of lower rank. Adapters may use each other; nothing imports bench.
  */
 const LAYERS: Record<string, number> = {
   contract: 0,
   format: 0,
   "package-files": 0,
+  process: 0,
   sandbox: 1,
   config: 2,
   evaluate: 3,
   evolve: 4,
-  github: 5,
-  cli: 6,
-  app: 6,
-  action: 6,
-  bench: 7,
+  charts: 5,
+  visual: 6,
+  github: 6,
+  dashboard: 6,
+  cli: 7,
+  app: 7,
+  action: 7,
+  bench: 8,
 };
-const ADAPTER_RANK = 6;
+const ADAPTER_RANK = 7;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,19 +75,26 @@ describe("baseline cache", () => {
     expect((await readCache(dir, "junk")).size).toBe(0);
   });
 
-  test("sample hashes see every pixel, and the native planes when they are used", () => {
+  test("sample hashes see every pixel, and the native planes when they are used", async () => {
     const clip = nativeYuvClip(16, 16, 2);
-    const base = clipSamplesHash(clip, true);
+    const base = await clipSamplesHash(clip, true);
+    // The streamed hash is the one of the bytes in memory: same RGB frames, then the planes.
+    const expected = createHash("sha256");
+    expected.update("16x16@25:2\n");
+    for (const frame of clip.frames) expected.update(frame.data);
+    expected.update("native yuv420p tv\n");
+    for (const planes of clip.native!.frames) expected.update(planes);
+    expect(base).toBe(expected.digest("hex"));
     const planes = clip.native!.frames.map((p) => Uint8Array.from(p));
     planes[1]![100] = planes[1]![100]! ^ 1;
     const touchedNative = { ...clip, native: { ...clip.native!, frames: planes } };
-    expect(clipSamplesHash(touchedNative, true)).not.toBe(base);
-    expect(clipSamplesHash(touchedNative, false)).toBe(clipSamplesHash(clip, false));
+    expect(await clipSamplesHash(touchedNative, true)).not.toBe(base);
+    expect(await clipSamplesHash(touchedNative, false)).toBe(await clipSamplesHash(clip, false));
     const rgb = syntheticClip("noise", { width: 16, height: 16, frames: 2, seed: 1 });
     const data = Uint8Array.from(rgb.frames[1]!.data);
     data[767] = data[767]! ^ 1;
     const touched = { ...rgb, frames: [rgb.frames[0]!, { ...rgb.frames[1]!, data }] };
-    expect(clipSamplesHash(touched, false)).not.toBe(clipSamplesHash(rgb, false));
+    expect(await clipSamplesHash(touched, false)).not.toBe(await clipSamplesHash(rgb, false));
   });
 
   test("the scoring-code fingerprint is stable within a process", async () => {

@@ -1,6 +1,11 @@
 import type { KnobScale } from "../../../src/evaluate/baselines/baseline-encoder.js";
 import { JPEG_BASELINE } from "../../../src/evaluate/baselines/jpeg-baseline.js";
-import { chooseLadder, EXTEND_FACTOR, MIN_RUNGS } from "../../../src/evaluate/baselines/ladder.js";
+import {
+  chooseLadder,
+  EXTEND_FACTOR,
+  MIN_RUNGS,
+  SCORED_TOLERANCE_OCTAVES,
+} from "../../../src/evaluate/baselines/ladder.js";
 
 const CRF: KnobScale = {
   name: "crf",
@@ -97,5 +102,83 @@ describe("chooseLadder efficiency", () => {
     const single = counted(crfRate);
     await chooseLadder(CRF, [0.5, 0.6], single.rateAt);
     expect(calls.length).toBeLessThanOrEqual(single.calls.length + 1);
+  });
+});
+
+describe("chooseLadder with earlier encodes (the baseline cache)", () => {
+  /** What a first search left in the cache: every knob it tried, the ladder's rungs scored. */
+  async function firstRun(
+    scale: KnobScale,
+    rate: (knob: number) => number,
+    targets: readonly number[],
+  ): Promise<{ rates: Map<number, number>; scored: Set<number>; ladder: number[] }> {
+    const { rateAt, calls } = counted(rate);
+    const ladder = await chooseLadder(scale, targets, rateAt);
+    return { rates: new Map(calls.map((k) => [k, rate(k)])), scored: new Set(ladder), ladder };
+  }
+
+  test("a candidate whose rates moved by up to 7 % needs no new encode and reuses scored rungs", async () => {
+    for (const [scale, rate, targets] of [
+      [CRF, crfRate, [0.05, 0.11, 0.24, 0.58, 1.22]],
+      [QUALITY, jpegRate, [0.12, 0.2, 0.35, 0.6, 1.0]],
+    ] as const) {
+      const moved = targets.map((t, i) => t * (1 - 0.015 * i));
+      const cache = await firstRun(scale, rate, targets);
+      // Without the cache the moved targets cost new encodes (what the warm Action run paid).
+      const cold = counted(rate);
+      await chooseLadder(scale, moved, cold.rateAt);
+      expect(cold.calls.some((k) => !cache.rates.has(k))).toBe(true);
+
+      const { rateAt, calls } = counted(rate);
+      const ladder = await chooseLadder(scale, moved, rateAt, {
+        rates: cache.rates,
+        scored: (k) => cache.scored.has(k),
+      });
+      expect(calls).toEqual([]);
+      expect(ladder.every((k) => cache.scored.has(k))).toBe(true);
+      // Still a valid ladder for the moved targets: a rung within the scored tolerance of each.
+      for (const t of moved) {
+        const nearest = Math.min(...ladder.map((k) => Math.abs(Math.log2(rate(k) / t))));
+        expect(nearest).toBeLessThanOrEqual(SCORED_TOLERANCE_OCTAVES);
+      }
+    }
+  });
+
+  test("the same targets again give the same ladder; no earlier encodes give the cold ladder", async () => {
+    const targets = [0.1, 0.25, 0.5, 1, 2];
+    const cache = await firstRun(CRF, crfRate, targets);
+    const again = counted(crfRate);
+    const seeded = await chooseLadder(CRF, targets, again.rateAt, {
+      rates: cache.rates,
+      scored: (k) => cache.scored.has(k),
+    });
+    expect(seeded).toEqual(cache.ladder);
+    expect(again.calls).toEqual([]);
+    const empty = await chooseLadder(CRF, targets, counted(crfRate).rateAt, {
+      rates: new Map(),
+      scored: () => false,
+    });
+    expect(empty).toEqual(cache.ladder);
+  });
+
+  test("an unscored earlier encode counts within the normal tolerance only; out-of-range knobs are ignored", async () => {
+    // CRF 20 is 0.75 bpp; the target 0.9 is 0.26 octaves away: too far for an unscored rung.
+    const rates = new Map([
+      [20, crfRate(20)],
+      [99, 0.9],
+      [-3, 0.9],
+    ]);
+    const unscored = counted(crfRate);
+    const ladder = await chooseLadder(CRF, [0.9], unscored.rateAt, { rates, scored: () => false });
+    expect(unscored.calls.length).toBeGreaterThan(0);
+    expect(ladder).not.toContain(99);
+    expect(ladder).not.toContain(-3);
+    // Scored, CRF 20 stands for it (within SCORED_TOLERANCE_OCTAVES).
+    const scored = counted(crfRate);
+    const reused = await chooseLadder(CRF, [0.9], scored.rateAt, {
+      rates,
+      scored: (k) => k === 20,
+    });
+    expect(reused).toContain(20);
   });
 });

@@ -2,86 +2,10 @@
  * The pipeline's own logic with the process-running parts injected: the real
  * sandbox and encoders are exercised by the integration and attack tests.
  */
-import type { Clip, Frame } from "../../../src/evaluate/clips/clip.js";
-import { evaluateCodec, type EvaluatorDeps } from "../../../src/evaluate/evaluator.js";
-import type { BaselineResult, Failure, Rung } from "../../../src/evaluate/results.js";
-
-const W = 32;
-const H = 16;
-
-function frame(seed: number): Frame {
-  const data = new Uint8Array(W * H * 3);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + seed * 13) % 251;
-  return { width: W, height: H, data };
-}
-
-function clip(name: string, frames = 3): Clip {
-  return {
-    name,
-    width: W,
-    height: H,
-    fps: 25,
-    frames: Array.from({ length: frames }, (_, i) => frame(i)),
-    source: { kind: "y4m", path: `/clips/${name}.y4m` },
-  };
-}
-
-/** A lossy fake codec: quality q keeps the top bits; payload size grows with q. */
-function quantise(f: Frame, quality: number): Frame {
-  const shift = Math.max(0, 7 - Math.floor(quality / 14));
-  const data = f.data.map((v) => ((v >> shift) << shift) + (shift ? 1 << (shift - 1) : 0));
-  return { width: f.width, height: f.height, data };
-}
-
-type Call = { kind: string; codec: string; quality?: number };
-
-function fakeDeps(overrides: Partial<EvaluatorDeps> = {}, calls: Call[] = []): EvaluatorDeps {
-  const encoded = new Map<string, Frame[]>();
-  return {
-    describeIsolation: async () => ({ isolation: "test double", warnings: [] }),
-    checkCodec: async () => null,
-    encodeFrames: async (codecPath, frames, config) => {
-      calls.push({ kind: "encode", codec: codecPath, quality: config.quality });
-      const payloads = frames.map((f, i) =>
-        Buffer.alloc(10 + config.quality * 3 + i, config.quality),
-      );
-      encoded.set(`${codecPath}:${config.quality}:${payloads.length}`, [...frames]);
-      return { ok: true, payloads, codecSeconds: 0.01 };
-    },
-    decodePayloads: async (codecPath, payloads, config) => {
-      calls.push({ kind: "decode", codec: codecPath, quality: config.quality });
-      const source = encoded.get(`${codecPath}:${config.quality}:${payloads.length}`)!;
-      return {
-        ok: true,
-        frames: source.map((f) => quantise(f, config.quality)),
-        codecSeconds: 0.005,
-      };
-    },
-    runBaseline: async (name, req) => {
-      calls.push({ kind: `baseline:${name}`, codec: name });
-      const base: BaselineResult = {
-        encoder: `${name} test double`,
-        rungs: [0.5, 1, 2, 4, 8].map((bpp, i): Rung => ({
-          quality: i,
-          setting: `crf=${40 - i * 5}`,
-          bytes: Math.round((bpp * W * H * req.clip.frames.length) / 8),
-          bitsPerPixel: bpp,
-          mbps: 0,
-          mbps1080p30: 0,
-          compressionRatio: 24 / bpp,
-          psnrRgb: 20 + 6 * i,
-          ssimRgb: 0.5,
-          psnrY: 20 + 6 * i,
-          ssimY: 0.5,
-          encodeFps: 1,
-          decodeFps: 1,
-        })),
-      };
-      return base;
-    },
-    ...overrides,
-  };
-}
+import { adoptionSchema } from "../../../src/config/schema.js";
+import { evaluateCodec } from "../../../src/evaluate/evaluator.js";
+import type { Failure } from "../../../src/evaluate/results.js";
+import { clip, fakeDeps, fakeSides, H, W, type Call } from "./fake-deps.js";
 
 describe("evaluateCodec", () => {
   it("measures every rung, decodes twice, and runs baselines on each clip", async () => {
@@ -117,18 +41,14 @@ describe("evaluateCodec", () => {
   });
 
   it("fails as nondeterministic when two decodes differ", async () => {
-    let decodes = 0;
-    const deps = fakeDeps();
+    // The second decoder of every rung flips one bit of frame 1.
+    const openCodecSide = fakeSides([], ({ mode, index, output, call }) => {
+      if (mode === "decode" && call % 3 === 2 && index === 1) output[5]! ^= 1;
+      return null;
+    });
     const result = await evaluateCodec(
-      { codecPath: "c.py", clips: [clip("a")], qualities: [20, 40, 60, 80] },
-      {
-        ...deps,
-        decodePayloads: async (path, payloads, config, opts) => {
-          const out = await deps.decodePayloads(path, payloads, config, opts);
-          if (out.ok && decodes++ % 2 === 1) out.frames[1]!.data[5]! ^= 1;
-          return out;
-        },
-      },
+      { codecPath: "c.py", clips: [clip("a")], qualities: [20, 40, 60, 80], jobs: 1 },
+      fakeDeps({ openCodecSide }),
     );
     expect(result.status).toBe("failed");
     expect(result.failure).toMatchObject({
@@ -154,10 +74,11 @@ describe("evaluateCodec", () => {
     const result = await evaluateCodec(
       { codecPath: "c.py", clips: [clip("a")] },
       fakeDeps({
-        encodeFrames: async () => ({
-          ok: false,
-          failure: { category: "runtime", message: "ZeroDivisionError", line: 12, frameIndex: 2 },
-        }),
+        openCodecSide: fakeSides([], ({ mode, index }) =>
+          mode === "encode" && index === 2
+            ? { category: "runtime", message: "ZeroDivisionError", line: 12, frameIndex: 2 }
+            : null,
+        ),
       }),
     );
     expect(result.failure).toMatchObject({
@@ -179,20 +100,16 @@ describe("evaluateCodec", () => {
     expect(ok.heldOut).toMatchObject({ clips: 1, frames: 3 });
     expect(JSON.stringify(ok)).not.toContain("secret-clip");
 
-    let encodes = 0;
-    const deps = fakeDeps();
+    // Only the held-out clip has a fourth frame: the encoder times out there.
     const failed = await evaluateCodec(
-      { codecPath: "c.py", clips: [clip("shown")], heldOutClips: [clip("secret-clip")] },
-      {
-        ...deps,
-        encodeFrames: async (p, f, c, o) =>
-          ++encodes > 5
-            ? {
-                ok: false,
-                failure: { category: "timeout", message: "frame took too long", line: null },
-              }
-            : deps.encodeFrames(p, f, c, o),
-      },
+      { codecPath: "c.py", clips: [clip("shown")], heldOutClips: [clip("secret-clip", 4)] },
+      fakeDeps({
+        openCodecSide: fakeSides([], ({ mode, index }) =>
+          mode === "encode" && index === 3
+            ? { category: "timeout", message: "frame took too long", line: null }
+            : null,
+        ),
+      }),
     );
     expect(failed.failure).toMatchObject({ category: "timeout", clip: "held-out clip #1" });
     expect(JSON.stringify(failed)).not.toContain("secret-clip");
@@ -205,7 +122,14 @@ describe("evaluateCodec", () => {
         codecPath: "cand.py",
         clips: [clip("a")],
         parent: { codecPath: "parent.py" },
-        adoption: { minBitSavingPercent: 10, minRatioGainPercent: 20, maxEncodeSlowdown: 4 },
+        adoption: {
+          minBitSavingPercent: 10,
+          minRatioGainPercent: 20,
+          maxEncodeSlowdown: 4,
+          minEncodeSpeedup: 1.5,
+          pairedTimingFrames: 0,
+          pairedTimingChunkFrames: 2,
+        },
       },
       fakeDeps({}, calls),
     );
@@ -216,5 +140,147 @@ describe("evaluateCodec", () => {
     expect(a.bdRate.parent).toBeCloseTo(0, 9);
     expect(result.verdict).not.toBeNull();
     expect(result.verdict!.adopt).toBe(false);
+  });
+});
+
+describe("evaluateCodec's paired timing", () => {
+  const rule = { ...adoptionSchema.parse({}), pairedTimingFrames: 6 };
+  /** The evaluation of cand.py against parent.py on clip "a" (3 frames), with `hook` on every frame. */
+  const evaluate = (
+    hook: Parameters<typeof fakeSides>[1] | null,
+    calls: Call[] = [],
+    parent: Parameters<typeof evaluateCodec>[0]["parent"] = { codecPath: "parent.py" },
+  ) =>
+    evaluateCodec(
+      { codecPath: "cand.py", clips: [clip("a")], parent, adoption: rule, jobs: 1 },
+      fakeDeps({ openCodecSide: fakeSides(calls, hook ?? undefined) }, calls),
+    );
+
+  it("times the parent's file against the candidate when a verdict compares speeds", async () => {
+    const calls: Call[] = [];
+    const result = await evaluate(null, calls);
+    expect(result.failure).toBeNull();
+    expect(result.pairedTiming).toMatchObject({
+      status: "ok",
+      clip: "a",
+      qualities: [20, 50, 80],
+      frames: 6,
+      chunks: 3,
+    });
+    // Five rungs plus three timed ones, for each codec.
+    const encodes = (codec: string) =>
+      calls.filter((c) => c.codec === codec && c.kind === "encode").map((c) => c.quality);
+    expect(encodes("parent.py")).toEqual([20, 35, 50, 65, 80, 20, 50, 80]);
+    expect(encodes("cand.py")).toEqual([20, 35, 50, 65, 80, 20, 50, 80]);
+    expect(result.verdict!.reason).toContain("per CPU second, side by side (6 frames, chunks");
+  });
+
+  it("times the parent's file even when its figures come from a stored result", async () => {
+    const stored = await evaluate(null);
+    const result = await evaluate(null, [], { result: stored, timingCodecPath: "parent.py" });
+    expect(result.pairedTiming).toMatchObject({ status: "ok", frames: 6 });
+    const without = await evaluate(null, [], { result: stored });
+    expect(without.pairedTiming).toEqual({
+      status: "unavailable",
+      reason: "the parent is a stored result without its codec file",
+    });
+    expect(without.verdict!.reason).toContain(
+      "means of separate runs (not paired: the parent is a stored result without its codec file)",
+    );
+  });
+
+  it("fails a candidate that writes other bytes when timed side by side", async () => {
+    // Opens 0-29 are the evaluation proper; 30 is the candidate's first timed encoder.
+    const result = await evaluate(({ mode, call, index, output }) => {
+      if (mode === "encode" && call === 30 && index === 1) output[0]! ^= 1;
+      return null;
+    });
+    expect(result.status).toBe("failed");
+    expect(result.failure).toMatchObject({
+      category: "nondeterministic",
+      clip: "a",
+      quality: 20,
+      stage: "encode",
+    });
+    expect(result.failure!.message).toMatch(/other bytes .* when timed side by side/);
+  });
+
+  it("times every shown clip, and names the clip where the timed bytes differ", async () => {
+    const calls: Call[] = [];
+    const both = (hook: Parameters<typeof fakeSides>[1] | null) =>
+      evaluateCodec(
+        {
+          codecPath: "cand.py",
+          clips: [clip("a"), clip("b")],
+          parent: { codecPath: "parent.py" },
+          adoption: rule,
+          jobs: 1,
+        },
+        fakeDeps({ openCodecSide: fakeSides(calls, hook ?? undefined) }, calls),
+      );
+    const honest = await both(null);
+    expect(honest.pairedTiming).toMatchObject({
+      status: "ok",
+      frames: 6,
+      segments: [
+        { clip: "a", quality: 20, frames: 2 },
+        { clip: "b", quality: 50, frames: 2 },
+        { clip: "a", quality: 80, frames: 2 },
+      ],
+    });
+    // Opens 0-59 are the evaluation proper of both clips; 62 is the candidate's encoder on b.
+    const cheat = await both(({ mode, call, index, output }) => {
+      if (mode === "encode" && call === 62 && index === 1) output[0]! ^= 1;
+      return null;
+    });
+    expect(cheat.failure).toMatchObject({ category: "nondeterministic", clip: "b", quality: 50 });
+  });
+
+  it("fails a candidate that fails when timed side by side, and names it", async () => {
+    const result = await evaluate(({ mode, call, index }) =>
+      mode === "encode" && call === 30 && index === 0
+        ? { category: "runtime", message: "boom", line: 7 }
+        : null,
+    );
+    expect(result.status).toBe("failed");
+    expect(result.failure).toMatchObject({ category: "runtime", line: 7, clip: "a" });
+    expect(result.failure!.message).toBe("while timed side by side with the parent: boom");
+  });
+
+  it("falls back to the means when the parent fails while timed, and says so", async () => {
+    const result = await evaluate(({ mode, call }) =>
+      mode === "encode" && call === 31 ? { category: "runtime", message: "boom", line: 7 } : null,
+    );
+    expect(result.status).toBe("ok");
+    expect(result.pairedTiming).toEqual({
+      status: "unavailable",
+      reason: "the parent failed while timed side by side: boom",
+    });
+    expect(result.verdict!.reason).toContain(
+      "not paired: the parent failed while timed side by side: boom",
+    );
+  });
+
+  it("does not time without a verdict, or when switched off", async () => {
+    const calls: Call[] = [];
+    const noVerdict = await evaluateCodec(
+      { codecPath: "cand.py", clips: [clip("a")], parent: { codecPath: "parent.py" } },
+      fakeDeps({}, calls),
+    );
+    expect(noVerdict.pairedTiming).toBeUndefined();
+    expect(calls.filter((c) => c.kind === "encode")).toHaveLength(10);
+    const off = await evaluateCodec(
+      {
+        codecPath: "cand.py",
+        clips: [clip("a")],
+        parent: { codecPath: "parent.py" },
+        adoption: { ...rule, pairedTimingFrames: 0 },
+      },
+      fakeDeps(),
+    );
+    expect(off.pairedTiming).toEqual({
+      status: "unavailable",
+      reason: "paired timing is off (adoption.pairedTimingFrames is 0)",
+    });
   });
 });

@@ -14,6 +14,8 @@ export interface FakeClip {
   /** Per rung: [quality, compressionRatio, psnrRgb]. */
   rungs?: Array<[number, number, number]>;
   encodeFps?: number;
+  /** Encode fps per CPU second; default the wall-clock figure, null: not measured. */
+  encodeCpuFps?: number | null;
 }
 
 const DEFAULT_RUNGS: Array<[number, number, number]> = [
@@ -25,7 +27,13 @@ const DEFAULT_RUNGS: Array<[number, number, number]> = [
 ];
 
 /** A rung whose rate figures follow from the compression ratio of a 64x48 clip at 30 fps. */
-export function fakeRung(quality: number, ratio: number, psnr: number, encodeFps = 20): Rung {
+export function fakeRung(
+  quality: number,
+  ratio: number,
+  psnr: number,
+  encodeFps = 20,
+  encodeCpuFps: number | null = encodeFps,
+): Rung {
   const bitsPerPixel = 24 / ratio;
   return {
     quality,
@@ -40,6 +48,7 @@ export function fakeRung(quality: number, ratio: number, psnr: number, encodeFps
     ssimY: 0.92,
     encodeFps,
     decodeFps: encodeFps * 2,
+    ...(encodeCpuFps === null ? {} : { encodeCpuFps }),
   };
 }
 
@@ -51,7 +60,9 @@ export function fakeResult(clips: FakeClip[] = [{}], codec = "codec.py"): Evalua
     height: 48,
     frames: 10,
     fps: 30,
-    rungs: (clip.rungs ?? DEFAULT_RUNGS).map(([q, r, p]) => fakeRung(q, r, p, clip.encodeFps)),
+    rungs: (clip.rungs ?? DEFAULT_RUNGS).map(([q, r, p]) =>
+      fakeRung(q, r, p, clip.encodeFps, clip.encodeCpuFps),
+    ),
     baselines: {},
     bdRate: {
       x265: clip.bdX265 === undefined ? 25 : clip.bdX265,

@@ -11,7 +11,9 @@ import {
 } from "../../../src/evolve/ledger/ledger-file.js";
 import { acquireLedgerLock, LedgerLockedError } from "../../../src/evolve/ledger/ledger-lock.js";
 import { isProcessAlive, processState } from "../../../src/evolve/ledger/process-alive.js";
+import { summarizeMetrics } from "../../../src/evolve/ledger/summarize-metrics.js";
 import { fakeRecord } from "./fake-record.js";
+import { fakeResult } from "./fake-result.js";
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "ledger-test-"));
@@ -27,6 +29,48 @@ describe("ledger file", () => {
     const text = await readFile(path, "utf8");
     expect(text.split("\n")).toHaveLength(3);
     expect((await readLedger(path)).records.map((r) => r.id)).toEqual(["c0001", "c0002"]);
+  });
+
+  it("keeps the side-by-side speed the verdict judged, through a write and a read", async () => {
+    const path = join(await tempDir(), "ledger.jsonl");
+    const result = fakeResult([{ name: "a", bdParent: -1 }]);
+    result.pairedTiming = {
+      status: "ok",
+      clip: "a",
+      qualities: [20, 50, 80],
+      frames: 60,
+      chunks: 30,
+      parentCpuSeconds: 10.2,
+      candidateCpuSeconds: 5.6,
+      speedup: 1.82,
+      chunkSpeedups: { min: 1.13, median: 1.6, max: 2.67 },
+    };
+    const metrics = summarizeMetrics(result)!;
+    expect(metrics.pairedTiming).toEqual(result.pairedTiming);
+    await appendLedgerRecord(path, fakeRecord({ id: "c0016", metrics }));
+    const unavailable = summarizeMetrics({
+      ...result,
+      pairedTiming: { status: "unavailable", reason: "the parent failed" },
+    })!;
+    await appendLedgerRecord(path, fakeRecord({ id: "c0017", metrics: unavailable }));
+    const [first, second] = (await readLedger(path)).records;
+    expect(first!.metrics!.pairedTiming).toEqual(result.pairedTiming);
+    expect(second!.metrics!.pairedTiming).toEqual({
+      status: "unavailable",
+      reason: "the parent failed",
+    });
+    // A malformed figure is refused where the ledger is read, naming the field.
+    await appendFile(
+      path,
+      JSON.stringify(
+        fakeRecord({
+          id: "c0018",
+          metrics: { ...metrics, pairedTiming: { status: "ok" } as never },
+        }),
+      ) + "\n",
+    );
+    await appendLedgerRecord(path, fakeRecord({ id: "c0019" })).catch(() => undefined);
+    await expect(readLedger(path)).rejects.toThrow(/pairedTiming/);
   });
 
   it("reports a torn last line and moves it aside before the next append", async () => {

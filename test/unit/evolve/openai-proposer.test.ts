@@ -1,7 +1,8 @@
 import { proposerSchema } from "../../../src/config/schema.js";
 import { openAiProposer } from "../../../src/evolve/proposers/openai-proposer.js";
-import { ProposerError, type ProposalContext } from "../../../src/evolve/proposers/proposer.js";
+import { ProposerError } from "../../../src/evolve/proposers/proposer.js";
 import { startOpenAiStub, type OpenAiStub } from "../../fixtures/openai-stub/openai-stub.js";
+import { proposalContext } from "../../fixtures/openai-stub/proposal-context.js";
 
 const ANSWER =
   "HYPOTHESIS: h\nFILE: codec/evolved_codec.py\n<<<<<<< SEARCH\nQ = 1\n=======\nQ = 2\n>>>>>>> REPLACE\n";
@@ -26,16 +27,7 @@ function proposer(over: Partial<ReturnType<typeof proposerSchema.parse>> = {}, s
   return openAiProposer({ config, apiKey: "sk-test", stream });
 }
 
-const context: ProposalContext = {
-  attempt: 1,
-  seed: 1,
-  codecPath: "codec/evolved_codec.py",
-  parentSource: "Q = 1\n",
-  prompt: { system: "You are a codec engineer.", user: "Improve it." },
-  history: [],
-  knownCodeHashes: new Set(),
-  budgetLeftUsd: null,
-};
+const context = proposalContext;
 
 async function rejection(promise: Promise<unknown>): Promise<ProposerError> {
   try {

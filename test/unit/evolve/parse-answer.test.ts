@@ -81,3 +81,23 @@ describe("parseAnswer", () => {
     expect(parsed.ok && parsed.answer.files).toEqual([]);
   });
 });
+
+describe("markdown-dressed headers", () => {
+  const edit = "FILE: a.py\n<<<<<<< SEARCH\na = 1\n=======\na = 2\n>>>>>>> REPLACE\n";
+  it.each([
+    ["**HYPOTHESIS:** finer chroma steps", "**RATIONALE:** chroma is cheap"],
+    ["**HYPOTHESIS**: finer chroma steps", "**RATIONALE**: chroma is cheap"],
+    ["## Hypothesis: finer chroma steps", "## Rationale: chroma is cheap"],
+    ["**HYPOTHESIS: finer chroma steps**", "__RATIONALE:__ chroma is cheap"],
+    ["HYPOTHESIS: finer chroma steps", "RATIONALE: chroma is cheap"],
+  ])("%s parses without the markup in the text", (hypothesis, rationale) => {
+    const parsed = parseAnswer(`${hypothesis}\n${rationale}\n${edit}`);
+    expect(parsed.ok && parsed.answer.hypothesis).toBe("finer chroma steps");
+    expect(parsed.ok && parsed.answer.rationale).toBe("chroma is cheap");
+  });
+
+  it("keeps emphasis inside the text", () => {
+    const parsed = parseAnswer(`HYPOTHESIS: use x**2 weights and *fewer* bits\n${edit}`);
+    expect(parsed.ok && parsed.answer.hypothesis).toBe("use x**2 weights and *fewer* bits");
+  });
+});

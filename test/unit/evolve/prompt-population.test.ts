@@ -8,6 +8,7 @@ import {
   chooseParent,
   currentBest,
   eliteArchive,
+  exploreFractionFor,
   leader,
 } from "../../../src/evolve/population/population.js";
 import { seededRandom } from "../../../src/evolve/population/seeded-random.js";
@@ -131,6 +132,33 @@ describe("population", () => {
     expect(leader([...records, slow], 4).id).toBe("c0003");
   });
 
+  it("judges the leader's speed limit on CPU fps when both records have it, as the verdict does", () => {
+    // Wall fps say 4x slower (a loaded run), CPU fps say 1.25x: the CPU clock decides.
+    const cpuBest = fakeRecord({
+      id: "c0010",
+      status: "adopted",
+      version: 3,
+      metrics: fakeMetrics({ bdRateX265: 10, meanEncodeFps: 8, meanEncodeCpuFps: 10 }),
+    });
+    const loadedRun = fakeRecord({
+      id: "c0011",
+      metrics: fakeMetrics({ bdRateX265: 5, meanEncodeFps: 1.5, meanEncodeCpuFps: 8 }),
+    });
+    expect(leader([seed, cpuBest, loadedRun], 4).id).toBe("c0011");
+    // And the other way round: fast on the wall clock of a quiet run, too slow per CPU second.
+    const slowCpu = fakeRecord({
+      id: "c0012",
+      metrics: fakeMetrics({ bdRateX265: 5, meanEncodeFps: 8, meanEncodeCpuFps: 2 }),
+    });
+    expect(leader([seed, cpuBest, slowCpu], 4).id).toBe("c0010");
+    // Without CPU figures on one side, wall fps as before.
+    const oldRecord = fakeRecord({
+      id: "c0013",
+      metrics: fakeMetrics({ bdRateX265: 5, meanEncodeFps: 1.5 }),
+    });
+    expect(leader([seed, cpuBest, oldRecord], 4).id).toBe("c0010");
+  });
+
   it("knows the best and keeps one elite per (bitrate, quality, speed) cell", () => {
     expect(currentBest(records)!.id).toBe("c0003");
     const archive = eliteArchive(records).map((r) => r.id);
@@ -153,5 +181,22 @@ describe("population", () => {
     expect(chooseParent(records, seededRandom(7, 3), OPTIONS)).toEqual(
       chooseParent(records, seededRandom(7, 3), OPTIONS),
     );
+  });
+
+  it("always builds written answers on the leader: their SEARCH blocks quote the leader's code", () => {
+    expect(exploreFractionFor("openai", 0.2)).toBe(0.2);
+    expect(exploreFractionFor("offline", 0.2)).toBe(0.2);
+    const answers = { ...OPTIONS, exploreFraction: exploreFractionFor("answers", 1) };
+    const picks = Array.from({ length: 200 }, (_, i) =>
+      chooseParent(records, seededRandom(1, i), answers),
+    );
+    expect(picks.every((p) => p.parent.id === "c0003" && p.from === "leader")).toBe(true);
+    // The same seeds with a model's proposer do explore, so the rule above is what keeps answers on the leader.
+    const model = { ...OPTIONS, exploreFraction: exploreFractionFor("openai", 1) };
+    expect(
+      Array.from({ length: 200 }, (_, i) => chooseParent(records, seededRandom(1, i), model)).some(
+        (p) => p.from === "elite",
+      ),
+    ).toBe(true);
   });
 });

@@ -5,14 +5,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureQuality } from "../../../src/evaluate/metrics/quality.js";
+import { compileSrc } from "../../fixtures/processes/compile-src.js";
 import { noise } from "./noise.js";
-
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const root = new URL("../../../", import.meta.url).pathname;
 
 let dir: string;
 beforeAll(() => {
@@ -21,30 +18,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it("runs measureQuality on worker threads from compiled JavaScript, with the same figures, and lets the process exit", async () => {
-  const compiled = spawnSync(
-    process.execPath,
-    [
-      tsc,
-      "--outDir",
-      join(dir, "out"),
-      "--rootDir",
-      join(root, "src"),
-      "--module",
-      "nodenext",
-      "--moduleResolution",
-      "nodenext",
-      "--target",
-      "es2022",
-      "--strict",
-      "--skipLibCheck",
-      "--types",
-      "node",
-      join(root, "src/evaluate/metrics/quality.ts"),
-    ],
-    { encoding: "utf8" },
-  );
-  expect(compiled.stdout + compiled.stderr).toBe("");
-  writeFileSync(join(dir, "out/package.json"), '{ "type": "module" }');
+  expect(compileSrc(["src/evaluate/metrics/quality.ts"], join(dir, "out"))).toBe("");
   const driver = join(dir, "out/driver.js");
   writeFileSync(
     driver,

@@ -20,18 +20,24 @@ describe("protocol", () => {
   });
 
   it("reassembles harness messages split across chunks", () => {
-    const body = Buffer.alloc(12 + 5);
+    const body = Buffer.alloc(20 + 5);
     body.writeUInt32LE(3, 0);
     body.writeDoubleLE(0.25, 4);
-    body.set([9, 8, 7, 6, 5], 12);
+    body.writeDoubleLE(0.5, 12);
+    body.set([9, 8, 7, 6, 5], 20);
     const bytes = Buffer.concat([harnessMessage("O", body), harnessMessage("B", Buffer.alloc(0))]);
     const reader = new MessageReader(1024);
     const seen = [];
     for (let i = 0; i < bytes.length; i += 3) seen.push(...reader.push(bytes.subarray(i, i + 3)));
     expect(seen.map((m) => m.kind)).toEqual(["O", "B"]);
     const output = parseOutput(seen[0]!.body);
-    expect(output).toMatchObject({ index: 3, seconds: 0.25 });
+    expect(output).toMatchObject({ index: 3, seconds: 0.25, cpuSeconds: 0.5 });
     expect([...output.data]).toEqual([9, 8, 7, 6, 5]);
+  });
+
+  it("refuses an output body shorter than its header (index, wall and CPU seconds)", () => {
+    expect(() => parseOutput(Buffer.alloc(19))).toThrow(/19 bytes is too short/);
+    expect(parseOutput(Buffer.alloc(20)).data).toHaveLength(0);
   });
 
   it("refuses unknown kinds and oversized bodies", () => {

@@ -11,6 +11,7 @@ type StaticFixture =
   | "refused_alias_chain"
   | "refused_getattr_value"
   | "refused_relative_import"
+  | "refused_thread_count"
   | "wrong_signature";
 
 const REFUSALS: { file: StaticFixture; category: string; line: number | null; message: RegExp }[] =
@@ -23,6 +24,12 @@ const REFUSALS: { file: StaticFixture; category: string; line: number | null; me
       category: "forbidden",
       line: 2,
       message: /relative imports/,
+    },
+    {
+      file: "refused_thread_count",
+      category: "forbidden",
+      line: 7,
+      message: /set_num_threads \(changes the thread count/,
     },
     {
       file: "wrong_signature",

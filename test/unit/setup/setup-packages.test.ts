@@ -91,7 +91,10 @@ describe("scripts/setup.sh --test", () => {
 
   it("names the Debian package of every third-party Python module the tests import", () => {
     const pyFiles = [
-      ...filesUnder("test", [".py"]),
+      // fixtures that import modules only their test's own venv has are not Debian's business
+      ...filesUnder("test", [".py"]).filter(
+        (f) => !f.includes("/fixtures/venv/") && !f.endsWith("/fixtures/torch/maps_codec.py"),
+      ),
       ...filesUnder("scripts", [".py"]),
       ...filesUnder("codec", [".py"]),
     ];
