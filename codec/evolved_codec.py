@@ -41,9 +41,13 @@ I16_REUSE = 0  # encoder speed: the second I decision takes the first's 16x16 ma
 I_PASS1_8X8 = 1  # encoder speed: the first of two I decisions codes all luma as 8x8 (one wavefront fewer)
 I_PASS1_CANDIDATES = 0  # encoder speed: modes the first of two I decisions tries split (0 = INTRA4_CANDIDATES)
 INTRA4_REUSE = 0  # encoder speed: the second I decision tries the 4x4 split only on blocks the first one split
-I_PASS1_PRESELECT = 0  # encoder speed: IPRED_PRESELECT of the first of two I decisions' luma (0 = IPRED_PRESELECT)
+I_PASS1_OPEN = 0  # encoder speed: the first of two I decisions is a rough open-loop one (_open_loop_i), for the models only
+I_PASS1_NOISY = 1  # I_PASS1_OPEN: predict from the source with coding noise (_rough_recon; 0 = the clean source)
+I_PASS1_CHROMA_OPEN = 0  # encoder speed: the first of two I decisions' chroma open-loop (_open_loop_plane, no wavefront)
+I_PASS1_SPLIT = 0  # encoder speed: 0 = the first of two I decisions tries no 4x4 splits
+I_PASS1_PRESELECT = 3  # encoder speed: IPRED_PRESELECT of the first of two I decisions' luma (0 = IPRED_PRESELECT)
 
-FORMAT_VERSION = 14
+FORMAT_VERSION = 15
 DECISION_PASSES = 1  # the exact sweep fixes every wrong guess: more passes only trade whole-frame work for sweep work
 TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is a search candidate
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
@@ -182,6 +186,28 @@ def _padded_size(width, height):
     return (height + 15) // 16 * 16, (width + 15) // 16 * 16
 
 
+def _block_mean(x, b):
+    """x.reshape(h // b, b, w // b, b).mean(axis=(1, 3)), bit for bit (speed: ~5-10x faster). For a C-contiguous
+    float32 plane with two or more blocks a row numpy's reduction sums each block row (0 + a0 + ... + a(b-1)),
+    then the b row sums in order, then divides by b * b: the same additions as strided vector adds (checked
+    bit-exact on 1.5 M random block means, b = 2 and 4, sizes 16x16 to 720x1280). Anything else: numpy's mean."""
+    h, w = x.shape
+    if x.dtype != np.float32 or not x.flags.c_contiguous or h % b or w % b or w // b < 2:
+        return x.reshape(h // b, b, w // b, b).mean(axis=(1, 3))
+    v = x.reshape(h // b, b, w // b, b)
+    out = None
+    for r in range(b):
+        q = v[:, r, :, 0] + v[:, r, :, 1]
+        for c in range(2, b):
+            q += v[:, r, :, c]
+        if out is None:
+            out = q
+        else:
+            out += q
+    out /= b * b
+    return out
+
+
 def _rgb_to_planes(frame, h16, w16):
     h, w = frame.shape[:2]
     # float32 is enough here: these planes only feed encoder decisions, never the reconstruction
@@ -190,8 +216,8 @@ def _rgb_to_planes(frame, h16, w16):
     y = 0.299 * r + 0.587 * g + 0.114 * b
     cb = 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b
     cr = 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b
-    cb = cb.reshape(h16 // 2, 2, w16 // 2, 2).mean(axis=(1, 3))
-    cr = cr.reshape(h16 // 2, 2, w16 // 2, 2).mean(axis=(1, 3))
+    cb = _block_mean(cb, 2)
+    cr = _block_mean(cr, 2)
     return y, cb, cr
 
 
@@ -267,13 +293,20 @@ INTRA_DST = 1  # I frames: 8x8 luma blocks use the DST-VII in both directions in
 # with the edge blocks' last-position contexts: bundled clips -1.0 % BD)
 
 
+TX_MATMUL = 1  # speed: _fwd8 / _inv8 as two batched matrix products (0 = one three-operand einsum, ~10x slower)
+
+
 def _fwd8(blocks, m):
     """Orthonormal separable transform m (8x8, rows: frequencies) of (..., 8, 8) blocks, float64."""
+    if TX_MATMUL:  # (no copy of blocks that are float64 already: speed)
+        return m @ blocks.astype(np.float64, copy=False) @ m.T
     return np.einsum("ij,...jk,lk->...il", m, blocks.astype(np.float64), m)
 
 
 def _inv8(coefs, m):
     """Inverse of _fwd8."""
+    if TX_MATMUL:
+        return m.T @ coefs.astype(np.float64, copy=False) @ m
     return np.einsum("ji,...jk,kl->...il", m, coefs.astype(np.float64), m)
 
 
@@ -478,8 +511,9 @@ IPRED_ANGLES = (26, 17, 9, 4, -4, -9, -17, -26)  # extra directions, HEVC units 
 IPRED_MODES = 6 + 2 * len(IPRED_ANGLES)  # DC, V, H, planar, two diagonals, then the angles of IPRED_ANGLES
 IPRED_MODE_BITS = 2.0  # rough cost of a mode symbol in the encoder's choice
 MPM_BITS = (1.0, 2.0, 5.0)  # rough cost of a mode equal to the first / second most probable one / any other
-IPRED_PRESELECT = 0  # encoder: full RD over this many modes of least SAD per block (0 = all IPRED_MODES; with the
+IPRED_PRESELECT = 8  # encoder: full RD over this many modes of least rough cost (IPRED_ROUGH) per block (0 = all IPRED_MODES; with the
 # DST and boundary filters the SAD ranking misses more: 6 -> 0 with ALF_PASSES (2, 2), bundled -0.90 % for 1.17x time)
+IPRED_ROUGH = 1  # the preselection's rough cost: 0 = SAD, 1 = SATD in the block's transform, 2 = deadzone-quantised RD
 _R8 = np.arange(8)
 
 
@@ -532,6 +566,19 @@ INTRA_EDGE_FILTERS = 1  # I frames, luma 8x8 blocks: HEVC's DC / vertical / hori
 _IPRED_WF, _IPRED_RNDF, _IPRED_SHIFTF = _ipred_weights(True)
 
 
+def _ipred_clip_modes(w, rnd, shift):
+    """The modes whose prediction (ref @ w + rnd) >> shift can leave 0..255 for references in 0..255: those with a
+    negative weight or weights summing past 1 << shift (the others are convex: clipping them changes nothing)."""
+    w = w.reshape(w.shape[0], IPRED_MODES, 64)
+    rnd, shift = rnd.reshape(-1), shift.reshape(-1)
+    out = [k for k in range(IPRED_MODES) if (w[:, k] < 0).any() or (w[:, k].sum(0) != (1 << int(shift[k]))).any()
+           or not 0 <= int(rnd[k]) < (1 << int(shift[k]))]
+    return np.array(out, np.int64)
+
+
+_IPRED_CLIPF = _ipred_clip_modes(_IPRED_WF, _IPRED_RNDF, _IPRED_SHIFTF)  # speed: _ipred clips only these (1, 2 and DC)
+
+
 def _clip255(x):
     """np.clip(x, 0, 255) without np.clip's per-call checks (speed: it runs once per wavefront step)."""
     return np.minimum(np.maximum(x, 0), 255)
@@ -547,20 +594,34 @@ def _fill_refs(top, left, tl, have_top, have_left):
     return top, left, tl
 
 
-def _ipred(top, left, tl, have_top, have_left, edge_filters=False):
-    """All IPRED_MODES predictions (m, 6, 8, 8) of 8x8 blocks from their reconstructed neighbours: top (m, 8),
-    left (m, 8), top-left (m,). Missing sides are filled from the other side (or 128), so every mode is valid."""
+def _refs_dc(top, left, tl, have_top, have_left, lg):
+    """_fill_refs and the DC value of blocks of 2**lg samples a side: ((sum of top, top, left, tl), sum of left, dc).
+    Speed: where every block has both sides (most of a wavefront) the references are used as they are."""
+    if top.dtype == left.dtype == tl.dtype == np.int64 and have_top.all() and have_left.all():
+        st, sl = top.sum(1), left.sum(1)
+        return (st, top, left, tl), sl, (st + sl + (1 << lg)) >> (lg + 1)
     both = have_top & have_left
     top, left, tl = _fill_refs(top, left, tl, have_top, have_left)
     st, sl = top.sum(1), left.sum(1)
-    dc = np.where(both, (st + sl + 8) >> 4, np.where(have_top, (st + 4) >> 3, np.where(have_left, (sl + 4) >> 3, 128)))
+    h = 1 << (lg - 1)
+    dc = np.where(both, (st + sl + 2 * h) >> (lg + 1), np.where(have_top, (st + h) >> lg, np.where(have_left, (sl + h) >> lg, 128)))
+    return (st, top, left, tl), sl, dc
+
+
+def _ipred(top, left, tl, have_top, have_left, edge_filters=False):
+    """All IPRED_MODES predictions (m, 6, 8, 8) of 8x8 blocks from their reconstructed neighbours: top (m, 8),
+    left (m, 8), top-left (m,). Missing sides are filled from the other side (or 128), so every mode is valid."""
+    st, sl, dc = _refs_dc(top, left, tl, have_top, have_left, 3)
+    top, left, tl = st[1:]
+    st, sl = st[0], sl
     m = top.shape[0]
     # modes 1.. as one product with the integer weights of _ipred_weights (exact in float32: small integers)
     ref = np.concatenate([left[:, ::-1], tl[:, None], top, np.repeat(top[:, 7:], 8, 1),
                           top[:, ::-1], tl[:, None], left, np.repeat(left[:, 7:], 8, 1)], 1)
     if edge_filters:
         acc = (ref.astype(np.float32) @ _IPRED_WF).astype(np.int32).reshape(m, IPRED_MODES, 8, 8)
-        out = _clip255((acc + _IPRED_RNDF) >> _IPRED_SHIFTF)
+        out = (acc + _IPRED_RNDF) >> _IPRED_SHIFTF
+        out[:, _IPRED_CLIPF] = _clip255(out[:, _IPRED_CLIPF])
         out[:, 0] = dc[:, None, None]
         d3 = 3 * dc[:, None]
         out[:, 0, 0, 1:] = (top[:, 1:] + d3 + 2) >> 2  # DC: the first row and column lean toward their neighbours
@@ -623,10 +684,13 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
         top = rec[y0[:, None], x0[:, None] + 1 + _R8]
         left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
         pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0, luma and INTRA_EDGE_FILTERS)
-        if cfl is not None:
-            pred = np.concatenate([pred, _cfl_preds(rec, cfl, y0, x0, rs > 0, cs > 0)], 1)
-        if cfl_cb is not None:
-            pred = np.concatenate([pred, _cfl_pred(rec, cfl_cb, y0, x0, rs > 0, cs > 0)[:, None]], 1)
+        if cfl is not None or cfl_cb is not None:  # one concatenation (speed)
+            parts = [pred]
+            if cfl is not None:
+                parts.append(_cfl_preds(rec, cfl, y0, x0, rs > 0, cs > 0))
+            if cfl_cb is not None:
+                parts.append(_cfl_pred(rec, cfl_cb, y0, x0, rs > 0, cs > 0)[:, None])
+            pred = np.concatenate(parts, 1)
         blk = rs * cols + cs
         if cur is not None:
             tgt = cur[y0[:, None, None] + _R8[:, None], x0[:, None, None] + _R8[None, :]]
@@ -657,13 +721,27 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             at = np.arange(blk.size)[:, None]
             r_split = np.zeros((blk.size, 8, 8), np.int64)
             cand = np.broadcast_to(all_modes, mbits.shape)
-            if 0 < preselect < n_modes:
+            coefs = None
+            if 0 < preselect < n_modes and IPRED_ROUGH:
+                # RD-code only the modes of least rough cost in the block's own transform: SATD + sqrt(lambda) x
+                # mode bits (IPRED_ROUGH 1) or the plain deadzone quantiser's SSD + lambda x rough bits (2)
+                coefs = _fwd8(resid, DST8) if dst else _dct(resid.astype(np.float64, copy=False))
+                if IPRED_ROUGH == 1:
+                    rough = np.abs(coefs).sum(axis=(2, 3)) + math.sqrt(lam) * mbits
+                else:
+                    lq = _quantise(coefs, qm, deadzone)
+                    err = coefs - lq * qm
+                    rough = (err * err).sum(axis=(2, 3)) + lam * (_block_bits(lq) + mbits)
+                cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
+                coefs, mbits = coefs[at, cand], mbits[at, cand]
+            elif 0 < preselect < n_modes:
                 # transform and RD-code only the modes with the least SAD + sqrt(lambda) x mode bits (HM's rough
                 # mode decision): the full RD over all 22 modes was most of a key frame's encode time
                 rough = np.abs(resid).sum(axis=(2, 3)) + math.sqrt(lam) * mbits
                 cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
                 resid, mbits = resid[at, cand], mbits[at, cand]
-            coefs = _fwd8(resid, DST8) if dst else _dct(resid.astype(np.float64))
+            if coefs is None:
+                coefs = _fwd8(resid, DST8) if dst else _dct(resid.astype(np.float64, copy=False))
             lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam, chroma=hint is not None)
             j_all = dist + lam * (bits + mbits)
             pick = np.argmin(j_all, 1)
@@ -672,8 +750,7 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             if costs is not None:
                 costs[blk] = j_all[at[:, 0], pick]
             if SDH:  # after the mode choice (pricing it in every candidate's RD cost cost ~25 % more time)
-                levels[blk] = _hide_signs(coefs[at[:, 0], pick], levels[blk], dist[at[:, 0], pick], bits[at[:, 0], pick],
-                                          qm, lam)[0]
+                levels[blk] = _hide_signs(coefs[at[:, 0], pick], levels[blk], None, None, qm, lam)[0]
             try4 = j_all[at[:, 0], pick] >= lam * INTRA4_MIN_BITS
             if try_split is not None:
                 try4 &= try_split[blk]
@@ -765,10 +842,9 @@ _IPRED4_W_BY_MODE = np.ascontiguousarray(_IPRED4_W.reshape(26, IPRED_MODES, 16).
 def _ipred4(top, left, tl, have_top, have_left, mode):
     """The 4x4 prediction (m, 4, 4) of each block's mode from top (m, 4), left (m, 4), top-left (m,); missing
     sides filled as in _ipred."""
-    both = have_top & have_left
-    top, left, tl = _fill_refs(top, left, tl, have_top, have_left)
-    st, sl = top.sum(1), left.sum(1)
-    dc = np.where(both, (st + sl + 4) >> 3, np.where(have_top, (st + 2) >> 2, np.where(have_left, (sl + 2) >> 2, 128)))
+    st, sl, dc = _refs_dc(top, left, tl, have_top, have_left, 2)
+    top, left, tl = st[1:]
+    st, sl = st[0], sl
     ref = np.concatenate([left[:, ::-1], tl[:, None], top, np.repeat(top[:, 3:], 4, 1),
                           top[:, ::-1], tl[:, None], left, np.repeat(left[:, 3:], 4, 1)], 1)
     # each block's own mode's weights, one small product per block (exact in float64: small integers; ~3x faster
@@ -995,7 +1071,7 @@ def _i16_step(rec, d, big, mbw, qm, cur=None, lam=0.0, deadzone=0.0, mode16=None
         levels[mb] = lv[at, pick]
         if SDH:  # block 0 of a 16x16 macroblock is an unsplit intra block: its first sign may be hidden too
             coefs = _i16_forward(tgt[at].astype(np.float64) - pred[at, pick])
-            levels[mb] = _hide_signs(coefs, levels[mb], dist[at, pick], bits[at, pick], _i16_qm(qm[0, 0]), lam)[0]
+            levels[mb] = _hide_signs(coefs, levels[mb], None, None, _i16_qm(qm[0, 0]), lam)[0]
         for dy in (0, 1):
             for dx in (0, 1):
                 modes[(2 * rr + dy) * (2 * mbw) + 2 * cc + dx] = pick
@@ -1066,9 +1142,8 @@ def _cfl_preds(rec, lum, y0, x0, have_top, have_left):
     for top, left in CFL_SIDES:
         ts.append(have_top & (top | ~have_left) if top else have_top & ~have_left)
         lfs.append(have_left & (left | ~have_top) if left else have_left & ~have_top)
-    k = len(CFL_SIDES)  # all sides' fits in one call (speed; integer maths, each block's own)
-    out = _cfl_pred(rec, lum, np.tile(y0, k), np.tile(x0, k), np.concatenate(ts), np.concatenate(lfs))
-    return out.reshape(k, y0.size, 8, 8).transpose(1, 0, 2, 3)
+    # all sides' fits in one call, the samples gathered once (speed; integer maths, each block's own)
+    return _cfl_fit(rec, lum, y0, x0, np.stack(ts), np.stack(lfs)).transpose(1, 0, 2, 3)
 
 
 def _cfl_pred(rec, lum, y0, x0, have_top, have_left):
@@ -1076,26 +1151,38 @@ def _cfl_pred(rec, lum, y0, x0, have_top, have_left):
     a and b fitted by least squares on the reconstructed chroma and luma samples of the row above and the column
     left of the block (integer maths, slope in 1/2**CFL_SHIFT), applied to the block's reconstructed luma.
     Without neighbours: 128."""
-    ct = rec[y0[:, None], x0[:, None] + 1 + _R8]
-    lt = lum[y0[:, None], x0[:, None] + 1 + _R8]
-    cl = rec[y0[:, None] + 1 + _R8, x0[:, None]]
-    ll = lum[y0[:, None] + 1 + _R8, x0[:, None]]
-    wt, wl = have_top.astype(np.int64)[:, None], have_left.astype(np.int64)[:, None]
-    n = 8 * (wt[:, 0] + wl[:, 0])
-    sl = (wt * lt).sum(1) + (wl * ll).sum(1)
-    sc = (wt * ct).sum(1) + (wl * cl).sum(1)
-    sll = (wt * lt * lt).sum(1) + (wl * ll * ll).sum(1)
-    slc = (wt * lt * ct).sum(1) + (wl * ll * cl).sum(1)
+    return _cfl_fit(rec, lum, y0, x0, have_top[None], have_left[None])[0]
+
+
+def _cfl_fit(rec, lum, y0, x0, use_top, use_left):
+    """_cfl_pred of the blocks at (y0, x0) (m,) for k choices of sides (use_top, use_left: (k, m) bool) at once:
+    (k, m, 8, 8). The samples and their sums per side are gathered once (exact integer sums: a side's weight
+    is 0 or 1, so weighting the sums equals summing the weighted samples)."""
+    i64 = np.int64  # (the planes are int64; products of samples in any narrower type could overflow)
+    ct = rec[y0[:, None], x0[:, None] + 1 + _R8].astype(i64, copy=False)
+    lt = lum[y0[:, None], x0[:, None] + 1 + _R8].astype(i64, copy=False)
+    cl = rec[y0[:, None] + 1 + _R8, x0[:, None]].astype(i64, copy=False)
+    ll = lum[y0[:, None] + 1 + _R8, x0[:, None]].astype(i64, copy=False)
+    wt, wl = use_top.astype(np.int64), use_left.astype(np.int64)
+    n = 8 * (wt + wl)
+    sl = wt * lt.sum(1) + wl * ll.sum(1)
+    sc = wt * ct.sum(1) + wl * cl.sum(1)
+    sll = wt * (lt * lt).sum(1) + wl * (ll * ll).sum(1)
+    slc = wt * (lt * ct).sum(1) + wl * (ll * cl).sum(1)
     cov = n * slc - sl * sc
     var = n * sll - sl * sl
     a = np.where(var > 0, ((cov << CFL_SHIFT) + var // 2) // np.maximum(var, 1), 0)
     a = np.minimum(np.maximum(a, -CFL_MAX), CFL_MAX)
-    blk = lum[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]]
-    nn = np.maximum(n, 1)[:, None, None]
-    num = (sc[:, None, None] << CFL_SHIFT) + a[:, None, None] * (nn * blk - sl[:, None, None])
+    blk = lum[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]].astype(i64, copy=False)
+    nn = np.maximum(n, 1)[..., None, None]
+    num = (sc[..., None, None] << CFL_SHIFT) + a[..., None, None] * (nn * blk - sl[..., None, None])
     den = nn << CFL_SHIFT
-    pred = (num + den // 2) // den
-    return np.where((n > 0)[:, None, None], _clip255(pred), 128)
+    # den is 1, 8 or 16 (n = 0, 8, 16) times 2**CFL_SHIFT: floor division by it = an arithmetic right shift (speed)
+    pred = (num + den // 2) >> (CFL_SHIFT + _CFL_LOG2_NN[n >> 3])[..., None, None]
+    return np.where((n > 0)[..., None, None], _clip255(pred), 128)
+
+
+_CFL_LOG2_NN = np.array([0, 3, 4], np.int64)  # _cfl_fit: log2(max(n, 1)) by n // 8 (n = 8 x the sides used)
 
 
 def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None, models=None, plan=None):
@@ -1132,7 +1219,13 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
                 "ctx_base": k - 4} if enc else {
             "modes": ipm[:, k], "levels": lev}
         cb = _pad_plane(out_c[0][0]) if CFL and k == 5 else None
-        out_c.append(_intra_plane(mbh, mbw, qc, cfl=cfl, cfl_cb=cb, **args))
+        if enc and plan is not None and plan.get("chroma_open"):  # speed: the first of two decisions (_decide_i)
+            mc, gc = _open_loop_plane(cur[k - 3], mbh, mbw, qc, lam / weight, DEADZONE_INTRA, False, hint, cfl,
+                                      _pad_plane(_rough_recon(cur[1], mbh, mbw, qc, DEADZONE_INTRA)) if CFL and k == 5
+                                      else None)
+            out_c.append((np.rint(cur[k - 3]).astype(np.int64), mc, gc))
+        else:
+            out_c.append(_intra_plane(mbh, mbw, qc, cfl=cfl, cfl_cb=cb, **args))
         hint = out_c[-1][1]
     (cb, mcb, gcb), (cr, mcr, gcr) = out_c
     modes = np.zeros((mbh * mbw, IPM_COLS), np.int64)
@@ -1192,11 +1285,22 @@ def _intra_luma16(mbh, mbw, step, qy, cur_y, lam, args_y, plan=None):
 # motion compensation
 
 
+_BILINEAR = {}  # one: _mc's (one, 2) tap table
+
+
 def _mc(ref_pad, pad, by, bx, mvy, mvx, size, frac_bits):
     """Bilinear prediction of blocks at (by, bx) displaced by mv in 1/2**frac_bits pel (exact integer maths)."""
     one = 1 << frac_bits
     iy = by + pad + (mvy >> frac_bits)
     ix = bx + pad + (mvx >> frac_bits)
+    if MC_MATMUL:  # (sums of products below 2^(8 + 2 frac_bits): exact in float32 for frac_bits <= 7)
+        taps = _BILINEAR.get(one)
+        if taps is None:
+            taps = _BILINEAR[one] = np.array([(one - f, f) for f in range(one)], np.int32)
+        acc = _filter2d(_gather(ref_pad, iy, ix, size + 1), taps, mvy & (one - 1), mvx & (one - 1), size)
+        acc += 1 << (2 * frac_bits - 1)
+        acc >>= 2 * frac_bits
+        return acc
     fy = (mvy & (one - 1)).astype(np.int32)[:, None, None]
     fx = (mvx & (one - 1)).astype(np.int32)[:, None, None]
     g = _gather(ref_pad, iy, ix, size + 1).astype(np.int32)
@@ -1286,12 +1390,44 @@ def _planes_for(st, y_pad, filt):
     return planes
 
 
+MC_MATMUL = 1  # speed: separable block filters as float32 products with banded tap matrices (exact: the same numbers)
+_BANDED = {}  # (taps bytes, size): the (phases, size + t - 1, size) banded matrices of a tap table
+
+
+def _banded(taps, size):
+    """Per phase, the (size + t - 1, size) matrix M with g @ M = the t-tap filtering of g's rows (float32)."""
+    key = (taps.tobytes(), taps.shape, size)
+    m = _BANDED.get(key)
+    if m is None:
+        n_ph, t = taps.shape
+        m = np.zeros((n_ph, size + t - 1, size), np.float32)
+        r = np.arange(size)
+        for k in range(t):
+            m[:, r + k, r] = taps[:, k : k + 1]
+        _BANDED[key] = m = (m, np.ascontiguousarray(m.transpose(0, 2, 1)))
+    return m
+
+
+def _filter2d(g, taps, fy, fx, size):
+    """Separable filtering of gathered blocks g (n, size + t - 1, size + t - 1) by the tap rows fx (horizontal) and
+    fy (vertical) of taps, unrounded int32: as float32 batched products with banded matrices (every product and
+    partial sum is an integer below 2^24, so exact in any order)."""
+    mx, my = _banded(taps, size)
+    hz = np.matmul(g.astype(np.float32), mx[fx])
+    return np.matmul(my[fy], hz).astype(np.int32)
+
+
 def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
     """Chroma prediction of blocks at (by, bx) displaced by mv in 1/8 pel: HEVC 4-tap filters, integer maths."""
     if not ((mvy & 7).any() or (mvx & 7).any()):  # whole samples: phase 0 is the identity (speed: the same numbers)
         return _gather(ref_pad, by + pad + (mvy >> 3), bx + pad + (mvx >> 3), size).astype(np.int32)
     iy = by + pad + (mvy >> 3) - 1
     ix = bx + pad + (mvx >> 3) - 1
+    if MC_MATMUL:  # (|horizontal sums| <= 255 * 84, |products| <= 84 x that: below 2^24)
+        acc = _filter2d(_gather(ref_pad, iy, ix, size + 3), CHROMA_TAPS, mvy & 7, mvx & 7, size)
+        acc += 2048
+        acc >>= 12
+        return np.clip(acc, 0, 255, out=acc)
     ty = CHROMA_TAPS[mvy & 7][:, :, None, None]
     tx = CHROMA_TAPS[mvx & 7][:, :, None, None]
     g = _gather(ref_pad, iy, ix, size + 3).astype(np.int32)
@@ -1312,6 +1448,12 @@ def _mc_luma_direct(y_pad, filt, by, bx, mv, size):
     lo, span = int(used[0]), int(used[-1] - used[0])  # only the samples the used taps reach are gathered
     iy = by + PAD + (mv[:, 0] >> 2) - 3 + lo
     ix = bx + PAD + (mv[:, 1] >> 2) - 3 + lo
+    if MC_MATMUL:  # (|horizontal sums| and |products| stay below 2^24 for 8-tap banks of sum |taps| <= 128)
+        acc = _filter2d(_gather(y_pad, iy, ix, size + span), np.ascontiguousarray(bank[:, lo : lo + span + 1]),
+                        mv[:, 0] & 3, mv[:, 1] & 3, size)
+        acc += 2048
+        acc >>= 12
+        return np.clip(acc, 0, 255, out=acc)
     g = _gather(y_pad, iy, ix, size + span).astype(np.int32)
     tx = bank[mv[:, 1] & 3][:, :, None, None]
     ty = bank[mv[:, 0] & 3][:, :, None, None]
@@ -1679,14 +1821,34 @@ def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
     return best_v.reshape(n, 4, 2)
 
 
+def _block4_sums(v):
+    """v.sum(axis=(2, 4)) of a float32 (d, mbh, 4, mbw, 4) array, bit for bit: numpy's reduction adds each row's
+    4 samples (0 + a0 + a1 + a2 + a3) and then the 4 row sums in order; the same additions as strided vector adds
+    are ~4x faster. (The current frame's luma is not integer, so the order matters. With mbw == 1 numpy merges the
+    axes and sums differently: that case keeps numpy's own sum.)"""
+    if v.shape[3] < 2:
+        return v.sum(axis=(2, 4))
+    out = None
+    for r in range(4):
+        q = v[:, :, r, :, 0] + v[:, :, r, :, 1]
+        q += v[:, :, r, :, 2]
+        q += v[:, :, r, :, 3]
+        if out is None:
+            out = q
+        else:
+            out += q
+    return out
+
+
 def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then sub-pel."""
     ry_pad = ref[0]
     h, w = cur_y.shape
     n = mbh * mbw
     ref_y = ry_pad[PAD : PAD + h, PAD : PAD + w].astype(np.float32)
-    c4 = cur_y.reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
-    r4 = ref_y.reshape(h // 4, 4, w // 4, 4).mean(axis=(1, 3))
+    # (float32: sixteenths below 256, their differences and 16-term sums are exact, so the same costs; speed)
+    c4 = _block_mean(cur_y, 4).astype(np.float32)
+    r4 = _block_mean(ref_y, 4).astype(np.float32)
     rng4 = max(1, (int(search_range) + 3) // 4)
     r4p = np.pad(r4, rng4, mode="edge")
     # all displacements of one row of the window at once (speed): the samples are sixteenths (means of 4x4
@@ -1696,7 +1858,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     cost = np.empty((d.size, d.size, mbh, mbw))
     wins = np.lib.stride_tricks.sliding_window_view(r4p, (h // 4, w // 4))  # (2 rng4 + 1, 2 rng4 + 1, h/4, w/4)
     for i, dy in enumerate(d):
-        sad = np.abs(c4 - wins[i]).reshape(d.size, mbh, 4, mbw, 4).sum(axis=(2, 4))
+        sad = _block4_sums(np.abs(c4 - wins[i]).reshape(d.size, mbh, 4, mbw, 4))
         cost[i] = sad + (0.5 * (abs(dy) + np.abs(d)))[:, None, None]
     k = np.argmin(cost.reshape(-1, n), 0)
     vec = np.stack([d[k // d.size], d[k % d.size]], 1).astype(np.int64)
@@ -1723,8 +1885,8 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
             best_v[better] = v[better]
         return best_v
 
-    c2 = cur_y.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
-    r2p = np.pad(ref_y.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)), PAD // 2, mode="edge")
+    c2 = _block_mean(cur_y, 2)
+    r2p = np.pad(_block_mean(ref_y, 2), PAD // 2, mode="edge")
     vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
     cur_blocks = _to_mbs(cur_y, 16)
     # the integer-pel blocks are gathered as uint8 and subtracted in float32 (the same numbers as from a float32
@@ -1790,10 +1952,18 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
 # adaptive models and the multi-lane rANS coder
 
 
-def _new_model(n_ctx, alphabet):
+def _new_model(n_ctx, alphabet, first=None):
+    """first: None, or per context (or one for all) the prior probability of symbol 0 (PRIOR_FIRST): the rest of
+    the mass keeps the default shape, the whole prior counting as PRIOR_FIRST_WEIGHT symbols."""
     prior = 1 + np.floor(8.0 * 0.6 ** np.arange(alphabet)).astype(np.int64)
+    counts = np.tile(prior, (n_ctx, 1))
+    if first is not None and PRIOR_FIRST:
+        f = np.broadcast_to(np.asarray(first, np.float64), (n_ctx,))[:, None]
+        rest = prior[1:] / prior[1:].sum()
+        p = np.concatenate([f, (1 - f) * rest[None, :]], 1)
+        counts = np.maximum(1, np.rint(p * PRIOR_FIRST_WEIGHT * MODEL_INCREMENT)).astype(np.int64)
     model = {
-        "counts": np.tile(prior, (n_ctx, 1)),
+        "counts": counts,
         "freq": np.zeros((n_ctx, alphabet), np.int64),
         "cum": np.zeros((n_ctx, alphabet + 1), np.int64),
         "alphabet": alphabet,
@@ -2177,17 +2347,33 @@ def _read_escapes(data, pos):
 # syntax shared by encoder and decoder
 
 
-def _new_models():
+PRIOR_FIRST = 1  # the last-position and intra-mode models start with the probability of their first symbol (an empty
+# block; rank 0 = the most probable mode) set as below, instead of the flat-ish default (0 = v6's start). Measured on
+# pictures in neither the bundled nor the held-out clips (skimage's grass, brick, gravel, ihc, hubble_deep_field,
+# coins, camera, horse; key frames): empty luma blocks 44 % at q20 .. 14 % at q80, chroma 93 .. 75 %, rank 0 of a
+# chroma mode ~85 %, of a luma mode with one / two most probable modes ~75 % / ~20 %, DC ~35 % of the first phase's
+# (absolute) luma modes. Six clips, 20 frames: with LEVEL_PRIOR_Q and SDH_P -0.85 % vs v6.
+PRIOR_FIRST_WEIGHT = 16  # the prior counts as this many symbols
+PRIOR_EMPTY = ((-0.9, -0.8), (1.5, -0.75))  # luma, chroma: logit of P(empty block) at q50, slope per 30 quality units
+PRIOR_MODE_FIRST = ((0.35, 0.75, 0.2), (0.85, 0.8))  # ipm_y contexts 0..2, ipm_c contexts 0..1
+
+
+def _empty_prior(plane, quality):
+    a, b = PRIOR_EMPTY[plane]
+    return 1.0 / (1.0 + np.exp(-(a + b * (float(quality) - 50.0) / 30.0)))
+
+
+def _new_models(quality=50.0):
     return {
         "mode": _new_model(30, 4),
         "mvd": _new_model(4, MVD_ALPHABET),
         "mvd_sub": _new_model(4, MVD_ALPHABET),
-        "last_y": _new_model(3 + 18 + EDGE_LAST_CTX, 65),
-        "last_c": _new_model(18 + 54 + EDGE_LAST_CTX, 65),
-        "lev_y": _level_model(LEVEL_PRIOR_Y),
-        "lev_c": _level_model(LEVEL_PRIOR_C),
-        "ipm_y": _new_model(3, IPRED_MODES),
-        "ipm_c": _new_model(2, CHROMA_MODES),
+        "last_y": _new_model(3 + 18 + EDGE_LAST_CTX, 65, _empty_prior(0, quality)),
+        "last_c": _new_model(18 + 54 + EDGE_LAST_CTX, 65, _empty_prior(1, quality)),
+        "lev_y": _level_model(LEVEL_PRIOR_Y, LEVEL_PRIOR_Q[0], quality),
+        "lev_c": _level_model(LEVEL_PRIOR_C, LEVEL_PRIOR_Q[1], quality),
+        "ipm_y": _new_model(3, IPRED_MODES, PRIOR_MODE_FIRST[0]),
+        "ipm_c": _new_model(2, CHROMA_MODES, PRIOR_MODE_FIRST[1]),
         "intra4": _new_model(4, 2),
         "i16": _new_model(4, 1 + I16_MODES),
         "p16": _new_model(2, 2),
@@ -2341,13 +2527,24 @@ LEVEL_PRIOR_C = (
     (-0.14, -2.31, 1.21, 0.39, 0.38, 0.05, -0.61, -0.74, -1.86, -1.54, -0.12, 0.38, -1.27, -0.8, -0.32, -0.21, 0.15, -1.71, -1.03, -0.4, 0.7),
 )
 LEVEL_PRIOR_WEIGHT = 16  # the prior counts as this many symbols
+# The prior's dependence on the quality setting (known to both sides from the config): per plane (luma, chroma) the
+# slopes of the two logits (P(level = 0), decay) per 30 quality units from 50, and split (4x4) intra blocks' offsets
+# of the two logits from the intra prior. Fitted like the prior on pictures in neither the bundled nor the held-out
+# clips (skimage's grass, brick, gravel, ihc, hubble_deep_field, coins, camera, horse; q 20..80; luma P(0) logit
+# +0.4 at q20 .. -0.5 at q80 off the q-blind prior, decay -0.9 .. +0.2, chroma P(0) +1.0 .. -1.8).
+LEVEL_PRIOR_Q = ((-0.42, 0.55), (-1.4, 0.2))  # (0, 0), (0, 0) and LEVEL_PRIOR_SPLIT (0, 0) = the q-blind prior of v6
+LEVEL_PRIOR_SPLIT = (0.6, 0.0)
 
 
-def _level_model(terms):
+def _level_model(terms, q_slopes=(0.0, 0.0), quality=50.0):
     """A level model whose contexts start from the parametric prior `terms` instead of a flat one."""
     ctx = np.arange((2 + (INTRA4 > 0)) * N_BANDS * 5 * 4)  # kinds: intra, inter (, split intra: intra's prior)
     idx = np.stack([(ctx // 200) % 2, 2 + (ctx // 20) % 10, 12 + (ctx // 4) % 5, 17 + ctx % 4], 1)
     z0, z1 = (np.asarray(t)[idx].sum(1) for t in terms)
+    dq = (float(quality) - 50.0) / 30.0
+    split = ctx >= 400
+    z0 = z0 + q_slopes[0] * dq + LEVEL_PRIOR_SPLIT[0] * split
+    z1 = z1 + q_slopes[1] * dq + LEVEL_PRIOR_SPLIT[1] * split
     p0 = 1 / (1 + np.exp(-z0))
     rho = 1 / (1 + np.exp(-z1))
     k = np.arange(1, LEVEL_ALPHABET)
@@ -2617,9 +2814,11 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         ky[ipm[:, COL16] > 0] = 0
         edge = (ky[coded], kc[coded])
     _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"], big, edge)
-    sdh = SDH and ftype == FRAME_I
-    hid_y = _sign_hidden(np.abs(zy), last_y, bt_y == LEV_SPLIT) if sdh else None
-    hid_c = _sign_hidden(np.abs(zc), last_c) if sdh else None
+    sdh = SDH and (ftype == FRAME_I or SDH_P)
+    ex_y, ex_c = _sdh_excluded(bt_y, edge)
+    sd = SDH_DIST if ftype == FRAME_I else SDH_DIST_P
+    hid_y = _sign_hidden(np.abs(zy), last_y, ex_y, sd) if sdh else None
+    hid_c = _sign_hidden(np.abs(zc), last_c, ex_c, sd) if sdh else None
     _write_levels(w, models["lev_y"], zy, last_y, bt_y, hid_y)
     _write_levels(w, models["lev_c"], zc, last_c, bt_c, hid_c)
     if st.get("models_only"):  # _trial_models: only the adapted models are wanted, not the bytes
@@ -2755,9 +2954,11 @@ def _decode_syntax(st, data, mbh, mbw):
     last_y, last_c = _get_lasts(reader, models, _block_kind(modes, mvd)[coded], coded, mbh, mbw, big, edge)
     my, order_y = _read_levels(reader, models["lev_y"], last_y, bt_y, side)
     mc_, order_c = _read_levels(reader, models["lev_c"], last_c, bt_c, side)
-    sdh = SDH and ftype == FRAME_I
-    hid_y = _sign_hidden(my, last_y, bt_y == LEV_SPLIT) if sdh else np.full(last_y.size, -1)
-    hid_c = _sign_hidden(mc_, last_c) if sdh else np.full(last_c.size, -1)
+    sdh = SDH and (ftype == FRAME_I or SDH_P)
+    ex_y, ex_c = _sdh_excluded(bt_y, edge)
+    sd = SDH_DIST if ftype == FRAME_I else SDH_DIST_P
+    hid_y = _sign_hidden(my, last_y, ex_y, sd) if sdh else np.full(last_y.size, -1)
+    hid_c = _sign_hidden(mc_, last_c, ex_c, sd) if sdh else np.full(last_c.size, -1)
     odd_y, odd_c = (my.sum(1) & 1).astype(bool), (mc_.sum(1) & 1).astype(bool)  # before any sign is applied
     for mags, order, hid, odd in ((my, order_y, hid_y, odd_y), (mc_, order_c, hid_c, odd_c)):
         for rows, p in order:
@@ -3022,6 +3223,12 @@ ALF_EG_K = 1  # exp-Golomb order of the coefficients
 ALF_STATS_STEP = 2  # encoder: the least-squares statistics use every this-many-th row
 ALF_PASSES = (2, 2)  # encoder, I / P frames: 2 = a second estimate on the regions that kept the filter (P: 1 -> 2,
 # bundled -0.32 % for 1.09x time)
+ALF_P_STATS_STEP = 4  # encoder: ALF_STATS_STEP of P frames
+ALF_P_REMERGE = 0  # encoder: P frames' second estimate merges the classes again (0 = keeps the first's class-to-filter map)
+ALF_P_REFIT_MIN = 0.0  # encoder: P frames re-estimate only where at least this share of regions dropped the filter
+ALF_P_MERGE_EVERY = 1  # encoder: P frames merge the luma classes afresh only every this-many-th P frame (others
+# reuse the last merged class-to-filter map; 1 = every frame)
+ALF_BLOCK_COEFS = 1  # speed: the classified filter multiplies by per-4x4-block coefficients (no per-sample gathers)
 ALF_P_CLASSES = 1  # encoder: P frames also try the 25 luma classes (else one luma filter; with ALF_STATS_STEP 2
 # on c0017: six clips -1.38 % BD, chelsea -5.5 %, for ~8 % encode time)
 
@@ -3047,25 +3254,41 @@ def _alf_extend(coefs):
     return np.concatenate([c, -2 * c.sum(axis=1, keepdims=True)], axis=1)
 
 
+_ALF_TR = {}  # k: _alf_second_diff_stats' transform (speed: built once)
+
+
 def _alf_second_diff_stats(g, bf):
     """Normal equations of the second-difference features from those of _alf_features' rows (..., k+1)."""
     k = g.shape[-1] - 1
-    tr = np.concatenate([np.eye(k), -2 * np.ones((k, 1))], axis=1)
+    tr = _ALF_TR.get(k)
+    if tr is None:
+        tr = _ALF_TR[k] = np.concatenate([np.eye(k), -2 * np.ones((k, 1))], axis=1)
     return tr @ g @ tr.T, bf @ tr.T
 
 
-def _alf_classes(plane):
+def _alf_classes(plane, per_block=False):
     """Class 0..24 of every sample (flattened): per 4x4 block, the sums of |1-D Laplacians| give the direction
-    (none / horizontal / vertical / two diagonals, a 2:1 dominance) and the activity (ALF_ACTIVITY), in integers."""
+    (none / horizontal / vertical / two diagonals, a 2:1 dominance) and the activity (ALF_ACTIVITY), in integers.
+    per_block: the (h / 4, w / 4) classes of the 4x4 blocks instead (None where the plane is not in 4x4 blocks)."""
     h, w = plane.shape
     if ALF_CLASSES <= 1 or h % 4 or w % 4:
-        return np.zeros(h * w, np.int64)
-    q = np.pad(plane.astype(np.int32), 1, mode="edge")
+        return None if per_block else np.zeros(h * w, np.int64)
+    q = np.pad(plane.astype(np.int16), 1, mode="edge")  # |2 c - a - b| <= 510: int16 (speed, the same integers)
     c2 = 2 * q[1:-1, 1:-1]
 
     def lap(a, b):
-        s = np.abs(c2 - a - b)
-        return s.reshape(h // 4, 4, w // 4, 4).sum(axis=(1, 3)).astype(np.int64)
+        s = c2 - a
+        s -= b
+        np.abs(s, out=s)
+        # 4x4 block sums as strided int16 additions (speed, ~10x faster than a 2-axis int64 reduction; the same
+        # integers: a block sum is at most 16 x 510 = 8160)
+        r = s[0::4] + s[1::4]
+        r += s[2::4]
+        r += s[3::4]
+        t = r[:, 0::4] + r[:, 1::4]
+        t += r[:, 2::4]
+        t += r[:, 3::4]
+        return t.astype(np.int64)
 
     gv = lap(q[:-2, 1:-1], q[2:, 1:-1])
     gh = lap(q[1:-1, :-2], q[1:-1, 2:])
@@ -3080,6 +3303,8 @@ def _alf_classes(plane):
                          np.where(strong_d, np.where(gd1 > gd2, 3, 4), 0))
     activity = np.searchsorted(16 * np.array(ALF_ACTIVITY), gv + gh, side="right")
     cls = 5 * direction + activity
+    if per_block:
+        return cls
     return np.repeat(np.repeat(cls, 4, 0), 4, 1).ravel()
 
 
@@ -3092,20 +3317,31 @@ def _alf_region_grid(shape, block):
 
 def _alf_filter(p, taps, coefs, fidx=None):
     """Integer filtering p + floor((sum_k c_k (p(x + o_k) + p(x - o_k) - 2 p) + 2^(ALF_SHIFT-1)) / 2^ALF_SHIFT),
-    clipped to 0..255, of a float32 plane of integers (coefs: (filters, taps), fidx: each sample's filter),
-    accumulated tap by tap without a features array: every term and partial sum is an integer below 2^24
-    (|c| <= 127, pair sums <= 510, 12 taps), so float32 arithmetic is exact."""
+    clipped to 0..255, of a float32 plane of integers (coefs: (filters, taps), fidx: each sample's filter, or
+    with ALF_BLOCK_COEFS each 4x4 block's, (h / 4, w / 4)), accumulated tap by tap without a features array: every
+    term and partial sum is an integer below 2^24 (|c| <= 127, pair sums <= 510, 12 taps), so float32 arithmetic
+    is exact."""
     c = _alf_extend(coefs)
     per_sample = c.shape[0] > 1 and fidx is not None
     r = max(max(abs(dy), abs(dx)) for dy, dx in taps)
     q = np.pad(p, r, mode="edge")
     h, w = p.shape
-    s = (c[:, -1][fidx].reshape(h, w) if per_sample else c[0, -1]) * p
     pair = np.empty_like(p)
-    for k, (dy, dx) in enumerate(taps):
-        np.add(q[r + dy : r + dy + h, r + dx : r + dx + w], q[r - dy : r - dy + h, r - dx : r - dx + w], out=pair)
-        pair *= c[:, k][fidx].reshape(h, w) if per_sample else c[0, k]
-        s += pair
+    if per_sample and fidx.ndim == 2:  # speed: per-block coefficients broadcast over 4x4 views (the same products)
+        blocks = (h // 4, 4, w // 4, 4)
+        cb = c[fidx][:, None, :, None, :]  # (h / 4, 1, w / 4, 1, taps + 1)
+        s = np.multiply(cb[..., -1], p.reshape(blocks)).reshape(h, w)
+        pv = pair.reshape(blocks)
+        for k, (dy, dx) in enumerate(taps):
+            np.add(q[r + dy : r + dy + h, r + dx : r + dx + w], q[r - dy : r - dy + h, r - dx : r - dx + w], out=pair)
+            pv *= cb[..., k]
+            s += pair
+    else:
+        s = (c[:, -1][fidx].reshape(h, w) if per_sample else c[0, -1]) * p
+        for k, (dy, dx) in enumerate(taps):
+            np.add(q[r + dy : r + dy + h, r + dx : r + dx + w], q[r - dy : r - dy + h, r - dx : r - dx + w], out=pair)
+            pair *= c[:, k][fidx].reshape(h, w) if per_sample else c[0, k]
+            s += pair
     s += 1 << (ALF_SHIFT - 1)
     s *= 1.0 / (1 << ALF_SHIFT)
     np.floor(s, out=s)
@@ -3119,7 +3355,8 @@ def _alf_apply(plane, taps, params, block):
         return plane
     mode, coefs, fmap, flags = params
     p = plane.astype(np.float32)
-    fidx = fmap[_alf_classes(plane)] if fmap is not None else None
+    grid = _alf_classes(plane, True) if ALF_BLOCK_COEFS and fmap is not None else None
+    fidx = (fmap[_alf_classes(plane)] if grid is None else fmap[grid]) if fmap is not None else None
     out = _alf_filter(p, taps, coefs, fidx)
     if mode == ALF_FLAGS:
         grid, _ = _alf_region_grid(p.shape, block)
@@ -3156,57 +3393,72 @@ def _alf_class_stats(f, t, cls, n_cls):
     k = f.shape[0] - 1
     order = np.argsort(cls.astype(np.uint8), kind="stable")  # a radix sort
     bounds = np.concatenate([[0], np.cumsum(np.bincount(cls, minlength=n_cls))])
-    fs, ts = f[:, order], t[order]
-    a = np.zeros((n_cls, k, k))
-    b = np.zeros((n_cls, k))
+    fs, ts = f.T.take(order, axis=0).T, t.take(order)  # = f[:, order] (the same (4, 4 * rows) strides), faster
+    g = np.zeros((n_cls, k + 1, k + 1), f.dtype)
+    bf = np.zeros((n_cls, k + 1), f.dtype)
     e = np.zeros(n_cls)
     for c in range(n_cls):
         s = slice(bounds[c], bounds[c + 1])
         if s.stop > s.start:
-            a[c], b[c] = _alf_second_diff_stats(fs[:, s] @ fs[:, s].T, fs[:, s] @ ts[s])
+            g[c] = fs[:, s] @ fs[:, s].T
+            bf[c] = fs[:, s] @ ts[s]
             e[c] = ts[s] @ ts[s]
+    # speed: the second-difference transform of all classes in one product (the same numbers: every entry of the
+    # transform's products is a sum of one to four non-zero terms with power-of-two factors, the rest exact zeros,
+    # so the summation order does not matter); empty classes stay exact zeros as before
+    a, b = _alf_second_diff_stats(g, bf)
+    empty = bounds[1:] == bounds[:-1]
+    a[empty] = 0.0
+    b[empty] = 0.0
     return a, b, e
 
 
 def _alf_merge(a, b, e, weight, lam):
     """Greedy merging of classes into shared filters (the pair whose merge costs least SSD first); returns the
-    class-to-filter map with the least estimated RD cost (SSD after the ideal filters + coefficient and map bits)."""
+    class-to-filter map with the least estimated RD cost (SSD after the ideal filters + coefficient and map bits).
+    Speed (the same numbers as re-solving): a merged group's own error is the stored error of the pair's merge
+    (the same sums of the same statistics, so the same system), the alive groups are a mask and the best map is
+    built once at the end."""
     n = a.shape[0]
     k = a.shape[1]
     ga, gb, ge = a.copy(), b.copy(), e.copy()
-    alive = list(range(n))
+    alive = np.ones(n, bool)
     fmap = np.arange(n)
     err = _alf_min_err(ga, gb, ge)
     pair = np.full((n, n), np.inf)
+    joint = np.zeros((n, n))  # least-squares error of each pair's merged statistics
     iu = np.triu_indices(n, 1)
-    pair[iu] = _alf_min_err(ga[iu[0]] + ga[iu[1]], gb[iu[0]] + gb[iu[1]], ge[iu[0]] + ge[iu[1]]) - err[iu[0]] - err[iu[1]]
-    best = (np.inf, None)
+    joint[iu] = _alf_min_err(ga[iu[0]] + ga[iu[1]], gb[iu[0]] + gb[iu[1]], ge[iu[0]] + ge[iu[1]])
+    pair[iu] = joint[iu] - err[iu[0]] - err[iu[1]]
+    best = (np.inf, None, None)
     coef_bits = 5.0 * k  # typical exp-Golomb cost of one filter
+    m = n
     while True:
-        m = len(alive)
         map_bits = n * math.ceil(math.log2(m)) if m > 1 else 0
         cost = weight * err[alive].sum() + lam * (5 + m * coef_bits + map_bits)
         if cost < best[0]:
-            remap = {g: j for j, g in enumerate(alive)}
-            best = (cost, np.array([remap[g] for g in fmap]))
+            best = (cost, fmap.copy(), alive.copy())
         if m == 1:
-            return best[1]
-        i, j = np.unravel_index(np.argmin(pair), pair.shape)
+            break
+        i, j = divmod(int(np.argmin(pair)), n)
         ga[i] += ga[j]
         gb[i] += gb[j]
         ge[i] += ge[j]
         fmap[fmap == j] = i
-        alive.remove(j)
+        alive[j] = False
+        m -= 1
         pair[j, :] = np.inf
         pair[:, j] = np.inf
-        others = np.array([g for g in alive if g != i], np.int64)
-        both = np.concatenate([[i], others])
-        plus = (both != i).astype(np.float64)  # row 0: the merged group alone, then it merged with each other
-        e2 = _alf_min_err(ga[i] + plus[:, None, None] * ga[both], gb[i] + plus[:, None] * gb[both], ge[i] + plus * ge[both])
-        err[i] = e2[0]
+        err[i] = joint[i, j]
+        others = np.flatnonzero(alive)
+        others = others[others != i]
         if others.size:
+            e2 = _alf_min_err(ga[i] + ga[others], gb[i] + gb[others], ge[i] + ge[others])
             lo, hi = np.minimum(i, others), np.maximum(i, others)
-            pair[lo, hi] = e2[1:] - err[i] - err[others]
+            joint[lo, hi] = e2
+            pair[lo, hi] = e2 - err[i] - err[others]
+    remap = np.cumsum(best[2]) - 1  # alive group -> filter index, in group order
+    return remap[best[1]]
 
 
 def _alf_region_sums(x, block):
@@ -3218,20 +3470,22 @@ def _alf_region_sums(x, block):
     return x.reshape(ph // block, block, pw // block, block).sum(axis=(1, 3), dtype=np.float64).ravel()
 
 
-def _alf_choose(plane, src, taps, block, weight, lam, classify, passes):
+def _alf_choose(plane, src, taps, block, weight, lam, classify, passes, stats_step=ALF_STATS_STEP, remerge=True,
+                refit_min=0.0, merged=None):
     """Encoder: the rate-distortion choice of one plane's filter (off, on everywhere, or per-region flags)
     and the filtered plane; distortion weighted like the mode decision, rate = the header bits it adds."""
     h, w = plane.shape
     p = plane.astype(np.float32)
     k = len(taps)
     t2 = np.subtract(src, p, dtype=np.float32)
-    cls = _alf_classes(plane) if classify else None
+    cgrid = _alf_classes(plane, True) if classify and ALF_BLOCK_COEFS else None
+    cls = (_alf_classes(plane) if cgrid is None else np.repeat(np.repeat(cgrid, 4, 0), 4, 1).ravel()) if classify else None
     n_cls = ALF_CLASSES if classify else 1
     grid, n_reg = _alf_region_grid(p.shape, block)
     err0 = _alf_region_sums(t2 * t2, block)
     best = (0.0, None, plane)  # (cost relative to off, params, output)
-    rows = slice(None, None, ALF_STATS_STEP)  # statistics from every ALF_STATS_STEP-th row
-    fs = fs0 = _alf_features(p, taps, ALF_STATS_STEP)
+    rows = slice(None, None, stats_step)  # statistics from every stats_step-th row
+    fs = fs0 = _alf_features(p, taps, stats_step)
     ts = ts0 = t2[rows].ravel()
     cs = cs0 = cls.reshape(h, w)[rows].ravel() if classify else None
     map_bits = 5 if taps is ALF_TAPS_LUMA and ALF_CLASSES > 1 else 0
@@ -3240,7 +3494,12 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes):
             break
         if classify:
             a, b, e = _alf_class_stats(fs, ts, cs, n_cls)
-            fmap = _alf_merge(a, b, e, weight, lam)
+            if pass_no == 0 and merged is not None and merged.get("reuse") is not None:
+                fmap = merged["reuse"]  # speed: an earlier frame's class-to-filter map (ALF_P_MERGE_EVERY)
+            elif pass_no == 0 or remerge:
+                fmap = _alf_merge(a, b, e, weight, lam)
+                if merged is not None and pass_no == 0:
+                    merged["new"] = fmap
         else:
             a, b = _alf_second_diff_stats((fs @ fs.T).astype(np.float64)[None], (fs @ ts).astype(np.float64)[None])
             fmap = np.zeros(1, np.int64)
@@ -3250,7 +3509,7 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes):
         coefs = _alf_quantise(ma, mb)
         if not coefs.any():
             break
-        out = _alf_filter(p, taps, coefs, fmap[cls] if m > 1 else None)
+        out = _alf_filter(p, taps, coefs, (fmap[cls] if cgrid is None else fmap[cgrid]) if m > 1 else None)
         e2 = src - out
         gain = err0 - _alf_region_sums(e2 * e2, block)  # per-region SSD reduction
         bits_all = 2 + _eg_bits(coefs) + map_bits + (n_cls * math.ceil(math.log2(m)) if m > 1 else 0)
@@ -3263,6 +3522,8 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes):
         elif cost_flags < best[0]:
             best = (cost_flags, (ALF_FLAGS, coefs, fm, on), np.where(on[grid], out, p).astype(np.uint8))
         if not on.any() or on.all() or pass_no == passes - 1:  # (speed: no re-estimate after the last pass)
+            break
+        if (~on).mean() < refit_min:  # speed: too few regions dropped the filter to change the estimate much
             break
         keep = on[grid[rows]].ravel()  # re-estimate on the regions that kept the filter
         fs, ts, cs = np.compress(keep, fs0, axis=1), ts0[keep], cs0[keep] if classify else None
@@ -3283,8 +3544,19 @@ def _adaptive_loop_filter(st, ftype, y, cb, cr, step):
         lam = LAMBDA_SCALE * step**2
         classify = ftype == FRAME_I or ALF_P_CLASSES
         passes = ALF_PASSES[ftype]
-        chosen = [_alf_choose(pl, s, taps, blk, wt, lam, cl and classify, passes) for pl, s, (taps, blk, wt, cl) in
-                  zip(planes, src, _alf_specs())]
+        i_frame = ftype == FRAME_I
+        step_s = ALF_STATS_STEP if i_frame else ALF_P_STATS_STEP
+        remerge = i_frame or ALF_P_REMERGE
+        refit_min = 0.0 if i_frame else ALF_P_REFIT_MIN
+        merged = None
+        if not i_frame and ALF_P_MERGE_EVERY > 1 and classify:
+            count = st.get("alf_p_count", 0)
+            st["alf_p_count"] = count + 1
+            merged = {"reuse": st.get("alf_p_fmap") if count % ALF_P_MERGE_EVERY else None}
+        chosen = [_alf_choose(pl, s, taps, blk, wt, lam, cl and classify, passes, step_s, remerge, refit_min,
+                              merged if cl else None) for pl, s, (taps, blk, wt, cl) in zip(planes, src, _alf_specs())]
+        if merged is not None and merged.get("new") is not None:
+            st["alf_p_fmap"] = merged["new"]
         st["alf"] = tuple(c[0] for c in chosen)
         return tuple(c[1] for c in chosen)
     params = st.pop("alf", None) or (None, None, None)
@@ -3455,7 +3727,7 @@ def _bi_apply(st, pp, mvs, bi, preds):
         p[idx] = q
 
 
-def _reset(st, width, height):
+def _reset(st, width, height, quality=50.0):
     st.clear()
     h16, w16 = _padded_size(width, height)
     st.update(
@@ -3464,7 +3736,7 @@ def _reset(st, width, height):
             "height": height,
             "mbh": h16 // 16,
             "mbw": w16 // 16,
-            "models": _new_models(),
+            "models": _new_models(quality),
             "prev_modes": np.full((h16 // 16) * (w16 // 16), 4, np.int64),
             "ref": None,
             "last": None,
@@ -3589,6 +3861,7 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     deadzone quantiser. Then every block's last position is chosen, the empty block included, by the exact
     cost of what is kept: contexts from the chosen levels, each kept level's distance class relative to the
     candidate end, plus the last-position symbol. Blocks whose every coefficient rounds to zero skip all this.
+    lam: a number, or an array with one lambda per block (RDOQ_CHROMA_BATCH: the same numbers as separate calls).
     Returns levels, SSD and bits per block."""
     rates = _ENCODER["rates"]
     key = "c" if chroma else "y"
@@ -3601,6 +3874,10 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     inv_q = (1.0 / qm.reshape(64)[ZIGZAG]).astype(np.float32)
     ratio_all = c_all * inv_q
     n = c_all.shape[0]
+    per_block = isinstance(lam, np.ndarray)
+    if per_block:  # float32 products as a Python float's (cast to float32), float64 ones as its own
+        lam64 = lam.reshape(-1).astype(np.float64)
+        lam32 = lam64.astype(np.float32)
     live_mask = (ratio_all >= 0.5).any(1)  # the others round to an empty block
     everyone = bool(live_mask.all())  # speed: then no gathers and scatters of the live rows
     live = slice(None) if everyone else np.nonzero(live_mask)[0]
@@ -3610,7 +3887,9 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     if m:
         c, ratio = (c_all, ratio_all) if everyone else (c_all[live], ratio_all[live])
         hi = (ratio + 0.5).astype(np.int32)
-        r_i, p_i = np.nonzero(hi)  # only coefficients that round to a non-zero level have a choice
+        flat = np.flatnonzero(hi)  # only coefficients that round to a non-zero level have a choice
+        r_i, p_i = flat >> 6, flat & 63  # (the indices of np.nonzero, which is slower on a 2-D array)
+        cv, hv = c.take(flat), hi.take(flat)  # (c still (m, 64) and contiguous: c_all is a gather's result)
         # speed: past the last position that rounds to non-zero in any live block every level is 0 and no block
         # can end, and contexts and prefix sums only look back in the zigzag, so the per-position work stops
         # there (with a negative deadzone the plain quantiser could reach further: then all 64 positions)
@@ -3626,12 +3905,17 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
         last0 = np.where(nz, pos, -1).max(1)
         nbv = np.minimum(init[r_i, nbr_a[p_i]] + init[r_i, nbr_b[p_i]], 5)
         ctx = (BAND_CTX[p_i] + 4 * NB_CLASS[nbv] + DLC_CLASS[np.maximum(last0[r_i] - p_i, 0)]) * LEVEL_ALPHABET
-        cv, qv, hv = c[r_i, p_i], qz[p_i], hi[r_i, p_i]
-        best_j = cv * cv + lam * lev_tab.take(ctx)
+        qv = qz[p_i]
+        if per_block:
+            lam_r = (lam32 if everyone else lam32[live])
+            lam_c, lam_row, lam_end = lam_r[r_i], lam_r[:, None], (lam64 if everyone else lam64[live])
+        else:
+            lam_c = lam_row = lam_end = lam
+        best_j = cv * cv + lam_c * lev_tab.take(ctx)
         pick = np.zeros_like(hv)
         for cand in (hv - 1, hv):
             err = cv - cand * qv
-            j = err * err + lam * lev_tab.take(ctx + np.minimum(cand, LEVEL_ALPHABET - 1))
+            j = err * err + lam_c * lev_tab.take(ctx + np.minimum(cand, LEVEL_ALPHABET - 1))
             better = j < best_j
             best_j = np.where(better, j, best_j)
             pick = np.where(better, cand, pick)
@@ -3655,19 +3939,22 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
         err = c - best_l * qz
         saved = _row_prefix_sums(c * c - err * err)  # float64 (err is)
         tot = total if everyone else total[live]
-        cost = np.where(nz, tot[:, None] - saved + lam * rate, np.inf)
+        cost = np.where(nz, tot[:, None] - saved + lam_row * rate, np.inf)
         end = np.argmin(cost, 1)
         rows = np.arange(m)
-        empty = tot + lam * last_tab[0] <= cost[rows, end]
+        empty = tot + lam_end * last_tab[0] <= cost[rows, end]
         keep = (pos[None, :] <= end[:, None]) & ~empty[:, None]
         out = np.zeros((m, 64), np.int32)
         out[:, :kz] = np.where(keep, best_l, 0)
         dist[live] = np.where(empty, tot, tot - saved[rows, end])
         nbits[live] = np.where(empty, last_tab[0], rate[rows, end])
         # back to raster order by a gather (ZZ_POS inverts ZIGZAG) of the live blocks only: the others stay zero
-        lv = np.zeros((n, 64), np.int32)
         out = out.take(ZZ_POS, axis=1)
-        lv[live] = np.where((raster if everyone else raster[live]) < 0, -out, out)
+        if everyone:  # speed: no zeroed array to scatter into
+            lv = np.where(raster < 0, -out, out)
+        else:
+            lv = np.zeros((n, 64), np.int32)
+            lv[live] = np.where(raster[live] < 0, -out, out)
     else:
         lv = np.zeros((n, 64), np.int32)
     return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
@@ -3680,42 +3967,125 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
 # sub-blocks are quantised one after another, before the block's sum is known).
 SDH = 1  # 0 = off
 SDH_DIST = 4
+SDH_DIST_P = 4  # P frames' SDH_DIST
 SDH_BITS = (3.0, 1.0)  # encoder: rough bits of a level going 0 <-> 1, and of any other +-1 change
 
 
-def _sign_hidden(mags, last, excluded=None):
+SDH_P = 1  # P frames hide signs too (not in edge-transform blocks), fixed after the whole decision (0 = I frames only)
+
+
+def _sdh_excluded(bt_y, edge):
+    """The luma and chroma blocks (coded order) that never hide a sign: split (4x4) luma blocks of I frames and the
+    edge-transform blocks of P frames (edge: the coded macroblocks' kinds, luma (m, 4), chroma (m,), or None)."""
+    ex_y = bt_y == LEV_SPLIT
+    if edge is None:
+        return ex_y, None
+    return ex_y | (edge[0].ravel() > 0), np.repeat(edge[1] > 0, 2)
+
+
+def _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, step):
+    """Encoder: SDH for a P frame's final levels (in place), before reconstruction. Only the macroblocks with a
+    block whose parity disagrees with its hidden sign are predicted again (as _reconstruct does) to get their
+    coefficients; the cheapest +-1 level change (SSD + lambda x rough bits) restores the parity."""
+    mbh, mbw = st["mbh"], st["mbw"]
+    n = mbh * mbw
+    if EDGE_TX:
+        ky, kc = _edge_kinds_mbs(mbh, mbw, mvs, modes)
+        ky[ipm[:, COL16] > 0] = 0
+        ex_y, ex_c = ky > 0, kc > 0
+    else:
+        ex_y, ex_c = np.zeros((n, 4), bool), np.zeros(n, bool)
+
+    def wrong(levels, ex):
+        z = levels.reshape(levels.shape[0], -1, 64)[:, :, ZIGZAG]
+        a = np.abs(z).reshape(-1, 64)
+        nz = a > 0
+        last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
+        hid = _sign_hidden(a, last, ex.ravel(), SDH_DIST_P)
+        neg = np.take_along_axis(z.reshape(-1, 64), np.maximum(hid, 0)[:, None], 1)[:, 0] < 0
+        return ((hid >= 0) & ((a.sum(1) & 1).astype(bool) != neg)).reshape(levels.shape[0], -1).any(1)
+
+    idx = np.nonzero((modes != MODE_SKIP) & (wrong(ly, ex_y) | wrong(lcb, ex_c) | wrong(lcr, ex_c)))[0]
+    if not idx.size:
+        return
+    qy, qc = _qmatrices(step)
+    lam = LAMBDA_SCALE * step**2
+    ref = _ref_with(st, pp[0], pp[1])
+    preds = list(_predict_mbs(ref, idx, mbw, mvs[idx, 1]))
+    split = np.nonzero(modes[idx] == MODE_SPLIT)[0]
+    if split.size:
+        for p, q in zip(preds, _predict_split(ref, idx[split], mbw, mvs[idx[split]])):
+            p[split] = q
+    bi = st.get("bi")
+    sel = np.nonzero(bi[0][idx])[0] if bi is not None else np.zeros(0, np.int64)
+    if sel.size:
+        i2 = idx[sel]
+        w = np.clip(_bi_predictor(mvs[i2, 1]) + bi[1][i2], -MAX_MV, MAX_MV)
+        p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), i2, mbw, w)
+        for p, q in zip(preds, _average_preds(tuple(p[sel] for p in preds), p2)):
+            p[sel] = q
+    intra = modes[idx] == MODE_INTRA
+    for p in preds:
+        p[intra] = 128
+    res_y = _to_mbs(cur[0], 16)[idx].astype(np.float64) - preds[0]
+    t16 = ipm[idx, COL16] > 0
+    n8, n16 = np.nonzero(~t16)[0], np.nonzero(t16)[0]
+    zeros = np.zeros(idx.size)
+    if n8.size:
+        z4 = np.zeros((n8.size, 4))
+        ly[idx[n8]] = _hide_signs(_dct(_split4(res_y[n8])), ly[idx[n8]], z4, z4, qy, lam, ex_y[idx[n8]].ravel(), SDH_DIST_P)[0]
+    if n16.size:
+        ly[idx[n16], 0] = _hide_signs(_i16_forward(res_y[n16]), ly[idx[n16], 0], zeros[n16], zeros[n16],
+                                      _i16_qm(qy[0, 0]), lam, ex_y[idx[n16], 0], SDH_DIST_P)[0]
+    for k, (lv, weight) in enumerate(((lcb, CB_WEIGHT), (lcr, CR_WEIGHT))):
+        res = _to_mbs(cur[1 + k], 8)[idx].astype(np.float64) - preds[1 + k]
+        lv[idx] = _hide_signs(_dct(res), lv[idx], zeros, zeros, qc, lam / weight, ex_c[idx], SDH_DIST_P)[0]
+
+
+def _sign_hidden(mags, last, excluded=None, dist=SDH_DIST):
     """Per block (zigzag magnitudes (m, 64), last position (m,)), the position whose sign is hidden, or -1."""
     first = np.argmax(mags > 0, 1)
-    ok = (last >= 0) & (last - first >= SDH_DIST)
+    ok = (last >= 0) & (last - first >= dist)
     if excluded is not None:
         ok &= ~excluded
     return np.where(ok, first, -1)
 
 
-def _hide_signs(coefs, levels, dist, bits, qm, lam):
+def _hide_signs(coefs, levels, dist, bits, qm, lam, excluded=None, min_dist=SDH_DIST):
     """Encoder: give every hiding block the parity its first level's sign needs (the +-1 change of least
-    SSD + lambda x rough bits), and update its SSD and bits (one sign fewer)."""
+    SSD + lambda x rough bits), and update its SSD and bits (one sign fewer; dist None: the levels only)."""
     shape = levels.shape
-    lv = levels.reshape(-1, 64)[:, ZIGZAG]
-    a = np.abs(lv)
-    nz = a > 0
-    last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
-    hid = _sign_hidden(a, last)
-    rows = np.nonzero(hid >= 0)[0]
-    dist = np.array(dist, np.float64).reshape(-1)
-    bits = np.array(bits, np.float64).reshape(-1)
-    if rows.size == 0:
-        return levels, dist.reshape(shape[:-2]), bits.reshape(shape[:-2])
-    bits[rows] -= 1.0
-    first = hid[rows]
-    bad = (a[rows].sum(1) & 1).astype(bool) != (lv[rows, first] < 0)
+    lv = levels.reshape(-1, 64).take(ZIGZAG, 1)
+    # _sign_hidden's choice with fewer whole-array operations (speed): blocks with levels whose first and last
+    # are min_dist or more apart and not excluded; magnitudes of those rows only
+    nz = lv != 0
+    first = np.argmax(nz, 1)
+    last = 63 - np.argmax(nz[:, ::-1], axis=1)
+    ok = nz.any(1) & (last - first >= min_dist)
+    if excluded is not None:
+        ok &= ~np.asarray(excluded, bool).reshape(-1)
+    rows = np.nonzero(ok)[0]
+    if dist is None:  # speed: the levels only (the encoder's mode decision has priced them already)
+        if rows.size == 0:
+            return levels, None, None
+    else:
+        dist = np.array(dist, np.float64).reshape(-1)
+        bits = np.array(bits, np.float64).reshape(-1)
+        if rows.size == 0:
+            return levels, dist.reshape(shape[:-2]), bits.reshape(shape[:-2])
+        bits[rows] -= 1.0
+    first = first[rows]
+    a_rows = np.abs(lv[rows])
+    bad = (a_rows.sum(1) & 1).astype(bool) != (lv[rows, first] < 0)
     r = rows[bad]
+    if r.size == 0 and dist is None:
+        return levels, None, None
     if r.size:
         f, e = first[bad], last[r]
         cs = coefs.reshape(-1, 64)[r][:, ZIGZAG].astype(np.float64)
         c = np.abs(cs)
         q = qm.reshape(64)[ZIGZAG]
-        lr = a[r].astype(np.float64)
+        lr = a_rows[bad].astype(np.float64)
         pos = np.arange(64)[None, :]
         inside = (pos >= f[:, None]) & (pos <= e[:, None])
         d0 = (c - q * lr) ** 2
@@ -3729,6 +4099,10 @@ def _hide_signs(coefs, levels, dist, bits, qm, lam):
         old = lr[i, p]
         new = old + step
         sign = np.where(lv[r, p] != 0, np.sign(lv[r, p]), np.where(cs[i, p] < 0, -1, 1))
+        if dist is None:  # only the changed levels, in raster order
+            out = levels.reshape(-1, 64).copy()
+            out[r, ZIGZAG[p]] = (sign * new).astype(levels.dtype)
+            return out.reshape(shape), None, None
         lv[r, p] = (sign * new).astype(lv.dtype)
         dist[r] += (c[i, p] - q[p] * new) ** 2 - (c[i, p] - q[p] * old) ** 2
         bits[r] += np.where((old == 0) | (new == 0), SDH_BITS[0], SDH_BITS[1]) * step
@@ -3755,6 +4129,7 @@ def _code_plane_blocks(coefs, qm, deadzone, lam, intra=True, chroma=False, rdoq=
     return levels, np.where(keep, d_coded, d_zero), np.where(keep, bits, 1.0)
 
 
+RDOQ_CHROMA_BATCH = 1  # speed: _code_blocks quantises Cb and Cr in one _rdoq call (the same numbers)
 P16 = 1  # P frames: inter macroblocks may code their luma residual with the 16x16 zero-out transform (0 = off)
 P16_FLAG_BITS = 5.0  # encoder: rough extra cost of a set 16x16 flag over a clear one
 
@@ -3798,20 +4173,28 @@ def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, int
     them is tried, few are chosen, and their many levels would make RDOQ the largest part of the encode time.
     kinds: None or the edge-transform kinds (luma (n, 4), chroma (n,)) of _edge_kinds_mbs."""
     rd = (not intra) if rdoq is None else rdoq
+    batch = RDOQ_CHROMA_BATCH and RDOQ and rd and cur_cb.shape[0] > 0
+
+    def chroma(ccb, ccr):
+        if not batch:
+            return (_code_plane_blocks(ccb, qc, deadzone, lam / CB_WEIGHT, intra, True, rd),
+                    _code_plane_blocks(ccr, qc, deadzone, lam / CR_WEIGHT, intra, True, rd))
+        m = ccb.shape[0]  # speed: Cb and Cr in one _rdoq call, a lambda per block (the same numbers)
+        lams = np.repeat(np.array([lam / CB_WEIGHT, lam / CR_WEIGHT]), m)
+        lv, d, b = _rdoq(np.concatenate([ccb, ccr]), qc, deadzone, lams, intra, True)
+        return (lv[:m], d[:m], b[:m]), (lv[m:], d[m:], b[m:])
+
     if kinds is None or not (kinds[0].any() or kinds[1].any()):
         ly, dy, by = _code_plane_blocks(
             _dct(_split4(np.subtract(cur_y, py, dtype=np.float32))), qy, deadzone, lam, intra, rdoq=rd)
-        lcb, dcb, bcb = _code_plane_blocks(
-            _dct(np.subtract(cur_cb, pcb, dtype=np.float32)), qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
-        lcr, dcr, bcr = _code_plane_blocks(
-            _dct(np.subtract(cur_cr, pcr, dtype=np.float32)), qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+        (lcb, dcb, bcb), (lcr, dcr, bcr) = chroma(_dct(np.subtract(cur_cb, pcb, dtype=np.float32)),
+                                                  _dct(np.subtract(cur_cr, pcr, dtype=np.float32)))
     else:
         cy, ry = _edge_coefs(_split4(np.subtract(cur_y, py, dtype=np.float32)), kinds[0])
         ccb, rcb = _edge_coefs(np.subtract(cur_cb, pcb, dtype=np.float32), kinds[1])
         ccr, rcr = _edge_coefs(np.subtract(cur_cr, pcr, dtype=np.float32), kinds[1])
         ly, dy, by = _code_plane_blocks(cy, qy, deadzone, lam, intra, rdoq=rd)
-        lcb, dcb, bcb = _code_plane_blocks(ccb, qc, deadzone, lam / CB_WEIGHT, intra, True, rd)
-        lcr, dcr, bcr = _code_plane_blocks(ccr, qc, deadzone, lam / CR_WEIGHT, intra, True, rd)
+        (lcb, dcb, bcb), (lcr, dcr, bcr) = chroma(ccb, ccr)
         dy = dy + ry
         dcb = dcb + rcb
         dcr = dcr + rcr
@@ -4456,12 +4839,80 @@ def _trial_models(st, ly, lcb, lcr, ipm):
     return trial["models"]
 
 
+def _open_loop_plane(src, rows, cols, qm, lam, deadzone, luma, hint=None, cfl=None, cfl_cb=None, rec=False):
+    """Encoder speed (I_PASS1_OPEN): every 8x8 block of a plane at once, predicted from the source around it (not
+    the reconstruction, so no wavefront), its mode the least SATD + sqrt(lambda) x rough mode bits, its levels
+    RDOQ's. Returns the modes and levels (rows*cols, 8, 8) in raster order of the block grid."""
+    pad = np.zeros((rows * 8 + 1, cols * 8 + 1), np.int64)
+    pad[1:, 1:] = _rough_recon(src, rows, cols, qm, deadzone) if I_PASS1_NOISY and not rec else np.rint(src)
+    rs, cs = np.divmod(np.arange(rows * cols), cols)
+    y0, x0 = rs * 8, cs * 8
+    top = pad[y0[:, None], x0[:, None] + 1 + _R8]
+    left = pad[y0[:, None] + 1 + _R8, x0[:, None]]
+    pred = _ipred(top, left, pad[y0, x0], rs > 0, cs > 0, luma and INTRA_EDGE_FILTERS)
+    if cfl is not None:
+        pred = np.concatenate([pred, _cfl_preds(pad, cfl, y0, x0, rs > 0, cs > 0)], 1)
+    if cfl_cb is not None:
+        pred = np.concatenate([pred, _cfl_pred(pad, cfl_cb, y0, x0, rs > 0, cs > 0)[:, None]], 1)
+    tgt = src[y0[:, None, None] + _R8[:, None], x0[:, None, None] + _R8[None, :]]
+    resid = tgt[:, None] - pred
+    coefs = _fwd8(resid, DST8) if luma and INTRA_DST else _dct(resid.astype(np.float64))
+    mbits = np.full(pred.shape[1], IPRED_MODE_BITS)
+    if hint is not None:
+        mbits = np.where(np.arange(pred.shape[1])[None, :] == hint[:, None], MPM_BITS[0], MPM_BITS[2])
+    rough = np.abs(coefs).sum(axis=(2, 3)) + math.sqrt(lam) * mbits
+    modes = np.argmin(rough, 1)
+    lv = _code_plane_blocks(coefs[np.arange(modes.size), modes], qm, deadzone, lam, chroma=hint is not None)[0]
+    return modes, lv
+
+
+def _rough_recon(src, rows, cols, qm, deadzone):
+    """Encoder: the source with coding noise like an I frame's: each 8x8 block's DCT (around 128) quantised."""
+    b = src.reshape(rows, 8, cols, 8).transpose(0, 2, 1, 3) - 128.0
+    c = _dct(b.astype(np.float64))
+    r = _idct(_dequantise(_quantise(c, qm, deadzone), qm)) + 128.0
+    return _clip255(np.rint(r)).astype(np.int64).transpose(0, 2, 1, 3).reshape(rows * 8, cols * 8)
+
+
+def _open_loop_i(st, cur, step):
+    """Encoder speed (I_PASS1_OPEN): a rough I decision without a wavefront, for _trial_models only:
+    (ly, lcb, lcr, ipm) as _intra_frame returns them (no 16x16 macroblocks, no splits)."""
+    mbh, mbw = st["mbh"], st["mbw"]
+    qy, qc = _qmatrices(step)
+    qc = qc * CHROMA_I_SCALE
+    lam = LAMBDA_SCALE * step**2
+    my, gy = _open_loop_plane(cur[0], 2 * mbh, 2 * mbw, qy, lam, DEADZONE_INTRA, True)
+    hint = _grid_to_mbs(my, mbh, mbw)[:, 0]
+    luma = _rough_recon(cur[0], 2 * mbh, 2 * mbw, qy, DEADZONE_INTRA) if I_PASS1_NOISY else np.rint(cur[0])
+    cfl = _cfl_luma(np.clip(luma, 0, 255)) if CFL else None
+    mcb, gcb = _open_loop_plane(cur[1], mbh, mbw, qc, lam / CB_WEIGHT, DEADZONE_INTRA, False, hint, cfl)
+    cb_pad = _pad_plane(_rough_recon(cur[1], mbh, mbw, qc, DEADZONE_INTRA) if I_PASS1_NOISY else
+                        np.rint(cur[1]).astype(np.int64)) if CFL else None
+    mcr, gcr = _open_loop_plane(cur[2], mbh, mbw, qc, lam / CR_WEIGHT, DEADZONE_INTRA, False, mcb, cfl, cb_pad)
+    ipm = np.zeros((mbh * mbw, IPM_COLS), np.int64)
+    ipm[:, :4] = _grid_to_mbs(my, mbh, mbw)
+    ipm[:, 4], ipm[:, 5] = mcb, mcr
+    return _grid_to_mbs(gy, mbh, mbw), gcb, gcr, ipm
+
+
 def _decide_i(st, cur, step):
     """Every 8x8 block of an I frame takes the spatial prediction mode with the least rate-distortion cost."""
     n = st["mbh"] * st["mbw"]
     st["bi"] = None
+    if I_RATE_PASSES > 1 and I_PASS1_OPEN:
+        # the decision priced by models adapted to a rough open-loop decision's symbols (instead of a first
+        # closed-loop decision: most of the second pass's gain at a fraction of its time)
+        trial = _trial_models(st, *_open_loop_i(st, cur, step))
+        st["rates"] = _rate_tables(trial)
+        planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=trial, plan={})
+        st["intra_rec"] = planes
+        pp = (FILTER_SHARP, None, None)
+        return pp, np.full(n, MODE_INTRA, np.int64), np.zeros((n, 2), np.int64), np.zeros((n, 3, 2), np.int64), ly, lcb, lcr, ipm
     plan = {"first_8x8": bool(I_PASS1_8X8 and I_RATE_PASSES > 1), "k4": I_PASS1_CANDIDATES if I_RATE_PASSES > 1 else 0,
             "preselect": I_PASS1_PRESELECT if I_RATE_PASSES > 1 else 0}
+    plan["chroma_open"] = I_RATE_PASSES > 1 and I_PASS1_CHROMA_OPEN
+    if I_RATE_PASSES > 1 and not I_PASS1_SPLIT:
+        plan["try_split"] = np.zeros(4 * n, bool)
     planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=st["models"], plan=plan)
     if I_RATE_PASSES > 1:
         # decide again with level, last-position and mode costs read from models adapted to this frame's first
@@ -4499,7 +4950,7 @@ def compress_video_frame(frame, frame_index, config):
         or st["height"] != height
         or st["next_index"] != frame_index
     ):
-        _reset(st, width, height)
+        _reset(st, width, height, quality)
     st["rates"] = _rate_tables(st["models"])  # the quantiser's bit costs, from the models as they stand now
     h16, w16 = st["mbh"] * 16, st["mbw"] * 16
     cur = _rgb_to_planes(frame, h16, w16)
@@ -4518,6 +4969,8 @@ def compress_video_frame(frame, frame_index, config):
     if ftype == FRAME_P:
         chain = _merge_skips(st, modes, mvd, ly, lcb, lcr, ipm)
         mvs = _mvs_from_chain(chain, modes, sub)
+        if SDH and SDH_P:
+            _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, _frame_step(quality, ftype, frame_index))
     else:
         mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
     # reconstruct first: the loop filter's parameters (chosen in _reconstruct) go into the header; the syntax
@@ -4542,7 +4995,7 @@ def decompress_video_frame(compressed_data, frame_index, config):
     data = bytes(compressed_data)
     st = _DECODER
     if frame_index == 0 or not st or st["width"] != width or st["height"] != height:
-        _reset(st, width, height)
+        _reset(st, width, height, quality)
     if st["next_index"] != frame_index:
         raise ValueError("frames must be decoded in order 0..N-1")
     st["direct_mc"] = True
