@@ -35,7 +35,7 @@ export function decideVerdict(
   }
 
   const speeds = encodeSpeeds(candidate.clips, parent.clips, candidate.pairedTiming);
-  const speed = speedCheck(speeds, rule.maxEncodeSlowdown);
+  const speed = speedCheck(speeds, rule.maxEncodeSlowdown, rule.minEncodeSpeedup);
   if (!speed.ok) return { adopt: false, reason: `rejected: ${speed.text}` };
 
   const bits = bitSavingCheck(candidate, rule.minBitSavingPercent);
@@ -115,14 +115,15 @@ function bitSavingCheck(candidate: EvaluationResult, minSavingPercent: number): 
     // Weighted by clip count: the held-out clips count as much as the shown ones each.
     decisive =
       (shownMean * values.length + heldValue * heldOut.clips) / (values.length + heldOut.clips);
-    heldText = `, held-out ${pct(heldValue)} over ${heldOut.clips} clip(s), all clips ${pct(decisive)}`;
+    heldText = `, held-out ${pct(heldValue)} over ${heldOut.clips} clip(s), all clips ${pct(decisive, digitsBeside(decisive, threshold))}`;
   }
   const ok = decisive <= threshold;
+  const shownDigits = heldText ? 2 : digitsBeside(shownMean, threshold);
   return {
     ok,
     decisive,
     text:
-      `BD-rate vs parent ${pct(shownMean)} (PSNR-RGB, mean of ${values.length} clip(s)${heldText}) ` +
+      `BD-rate vs parent ${pct(shownMean, shownDigits)} (PSNR-RGB, mean of ${values.length} clip(s)${heldText}) ` +
       `${ok ? "≤" : ">"} ${pct(threshold)}`,
   };
 }
@@ -176,24 +177,29 @@ function ratioGainCheck(
   return {
     ok,
     text:
-      `compression ratio ${minGain.toFixed(2)}x the parent's at worst over ${compared} rung(s) ` +
+      `compression ratio ${minGain.toFixed(digitsBeside(minGain, needed))}x the parent's at worst over ${compared} rung(s) ` +
       `(needed ${needed.toFixed(2)}x), quality at worst ${signed(worstPsnrDelta)} dB PSNR-RGB (needed ≥ 0)${heldText}`,
   };
 }
 
 /**
  * Encode speed against the parent's, within the allowed slowdown: the paired ratio when
- * there is one, else the mean fps over the shown rungs.
+ * there is one, else the mean fps over the shown rungs. The ratio is printed with the
+ * decimals that tell it from the speed path's threshold too, as the speed path prints it.
  */
-function speedCheck(speeds: EncodeSpeeds, slowdown: number): Check {
+function speedCheck(speeds: EncodeSpeeds, slowdown: number, minSpeedup: number | null): Check {
   const { candidate: candidateFps, parent: parentFps, paired } = speeds;
   if (paired) {
     const floor = 1 / slowdown;
     const ok = paired.speedup >= floor;
+    const digits = Math.max(
+      digitsBeside(paired.speedup, floor),
+      minSpeedup === null ? 0 : digitsBeside(paired.speedup, minSpeedup),
+    );
     return {
       ok,
       text:
-        `encode ${paired.speedup.toFixed(2)}x the parent's speed ${pairedText(paired)} ` +
+        `encode ${paired.speedup.toFixed(digits)}x the parent's speed ${pairedText(paired)} ` +
         `(${ok ? "within" : "below"} the limit of ${times(floor)} = 1 ÷ ${slowdown})`,
     };
   }
@@ -253,6 +259,18 @@ function speedUnit(speeds: EncodeSpeeds): string {
 }
 
 /**
+ * Decimals to print `value` with beside the `threshold` it is judged against: `digits`, or more
+ * (up to 6) where that rounding would read as the threshold itself, so that a measured 1.4987x
+ * is not shown as "1.50x" next to "needed 1.50x ✗".
+ */
+function digitsBeside(value: number, threshold: number, digits = 2): number {
+  let shown = digits;
+  while (shown < 6 && value !== threshold && value.toFixed(shown) === threshold.toFixed(shown))
+    shown++;
+  return shown;
+}
+
+/**
  * The speed path: encode fps at least `minSpeedup` times the parent's and no more
  * bits (the decisive BD-rate, held-out clips included, at most 0), so a faster
  * codec cannot trade bits for speed. Judged only per CPU second: wall-clock fps
@@ -267,7 +285,8 @@ function speedupCheck(
 ): Check {
   if (minSpeedup === null) return { ok: false, text: "" };
   const noMoreBits = decisiveBdRate !== null && decisiveBdRate <= 0;
-  const bdText = decisiveBdRate === null ? "n/a" : pct(decisiveBdRate);
+  const bdText =
+    decisiveBdRate === null ? "n/a" : pct(decisiveBdRate, digitsBeside(decisiveBdRate, 0));
   const bitsText = `at BD-rate vs parent ${bdText} (needed ≤ 0 ${noMoreBits ? "✓" : "✗"})`;
   const { candidate: candidateFps, parent: parentFps, paired } = speeds;
   if (paired) {
@@ -281,10 +300,11 @@ function speedupCheck(
     }
     const fastEnough = paired.speedup >= minSpeedup;
     const needed = `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}, ${bitsText}`;
+    const shown = paired.speedup.toFixed(digitsBeside(paired.speedup, minSpeedup));
     return {
       ok: fastEnough && noMoreBits,
-      text: `encode ${paired.speedup.toFixed(2)}x the parent's speed ${pairedText(paired)}; ${needed}`,
-      brief: `speed-up ${paired.speedup.toFixed(2)}x side by side: ${needed}`,
+      text: `encode ${shown}x the parent's speed ${pairedText(paired)}; ${needed}`,
+      brief: `speed-up ${shown}x side by side: ${needed}`,
     };
   }
   if (!Number.isFinite(parentFps) || parentFps <= 0 || !Number.isFinite(candidateFps)) {
@@ -310,7 +330,7 @@ function speedupCheck(
   return {
     ok: fastEnough && noMoreBits,
     text:
-      `encode ${speedup.toFixed(2)}x the parent's speed (${fps(candidateFps)} ${speedUnit(speeds)} vs ${fps(parentFps)} ${speedUnit(speeds)}${unpairedText(speeds)}; ` +
+      `encode ${speedup.toFixed(digitsBeside(speedup, minSpeedup))}x the parent's speed (${fps(candidateFps)} ${speedUnit(speeds)} vs ${fps(parentFps)} ${speedUnit(speeds)}${unpairedText(speeds)}; ` +
       `needed ${minSpeedup.toFixed(2)}x ${fastEnough ? "✓" : "✗"}) ${bitsText}`,
   };
 }

@@ -51,6 +51,18 @@ describe("decideVerdict", () => {
     expect(verdict.reason).toMatch(/-9\.90% \(PSNR-RGB, mean of 2 clip\(s\)\) > -10\.00%/);
   });
 
+  it("prints a BD-rate just short of the threshold with the decimals that tell it apart", () => {
+    const candidate = fakeResult([
+      { name: "a", bdParent: -9.996 },
+      { name: "b", bdParent: -9.996 },
+    ]);
+    const verdict = decideVerdict(candidate, parent, rule);
+    expect(verdict.adopt).toBe(false);
+    expect(verdict.reason).toContain(
+      "BD-rate vs parent -9.996% (PSNR-RGB, mean of 2 clip(s)) > -10.00%",
+    );
+  });
+
   it("does not skip a clip whose BD-rate vs parent is undefined", () => {
     const candidate = fakeResult([
       { name: "a", bdParent: -50 },
@@ -267,6 +279,18 @@ describe("decideVerdict", () => {
       // The rejection names the paired figures once (reasons are bounded at 500 characters downstream).
       expect(verdict.reason).toContain("; speed-up 1.10x side by side: needed 1.50x ✗");
       expect(verdict.reason.match(/chunks/g)).toHaveLength(1);
+    });
+
+    it("shows a ratio just under the threshold with the decimals that tell it apart", () => {
+      // c0020 measured 1.4987x: printed as "1.50x" beside "needed 1.50x ✗" it read as a contradiction.
+      const verdict = decideVerdict(withPaired(paired(1.4987)), parent, rule);
+      expect(verdict.adopt).toBe(false);
+      expect(verdict.reason).toContain("; speed-up 1.499x side by side: needed 1.50x ✗");
+      expect(verdict.reason).not.toMatch(/\b1\.50x the parent's speed/);
+      // Two decimals stay where they are enough.
+      expect(decideVerdict(withPaired(paired(1.6)), parent, rule).reason).toContain(
+        "encode 1.60x the parent's speed",
+      );
     });
 
     it("applies the slowdown limit to the paired ratio", () => {
