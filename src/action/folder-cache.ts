@@ -16,8 +16,8 @@
  */
 import * as cache from "@actions/cache";
 import { createHash } from "node:crypto";
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 
 /** Names and sizes of the folder's files, hashed; "" when empty or absent. */
 export async function folderDigest(dir: string): Promise<string> {
@@ -63,6 +63,10 @@ export async function restoreFolderCache(
   }
   let hit: string | undefined;
   try {
+    // The Action restores its folders side by side, and two GNU tar processes creating the same
+    // missing parent at once lose the race about one time in three ("Cannot mkdir", exit 2),
+    // which the client reports as a miss. With the parent made first, each tar makes only its own.
+    await mkdir(dirname(dir), { recursive: true });
     const restoreKeys = [`${prefix}${scope}-`, ...(folder.anyScope ? [prefix] : [])];
     hit = await cache.restoreCache([dir], `${prefix}${scope}`, restoreKeys);
   } catch (error) {
