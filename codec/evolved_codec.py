@@ -69,6 +69,12 @@ LAYER_STILL = 1e-6  # a frame whose best one-vector source fit leaves less than 
 LAYER_PRESCREEN = 2.0  # range LAYER_GATE..2: the reference fit below is only tried under this source-fit share
 LAYER_GATE_RECON = 0.9  # range 0..1: ... or when the fit on the reconstructed references beats the ordinary
 # prediction's luma SSD by this share (catches fades the source fit misses at high qualities)
+LAYER_TWICE_QMAX = None  # encoder speed: a frame whose layers pass LAYER_GATE / LAYER_GATE_RECON but not LAYER_ALONE /
+# LAYER_ALONE_RECON is decided twice (ordinary and two-layer reference, the cheaper kept) only below this quality
+# (None = at every quality, c0020). chelsea-rocket-fade, the only fade seen, has two such frames (3 and 4, source-fit
+# shares 0.14 / 0.13); their two-layer decision cost more than the ordinary one by 3.4 % / 3.3 % at q50 and 15 % /
+# -0.1 % at q80 (both frames at q50 identical bytes without it), but it won at q35 (dropping it there: chelsea q35
+# +2.5 % rate). Each second decision costs ~0.9x a P frame's encode.
 LAYER_GRAM_FITS = 1  # encoder speed: the layer fits solve 4x4 normal equations of one Gram matrix (0 = lstsq per fit)
 LAYER_CANDIDATES = 3  # most frequent integer vectors of the motion field tried as layer motions (plus zero)
 LAYER_WEIGHT_BITS = 8  # layer weights in 1/256
@@ -128,6 +134,10 @@ PROB_BITS = 15
 PROB_SCALE = 1 << PROB_BITS
 RANS_LOW = 1 << 16
 SYMBOLS_PER_LANE = 1024  # lane count = symbols / this: trades flush bytes against loop count
+PSH_FAST = 1  # encoder speed only (the same levels): _p_sign_hiding tests the coded macroblocks only
+PUT_STREAM_FAST = 1  # encoder speed only (the same frequencies and models): _put_stream_fast
+RANS_ENC_FAST = 1  # encoder speed only (the same lanes, states and words): _rans_encode_flat
+RANS_ENC_SCALAR_LANES = 12  # with RANS_ENC_FAST, up to this many lanes the encoder's rANS runs on Python integers
 SCALAR_LANES = 8  # up to this many lanes the rANS loops run on Python integers (break-even with numpy ~8)
 MODEL_INCREMENT = 24  # count per coded symbol (was 16; with the segment schedule, 8 frames: -0.27 % BD; 32: +0.12 %)
 FIRST_SEGMENT = 8  # symbols of a stage's first segment (models adapt after each segment)
@@ -186,12 +196,23 @@ def _padded_size(width, height):
     return (height + 15) // 16 * 16, (width + 15) // 16 * 16
 
 
+BLOCK_MEAN_F = 0  # speed, the same numbers: _block_mean of a Fortran-ordered float32 plane by the fast strided sums
+# on its transpose instead of numpy's mean (~0.5-0.9 ms -> 0.1 ms). Off: only the in-process tools (ab-codecs.py's
+# read_y4m frames have strides (3, 3h, 1), so _rgb_to_planes makes F-ordered planes) see such planes; the sandbox
+# harness passes C-contiguous frames, whose planes already take the fast path (on, it would flatter times.py only)
+
+
 def _block_mean(x, b):
     """x.reshape(h // b, b, w // b, b).mean(axis=(1, 3)), bit for bit (speed: ~5-10x faster). For a C-contiguous
     float32 plane with two or more blocks a row numpy's reduction sums each block row (0 + a0 + ... + a(b-1)),
     then the b row sums in order, then divides by b * b: the same additions as strided vector adds (checked
     bit-exact on 1.5 M random block means, b = 2 and 4, sizes 16x16 to 720x1280). Anything else: numpy's mean."""
     h, w = x.shape
+    if BLOCK_MEAN_F and x.dtype == np.float32 and x.flags.f_contiguous and not x.flags.c_contiguous \
+            and b in (2, 4) and not (h % b or w % b) and h // b >= 2:
+        # a Fortran-ordered plane (as _rgb_to_planes makes them): numpy sums its blocks down the columns first,
+        # which is the C path on the transpose (bit-exact on 400 random planes, b = 2 and 4; the same layout)
+        return _block_mean(x.T, b).T
     if x.dtype != np.float32 or not x.flags.c_contiguous or h % b or w % b or w // b < 2:
         return x.reshape(h // b, b, w // b, b).mean(axis=(1, 3))
     v = x.reshape(h // b, b, w // b, b)
@@ -208,14 +229,32 @@ def _block_mean(x, b):
     return out
 
 
+RGB_NO_PAD = 1  # speed, the same numbers: _rgb_to_planes on contiguous float32 channel planes (no float32 copy of the
+# padded RGB frame, no np.pad of a 16-aligned one), the same float32 operations in the same order
+
+
 def _rgb_to_planes(frame, h16, w16):
     h, w = frame.shape[:2]
     # float32 is enough here: these planes only feed encoder decisions, never the reconstruction
-    f = np.pad(frame, ((0, h16 - h), (0, w16 - w), (0, 0)), mode="edge").astype(np.float32)
-    r, g, b = f[..., 0], f[..., 1], f[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    cb = 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b
-    cr = 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b
+    if RGB_NO_PAD:  # speed, the same float32 operations in the same order: contiguous planes, fewer temporaries
+        if h != h16 or w != w16:
+            frame = np.pad(frame, ((0, h16 - h), (0, w16 - w), (0, 0)), mode="edge")
+        r, g, b = (frame[..., k].astype(np.float32) for k in range(3))
+        y = 0.299 * r
+        y += 0.587 * g
+        y += 0.114 * b
+        cb = np.subtract(128.0, 0.168736 * r, dtype=np.float32)
+        cb -= 0.331264 * g
+        cb += 0.5 * b
+        cr = np.add(128.0, 0.5 * r, dtype=np.float32)
+        cr -= 0.418688 * g
+        cr -= 0.081312 * b
+    else:
+        f = np.pad(frame, ((0, h16 - h), (0, w16 - w), (0, 0)), mode="edge").astype(np.float32)
+        r, g, b = f[..., 0], f[..., 1], f[..., 2]
+        y = 0.299 * r + 0.587 * g + 0.114 * b
+        cb = 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b
+        cr = 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b
     cb = _block_mean(cb, 2)
     cr = _block_mean(cr, 2)
     return y, cb, cr
@@ -337,15 +376,42 @@ def _dct_n(n):
 DCT_N = [None] + [_dct_n(n) for n in range(1, 9)]
 
 
+EDGE_KINDS_FAST = 1  # speed, the same numbers: _edge_kinds returns zeros at once when no block reaches outside the plane
+
+
 def _edge_kinds(y0, x0, mvy, mvx, frac_bits, h, w):
     """Edge-transform kind (above) of 8x8 blocks at (y0, x0) of an h x w plane predicted by vectors in 1/2**frac_bits
     pel: rows (columns) whose source sample row (column) lies outside the plane, one side only, not corners."""
     sy = y0 + (mvy >> frac_bits)
     sx = x0 + (mvx >> frac_bits)
     one = (1 << frac_bits) - 1
-    below = np.clip(y0 + ((mvy + one) >> frac_bits) + 8 - h, 0, 8)
+    ey = y0 + ((mvy + one) >> frac_bits)
+    ex = x0 + ((mvx + one) >> frac_bits)
+    if EDGE_KINDS_FAST and (np.size(sy) == 0 or (sy.min() >= 0 and sx.min() >= 0 and ey.max() + 8 <= h
+                                                  and ex.max() + 8 <= w)):
+        return np.zeros(np.shape(sy), np.int64)  # every source block inside the plane (the usual case): kind 0
+    if EDGE_KINDS_FAST:  # the same kinds in fewer array operations (in-place clips, one select per direction)
+        below = ey + (8 - h)
+        np.maximum(below, 0, out=below)
+        np.minimum(below, 8, out=below)
+        above = np.negative(sy)
+        np.maximum(above, 0, out=above)
+        np.minimum(above, 8, out=above)
+        right = ex + (8 - w)
+        np.maximum(right, 0, out=right)
+        np.minimum(right, 8, out=right)
+        left = np.negative(sx)
+        np.maximum(left, 0, out=left)
+        np.minimum(left, 8, out=left)
+        rows = np.maximum(below, above)
+        cols = np.maximum(right, left)
+        # a row kind where 0 < rows < 8 and cols == 0, a column kind where 0 < cols < 8 and rows == 0, else 0
+        rz, cz = rows == 0, cols == 0
+        kind = np.where(cz & ~rz & (rows < 8), np.where(below > 0, below, above + 8), 0)
+        return np.where(rz & ~cz & (cols < 8), np.where(right > 0, right + 16, left + 24), kind)
+    below = np.clip(ey + 8 - h, 0, 8)
     above = np.clip(-sy, 0, 8)
-    right = np.clip(x0 + ((mvx + one) >> frac_bits) + 8 - w, 0, 8)
+    right = np.clip(ex + 8 - w, 0, 8)
     left = np.clip(-sx, 0, 8)
     rows = np.maximum(below, above)
     cols = np.maximum(right, left)
@@ -577,6 +643,18 @@ def _ipred_clip_modes(w, rnd, shift):
 
 
 _IPRED_CLIPF = _ipred_clip_modes(_IPRED_WF, _IPRED_RNDF, _IPRED_SHIFTF)  # speed: _ipred clips only these (1, 2 and DC)
+IPRED_FOLD = 1  # speed, byte-identical (encoder and decoder): _ipred's rounding and shift folded into its product
+
+
+def _ipred_fold(w, rnd, shift):
+    """The weights w (50, modes * 64) scaled by 2**-shift with a 51st row rnd * 2**-shift (for a reference column of
+    ones): floor(ref @ this) = (ref @ w + rnd) >> shift exactly (dyadic values of < 24 bits in float32)."""
+    sc = np.repeat(2.0 ** -shift.reshape(-1).astype(np.float64), 64)
+    return np.vstack([w.astype(np.float64) * sc, (np.repeat(rnd.reshape(-1), 64) * sc)[None, :]]).astype(np.float32)
+
+
+_IPRED_W_FOLD = _ipred_fold(_IPRED_W, _IPRED_RND, _IPRED_SHIFT)
+_IPRED_WF_FOLD = _ipred_fold(_IPRED_WF, _IPRED_RNDF, _IPRED_SHIFTF)
 
 
 def _clip255(x):
@@ -616,11 +694,22 @@ def _ipred(top, left, tl, have_top, have_left, edge_filters=False):
     st, sl = st[0], sl
     m = top.shape[0]
     # modes 1.. as one product with the integer weights of _ipred_weights (exact in float32: small integers)
-    ref = np.concatenate([left[:, ::-1], tl[:, None], top, np.repeat(top[:, 7:], 8, 1),
-                          top[:, ::-1], tl[:, None], left, np.repeat(left[:, 7:], 8, 1)], 1)
+    parts = [left[:, ::-1], tl[:, None], top, np.repeat(top[:, 7:], 8, 1),
+             top[:, ::-1], tl[:, None], left, np.repeat(left[:, 7:], 8, 1)]
+    fold = IPRED_FOLD and top.dtype.kind in "iu"  # integer references (every caller): exact dyadic sums
+    if fold:  # one product, then floor: (acc + rnd) >> shift without the integer passes (the same numbers)
+        acc = np.concatenate(parts + [np.ones((m, 1), top.dtype)], 1).astype(np.float32) @ (
+            _IPRED_WF_FOLD if edge_filters else _IPRED_W_FOLD)
+        np.floor(acc, out=acc)
+        out = acc.astype(np.int32).reshape(m, IPRED_MODES, 8, 8)
+        if not edge_filters:
+            out[:, 0] = dc[:, None, None]
+            return out
+    ref = None if fold else np.concatenate(parts, 1)
     if edge_filters:
-        acc = (ref.astype(np.float32) @ _IPRED_WF).astype(np.int32).reshape(m, IPRED_MODES, 8, 8)
-        out = (acc + _IPRED_RNDF) >> _IPRED_SHIFTF
+        if not fold:
+            acc = (ref.astype(np.float32) @ _IPRED_WF).astype(np.int32).reshape(m, IPRED_MODES, 8, 8)
+            out = (acc + _IPRED_RNDF) >> _IPRED_SHIFTF
         out[:, _IPRED_CLIPF] = _clip255(out[:, _IPRED_CLIPF])
         out[:, 0] = dc[:, None, None]
         d3 = 3 * dc[:, None]
@@ -634,17 +723,40 @@ def _ipred(top, left, tl, have_top, have_left, edge_filters=False):
     return out
 
 
-def _ipm_rank_bits(counts, ctx, order):
+def _ipm_rank_bits(counts, ctx, order, rank=None):
     """Encoder: bits of every mode (m, IPRED_MODES) coded as its rank in `order` (m, IPRED_MODES) under the
-    mode model's contexts ctx (m,), from its (adapting) symbol counts."""
+    mode model's contexts ctx (m,), from its (adapting) symbol counts. rank: argsort(order) if known."""
     bits = np.log2(counts.sum(1, keepdims=True)) - np.log2(counts)  # (n_ctx, rank)
-    rank = np.argsort(order, axis=1)  # rank of each mode: the inverse permutation of the order
+    if rank is None:
+        rank = np.argsort(order, axis=1)  # rank of each mode: the inverse permutation of the order
     return bits[ctx[:, None], rank]
 
 
-def _ipm_count(counts, ctx, order, chosen):
-    """Encoder: the model's batch adaptation (_adapt) mirrored on the counts with the chosen modes' ranks."""
-    np.add.at(counts, (ctx, _to_rank(order, chosen)), MODEL_INCREMENT)
+MPM_TABLES = 1  # encoder speed, the same numbers: I frames' mode orders and ranks (_mpm_order, its argsort) read
+# from tables of all (left, up) pairs (_mpm_order_rank; 0 = computed per block)
+_MPM_TABS = {}  # n_modes -> (orders, ranks) of every (left, up) pair, row left * n_modes + up
+
+
+def _mpm_order_rank(left, up, n_modes=IPRED_MODES):
+    """Encoder: (_mpm_order(left, up, n_modes), its inverse permutation per row), from per-pair tables."""
+    if MPM_TABLES and left.size and (left.max() if left is up else max(left.max(), up.max())) < n_modes:
+        # (modes are never negative)
+        tabs = _MPM_TABS.get(n_modes)
+        if tabs is None:
+            pairs = np.arange(n_modes * n_modes)
+            o = _mpm_order(pairs // n_modes, pairs % n_modes, n_modes)
+            tabs = _MPM_TABS[n_modes] = (o, np.argsort(o, axis=1))
+        k = left * n_modes + up
+        return tabs[0][k], tabs[1][k]
+    order = _mpm_order(left, up, n_modes)
+    return order, np.argsort(order, axis=1)
+
+
+def _ipm_count(counts, ctx, order, chosen, rank=None):
+    """Encoder: the model's batch adaptation (_adapt) mirrored on the counts with the chosen modes' ranks (rank:
+    argsort(order) if known)."""
+    np.add.at(counts, (ctx, _to_rank(order, chosen) if rank is None else rank[np.arange(chosen.size), chosen]),
+              MODEL_INCREMENT)
     big = counts.sum(1) > MODEL_LIMIT
     counts[big] = np.floor((counts[big] + 1) / 2)
 
@@ -699,15 +811,16 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             if counts is not None:  # the rank the syntax codes, priced by the adapting mode model
                 if hint is not None:
                     m_ctx = np.full(blk.size, ctx_base, np.int64)
-                    m_ord = _mpm_order(hint[blk], hint[blk], n_modes)
+                    m_ord, m_rank = _mpm_order_rank(hint[blk], hint[blk], n_modes)
                 elif d % 2:
                     left = np.where(cs > 0, modes[np.maximum(blk - 1, 0)], 0)
                     up = np.where(rs > 0, modes[np.maximum(blk - cols, 0)], 0)
-                    m_ctx, m_ord = 1 + (left != up), _mpm_order(left, up)
+                    m_ctx = 1 + (left != up)
+                    m_ord, m_rank = _mpm_order_rank(left, up)
                 else:
                     m_ctx = np.zeros(blk.size, np.int64)
-                    m_ord = np.broadcast_to(all_modes, (blk.size, IPRED_MODES))
-                mbits = _ipm_rank_bits(counts, m_ctx, m_ord)
+                    m_ord = m_rank = np.broadcast_to(all_modes, (blk.size, IPRED_MODES))  # (its own inverse)
+                mbits = _ipm_rank_bits(counts, m_ctx, m_ord, m_rank)
             elif hint is not None:  # chroma: the rank against the hint mode is what gets coded
                 mbits = np.where(all_modes == hint[blk][:, None], MPM_BITS[0], MPM_BITS[2])
             elif d % 2:  # luma, second checkerboard phase: ranks against the left and upper modes
@@ -750,11 +863,16 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             if costs is not None:
                 costs[blk] = j_all[at[:, 0], pick]
             if SDH:  # after the mode choice (pricing it in every candidate's RD cost cost ~25 % more time)
-                levels[blk] = _hide_signs(coefs[at[:, 0], pick], levels[blk], None, None, qm, lam)[0]
+                levels[blk] = _hide_signs_levels(coefs[at[:, 0], pick], levels[blk], qm, lam)
             try4 = j_all[at[:, 0], pick] >= lam * INTRA4_MIN_BITS
             if try_split is not None:
                 try4 &= try_split[blk]
             try4 = np.nonzero(try4)[0] if splits is not None else ()
+            if INTRA4_IMBALANCE > 0 and len(try4):  # speed: blocks with evenly textured quadrants seldom split
+                qv = tgt[try4].reshape(-1, 2, 4, 2, 4).transpose(0, 1, 3, 2, 4).reshape(-1, 4, 16).var(axis=2)
+                try4 = try4[qv.max(1) >= INTRA4_IMBALANCE * (qv.mean(1) + 1.0)]
+            if len(try4) < INTRA4_DIAG_MIN:  # speed: a split trial step's cost is mostly fixed (~1 ms + 0.06 ms a block)
+                try4 = ()
             if len(try4):
                 by_j = np.argsort(j_all, axis=1, kind="stable")
                 j_kept, r_split[try4] = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
@@ -762,7 +880,15 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
                 if costs is not None:
                     costs[blk[try4]] = j_kept
             if counts is not None:
-                _ipm_count(counts, m_ctx, m_ord, modes[blk])
+                _ipm_count(counts, m_ctx, m_ord, modes[blk], m_rank)
+            if _ENCODER.get("online") is not None:
+                if hint is None:
+                    sp = splits[blk] if splits is not None else np.zeros(blk.size, bool)
+                    _online_update("y", levels[blk], np.where(sp, LEV_SPLIT, 0),
+                                   sp if (splits is not None and d % 2 == 0) else None)
+                else:
+                    _online_update("c", levels[blk])
+                _online_step(d)
         p = pred[np.arange(blk.size), modes[blk]]
         deq = _dequantise(levels[blk], qm)
         r = _clip255(np.rint(p + (_inv8(deq, DST8) if dst else _idct(deq)))).astype(np.int64)
@@ -783,10 +909,14 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
 # last-position and level coding carry them (with their own level contexts, LEV_SPLIT).
 
 INTRA4 = 1  # 0 = off: no split flags in I frames
-INTRA4_MIN_BITS = 30.0  # encoder: blocks whose 8x8 RD cost is below lambda x this are not tried split (speed; 40 -> 30
+INTRA4_MIN_BITS = 60.0  # encoder: blocks whose 8x8 RD cost is below lambda x this are not tried split (ifast: 30 -> 60, key frame
+# 0.95x for +0.07 % key-frame BD, tried blocks take the split ~11 % of the time at any RD cost; speed; 40 -> 30
 # with 3 candidates: bundled clips -0.35 % BD for ~1 % encode time)
 INTRA4_CANDIDATES = 3  # encoder: the 8x8 modes of least RD cost tried split per block
 LEV_SPLIT = 2  # block type of split blocks' level contexts (0 intra, 1 inter)
+INTRA4_DIAG_MIN = 3  # encoder speed: a wavefront step tries no splits when fewer than this many of its blocks qualify
+INTRA4_IMBALANCE = 0.0  # encoder speed: only blocks whose largest source 4x4-quadrant variance is at least this x
+# (their mean + 1) are tried split (0 = all; the split is taken ~22 % of the time in the top fifth, ~6 % in the bottom two)
 INTRA4_OPEN_LOOP = 0  # encoder speed: split trials for this many modes of least open-loop 4x4 SATD (0 = off)
 
 
@@ -860,14 +990,17 @@ def _split_bits(lv):
     last-position table, as the syntax codes them."""
     rates = _ENCODER["rates"]
     lev_tab, last_tab = rates["lev_y"][LEV_SPLIT], rates["last_y"][0]
-    a = np.abs(lv[:, ZIGZAG])
-    nz = a > 0
-    last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
-    ap = np.concatenate([a, np.zeros((a.shape[0], 1), a.dtype)], 1)
-    nbc = NB_CLASS[np.minimum(ap[:, NBR_A_PAD] + ap[:, NBR_B_PAD], 5)]
-    dlc = DLC_CLASS[np.maximum(last[:, None] - np.arange(64), 0)]
-    ctx = (BAND_CTX + 4 * nbc + dlc) * LEVEL_ALPHABET + np.minimum(a, LEVEL_ALPHABET - 1)
-    bits = np.where(np.arange(64) <= last[:, None], lev_tab.take(ctx), 0).sum(1)
+    if LEVEL_SYMS_FAST:
+        last, ctx = _level_syms(lv)
+    else:
+        a = np.abs(lv[:, ZIGZAG])
+        nz = a > 0
+        last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
+        ap = np.concatenate([a, np.zeros((a.shape[0], 1), a.dtype)], 1)
+        nbc = NB_CLASS[np.minimum(ap[:, NBR_A_PAD] + ap[:, NBR_B_PAD], 5)]
+        dlc = DLC_CLASS[np.maximum(last[:, None] - np.arange(64), 0)]
+        ctx = (BAND_CTX + 4 * nbc + dlc) * LEVEL_ALPHABET + np.minimum(a, LEVEL_ALPHABET - 1)
+    bits = np.where(_R64 <= last[:, None], lev_tab.take(ctx), 0).sum(1)
     return bits + last_tab[last + 1]
 
 
@@ -878,6 +1011,8 @@ def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt
     """Reconstruct (levels given) or code (tgt given: each sub-block quantised by RDOQ before the next one is
     predicted) split 8x8 luma blocks at (y0, x0) of the plane rec (with its outside row and column 0).
     Returns the reconstruction (m, 8, 8), levels (m, 8, 8), SSD and bits (encoder only)."""
+    if INTRA4_TRIAL_FAST and tgt is not None and levels is None:
+        return _intra4_trial(rec, y0, x0, have_top, have_left, modes, qm, tgt, lam, deadzone)
     m = modes.size
     buf = np.zeros((m, 9, 9), np.int64)  # row 0 / column 0: the block's top and left references
     buf[:, 0, :] = rec[y0[:, None], x0[:, None] + np.arange(9)]
@@ -910,6 +1045,100 @@ def _intra4_blocks(rec, y0, x0, have_top, have_left, modes, qm, levels=None, tgt
             buf[:, oy + 1 : oy + 5, ox + 1 : ox + 5] = r[i * m : (i + 1) * m]
     bits = _split_bits(lv) if tgt is not None else None
     return buf[:, 1:, 1:], lv.reshape(m, 8, 8), dist, bits
+
+
+INTRA4_TRIAL_FAST = 1  # encoder speed, byte-identical: _intra4_blocks' split trials (tgt given) by _intra4_trial (0 = the loop above)
+
+
+def _i4_ref_index():
+    """Per sub-block k and side code 2 x (top there) + (left there): the flat positions, in the (m, 90) buffer of
+    _intra4_trial (rows of 9; position 81 holds 128), of _ipred4's 26 reference samples (L3..L0, TL, T0..T3,
+    T3 x 4, T3..T0, TL, L0..L3, L3 x 4) with the missing sides filled as _fill_refs fills them."""
+    out = np.zeros((4, 4, 26), np.int64)
+    for k, (a, b) in enumerate(SUB4):
+        oy, ox = 4 * a, 4 * b
+        for code in range(4):
+            ht, hl = code >> 1, code & 1
+            top = [oy * 9 + ox + 1 + j for j in range(4)]
+            left = [(oy + 1 + i) * 9 + ox for i in range(4)]
+            tl = oy * 9 + ox
+            top0 = top if ht else [left[0]] * 4 if hl else [81] * 4
+            left = left if hl else [top[0]] * 4 if ht else [81] * 4
+            top = top0
+            tl = tl if ht and hl else top[0] if ht else left[0] if hl else 81
+            out[k, code] = left[::-1] + [tl] + top + top[3:] * 4 + top[::-1] + [tl] + left + left[3:] * 4
+    return out
+
+
+_I4_REF = _i4_ref_index()  # (sub-block, side code, 26)
+
+
+def _intra4_trial(rec, y0, x0, have_top, have_left, modes, qm, tgt, lam, deadzone):
+    """_intra4_blocks(..., tgt=tgt, lam=lam, deadzone=deadzone) with the same numbers and fewer numpy calls per
+    stage: a stage's reference samples (missing sides filled) as one gather from the buffer, each block's mode
+    weights, rounding and shift gathered once per call, and the stage's sub-blocks predicted by one
+    (m, s, 26) @ (m, 26, 16) product (exact: small integers in float64), as _ipred4 computes them."""
+    m = modes.size
+    buf = np.zeros((m, 90), np.int64)  # (m, 10, 9): rows 0..8 the block with its top row and left column, then 128
+    buf[:, 81] = 128
+    b3 = buf.reshape(m, 10, 9)[:, :9]
+    b3[:, 0, :] = rec[y0[:, None], x0[:, None] + np.arange(9)]
+    b3[:, 1:, 0] = rec[y0[:, None] + 1 + _R8, x0[:, None]]
+    lv = np.zeros((m, 64), np.int32)
+    dist = np.zeros(m)
+    qflat = qm.reshape(64)
+    w_m = _IPRED4_W_BY_MODE[modes]  # (m, 26, 16)
+    rnd, shift = _IPRED4_RND[modes][:, None], _IPRED4_SHIFT[modes][:, None]  # (m, 1, 1, 1)
+    is_dc = (modes == 0)[:, None, None, None]
+    ht, hl = have_top.astype(np.int64), have_left.astype(np.int64)
+    full = bool(have_top.all() and have_left.all())
+    codes = (None if full else 2 * ht + hl, 2 * ht + 1, 2 + hl, None)
+    sub4 = (RDOQ_SUB4 and RDOQ and RDOQ_SPARSE and RDOQ_INT_BITS and RDOQ_F32_TRIALS and deadzone >= 0
+            and not isinstance(lam, np.ndarray))
+    for stage in SUB4_STAGES:
+        s = len(stage)
+        ks = list(stage)
+        if full or stage == (3,):
+            ref = buf[:, _I4_REF[ks, 3]]  # (m, s, 26)
+            dc = (ref[:, :, 5:9].sum(2) + ref[:, :, 18:22].sum(2) + 4) >> 3  # _refs_dc's, both sides there
+        else:
+            idx = np.stack([_I4_REF[k][codes[k]] for k in stage], 1)  # (m, s, 26)
+            ref = buf.take(idx + (90 * np.arange(m))[:, None, None])
+            st, sl = ref[:, :, 5:9].sum(2), ref[:, :, 18:22].sum(2)
+            hts = np.stack([have_top if SUB4[k][0] == 0 else np.ones(m, bool) for k in stage], 1)
+            hls = np.stack([have_left if SUB4[k][1] == 0 else np.ones(m, bool) for k in stage], 1)
+            dc = np.where(hts & hls, (st + sl + 4) >> 3, np.where(hts, (st + 2) >> 2, np.where(hls, (sl + 2) >> 2, 128)))
+        acc = (ref.astype(np.float64) @ w_m).astype(np.int64).reshape(m, s, 4, 4)
+        pr = np.where(is_dc, dc[:, :, None, None], (acc + rnd) >> shift)  # (m, s, 4, 4)
+        pred = pr[:, 0] if s == 1 else np.ascontiguousarray(pr.transpose(1, 0, 2, 3)).reshape(s * m, 4, 4)
+        if s == 1:
+            oy, ox = 4 * SUB4[stage[0]][0], 4 * SUB4[stage[0]][1]
+            resid = tgt[:, oy : oy + 4, ox : ox + 4] - pred
+        else:
+            resid = np.concatenate([tgt[:, 4 * SUB4[k][0] : 4 * SUB4[k][0] + 4, 4 * SUB4[k][1] : 4 * SUB4[k][1] + 4]
+                                    for k in stage]) - pred
+        c4 = (T4 @ resid @ T4.T).reshape(-1, 16)
+        if sub4:  # speed, the same numbers: RDOQ on the sub-blocks' 16 positions
+            lz, dk = _rdoq_sub4(c4, stage, qm, deadzone, lam)
+            for i, k in enumerate(stage):
+                lv[:, _S4_R[k]] = lz[:, i].T
+                dist += dk[i * m : (i + 1) * m]
+        else:
+            c8 = np.zeros((s * m, 64))
+            for i, k in enumerate(stage):
+                c8[i * m : (i + 1) * m, IL4[k]] = c4[i * m : (i + 1) * m]
+            lk, dk, _ = _code_plane_blocks(c8.reshape(-1, 8, 8), qm, deadzone, lam, intra=LEV_SPLIT)
+            lk = lk.reshape(-1, 64)
+            for i, k in enumerate(stage):
+                lv[:, IL4[k]] = lk[i * m : (i + 1) * m, IL4[k]]
+                dist += dk[i * m : (i + 1) * m]
+        deq = np.concatenate([_dequantise(lv[:, IL4[k]], qflat[IL4[k]]) for k in stage]).reshape(s * m, 4, 4) \
+            if s > 1 else _dequantise(lv[:, IL4[stage[0]]], qflat[IL4[stage[0]]]).reshape(m, 4, 4)
+        r = _clip255(np.rint(pred + T4.T @ deq @ T4)).astype(np.int64)
+        for i, k in enumerate(stage):
+            oy, ox = 4 * SUB4[k][0], 4 * SUB4[k][1]
+            b3[:, oy + 1 : oy + 5, ox + 1 : ox + 5] = r[i * m : (i + 1) * m]
+    return b3[:, 1:, 1:], lv.reshape(m, 8, 8), dist, _split_bits(lv)
 
 
 def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, levels, splits, blk, k4=None):
@@ -946,7 +1175,7 @@ def _intra4_rough(rec, rs, cs, tgt, cand, mbits, lam):
     buf = np.zeros((m, 9, 9), np.int64)
     buf[:, 0, :] = rec[rs[:, None] * 8, cs[:, None] * 8 + np.arange(9)]
     buf[:, 1:, 0] = rec[rs[:, None] * 8 + 1 + _R8, cs[:, None] * 8]
-    buf[:, 1:, 1:] = np.clip(np.rint(tgt), 0, 255)
+    buf[:, 1:, 1:] = _clip255_inplace(np.rint(tgt)) if CLIP_INPLACE else np.clip(np.rint(tgt), 0, 255)
     rep = np.repeat(np.arange(m), k)
     yes = np.ones(m * k, bool)
     sat = np.zeros(m * k)
@@ -1071,7 +1300,7 @@ def _i16_step(rec, d, big, mbw, qm, cur=None, lam=0.0, deadzone=0.0, mode16=None
         levels[mb] = lv[at, pick]
         if SDH:  # block 0 of a 16x16 macroblock is an unsplit intra block: its first sign may be hidden too
             coefs = _i16_forward(tgt[at].astype(np.float64) - pred[at, pick])
-            levels[mb] = _hide_signs(coefs, levels[mb], None, None, _i16_qm(qm[0, 0]), lam)[0]
+            levels[mb] = _hide_signs_levels(coefs, levels[mb], _i16_qm(qm[0, 0]), lam)
         for dy in (0, 1):
             for dx in (0, 1):
                 modes[(2 * rr + dy) * (2 * mbw) + 2 * cc + dx] = pick
@@ -1216,9 +1445,14 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
     cfl = _cfl_luma(y) if CFL else None
     for k, weight, lev in ((4, CB_WEIGHT, lcb), (5, CR_WEIGHT, lcr)):
         args = {"cur": cur[k - 3], "lam": lam / weight, "deadzone": DEADZONE_INTRA, "hint": hint, "counts": cnt_c,
-                "ctx_base": k - 4} if enc else {
+                "ctx_base": k - 4, "preselect": I_CHROMA_PRESELECT or None} if enc else {
             "modes": ipm[:, k], "levels": lev}
         cb = _pad_plane(out_c[0][0]) if CFL and k == 5 else None
+        if k == 4 and enc and I_CHROMA_PAIR and CFL and IPRED_ROUGH == 1 and 0 < (I_CHROMA_PRESELECT or IPRED_PRESELECT) < CHROMA_MODES - 1 \
+                and not (plan is not None and plan.get("chroma_open")):
+            out_c.extend(_intra_chroma_pair(mbh, mbw, qc, cur[1], cur[2], lam / CB_WEIGHT, lam / CR_WEIGHT,
+                                            DEADZONE_INTRA, hint, cnt_c, cfl))
+            break
         if enc and plan is not None and plan.get("chroma_open"):  # speed: the first of two decisions (_decide_i)
             mc, gc = _open_loop_plane(cur[k - 3], mbh, mbw, qc, lam / weight, DEADZONE_INTRA, False, hint, cfl,
                                       _pad_plane(_rough_recon(cur[1], mbh, mbw, qc, DEADZONE_INTRA)) if CFL and k == 5
@@ -1236,6 +1470,92 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
     modes[:, COL16] = mode16 + 1
     planes = tuple(p.astype(np.uint8) for p in (y, cb, cr))
     return planes, modes, _grid_to_mbs(gy, mbh, mbw), gcb, gcr
+
+
+I_CHROMA_PRESELECT = 4  # encoder speed: IPRED_PRESELECT of an I frame's chroma (0 = IPRED_PRESELECT)
+I_CHROMA_PAIR = 1  # encoder speed: an I frame's Cb and Cr in one wavefront (_intra_chroma_pair; the same bytes)
+
+
+def _intra_chroma_pair(rows, cols, qm, cur_cb, cur_cr, lam_cb, lam_cr, deadzone, hint, counts, cfl):
+    """Encoder: _intra_plane's coding of the Cb plane (hint = the luma modes) and then the Cr plane (hint = the Cb
+    modes, cfl_cb = the reconstructed Cb) in one wavefront, Cr one anti-diagonal behind Cb (its CFL_CB_MODE fit and
+    its hint read only Cb blocks on earlier diagonals), so each step's numpy work is done once for both planes.
+    The two planes sit side by side in one padded array (each with its own zero row and column). Cb's missing
+    CFL_CB_MODE is given an infinite rough cost, so the preselection (a stable argsort) keeps the same modes;
+    lambdas are per block (rows). The same numbers as two _intra_plane calls (IPRED_ROUGH 1, preselection on).
+    Returns ((Cb plane, modes, levels), (Cr plane, modes, levels))."""
+    preselect = I_CHROMA_PRESELECT or IPRED_PRESELECT
+    n = rows * cols
+    w1 = cols * 8 + 1
+    nm = CHROMA_MODES  # Cr's alphabet; Cb's is one less
+    rec = np.zeros((rows * 8 + 1, 2 * w1), np.int64)
+    cur = np.zeros((rows * 8 + 1, 2 * w1), np.result_type(cur_cb, cur_cr))
+    cur[1:, 1:w1], cur[1:, w1 + 1:] = cur_cb, cur_cr
+    lum = np.concatenate([cfl, cfl], 1)
+    modes = np.zeros(2 * n, np.int64)
+    levels = np.zeros((2 * n, 8, 8), np.int32)
+    sq_cb, sq_cr = math.sqrt(lam_cb), math.sqrt(lam_cr)
+    n_diag = rows + cols - 1
+    for t in range(n_diag + 1):
+        d_b, d_r = (t, t - 1)
+        rs_b = np.arange(max(0, d_b - cols + 1), min(rows - 1, d_b) + 1) if d_b < n_diag else np.zeros(0, np.int64)
+        rs_r = np.arange(max(0, d_r - cols + 1), min(rows - 1, d_r) + 1) if d_r >= 0 else np.zeros(0, np.int64)
+        cs_b, cs_r = d_b - rs_b, d_r - rs_r
+        nb, m = rs_b.size, rs_b.size + rs_r.size
+        rs, cs = np.concatenate([rs_b, rs_r]), np.concatenate([cs_b, cs_r])
+        y0, x0 = rs * 8, np.concatenate([cs_b * 8, w1 + cs_r * 8])
+        blk_b, blk_r = rs_b * cols + cs_b, n + rs_r * cols + cs_r
+        blk = np.concatenate([blk_b, blk_r])
+        top = rec[y0[:, None], x0[:, None] + 1 + _R8]
+        left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
+        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0, False)
+        cflp = _cfl_preds(rec, lum, y0, x0, rs > 0, cs > 0)
+        cbp = np.zeros((m, 1, 8, 8), cflp.dtype)
+        if m > nb:
+            cbp[nb:, 0] = _cfl_pred(rec[:, w1:], rec[:, :w1], y0[nb:], x0[nb:] - w1, rs_r > 0, cs_r > 0)
+        pred = np.concatenate([pred, cflp, cbp], 1)
+        tgt = cur[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]]
+        resid = tgt[:, None] - pred
+        mbits = np.zeros((m, nm))
+        h_b, h_r = hint[blk_b], modes[blk_r - n]
+        if counts is not None:
+            ctx_b, ctx_r = np.zeros(nb, np.int64), np.ones(m - nb, np.int64)
+            (ord_b, rank_b), (ord_r, rank_r) = _mpm_order_rank(h_b, h_b, nm - 1), _mpm_order_rank(h_r, h_r, nm)
+            if nb:
+                mbits[:nb, : nm - 1] = _ipm_rank_bits(counts, ctx_b, ord_b, rank_b)
+            if m > nb:
+                mbits[nb:] = _ipm_rank_bits(counts, ctx_r, ord_r, rank_r)
+        else:
+            mbits[:nb, : nm - 1] = np.where(np.arange(nm - 1)[None, :] == h_b[:, None], MPM_BITS[0], MPM_BITS[2])
+            mbits[nb:] = np.where(np.arange(nm)[None, :] == h_r[:, None], MPM_BITS[0], MPM_BITS[2])
+        at = np.arange(m)[:, None]
+        coefs = _dct(resid.astype(np.float64, copy=False))
+        sq = np.concatenate([np.full(nb, sq_cb), np.full(m - nb, sq_cr)])
+        rough = np.abs(coefs).sum(axis=(2, 3)) + sq[:, None] * mbits
+        rough[:nb, nm - 1] = np.inf
+        cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
+        coefs, mbits = coefs[at, cand], mbits[at, cand]
+        lam = np.concatenate([np.full(nb, lam_cb), np.full(m - nb, lam_cr)])
+        lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, np.repeat(lam, preselect), chroma=True)
+        j_all = dist + lam[:, None] * (bits + mbits)
+        pick = np.argmin(j_all, 1)
+        modes[blk] = cand[at[:, 0], pick]
+        levels[blk] = lv[at[:, 0], pick]
+        if SDH:
+            levels[blk] = _hide_signs_levels(coefs[at[:, 0], pick], levels[blk], qm, lam)
+        if counts is not None:
+            if nb:
+                _ipm_count(counts, ctx_b, ord_b, modes[blk_b], rank_b)
+            if m > nb:
+                _ipm_count(counts, ctx_r, ord_r, modes[blk_r], rank_r)
+        if _ENCODER.get("online") is not None:
+            _online_update("c", levels[blk])
+            _online_step(t)
+        p = pred[np.arange(m), modes[blk]]
+        deq = _dequantise(levels[blk], qm)
+        r = _clip255(np.rint(p + _idct(deq))).astype(np.int64)
+        rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
+    return ((rec[1:, 1:w1], modes[:n], levels[:n]), (rec[1:, w1 + 1:], modes[n:], levels[n:]))
 
 
 def _intra_luma16(mbh, mbw, step, qy, cur_y, lam, args_y, plan=None):
@@ -1325,16 +1645,110 @@ def _windows(plane, size):
     return v
 
 
+GATHER_WORDS = 1  # speed, the same samples: _gather copies the blocks of a batch row by row, each row one 8- or
+# 16-byte item (a fancy index into an unaligned uint64 / complex128 view of the plane: the bytes are only copied,
+# never computed on), instead of whole sliding windows: ~1.5-1.8x faster for batches of a few hundred blocks.
+# Blocks narrower than the item come back as a view of the (n, size, 8 or 16) rows gathered.
+GATHER_WORDS_MIN = 64  # ... for batches of at least this many blocks (below it the window gather is as fast)
+GATHER_WORDS_NARROW = 1  # ... also for blocks narrower than 16 other than 8 (the chroma filters' 11 and 7, 9, 5)
+_WORD_VIEWS = []  # (plane, item bytes, the plane's flat view of that item type at a stride of one byte)
+_WORD_OFFSETS = {}  # (plane width, size): the flat offsets of a block's rows
+
+
+def _gather_words(plane, y0, x0, size):
+    """_gather of (n, size, size) blocks, size <= 16, each row one item (see GATHER_WORDS); None if the last item
+    would reach past the plane's end."""
+    item = 8 if size <= 8 else 16
+    view = None
+    for p, s, v in _WORD_VIEWS:
+        if p is plane and s == item:
+            view = v
+            break
+    if view is None:
+        view = np.ndarray((plane.size - item + 1,), np.uint64 if item == 8 else np.complex128, plane, 0, (1,))
+        _WORD_VIEWS.insert(0, (plane, item, view))  # (the reference keeps the plane alive: its id cannot be reused)
+        del _WORD_VIEWS[8:]
+    w = plane.shape[-1]
+    off = _WORD_OFFSETS.get((w, size))
+    if off is None:
+        off = _WORD_OFFSETS[(w, size)] = np.arange(size) * w
+    idx = y0 * w + x0
+    if size != item and int(idx.max()) + int(off[-1]) >= view.shape[0]:
+        return None
+    rows = view[idx[:, None] + off].view(np.uint8).reshape(len(y0), size, item)
+    return rows if size == item else rows[:, :, :size]
+
+
 def _gather(plane_pad, y0, x0, size):
     """(n, size, size) blocks of a plane at (y0, x0), all inside it (motion vectors are clipped to MAX_MV)."""
+    if GATHER_WORDS and len(y0) >= GATHER_WORDS_MIN and (size == 8 or size == 16 or GATHER_WORDS_NARROW and size < 16) \
+            and plane_pad.dtype == np.uint8 and plane_pad.flags.c_contiguous:
+        got = _gather_words(plane_pad, y0, x0, size)
+        if got is not None:
+            return got
     # advanced indexing of a sliding-window view copies whole windows: ~2-5x faster than one flat index per sample
     return _windows(plane_pad, size)[y0, x0]
+
+
+SUBPEL_PLANES_FAST = 1  # encoder speed, the same planes: _subpel_planes in float32 (horizontal taps as products
+# over the transposed plane's row windows, no int32 multiply-adds; rounding and clipping against full-size bound
+# arrays: numpy's maximum/minimum with a scalar bound run ~4x slower); ~2.5x faster
+_PLANE_BOUNDS = {}  # (h, w): float32 planes of 0 and 255 (the clip bounds of _subpel_planes_fast)
+
+
+def _subpel_planes_fast(y_pad, bank, full):
+    """_subpel_planes' numbers in float32: every horizontal and vertical sum is an integer below 2^24 (exact in
+    any order), the vertical taps are scaled by 1/4096 (a power of two: the scaled sums are exact too), so
+    clip(x / 4096 + 0.5, 0, 255) truncated to uint8 is (x + 2048) >> 12 clipped; phase (0, 0) is the plane."""
+    full_h, full_w = y_pad.shape
+    m = PAD - 4
+    h, w = full_h - 2 * m, full_w - 2 * m
+    bounds = _PLANE_BOUNDS.get((h, w))
+    if bounds is None:
+        bounds = _PLANE_BOUNDS[(h, w)] = (np.zeros((h, w), np.float32), np.full((h, w), 255, np.float32))
+    lo, hi = bounds
+    # the source (as _subpel_planes': the interior plus 4 samples, edge-padded), transposed: (w + 8, h + 8)
+    src_t = _pad_edge(y_pad[m : full_h - m, m : full_w - m].T, 4).astype(np.float32)
+    hwin = np.lib.stride_tricks.sliding_window_view(src_t, 8, axis=0)[1 : 1 + w]  # (w, h + 8, 8)
+    for fx in range(4):
+        if fx == 0:  # the identity taps (64 at the centre): the source itself, its scale 64 moved into the taps
+            hz = np.ascontiguousarray(src_t[4 : 4 + w].T)
+            scale = 64.0
+        else:
+            hz = np.ascontiguousarray((hwin @ np.array(bank[fx], np.float32)).T)  # (h + 8, w)
+            scale = 1.0
+        win = np.lib.stride_tricks.sliding_window_view(hz, 8, axis=0)[1 : 1 + h]  # (h, w, 8)
+        for fy in range(4):
+            out = full[fy, fx, m : full_h - m, m : full_w - m]
+            if fy == 0 and fx == 0:
+                out[...] = y_pad[m : full_h - m, m : full_w - m]  # ((64 y + 32) >> 6 = y)
+                continue
+            if fy == 0:
+                acc = hz[4 : 4 + h] * np.float32(1.0 / 64)  # ((x + 32) >> 6 of the horizontal sums)
+            else:
+                acc = win @ (np.array(bank[fy], np.float32) * np.float32(scale / 4096))
+            acc += np.float32(0.5)
+            np.maximum(acc, lo, out=acc)
+            np.minimum(acc, hi, out=acc)
+            out[...] = acc  # (float -> uint8 truncates: the floor of these non-negative values)
+    return full
 
 
 def _subpel_planes(y_pad, filt, full=None):
     """All 16 quarter-pel phases of a padded luma plane, (4, 4, H, W) uint8, separable 8-tap filters (into the
     buffer full when given: every sample of it is written)."""
     bank = SMOOTH_TAPS if filt & FILTER_SMOOTH_LUMA else SUBPEL_TAPS
+    if SUBPEL_PLANES_FAST:
+        full_h, full_w = y_pad.shape
+        m = PAD - 4
+        if full is None:
+            full = np.empty((4, 4, full_h, full_w), np.uint8)
+        _subpel_planes_fast(y_pad, bank, full)
+        full[:, :, m : full_h - m, :m] = full[:, :, m : full_h - m, m : m + 1]
+        full[:, :, m : full_h - m, full_w - m :] = full[:, :, m : full_h - m, full_w - m - 1 : full_w - m]
+        full[:, :, :m] = full[:, :, m : m + 1]
+        full[:, :, full_h - m :] = full[:, :, full_h - m - 1 : full_h - m]
+        return full
     # y_pad is the frame edge-padded by PAD: more than 4 samples (the taps' reach) outside the frame every
     # phase repeats its edge rows and columns too (the taps sum to 64), so only the frame plus 4 samples
     # is filtered (half the padded area) and its edges are replicated: the same planes, about 2x faster.
@@ -1408,13 +1822,103 @@ def _banded(taps, size):
     return m
 
 
+FILTER_TAKE = 1  # speed, the same numbers: _filter2d picks the blocks' banded matrices with np.take
+
+
 def _filter2d(g, taps, fy, fx, size):
     """Separable filtering of gathered blocks g (n, size + t - 1, size + t - 1) by the tap rows fx (horizontal) and
     fy (vertical) of taps, unrounded int32: as float32 batched products with banded matrices (every product and
     partial sum is an integer below 2^24, so exact in any order)."""
     mx, my = _banded(taps, size)
-    hz = np.matmul(g.astype(np.float32), mx[fx])
+    if FILTER_TAKE:  # (speed, the same matrices: np.take selects whole leading rows faster than fancy indexing)
+        hz = np.matmul(g.astype(np.float32, copy=False), np.take(mx, fx, axis=0))  # (a float32 g is used as it is)
+        return np.matmul(np.take(my, fy, axis=0), hz).astype(np.int32)
+    hz = np.matmul(g.astype(np.float32, copy=False), mx[fx])  # (a float32 g is used as it is)
     return np.matmul(my[fy], hz).astype(np.int32)
+
+
+CLIP_FAST = 1  # speed, the same numbers: the MC filters' clip to 0..255 as maximum/minimum against bound arrays
+# (np.clip costs ~15 us a call in wrapper overhead, and numpy's maximum with a scalar bound is unvectorised)
+_CLIP_BOUNDS = [np.zeros(0, np.int32), np.zeros(0, np.int32)]  # flat int32 arrays of 0 and 255, grown on demand
+
+
+def _clip_255(acc):
+    """np.clip(acc, 0, 255, out=acc) of a C-contiguous int32 array (returns acc)."""
+    if not CLIP_FAST or acc.dtype != np.int32 or not acc.flags.c_contiguous:
+        return np.clip(acc, 0, 255, out=acc)
+    n = acc.size
+    if _CLIP_BOUNDS[0].size < n:
+        _CLIP_BOUNDS[0] = np.zeros(max(n, 2 * _CLIP_BOUNDS[0].size), np.int32)
+        _CLIP_BOUNDS[1] = np.full(_CLIP_BOUNDS[0].size, 255, np.int32)
+    flat = acc.reshape(-1)
+    np.maximum(flat, _CLIP_BOUNDS[0][:n], out=flat)
+    np.minimum(flat, _CLIP_BOUNDS[1][:n], out=flat)
+    return acc
+
+
+CLIP_UM = 1  # speed, the same numbers: small / integer np.clip calls go straight to the clip ufunc that np.clip
+# ends in (np.core.umath.clip: numpy's Python wrapper around it costs ~5-8 us a call); 0 = np.clip
+_UM_CLIP = (np._core if hasattr(np, "_core") else np.core).umath.clip  # (numpy 2 moved np.core to np._core)
+
+
+def _npclip(a, lo, hi):
+    """np.clip(a, lo, hi) (the same ufunc, dtypes and NaN handling) without np.clip's Python wrapper."""
+    return _UM_CLIP(a, lo, hi) if CLIP_UM else np.clip(a, lo, hi)
+
+
+CLIP_INPLACE = 1  # speed, the same samples: whole-plane clips to 0..255 (_edge_filter, _weight, _intra4_rough, the
+# CfL luma, _alf_filter) as maximum + minimum in place against cached bound arrays of the array's dtype (numpy's float
+# clip loop is 2-7x slower, a scalar bound is unvectorised); 0 = np.clip
+_CLIP_BOUNDS_BY = {}  # dtype -> (flat zeros, flat 255s), grown on demand
+
+
+def _clip255_inplace(x):
+    """np.clip(x, 0, 255) written into x (a fresh temporary the caller owns), returned. Integer dtypes: the same
+    values. Floats: the same values and NaNs, except that a -0.0 may stay -0.0 (callers cast to integers or add it)."""
+    if x.flags.c_contiguous:
+        flat = x.reshape(-1)
+    elif x.flags.f_contiguous:
+        flat = x.T.reshape(-1)
+    else:
+        np.maximum(x, 0, out=x)
+        return np.minimum(x, 255, out=x)
+    n = flat.size
+    b = _CLIP_BOUNDS_BY.get(x.dtype)
+    if b is None or b[0].size < n:
+        m = max(n, 2 * b[0].size if b is not None else 0)
+        b = _CLIP_BOUNDS_BY[x.dtype] = (np.zeros(m, x.dtype), np.full(m, 255, x.dtype))
+    np.maximum(flat, b[0][:n], out=flat)
+    np.minimum(flat, b[1][:n], out=flat)
+    return x
+
+
+PAD_FAST = 1  # speed, the same arrays: edge padding of the first two axes by _pad_edge (np.empty + slice copies)
+# instead of np.pad's machinery (~15-30 us a call less, ~20 calls a P frame); 0 = np.pad
+
+
+def _pad_edge(a, r):
+    """np.pad(a, r, mode="edge") of a 2-D a, or np.pad(a, ((r, r), (r, r), (0, 0)), mode="edge") of a 3-D a: the
+    same values, dtype and memory order (np.pad's own rule: Fortran order for a Fortran-only input)."""
+    if not PAD_FAST:
+        return np.pad(a, r if a.ndim == 2 else ((r, r), (r, r)) + ((0, 0),) * (a.ndim - 2), mode="edge")
+    h, w = a.shape[:2]
+    q = np.empty((h + 2 * r, w + 2 * r) + a.shape[2:], a.dtype, order="F" if a.flags.fnc else "C")
+    q[r : r + h, r : r + w] = a
+    q[r : r + h, :r] = a[:, :1]
+    q[r : r + h, r + w :] = a[:, -1:]
+    q[:r] = q[r]
+    q[r + h :] = q[r + h - 1]
+    return q
+
+
+def _pad_zero1(a):
+    """np.pad(a, 1) of a 2-D a (zeros around it): the same values, dtype and memory order (PAD_FAST)."""
+    if not PAD_FAST:
+        return np.pad(a, 1)
+    h, w = a.shape
+    q = np.zeros((h + 2, w + 2), a.dtype, order="F" if a.flags.fnc else "C")
+    q[1 : h + 1, 1 : w + 1] = a
+    return q
 
 
 def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
@@ -1427,7 +1931,7 @@ def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
         acc = _filter2d(_gather(ref_pad, iy, ix, size + 3), CHROMA_TAPS, mvy & 7, mvx & 7, size)
         acc += 2048
         acc >>= 12
-        return np.clip(acc, 0, 255, out=acc)
+        return _clip_255(acc)
     ty = CHROMA_TAPS[mvy & 7][:, :, None, None]
     tx = CHROMA_TAPS[mvx & 7][:, :, None, None]
     g = _gather(ref_pad, iy, ix, size + 3).astype(np.int32)
@@ -1438,22 +1942,30 @@ def _mc_chroma(ref_pad, pad, by, bx, mvy, mvx, size):
     return np.clip(acc >> 12, 0, 255)
 
 
+MC_BANK_CACHE = 1  # speed, the same numbers: _mc_luma_direct's tap tables built once per filter bank, not per call
+_LUMA_BANKS = {}  # smooth flag: (bank, used tap positions, first used, span, the used taps contiguous)
+
+
 def _mc_luma_direct(y_pad, filt, by, bx, mv, size):
     """Quarter-pel luma prediction filtered per block (the same numbers as the phase planes of _subpel_planes:
     (sum of vertical taps x horizontal sums + 2048) >> 12 also gives the unfiltered rows' (h + 32) >> 6)."""
     if not (mv & 3).any():  # integer vectors: phase 0 of both banks is the identity (speed: the same numbers)
         return _gather(y_pad, by + PAD + (mv[:, 0] >> 2), bx + PAD + (mv[:, 1] >> 2), size).astype(np.int32)
-    bank = np.array(SMOOTH_TAPS if filt & FILTER_SMOOTH_LUMA else SUBPEL_TAPS, np.int32)
-    used = np.nonzero(bank.any(0))[0]  # the smooth taps leave the outer four positions unused
-    lo, span = int(used[0]), int(used[-1] - used[0])  # only the samples the used taps reach are gathered
+    key = bool(filt & FILTER_SMOOTH_LUMA)
+    got = _LUMA_BANKS.get(key) if MC_BANK_CACHE else None
+    if got is None:
+        bank = np.array(SMOOTH_TAPS if key else SUBPEL_TAPS, np.int32)
+        used = np.nonzero(bank.any(0))[0]  # the smooth taps leave the outer four positions unused
+        lo, span = int(used[0]), int(used[-1] - used[0])  # only the samples the used taps reach are gathered
+        got = _LUMA_BANKS[key] = (bank, used, lo, span, np.ascontiguousarray(bank[:, lo : lo + span + 1]))
+    bank, used, lo, span, cut = got
     iy = by + PAD + (mv[:, 0] >> 2) - 3 + lo
     ix = bx + PAD + (mv[:, 1] >> 2) - 3 + lo
     if MC_MATMUL:  # (|horizontal sums| and |products| stay below 2^24 for 8-tap banks of sum |taps| <= 128)
-        acc = _filter2d(_gather(y_pad, iy, ix, size + span), np.ascontiguousarray(bank[:, lo : lo + span + 1]),
-                        mv[:, 0] & 3, mv[:, 1] & 3, size)
+        acc = _filter2d(_gather(y_pad, iy, ix, size + span), cut, mv[:, 0] & 3, mv[:, 1] & 3, size)
         acc += 2048
         acc >>= 12
-        return np.clip(acc, 0, 255, out=acc)
+        return _clip_255(acc)
     g = _gather(y_pad, iy, ix, size + span).astype(np.int32)
     tx = bank[mv[:, 1] & 3][:, :, None, None]
     ty = bank[mv[:, 0] & 3][:, :, None, None]
@@ -1498,6 +2010,35 @@ def _mc_c(ref, plane, by, bx, mv, size):
     return _mc(plane, PAD // 2, by, bx, mv[:, 0], mv[:, 1], size, 3)
 
 
+MC_CHROMA_PAIR = 1  # speed, the same numbers: _predict_mbs filters Cb's and Cr's blocks as one batch (one
+# gather-filter-round pass for both planes instead of two; the products are exact, so the order does not matter)
+
+
+MC_PAIR_F32 = 1  # speed, the same numbers: _mc_c_pair joins the Cb and Cr blocks straight into float32 (one copy)
+
+
+def _mc_c_pair(ref, by, bx, mv, size):
+    """(_mc_c of Cb, _mc_c of Cr) for blocks at (by, bx) with vectors mv, the two planes' 4-tap filtering in one
+    batch where they share the filter (the sharp chroma bank, matmul path, fractional vectors)."""
+    mvy, mvx = mv[:, 0], mv[:, 1]
+    if ref[4] & FILTER_SMOOTH_CHROMA or not MC_MATMUL or not ((mvy & 7).any() or (mvx & 7).any()):
+        return _mc_c(ref, ref[1], by, bx, mv, size), _mc_c(ref, ref[2], by, bx, mv, size)
+    pad = PAD // 2
+    iy = by + pad + (mvy >> 3) - 1
+    ix = bx + pad + (mvx >> 3) - 1
+    n = mv.shape[0]
+    if MC_PAIR_F32:  # (speed, the same samples: the two planes' blocks cast to float32 as they are joined)
+        g = np.concatenate([_gather(ref[1], iy, ix, size + 3), _gather(ref[2], iy, ix, size + 3)], dtype=np.float32)
+    else:
+        g = np.concatenate([_gather(ref[1], iy, ix, size + 3), _gather(ref[2], iy, ix, size + 3)])
+    fy, fx = mvy & 7, mvx & 7
+    acc = _filter2d(g, CHROMA_TAPS, np.concatenate([fy, fy]), np.concatenate([fx, fx]), size)
+    acc += 2048
+    acc >>= 12
+    _clip_255(acc)
+    return acc[:n], acc[n:]
+
+
 def _ref_with(st, filt, wp=None):
     """The reference (y_pad, cb_pad, cr_pad, luma phase planes, filter, weights) with one filter set's phase
     planes, built on first use and kept for the frame; wp = None or (gain, offset) per plane, gain in 1/64."""
@@ -1513,6 +2054,8 @@ def _ref_with(st, filt, wp=None):
 
 def _weight(pred, gain, offset):
     """Weighted prediction of one plane (HEVC explicit weightp, log2 denominator 6), integer maths."""
+    if CLIP_INPLACE:
+        return _clip255_inplace(((pred * gain + 32) >> 6) + offset)
     return np.clip(((pred * gain + 32) >> 6) + offset, 0, 255)
 
 
@@ -1521,6 +2064,10 @@ def _apply_weights(ref, preds):
     if wp is None:
         return preds
     return tuple(_weight(p, g, o) for p, (g, o) in zip(preds, wp))
+
+
+WEIGHTS_FAST = 1  # speed: _estimate_weights skips the SSD change of a plane whose quantised weight is the identity
+# (gain 64/64, offset 0: its weighted prediction is the prediction itself, the change is zero)
 
 
 def _estimate_weights(cur, preds, lam, inside=None):
@@ -1540,8 +2087,11 @@ def _estimate_weights(cur, preds, lam, inside=None):
         n, sc, sp = cf.size, cf.sum(), pf.sum()
         var = (pf @ pf - sp * sp / n) / n
         w = (cf @ pf - sc * sp / n) / n / var if var > 1e-6 else 1.0
-        g = int(np.clip(round(w * 64), 0, 127))
-        o = int(np.clip(round(sc / n - g / 64.0 * (sp / n)), -128, 127))
+        g = int(_npclip(round(w * 64), 0, 127))
+        o = int(_npclip(round(sc / n - g / 64.0 * (sp / n)), -128, 127))
+        if WEIGHTS_FAST and g == 64 and o == 0:  # the identity weight (predictions are 0..255): no SSD change
+            wp.append((g, o))
+            continue
         d0, d1 = cf - pf, cf - _weight(p, g, o).ravel()
         gain_ssd += cw * (d0 @ d0 - d1 @ d1)
         wp.append((g, o))
@@ -1577,7 +2127,7 @@ def _layer_planes(st, layer):
                 blocks = _mc_chroma(src, pad, by, bx, mv[:, 0], mv[:, 1], 8)
                 preds.append(_from_mbs(blocks, st["mbh"], st["mbw"]).astype(np.int32))
         acc = w[0] * preds[0] + w[1] * preds[1] + w[2] * preds[2] + (1 << (LAYER_WEIGHT_BITS - 1))
-        plane = np.clip((acc >> LAYER_WEIGHT_BITS) + off[k], 0, 255).astype(np.uint8)
+        plane = _npclip((acc >> LAYER_WEIGHT_BITS) + off[k], 0, 255).astype(np.uint8)
         planes.append(np.pad(plane, pad, mode="edge"))
     return tuple(planes)
 
@@ -1603,6 +2153,9 @@ def _box4_at4(plane):
     p = plane.astype(np.float32)
     row = p[:, 0::4] + p[:, 1::4] + p[:, 2::4] + p[:, 3::4]
     return (row[0::4] + row[1::4] + row[2::4] + row[3::4]) * np.float32(1 / 16)
+
+
+LAYER_FAST_SETUP = 1  # speed, the same numbers: _choose_layers' vector counts by 1-D keys, reference columns on demand
 
 
 def _choose_layers(st, cur, mv_me, base_pred_y):
@@ -1656,7 +2209,11 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
     cands = []
     if mv_me is not None:
         v = (mv_me + 2) >> 2
-        uniq, counts = np.unique(v, axis=0, return_counts=True)
+        if LAYER_FAST_SETUP:  # the same rows and counts in the same (lexicographic) order: 1-D keys (speed)
+            key, counts = np.unique((v[:, 0] + 8192) * 16384 + (v[:, 1] + 8192), return_counts=True)
+            uniq = np.stack([key // 16384 - 8192, key % 16384 - 8192], 1)
+        else:
+            uniq, counts = np.unique(v, axis=0, return_counts=True)
         cands = [tuple(int(x) for x in uniq[k]) for k in np.argsort(-counts, kind="stable")[:LAYER_CANDIDATES]]
     for extra in ((0, 0),) + st.get("layer_vectors", ()):  # zero, and the last cross-fade's layer motions
         if extra not in cands:
@@ -1664,14 +2221,20 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
     cols = {}
     recon = (st["last"][0], st["ref2"][0])
 
-    def col(k, v):  # 4x4 means of source frame t-k and every 4th sample of its reconstruction, displaced by v
+    def col(k, v, which=0):  # 4x4 means of source frame t-k and every 4th sample of its reconstruction, displaced by v
         if (k, v) not in cols:
-            cols[(k, v)] = (mean4(_shifted(src[k - 1], PAD, h, w, v)), low(_shifted(recon[k - 1], PAD, h, w, v)))
-        return cols[(k, v)]
+            if LAYER_FAST_SETUP:  # the reconstruction's column only when a check on the references asks (speed)
+                cols[(k, v)] = [mean4(_shifted(src[k - 1], PAD, h, w, v)), None]
+            else:
+                cols[(k, v)] = [mean4(_shifted(src[k - 1], PAD, h, w, v)), low(_shifted(recon[k - 1], PAD, h, w, v))]
+        got = cols[(k, v)]
+        if got[1] is None and which == 1:
+            got[1] = low(_shifted(recon[k - 1], PAD, h, w, v))
+        return got
 
     def gram_fit(which, target):  # fit() of a key list by the normal equations of one Gram matrix (speed)
         keys = list(cols)
-        x = np.stack([cols[kv][which] for kv in keys], 1)
+        x = np.stack([col(*kv, which)[which] for kv in keys], 1)
         x -= x.mean(0)  # centred: the intercept is implied, and the 4x4 systems are better conditioned
         t = target - target.mean()
         gram, xt, tt = x.T @ x, x.T @ t, float(t @ t)
@@ -1719,7 +2282,7 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
             rec_fit = gram_fit(1, cy)
             fits = [(rec_fit([(1, a), (1, b), (2, ab)]), a, b) for a, b, ab in pairs]
         else:
-            fits = [(fit([col(1, a)[1], col(1, b)[1], col(2, ab)[1]], cy)[0], a, b) for a, b, ab in pairs]
+            fits = [(fit([col(1, a, 1)[1], col(1, b, 1)[1], col(2, ab, 1)[1]], cy)[0], a, b) for a, b, ab in pairs]
         best_rec = min(fits)
         base_rec = fit([low(_from_mbs(base_pred_y, st["mbh"], st["mbw"]))], cy)[0]  # only needed here (speed)
         if best_rec[0] >= LAYER_GATE_RECON * base_rec:
@@ -1752,8 +2315,11 @@ def _predict_mbs(ref, idx, mbw, mv):
     by = (idx // mbw) * 16
     bx = (idx % mbw) * 16
     py = _mc_luma(phases, by, bx, mv)
-    pcb = _mc_c(ref, rcb, by // 2, bx // 2, mv, 8)
-    pcr = _mc_c(ref, rcr, by // 2, bx // 2, mv, 8)
+    if MC_CHROMA_PAIR:
+        pcb, pcr = _mc_c_pair(ref, by // 2, bx // 2, mv, 8)
+    else:
+        pcb = _mc_c(ref, rcb, by // 2, bx // 2, mv, 8)
+        pcr = _mc_c(ref, rcr, by // 2, bx // 2, mv, 8)
     return _apply_weights(ref, (py, pcb, pcr))
 
 
@@ -1784,7 +2350,7 @@ def _bi_allowed(st, layer):
 
 def _bi_predictor(v):
     """The second vector's predictor from the macroblock's vector v (quarter pel): 2v in F-2 (constant motion)."""
-    return np.clip(v * BI_SOURCE, -MAX_MV, MAX_MV)
+    return _npclip(v * BI_SOURCE, -MAX_MV, MAX_MV)
 
 
 def _bi_ref(st, filt, wp):
@@ -1801,23 +2367,115 @@ def _average_preds(p1, p2):
     return tuple((a + b + 1) >> 1 for a, b in zip(p1, p2))
 
 
+PM1_OFFSETS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]  # a +-1 step's nine offsets, in scan order
+
+
+PM1_INPLACE = 1  # speed, the same numbers: _refine_pm1's running minima updated in place, its offsets as arrays once
+_PM1_ARRAYS = [np.array(o) for o in PM1_OFFSETS]
+
+
+PM1_BATCH = 1  # speed, the same numbers: _refine_pm1 on a small batch (<= PM1_BATCH_MAX vectors) evaluates each
+# stride's nine offsets in one SAD call over the stacked blocks (each block's SAD does not depend on its batch)
+PM1_BATCH_MAX = 128
+_PM1_STACK = np.array(PM1_OFFSETS)[:, None, :]  # (9, 1, 2)
+
+
+def _refine_pm1(best_v, strides, penalty, sad_for_stride, sad_many=None):
+    """Encoder: _refine_pm1_each (see there), or, for a small batch with sad_many(vs) given (the plain SADs of
+    stacked offset vectors), _refine_pm1_batched: the same vectors and SADs."""
+    if PM1_BATCH and PM1_INPLACE and sad_many is not None and len(best_v) <= PM1_BATCH_MAX:
+        return _refine_pm1_batched(best_v, strides, penalty, sad_many)
+    return _refine_pm1_each(best_v, strides, penalty, sad_for_stride)
+
+
+def _refine_pm1_batched(best_v, strides, penalty, sad_many):
+    """_refine_pm1 with each stride's offsets evaluated at once: sad_many(vs) gives the (k, n) plain SADs of the
+    vectors vs (k, n, 2) (the same numbers as sad_at for each offset); the comparisons are _refine_pm1's."""
+    raw = None
+    for stride in strides:
+        centre = best_v.copy()
+        vs = np.minimum(np.maximum(centre[None] + stride * _PM1_STACK, -MAX_MV), MAX_MV)
+        sads = sad_many(vs if raw is None else vs[[0, 1, 2, 3, 5, 6, 7, 8]])
+        best_sad = np.full(len(best_v), np.inf)
+        best_raw = np.zeros(len(best_v), np.float32)
+        for k, o in enumerate(PM1_OFFSETS):
+            v = vs[k]
+            sad_raw = raw if o == (0, 0) and raw is not None else sads[k if raw is None or k < 4 else k - 1]
+            sad = sad_raw + penalty * (o != (0, 0))
+            better = sad < best_sad
+            np.copyto(best_sad, sad, where=better)
+            if best_raw.dtype == sad_raw.dtype:
+                np.copyto(best_raw, sad_raw, where=better)
+            else:
+                best_raw = np.where(better, sad_raw, best_raw)
+            best_v[better] = v[better]
+        raw = best_raw
+    return best_v, raw
+
+
+def _refine_pm1_each(best_v, strides, penalty, sad_for_stride):
+    """Encoder: +-1 refinement of every vector at each stride in turn: the nine offsets around the current best (the
+    first of equal SADs kept), moving off it charged `penalty` (its vector bits), the centre's SAD carried over from
+    the stride before. sad_for_stride(centre, stride) gives that stride's sad_at(o, v). Returns the vectors (best_v,
+    updated in place) and their plain SADs (None without strides)."""
+    raw = None
+    for stride in strides:
+        centre = best_v.copy()
+        sad_at = sad_for_stride(centre, stride)
+        best_sad = np.full(len(best_v), np.inf)
+        best_raw = np.zeros(len(best_v), np.float32)
+        for o, oa in zip(PM1_OFFSETS, _PM1_ARRAYS):
+            v = np.minimum(np.maximum(centre + stride * oa, -MAX_MV), MAX_MV)
+            sad_raw = raw if o == (0, 0) and raw is not None else sad_at(o, v)
+            sad = sad_raw + penalty * (o != (0, 0))
+            better = sad < best_sad
+            if PM1_INPLACE:  # speed, the same values and dtypes: in-place selects (float32 -> float64 is exact)
+                np.copyto(best_sad, sad, where=better)
+                if best_raw.dtype == sad_raw.dtype:
+                    np.copyto(best_raw, sad_raw, where=better)
+                else:  # (float64 SADs: np.where makes best_raw float64, as before)
+                    best_raw = np.where(better, sad_raw, best_raw)
+            else:
+                best_sad = np.where(better, sad, best_sad)
+                best_raw = np.where(better, sad_raw, best_raw)
+            best_v[better] = v[better]
+        raw = best_raw
+    return best_v, raw
+
+
 def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
     """Per-8x8 refinement around the macroblock vector: +-1 pel, then half and quarter pel."""
     n = mv_me.shape[0]
+    if not n and SPLIT_EMPTY_EXIT:  # (speed: nothing to refine)
+        return np.repeat(mv_me, 4, axis=0).reshape(n, 4, 2)
     by = (((idx // mbw) * 16)[:, None] + SUB_DY).ravel()
     bx = (((idx % mbw) * 16)[:, None] + SUB_DX).ravel()
     cur = _split4(cur_mbs).reshape(-1, 8, 8)
     best_v = np.repeat(mv_me, 4, axis=0)
-    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-    for stride in SPLIT_STRIDES:
-        centre = best_v.copy()
-        best_sad = np.full(best_v.shape[0], np.inf)
-        for o in offsets:
-            v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
-            sad = _sad(cur, ref[3], by, bx, v, 8) + subpel_cost * 0.5 * (o != (0, 0))
-            better = sad < best_sad
-            best_sad = np.where(better, sad, best_sad)
-            best_v[better] = v[better]
+
+    def sad_many(vs):
+        k, m = vs.shape[:2]
+        return _sad(np.tile(cur, (k, 1, 1)), ref[3], np.tile(by, k), np.tile(bx, k), vs.reshape(-1, 2), 8).reshape(k, m)
+    planes = ref[3] if SPLIT_SEARCH_FAST and isinstance(ref[3], np.ndarray) else None
+
+    def sad_for_stride(centre, stride):
+        if planes is None or stride % 4 or (np.abs(centre) + stride > MAX_MV).any():
+            return lambda o, v: _sad(cur, ref[3], by, bx, v, 8)
+        # whole-pel steps keep the phase: the nine blocks are windows of one gather (the same samples)
+        k = stride // 4
+        _, _, h, _ = planes.shape
+        phase = (centre[:, 0] & 3) * 4 + (centre[:, 1] & 3)
+        around = _gather(planes, phase * h + by + PAD + (centre[:, 0] >> 2) - k,
+                         bx + PAD + (centre[:, 1] >> 2) - k, 8 + 2 * k)
+
+        def sad_at(o, v):
+            d = np.subtract(cur, around[:, k + k * o[0] : k + k * o[0] + 8, k + k * o[1] : k + k * o[1] + 8],
+                            dtype=np.float32)
+            return np.abs(d, out=d).sum(axis=(1, 2))
+
+        return sad_at
+
+    best_v, _ = _refine_pm1(best_v, SPLIT_STRIDES, subpel_cost * 0.5, sad_for_stride, sad_many)
     return best_v.reshape(n, 4, 2)
 
 
@@ -1840,6 +2498,40 @@ def _block4_sums(v):
     return out
 
 
+NEIGHBOUR_MEMO = 1  # speed, the same choices: _motion_search's neighbour passes (whole- and quarter-pel) skip a
+# macroblock's candidate vector already evaluated for it in an earlier candidate of the same passes (~45 % of them)
+
+
+REFINE_F32 = 1  # speed, the same numbers: _motion_search's +-1 whole-sample refinements subtract a float32 copy of the
+# gathered neighbourhood (one cast instead of nine) into one reused difference buffer
+
+
+TAKE_ROWS = 1  # speed, the same numbers: _motion_search's neighbour passes select their macroblocks' rows with
+# np.take (faster than fancy indexing for whole rows) and take the SAD's absolute value in place
+
+
+class _TriedVectors:
+    """Encoder: the candidate vectors evaluated so far per macroblock in a neighbour-pass loop. A candidate's cost
+    (its SAD less a fixed bonus) is the same number every time it is evaluated, and a macroblock's best cost never
+    rises, so one that lost (or won) before cannot now beat the best strictly: skipping it changes nothing."""
+
+    def __init__(self, n, slots):
+        self.keys = np.full((slots, n), -(1 << 62), np.int64)
+        self.used = 0
+
+    def fresh(self, v, cur):
+        """The macroblocks whose candidate v differs from its current vector and was not evaluated before (they
+        are recorded as evaluated now)."""
+        key = v[:, 0] * 65536 + v[:, 1]
+        keep = (v != cur).any(1)
+        if self.used:
+            keep &= ~(self.keys[: self.used] == key).any(0)
+        idx = np.nonzero(keep)[0]
+        self.keys[self.used, idx] = key[idx]
+        self.used += 1
+        return idx
+
+
 def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then sub-pel."""
     ry_pad = ref[0]
@@ -1850,7 +2542,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     c4 = _block_mean(cur_y, 4).astype(np.float32)
     r4 = _block_mean(ref_y, 4).astype(np.float32)
     rng4 = max(1, (int(search_range) + 3) // 4)
-    r4p = np.pad(r4, rng4, mode="edge")
+    r4p = _pad_edge(r4, rng4)
     # all displacements of one row of the window at once (speed): the samples are sixteenths (means of 4x4
     # integers), so every SAD is exact in any summation order; argmin keeps the first of equal costs, as a
     # scan in (dy, dx) order with a strict "<" does
@@ -1864,7 +2556,7 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     vec = np.stack([d[k // d.size], d[k % d.size]], 1).astype(np.int64)
     by = (np.arange(n) // mbw) * 16
     bx = (np.arange(n) % mbw) * 16
-    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    offsets = PM1_OFFSETS
 
     def refine(cur_blocks, ref_pad, pad, scale, centre, extra):
         size = 16 // scale
@@ -1873,20 +2565,30 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
         best_v = centre.copy()
         # the nine offsets' blocks are windows of one (size + 2)^2 gather around the centre (the same samples)
         around = _gather(ref_pad, by // scale + pad + centre[:, 0] - 1, bx // scale + pad + centre[:, 1] - 1, size + 2)
+        if REFINE_F32:  # (speed, the same numbers: the uint8 samples as float32 once, not cast in each subtraction)
+            around = around.astype(np.float32)
+            d = np.empty(cur_blocks.shape, np.float32)
         for k, v in enumerate(cands):
             if k < len(offsets):
                 dy, dx = offsets[k]
                 blk = around[:, 1 + dy : 1 + dy + size, 1 + dx : 1 + dx + size]
             else:
                 blk = _gather(ref_pad, by // scale + pad + v[:, 0], bx // scale + pad + v[:, 1], size)
-            sad = np.abs(np.subtract(cur_blocks, blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+            if REFINE_F32:
+                np.subtract(cur_blocks, blk, out=d, dtype=np.float32)
+                sad = np.abs(d, out=d).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+            else:
+                sad = np.abs(np.subtract(cur_blocks, blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
             better = sad < best_sad
-            best_sad = np.where(better, sad, best_sad)
+            if PM1_INPLACE:  # (float64 costs: the same values in place)
+                np.copyto(best_sad, sad, where=better)
+            else:
+                best_sad = np.where(better, sad, best_sad)
             best_v[better] = v[better]
         return best_v
 
     c2 = _block_mean(cur_y, 2)
-    r2p = np.pad(_block_mean(ref_y, 2), PAD // 2, mode="edge")
+    r2p = _pad_edge(_block_mean(ref_y, 2), PAD // 2)
     vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
     cur_blocks = _to_mbs(cur_y, 16)
     # the integer-pel blocks are gathered as uint8 and subtracted in float32 (the same numbers as from a float32
@@ -1894,54 +2596,54 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     vec = refine(cur_blocks, ry_pad, PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
     # neighbours' vectors as candidates: smoother fields, cheaper vector deltas, fewer local minima
     def sad_of(v, idx=slice(None)):
+        if TAKE_ROWS and not isinstance(idx, slice):  # (speed: np.take of whole rows, the same rows)
+            blk = _gather(ry_pad, np.take(by, idx) + PAD + v[:, 0], np.take(bx, idx) + PAD + v[:, 1], 16)
+            d = np.subtract(np.take(cur_blocks, idx, axis=0), blk, dtype=np.float32)
+            return np.abs(d, out=d).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
         blk = _gather(ry_pad, by[idx] + PAD + v[:, 0], bx[idx] + PAD + v[:, 1], 16)
         return np.abs(np.subtract(cur_blocks[idx], blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
 
     # A macroblock whose candidate is its current vector cannot gain (best_sad is at most that vector's SAD, the
     # bonus being >= 0): only the others are evaluated, few in smooth motion fields (the same choices).
     best_sad = sad_of(vec)
+    memo = _TriedVectors(n, NEIGHBOUR_PASSES * 6) if NEIGHBOUR_MEMO else None
     for k in range(NEIGHBOUR_PASSES):
-        gp = np.pad(vec.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
+        gp = _pad_edge(vec.reshape(mbh, mbw, 2), 1)
         cands = [gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], _vector_predictor(vec, mbh, mbw)]
         if k == 0 and prior is not None:
             cands.append(prior)
         for cand in cands:
             v = cand.reshape(n, 2)
-            idx = np.nonzero((v != vec).any(1))[0]
-            sad = sad_of(v[idx], idx) - NEIGHBOUR_BONUS * subpel_cost
+            if memo is not None:
+                idx = memo.fresh(v, vec)
+            else:
+                idx = np.nonzero((v != vec).any(1))[0]
+            sad = sad_of(np.take(v, idx, axis=0) if TAKE_ROWS else v[idx], idx) - NEIGHBOUR_BONUS * subpel_cost
             better = sad < best_sad[idx]
             best_sad[idx[better]] = sad[better]
             vec[idx[better]] = v[idx[better]]
     # half-pel, then quarter-pel refinement around the best integer vector
-    best_v = 4 * vec
-    raw = None  # the plain SAD at best_v, once known: the next stage's centre is not evaluated again
-    for stride in (2, 1):
-        centre = best_v.copy()
-        best_sad = np.full(n, np.inf)
-        best_raw = np.zeros(n, np.float32)
-        for o in offsets:
-            v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
-            # moving off the current best costs vector bits: demand a clear SAD gain for it
-            if o == (0, 0) and raw is not None:
-                sad_raw = raw
-            else:
-                sad_raw = _sad(cur_blocks, ref[3], by, bx, v)
-            sad = sad_raw + subpel_cost * (o != (0, 0))
-            better = sad < best_sad
-            best_sad = np.where(better, sad, best_sad)
-            best_raw = np.where(better, sad_raw, best_raw)
-            best_v[better] = v[better]
-        raw = best_raw
+    # (moving off the current best costs vector bits: _refine_pm1 demands a clear SAD gain for it)
+    best_v, raw = _refine_pm1(4 * vec, (2, 1), subpel_cost,
+                              lambda centre, stride: lambda o, v: _sad(cur_blocks, ref[3], by, bx, v))
     if QPEL_NEIGHBOUR_PASSES:
         cost = raw.astype(np.float64)  # (the costs below are float64)
         best_v = best_v.copy()
+        memo = _TriedVectors(n, QPEL_NEIGHBOUR_PASSES * 5) if NEIGHBOUR_MEMO else None
         for _ in range(QPEL_NEIGHBOUR_PASSES):
-            gp = np.pad(best_v.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
+            gp = _pad_edge(best_v.reshape(mbh, mbw, 2), 1)
             med = _vector_predictor(best_v, mbh, mbw)  # the coded predictor: a zero-cost vector
             for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], med):
                 v = cand.reshape(n, 2)
-                idx = np.nonzero((v != best_v).any(1))[0]  # as above: only candidates that differ can gain
-                sad = _sad(cur_blocks[idx], ref[3], by[idx], bx[idx], v[idx]).astype(np.float64) - subpel_cost
+                if memo is not None:
+                    idx = memo.fresh(v, best_v)
+                else:
+                    idx = np.nonzero((v != best_v).any(1))[0]  # as above: only candidates that differ can gain
+                if TAKE_ROWS:  # (speed: np.take of whole rows, the same rows)
+                    sad = _sad(np.take(cur_blocks, idx, axis=0), ref[3], np.take(by, idx), np.take(bx, idx),
+                               np.take(v, idx, axis=0)).astype(np.float64) - subpel_cost
+                else:
+                    sad = _sad(cur_blocks[idx], ref[3], by[idx], bx[idx], v[idx]).astype(np.float64) - subpel_cost
                 better = sad < cost[idx]
                 cost[idx[better]] = sad[better]
                 best_v[idx[better]] = v[idx[better]]
@@ -2020,7 +2722,7 @@ def _refresh_counted(model, rows):
 
 
 def _new_writer():
-    return {"freq": [], "cum": [], "signs": [], "escapes": []}
+    return {"freq": [], "cum": [], "sizes": [], "signs": [], "escapes": []}
 
 
 def _segments(n):
@@ -2034,6 +2736,19 @@ def _segments(n):
     return zip(bounds[:-1], bounds[1:])
 
 
+_SEGMENT_SIZES = {}
+MERGE_SIZES_CACHED = 1  # encoder speed, the same sizes: the merge stream's per-wave segment sizes from _segment_sizes'
+# cache (~60-120 waves a P frame) instead of a fresh _segments generator each; 0 = _segments
+
+
+def _segment_sizes(n):
+    """The sizes of _segments(n), cached per n (encoder speed: the same segments)."""
+    sz = _SEGMENT_SIZES.get(n)
+    if sz is None:
+        sz = _SEGMENT_SIZES[n] = [hi - lo for lo, hi in _segments(n)]
+    return sz
+
+
 def _put(writer, model, ctx, sym):
     """Encoder: one stage of symbols of a model, adapted after each of its segments (_segments)."""
     _put_stages(writer, model, ((ctx, sym),))
@@ -2043,7 +2758,8 @@ def _put_stages(writer, model, stages):
     """Encoder: _put of each (ctx, sym) stage in turn, in one _put_stream pass (speed, the same bits)."""
     ctx = np.concatenate([np.asarray(c, np.int64).ravel() for c, _ in stages])
     sym = np.concatenate([np.asarray(v, np.int64).ravel() for _, v in stages])
-    sizes = [hi - lo for _, v in stages for lo, hi in _segments(np.size(v))]
+    sizes = [sz for _, v in stages for sz in _segment_sizes(np.size(v))] if PUT_STREAM_FAST else \
+        [hi - lo for _, v in stages for lo, hi in _segments(np.size(v))]
     if sym.size:
         _put_stream(writer, model, ctx, sym, sizes)
 
@@ -2064,6 +2780,8 @@ def _put_stream(writer, model, ctx, sym, sizes):
     counts are its counts at the start plus MODEL_INCREMENT per occurrence in earlier segments, until the segment
     after which the row passes MODEL_LIMIT (the refresh after it halves that row): each round takes every row up
     to its first such segment, and the next round continues only those rows from their halved counts."""
+    if PUT_STREAM_FAST and sym.size:  # (an empty pass: the plain loop below, which writes nothing)
+        return _put_stream_fast(writer, model, ctx, sym, sizes)
     a = model["alphabet"]
     n = sym.size
     freq_out = np.empty(n, np.int64)
@@ -2110,6 +2828,105 @@ def _put_stream(writer, model, ctx, sym, sizes):
         model["counts"][u] = counts0 + MODEL_INCREMENT * incl[last_take]
         _refresh_counted(model, u)  # halves the rows past MODEL_LIMIT, as the refresh after that segment does
         idx = np.sort(order[~ok])
+    if RANS_ENC_FAST:  # the whole pass's arrays and its segment sizes (_rans_encode_flat), no per-segment slices
+        writer["freq"].append(freq_out)
+        writer["cum"].append(cum_out)
+        writer["sizes"].extend(sizes)
+        return
+    lo = 0
+    for size in sizes:
+        writer["freq"].append(freq_out[lo : lo + size])
+        writer["cum"].append(cum_out[lo : lo + size])
+        lo += size
+
+
+def _put_stream_fast(writer, model, ctx, sym, sizes):
+    """PUT_STREAM_FAST: _put_stream's rounds with the same numbers and model updates, fewer whole-table operations:
+    the group totals (over, r.sum) from 1-D cumulative group sizes, frequencies computed only for the groups
+    that need them (taken and not a row's first group), a row's first group's symbols read straight from the
+    model's tables, and flat gathers instead of 2-D ones."""
+    a = model["alphabet"]
+    n = sym.size
+    freq_out = np.empty(n, np.int64)
+    cum_out = np.empty(n, np.int64)
+    seg = np.repeat(np.arange(len(sizes)), sizes)
+    key = ctx.astype(np.int16) if model["counts"].shape[0] <= 1 << 15 else ctx  # small ints: a radix sort
+    idx = None
+    while True:
+        order = np.argsort(key, kind="stable") if idx is None else idx[np.argsort(key[idx], kind="stable")]
+        cs, gs, ss = ctx[order], seg[order], sym[order]  # by row, then stream order (so segment order)
+        m = cs.size
+        newrow = np.empty(m, bool)
+        newrow[0] = True
+        np.not_equal(cs[1:], cs[:-1], out=newrow[1:])
+        newgrp = newrow.copy()
+        newgrp[1:] |= gs[1:] != gs[:-1]
+        grp_id = np.cumsum(newgrp) - 1
+        gstart = np.nonzero(newgrp)[0]
+        n_grp = gstart.size
+        gsize = np.diff(np.append(gstart, m))
+        row_of_grp = np.cumsum(newrow[gstart]) - 1  # grow
+        row_first = np.nonzero(newrow[gstart])[0]  # each row's first group
+        u = cs[gstart[row_first]]
+        counts0 = model["counts"][u]
+        gk = grp_id * a + ss
+        gh = np.bincount(gk, minlength=n_grp * a).reshape(n_grp, a)  # each (row, segment)'s symbols
+        gcum = np.cumsum(gh, 0)
+        gcum -= gh  # exclusive: the symbols of earlier groups (all rows)
+        base = gcum[row_first]  # per row: the symbols of earlier rows
+        csz = np.cumsum(gsize)
+        excl_tot = csz - gsize  # the row's symbols before the group (1-D: excl.sum(1))
+        excl_tot -= excl_tot[row_first][row_of_grp]
+        tot0 = counts0.sum(1)[row_of_grp]
+        over = tot0 + MODEL_INCREMENT * (excl_tot + gsize) > MODEL_LIMIT
+        first_over = over.copy()
+        first_over[1:] &= ~(over[:-1] & (row_of_grp[1:] == row_of_grp[:-1]))
+        take = ~over | first_over  # groups up to each row's first segment past the limit
+        fresh = excl_tot == 0  # a row's first group: the model's own numbers
+        calc = np.nonzero(take & ~fresh)[0]
+        ok = take[grp_id]
+        all_ok = bool(ok.all())
+        sym_fresh = fresh[grp_id]
+        if all_ok:
+            dst = order
+            f_sym = sym_fresh
+        else:
+            dst = order[ok]
+            f_sym = sym_fresh[ok]
+        # a row's first group: straight from the model's tables
+        fr_at = np.nonzero(f_sym)[0]
+        src = order[ok][fr_at] if not all_ok else order[fr_at]
+        c_f, s_f = ctx[src], sym[src]
+        freq_out[src] = model["freq"].ravel()[c_f * a + s_f]
+        cum_out[src] = model["cum"].ravel()[c_f * (a + 1) + s_f]
+        if calc.size:
+            grc = row_of_grp[calc]
+            r = (counts0 - MODEL_INCREMENT * base)[grc] + MODEL_INCREMENT * gcum[calc]
+            # floor(num / tot) in float64 is exact here (num < 2^31, tot < 2^17: the quotient is never within
+            # rounding of the next integer), and the division vectorises
+            f = (r * (PROB_SCALE - a) / (tot0[calc] + MODEL_INCREMENT * excl_tot[calc])[:, None]).astype(np.int64) + 1
+            f[np.arange(calc.size), np.argmax(r, 1)] += PROB_SCALE - f.sum(1)
+            cf = np.cumsum(f, 1)
+            cf -= f
+            pos = np.full(n_grp, -1, np.int64)
+            pos[calc] = np.arange(calc.size)
+            sel = ok & ~sym_fresh
+            at = np.nonzero(sel)[0]
+            fl = pos[grp_id[at]] * a + ss[at]
+            d = order[at]
+            freq_out[d] = f.ravel()[fl]
+            cum_out[d] = cf.ravel()[fl]
+        last_take = np.nonzero(take & np.append(row_of_grp[1:] != row_of_grp[:-1], True) | first_over)[0]
+        model["counts"][u] = counts0 + MODEL_INCREMENT * (gcum[last_take] + gh[last_take] - base[row_of_grp[last_take]])
+        _refresh_counted(model, u)  # halves the rows past MODEL_LIMIT, as the refresh after that segment does
+        if all_ok:
+            break
+        idx = np.sort(order[~ok])
+    if RANS_ENC_FAST:  # the whole pass's arrays and its segment sizes (_rans_encode_flat), no per-segment slices
+        writer["freq"].append(freq_out)
+        writer["cum"].append(cum_out)
+        writer["sizes"].extend(sizes)
+        return
     lo = 0
     for size in sizes:
         writer["freq"].append(freq_out[lo : lo + size])
@@ -2153,6 +2970,110 @@ def _rans_encode(freqs, cums):
         x += cum[i]
     # the decoder reads the words in chunk order, lanes ascending: row-major order of the table
     return lanes, x.astype(np.uint32), (low[emitted] & 0xFFFF).astype(np.uint16)
+
+
+RANS_ROW_OPS = 1  # encoder speed, the same words: _rans_encode_flat's row loop shifts the emitted flags straight into
+# the shift amounts (one numpy call less per row: ~1600 rows a coffee q80 P frame, call-overhead bound); 0 = copy + shift
+
+
+def _rans_encode_flat(freqs, cums, stage_sizes):
+    """RANS_ENC_FAST: _rans_encode of the stages (segments) of sizes stage_sizes laid end to end in the arrays
+    freqs / cums (lists of arrays, one per _put_stream pass). The same lanes, states and words, faster: few lanes
+    run on Python integers without the padded table (_rans_encode_lists); more lanes run the table's rows with
+    the states in a table of their own (row i + 1: before row i, so the words are read from it afterwards) and
+    array operands only (a Python scalar operand costs a numpy call ~2x)."""
+    if not stage_sizes:
+        return 0, np.zeros(0, np.uint32), np.zeros(0, np.uint16)
+    f_all = np.concatenate(freqs) if len(freqs) > 1 else freqs[0]
+    c_all = np.concatenate(cums) if len(cums) > 1 else cums[0]
+    total = f_all.size
+    if total == 0:
+        return 0, np.zeros(0, np.uint32), np.zeros(0, np.uint16)
+    lanes = int(min(4096, max(1, total // SYMBOLS_PER_LANE)))
+    if lanes <= RANS_ENC_SCALAR_LANES:
+        return lanes, *_rans_encode_lists(f_all, c_all, stage_sizes, lanes)
+    sizes = np.array(stage_sizes, np.int64)
+    rows = -(-sizes // lanes)
+    first = np.concatenate([[0], np.cumsum(rows)[:-1]]) * lanes  # table position of each stage's first symbol
+    at = np.repeat(first - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes) + np.arange(total)
+    n_rows = int(rows.sum())
+    freq = np.full(n_rows * lanes, PROB_SCALE, np.int64)
+    cum = np.zeros_like(freq)
+    freq[at] = f_all
+    cum[at] = c_all
+    freq = freq.reshape(-1, lanes)
+    cum = cum.reshape(-1, lanes)
+    limit = ((RANS_LOW >> PROB_BITS) << 16) * freq
+    gap = PROB_SCALE - freq  # (x // f << 15) + x % f = x + (x // f) * (PROB_SCALE - f): one division
+    emitted = np.zeros(freq.shape, bool)
+    st = np.empty((n_rows + 1, lanes), np.int64)
+    st[n_rows] = RANS_LOW
+    q = np.zeros(lanes, np.int64)
+    sh = np.zeros(lanes, np.int64)
+    four = np.full(lanes, 4, np.int64)
+    ge, ls, rs, fd, mul, add = np.greater_equal, np.left_shift, np.right_shift, np.floor_divide, np.multiply, np.add
+    rows_in = zip(st[:0:-1], st[-2::-1], limit[::-1], emitted[::-1], freq[::-1], gap[::-1], cum[::-1])
+    if RANS_ROW_OPS:
+        for xi, xo, li, e, fi, gi, ci in rows_in:
+            ge(xi, li, out=e)
+            ls(e, four, out=sh)  # 16 where a word is emitted (bool << int64: the int64 loop)
+            rs(xi, sh, out=xo)
+            fd(xo, fi, out=q)
+            mul(q, gi, out=q)
+            add(xo, q, out=xo)
+            add(xo, ci, out=xo)
+        return lanes, st[0].astype(np.uint32), (st[1:][emitted] & 0xFFFF).astype(np.uint16)
+    for xi, xo, li, e, fi, gi, ci in rows_in:
+        ge(xi, li, out=e)
+        sh[:] = e
+        ls(sh, four, out=sh)  # 16 where a word is emitted
+        rs(xi, sh, out=xo)
+        fd(xo, fi, out=q)
+        mul(q, gi, out=q)
+        add(xo, q, out=xo)
+        add(xo, ci, out=xo)
+    # the decoder reads the words in chunk order, lanes ascending: row-major order of the table
+    return lanes, st[0].astype(np.uint32), (st[1:][emitted] & 0xFFFF).astype(np.uint16)
+
+
+def _rans_encode_lists(f_arr, c_arr, stage_sizes, lanes):
+    """_rans_encode_flat with Python integers, stage by stage and chunk by chunk without the padded table (a
+    padded slot leaves its lane's state unchanged, so skipping it gives the same states and words); one lane: a
+    flat loop. The same states and words in the same order (chunk order, lanes ascending)."""
+    unit = (RANS_LOW >> PROB_BITS) << 16
+    c_all = c_arr.tolist()
+    g_all = (PROB_SCALE - f_arr).tolist()  # ((x // f) << 15) + x % f = x + (x // f) * (PROB_SCALE - f)
+    lim_all = (f_arr * unit).tolist()
+    f_all = f_arr.tolist()
+    if lanes == 1:
+        x = RANS_LOW
+        words = []
+        for k in range(len(f_all) - 1, -1, -1):
+            if x >= lim_all[k]:
+                words.append(x & 0xFFFF)
+                x >>= 16
+            x += x // f_all[k] * g_all[k] + c_all[k]
+        words.reverse()
+        return np.array([x], np.int64).astype(np.uint32), np.array(words, np.int64).astype(np.uint16)
+    x = [RANS_LOW] * lanes
+    rows = []
+    end = len(f_all)
+    for n in reversed(stage_sizes):
+        start = end - n
+        for s in range(start + (n - 1) // lanes * lanes, start - 1, -lanes):
+            row = []
+            j = 0
+            for k in range(s, min(s + lanes, end)):
+                xj = x[j]
+                if xj >= lim_all[k]:
+                    row.append(xj & 0xFFFF)
+                    xj >>= 16
+                x[j] = xj + xj // f_all[k] * g_all[k] + c_all[k]
+                j += 1
+            rows.append(row)
+        end = start
+    words = [w for row in reversed(rows) for w in row]
+    return np.array(x, np.int64).astype(np.uint32), np.array(words, np.int64).astype(np.uint16)
 
 
 def _rans_encode_scalar(freq, cum, lanes):
@@ -2363,15 +3284,38 @@ def _empty_prior(plane, quality):
     return 1.0 / (1.0 + np.exp(-(a + b * (float(quality) - 50.0) / 30.0)))
 
 
+PRIOR_EMPTY_INTER = None  # None = v7 (PRIOR_EMPTY for every context); else per plane (a, b, c): the inter kinds' (1, 2 and
+# the edge-transform) last-position contexts start with P(empty) = logistic(a + b * (quality - 50) / 30 + c * activity
+# class) (luma phase 0 and the edge contexts: class 0)
+
+
+def _last_empty_prior(plane, quality):
+    """Per last-position context, the prior probability of an empty block (PRIOR_FIRST)."""
+    n_ctx = (3 + 18 + EDGE_LAST_CTX, 18 + 54 + EDGE_LAST_CTX)[plane]
+    p = np.full(n_ctx, _empty_prior(plane, quality))
+    if PRIOR_EMPTY_INTER is None:
+        return p
+    a, b, c = PRIOR_EMPTY_INTER[plane]
+    ctx = np.arange(n_ctx)
+    if plane == 0:
+        kind = np.where(ctx < 3, ctx, np.where(ctx < 21, (ctx - 3) // 6, 1))
+        cls = np.where((ctx >= 3) & (ctx < 21), (ctx - 3) % 6, 0)
+    else:
+        kind = np.where(ctx < 18, ctx // 6, np.where(ctx < 72, (ctx - 18) // 18, 1))
+        cls = np.where(ctx < 18, ctx % 6, np.where(ctx < 72, ((ctx - 18) // 3) % 6, 0))
+    z = a + b * (float(quality) - 50.0) / 30.0 + c * cls
+    return np.where(kind > 0, 1.0 / (1.0 + np.exp(-z)), p)
+
+
 def _new_models(quality=50.0):
     return {
         "mode": _new_model(30, 4),
         "mvd": _new_model(4, MVD_ALPHABET),
         "mvd_sub": _new_model(4, MVD_ALPHABET),
-        "last_y": _new_model(3 + 18 + EDGE_LAST_CTX, 65, _empty_prior(0, quality)),
-        "last_c": _new_model(18 + 54 + EDGE_LAST_CTX, 65, _empty_prior(1, quality)),
-        "lev_y": _level_model(LEVEL_PRIOR_Y, LEVEL_PRIOR_Q[0], quality),
-        "lev_c": _level_model(LEVEL_PRIOR_C, LEVEL_PRIOR_Q[1], quality),
+        "last_y": _new_model(3 + 18 + EDGE_LAST_CTX, 65, _last_empty_prior(0, quality)),
+        "last_c": _new_model(18 + 54 + EDGE_LAST_CTX, 65, _last_empty_prior(1, quality)),
+        "lev_y": _level_model(LEVEL_PRIOR_Y, LEVEL_PRIOR_Q[0], quality, LEVEL_PRIOR_INTER[0]),
+        "lev_c": _level_model(LEVEL_PRIOR_C, LEVEL_PRIOR_Q[1], quality, LEVEL_PRIOR_INTER[1]),
         "ipm_y": _new_model(3, IPRED_MODES, PRIOR_MODE_FIRST[0]),
         "ipm_c": _new_model(2, CHROMA_MODES, PRIOR_MODE_FIRST[1]),
         "intra4": _new_model(4, 2),
@@ -2421,7 +3365,7 @@ def _to_rank(order, modes):
 def _i16_contexts(sym, mbh, mbw, black):
     """Contexts of the 16x16 symbols of the second checkerboard phase: 1 + how many (0, 1, 2+) of the four
     first-phase neighbours are 16x16 macroblocks (the first phase has context 0)."""
-    g = np.pad((sym > 0).reshape(mbh, mbw) & black.reshape(mbh, mbw), 1).astype(np.int64)
+    g = _pad_zero1((sym > 0).reshape(mbh, mbw) & black.reshape(mbh, mbw)).astype(np.int64)
     count = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]
     return 1 + np.minimum(count, 2).ravel()
 
@@ -2489,7 +3433,7 @@ def _get_ipm(reader, models, mbh, mbw):
 def _intra4_ctx(grid, second, cols, rows):
     """Context of the second checkerboard phase's split flags: 1 + how many of the four (first-phase)
     neighbours are split, capped at 2; the first phase's is 0."""
-    g = np.pad(grid.reshape(rows, cols), 1)
+    g = _pad_zero1(grid.reshape(rows, cols))
     r, c = np.divmod(second, cols)
     n = g[r, c + 1] + g[r + 2, c + 1] + g[r + 1, c] + g[r + 1, c + 2]
     return 1 + np.minimum(n, 2)
@@ -2534,9 +3478,11 @@ LEVEL_PRIOR_WEIGHT = 16  # the prior counts as this many symbols
 # +0.4 at q20 .. -0.5 at q80 off the q-blind prior, decay -0.9 .. +0.2, chroma P(0) +1.0 .. -1.8).
 LEVEL_PRIOR_Q = ((-0.42, 0.55), (-1.4, 0.2))  # (0, 0), (0, 0) and LEVEL_PRIOR_SPLIT (0, 0) = the q-blind prior of v6
 LEVEL_PRIOR_SPLIT = (0.6, 0.0)
+LEVEL_PRIOR_INTER = ((0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0))  # per plane, inter contexts only: offsets of the P(0)
+# logit at q50 and per 30 quality units, then of the decay logit (zeros = v7)
 
 
-def _level_model(terms, q_slopes=(0.0, 0.0), quality=50.0):
+def _level_model(terms, q_slopes=(0.0, 0.0), quality=50.0, inter=(0.0, 0.0, 0.0, 0.0)):
     """A level model whose contexts start from the parametric prior `terms` instead of a flat one."""
     ctx = np.arange((2 + (INTRA4 > 0)) * N_BANDS * 5 * 4)  # kinds: intra, inter (, split intra: intra's prior)
     idx = np.stack([(ctx // 200) % 2, 2 + (ctx // 20) % 10, 12 + (ctx // 4) % 5, 17 + ctx % 4], 1)
@@ -2545,6 +3491,9 @@ def _level_model(terms, q_slopes=(0.0, 0.0), quality=50.0):
     split = ctx >= 400
     z0 = z0 + q_slopes[0] * dq + LEVEL_PRIOR_SPLIT[0] * split
     z1 = z1 + q_slopes[1] * dq + LEVEL_PRIOR_SPLIT[1] * split
+    kind1 = (ctx // 200) == 1
+    z0 = z0 + (inter[0] + inter[1] * dq) * kind1
+    z1 = z1 + (inter[2] + inter[3] * dq) * kind1
     p0 = 1 / (1 + np.exp(-z0))
     rho = 1 / (1 + np.exp(-z1))
     k = np.arange(1, LEVEL_ALPHABET)
@@ -2584,7 +3533,7 @@ def _neighbour_activity(first, coded, mbh, mbw):
     grid = np.zeros((mbh * mbw, 2, 2))
     grid[coded, 0, 0] = first[:, 0] + 1
     grid[coded, 1, 1] = first[:, 1] + 1
-    g = np.pad(grid.reshape(mbh, mbw, 2, 2).transpose(0, 2, 1, 3).reshape(2 * mbh, 2 * mbw), 1)
+    g = _pad_zero1(grid.reshape(mbh, mbw, 2, 2).transpose(0, 2, 1, 3).reshape(2 * mbh, 2 * mbw))
     act = (g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]) / 4.0
     act = act.reshape(mbh, 2, mbw, 2).transpose(0, 2, 1, 3).reshape(-1, 4)[coded]
     return act[:, [1, 2]]
@@ -2676,8 +3625,8 @@ def _get_lasts(reader, models, kind, coded, mbh, mbw, big=None, edge=None):
 
 def _skip_class(modes, mbh, mbw, known):
     """0 / 1 / 2 = none / some / all of a macroblock's known 4-neighbours are skips (0 when none is known)."""
-    g = np.pad((modes == MODE_SKIP).reshape(mbh, mbw), 1).astype(np.int64)
-    k = np.pad(known.reshape(mbh, mbw), 1).astype(np.int64)
+    g = _pad_zero1((modes == MODE_SKIP).reshape(mbh, mbw)).astype(np.int64)
+    k = _pad_zero1(known.reshape(mbh, mbw)).astype(np.int64)
     skips = g[:-2, 1:-1] * k[:-2, 1:-1] + g[2:, 1:-1] * k[2:, 1:-1] + g[1:-1, :-2] * k[1:-1, :-2] + g[1:-1, 2:] * k[1:-1, 2:]
     total = k[:-2, 1:-1] + k[2:, 1:-1] + k[1:-1, :-2] + k[1:-1, 2:]
     return np.where(skips == 0, 0, np.where(skips == total, 2, 1)).ravel()
@@ -2714,15 +3663,23 @@ def _write_levels(writer, model, zz, last, btype, hidden=None):
     p, b = np.nonzero(last[None, :] >= np.arange(k)[:, None])  # stage order: position, then block
     mags = np.zeros((zz.shape[0], 65), np.int64)
     mags[:, :64] = np.abs(zz)
-    nb = mags[b, NBR_A_PAD[p]] + mags[b, NBR_B_PAD[p]]
+    if PUT_STREAM_FAST:  # flat gathers (the same numbers)
+        flat = mags.ravel()
+        b65 = b * 65
+        nb = flat[b65 + NBR_A_PAD[p]] + flat[b65 + NBR_B_PAD[p]]
+        mag = flat[b65 + p]
+        values = np.ascontiguousarray(zz).ravel()[b * 64 + p]
+    else:
+        nb = mags[b, NBR_A_PAD[p]] + mags[b, NBR_B_PAD[p]]
+        values = zz[b, p]
+        mag = mags[b, p]
     nbc = np.searchsorted(np.array([1, 2, 3, 5]), nb, side="right")
     dlc = np.searchsorted(np.array([1, 3, 8]), last[b] - p, side="right")
     ctx = ((btype[b] * N_BANDS + BAND[p]) * 5 + nbc) * 4 + dlc
-    values = zz[b, p]
-    mag = mags[b, p]
     esc = model["alphabet"] - 1
     stage = np.bincount(p, minlength=k)
-    sizes = [hi - lo for n_p in stage.tolist() for lo, hi in _segments(n_p)]
+    sizes = [sz for n_p in stage.tolist() for sz in _segment_sizes(n_p)] if PUT_STREAM_FAST else \
+        [hi - lo for n_p in stage.tolist() for lo, hi in _segments(n_p)]
     _put_stream(writer, model, ctx, np.minimum(mag, esc), sizes)
     signed = mag > 0
     if hidden is not None:  # drop the hidden signs (sign data hiding)
@@ -2823,7 +3780,10 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     _write_levels(w, models["lev_c"], zc, last_c, bt_c, hid_c)
     if st.get("models_only"):  # _trial_models: only the adapted models are wanted, not the bytes
         return None
-    lanes, states, words = _rans_encode(w["freq"], w["cum"])
+    if RANS_ENC_FAST:
+        lanes, states, words = _rans_encode_flat(w["freq"], w["cum"], w["sizes"])
+    else:
+        lanes, states, words = _rans_encode(w["freq"], w["cum"])
     escapes = np.concatenate(w["escapes"]).astype(np.int64) if w["escapes"] else np.zeros(0, np.int64)
     signs = np.concatenate(w["signs"]) if w["signs"] else np.zeros(0, bool)
     out = bytearray()
@@ -2992,12 +3952,11 @@ def _vector_predictor(field, mbh, mbw):
     return _median3(left, top, left + top - top_left).reshape(-1, 2)
 
 
-def _final_mvs(modes, mvd, sub, mbh, mbw):
-    """Per-8x8 vectors (n,4,2). Chain vectors are coded against the MED predictor of the left, top and
-    top-left chain vectors (raster order; skip and intra macroblocks take the predictor); a split
-    macroblock's other three vectors are coded against its chain vector (sub-block 1)."""
-    d = np.where(((modes == MODE_INTER) | (modes == MODE_SPLIT))[:, None], mvd, 0).reshape(mbh, mbw, 2)
-    dl = d.tolist()
+FINAL_MVS_FAST = 1  # speed, the same numbers: _final_mvs' MED chain as a flat scalar loop (0 = the list-of-pairs loop)
+
+
+def _chain_loop(dl, mbh, mbw):
+    """The chain vectors (n, 2) from the coded differences dl (mbh, mbw, 2 nested lists): MED prediction in raster order."""
     prev = [[0, 0] for _ in range(mbw + 1)]  # row above, with a zero column on the left
     rows = []
     for r in range(mbh):
@@ -3015,11 +3974,50 @@ def _final_mvs(modes, mvd, sub, mbh, mbw):
             cur.append(v)
         rows.append(cur[1:])
         prev = cur
-    chain = np.array(rows, np.int64).reshape(-1, 2)
+    return np.array(rows, np.int64).reshape(-1, 2)
+
+
+def _chain_scalar(dl, mbh, mbw):
+    """_chain_loop with each row's differences flat (mbh, 2 * mbw lists): the same vectors, fewer Python objects."""
+    lim = MAX_MV
+    prev = [0] * (2 * mbw + 2)  # row above, with a zero column on the left: (y, x) pairs flat
+    out = []
+    for r in range(mbh):
+        drow = dl[r]
+        cur = [0, 0]
+        ly, lx = 0, 0
+        for c in range(mbw):
+            ty, tx, gy, gx = prev[2 * c + 2], prev[2 * c + 3], prev[2 * c], prev[2 * c + 1]
+            g = ly + ty - gy
+            lo, hi = (ly, ty) if ly < ty else (ty, ly)
+            py = lo if g < lo else (hi if g > hi else g)
+            g = lx + tx - gx
+            lo, hi = (lx, tx) if lx < tx else (tx, lx)
+            px = lo if g < lo else (hi if g > hi else g)
+            py += drow[2 * c]
+            px += drow[2 * c + 1]
+            ly = -lim if py < -lim else (lim if py > lim else py)
+            lx = -lim if px < -lim else (lim if px > lim else px)
+            cur.append(ly)
+            cur.append(lx)
+        out.extend(cur[2:])
+        prev = cur
+    return np.array(out, np.int64).reshape(-1, 2)
+
+
+def _final_mvs(modes, mvd, sub, mbh, mbw):
+    """Per-8x8 vectors (n,4,2). Chain vectors are coded against the MED predictor of the left, top and
+    top-left chain vectors (raster order; skip and intra macroblocks take the predictor); a split
+    macroblock's other three vectors are coded against its chain vector (sub-block 1)."""
+    d = np.where(((modes == MODE_INTER) | (modes == MODE_SPLIT))[:, None], mvd, 0).reshape(mbh, mbw, 2)
+    if FINAL_MVS_FAST:
+        chain = _chain_scalar(d.reshape(mbh, 2 * mbw).tolist(), mbh, mbw)
+    else:
+        chain = _chain_loop(d.tolist(), mbh, mbw)
     mv4 = np.repeat(chain[:, None, :], 4, axis=1)
     split = modes == MODE_SPLIT
     mv4[:, list(SUB_OTHERS)] += np.where(split[:, None, None], sub, 0)
-    return np.clip(mv4, -MAX_MV, MAX_MV)
+    return _npclip(mv4, -MAX_MV, MAX_MV)
 
 
 def _merge_list(med, left, top, top_right, col):
@@ -3090,7 +4088,7 @@ def _mvs_from_chain(chain, modes, sub):
     mv4 = np.repeat(chain[:, None, :], 4, axis=1)
     split = modes == MODE_SPLIT
     mv4[:, list(SUB_OTHERS)] += np.where(split[:, None, None], sub, 0)
-    return np.clip(mv4, -MAX_MV, MAX_MV)
+    return _npclip(mv4, -MAX_MV, MAX_MV)
 
 
 MV_KEY_SHIFT = 16  # encoder: a vector as one int64 key, (y << 16) + x (|x| <= MAX_MV < 2^15)
@@ -3157,7 +4155,8 @@ def _merge_skips(st, modes, mvd, ly, lcb, lcr, ipm):
     wave = 2 * (ask // mbw) + ask % mbw
     cuts = np.concatenate([[0], np.nonzero(np.diff(wave))[0] + 1, [ask.size]]).tolist()
     # one _put_stages stage per wave, written as one _put_stream (the same segments, so the same bits)
-    sizes = [hi - lo for a, b in zip(cuts[:-1], cuts[1:]) for lo, hi in _segments(b - a)]
+    sizes = [sz for a, b in zip(cuts[:-1], cuts[1:]) for sz in _segment_sizes(b - a)] if MERGE_SIZES_CACHED else \
+        [hi - lo for a, b in zip(cuts[:-1], cuts[1:]) for lo, hi in _segments(b - a)]
     st["merge_stream"] = (counts[ask] - 2, merge[ask], sizes)
     return chain
 
@@ -3166,6 +4165,11 @@ def _edge_filter(p1, p0, q0, q1, active, alpha, beta, tc):
     """H.264-style normal-strength edge filter on (p1 p0 | q0 q1) sample lines, integer maths."""
     d0 = q0 - p0
     on = active & (np.abs(d0) < alpha) & (np.abs(p1 - p0) < beta) & (np.abs(q1 - q0) < beta)
+    if CLIP_INPLACE:  # (int32 samples, int64 tc: the same int64 results as np.clip's)
+        delta = np.maximum((4 * d0 + (p1 - q1) + 4) >> 3, -tc)
+        np.minimum(delta, tc, out=delta)
+        delta *= on
+        return _clip255_inplace(p0 + delta), _clip255_inplace(q0 - delta)
     delta = np.clip((4 * d0 + (p1 - q1) + 4) >> 3, -tc, tc) * on
     return np.clip(p0 + delta, 0, 255), np.clip(q0 - delta, 0, 255)
 
@@ -3237,7 +4241,7 @@ def _alf_features(p, taps, row_step=1):
     """(len(taps) + 1, rows * w) float32 of every row_step-th row: the mirror-pair sums p(x + o) + p(x - o) of a
     plane (edge-padded), then p itself; the filter's second differences are sum - 2 p (_alf_extend)."""
     r = max(max(abs(dy), abs(dx)) for dy, dx in taps)
-    q = np.pad(p, r, mode="edge")
+    q = _pad_edge(p, r)
     h, w = p.shape
     rows = p[::row_step]
     out = np.empty((len(taps) + 1,) + rows.shape, np.float32)
@@ -3273,7 +4277,7 @@ def _alf_classes(plane, per_block=False):
     h, w = plane.shape
     if ALF_CLASSES <= 1 or h % 4 or w % 4:
         return None if per_block else np.zeros(h * w, np.int64)
-    q = np.pad(plane.astype(np.int16), 1, mode="edge")  # |2 c - a - b| <= 510: int16 (speed, the same integers)
+    q = _pad_edge(plane.astype(np.int16), 1)  # |2 c - a - b| <= 510: int16 (speed, the same integers)
     c2 = 2 * q[1:-1, 1:-1]
 
     def lap(a, b):
@@ -3324,7 +4328,7 @@ def _alf_filter(p, taps, coefs, fidx=None):
     c = _alf_extend(coefs)
     per_sample = c.shape[0] > 1 and fidx is not None
     r = max(max(abs(dy), abs(dx)) for dy, dx in taps)
-    q = np.pad(p, r, mode="edge")
+    q = _pad_edge(p, r)
     h, w = p.shape
     pair = np.empty_like(p)
     if per_sample and fidx.ndim == 2:  # speed: per-block coefficients broadcast over 4x4 views (the same products)
@@ -3346,6 +4350,8 @@ def _alf_filter(p, taps, coefs, fidx=None):
     s *= 1.0 / (1 << ALF_SHIFT)
     np.floor(s, out=s)
     s += p
+    if CLIP_INPLACE:  # (no NaN; floor(x) + p with p >= 0 is never -0.0)
+        return _clip255_inplace(s)
     return np.clip(s, 0, 255, out=s)
 
 
@@ -3370,6 +4376,9 @@ def _alf_reg(a):
     return 1e-3 * (np.einsum("...ii->...", a)[..., None, None] / k + 1.0) * np.eye(k)
 
 
+ALF_LEAN = 1  # encoder speed, the same numbers: _alf_region_sums' zero padding by one copy instead of np.pad (0 = np.pad)
+
+
 def _alf_min_err(a, b, e):
     """Least-squares residual e - b' a^-1 b of stacked normal equations (the SSD after the ideal filter)."""
     c = np.linalg.solve(a + _alf_reg(a), b[..., None])[..., 0]
@@ -3379,7 +4388,7 @@ def _alf_min_err(a, b, e):
 def _alf_quantise(a, b):
     """Least-squares coefficients of stacked normal equations a c = b in 1/2^ALF_SHIFT, clipped."""
     c = np.linalg.solve(a + _alf_reg(a), b[..., None])[..., 0]
-    return np.clip(np.rint(c * (1 << ALF_SHIFT)), -ALF_COEF_MAX, ALF_COEF_MAX).astype(np.int32)
+    return _npclip(np.rint(c * (1 << ALF_SHIFT)), -ALF_COEF_MAX, ALF_COEF_MAX).astype(np.int32)
 
 
 def _eg_bits(v, k=ALF_EG_K):
@@ -3466,7 +4475,12 @@ def _alf_region_sums(x, block):
     h, w = x.shape
     ph, pw = -(-h // block) * block, -(-w // block) * block
     if (ph, pw) != (h, w):
-        x = np.pad(x, ((0, ph - h), (0, pw - w)))
+        if ALF_LEAN:  # (the same zero padding)
+            xp = np.zeros((ph, pw), x.dtype)
+            xp[:h, :w] = x
+            x = xp
+        else:
+            x = np.pad(x, ((0, ph - h), (0, pw - w)))
     return x.reshape(ph // block, block, pw // block, block).sum(axis=(1, 3), dtype=np.float64).ravel()
 
 
@@ -3474,6 +4488,9 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes, stats_st
                 refit_min=0.0, merged=None):
     """Encoder: the rate-distortion choice of one plane's filter (off, on everywhere, or per-region flags)
     and the filtered plane; distortion weighted like the mode decision, rate = the header bits it adds."""
+    if ALF_CHOOSE_FAST:
+        return _alf_choose_fast(plane, src, taps, block, weight, lam, classify, passes, stats_step, remerge, refit_min,
+                                merged)
     h, w = plane.shape
     p = plane.astype(np.float32)
     k = len(taps)
@@ -3530,9 +4547,192 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes, stats_st
     return best[1], best[2]
 
 
+ALF_CHOOSE_FAST = 1  # speed (encoder, byte-identical): _alf_choose_fast (the pair sums once per plane, shared by the
+# statistics and every pass's filtering; sample-major features so the class sort gathers whole rows; region maps
+# from the small grids; the chosen plane built once at the end)
+
+
+def _alf_pair_planes(p, taps):
+    """(len(taps) + 1, h, w) float32: the mirror-pair sums p(x + o) + p(x - o) of an edge-padded plane, then p
+    (the rows of _alf_features with row_step 1, exact integers)."""
+    r = max(max(abs(dy), abs(dx)) for dy, dx in taps)
+    h, w = p.shape
+    q = np.empty((h + 2 * r, w + 2 * r), np.float32)  # = np.pad(p, r, mode="edge") (speed: no np.pad machinery)
+    q[r : r + h, r : r + w] = p
+    q[r : r + h, :r] = p[:, :1]
+    q[r : r + h, r + w :] = p[:, -1:]
+    q[:r] = q[r]
+    q[r + h :] = q[r + h - 1]
+    out = np.empty((len(taps) + 1, h, w), np.float32)
+    for k, (dy, dx) in enumerate(taps):
+        np.add(q[r + dy : r + dy + h, r + dx : r + dx + w], q[r - dy : r - dy + h, r - dx : r - dx + w], out=out[k])
+    out[-1] = p
+    return out
+
+
+def _alf_filter_pairs(pl, coefs, fidx=None):
+    """_alf_filter from _alf_pair_planes' planes pl (the same integers: every term and partial sum is an integer
+    below 2^24 in float32, so the order of the sums does not matter)."""
+    c = _alf_extend(coefs)
+    n, h, w = pl.shape
+    p = pl[-1]
+    per_sample = c.shape[0] > 1 and fidx is not None
+    tmp = np.empty((h, w), np.float32) if per_sample else None
+    if per_sample and fidx.ndim == 2:  # each 4x4 block's coefficients repeated along its rows (long inner loops)
+        rows4 = (h // 4, 4, w)
+        cw = np.ascontiguousarray(c.T).take(np.repeat(fidx, 4, axis=1), axis=1)[:, :, None, :]  # (taps + 1, h / 4, 1, w)
+        s = np.multiply(cw[-1], p.reshape(rows4)).reshape(h, w)
+        s += 1 << (ALF_SHIFT - 1)
+        sv, tv = s.reshape(rows4), tmp.reshape(rows4)
+        for k in range(n - 1):
+            np.multiply(pl[k].reshape(rows4), cw[k], out=tv)
+            sv += tv
+    elif per_sample:
+        s = c[:, -1][fidx].reshape(h, w) * p
+        s += 1 << (ALF_SHIFT - 1)
+        for k in range(n - 1):
+            np.multiply(pl[k], c[:, k][fidx].reshape(h, w), out=tmp)
+            s += tmp
+    else:  # one filter: a float32 vector-matrix product (exact in any order, see above)
+        s = (c[0] @ pl.reshape(n, -1)).reshape(h, w)
+        s += 1 << (ALF_SHIFT - 1)
+    s *= 1.0 / (1 << ALF_SHIFT)
+    np.floor(s, out=s)
+    s += p
+    if CLIP_MINMAX and CLIP_INPLACE:  # (the same maximum + minimum against bound arrays: ~3x faster than scalars)
+        return _clip255_inplace(s)
+    if CLIP_MINMAX:
+        np.maximum(s, 0, out=s)
+        return np.minimum(s, 255, out=s)
+    return np.clip(s, 0, 255, out=s)
+
+
+def _alf_class_stats_rows(ft, t, cls, n_cls, chunk=1, idx=None):
+    """_alf_class_stats of sample-major features ft (samples, k + 1), C-contiguous, in chunks of `chunk`
+    consecutive samples of one class each (cls: one class per chunk), restricted to the chunks idx (None = all):
+    the class sort gathers whole chunks, and the sorted arrays are the same (C-contiguous (samples, k + 1),
+    transposed; the stable order of the samples) as _alf_class_stats' after np.compress."""
+    k = ft.shape[1] - 1
+    if idx is not None:
+        cls = cls[idx]
+    order = np.argsort(cls.astype(np.uint8), kind="stable")  # a radix sort
+    if idx is not None:
+        order = idx[order]
+    bounds = np.concatenate([[0], np.cumsum(chunk * np.bincount(cls, minlength=n_cls))])
+    fs = ft.reshape(-1, chunk * (k + 1)).take(order, axis=0).reshape(-1, k + 1).T
+    ts = t.reshape(-1, chunk).take(order, axis=0).reshape(-1)
+    g = np.zeros((n_cls, k + 1, k + 1), ft.dtype)
+    bf = np.zeros((n_cls, k + 1), ft.dtype)
+    e = np.zeros(n_cls)
+    for c in range(n_cls):
+        s = slice(bounds[c], bounds[c + 1])
+        if s.stop > s.start:
+            g[c] = fs[:, s] @ fs[:, s].T
+            bf[c] = fs[:, s] @ ts[s]
+            e[c] = ts[s] @ ts[s]
+    a, b = _alf_second_diff_stats(g, bf)
+    empty = bounds[1:] == bounds[:-1]
+    a[empty] = 0.0
+    b[empty] = 0.0
+    return a, b, e
+
+
+def _alf_choose_fast(plane, src, taps, block, weight, lam, classify, passes, stats_step=ALF_STATS_STEP, remerge=True,
+                     refit_min=0.0, merged=None):
+    """_alf_choose, the same decisions and output (see ALF_CHOOSE_FAST)."""
+    h, w = plane.shape
+    p = plane.astype(np.float32)
+    k = len(taps)
+    t2 = np.subtract(src, p, dtype=np.float32)
+    cgrid = _alf_classes(plane, True) if classify and ALF_BLOCK_COEFS else None
+    rows = slice(None, None, stats_step)
+    srows = np.arange(0, h, stats_step)
+    chunk = 1
+    if classify and cgrid is not None and block % 4 == 0:  # chunks of 4 samples (a 4x4 block's row) share a class
+        cls, chunk = None, 4
+        cs0 = cgrid[srows // 4].ravel()
+    elif classify:
+        cls = _alf_classes(plane)
+        cs0 = cls.reshape(h, w)[rows].ravel()
+    else:
+        cls = cs0 = None
+    kept = None
+    n_cls = ALF_CLASSES if classify else 1
+    nby, nbx = -(-h // block), -(-w // block)
+    n_reg = nby * nbx
+    err0 = _alf_region_sums(t2 * t2, block)
+    best = (0.0, None, None, None)  # (cost relative to off, params, filtered plane, region flags or None)
+    pl = _alf_pair_planes(p, taps)
+    if classify:  # sample-major statistics rows (speed: the class sort gathers contiguous rows)
+        ft0 = np.ascontiguousarray(pl[:, rows].transpose(1, 2, 0)).reshape(-1, k + 1)
+    else:
+        fs = fs0 = np.ascontiguousarray(pl[:, rows]).reshape(k + 1, -1)
+    ts = ts0 = t2[rows].ravel()
+    n_stat = ts.size  # samples in the statistics
+    map_bits = 5 if taps is ALF_TAPS_LUMA and ALF_CLASSES > 1 else 0
+    for pass_no in range(passes):
+        if n_stat < 4 * k:
+            break
+        if classify:
+            a, b, e = _alf_class_stats_rows(ft0, ts0, cs0, n_cls, chunk, kept)
+            if pass_no == 0 and merged is not None and merged.get("reuse") is not None:
+                fmap = merged["reuse"]
+            elif pass_no == 0 or remerge:
+                fmap = _alf_merge(a, b, e, weight, lam)
+                if merged is not None and pass_no == 0:
+                    merged["new"] = fmap
+        else:
+            a, b = _alf_second_diff_stats((fs @ fs.T).astype(np.float64)[None], (fs @ ts).astype(np.float64)[None])
+            fmap = np.zeros(1, np.int64)
+        m = int(fmap.max()) + 1
+        ma = np.stack([a[fmap == j].sum(0) for j in range(m)])
+        mb = np.stack([b[fmap == j].sum(0) for j in range(m)])
+        coefs = _alf_quantise(ma, mb)
+        if not coefs.any():
+            break
+        out = _alf_filter_pairs(pl, coefs, (fmap[cls] if cgrid is None else fmap[cgrid]) if m > 1 else None)
+        e2 = np.subtract(src, out, dtype=np.float32)
+        e2 *= e2
+        gain = err0 - _alf_region_sums(e2, block)
+        bits_all = 2 + _eg_bits(coefs) + map_bits + (n_cls * math.ceil(math.log2(m)) if m > 1 else 0)
+        on = gain > 0
+        cost_all = -weight * gain.sum() + lam * bits_all
+        cost_flags = -weight * gain[on].sum() + lam * (bits_all + n_reg)
+        fm = fmap if m > 1 else None
+        if cost_all < best[0] and cost_all <= cost_flags:
+            best = (cost_all, (ALF_ALL, coefs, fm, None), out, None)
+        elif cost_flags < best[0]:
+            best = (cost_flags, (ALF_FLAGS, coefs, fm, on), out, on)
+        if not on.any() or on.all() or pass_no == passes - 1:
+            break
+        if (~on).mean() < refit_min:
+            break
+        onr = on.reshape(nby, nbx)[srows // block]
+        if classify:  # the kept chunks (the class sort gathers them directly)
+            kept = np.flatnonzero(onr[:, np.arange(0, w, chunk) // block])
+            n_stat = kept.size * chunk
+        else:
+            keep = np.repeat(onr, block, axis=1)[:, :w].ravel()
+            ts = ts0[keep]
+            n_stat = ts.size
+            fs = np.compress(keep, fs0, axis=1)
+    if best[1] is None:
+        return None, plane
+    out, on = best[2], best[3]
+    if on is not None:  # = np.where(on[grid], out, p) (speed: the regions that dropped the filter copied back)
+        for r in np.flatnonzero(~on):
+            y, x = divmod(int(r), nbx)
+            out[y * block : (y + 1) * block, x * block : (x + 1) * block] = p[y * block : (y + 1) * block,
+                                                                             x * block : (x + 1) * block]
+    return best[1], out.astype(np.uint8)
+
+
 def _alf_specs():
     return ((ALF_TAPS_LUMA, ALF_BLOCK, 1.0, ALF_CLASSES > 1), (ALF_TAPS_CHROMA, ALF_BLOCK // 2, CB_WEIGHT, False),
             (ALF_TAPS_CHROMA, ALF_BLOCK // 2, CR_WEIGHT, False))
+
+
+ALF_P_LAMBDA = 1  # encoder: P frames' loop filter decisions use _p_lambda's lambda (P_LAMBDA_Q; 0 = LAMBDA_SCALE * step**2 as v7)
 
 
 def _adaptive_loop_filter(st, ftype, y, cb, cr, step):
@@ -3541,7 +4741,7 @@ def _adaptive_loop_filter(st, ftype, y, cb, cr, step):
     src = st.pop("alf_src", None)
     planes = (y, cb, cr)
     if src is not None:
-        lam = LAMBDA_SCALE * step**2
+        lam = _p_lambda(st, step) if ALF_P_LAMBDA and ftype == FRAME_P else LAMBDA_SCALE * step**2
         classify = ftype == FRAME_I or ALF_P_CLASSES
         passes = ALF_PASSES[ftype]
         i_frame = ftype == FRAME_I
@@ -3650,6 +4850,11 @@ def _read_alf_header(data, pos, shape_y):
     return tuple(params), pos + (at + 7) // 8
 
 
+CLIP_MINMAX = 1  # speed, the same samples: the P-frame reconstruction's rounding clip and the encoder's ALF filter
+# clip (_alf_filter_pairs) as np.maximum + np.minimum in place: numpy's np.clip runs a NaN-aware float loop ~2-7x slower
+# (no NaN can occur here; a -0.0 becomes 0 in the uint8 cast and in the SSD alike); 0 = np.clip
+
+
 def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
@@ -3690,6 +4895,13 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
         pcr[intra] = 128
 
         def finish(pred, res):
+            if CLIP_MINMAX:  # (the same samples: np.clip's float loop is ~7x slower than maximum + minimum here)
+                r = np.rint(pred + res)
+                if CLIP_INPLACE:  # (the same maximum + minimum, against bound arrays)
+                    return _clip255_inplace(r).astype(np.uint8)
+                np.maximum(r, 0, out=r)
+                np.minimum(r, 255, out=r)
+                return r.astype(np.uint8)
             return np.clip(np.rint(pred + res), 0, 255).astype(np.uint8)
 
         y = _from_mbs(finish(py, res_y), mbh, mbw)
@@ -3708,10 +4920,10 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
         cb = _deblock(cb, lcb.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
         cr = _deblock(cr, lcr.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
     y, cb, cr = _adaptive_loop_filter(st, ftype, y, cb, cr, step)
-    y_pad = np.pad(y, PAD, mode="edge")
+    y_pad = _pad_edge(y, PAD)
     st["ref2"] = st["last"]  # the frame before: the two-layer reference's second source
     st["ref2_phases"] = st.get("ref_phases", {}) if st["ref"] is st["last"] else {}  # its phase planes (_bi_ref)
-    st["ref"] = st["last"] = (y_pad, np.pad(cb, PAD // 2, mode="edge"), np.pad(cr, PAD // 2, mode="edge"))
+    st["ref"] = st["last"] = (y_pad, _pad_edge(cb, PAD // 2), _pad_edge(cr, PAD // 2))
     st["ref_phases"] = {}
     st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 4, np.int64)
     return y, cb, cr
@@ -3721,7 +4933,7 @@ def _bi_apply(st, pp, mvs, bi, preds):
     """Replace the predictions (py, pcb, pcr) of the two-hypothesis macroblocks by the rounded mean of the
     one-vector prediction and the second one (_bi_ref at _bi_predictor + the coded delta), in place."""
     idx = np.nonzero(bi[0])[0]
-    w = np.clip(_bi_predictor(mvs[idx, 1]) + bi[1][idx], -MAX_MV, MAX_MV)
+    w = _npclip(_bi_predictor(mvs[idx, 1]) + bi[1][idx], -MAX_MV, MAX_MV)
     p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), idx, st["mbw"], w)
     for p, q in zip(preds, _average_preds(tuple(p[idx] for p in preds), p2)):
         p[idx] = q
@@ -3808,32 +5020,73 @@ NBR_B_PAD = np.where(NBR_B >= 0, NBR_B, 64)
 BAND_CTX = BAND * 20  # band part of a level context (band * 5 neighbour classes * 4 distance classes)
 
 
+LEVEL_SYMS_FAST = 1  # encoder speed, byte-identical: _split_bits' and _online_update's level symbols by _level_syms
+_R64 = np.arange(64)
+_LS_NB = (4 * LEVEL_ALPHABET * NB_CLASS).astype(np.int64)  # neighbour class part of a level symbol, by min(sum, 5)
+_LS_DLC = (LEVEL_ALPHABET * DLC_CLASS[np.maximum(np.arange(-64, 64), 0)]).astype(np.int64)  # by last - position + 64
+_LS_DLC_AT = 64 - _R64  # the columns of _LS_DLC: last + 64 - position
+_LS_BAND = (LEVEL_ALPHABET * BAND_CTX).astype(np.int64)
+
+
+def _level_syms(lv):
+    """Encoder: the last position (zigzag, -1 if none) of blocks' levels lv (m, 64 raster) and each zigzag
+    position's level symbol (context * LEVEL_ALPHABET + capped magnitude, block type 0) as the syntax codes them
+    (every position; those past the last are not coded): the numbers of _split_bits' original computation."""
+    m = lv.shape[0]
+    ap = np.zeros((m, 65), np.int64)
+    np.abs(lv.reshape(m, 64)[:, ZIGZAG], out=ap[:, :64], casting="unsafe")
+    a = ap[:, :64]
+    nz = a > 0
+    last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
+    nb = np.minimum(ap[:, NBR_A_PAD] + ap[:, NBR_B_PAD], 5)
+    return last, _LS_BAND + _LS_NB[nb] + _LS_DLC[last[:, None] + _LS_DLC_AT] + np.minimum(a, LEVEL_ALPHABET - 1)
+
+
 def _rate_tables(models):
     """Bit costs the encoder's quantiser uses, read from the entropy models as they stand before a frame (so
     they follow what the coder really spends): per block type (0 intra, 1 inter), level bits per context
     (band, neighbour class, distance-to-last class) and magnitude, sign and escape bits included; and the
     last-position bits, marginal over the contexts the block's type can take (its phase and neighbour activity
-    are not known while deciding)."""
-    out = {}
-    for plane in ("y", "c"):
-        freq = models["lev_" + plane]["freq"].astype(np.float64)
+    are not known while deciding). One table per model (_rate_table)."""
+    return {name: _rate_table(models, name) for name in ("lev_y", "last_y", "lev_c", "last_c", "intra4")}
+
+
+RATE_TABLE_FLAT_ADD = 1  # encoder speed, the same numbers: _rate_table's sign bit as one contiguous add of a 0/1 table
+_RATE_SIGN_ONES = {}  # _rate_table's cache: shape -> 0 in column 0, 1 elsewhere
+_RATE_LAST_KINDS = {}  # _rate_table's cache: (plane, contexts) -> the context masks of block kinds (0,) and (1, 2)
+
+
+def _rate_table(models, name):
+    """The one table of _rate_tables read from models[name] alone (lev_*, last_* or intra4)."""
+    if name == "intra4":
+        return (PROB_BITS - np.log2(models["intra4"]["freq"][0].astype(np.float64))).astype(np.float32)
+    if name.startswith("lev_"):
+        freq = models[name]["freq"].astype(np.float64)
         lev = PROB_BITS - np.log2(freq)
-        lev[:, 1:] += 1.0
+        if RATE_TABLE_FLAT_ADD:  # speed: one contiguous add (x + 0.0 is x: the sign bit's column unchanged)
+            ones = _RATE_SIGN_ONES.get(lev.shape)
+            if ones is None:
+                ones = _RATE_SIGN_ONES[lev.shape] = np.broadcast_to((np.arange(lev.shape[1]) > 0) * 1.0, lev.shape).copy()
+            lev += ones
+        else:
+            lev[:, 1:] += 1.0
         lev[:, -1] += ESCAPE_BITS
-        out["lev_" + plane] = lev.astype(np.float32).reshape(-1, N_BANDS * 5 * 4 * LEVEL_ALPHABET)
-        counts = models["last_" + plane]["counts"].astype(np.float64)
+        return lev.astype(np.float32).reshape(-1, N_BANDS * 5 * 4 * LEVEL_ALPHABET)
+    plane = name[5:]
+    counts = models[name]["counts"].astype(np.float64)
+    masks = _RATE_LAST_KINDS.get((plane, counts.shape[0]))
+    if masks is None:
         ctx = np.arange(counts.shape[0])
         if plane == "y":  # contexts: kind (phase 0), then 3 + kind * 6 + activity class
             kind = np.where(ctx < 3, ctx, (ctx - 3) // 6)
         else:  # kind * 6 + luma class (Cb), then 18 + (kind * 6 + luma class) * 3 + Cb class (Cr)
             kind = np.where(ctx < 18, ctx // 6, (ctx - 18) // 18)
-        tabs = []
-        for kinds in ((0,), (1, 2)):
-            m = counts[np.isin(kind, kinds)].sum(0)
-            tabs.append(-np.log2(m / m.sum()).astype(np.float32))
-        out["last_" + plane] = np.stack(tabs)
-    out["intra4"] = (PROB_BITS - np.log2(models["intra4"]["freq"][0].astype(np.float64))).astype(np.float32)
-    return out
+        masks = _RATE_LAST_KINDS[(plane, counts.shape[0])] = [np.isin(kind, kinds) for kinds in ((0,), (1, 2))]
+    tabs = []
+    for mask in masks:
+        m = counts[mask].sum(0)
+        tabs.append(-np.log2(m / m.sum()).astype(np.float32))
+    return np.stack(tabs)
 
 
 def _row_prefix_sums(x):
@@ -3853,6 +5106,303 @@ _NB_SYM = (4 * LEVEL_ALPHABET * NB_CLASS).astype(np.int32)  # _rdoq: neighbour c
 _BAND_SYM = (LEVEL_ALPHABET * BAND_CTX).astype(np.int32)  # _rdoq: band part of a level symbol
 
 
+RDOQ_SPARSE = 1  # speed, byte-identical: _rdoq's level choice, contexts and last-position costs on the coefficients
+# that round to non-zero (gathers/scatters) instead of whole (blocks, positions) arrays; 0 = the dense original
+
+
+_RDOQ_TABS = {}  # _rdoq_tables' cache: id(rates["lev_*"]) -> (that array, {block type: tables})
+_RDOQ_PAD = 8  # left padding columns of _rdoq's dense (blocks, PAD + positions) arrays: zeros (zero bits) before position 0
+_RDOQ_NB_A = np.where(NBR_A >= 0, NBR_A + _RDOQ_PAD, 0)  # neighbour columns in the padded layout (outside: column 0)
+_RDOQ_NB_B = np.where(NBR_B >= 0, NBR_B + _RDOQ_PAD, 0)
+_RDOQ_NB_CTX = (4 * LEVEL_ALPHABET * NB_CLASS[np.minimum(np.arange(31), 5)]).astype(np.int64)  # neighbour sum (<= 30)
+_RDOQ_NB_SYM = (LEVEL_ALPHABET * NB_CLASS[np.minimum(np.arange(31), 5)]).astype(np.int64)  # the same, class-free symbols
+_RDOQ_BAND_CTX = (LEVEL_ALPHABET * BAND_CTX).astype(np.int64)
+_RDOQ_BAND_SYM = (5 * LEVEL_ALPHABET * BAND).astype(np.int64)
+_RDOQ_DLC = (LEVEL_ALPHABET * DLC_CLASS[np.maximum(np.arange(-64, 64), 0)]).astype(np.int64)  # index: distance + 64
+
+
+def _rdoq_tables(rates, key, typ):
+    """_rdoq's level bits re-laid per distance-to-last class: symbol (band * 5 + neighbour class) * 16 + level ->
+    class 0 and class 1 bits (float32) and classes 2 + 3j (complex64, so one prefix sum does both), each with a
+    zero-bit entry 800 for the padding; cached per rates array (the cache holds the array, so its id stays its own)."""
+    arr = rates["lev_" + key]
+    ent = _RDOQ_TABS.get(id(arr))
+    if ent is None or ent[0] is not arr:
+        if len(_RDOQ_TABS) > 8:
+            _RDOQ_TABS.clear()
+        ent = _RDOQ_TABS[id(arr)] = (arr, {})
+    tabs = ent[1].get(typ)
+    if tabs is None:
+        lt = arr[typ].reshape(N_BANDS * 5, 4, LEVEL_ALPHABET)
+        size = N_BANDS * 5 * LEVEL_ALPHABET
+        t01 = np.zeros(2 * size + 2, np.float32)  # class 0 bits, then class 1 bits (_RDOQ_T1_OFF)
+        t23 = np.zeros(size + 1, np.complex64)
+        t01[:size], t01[size + 1 : 2 * size + 1] = lt[:, 0].ravel(), lt[:, 1].ravel()
+        t23.real[:size], t23.imag[:size] = lt[:, 2].ravel(), lt[:, 3].ravel()
+        # RDOQ_INT_BITS: the same in fixed point (1 / _RDOQ_BIT_ONE bit), classes 2 and 3 packed in one int64
+        t01i = np.rint(t01.astype(np.float64) * _RDOQ_BIT_ONE).astype(np.int64)
+        t23i = np.rint(t23.real.astype(np.float64) * _RDOQ_BIT_ONE).astype(np.int64)
+        t23i += np.rint(t23.imag.astype(np.float64) * _RDOQ_BIT_ONE).astype(np.int64) << 32
+        tabs = ent[1][typ] = (t01, t23, t01i, t23i)
+    return tabs
+
+
+def _rdoq_last_int(rates, key, k):
+    """RDOQ_INT_BITS: the last-position bits rates["last_" + key][k] in fixed point (cached with _rdoq_tables')."""
+    ent = _RDOQ_TABS[id(rates["lev_" + key])][1]
+    got = ent.get(("last", k))
+    if got is None or got[0] is not rates["last_" + key]:
+        arr = rates["last_" + key]
+        got = ent[("last", k)] = (arr, np.rint(arr[k].astype(np.float64) * _RDOQ_BIT_ONE).astype(np.int64))
+    return got[1]
+
+
+_RDOQ_QM = {}  # _rdoq_qm's cache
+
+
+def _rdoq_qm(qm):
+    """The zigzag quantiser steps (qm's dtype), their float32 reciprocals and the float32 steps as float64,
+    cached by value (a few matrices per frame)."""
+    k = (qm.dtype.str, qm.tobytes())
+    got = _RDOQ_QM.get(k)
+    if got is None:
+        if len(_RDOQ_QM) > 64:
+            _RDOQ_QM.clear()
+        qz = qm.reshape(64)[ZIGZAG]
+        got = _RDOQ_QM[k] = (qz, (1.0 / qz).astype(np.float32), qz.astype(np.float32).astype(np.float64))
+    return got
+
+
+_RDOQ_HV = np.array([-1.0, 0.0])  # _rdoq_sparse: the two trial levels hv - 1 and hv
+_RDOQ_HV32 = _RDOQ_HV.astype(np.float32)
+RDOQ_F32_TRIALS = 1  # encoder, near-identical: _rdoq's level trials (0, hv - 1, hv) in float32 (v7: hv - 1 and hv in float64)
+_RDOQ_SHIFT = np.array([0, 1, 2], np.int64)  # rate terms at k, k - 1, k - 2 (times the row length)
+
+
+def _rdoq_sparse(coefs, qm, deadzone, lam, intra, chroma):
+    """_rdoq (same arguments, the same numbers bit for bit) computed where it matters: the level choice, its
+    contexts and the candidate ends only at the coefficients that round to a non-zero level; the neighbour sums,
+    level symbols and prefix sums (the class-2 and class-3 bits as one complex64 prefix sum, the SSD saved in
+    float64) as dense position-major (positions, live blocks) arrays with PAD zero rows in front, so the shifted
+    terms of a candidate end's rate are plain gathers (a padding term adds an exact 0.0). Every float operation
+    is the original's with its operands' types (mixed-type operations as the explicit casts numpy makes)."""
+    rates = _ENCODER["rates"]
+    key = "c" if chroma else "y"
+    typ = LEV_SPLIT if intra == LEV_SPLIT else 0 if intra else 1
+    lev_tab = rates["lev_" + key][typ]
+    last_tab = rates["last_" + key][0 if intra else 1]
+    shape = coefs.shape
+    raster = coefs.reshape(-1, 64)
+    n = raster.shape[0]
+    # position-major: the original's (n, 64) zigzag gather is laid out so (its total's summation order: per block
+    # 0 + c0^2 + c1^2 + ... in float64, as this axis-0 sum of a C-contiguous (64, n) array)
+    ct = np.abs(raster.astype(np.float32))[:, ZIGZAG].T
+    if not ct.flags.c_contiguous:
+        ct = np.ascontiguousarray(ct)
+    cct = ct * ct
+    total = cct.sum(0, dtype=np.float64)
+    qz, inv_q, qz64 = _rdoq_qm(qm)
+    ratio = ct * inv_q[:, None]
+    per_block = isinstance(lam, np.ndarray)
+    if per_block:
+        lam64 = lam.reshape(-1).astype(np.float64)
+        lam32 = lam64.astype(np.float32)
+    live_mask = (ratio >= 0.5).any(0)  # the blocks with a level that rounds to non-zero (the others stay empty)
+    m = int(np.count_nonzero(live_mask))
+    dist = total
+    nbits = np.full(n, last_tab[0])
+    lv = np.zeros((n, 64), np.int32)
+    if not m:
+        return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
+    everyone = 4 * m >= 3 * n  # speed: then all n blocks are columns of the arrays below (those without a
+    if everyone:  # candidate come out empty), else only the live ones (gathered)
+        live, m, tot = None, n, total
+    else:
+        live = np.flatnonzero(live_mask)
+        ct, cct, tot, ratio = ct.take(live, 1), cct.take(live, 1), total.take(live), ratio.take(live, 1)
+    rh = ratio + np.float32(0.5)
+    ge = rh >= 1.0  # round(|c|/q) >= 1: these have a choice, all others are 0
+    if everyone and m < n:
+        ge &= live_mask  # (ratio just below 0.5 can round to 1: the original leaves such blocks out)
+    flat = np.flatnonzero(ge)  # position-major
+    p_i, r_i = np.divmod(flat, m)
+    kz = int(p_i[-1]) + 1
+    pad = _RDOQ_PAD
+    fw = flat + pad * m  # the same coefficient in the padded (PAD + kz, m) arrays
+    cv, hv = ct.take(flat), rh.take(flat).astype(np.int32)
+    ccv = cv * cv  # (cct's values: the same float32 products)
+    # contexts of the level choice from the plain deadzone quantiser, non-zero only where hv is (deadzone >= 0)
+    iv = ratio.take(flat) + (0.5 - deadzone)
+    if deadzone > 0.5:  # (else positive already: ratio >= 0.5 - 2^-25 here)
+        iv = np.maximum(iv, 0)
+    iv = iv.astype(np.int32)
+    init = np.zeros((kz + pad, m), np.int32)
+    init.put(fw, np.minimum(iv, 15))  # neighbour sums are capped at 5: magnitudes capped at 15 change nothing
+    last0 = np.full(m, -1, np.int64)
+    sel = iv > 0
+    last0[r_i[sel]] = p_i[sel]  # positions rising: each block's last assignment is its last non-zero
+    nbv = init.take(_RDOQ_NB_A[:kz], 0)
+    nbv += init.take(_RDOQ_NB_B[:kz], 0)
+    ctx = _RDOQ_BAND_CTX.take(p_i) + _RDOQ_NB_CTX.take(nbv.take(flat)) + _RDOQ_DLC.take(last0.take(r_i) - p_i + 64)
+    if per_block:
+        lam_r = lam32 if everyone else lam32.take(live)
+        lam_c = lam_r.take(r_i)
+    else:
+        lam_c = lam
+    # the three trials (0, hv - 1, hv) as the original's: 0 in float32, the others in float64
+    hm1 = hv - 1
+    ix = np.empty((2, flat.size), np.int64)
+    np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
+    np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
+    ix += ctx
+    if RDOQ_F32_TRIALS:  # near-identical: all three trials in float32
+        j0 = ccv + lam_c * lev_tab.take(ctx)
+        e = cv - (hv.astype(np.float32) + _RDOQ_HV32[:, None]) * qz.take(p_i).astype(np.float32)
+        j = e * e
+        j += lam_c * lev_tab.take(ix)
+    else:
+        j0 = (ccv + lam_c * lev_tab.take(ctx)).astype(np.float64)
+        e = cv.astype(np.float64) - (hv.astype(np.float64) + _RDOQ_HV[:, None]) * qz64.take(p_i)
+        j = e * e
+        j += (lam_c * lev_tab.take(ix)).astype(np.float64)
+    j1, j2 = j[0], j[1]
+    b1 = j1 < j0
+    b2 = j2 < np.where(b1, j1, j0)
+    pick = np.where(b2, hv, np.where(b1, hm1, 0))
+    ci = np.flatnonzero(pick > 0)  # the candidate ends (the chosen non-zero levels)
+    if not ci.size:  # every block is empty (the original's costs are all inf)
+        return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
+    t01, t23, t01i, t23i = _rdoq_tables(rates, key, typ)
+    kc = int(p_i[ci[-1]]) + 1  # past the last chosen level no block can end: the dense work stops there
+    r_c, p_c, fwc, fc, pc = r_i.take(ci), p_i.take(ci), fw.take(ci), flat.take(ci), pick.take(ci)
+    ec = np.where(b2, e[1], e[0]).take(ci).astype(np.float64)  # c - level * q of the chosen levels (the trials')
+    # dense: chosen magnitudes (capped at 15), neighbour sums, symbols, class-2/3 bit prefix sums, SSD saved
+    best = np.zeros((kc + pad, m), np.int32)
+    best.put(fwc, np.minimum(pc, 15))
+    ns = best.take(_RDOQ_NB_A[:kc], 0)
+    ns += best.take(_RDOQ_NB_B[:kc], 0)
+    sym = np.empty((kc + pad, m), np.int64)
+    sym[:pad] = N_BANDS * 5 * LEVEL_ALPHABET  # the zero-bit entry
+    body = sym[pad:]
+    np.add(_RDOQ_NB_SYM.take(ns), _RDOQ_BAND_SYM[:kc, None], out=body)
+    body += best[pad:]
+    if RDOQ_INT_BITS:
+        return _rdoq_int_ends(rates, key, intra, last_tab, shape, raster, lv, dist, nbits, everyone, live, m, tot,
+                              lam_r if per_block else lam, (lam64 if everyone else lam64.take(live)) if per_block
+                              else lam, kc, sym, body, t01i, t23i, ci, r_c, p_c, fwc, fc, pc, ec, ccv)
+    pre = np.empty((kc + pad, m), np.complex64)
+    pre[:pad] = 0
+    _col_prefix_sums(t23.take(body), pre[pad:])
+    c64 = ct[:kc].astype(np.float64)
+    d = cct[:kc].astype(np.float64)
+    d -= c64 * c64
+    # where a level is chosen: c*c - (c - level*q)^2
+    e = ec
+    d.put(fc, ccv.take(ci).astype(np.float64) - e * e)
+    saved = np.empty((kc, m))
+    _col_prefix_sums(d, saved)
+    # the rate of ending at each candidate, term by term as the original's dense rows: class-0 bits at k plus the
+    # last symbol, class-1 bits at k - 1 and k - 2, class-2 prefix at k - 3 minus at k - 8, class-3 prefix at k - 8
+    b = t01.take(sym.take(fwc - _RDOQ_SHIFT[:, None] * m) + _RDOQ_T1_OFF[:, None])
+    rate = b[0] + last_tab.take(p_c + 1)
+    rate += b[1]
+    rate += b[2]
+    pp = pre.take(fwc - _RDOQ_PSHIFT[:, None] * m)
+    rate += pp[0].real
+    rate -= pp[1].real
+    rate += pp[1].imag
+    lam_v = lam_r.take(r_c) if per_block else lam
+    fk = r_c * kc + p_c  # block-major (m, kc) for the argmin
+    cost = np.full((m, kc), np.inf)
+    cost.put(fk, (tot.take(r_c) - saved.take(fc)) + (lam_v * rate).astype(np.float64))
+    rate_d = np.empty((m, kc), np.float32)
+    rate_d.put(fk, rate)
+    end = np.argmin(cost, 1)
+    rows = np.arange(m)
+    fe = rows * kc + end
+    lam_end = (lam64 if everyone else lam64.take(live)) if per_block else lam
+    empty = tot + lam_end * last_tab[0] <= cost.take(fe)
+    dd = np.where(empty, tot, tot - saved.take(end * m + rows))
+    bb = np.where(empty, last_tab[0], rate_d.take(fe))
+    if everyone:
+        dist, nbits = dd, bb
+    else:
+        dist[live], nbits[live] = dd, bb
+    # kept levels (the others write zeros) back to raster order with the coefficients' signs
+    lev = pc * (p_c <= np.where(empty, -1, end).take(r_c))
+    gidx = (r_c if everyone else live.take(r_c)) * 64 + ZIGZAG.take(p_c)
+    lv.put(gidx, np.where(raster.take(gidx) < 0, -lev, lev))
+    return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
+
+
+_RDOQ_PSHIFT = np.array([3, 8], np.int64)
+
+RDOQ_INT_BITS = 1  # encoder, near-identical: _rdoq's last-position search sums bits in fixed point (int64, 1/65536
+# bit, exact prefix sums ~4x faster than float ones) and the SSD saved from the chosen levels only (v7 also adds the
+# float32 rounding residues of c*c at zero levels), also in fixed point; 0 = v7's float sums bit for bit
+_RDOQ_BIT_ONE = 65536.0
+_RDOQ_SSD_ONE = 65536.0
+_RDOQ_LOW = (1 << 32) - 1
+
+
+def _rdoq_int_ends(rates, key, intra, last_tab, shape, raster, lv, dist, nbits, everyone, live, m, tot, lam_r, lam_end,
+                   kc, sym, body, t01i, t23i, ci, r_c, p_c, fwc, fc, pc, e, ccv):
+    """RDOQ_INT_BITS: the end of _rdoq_sparse (every block's last position, or empty) with the bits and the SSD
+    saved summed in fixed point: the rate of ending at k as v7's (class-0 bits at k and the last symbol, class-1 bits
+    at k-1 and k-2, class-2 prefix at k-3 minus at k-8, class-3 prefix at k-8), up to rounding of each term."""
+    # one flat prefix sum over the blocks' rows (block-major): integers, so a block's sums are differences of it
+    g = np.empty(m * kc + 1, np.int64)
+    g[0] = 0
+    np.cumsum(t23i.take(body.T), out=g[1:])
+    rb = r_c * kc
+    fk = rb + p_c  # block-major (m, kc)
+    fk1 = fk + 1
+    dq = np.zeros(m * kc + 1, np.int64)
+    dq.put(fk1, np.rint((ccv.take(ci).astype(np.float64) - e * e) * _RDOQ_SSD_ONE).astype(np.int64))
+    np.cumsum(dq, out=dq)
+    b = t01i.take(sym.take(fwc - _RDOQ_SHIFT[:, None] * m) + _RDOQ_T1_OFF[:, None])
+    rate = b[0] + _rdoq_last_int(rates, key, 0 if intra else 1).take(p_c + 1)
+    rate += b[1]
+    rate += b[2]
+    g8 = g.take(rb + np.maximum(p_c - 7, 0))  # (the block's sums to k - 8 and k - 3; before its start: its base)
+    rate += (g.take(rb + np.maximum(p_c - 2, 0)) - g8) & _RDOQ_LOW
+    rate += (g8 - g.take(rb)) >> 32
+    rate_f = rate * (1.0 / _RDOQ_BIT_ONE)
+    saved_f = (dq.take(fk1) - dq.take(rb)) * (1.0 / _RDOQ_SSD_ONE)
+    lam_v = lam_r.take(r_c) if isinstance(lam_r, np.ndarray) else lam_r
+    cost = np.full((m, kc), np.inf)
+    cost.put(fk, (tot.take(r_c) - saved_f) + lam_v * rate_f)
+    rate_d = np.empty((m, kc))
+    rate_d.put(fk, rate_f)
+    end = np.argmin(cost, 1)
+    rk = np.arange(0, m * kc, kc)
+    fe = rk + end
+    empty = tot + lam_end * last_tab[0] <= cost.take(fe)
+    dd = np.where(empty, tot, tot - (dq.take(fe + 1) - dq.take(rk)) * (1.0 / _RDOQ_SSD_ONE))
+    bb = np.where(empty, last_tab[0], rate_d.take(fe)).astype(np.float32)
+    if everyone:
+        dist, nbits = dd, bb
+    else:
+        dist[live], nbits[live] = dd, bb
+    lev = pc * (p_c <= np.where(empty, -1, end).take(r_c))
+    gidx = (r_c if everyone else live.take(r_c)) * 64 + ZIGZAG.take(p_c)
+    lv.put(gidx, np.where(raster.take(gidx) < 0, -lev, lev))
+    return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
+_RDOQ_T1_OFF = np.array([0, N_BANDS * 5 * LEVEL_ALPHABET + 1, N_BANDS * 5 * LEVEL_ALPHABET + 1], np.int64)
+
+
+def _col_prefix_sums(x, out):
+    """out[:] = np.cumsum(x, 0) of a 2-D C-contiguous array, bit for bit (sequential additions down each column):
+    numpy's accumulate for few columns, one vector addition per row for many (numpy's is ~2x slower there)."""
+    if x.shape[1] < 256:
+        np.cumsum(x, 0, out=out)
+        return out
+    out[0] = x[0]
+    for j in range(1, x.shape[0]):
+        np.add(out[j - 1], x[j], out=out[j])
+    return out
+
+
 def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     """Rate-distortion optimised quantisation of (..., 8, 8) blocks with the entropy models' costs.
 
@@ -3863,6 +5413,8 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     candidate end, plus the last-position symbol. Blocks whose every coefficient rounds to zero skip all this.
     lam: a number, or an array with one lambda per block (RDOQ_CHROMA_BATCH: the same numbers as separate calls).
     Returns levels, SSD and bits per block."""
+    if RDOQ_SPARSE and deadzone >= 0:
+        return _rdoq_sparse(coefs, qm, deadzone, lam, intra, chroma)
     rates = _ENCODER["rates"]
     key = "c" if chroma else "y"
     lev_tab = rates["lev_" + key][LEV_SPLIT if intra == LEV_SPLIT else 0 if intra else 1]  # flat (N_BANDS * 5 * 4 * LEVEL_ALPHABET,)
@@ -3960,6 +5512,184 @@ def _rdoq(coefs, qm, deadzone, lam, intra, chroma):
     return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
 
 
+RDOQ_SUB4 = 1  # encoder speed, byte-identical: the split trials' RDOQ (_intra4_trial) by _rdoq_sub4, on the 16
+# coefficients of each 4x4 sub-block instead of an 8x8 block with 48 zeros (0 = _code_plane_blocks on the 8x8 block)
+
+
+def _sub4_static():
+    """_rdoq_sub4's constant tables. A sub-block k's 16 coefficients sit at the interleaved 8x8 raster positions
+    IL4[k] (rows 2u + a, columns 2v + b), so no two are raster neighbours: the level-choice contexts' neighbour
+    sums are 0, and a chosen level changes the neighbour class of just two other (zero) positions, the one below
+    and the one to the right (each of which has no other non-zero neighbour). Returns the columns' zigzag
+    positions P (4, 16, ascending) and their sub-block raster indices O, the 0/1 matrices W (64, 12, 16) that
+    sum a column's three symbols' (own, below, right) bit changes per distance class (12 = 3 x 4) into the rate
+    of each candidate end, the indices of those symbols' bits (DI, DB) in the flat (4, size + 1) class table,
+    and the 0/1 matrix W2 (64, 256) summing the all-zero block's bits (class x position) per end."""
+    size1 = N_BANDS * 5 * LEVEL_ALPHABET + 1
+    zz = ZZ_POS[IL4]
+    order = np.argsort(zz, 1, kind="stable")
+    P = np.take_along_axis(zz, order, 1)
+    cls_of = lambda d: 0 if d == 0 else 1 if d <= 2 else 2 if d <= 7 else 3
+    W = np.zeros((4, 16, 3, 4, 16))
+    DI = np.zeros((4, 16, 3, 4, LEVEL_ALPHABET), np.int64)
+    DB = np.zeros((4, 16, 3, 4), np.int64)
+    L = np.arange(LEVEL_ALPHABET)
+    for k in range(4):
+        for t in range(16):
+            r = int(ZIGZAG[P[k, t]])
+            assoc = [(int(P[k, t]), L), (int(ZZ_POS[r + 8]) if r // 8 < 7 else -1, _RDOQ_NB_SYM[L]),
+                     (int(ZZ_POS[r + 1]) if r % 8 < 7 else -1, _RDOQ_NB_SYM[L])]
+            for j, (pos, dsym) in enumerate(assoc):
+                if pos < 0:
+                    continue
+                base = int(_RDOQ_BAND_SYM[pos])
+                for c in range(4):
+                    DI[k, t, j, c] = c * size1 + base + dsym
+                    DB[k, t, j, c] = c * size1 + base
+                for e in range(16):
+                    if pos <= P[k, e]:
+                        W[k, t, j, cls_of(int(P[k, e]) - pos), e] = 1.0
+    W2 = np.zeros((4, 16, 4, 64))
+    for k in range(4):
+        for e in range(16):
+            for j in range(int(P[k, e]) + 1):
+                W2[k, e, cls_of(int(P[k, e]) - j), j] = 1.0
+    cidx = (np.arange(4)[:, None] * size1 + _RDOQ_BAND_SYM[None, :]).ravel()  # (class, position) of W2's columns
+    return (P, order, W.reshape(64, 12, 16), DI.reshape(64, 12, LEVEL_ALPHABET).transpose(0, 2, 1).copy(),
+            DB.reshape(64, 1, 12), W2.reshape(64, 256), cidx)
+
+
+_S4_P, _S4_O, _S4_W, _S4_DI, _S4_DB, _S4_W2, _S4_CIDX = _sub4_static()
+_S4_R = ZIGZAG[_S4_P]  # (4, 16): the columns' 8x8 raster positions
+_S4_TOFF = ((np.arange(4) * 256)[:, None] + np.arange(16) * LEVEL_ALPHABET).T  # (t, k): Q's row of (k, t, level 0)
+_S4_BCTX = _RDOQ_BAND_CTX[_S4_P]  # (4, 16)
+_S4_TABS = {}  # _sub4_tables' cache: (id lev, id last) -> (lev array, last array, Q, C)
+_S4_QM = {}  # _rdoq_sub4's per (qm, ks) cache
+_S4_ROW16 = [np.arange(0, 16 * 1024, 16)]  # _rdoq_sub4: 16 x row index (grown on demand)
+_S4_LAM = {}  # _rdoq_sub4's (id lev, lambda) -> (lev array, lambda x split level bits)
+
+
+def _sub4_tables(rates):
+    """_rdoq_sub4's rate tables for the current split level table and intra last table, in _rdoq_sparse's fixed
+    point (RDOQ_INT_BITS): Q (4 x 16 x 16, 16) the change of the rate of ending at each column when column t of
+    sub-block k holds level l (capped at 15) rather than 0, plus (in the rows of column t = 0, any level) C (4, 16)
+    the rate of ending there with all levels zero (last-position symbol included), so a sub-block's rates are the
+    sum of its 16 columns' rows. Exact integers (float64 products of 0/1 matrices)."""
+    lev_arr, last_arr = rates["lev_y"], rates["last_y"]
+    got = _S4_TABS.get((id(lev_arr), id(last_arr)))
+    if got is not None and got[0] is lev_arr and got[1] is last_arr:
+        return got[2], got[3]
+    if len(_S4_TABS) > 8:
+        _S4_TABS.clear()
+    _, _, t01i, t23i = _rdoq_tables(rates, "y", LEV_SPLIT)
+    size1 = N_BANDS * 5 * LEVEL_ALPHABET + 1
+    tf = np.concatenate([t01i[:size1], t01i[size1:], t23i & _RDOQ_LOW, t23i >> 32])  # (class, symbol)
+    d = (tf.take(_S4_DI) - tf.take(_S4_DB)).astype(np.float64)  # (64, level, 12)
+    q = (d @ _S4_W).astype(np.int64).reshape(4, 16, LEVEL_ALPHABET, 16)  # (exact: integers well below 2^53)
+    last_int = np.rint(last_arr[0 if LEV_SPLIT else 1].astype(np.float64) * _RDOQ_BIT_ONE).astype(np.int64)
+    c = (_S4_W2 @ tf.take(_S4_CIDX).astype(np.float64)).astype(np.int64).reshape(4, 16) + last_int[_S4_P + 1]
+    q[:, 0] += c[:, None, :]  # C folded into column 0's rows: every sub-block sums exactly one of them
+    q = q.reshape(-1, 16)
+    _S4_TABS[(id(lev_arr), id(last_arr))] = (lev_arr, last_arr, q, c)
+    return q, c
+
+
+def _rdoq_sub4(c4, ks, qm, deadzone, lam, want_bits=False):
+    """_rdoq(c8, qm, deadzone, lam, LEV_SPLIT, False) with RDOQ_SPARSE, RDOQ_INT_BITS and RDOQ_F32_TRIALS (the same
+    numbers) for split trials' sub-blocks: c4 (len(ks) x m, 16) holds m sub-blocks ks[0] (their DST coefficients
+    in sub-block raster order, as placed at IL4[k] of an otherwise zero 8x8 block c8), then m sub-blocks ks[1], ...
+    Everything runs on the 16 positions in zigzag order: the level choice position-major (16, s, m) (its context
+    neighbour sums are 0, see _sub4_static), the SSD saved (fixed point, prefix sums over the 16) and the rate of
+    ending at each column from the tables of _sub4_tables (the same fixed-point integers as _rdoq_int_ends') block-
+    major (s, m, 16). Returns the signed levels (16, s, m) of the columns (zigzag order: the 8x8 raster positions
+    _S4_R[k]) and the SSD per sub-block (n,) (and the bits, want_bits)."""
+    rates = _ENCODER["rates"]
+    lev_arr, last_tab = rates["lev_y"], rates["last_y"][0 if LEV_SPLIT else 1]
+    got = _S4_LAM.get((id(lev_arr), lam))
+    if got is None or got[0] is not lev_arr:
+        if len(_S4_LAM) > 8:
+            _S4_LAM.clear()
+        got = _S4_LAM[(id(lev_arr), lam)] = (lev_arr, lam * lev_arr[LEV_SPLIT])
+    lam_tab = got[1]  # lam x the split level bits: the products lam x lev_tab.take(...) would make (float32)
+    n = c4.shape[0]
+    s = len(ks)
+    m = n // s
+    got = _S4_QM.get((id(qm), ks))
+    if got is None or got[0] is not qm:
+        if len(_S4_QM) > 64:
+            _S4_QM.clear()
+        qz, inv_q, _ = _rdoq_qm(qm)
+        kl = list(ks)
+        kp = _S4_P[kl].T  # (16, s)
+        got = _S4_QM[(id(qm), ks)] = (qm, _S4_O[kl].T[:, :, None], inv_q[kp][:, :, None],
+                                      qz[kp].astype(np.float32)[:, :, None], kp[:, :, None], (64 - kp)[:, :, None],
+                                      _S4_BCTX[kl].T[:, :, None], _S4_TOFF[:, kl][:, :, None])
+    _, col, inv_q, qz32, kp, kp64, bctx, toff = got
+    if _S4_ROW16[0].size < n:
+        _S4_ROW16[0] = np.arange(0, 32 * n, 16)
+    row16 = _S4_ROW16[0][:n]  # (a view: 16 x the row index)
+    idx = col + row16.reshape(1, s, m)  # (16, s, m): the zigzag-ordered columns' flat positions in c4
+    cz = c4.take(idx)
+    ct = np.abs(cz.astype(np.float32))
+    cct = ct * ct
+    total = cct.sum(0, dtype=np.float64)  # (s, m): sequential in zigzag order, as _rdoq_sparse's (zeros add 0)
+    ratio = ct * inv_q
+    live = (ratio >= 0.5).any(0)
+    if not live.any():  # every sub-block empty: zero levels, the whole SSD (and the empty-block bits, want_bits)
+        out = (np.zeros((16, s, m), np.int32), total.reshape(n))
+        return out + (np.full(n, last_tab[0]),) if want_bits else out
+    rh = ratio + np.float32(0.5)
+    ge = rh >= 1.0
+    ge &= live
+    hv = rh.astype(np.int32)
+    iv = ratio + (0.5 - deadzone)  # the plain quantiser's level is non-zero where this is >= 1 (truncation)
+    nzi = iv >= 1.0
+    nzi &= ge
+    last0 = np.where(nzi, kp, -1).max(0)
+    ctx = _RDOQ_DLC.take(last0 + kp64)
+    ctx += bctx
+    j0 = cct + lam_tab.take(ctx)
+    hm1 = hv - 1
+    ix = np.empty((2,) + hv.shape, np.int64)
+    np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
+    np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
+    ix += ctx
+    e = ct - (hv.astype(np.float32) + _RDOQ_HV32[:, None, None, None]) * qz32
+    j = e * e
+    j += lam_tab.take(ix)
+    b1 = j[0] < j0
+    b2 = j[1] < np.where(b1, j[0], j0)
+    pick = np.where(b2, hv, hm1 * b1)
+    pick *= ge
+    chosen = pick > 0
+    ec = np.where(b2, e[1], e[0]).astype(np.float64)
+    ec *= ec
+    dq = np.subtract(cct, ec, out=ec)  # (float32 - float64: cct's exact float64 values)
+    dq *= _RDOQ_SSD_ONE
+    np.rint(dq, out=dq)
+    dq *= chosen  # (integers below 2^53 in float64: their prefix sums are exact, the fixed-point sums' values)
+    q, c = _sub4_tables(rates)
+    np.minimum(pick, LEVEL_ALPHABET - 1, out=hm1)
+    hm1 += toff
+    rate = q.take(hm1, 0).sum(0)  # (s, m, 16 ends): C is in Q's rows of column 0 (any level)
+    saved_f = np.cumsum(dq.transpose(1, 2, 0), 2) * (1.0 / _RDOQ_SSD_ONE)  # (s, m, 16), exact
+    # (total - saved) + lam x rate x 2^-16 as _rdoq_int_ends' lam x (rate x 2^-16): the same exactly rounded product
+    cost = np.where(chosen.transpose(1, 2, 0), (total[:, :, None] - saved_f) + (lam * (1.0 / _RDOQ_BIT_ONE)) * rate,
+                    np.inf).reshape(n, 16)
+    fe = cost.argmin(1)
+    fe += row16
+    tot = total.reshape(n)
+    empty = tot + lam * last_tab[0] <= cost.take(fe)
+    dist = np.where(empty, tot, tot - saved_f.take(fe))
+    fe -= row16
+    fe[empty] = -1
+    lev = pick * (_R16[:, None, None] <= fe.reshape(s, m))
+    lev = np.where(cz < 0, -lev, lev)
+    if want_bits:
+        return lev, dist, np.where(empty, last_tab[0], rate.take(fe + row16) * (1.0 / _RDOQ_BIT_ONE)).astype(np.float32)
+    return lev, dist
+
+
 # Sign data hiding (HEVC's SDH, per 8x8 block of I frames): where a block's first and last non-zero zigzag
 # positions are SDH_DIST or more apart, the first non-zero level's sign is not sent; it is negative when the sum
 # of the block's magnitudes is odd. After the block's mode choice the encoder makes the parity agree by the
@@ -4005,11 +5735,17 @@ def _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, step):
         neg = np.take_along_axis(z.reshape(-1, 64), np.maximum(hid, 0)[:, None], 1)[:, 0] < 0
         return ((hid >= 0) & ((a.sum(1) & 1).astype(bool) != neg)).reshape(levels.shape[0], -1).any(1)
 
-    idx = np.nonzero((modes != MODE_SKIP) & (wrong(ly, ex_y) | wrong(lcb, ex_c) | wrong(lcr, ex_c)))[0]
+    if PSH_FAST:  # the parity test on the coded macroblocks only (skips are never fixed): the same idx
+        cm = np.nonzero(modes != MODE_SKIP)[0]
+        if not cm.size:  # an all-skip frame: nothing to fix (and no blocks to reshape)
+            return
+        idx = cm[wrong(ly[cm], ex_y[cm]) | wrong(lcb[cm], ex_c[cm]) | wrong(lcr[cm], ex_c[cm])]
+    else:
+        idx = np.nonzero((modes != MODE_SKIP) & (wrong(ly, ex_y) | wrong(lcb, ex_c) | wrong(lcr, ex_c)))[0]
     if not idx.size:
         return
     qy, qc = _qmatrices(step)
-    lam = LAMBDA_SCALE * step**2
+    lam = _p_lambda(st, step)
     ref = _ref_with(st, pp[0], pp[1])
     preds = list(_predict_mbs(ref, idx, mbw, mvs[idx, 1]))
     split = np.nonzero(modes[idx] == MODE_SPLIT)[0]
@@ -4020,7 +5756,7 @@ def _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, step):
     sel = np.nonzero(bi[0][idx])[0] if bi is not None else np.zeros(0, np.int64)
     if sel.size:
         i2 = idx[sel]
-        w = np.clip(_bi_predictor(mvs[i2, 1]) + bi[1][i2], -MAX_MV, MAX_MV)
+        w = _npclip(_bi_predictor(mvs[i2, 1]) + bi[1][i2], -MAX_MV, MAX_MV)
         p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), i2, mbw, w)
         for p, q in zip(preds, _average_preds(tuple(p[sel] for p in preds), p2)):
             p[sel] = q
@@ -4081,6 +5817,8 @@ def _hide_signs(coefs, levels, dist, bits, qm, lam, excluded=None, min_dist=SDH_
     if r.size == 0 and dist is None:
         return levels, None, None
     if r.size:
+        if isinstance(lam, np.ndarray):  # one lambda per block (I_CHROMA_PAIR): the rows' own, as a column
+            lam = lam.reshape(-1)[r][:, None]
         f, e = first[bad], last[r]
         cs = coefs.reshape(-1, 64)[r][:, ZIGZAG].astype(np.float64)
         c = np.abs(cs)
@@ -4110,6 +5848,63 @@ def _hide_signs(coefs, levels, dist, bits, qm, lam, excluded=None, min_dist=SDH_
     return out, dist.reshape(shape[:-2]), bits.reshape(shape[:-2])
 
 
+SDH_I_FAST = 1  # encoder speed, byte-identical: I frames' sign hiding (levels only) by _hide_signs_levels (0 = _hide_signs)
+_SDH_OFF3 = np.array([0.0, 1.0, -1.0])[:, None]  # _hide_signs_levels: the level, one more, one less
+_SDH_BTAB = np.array([SDH_BITS[0], SDH_BITS[1], SDH_BITS[1], -SDH_BITS[1], -SDH_BITS[0], -SDH_BITS[1]])  # by min(|l|, 2)
+_SDH_BOFF = np.array([0, 3])[:, None]  # ... + 3 for a step down (its bits subtracted)
+
+
+def _hide_signs_levels(coefs, levels, qm, lam, min_dist=SDH_DIST):
+    """_hide_signs(coefs, levels, None, None, qm, lam, None, min_dist)[0] (the same levels) with fewer numpy calls:
+    the level, one more and one less as one (rows, 3, 64) array, the up and down costs as one (rows, 2, 64) array
+    (down's bits as negative entries of one table: x - y is x + -y exactly), the down step's validity as
+    |level| > (first or last position)."""
+    if not SDH_I_FAST:
+        return _hide_signs(coefs, levels, None, None, qm, lam, None, min_dist)[0]
+    shape = levels.shape
+    lvr = levels.reshape(-1, 64)
+    lv = lvr.take(ZIGZAG, 1)
+    nz = lv != 0
+    first = np.argmax(nz, 1)
+    last = 63 - np.argmax(nz[:, ::-1], axis=1)
+    ok = nz.any(1) & (last - first >= min_dist)
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        return levels
+    first = first[rows]
+    a_rows = np.abs(lv[rows])
+    bad = (a_rows.sum(1) & 1) != (lv[rows, first] < 0)
+    r = rows[bad]
+    if r.size == 0:
+        return levels
+    nr = r.size
+    f, e = first[bad][:, None], last[r][:, None]
+    a = a_rows[bad]
+    cs = coefs.reshape(-1, 64)[r[:, None], ZIGZAG].astype(np.float64)
+    c = np.abs(cs)
+    lr = a.astype(np.float64)
+    t = c[:, None, :] - qm.reshape(64)[ZIGZAG] * (lr[:, None, :] + _SDH_OFF3)
+    t *= t
+    cost = t[:, 1:] - t[:, :1]  # (nr, 2, 64): up, down, less the level's own squared error
+    if isinstance(lam, np.ndarray):  # one lambda per block (I_CHROMA_PAIR): the rows' own
+        lam = lam.reshape(-1)[r][:, None, None]
+    cost += lam * _SDH_BTAB.take(np.minimum(a, 2)[:, None, :] + _SDH_BOFF)
+    inside = (_R64 >= f) & (_R64 <= e)
+    mask = np.empty((nr, 2, 64), bool)
+    mask[:, 0] = inside
+    np.logical_and(inside, a > ((_R64 == f) | (_R64 == e)), out=mask[:, 1])
+    k = np.argmin(np.where(mask, cost, np.inf).reshape(nr, 128), 1)
+    p = k & 63
+    step = np.where(k < 64, 1, -1)
+    i = np.arange(nr)
+    new = lr[i, p] + step
+    v = lv[r, p]
+    sign = np.where(v != 0, np.sign(v), np.where(cs[i, p] < 0, -1, 1))
+    out = lvr.copy()
+    out[r, ZIGZAG[p]] = (sign * new).astype(levels.dtype)
+    return out.reshape(shape)
+
+
 def _code_plane_blocks(coefs, qm, deadzone, lam, intra=True, chroma=False, rdoq=True):
     """Quantise (…, 8, 8) blocks, drop the ones not worth their bits; returns levels, SSD and bits per block."""
     if RDOQ and rdoq:
@@ -4132,16 +5927,53 @@ def _code_plane_blocks(coefs, qm, deadzone, lam, intra=True, chroma=False, rdoq=
 RDOQ_CHROMA_BATCH = 1  # speed: _code_blocks quantises Cb and Cr in one _rdoq call (the same numbers)
 P16 = 1  # P frames: inter macroblocks may code their luma residual with the 16x16 zero-out transform (0 = off)
 P16_FLAG_BITS = 5.0  # encoder: rough extra cost of a set 16x16 flag over a clear one
+P16_BOUND = 2  # encoder speed: the 16x16 test skips macroblocks whose 8x8 cost is below lambda x P16_FLAG_BITS (1), or
+# below that + the energy the 16x16 transform's kept frequencies leave out (2): the same choices (d, b >= 0)
 
 
 def _p16_luma(resid, ly, dy, by, qy, deadzone, lam):
     """Encoder: the inter macroblocks (resid (n, 16, 16)) whose luma residual costs less as the kept 8x8 low
     frequencies of a 16x16 DCT (in block 0) than as four 8x8 blocks (ly, dy, by: levels, SSD, bits per block,
     replaced in place where it does). Returns the choice (n,) bool."""
+    if P16_BOUND:  # speed, the same choices: d, b >= 0, so a macroblock whose 8x8 cost is at most lambda x the
+        # flag's bits cannot gain; only the others are tried
+        at = np.nonzero(dy.sum(1) + lam * by.sum(1) > lam * P16_FLAG_BITS)[0]
+        if at.size < resid.shape[0]:
+            use = np.zeros(resid.shape[0], bool)
+            if at.size:
+                sub_ly, sub_dy, sub_by = ly[at], dy[at], by[at]
+                got = _p16_core(resid[at], sub_ly, sub_dy, sub_by, qy, deadzone, lam)
+                ly[at], dy[at], by[at] = sub_ly, sub_dy, sub_by
+                use[at] = got
+            return use
+    return _p16_core(resid, ly, dy, by, qy, deadzone, lam)
+
+
+def _p16_core(resid, ly, dy, by, qy, deadzone, lam):
+    """_p16_luma on every macroblock given."""
     coefs = _i16_forward(resid.astype(np.float64))
+    rest = np.maximum((resid.astype(np.float64) ** 2).sum(axis=(1, 2)) - (coefs * coefs).sum(axis=(1, 2)), 0.0)
+    cost8 = dy.sum(1) + lam * by.sum(1)
+    if P16_BOUND > 1:  # speed, the same choices: the energy the kept frequencies leave out is a lower bound of d
+        at = np.nonzero(rest + lam * P16_FLAG_BITS < cost8)[0]
+        if at.size < coefs.shape[0]:
+            use = np.zeros(coefs.shape[0], bool)
+            if at.size:
+                lv, d, b = _code_plane_blocks(coefs[at], _i16_qm(float(qy[0, 0])), deadzone, lam, False)
+                d = d + rest[at]
+                win = (d + lam * (b + P16_FLAG_BITS) < cost8[at]) & lv.any(axis=(1, 2))
+                on = at[win]
+                use[on] = True
+                ly[on] = 0
+                ly[on, 0] = lv[win]
+                dy[on] = 0
+                dy[on, 0] = d[win]
+                by[on] = 0
+                by[on, 0] = b[win]
+            return use
     lv, d, b = _code_plane_blocks(coefs, _i16_qm(float(qy[0, 0])), deadzone, lam, False)
-    d = d + np.maximum((resid.astype(np.float64) ** 2).sum(axis=(1, 2)) - (coefs * coefs).sum(axis=(1, 2)), 0.0)
-    use = (d + lam * (b + P16_FLAG_BITS) < dy.sum(1) + lam * by.sum(1)) & lv.any(axis=(1, 2))
+    d = d + rest
+    use = (d + lam * (b + P16_FLAG_BITS) < cost8) & lv.any(axis=(1, 2))
     ly[use] = 0
     ly[use, 0] = lv[use]
     dy[use] = 0
@@ -4166,6 +5998,226 @@ def _edge_coefs(resid, kinds):
     return coefs, rest
 
 
+RDOQ_MERGE = 1  # speed, byte-identical: _code_blocks quantises luma, Cb and Cr in ONE _rdoq call (_rdoq_multi: a
+# table offset and a lambda per block; ~130 us of numpy overhead per call saved), and for batches of at most
+# RDOQ_MERGE_P16 macroblocks also the 16x16 trial of every macroblock (_p16_luma then only picks from those
+# results: each block's result is independent of the others in a call); 0 = separate calls (m4)
+RDOQ_MERGE_P16 = 32  # (recorded 5-64-macroblock calls, min of 15: 4 -> 32 is 0.69 -> 0.56 ms coffee q80, 0.58 -> 0.45 astronaut q20; 64 is slower at coffee q80)
+RDOQ_MERGE_MAX = 64  # ... only for batches of at most this many macroblocks (whole-frame calls, 475-560 macroblocks:
+# merged about even, 0.85-1.15x call by call on a busy box: the merged dense arrays run to the luma's last position
+# for every chroma block too)
+_RDOQ_MULTI = {}  # _rdoq_multi's merged tables, by segment kinds: (source arrays, tables)
+
+
+def _rdoq_multi_tables(rates, kinds):
+    """Merged level / fixed-point tables of segments kinds ((chroma, typ, last row), ...), segment s at offset s *
+    the table length; cached while the rates arrays are the same."""
+    got = _RDOQ_MULTI.get(kinds)
+    if got is not None:
+        a = got[0]
+        if (rates["lev_y"] is a[0] and rates["lev_c"] is a[1] and rates["last_y"] is a[2]
+                and rates["last_c"] is a[3]):
+            return got[1]
+    srcs = (rates["lev_y"], rates["lev_c"], rates["last_y"], rates["last_c"])
+    lev, t01i, t23i, lasti, last0 = [], [], [], [], []
+    for c, typ, k in kinds:
+        key = "c" if c else "y"
+        lev.append(rates["lev_" + key][typ])
+        tabs = _rdoq_tables(rates, key, typ)
+        t01i.append(tabs[2])
+        t23i.append(tabs[3])
+        lasti.append(_rdoq_last_int(rates, key, k))
+        last0.append(rates["last_" + key][k][0])
+    out = (np.concatenate(lev), np.concatenate(t01i), np.concatenate(t23i), np.concatenate(lasti),
+           np.array(last0, np.float32), lev[0].size, t01i[0].size, t23i[0].size, lasti[0].size)
+    if len(_RDOQ_MULTI) > 16:
+        _RDOQ_MULTI.clear()
+    _RDOQ_MULTI[kinds] = (srcs, out)
+    return out
+
+
+_RDOQ_SETUP = {}  # _rdoq_multi_setup's cache
+
+
+def _rdoq_multi_setup(segs, counts, last0s):
+    """_rdoq_multi's per-block segment ids, quantiser steps and lambdas (float64, float32, and the rate product's),
+    and empty-block bits, cached by the segments' sizes, steps and lambdas (a per-block lambda: runs ((value,
+    count), ...) or an array, the latter not cached)."""
+    key = None
+    if not any(isinstance(sg[3], np.ndarray) for sg in segs):
+        key = (tuple((sg[0], sg[2].dtype.str, sg[2].tobytes(), sg[3], sg[4]) for sg in segs), id(last0s))
+        got = _RDOQ_SETUP.get(key)
+        if got is not None and got[0] is last0s:
+            return got[1]
+    sid = np.repeat(np.arange(len(segs)), counts)
+    qms = [_rdoq_qm(sg[2]) for sg in segs]
+    qzs = np.stack([q[0] for q in qms], 1).astype(np.float32).reshape(-1)
+    l64, lr = [], []
+    for sg in segs:
+        lam = sg[3]
+        if sg[4]:  # a lambda per block: float32 everywhere (the float64 one only in the empty block's cost)
+            if isinstance(lam, tuple):
+                lam = np.repeat(np.array([v for v, _ in lam], np.float64), [c for _, c in lam])
+            l64.append(np.asarray(lam, np.float64).reshape(-1))
+            lr.append(l64[-1].astype(np.float32).astype(np.float64))
+        else:
+            l64.append(np.full(sg[0], lam, np.float64))
+            lr.append(l64[-1])
+    lam64 = np.concatenate(l64)
+    out = (sid, qms, qzs, lam64, lam64.astype(np.float32), np.concatenate(lr), last0s.take(sid))
+    if key is not None:
+        if len(_RDOQ_SETUP) > 256:
+            _RDOQ_SETUP.clear()
+        _RDOQ_SETUP[key] = (last0s, out)
+    return out
+
+
+def _rdoq_multi(raster, segs, deadzone):
+    """_rdoq_sparse with RDOQ_INT_BITS and RDOQ_F32_TRIALS (the defaults) on several calls' blocks at once, the same
+    numbers bit for bit: raster (blocks, 64) holds the segments' blocks one after another, segs = [(block count,
+    leading shape, qm, lam, per_block, intra, chroma), ...], lam a number (as the
+    call with a number: float32 products in float32, the rate product in float64) or per_block (an array with one
+    lambda per block, as _rdoq_sparse's per-block lambda: float32 lambda in both). Returns [(levels, SSD, bits)]."""
+    rates = _ENCODER["rates"]
+    kinds = tuple((bool(c), LEV_SPLIT if it == LEV_SPLIT else 0 if it else 1, 0 if it else 1)
+                  for _, _, _, _, _, it, c in segs)
+    lev_tab, t01i, t23i, lasti, last0s, n_lev, n_01, n_23, n_last = _rdoq_multi_tables(rates, kinds)
+    counts = [sg[0] for sg in segs]
+    n = raster.shape[0]
+    sid, qms, qzs, lam64, lam32, lamr, last0 = _rdoq_multi_setup(segs, counts, last0s)
+    ct = np.abs(raster.astype(np.float32))[:, ZIGZAG].T
+    if not ct.flags.c_contiguous:
+        ct = np.ascontiguousarray(ct)
+    cct = ct * ct
+    total = cct.sum(0, dtype=np.float64)
+    ratio = np.empty_like(ct)  # ct * each segment's float32 reciprocal steps, segment by segment
+    a = 0
+    for q, c in zip(qms, counts):
+        np.multiply(ct[:, a:a + c], q[1][:, None], out=ratio[:, a:a + c])
+        a += c
+    live_mask = (ratio >= 0.5).any(0)
+    m = int(np.count_nonzero(live_mask))
+    dist = total
+    nbits = last0.copy()
+    lv = np.zeros((n, 64), np.int32)
+
+    def split():
+        out, a = [], 0
+        for sg in segs:
+            c, sh = sg[0], sg[1]
+            out.append((lv[a:a + c].reshape(sh + (8, 8)), dist[a:a + c].reshape(sh), nbits[a:a + c].reshape(sh)))
+            a += c
+        return out
+
+    if not m:
+        return split()
+    everyone = 4 * m >= 3 * n
+    if everyone:
+        live, m, tot, sid_r, qz32 = None, n, total, sid, None
+    else:
+        live = np.flatnonzero(live_mask)
+        ct, cct, tot, ratio = ct.take(live, 1), cct.take(live, 1), total.take(live), ratio.take(live, 1)
+        sid_r = sid.take(live)
+    rh = ratio + np.float32(0.5)
+    ge = rh >= 1.0
+    if everyone and m < n:
+        ge &= live_mask
+    flat = np.flatnonzero(ge)
+    p_i, r_i = np.divmod(flat, m)
+    kz = int(p_i[-1]) + 1
+    pad = _RDOQ_PAD
+    fw = flat + pad * m
+    cv, hv = ct.take(flat), rh.take(flat).astype(np.int32)
+    ccv = cv * cv
+    iv = ratio.take(flat) + (0.5 - deadzone)
+    if deadzone > 0.5:
+        iv = np.maximum(iv, 0)
+    iv = iv.astype(np.int32)
+    init = np.zeros((kz + pad, m), np.int32)
+    init.put(fw, np.minimum(iv, 15))
+    last0i = np.full(m, -1, np.int64)
+    sel = iv > 0
+    last0i[r_i[sel]] = p_i[sel]
+    nbv = init.take(_RDOQ_NB_A[:kz], 0)
+    nbv += init.take(_RDOQ_NB_B[:kz], 0)
+    s_i = sid_r.take(r_i)
+    ctx = _RDOQ_BAND_CTX.take(p_i) + _RDOQ_NB_CTX.take(nbv.take(flat)) + _RDOQ_DLC.take(last0i.take(r_i) - p_i + 64)
+    ctx += s_i * n_lev
+    lam_r = lam32 if everyone else lam32.take(live)
+    lam_c = lam_r.take(r_i)
+    hm1 = hv - 1
+    ix = np.empty((2, flat.size), np.int64)
+    np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
+    np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
+    ix += ctx
+    qz = qzs.take(p_i * len(segs) + s_i)
+    j0 = ccv + lam_c * lev_tab.take(ctx)
+    e = cv - (hv.astype(np.float32) + _RDOQ_HV32[:, None]) * qz
+    j = e * e
+    j += lam_c * lev_tab.take(ix)
+    j1, j2 = j[0], j[1]
+    b1 = j1 < j0
+    b2 = j2 < np.where(b1, j1, j0)
+    pick = np.where(b2, hv, np.where(b1, hm1, 0))
+    ci = np.flatnonzero(pick > 0)
+    if not ci.size:
+        return split()
+    kc = int(p_i[ci[-1]]) + 1
+    r_c, p_c, fwc, fc, pc = r_i.take(ci), p_i.take(ci), fw.take(ci), flat.take(ci), pick.take(ci)
+    ec = np.where(b2, e[1], e[0]).take(ci).astype(np.float64)
+    best = np.zeros((kc + pad, m), np.int32)
+    best.put(fwc, np.minimum(pc, 15))
+    ns = best.take(_RDOQ_NB_A[:kc], 0)
+    ns += best.take(_RDOQ_NB_B[:kc], 0)
+    sym = np.empty((kc + pad, m), np.int64)
+    sym[:pad] = N_BANDS * 5 * LEVEL_ALPHABET
+    body = sym[pad:]
+    np.add(_RDOQ_NB_SYM.take(ns), _RDOQ_BAND_SYM[:kc, None], out=body)
+    body += best[pad:]
+    # _rdoq_int_ends with the per-block table offsets
+    s_c = s_i.take(ci)
+    g = np.empty(m * kc + 1, np.int64)
+    g[0] = 0
+    bt = body.T + (sid_r * n_23)[:, None]
+    np.cumsum(t23i.take(bt), out=g[1:])
+    rb = r_c * kc
+    fk = rb + p_c
+    fk1 = fk + 1
+    dq = np.zeros(m * kc + 1, np.int64)
+    dq.put(fk1, np.rint((ccv.take(ci).astype(np.float64) - ec * ec) * _RDOQ_SSD_ONE).astype(np.int64))
+    np.cumsum(dq, out=dq)
+    b = t01i.take(sym.take(fwc - _RDOQ_SHIFT[:, None] * m) + (_RDOQ_T1_OFF[:, None] + s_c * n_01))
+    rate = b[0] + lasti.take(p_c + 1 + s_c * n_last)
+    rate += b[1]
+    rate += b[2]
+    g8 = g.take(rb + np.maximum(p_c - 7, 0))
+    rate += (g.take(rb + np.maximum(p_c - 2, 0)) - g8) & _RDOQ_LOW
+    rate += (g8 - g.take(rb)) >> 32
+    rate_f = rate * (1.0 / _RDOQ_BIT_ONE)
+    saved_f = (dq.take(fk1) - dq.take(rb)) * (1.0 / _RDOQ_SSD_ONE)
+    lam_v = (lamr if everyone else lamr.take(live)).take(r_c)
+    cost = np.full((m, kc), np.inf)
+    cost.put(fk, (tot.take(r_c) - saved_f) + lam_v * rate_f)
+    rate_d = np.empty((m, kc))
+    rate_d.put(fk, rate_f)
+    end = np.argmin(cost, 1)
+    rk = np.arange(0, m * kc, kc)
+    fe = rk + end
+    lam_end = lam64 if everyone else lam64.take(live)
+    l0 = last0 if everyone else last0.take(live)
+    empty = tot + lam_end * l0 <= cost.take(fe)
+    dd = np.where(empty, tot, tot - (dq.take(fe + 1) - dq.take(rk)) * (1.0 / _RDOQ_SSD_ONE))
+    bb = np.where(empty, l0, rate_d.take(fe)).astype(np.float32)
+    if everyone:
+        dist, nbits = dd, bb
+    else:
+        dist[live], nbits[live] = dd, bb
+    lev = pc * (p_c <= np.where(empty, -1, end).take(r_c))
+    gidx = (r_c if everyone else live.take(r_c)) * 64 + ZIGZAG.take(p_c)
+    lv.put(gidx, np.where(raster.take(gidx) < 0, -lev, lev))
+    return split()
+
+
 def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra=False, rdoq=None, tx16=False,
                  kinds=None):
     """Transform + quantise residuals; returns levels, weighted SSD and estimated bits per macroblock.
@@ -4184,6 +6236,8 @@ def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, int
         lv, d, b = _rdoq(np.concatenate([ccb, ccr]), qc, deadzone, lams, intra, True)
         return (lv[:m], d[:m], b[:m]), (lv[m:], d[m:], b[m:])
 
+    if batch and RDOQ_MERGE and cur_y.shape[0] <= RDOQ_MERGE_MAX and RDOQ_SPARSE and RDOQ_INT_BITS and RDOQ_F32_TRIALS and deadzone >= 0:
+        return _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra, tx16, kinds)
     if kinds is None or not (kinds[0].any() or kinds[1].any()):
         ly, dy, by = _code_plane_blocks(
             _dct(_split4(np.subtract(cur_y, py, dtype=np.float32))), qy, deadzone, lam, intra, rdoq=rd)
@@ -4204,6 +6258,60 @@ def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, int
     dist = dy.sum(1) + CB_WEIGHT * dcb + CR_WEIGHT * dcr
     return ly, lcb, lcr, dist, by.sum(1) + bcb + bcr, t16
 
+
+def _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra, tx16, kinds):
+    """RDOQ_MERGE: _code_blocks with RDOQ (luma, Cb + Cr and, for small batches, every 16x16 trial in one
+    _rdoq_multi call; luma, Cb and Cr transformed in one _dct / _edge_coefs call), the same numbers as m4's
+    separate calls (every step is per block)."""
+    ry = np.subtract(cur_y, py, dtype=np.float32)
+    n = ry.shape[0]
+    m = cur_cb.shape[0]
+    res = np.concatenate([_split4(ry).reshape(-1, 8, 8), np.subtract(cur_cb, pcb, dtype=np.float32),
+                          np.subtract(cur_cr, pcr, dtype=np.float32)])
+    edge = not (kinds is None or not (kinds[0].any() or kinds[1].any()))
+    if not edge:
+        coefs = _dct(res)
+    else:
+        coefs, rest_e = _edge_coefs(res, np.concatenate([kinds[0].reshape(-1), kinds[1], kinds[1]]))
+    lams = ((lam / CB_WEIGHT, m), (lam / CR_WEIGHT, m))  # (as m4's np.repeat of the two: the same float64 values)
+    segs = [(4 * n, (n, 4), qy, lam, False, intra, False), (2 * m, (2 * m,), qc, lams, True, intra, True)]
+    p16 = bool(tx16 and P16 and n)
+    spec = p16 and P16_BOUND == 2 and n <= RDOQ_MERGE_P16
+    raster = coefs.reshape(-1, 64)
+    if spec:  # every macroblock's 16x16 trial in the same call (_p16_luma codes a subset: the same numbers)
+        r64 = ry.astype(np.float64)
+        c16 = _i16_forward(r64)
+        rest = np.maximum((r64 ** 2).sum(axis=(1, 2)) - (c16 * c16).sum(axis=(1, 2)), 0.0)
+        segs.append((n, (n,), _i16_qm(float(qy[0, 0])), lam, False, False, False))
+        raster = np.concatenate([raster, c16.reshape(-1, 64)])
+    got = _rdoq_multi(raster, segs, deadzone)
+    ly, dy, by = got[0]
+    lc, dc, bc = got[1]
+    if edge:
+        dy = dy + rest_e[:4 * n].reshape(n, 4)
+        dc = dc + rest_e[4 * n:]
+    lcb, dcb, bcb, lcr, dcr, bcr = lc[:m], dc[:m], bc[:m], lc[m:], dc[m:], bc[m:]
+    t16 = np.zeros(n, bool)
+    if spec:
+        lv, d, b = got[2]
+        cost8 = dy.sum(1) + lam * by.sum(1)
+        at = np.nonzero((cost8 > lam * P16_FLAG_BITS) & (rest + lam * P16_FLAG_BITS < cost8))[0]
+        if at.size:
+            d = d[at] + rest[at]
+            lv, b = lv[at], b[at]
+            win = (d + lam * (b + P16_FLAG_BITS) < cost8[at]) & lv.any(axis=(1, 2))
+            on = at[win]
+            t16[on] = True
+            ly[on] = 0
+            ly[on, 0] = lv[win]
+            dy[on] = 0
+            dy[on, 0] = d[win]
+            by[on] = 0
+            by[on, 0] = b[win]
+    elif p16:
+        t16 = _p16_luma(ry, ly, dy, by, qy, deadzone, lam)
+    dist = dy.sum(1) + CB_WEIGHT * dcb + CR_WEIGHT * dcr
+    return ly, lcb, lcr, dist, by.sum(1) + bcb + bcr, t16
 
 def _mv_bits(d):
     a = np.abs(d)
@@ -4244,9 +6352,130 @@ def _diagonals(mbh, mbw):
     return [np.nonzero(rr + cc == t)[0] for t in range(mbh + mbw - 1)]
 
 
+CHAIN_FAST = 1  # encoder speed, the same numbers: _chain_predictors' raster loop with the chosen fixed vectors gathered
+# up front (one list per component, None where the macroblock passes its predictor on) and stores by index (0 = the loop
+# with the choice tests inside)
+
+
+def _chain_predictors_fast(choice, mv_me, mv_split, mbh, mbw):
+    """CHAIN_FAST: _chain_predictors, the same MED chain and output."""
+    n = mbh * mbw
+    two = choice == 2
+    fixed = two | (choice == 4)
+    fy = np.where(two, mv_me[:, 0], mv_split[:, 0]).tolist()
+    fx = np.where(two, mv_me[:, 1], mv_split[:, 1]).tolist()
+    for i in np.flatnonzero(~fixed).tolist():
+        fy[i] = None
+    out_y = [0] * n
+    out_x = [0] * n
+    up_y, up_x = [0] * (mbw + 1), [0] * (mbw + 1)  # final vectors of the row above, with a zero column on the left
+    i = 0
+    for _ in range(mbh):
+        row_y, row_x = [0] * (mbw + 1), [0] * (mbw + 1)
+        left_y = left_x = 0
+        tl_y = tl_x = 0  # up_*[c]: the top-left (0 at the left edge)
+        for c in range(1, mbw + 1):
+            a, b = left_y, up_y[c]
+            g = a + b - tl_y
+            tl_y = b
+            if a > b:
+                a, b = b, a
+            vy = a if g < a else (b if g > b else g)
+            a, b = left_x, up_x[c]
+            g = a + b - tl_x
+            tl_x = b
+            if a > b:
+                a, b = b, a
+            vx = a if g < a else (b if g > b else g)
+            out_y[i] = vy
+            out_x[i] = vx
+            f = fy[i]
+            if f is not None:
+                vy, vx = f, fx[i]
+            row_y[c] = left_y = vy
+            row_x[c] = left_x = vx
+            i += 1
+        up_y, up_x = row_y, row_x
+    out = np.empty((n, 2), np.int64)
+    out[:, 0] = out_y
+    out[:, 1] = out_x
+    return out
+
+
+CHAIN_MEMO = 1  # encoder speed, the same numbers: _chain_predictors recomputes only the rows whose inputs (fixed
+# vectors) or row above (final vectors) differ from the last call's; a row's predictors and final vectors depend on
+# nothing else (0 = every row every call)
+_CHAIN_MEMO = {}  # (mbh, mbw) -> the last call's input signature, predictors and final vectors (_chain_predictors_memo)
+_CHAIN_NONE = -(1 << 40)  # the signature of a macroblock that passes its predictor on (never a vector component)
+
+
+def _chain_predictors_memo(choice, mv_me, mv_split, mbh, mbw):
+    """CHAIN_MEMO: _chain_predictors_fast's chain, row by row, reusing the last call's rows where a row's fixed
+    vectors and the final vectors of the row above are the same (then so are its predictors and final vectors)."""
+    n = mbh * mbw
+    two = choice == 2
+    fixed = two | (choice == 4)
+    sy = np.where(fixed, np.where(two, mv_me[:, 0], mv_split[:, 0]), _CHAIN_NONE)
+    sx = np.where(fixed, np.where(two, mv_me[:, 1], mv_split[:, 1]), _CHAIN_NONE)
+    memo = _CHAIN_MEMO.get((mbh, mbw))
+    if memo is None:
+        changed = [True] * mbh
+        out_y, out_x = [0] * n, [0] * n
+        fin_y, fin_x = [None] * mbh, [None] * mbh
+    else:
+        py, px, out_y, out_x, fin_y, fin_x = memo
+        changed = ((sy != py) | (sx != px)).reshape(mbh, mbw).any(1).tolist()
+    fy, fx = sy.tolist(), sx.tolist()
+    none = _CHAIN_NONE
+    up_y, up_x = [0] * (mbw + 1), [0] * (mbw + 1)  # final vectors of the row above, with a zero column on the left
+    above = False  # the row above's final vectors differ from the last call's
+    for r in range(mbh):
+        if not (above or changed[r]):
+            up_y, up_x = fin_y[r], fin_x[r]
+            continue
+        row_y, row_x = [0] * (mbw + 1), [0] * (mbw + 1)
+        left_y = left_x = 0
+        tl_y = tl_x = 0
+        i = r * mbw
+        for c in range(1, mbw + 1):
+            a, b = left_y, up_y[c]
+            g = a + b - tl_y
+            tl_y = b
+            if a > b:
+                a, b = b, a
+            vy = a if g < a else (b if g > b else g)
+            a, b = left_x, up_x[c]
+            g = a + b - tl_x
+            tl_x = b
+            if a > b:
+                a, b = b, a
+            vx = a if g < a else (b if g > b else g)
+            out_y[i] = vy
+            out_x[i] = vx
+            f = fy[i]
+            if f != none:
+                vy, vx = f, fx[i]
+            row_y[c] = left_y = vy
+            row_x[c] = left_x = vx
+            i += 1
+        above = row_y != fin_y[r] or row_x != fin_x[r]
+        fin_y[r], fin_x[r] = row_y, row_x
+        up_y, up_x = row_y, row_x
+    _CHAIN_MEMO.clear()
+    _CHAIN_MEMO[(mbh, mbw)] = (sy, sx, out_y, out_x, fin_y, fin_x)
+    out = np.empty((n, 2), np.int64)
+    out[:, 0] = out_y
+    out[:, 1] = out_x
+    return out
+
+
 def _chain_predictors(choice, mv_me, mv_split, mbh, mbw):
     """Encoder: every macroblock's vector predictor (_vector_predictor's MED, raster order) when every macroblock
     keeps its choice (0, 1, 3: skip, predicted vector, intra take the predictor; 2: mv_me; 4: mv_split)."""
+    if CHAIN_MEMO:
+        return _chain_predictors_memo(choice, mv_me, mv_split, mbh, mbw)
+    if CHAIN_FAST:
+        return _chain_predictors_fast(choice, mv_me, mv_split, mbh, mbw)
     # scalar Python (the chain is sequential), one list per component: ~2x faster than pairs of lists
     kind = choice.tolist()
     me_y, me_x, sp_y, sp_x = mv_me[:, 0].tolist(), mv_me[:, 1].tolist(), mv_split[:, 0].tolist(), mv_split[:, 1].tolist()
@@ -4337,6 +6566,12 @@ def _merge_member(st, field, med, vec, idx):
 
 INTRA_P_MIN_COST = 32.0  # encoder speed: P frames try intra only where the searched vector's cost exceeds this x lambda
 INTRA_P_AC_RATIO = 8.0  # ... and the source's AC energy is below this x the searched vector's residual energy (0 = all)
+INTRA_P_LOW_RATIO = 1.0  # encoder speed: ... and (INTRA_P_LOW_RATIO) that AC energy is below this x the residual energy (the
+# searched vector predicts worse than a flat block) or (INTRA_P_HIGH_COST) the searched vector's cost exceeds this x
+# lambda (None = neither: every macroblock passing the two tests above). Six clips, q20/50/80, 8 frames: intra won 13 of
+# ~13100 macroblocks tried, all at ratio < 0.8 (pans, q20-80) or at cost > 800 lambda (face-rotate q80); these keep
+# ~600 of the tries and all 13. A scene cut (ratio ~0.5 everywhere) still passes.
+INTRA_P_HIGH_COST = 600.0
 
 
 def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
@@ -4347,6 +6582,14 @@ def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
     def energy(x, pred, axes):
         return ((x.astype(np.float32) - pred) ** 2).sum(axis=axes, dtype=np.float64)
 
+    if INTRA_P_LOW_RATIO is not None and INTRA_P_AC_RATIO > 0:  # speed: the energies only where the cost test passes
+        ok = me[3] + lam * me[4] > INTRA_P_MIN_COST * lam
+        at = np.nonzero(ok)[0]
+        if at.size:
+            sub = _intra_p_contenders_at(cur_y[at], cur_cb[at], cur_cr[at], [p[at] for p in pred_me], me[3][at],
+                                         me[4][at], lam, energy)
+            ok[at] = sub
+        return ok
     yb = _split4(cur_y).astype(np.float32)
     ac = energy(yb, yb.mean(axis=(2, 3), keepdims=True), (1, 2, 3))
     res = energy(cur_y, pred_me[0], (1, 2))
@@ -4357,9 +6600,52 @@ def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
     ok = me[3] + lam * me[4] > INTRA_P_MIN_COST * lam
     if INTRA_P_AC_RATIO > 0:
         ok &= ac < INTRA_P_AC_RATIO * res
+    if INTRA_P_LOW_RATIO is not None:
+        ok &= (ac < INTRA_P_LOW_RATIO * res) | (me[3] + lam * me[4] > INTRA_P_HIGH_COST * lam)
     return ok
 
 
+def _intra_p_contenders_at(cur_y, cur_cb, cur_cr, pred_me, me3, me4, lam, energy):
+    """_intra_p_contenders' energy tests (INTRA_P_AC_RATIO, INTRA_P_LOW_RATIO / INTRA_P_HIGH_COST) on the macroblocks
+    given (those passing the cost test)."""
+    yb = _split4(cur_y).astype(np.float32)
+    ac = energy(yb, yb.mean(axis=(2, 3), keepdims=True), (1, 2, 3))
+    res = energy(cur_y, pred_me[0], (1, 2))
+    for w, c, p in ((CB_WEIGHT, cur_cb, pred_me[1]), (CR_WEIGHT, cur_cr, pred_me[2])):
+        cf = c.astype(np.float32)
+        ac += w * energy(cf, cf.mean(axis=(1, 2), keepdims=True), (1, 2))
+        res += w * energy(c, p, (1, 2))
+    ok = ac < INTRA_P_AC_RATIO * res
+    ok &= (ac < INTRA_P_LOW_RATIO * res) | (me3 + lam * me4 > INTRA_P_HIGH_COST * lam)
+    return ok
+
+
+SWEEP_ROUNDS = 0  # encoder speed: the exact sweep's pricing rounds stop after this many (0 = until exact, v7). The
+# macroblocks still priced at a stale predictor keep their choice: skips and predicted-vector macroblocks take the
+# real predictor (the latter's residual coded again there, one _code_blocks call), merge skips whose vector left
+# their list fall back to the searched vector coded. A zoom (coffee q20) needs 15-22 rounds of ~3 ms each.
+PRED_GATE = 1.0  # encoder speed: a predicted vector other than the searched one is coded (RDOQ) only where its
+# uncoded distortion exceeds the searched vector's by at most this x lambda x the vector bits it saves (the searched
+# vector coded is then the better bet; choice 1 wins in < 1 % of the sweep's macroblocks); codings already made
+# are used anyway; < 0 = none but those, None = v7 (price all)
+SWEEP_MAPS = 1  # encoder speed, the same numbers: the sweep's seen skip distortions looked up in one map() pass
+# (dict.get with the default -1, never a distortion) instead of two Python loops (0 = the loops)
+CODED_ROWS = 1  # encoder speed, the same numbers: _decide_p's coding cache (code_pred) keeps each batch's result with
+# a row number per (macroblock, vector) instead of six cut-out rows per macroblock (0 = the cut-out rows)
+SWEEP_LEAN = 1  # encoder speed, the same numbers: the exact sweep's rounds predict only new predictors, gate and
+# code only where a coding can follow, and write levels only where the predicted-vector choice can take them (0 = v7's)
+PRED_GATE_PASS = 1  # ... also in the whole-frame pass (0 = only in the exact sweep's rounds)
+PRED_GATE_EST = 1.0  # ... instead of PRED_GATE's test: where its cost guessed from the searched vector's coding
+# (that coding's gain at this predictor) is at most this x the best other choice's (None = PRED_GATE's test)
+PRED_GATE_GAIN = 0.0  # ... or where coding the searched vector's residual gained at least this x lambda x the extra
+# mode bits of a coded predicted vector over a skip (its coding pays: the predictor's likely does too; None = off)
+PRED_GATE_REL = 0.5  # encoder speed: PRED_GATE_GAIN's test passes only where the predicted vector's uncoded distortion
+# exceeds the searched vector's by less than this share of it, or (PRED_GATE_MVD) where the predicted vector saves more
+# than this many vector bits (None = everywhere, c0020). At q65-80 coding nearly always gains, so the gain test passed
+# everywhere: coffee-zoom q80 coded ~480 predicted vectors per frame for ~14 wins. Recorded codings (7 clips x q, 8
+# frames): 0.5 / 8 keep 51 % of coffee q80's (1650 of 3386) and 57 % of face q80's for 22 / 208 lambda of the
+# codings' value; astronaut (large vector differences) keeps all.
+PRED_GATE_MVD = 8.0
 PRED_SKIP_MARGIN = 32.0  # encoder speed: the predicted vector is coded (RDOQ) only where the skip's distortion exceeds
 # lambda x (this + the inter mode and zero-vector bits - the skip mode bits); below, skip beats it (exact at 0: the
 # coded cost is at least lambda x those bits); < 0 = price it everywhere
@@ -4379,6 +6665,12 @@ BI_MIN_COST = 128.0  # only macroblocks whose best one-hypothesis cost exceeds t
 # 98 % of its gain on 42 % of the candidates
 
 
+BI_MIN_CANDIDATES = 16  # encoder speed: a P frame with fewer two-hypothesis candidates than this tries none (0 = all).
+# The search's and coding's fixed costs (~35 block-filter calls) dominate there: astronaut-pan q20 spent ~3 % of its P
+# time on ~5 candidates per frame. Six clips, q20/50/80, 8 frames: such frames held 53 lambda of the 90,000 lambda
+# that two hypotheses saved (astronaut q20 19, face q20 12, retina q50 11).
+
+
 def _bi_sad(target, phases, by, bx, v):
     """Encoder: half the SAD of target (2 cur - p1, float32) against the second hypothesis's luma blocks at v. The
     uint8 blocks are subtracted directly and summed in float32 (speed: no int32 copy, no float64 pass); the sums of
@@ -4394,25 +6686,13 @@ def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
     by = (idx // mbw) * 16
     bx = (idx % mbw) * 16
     target = np.subtract(2 * cur_y.astype(np.int32), p1_y, dtype=np.float32)
-    best_v = w0.copy()
-    raw = None
-    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-    for stride in BI_STRIDES:
-        centre = best_v.copy()
-        best_sad = np.full(idx.size, np.inf)
-        best_raw = np.zeros(idx.size, np.float32)
-        for o in offsets:
-            v = np.minimum(np.maximum(centre + stride * np.array(o), -MAX_MV), MAX_MV)
-            if o == (0, 0) and raw is not None:
-                sad_raw = raw
-            else:
-                sad_raw = _bi_sad(target, ref_b[3], by, bx, v)
-            sad = sad_raw + subpel_cost * (o != (0, 0))
-            better = sad < best_sad
-            best_sad = np.where(better, sad, best_sad)
-            best_raw = np.where(better, sad_raw, best_raw)
-            best_v[better] = v[better]
-        raw = best_raw
+
+    def sad_many(vs):
+        k, m = vs.shape[:2]
+        return _bi_sad(np.tile(target, (k, 1, 1)), ref_b[3], np.tile(by, k), np.tile(bx, k), vs.reshape(-1, 2)).reshape(k, m)
+
+    best_v, raw = _refine_pm1(w0.copy(), BI_STRIDES, subpel_cost,
+                              lambda centre, stride: lambda o, v: _bi_sad(target, ref_b[3], by, bx, v), sad_many)
     if BI_NEIGHBOUR_PASSES:
         if raw is None:
             raw = _bi_sad(target, ref_b[3], by, bx, best_v)
@@ -4429,9 +6709,9 @@ def _bi_neighbours(target, ref_b, idx, mbw, mbh, w0, best_v, raw, subpel_cost):
     for _ in range(BI_NEIGHBOUR_PASSES):
         field = np.zeros((mbh * mbw, 2), np.int64)
         field[idx] = best_v - w0
-        gp = np.pad(field.reshape(mbh, mbw, 2), ((1, 1), (1, 1), (0, 0)), mode="edge")
+        gp = _pad_edge(field.reshape(mbh, mbw, 2), 1)
         for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1]):
-            v = np.clip(w0 + cand.reshape(-1, 2)[idx], -MAX_MV, MAX_MV)
+            v = _npclip(w0 + cand.reshape(-1, 2)[idx], -MAX_MV, MAX_MV)
             k = np.nonzero((v != best_v).any(1))[0]
             if not k.size:
                 continue
@@ -4455,7 +6735,7 @@ def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, priced_skip, coded, pred
     ctx = np.where((mv_c != pred).any(1), 0, 1)  # _block_kind - 1 of an inter macroblock
     j_cur = j_min + lam * np.where(priced_skip, 0.0, flag_tab[ctx, 0])
     cand = np.nonzero((choice <= 2) & (j_min > BI_MIN_COST * lam))[0]
-    if not cand.size:
+    if not cand.size or cand.size < BI_MIN_CANDIDATES:
         return flags, dw, 0.0
     v = mv_c[cand]
     p1 = predict(cand, v)
@@ -4480,6 +6760,13 @@ def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, priced_skip, coded, pred
     return flags, dw, float((j_cur[cand] - j_bi)[win].sum())
 
 
+SPLIT_EMPTY_EXIT = 1  # encoder speed: _motion_search_split returns at once when no macroblock is a candidate
+SPLIT_SEARCH_FAST = 1  # encoder speed: the split search's whole-pel step from one gather, no centre evaluated twice (exact)
+SPLIT_MIN_CANDIDATES = 16  # encoder speed: a P frame with fewer split candidates than this tries none (0 = all). The
+# split search's and coding's fixed costs dominate there (astronaut-pan q20: ~4 ms per frame for ~13 candidates, ~5 % of
+# its P time). Six clips, q20/50/80, 8 frames: such frames held split wins only on the held-out pair (motorcycle q20
+# one macroblock, 52 lambda; retina q50 6, 92 of its 190 lambda), none on the bundled four.
+SPLIT_REUSE = 1  # encoder speed: split candidates whose four vectors equal the searched one reuse its coding (exact)
 SMOOTH_PLANES_MIN_SPLIT = 40  # encoder speed: the smooth luma's 16 phase planes are built (not filtered per block)
 # when the split search has more candidate macroblocks than this (27 x 4 blocks each); the same numbers either way
 
@@ -4489,6 +6776,17 @@ def _decide_layers_alone(st, cur, step, layer):
     intra coding to reuse)."""
     st["intra_rough"] = st["intra_near"] = None
     return _decide_p(st, cur, step, layer)
+
+
+P_LAMBDA_Q = (0.3, 0.3, 0.0)  # encoder: P frames' lambda x 2 ** max(c, a + b * (quality - 50) / 30) (decisions and RDOQ; (0, 0, 0) = v7)
+P_LAMBDA_CASCADE = (0.0, 0.0, 0.0)  # encoder: ... x 2 ** this, by the frame's CASCADE_LEVEL (0 = the best-quality P frames)
+
+
+def _p_lambda(st, step):
+    """Encoder: the P-frame lambda (LAMBDA_SCALE * step**2 times the P_LAMBDA_Q / P_LAMBDA_CASCADE scale)."""
+    a, b, c = P_LAMBDA_Q
+    e = max(c, a + b * (st.get("quality", 50.0) - 50.0) / 30.0) + P_LAMBDA_CASCADE[CASCADE_LEVEL[st.get("next_index", 0) % 4]]
+    return LAMBDA_SCALE * step**2 * 2.0**e
 
 
 def _decide_p(st, cur, step, layer=None):
@@ -4503,7 +6801,7 @@ def _decide_p(st, cur, step, layer=None):
     n = mbh * mbw
     cur_y, cur_cb, cur_cr = (_to_mbs(cur[0], 16), _to_mbs(cur[1], 8), _to_mbs(cur[2], 8))
     qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
-    lam = LAMBDA_SCALE * step**2
+    lam = _p_lambda(st, step)
     prior = st.get("prev_mv") if TEMPORAL_CANDIDATE and layer is None else None
     if layer is None:  # the previous frame's phase planes are dead (see _planes_for): their buffers are reused ...
         # ... but for those that now serve the second hypothesis (ref2_phases); the ones kept before are dead now
@@ -4525,7 +6823,7 @@ def _decide_p(st, cur, step, layer=None):
         mv_me = _motion_search(cur[0], ref, mbh, mbw, search, SUBPEL_PENALTY * step, prior)
     else:
         mv_me = np.zeros((n, 2), np.int64)
-    st["prev_mv"] = np.clip(mv_me >> 2, -(MAX_MV // 4 - 2), MAX_MV // 4 - 2)
+    st["prev_mv"] = _npclip(mv_me >> 2, -(MAX_MV // 4 - 2), MAX_MV // 4 - 2)
     all_idx = np.arange(n)
 
     def kinds_at(idx, vecs):
@@ -4540,6 +6838,8 @@ def _decide_p(st, cur, step, layer=None):
     layer_cand = _choose_layers(st, cur, mv_me, pred_sharp[0]) if layer is None and LAYER_GATE > 0 else None
     if layer_cand is not None and st["layer_alone"]:  # a clear cross-fade: the two-layer decision alone (speed)
         return _decide_layers_alone(st, cur, step, layer_cand)
+    if layer_cand is not None and LAYER_TWICE_QMAX is not None and st.get("quality", 50.0) >= LAYER_TWICE_QMAX:
+        layer_cand = None  # speed: decided once, the ordinary way (the layer pair stays a candidate for later frames)
     # the smooth luma filtered per block, as the decoder does (_mc_luma_direct, the same numbers): its 16 phase
     # planes are built only when the frame chooses it
     ref_smooth = st["ref"] + ((st["ref"][0], FILTER_SMOOTH_LUMA), FILTER_SMOOTH, None)
@@ -4618,12 +6918,24 @@ def _decide_p(st, cur, step, layer=None):
     # ... and not in the fade's second decision: measured on 8 frames, chelsea -0.19 % BD without split there
     # (the other five clips unchanged), its encode 1.04x faster
     cand = np.nonzero(me[4] > SPLIT_MIN_BITS)[0] if layer is None else np.zeros(0, np.int64)
+    if cand.size < SPLIT_MIN_CANDIDATES:  # speed: too few to pay the split search's fixed costs
+        cand = cand[:0]
     if isinstance(ref[3], tuple) and cand.size > SMOOTH_PLANES_MIN_SPLIT:
         st["ref_phases"][FILTER_SMOOTH_LUMA] = _planes_for(st, st["ref"][0], FILTER_SMOOTH_LUMA)
         ref = _ref_with(st, filt, wp)
     mv4 = np.repeat(mv_me[:, None, :], 4, axis=1)
-    mv4[cand] = _motion_search_split(cur_y[cand], ref, cand, mbw, mv_me[cand], SUBPEL_PENALTY * step)
+    if cand.size:  # (speed: no empty search)
+        mv4[cand] = _motion_search_split(cur_y[cand], ref, cand, mbw, mv_me[cand], SUBPEL_PENALTY * step)
     spl = [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]), np.full(n, np.inf), np.zeros(n)]
+    if cand.size and SPLIT_REUSE:  # speed, the same numbers: where the four vectors are the searched one, no
+        # chroma edge transform applies and no 16x16 transform was taken, the split's prediction, transforms and
+        # levels are the searched vector's
+        same = (mv4[cand] == mv_me[cand][:, None]).all((1, 2)) & ~me[5][cand]
+        if EDGE_TX:
+            same &= kinds_at(cand, mv_me[cand])[1] == 0
+        for k in range(5):
+            spl[k][cand[same]] = me[k][cand[same]]
+        cand = cand[~same]
     if cand.size:
         sp_cand = _predict_split(ref, cand, mbw, mv4[cand])
         got = _code_blocks(cur_y[cand], cur_cb[cand], cur_cr[cand], *sp_cand, qy, qc, DEADZONE_INTER, lam,
@@ -4654,10 +6966,14 @@ def _decide_p(st, cur, step, layer=None):
 
     coded = {}  # (macroblock, vy, vx): its _code_blocks row; the sweep's rounds often return to a predictor coded before
 
+    def mb_keys(idx, vecs):
+        """The dictionaries' keys of macroblocks idx at vectors vecs: (macroblock, vy, vx) packed in one int (speed)."""
+        return ((idx << 32) + ((vecs[:, 0] + 32768) << 16) + (vecs[:, 1] + 32768)).tolist()
+
     def code_pred(idx, vecs, preds):
         """_code_blocks of macroblocks idx predicted by vectors vecs (predictions preds), each (macroblock, vector)
         coded once per decision (every row depends on its macroblock's inputs alone)."""
-        keys = list(zip(idx.tolist(), vecs[:, 0].tolist(), vecs[:, 1].tolist()))
+        keys = mb_keys(idx, vecs)
         miss = [k for k, key in enumerate(keys) if key not in coded]
         if len(miss) == len(keys):
             got = _code_blocks(cur_y[idx], cur_cb[idx], cur_cr[idx], *preds, qy, qc, DEADZONE_INTER, lam, tx16=True,
@@ -4666,6 +6982,17 @@ def _decide_p(st, cur, step, layer=None):
             m = np.array(miss)
             got = _code_blocks(cur_y[idx[m]], cur_cb[idx[m]], cur_cr[idx[m]], *(p[m] for p in preds), qy, qc,
                                DEADZONE_INTER, lam, tx16=True, kinds=kinds_at(idx[m], vecs[m]))
+        if CODED_ROWS:  # speed, the same numbers: the cache holds (batch result, row) pairs, not rows cut apart
+            if miss:
+                coded.update(zip([keys[k] for k in miss], zip([got] * len(miss), range(len(miss)))))
+                if len(miss) == len(keys):
+                    return got
+            rows = [coded[key] for key in keys]
+            g0 = rows[0][0] if rows else None
+            if rows and all(g is g0 for g, _ in rows):  # one batch: its rows gathered (np.array of the rows: the same)
+                js = [j for _, j in rows]
+                return [g0[f][js] for f in range(6)]
+            return [np.array([g[f][j] for g, j in rows]) for f in range(6)]
         if miss:
             for j, k in enumerate(miss):
                 coded[keys[k]] = tuple(a[j] for a in got)
@@ -4673,6 +7000,32 @@ def _decide_p(st, cur, step, layer=None):
                 return got
         rows = [coded[key] for key in keys]
         return [np.array([r[f] for r in rows]) for f in range(6)]
+
+    d_me0 = skip_distortion(pred_me, all_idx)  # the searched vector's uncoded distortion
+    me_gain = d_me0 - me[3] - lam * me[4]  # PRED_GATE_GAIN: what coding the searched vector's residual saved
+
+    def pred_gate(idx, vecs, d_at):
+        """PRED_GATE: where the predicted vectors vecs of macroblocks idx (uncoded distortions d_at) are worth
+        coding, or already coded."""
+        mvd_me = _mvd_bits(mvd_tab, mv_me[idx] - vecs)
+        ok = d_at - d_me0[idx] <= PRED_GATE * lam * mvd_me
+        if PRED_GATE_EST is not None:  # its cost guessed with the searched vector's coding gain, against the others
+            inter = me[3][idx] + lam * (me[4][idx] + mode_bits[idx, MODE_INTER])
+            guess = inter + d_at - d_me0[idx] + lam * zero_mvd
+            best = np.minimum.reduce([d_at + lam * mode_bits[idx, MODE_SKIP], inter + lam * mvd_me, j_intra[idx],
+                                      j_split_base[idx] + lam * _mvd_bits(mvd_tab, mv_chain_split[idx] - vecs)])
+            ok = guess <= PRED_GATE_EST * best
+        if PRED_GATE_GAIN is not None:
+            gain_ok = me_gain[idx] >= PRED_GATE_GAIN * lam * (mode_bits[idx, MODE_INTER] + zero_mvd - mode_bits[idx, MODE_SKIP])
+            if PRED_GATE_REL is not None:
+                gain_ok &= (d_at - d_me0[idx] < PRED_GATE_REL * d_me0[idx]) | (mvd_me > PRED_GATE_MVD)
+            ok |= gain_ok
+        if PRED_GATE < 0:
+            ok[:] = False
+        ask = np.nonzero(~ok)[0]
+        if ask.size and coded:
+            ok[ask] = [k in coded for k in mb_keys(idx[ask], vecs[ask])]
+        return ok
 
     # Whole-frame passes against the previous pass's vectors give a good guess of every predictor ...
     final = mv_me
@@ -4686,6 +7039,8 @@ def _decide_p(st, cur, step, layer=None):
         mp = [a.copy() for a in me]
         other = (pred_guess != mv_me).any(1)
         worth = _pred_contenders(d_skip, mode_bits, zero_mvd, lam)
+        if PRED_GATE is not None and PRED_GATE_PASS:
+            worth &= pred_gate(all_idx, pred_guess, d_skip)
         mp[3][other & ~worth] = np.inf  # skip beats the coded predicted vector there
         other = np.nonzero(other & worth)[0]
         if other.size:
@@ -4700,7 +7055,7 @@ def _decide_p(st, cur, step, layer=None):
         mv_c = np.where((choice == 2)[:, None], mv_me, np.where((choice == 4)[:, None], mv_chain_split, pred_guess))
         final = mv_c  # intra macroblocks pass their predictor on, like skips
     j_now = np.minimum.reduce([j_skip, j_pred, j_me, j_intra, j_split])
-    j_bare, mv_2, alt = _merge_skip_prices(st, final, pred_guess, mv_me, skip_distortion(pred_me, all_idx), j_me,
+    j_bare, mv_2, alt = _merge_skip_prices(st, final, pred_guess, mv_me, d_me0, j_me,
                                            j_now, lambda i, v: skip_distortion(_predict_mbs(ref, i, mbw, v), i),
                                            mode_bits, lam)
     me3 = np.where(alt, np.inf, me[3])  # where the merge skip takes another vector, column 2 is that skip alone
@@ -4712,7 +7067,7 @@ def _decide_p(st, cur, step, layer=None):
     # decisions as a sweep over the mbh + mbw - 1 diagonals, in a few batches instead.
     ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
     # (macroblock, vy, vx): skip distortion; the rounds often return to a predictor seen before
-    skip_seen = dict(zip(zip(all_idx.tolist(), pred_guess[:, 0].tolist(), pred_guess[:, 1].tolist()), d_skip.tolist()))
+    skip_seen = dict(zip(mb_keys(all_idx, pred_guess), d_skip.tolist()))
     t16 = mp[5].copy()
     j_skip, j_pred, pred = j_skip.copy(), j_pred.copy(), pred_guess.copy()
     j_me = np.minimum(me3 + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred)), j_bare)
@@ -4720,6 +7075,7 @@ def _decide_p(st, cur, step, layer=None):
     j_all = np.stack([j_skip, j_pred, j_me, j_intra, j_split], 1)
     choice = np.argmin(j_all, 1)
     passed = field_seen = None  # the held merge-skip prices the last check found in their lists, and its field
+    rounds, truncated = 0, False
     while True:
         real = _chain_predictors(choice, mv_2, mv_chain_split, mbh, mbw)
         # a merge skip whose vector the choices leave out of its list loses that price for good (so the rounds end)
@@ -4748,44 +7104,117 @@ def _decide_p(st, cur, step, layer=None):
             if lost.size:
                 continue
             break
+        if SWEEP_ROUNDS and rounds >= SWEEP_ROUNDS:
+            truncated = True
+            break
+        rounds += 1
         ps = real[sub]
-        keys = list(zip(sub.tolist(), ps[:, 0].tolist(), ps[:, 1].tolist()))
-        new = np.array([key not in skip_seen for key in keys], bool)
-        if new.all():
-            sp = predict_at(sub, ps)
-            d_sub = skip_distortion(sp, sub)
-        else:  # a predictor seen before: its skip distortion is known, and code_pred has its coding if it needs one
+        keys = mb_keys(sub, ps)
+        if SWEEP_MAPS and SWEEP_LEAN:  # one C-level lookup pass: the seen distortions, -1 (never a distortion) if new
+            seen_d = np.array(list(map(skip_seen.get, keys, [-1.0] * len(keys))), d_skip.dtype)
+            new = seen_d < 0
+        else:
+            new = np.array([key not in skip_seen for key in keys], bool)
+        if SWEEP_LEAN:
+            # speed, the same numbers: predictions only of the new predictors (a seen one's skip distortion is known,
+            # and code_pred has its coding if it needs one); the gate only where a coding could follow; the levels
+            # written only where the predicted-vector choice can take them (elsewhere j_pred is infinite, and the
+            # macroblock's levels are set from its final choice after the rounds)
             nw = np.nonzero(new)[0]
-            sp = [np.empty((sub.size,) + q.shape[1:], q.dtype) for q in pred_me]
-            d_sub = np.array([skip_seen.get(key, 0.0) for key in keys], d_skip.dtype)
+            if nw.size == sub.size:
+                d_sub = None
+            elif SWEEP_MAPS:
+                d_sub = seen_d  # (the new ones' entries are set below)
+            else:
+                d_sub = np.array([skip_seen.get(key, 0.0) for key in keys], d_skip.dtype)
             if nw.size:
-                for o, g in zip(sp, predict_at(sub[nw], ps[nw])):
-                    o[nw] = g
-                d_sub[nw] = skip_distortion([q[nw] for q in sp], sub[nw])
-        skip_seen.update(zip(keys, d_sub.tolist()))
-        fresh = [a[sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
-        other = (ps != mv_me[sub]).any(1)
-        worth = _pred_contenders(d_sub, mode_bits[sub], zero_mvd, lam)
-        fresh[3][other & ~worth] = np.inf
-        other = np.nonzero(other & worth)[0]
-        if other.size:
-            got = code_pred(sub[other], ps[other], [p[other] for p in sp])
-            for k in range(6):
-                fresh[k][other] = got[k]
-        j_all[sub, 0] = d_sub + lam * mode_bits[sub, MODE_SKIP]
-        j_all[sub, 1] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
+                g = predict_at(sub[nw], ps[nw])
+                if d_sub is None:
+                    d_sub = skip_distortion(g, sub)
+                else:
+                    d_sub[nw] = skip_distortion(g, sub[nw])
+            skip_seen.update(zip(keys, d_sub.tolist()))
+            other = (ps != mv_me[sub]).any(1)
+            oi = np.nonzero(other & _pred_contenders(d_sub, mode_bits[sub], zero_mvd, lam))[0]
+            if PRED_GATE is not None and oi.size:
+                oi = oi[pred_gate(sub[oi], ps[oi], d_sub[oi])]
+            j1, b1 = me[3][sub], me[4][sub]
+            j1[other] = np.inf
+            same = sub[~other]
+            ly[same], lcb[same], lcr[same], t16[same] = me[0][same], me[1][same], me[2][same], me[5][same]
+            if oi.size:
+                if nw.size:
+                    pos = np.zeros(sub.size, np.int64)
+                    pos[nw] = np.arange(nw.size)
+                    preds = [q[pos[oi]] for q in g]  # (rows of seen predictors: coded already, not read)
+                else:
+                    preds = None
+                got = code_pred(sub[oi], ps[oi], preds)
+                j1[oi], b1[oi] = got[3], got[4]
+                so = sub[oi]
+                ly[so], lcb[so], lcr[so], t16[so] = got[0], got[1], got[2], got[5]
+            j_all[sub, 0] = d_sub + lam * mode_bits[sub, MODE_SKIP]
+            j_all[sub, 1] = j1 + lam * (b1 + mode_bits[sub, MODE_INTER] + zero_mvd)
+        else:
+            if new.all():
+                sp = predict_at(sub, ps)
+                d_sub = skip_distortion(sp, sub)
+            else:  # a predictor seen before: its skip distortion is known, and code_pred has its coding if it needs one
+                nw = np.nonzero(new)[0]
+                sp = [np.empty((sub.size,) + q.shape[1:], q.dtype) for q in pred_me]
+                d_sub = np.array([skip_seen.get(key, 0.0) for key in keys], d_skip.dtype)
+                if nw.size:
+                    for o, g in zip(sp, predict_at(sub[nw], ps[nw])):
+                        o[nw] = g
+                    d_sub[nw] = skip_distortion([q[nw] for q in sp], sub[nw])
+            skip_seen.update(zip(keys, d_sub.tolist()))
+            fresh = [a[sub] for a in me]  # as in the passes: me's coding where the predictor is the searched vector
+            other = (ps != mv_me[sub]).any(1)
+            worth = _pred_contenders(d_sub, mode_bits[sub], zero_mvd, lam)
+            if PRED_GATE is not None:
+                worth &= pred_gate(sub, ps, d_sub)
+            fresh[3][other & ~worth] = np.inf
+            other = np.nonzero(other & worth)[0]
+            if other.size:
+                got = code_pred(sub[other], ps[other], [p[other] for p in sp])
+                for k in range(6):
+                    fresh[k][other] = got[k]
+            j_all[sub, 0] = d_sub + lam * mode_bits[sub, MODE_SKIP]
+            j_all[sub, 1] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
         j_all[sub, 2] = np.minimum(me3[sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] +
                                                    _mvd_bits(mvd_tab, mv_me[sub] - ps)), j_bare[sub])
         j_all[sub, 4] = j_split_base[sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
-        ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
-        t16[sub] = fresh[5]
+        if not SWEEP_LEAN:
+            ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
+            t16[sub] = fresh[5]
         pred[sub] = ps
         choice[sub] = np.argmin(j_all[sub], 1)
+    if truncated:  # SWEEP_ROUNDS: the choices stand; make the vectors, merge lists and levels consistent with them
+        while True:
+            real = _chain_predictors(choice, mv_2, mv_chain_split, mbh, mbw)
+            field = np.where((choice == 2)[:, None], mv_2, np.where((choice == 4)[:, None], mv_chain_split, real))
+            check = np.nonzero((choice == 2) & (j_all[:, 2] == j_bare))[0]
+            lost = check[~_merge_member(st, field, real, mv_2, check)]
+            if not lost.size:
+                break
+            j_bare[lost], me3[lost], mv_2[lost] = np.inf, me[3][lost], mv_me[lost]
+            j_all[lost, 2] = me[3][lost] + lam * (me[4][lost] + mode_bits[lost, MODE_INTER] +
+                                                  _mvd_bits(mvd_tab, mv_me[lost] - real[lost]))
+        sub = np.nonzero((real != pred).any(1))[0]
+        c1 = sub[choice[sub] == 1]
+        if c1.size:  # the predicted vector's residual at the real predictor
+            got = code_pred(c1, real[c1], predict_at(c1, real[c1]))
+            ly[c1], lcb[c1], lcr[c1], t16[c1] = got[0], got[1], got[2], got[5]
+            j_all[c1, 1] = got[3] + lam * (got[4] + mode_bits[c1, MODE_INTER] + zero_mvd)
+        c0 = sub[choice[sub] == 0]
+        if c0.size:  # (the costs feed bi's choice)
+            j_all[c0, 0] = skip_distortion(predict_at(c0, real[c0]), c0) + lam * mode_bits[c0, MODE_SKIP]
+        pred = real
     mv_c = np.where((choice == 2)[:, None], mv_2, np.where((choice == 4)[:, None], mv_chain_split, pred))
     mvd = mv_c - pred
     # the frame's estimated cost, to compare decisions: summed diagonal by diagonal as the sweep did (same float sums)
     j_total = lam * 8 * LAYER_BYTES * (layer is not None)
-    j_min = j_all.min(1)
+    j_min = j_all[all_idx, choice] if truncated else j_all.min(1)
     for idx in _diagonals(mbh, mbw):
         j_total += float(j_min[idx].sum())
     for k, src in ((0, None), (2, me), (3, intra), (4, spl)):
@@ -4884,7 +7313,7 @@ def _open_loop_i(st, cur, step):
     my, gy = _open_loop_plane(cur[0], 2 * mbh, 2 * mbw, qy, lam, DEADZONE_INTRA, True)
     hint = _grid_to_mbs(my, mbh, mbw)[:, 0]
     luma = _rough_recon(cur[0], 2 * mbh, 2 * mbw, qy, DEADZONE_INTRA) if I_PASS1_NOISY else np.rint(cur[0])
-    cfl = _cfl_luma(np.clip(luma, 0, 255)) if CFL else None
+    cfl = _cfl_luma(_npclip(luma, 0, 255)) if CFL else None
     mcb, gcb = _open_loop_plane(cur[1], mbh, mbw, qc, lam / CB_WEIGHT, DEADZONE_INTRA, False, hint, cfl)
     cb_pad = _pad_plane(_rough_recon(cur[1], mbh, mbw, qc, DEADZONE_INTRA) if I_PASS1_NOISY else
                         np.rint(cur[1]).astype(np.int64)) if CFL else None
@@ -4893,6 +7322,96 @@ def _open_loop_i(st, cur, step):
     ipm[:, :4] = _grid_to_mbs(my, mbh, mbw)
     ipm[:, 4], ipm[:, 5] = mcb, mcr
     return _grid_to_mbs(gy, mbh, mbw), gcb, gcr, ipm
+
+
+I_ONLINE_RATES = 4  # encoder speed: one I decision (no first pass) whose quantiser bit costs are rebuilt every this
+# many anti-diagonals from models adapted to the levels chosen so far (0 = off: I_RATE_PASSES decisions)
+I_ONLINE_PLANE_TABLES = 1  # encoder speed, byte-identical: an online rebuild makes only the rate tables of the models
+# adapted since the previous rebuild (0 = all five tables every time)
+I_ONLINE_BATCH = 1  # encoder speed, byte-identical: _online_update queues the levels and _online_step makes the symbols
+# of all steps queued since the last rebuild in one call (the same symbols and counts; needs LEVEL_SYMS_FAST)
+I_ONLINE_SHARE = 0.0  # encoder speed: ... and only when the blocks queued since the last rebuild are at least this share
+# of those already adapted to in their plane (0 = every I_ONLINE_RATES steps)
+
+
+def _online_update(plane, lv, btype=None, split_flags=None):
+    """Encoder (I_ONLINE_RATES): queue one wavefront step's chosen levels lv (m, 8, 8) of plane "y" or "c" (btype
+    per block: level context type; split_flags: the first checkerboard phase's split flags) for the online trial
+    models, as _encode_syntax would code them (pooled last contexts of an I frame); _online_step adapts them."""
+    on = _ENCODER.get("online")
+    if on is None or lv.shape[0] == 0:
+        return
+    if I_ONLINE_BATCH and LEVEL_SYMS_FAST:  # speed: the symbols are made in _online_step, all queued steps at once
+        on.setdefault("raw", {}).setdefault(plane, []).append((lv.reshape(-1, 64), btype))
+        on["new"][plane] = on["new"].get(plane, 0) + lv.shape[0]
+        if split_flags is not None and split_flags.size:
+            on["pend"]["intra4"].append(split_flags.astype(np.int64))
+        return
+    if LEVEL_SYMS_FAST:
+        last, sym = _level_syms(lv.reshape(-1, 64))
+        if btype is not None:
+            sym += (btype * (N_BANDS * 20 * LEVEL_ALPHABET))[:, None]
+    else:
+        a = np.abs(lv.reshape(-1, 64)[:, ZIGZAG]).astype(np.int64)
+        nz = a > 0
+        last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
+    pend = on["pend"]
+    pend["last_" + plane].append(last + 1)  # context 0
+    on["new"][plane] = on["new"].get(plane, 0) + last.size
+    if not LEVEL_SYMS_FAST:
+        ap = np.concatenate([a, np.zeros((a.shape[0], 1), a.dtype)], 1)
+        nbc = NB_CLASS[np.minimum(ap[:, NBR_A_PAD] + ap[:, NBR_B_PAD], 5)]
+        dlc = DLC_CLASS[np.maximum(last[:, None] - np.arange(64), 0)]
+        ctx = BAND_CTX + 4 * nbc + dlc
+        if btype is not None:
+            ctx = ctx + (btype * (N_BANDS * 20))[:, None]
+        sym = ctx * LEVEL_ALPHABET + np.minimum(a, LEVEL_ALPHABET - 1)
+    pend["lev_" + plane].append(sym[_R64[None, :] <= last[:, None]])
+    if split_flags is not None and split_flags.size:
+        pend["intra4"].append(split_flags.astype(np.int64))
+
+
+def _online_step(step_index):
+    """Encoder (I_ONLINE_RATES): after wavefront step step_index, every I_ONLINE_RATES steps adapt the online
+    trial models to the queued symbols and rebuild the quantiser's rate tables from them."""
+    on = _ENCODER.get("online")
+    if on is None or (step_index + 1) % on["every"]:
+        return
+    if I_ONLINE_SHARE > 0 and all(k <= 0 or k < I_ONLINE_SHARE * on["seen"].get(p, 0) for p, k in on["new"].items()):
+        return  # speed: the queued blocks would move the statistics little
+    for p, k in on["new"].items():
+        on["seen"][p] = on["seen"].get(p, 0) + k
+    on["new"] = {}
+    for plane, items in on.get("raw", {}).items():  # I_ONLINE_BATCH: the queued steps' levels as symbols
+        if not items:
+            continue
+        last, sym = _level_syms(np.concatenate([x for x, _ in items]))
+        if any(b is not None for _, b in items):
+            bt = np.concatenate([np.zeros(x.shape[0], np.int64) if b is None else b for x, b in items])
+            sym += (bt * (N_BANDS * 20 * LEVEL_ALPHABET))[:, None]
+        on["pend"]["last_" + plane].append(last + 1)  # context 0
+        on["pend"]["lev_" + plane].append(sym[_R64[None, :] <= last[:, None]])
+        items.clear()
+    changed = [name for name, q in on["pend"].items() if q]
+    for name, q in on["pend"].items():
+        if not q:
+            continue
+        model = on["models"][name]
+        counts = model["counts"]
+        hist = np.bincount(np.concatenate(q), minlength=counts.size).reshape(counts.shape)
+        rows = np.nonzero(hist.any(1))[0]
+        counts[rows] += MODEL_INCREMENT * hist[rows]
+        _refresh_counted(model, rows)
+        q.clear()
+    if I_ONLINE_PLANE_TABLES and on.get("rates") is not None:
+        # speed, byte-identical: only the tables of the models adapted since the last rebuild (the plane being
+        # coded); the others would be rebuilt from unchanged models as the same numbers
+        rates = dict(on["rates"])
+        for name in changed:
+            rates[name] = _rate_table(on["models"], name)
+    else:
+        rates = _rate_tables(on["models"])
+    on["rates"] = _ENCODER["rates"] = rates
 
 
 def _decide_i(st, cur, step):
@@ -4908,6 +7427,18 @@ def _decide_i(st, cur, step):
         st["intra_rec"] = planes
         pp = (FILTER_SHARP, None, None)
         return pp, np.full(n, MODE_INTRA, np.int64), np.zeros((n, 2), np.int64), np.zeros((n, 3, 2), np.int64), ly, lcb, lcr, ipm
+    if I_ONLINE_RATES > 0:
+        st["online"] = {"every": int(I_ONLINE_RATES), "pend": {k: [] for k in ("lev_y", "lev_c", "last_y", "last_c", "intra4")},
+                        "new": {}, "seen": {},
+                        "models": {k: {kk: (vv.copy() if isinstance(vv, np.ndarray) else vv) for kk, vv in
+                                       st["models"][k].items()} for k in ("lev_y", "lev_c", "last_y", "last_c", "intra4")}}
+        try:
+            planes, ipm, ly, lcb, lcr = _intra_frame(st["mbh"], st["mbw"], step, cur=cur, models=st["models"], plan={})
+        finally:
+            st["online"] = None
+        st["intra_rec"] = planes
+        return (FILTER_SHARP, None, None), np.full(n, MODE_INTRA, np.int64), np.zeros((n, 2), np.int64), \
+            np.zeros((n, 3, 2), np.int64), ly, lcb, lcr, ipm
     plan = {"first_8x8": bool(I_PASS1_8X8 and I_RATE_PASSES > 1), "k4": I_PASS1_CANDIDATES if I_RATE_PASSES > 1 else 0,
             "preselect": I_PASS1_PRESELECT if I_RATE_PASSES > 1 else 0}
     plan["chroma_open"] = I_RATE_PASSES > 1 and I_PASS1_CHROMA_OPEN
@@ -4951,6 +7482,7 @@ def compress_video_frame(frame, frame_index, config):
         or st["next_index"] != frame_index
     ):
         _reset(st, width, height, quality)
+    st["quality"] = quality  # encoder only: _p_lambda's quality-dependent scale
     st["rates"] = _rate_tables(st["models"])  # the quantiser's bit costs, from the models as they stand now
     h16, w16 = st["mbh"] * 16, st["mbw"] * 16
     cur = _rgb_to_planes(frame, h16, w16)
@@ -4965,7 +7497,7 @@ def compress_video_frame(frame, frame_index, config):
             ftype = FRAME_I
             decision = _decide_i(st, cur, _frame_step(quality, FRAME_I, frame_index))
     pp, modes, mvd, sub, ly, lcb, lcr, ipm = decision
-    st["src"] = (_box4(np.pad(cur[0], PAD, mode="edge")), st.get("src", (None,))[0])  # for _choose_layers
+    st["src"] = (_box4(_pad_edge(cur[0], PAD)), st.get("src", (None,))[0])  # for _choose_layers
     if ftype == FRAME_P:
         chain = _merge_skips(st, modes, mvd, ly, lcb, lcr, ipm)
         mvs = _mvs_from_chain(chain, modes, sub)
