@@ -107,7 +107,8 @@ def read_y4m(path, frames):
         v = up(buf[w * h + cw * ch :])
         yy = k_y * 16 * (y - y_off) + (1 << (shift - 1))
         rgb = np.stack([yy + v_r * v, yy + u_g * u + v_g * v, yy + u_b * u], -1) >> shift
-        out.append(np.clip(rgb, 0, 255).astype(np.uint8))
+        # C order, as the sandbox harness passes frames (the fancy-indexed chroma leaves this one column-major)
+        out.append(np.ascontiguousarray(np.clip(rgb, 0, 255).astype(np.uint8)))
     return out
 
 
