@@ -53,8 +53,11 @@ TEMPORAL_CANDIDATE = 1  # the previous frame's vector of the same macroblock is 
 QPEL_NEIGHBOUR_PASSES = 2  # rounds of trying the neighbours' final sub-pel vectors (favoured by one vector-cost unit)
 NEIGHBOUR_BONUS = 3.0  # SAD bonus (in SUBPEL_PENALTY units) for adopting a neighbour's integer vector
 NEIGHBOUR_PASSES = 3  # rounds of trying the four neighbours' vectors in the motion search
-SPLIT_STRIDES = (4, 2, 1)  # sub-block refinement steps in quarter pel
+SPLIT_STRIDES = (2, 1)  # sub-block refinement steps in quarter pel (encoder only; v8: (4, 2, 1). Speed: no whole-pel
+# step around the macroblock vector; on top of SUBPEL_SKIP_RATIO 16, six clips 16 frames: -0.093 % BD vs v8 against -0.103 %)
 SPLIT_MIN_BITS = 24.0  # try the split mode only where the one-vector residual costs more than this
+SPLIT_MIN_BITS_HQ = None  # encoder speed (a decision, hq26 sprint 2): (quality, bits): SPLIT_MIN_BITS at quality >= the
+# first number; None = off
 LAYER_GATE = 0.25  # range 0..1: a P frame is also decided against the two-layer reference when a two-layer fit of
 # the source frames leaves less than this share of the best one-vector fit's SSD; the cheaper decision is kept
 LAYER_ALONE = 0.1  # range 0..LAYER_GATE: below this source-fit share the frame is decided against the two-layer
@@ -492,9 +495,83 @@ def _edge_residual(res, levels, qm, kinds):
         res[at] = np.einsum("mij,mi->mj", EDGE_MATS[kinds[at]], deq).reshape(-1, 8, 8)
 
 
+SSD_ROWS_REUSE = 1  # encoder speed, the same numbers (decide27): without weighted prediction, d_me0 (the searched
+# vectors' skip distortion per macroblock) sums the squared differences the filter choice made for the chosen planes
+RECON_PRED_LOG = 1  # encoder speed, the same numbers (decide27): _reconstruct's predictions (_recon_preds) take the
+# decision's own predictions (predict_w's batches: pass, sweep rounds, merge-skip prices) of macroblocks whose final
+# vector is not the searched one, and predict only those never predicted there
+PASS_FRESH = 1  # encoder speed, the same numbers (decide27): _decide_p's whole-frame pass predicts only the macroblocks
+# whose guessed predictor is not the searched vector (the others' skip distortion is d_me0's; no whole-frame copy
+# of pred_me's rows)
+KINDS_AT_BOUNDS = 1  # encoder speed, the same kinds (decide27): _decide_p's kinds_at tests each macroblock's vector
+# against the range that keeps all its blocks inside the planes (_kinds_bounds, cached per frame size) and computes
+# the kinds only of the others (the usual case: none)
+_KINDS_BOUNDS = {}
+
+
+def _kinds_bounds(mbh, mbw):
+    """Per macroblock, the quarter-pel vectors (y, x) whose luma 8x8 and chroma blocks all stay inside the planes
+    (so _edge_kinds_mbs gives kind 0): ((n, 2, 2): [lo, hi] x [y, x] for one vector a macroblock, (n, 4, 2, 2) per
+    8x8 block for split vectors). From _edge_kinds: a block at y0 of size s in an h-row plane is inside for
+    -4 y0 <= v <= 4 (h - s - y0) (luma, quarter pel; chroma at half the position, eighth pel: the same bounds)."""
+    got = _KINDS_BOUNDS.get((mbh, mbw))
+    if got is None:
+        n = mbh * mbw
+        idx = np.arange(n)
+        by, bx = (idx // mbw) * 16, (idx % mbw) * 16
+        h, w = mbh * 16, mbw * 16
+        one = np.zeros((n, 2, 2), np.int64)
+        one[:, 0, 0], one[:, 0, 1] = -4 * by, -4 * bx
+        one[:, 1, 0], one[:, 1, 1] = 4 * (h - 16 - by), 4 * (w - 16 - bx)
+        y0, x0 = by[:, None] + SUB_DY, bx[:, None] + SUB_DX
+        four = np.zeros((n, 4, 2, 2), np.int64)
+        four[:, :, 0, 0], four[:, :, 0, 1] = -4 * y0, -4 * x0
+        four[:, :, 1, 0], four[:, :, 1, 1] = 4 * (h - 8 - y0), 4 * (w - 8 - x0)
+        got = _KINDS_BOUNDS[(mbh, mbw)] = (one, four)
+    return got
+
+
+KINDS_AT_SCALAR = 16  # ... and (exact) the kinds of at most this many macroblocks outside that range in plain Python
+
+
+def _edge_kind_one(y0, x0, mvy, mvx, frac_bits, h, w):
+    """_edge_kinds of one 8x8 block (Python ints: the same integer arithmetic)."""
+    sy = y0 + (mvy >> frac_bits)
+    sx = x0 + (mvx >> frac_bits)
+    one = (1 << frac_bits) - 1
+    below = min(max(y0 + ((mvy + one) >> frac_bits) + 8 - h, 0), 8)
+    above = min(max(-sy, 0), 8)
+    right = min(max(x0 + ((mvx + one) >> frac_bits) + 8 - w, 0), 8)
+    left = min(max(-sx, 0), 8)
+    rows = max(below, above)
+    cols = max(right, left)
+    if rows and not cols and rows < 8:
+        return below if below > 0 else above + 8
+    if cols and not rows and cols < 8:
+        return right + 16 if right > 0 else left + 24
+    return 0
+
+
+EDGE_MBS_MEMO = 1  # speed, the same kinds: a whole-frame _edge_kinds_mbs call with the same vectors and modes as the
+# last one (a P frame asks three times: _p_sign_hiding, _reconstruct, _encode_syntax) returns copies of its result
+_EDGE_MBS_LAST = []
+
+
 def _edge_kinds_mbs(mbh, mbw, mv4, modes, idx=None):
     """Edge-transform kinds of P-frame macroblocks idx (all if None): luma (m, 4) from each 8x8 block's vector, chroma
     (m,) from the macroblock's (none for split and intra macroblocks). mv4: (m, 4, 2) quarter-pel vectors."""
+    if idx is None and EDGE_MBS_MEMO:
+        last = _EDGE_MBS_LAST
+        if last and last[0] == (mbh, mbw) and last[1].shape == np.shape(mv4) and np.array_equal(last[1], mv4) \
+                and np.array_equal(last[2], modes):
+            return last[3].copy(), last[4].copy()
+        ky, kc = _edge_kinds_mbs_calc(mbh, mbw, mv4, modes, None)
+        last[:] = [(mbh, mbw), np.array(mv4), np.array(modes), ky.copy(), kc.copy()]
+        return ky, kc
+    return _edge_kinds_mbs_calc(mbh, mbw, mv4, modes, idx)
+
+
+def _edge_kinds_mbs_calc(mbh, mbw, mv4, modes, idx=None):
     if idx is None:
         idx = np.arange(mbh * mbw)
     by = (idx // mbw) * 16
@@ -579,6 +656,11 @@ IPRED_MODE_BITS = 2.0  # rough cost of a mode symbol in the encoder's choice
 MPM_BITS = (1.0, 2.0, 5.0)  # rough cost of a mode equal to the first / second most probable one / any other
 IPRED_PRESELECT = 8  # encoder: full RD over this many modes of least rough cost (IPRED_ROUGH) per block (0 = all IPRED_MODES; with the
 # DST and boundary filters the SAD ranking misses more: 6 -> 0 with ALF_PASSES (2, 2), bundled -0.90 % for 1.17x time)
+IPRED_ADAPT = None  # encoder speed (a decision, key27b): (ratio, least): the I-frame luma wavefront RD-codes only the
+# preselected modes whose rough cost (IPRED_ROUGH 1) is within ratio x the block's least, at least `least` of them
+# (>= INTRA4_CANDIDATES: the split trial takes the best of the coded ones); None = all IPRED_PRESELECT
+# Rejected (ab-codecs vs next27, 16 frames): (1.3, 3) astronaut +0.61 % (key frames ~0.935x); (1.6, 4) astronaut
+# +0.28 %, face +0.34 % (kept rows 81-94 %): the key frame's quality carries into every P frame
 IPRED_ROUGH = 1  # the preselection's rough cost: 0 = SAD, 1 = SATD in the block's transform, 2 = deadzone-quantised RD
 _R8 = np.arange(8)
 
@@ -657,32 +739,114 @@ _IPRED_W_FOLD = _ipred_fold(_IPRED_W, _IPRED_RND, _IPRED_SHIFT)
 _IPRED_WF_FOLD = _ipred_fold(_IPRED_WF, _IPRED_RNDF, _IPRED_SHIFTF)
 
 
+IPRED_FOLD18 = 1  # encoder speed, the same numbers: the encoder's _ipred (_ipred_enc) multiplies the 18 distinct
+# reference samples (L0..L7, TL, T0..T7, 1) by weights with the repeated and mirrored rows of _IPRED_*_FOLD summed
+# (dyadic values, so the sums and the product stay exact in float32), and clips in float before the integer cast
+
+
+def _ipred_fold18(w):
+    """_IPRED_*_FOLD's 51 rows (A = L7..L0, TL, T0..T7, T7 x 8, B = T7..T0, TL, L0..L7, L7 x 8, ones) folded onto
+    the reference vector (L0..L7, TL, T0..T7, 1): the same dyadic weights summed per sample (exact)."""
+    w = w.astype(np.float64)
+    out = np.zeros((18, w.shape[1]))
+    for j in range(8):
+        out[j] = w[7 - j] + w[34 + j]
+        out[9 + j] = w[9 + j] + w[32 - j]
+    out[7] += w[42:50].sum(0)
+    out[16] += w[17:25].sum(0)
+    out[8] = w[8] + w[33]
+    out[17] = w[50]
+    return out.astype(np.float32)
+
+
+_IPRED_W_FOLD18 = _ipred_fold18(_IPRED_W_FOLD)
+_IPRED_WF_FOLD18 = _ipred_fold18(_IPRED_WF_FOLD)
+_IPRED_DC_EDGE = np.array([1, 2, 3, 4, 5, 6, 7, 8, 16, 24, 32, 40, 48, 56, 0])  # _ipred_enc: DC's row 0 (x 1..7), column 0 (y 1..7), corner
+_IPRED_CLIP_COLS = slice(64 * int(_IPRED_CLIPF.min()), 64 * (int(_IPRED_CLIPF.max()) + 1)) if _IPRED_CLIPF.size else slice(0, 0)
+
+
+def _ipred_enc(top, left, tl, have_top, have_left, edge_filters=False):
+    """Encoder: _ipred's predictions (the same numbers, int32 (m, IPRED_MODES, 8, 8)) with one (m, 18) x (18, modes x 64)
+    float32 product; the edge-filtered modes that can leave 0..255 are clipped in float (integers there)."""
+    if not (IPRED_FOLD18 and IPRED_FOLD and top.dtype.kind in "iu"):
+        return _ipred(top, left, tl, have_top, have_left, edge_filters)
+    st, sl, dc = _refs_dc(top, left, tl, have_top, have_left, 3)
+    top, left, tl = st[1:]
+    m = top.shape[0]
+    ref = np.empty((m, 18), np.float32)
+    ref[:, :8] = left
+    ref[:, 8] = tl
+    ref[:, 9:17] = top
+    ref[:, 17] = 1.0
+    acc = ref @ (_IPRED_WF_FOLD18 if edge_filters else _IPRED_W_FOLD18)
+    if edge_filters:  # clip, then truncate: floor and the clip to 0..255 commute, and truncation is floor for x >= 0
+        cl = acc[:, _IPRED_CLIP_COLS]  # (a superset of the modes that need it is harmless: the others are in range)
+        np.maximum(cl, 0.0, out=cl)
+        np.minimum(cl, 255.0, out=cl)
+    out = acc.astype(np.int32)  # (every other mode's weights and rounding are >= 0: acc >= 0, truncation = floor)
+    flat = out
+    out = out.reshape(m, IPRED_MODES, 8, 8)
+    if edge_filters:  # DC: the first row and column lean toward their neighbours, one scatter
+        e = np.empty((m, 15), np.int64)
+        e[:, :7] = top[:, 1:]
+        e[:, 7:14] = left[:, 1:]
+        e[:, 14] = top[:, 0] + left[:, 0] - dc  # (t + l + 2 dc + 2) >> 2 as (t + l - dc) + 3 dc + 2
+        e += 3 * dc[:, None] + 2
+        e >>= 2
+        flat[:, :64] = dc[:, None]
+        flat[:, _IPRED_DC_EDGE] = e
+    else:
+        out[:, 0] = dc[:, None, None]
+    return out
+
+
 def _clip255(x):
     """np.clip(x, 0, 255) without np.clip's per-call checks (speed: it runs once per wavefront step)."""
     return np.minimum(np.maximum(x, 0), 255)
 
 
+# Encoder speed, the same functions: numpy 1.2x puts Python layers in front of some C calls (the array-function
+# dispatch of np.where / np.concatenate, ndarray.sum -> _methods._sum, np.cumsum -> _wrapfunc, ...), ~1-3 us a call;
+# the key frame's hot loops and the RDOQ kernels call the C functions they end in directly.
+_where = getattr(np.where, "_implementation", np.where)
+_cat = getattr(np.concatenate, "_implementation", np.concatenate)
+_add_r = np.add.reduce  # x.sum(axis) (give the axis: reduce's default is 0, sum's None)
+_add_acc = np.add.accumulate  # np.cumsum(x, axis) (a 1-D x for np.cumsum(x))
+_max_r = np.maximum.reduce  # x.max(axis)
+_or_r = np.logical_or.reduce  # x.any(axis)
+_and_r = np.logical_and.reduce  # x.all(axis)
+_bincount = getattr(np.bincount, "_implementation", np.bincount)
+_R_IPM = np.arange(IPRED_MODES)[None, :]  # the luma mode numbers as one row
+
+
+def _full(shape, value, dtype):
+    """np.full(shape, value, dtype) without its Python layers (speed)."""
+    a = np.empty(shape, dtype)
+    a.fill(value)
+    return a
+
+
 def _fill_refs(top, left, tl, have_top, have_left):
     """Intra reference samples with missing sides filled: a missing side repeats the other side's first sample
     (or 128 when both are missing); the top-left sample likewise. Shared by _ipred and _ipred4."""
-    top0 = np.where(have_top[:, None], top, np.where(have_left[:, None], left[:, :1], 128))
-    left = np.where(have_left[:, None], left, np.where(have_top[:, None], top[:, :1], 128))
+    top0 = _where(have_top[:, None], top, _where(have_left[:, None], left[:, :1], 128))
+    left = _where(have_left[:, None], left, _where(have_top[:, None], top[:, :1], 128))
     top = top0
-    tl = np.where(have_top & have_left, tl, np.where(have_top, top[:, 0], np.where(have_left, left[:, 0], 128)))
+    tl = _where(have_top & have_left, tl, _where(have_top, top[:, 0], _where(have_left, left[:, 0], 128)))
     return top, left, tl
 
 
 def _refs_dc(top, left, tl, have_top, have_left, lg):
     """_fill_refs and the DC value of blocks of 2**lg samples a side: ((sum of top, top, left, tl), sum of left, dc).
     Speed: where every block has both sides (most of a wavefront) the references are used as they are."""
-    if top.dtype == left.dtype == tl.dtype == np.int64 and have_top.all() and have_left.all():
-        st, sl = top.sum(1), left.sum(1)
+    if top.dtype == left.dtype == tl.dtype == np.int64 and _and_r(have_top, None) and _and_r(have_left, None):
+        st, sl = _add_r(top, 1), _add_r(left, 1)
         return (st, top, left, tl), sl, (st + sl + (1 << lg)) >> (lg + 1)
     both = have_top & have_left
     top, left, tl = _fill_refs(top, left, tl, have_top, have_left)
-    st, sl = top.sum(1), left.sum(1)
+    st, sl = _add_r(top, 1), _add_r(left, 1)
     h = 1 << (lg - 1)
-    dc = np.where(both, (st + sl + 2 * h) >> (lg + 1), np.where(have_top, (st + h) >> lg, np.where(have_left, (sl + h) >> lg, 128)))
+    dc = _where(both, (st + sl + 2 * h) >> (lg + 1), _where(have_top, (st + h) >> lg, _where(have_left, (sl + h) >> lg, 128)))
     return (st, top, left, tl), sl, dc
 
 
@@ -726,7 +890,7 @@ def _ipred(top, left, tl, have_top, have_left, edge_filters=False):
 def _ipm_rank_bits(counts, ctx, order, rank=None):
     """Encoder: bits of every mode (m, IPRED_MODES) coded as its rank in `order` (m, IPRED_MODES) under the
     mode model's contexts ctx (m,), from its (adapting) symbol counts. rank: argsort(order) if known."""
-    bits = np.log2(counts.sum(1, keepdims=True)) - np.log2(counts)  # (n_ctx, rank)
+    bits = np.log2(_add_r(counts, 1, keepdims=True)) - np.log2(counts)  # (n_ctx, rank)
     if rank is None:
         rank = np.argsort(order, axis=1)  # rank of each mode: the inverse permutation of the order
     return bits[ctx[:, None], rank]
@@ -739,7 +903,7 @@ _MPM_TABS = {}  # n_modes -> (orders, ranks) of every (left, up) pair, row left 
 
 def _mpm_order_rank(left, up, n_modes=IPRED_MODES):
     """Encoder: (_mpm_order(left, up, n_modes), its inverse permutation per row), from per-pair tables."""
-    if MPM_TABLES and left.size and (left.max() if left is up else max(left.max(), up.max())) < n_modes:
+    if MPM_TABLES and left.size and (_max_r(left, None) if left is up else max(_max_r(left, None), _max_r(up, None))) < n_modes:
         # (modes are never negative)
         tabs = _MPM_TABS.get(n_modes)
         if tabs is None:
@@ -747,18 +911,87 @@ def _mpm_order_rank(left, up, n_modes=IPRED_MODES):
             o = _mpm_order(pairs // n_modes, pairs % n_modes, n_modes)
             tabs = _MPM_TABS[n_modes] = (o, np.argsort(o, axis=1))
         k = left * n_modes + up
-        return tabs[0][k], tabs[1][k]
+        return tabs[0].take(k, 0), tabs[1].take(k, 0)
     order = _mpm_order(left, up, n_modes)
     return order, np.argsort(order, axis=1)
+
+
+IPM_COUNT_BINCOUNT = 1  # encoder speed, byte-identical (key27): _ipm_count adds the chosen ranks' counts by one bincount
+# (np.add.at's slow path in numpy 1.24; the counts are integers in float64, so the sums are exact in any order)
 
 
 def _ipm_count(counts, ctx, order, chosen, rank=None):
     """Encoder: the model's batch adaptation (_adapt) mirrored on the counts with the chosen modes' ranks (rank:
     argsort(order) if known)."""
-    np.add.at(counts, (ctx, _to_rank(order, chosen) if rank is None else rank[np.arange(chosen.size), chosen]),
-              MODEL_INCREMENT)
-    big = counts.sum(1) > MODEL_LIMIT
+    rk = _to_rank(order, chosen) if rank is None else rank[np.arange(chosen.size), chosen]
+    if IPM_COUNT_BINCOUNT and counts.ndim == 2:  # speed, the same numbers: integer counts in float64 (exact sums)
+        counts += MODEL_INCREMENT * _bincount(ctx * counts.shape[1] + rk, None, counts.size).reshape(counts.shape)
+    else:
+        np.add.at(counts, (ctx, rk), MODEL_INCREMENT)
+    big = _add_r(counts, 1) > MODEL_LIMIT
     counts[big] = np.floor((counts[big] + 1) / 2)
+
+
+I_WAVE_GEOM = 1  # encoder speed, byte-identical: the I wavefronts' per-step block positions and gather / scatter indices
+# from a cache (_wave_geom), the targets from the plane cut into blocks once, the reconstruction written by one put
+_WAVE_GEOM = {}  # _wave_geom's cache: (rows, cols) -> per anti-diagonal tuples
+
+
+def _wave_geom(rows, cols):
+    """Per anti-diagonal d of a rows x cols grid of 8x8 blocks (the plane padded with a zero row and column in front,
+    row length cols * 8 + 1): (rs, cs, blk, y0, x0, have_top, have_left, top, left, tl, dst) with top / left / tl
+    the flat indices of the blocks' reference samples and dst (m, 8, 8) those of the blocks themselves."""
+    got = _WAVE_GEOM.get((rows, cols))
+    if got is None and I_WAVE_GEOM_VEC:
+        got = _wave_geom_vec(rows, cols)
+    if got is None:
+        w = cols * 8 + 1
+        got = []
+        for d in range(rows + cols - 1):
+            rs = np.arange(max(0, d - cols + 1), min(rows - 1, d) + 1)
+            cs = d - rs
+            y0, x0 = rs * 8, cs * 8
+            got.append((rs, cs, rs * cols + cs, y0, x0, rs > 0, cs > 0, y0[:, None] * w + x0[:, None] + 1 + _R8,
+                        (y0[:, None] + 1 + _R8) * w + x0[:, None], y0 * w + x0,
+                        (y0[:, None, None] + 1 + _R8[:, None]) * w + x0[:, None, None] + 1 + _R8[None, :]))
+        if len(_WAVE_GEOM) > 8:
+            _WAVE_GEOM.clear()
+        _WAVE_GEOM[(rows, cols)] = got
+    return got
+
+
+I_WAVE_GEOM_VEC = 1  # encoder speed, the same arrays: _wave_geom / _pair_geom built for all blocks at once and cut
+# per step (a per-step build costs ~3.4 + 4.2 ms per process on CIF; 0 = per step)
+
+
+def _diag_order(rows, cols, extra=0):
+    """Raster blocks of a rows x cols grid sorted by anti-diagonal (+ extra for a second plane, see _pair_geom),
+    ascending rows within one: (rs, cs, raster index, step boundaries)."""
+    rr, cc = np.divmod(np.arange(rows * cols), cols)
+    order = np.argsort(rr + cc, kind="stable")
+    return rr.take(order), cc.take(order), order
+
+
+def _wave_geom_vec(rows, cols):
+    """_wave_geom's tuples, the same values, from whole-grid arrays cut per anti-diagonal."""
+    w = cols * 8 + 1
+    rs, cs, blk = _diag_order(rows, cols)
+    y0, x0 = rs * 8, cs * 8
+    ht, hl = rs > 0, cs > 0
+    i_t = y0[:, None] * w + x0[:, None] + 1 + _R8
+    i_l = (y0[:, None] + 1 + _R8) * w + x0[:, None]
+    i_tl = y0 * w + x0
+    i_dst = (y0[:, None, None] + 1 + _R8[:, None]) * w + x0[:, None, None] + 1 + _R8[None, :]
+    ends = np.cumsum(np.bincount(rs + cs, minlength=rows + cols - 1)).tolist()
+    got, a = [], 0
+    for b in ends:
+        got.append((rs[a:b], cs[a:b], blk[a:b], y0[a:b], x0[a:b], ht[a:b], hl[a:b], i_t[a:b], i_l[a:b], i_tl[a:b],
+                    i_dst[a:b]))
+        a = b
+    if len(_WAVE_GEOM) > 8:
+        _WAVE_GEOM.clear()
+    _WAVE_GEOM[(rows, cols)] = got
+    return got
 
 
 def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, levels=None, hint=None, counts=None,
@@ -780,102 +1013,158 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
     dst = luma and INTRA_DST
     rec = np.zeros((rows * 8 + 1, cols * 8 + 1), np.int64)  # row 0 / column 0: outside the frame
     n_modes = IPRED_MODES if cfl is None else IPRED_MODES + len(CFL_SIDES) + (cfl_cb is not None)
+    geom = None
     if cur is not None:
         modes = np.zeros(rows * cols, np.int64)
         levels = np.zeros((rows * cols, 8, 8), np.int32)
+        if I_WAVE_GEOM:  # speed, the same numbers
+            geom = _wave_geom(rows, cols)
+            cur_b = cur.reshape(rows, 8, cols, 8).transpose(0, 2, 1, 3).reshape(rows * cols, 8, 8)
     for d in range(rows + cols - 1):
-        rs = np.arange(max(0, d - cols + 1), min(rows - 1, d) + 1)
-        cs = d - rs
-        if big is not None:
-            _i16_step(rec, d, big, cols // 2, qm, cur, lam, deadzone, mode16, levels16, modes)
-            keep = ~big[(rs // 2) * (cols // 2) + cs // 2]
-            rs, cs = rs[keep], cs[keep]
-            if rs.size == 0:
-                continue
-        y0, x0 = rs * 8, cs * 8
-        top = rec[y0[:, None], x0[:, None] + 1 + _R8]
-        left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
-        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0, luma and INTRA_EDGE_FILTERS)
+        if geom is not None:
+            rs, cs, blk, y0, x0, h_t, h_l, i_t, i_l, i_tl, i_dst = geom[d]
+            if big is not None:
+                _i16_step(rec, d, big, cols // 2, qm, cur, lam, deadzone, mode16, levels16, modes)
+                keep = ~big[(rs // 2) * (cols // 2) + cs // 2]
+                if not _or_r(keep, None):
+                    continue
+                if not _and_r(keep, None):
+                    rs, cs, blk, y0, x0, h_t, h_l, i_t, i_l, i_tl, i_dst = (
+                        a[keep] for a in (rs, cs, blk, y0, x0, h_t, h_l, i_t, i_l, i_tl, i_dst))
+            pred = _ipred_enc(rec.take(i_t), rec.take(i_l), rec.take(i_tl), h_t, h_l, luma and INTRA_EDGE_FILTERS)
+        else:
+            rs = np.arange(max(0, d - cols + 1), min(rows - 1, d) + 1)
+            cs = d - rs
+            if big is not None:
+                _i16_step(rec, d, big, cols // 2, qm, cur, lam, deadzone, mode16, levels16, modes)
+                keep = ~big[(rs // 2) * (cols // 2) + cs // 2]
+                rs, cs = rs[keep], cs[keep]
+                if rs.size == 0:
+                    continue
+            y0, x0 = rs * 8, cs * 8
+            top = rec[y0[:, None], x0[:, None] + 1 + _R8]
+            left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
+            pred = (_ipred if cur is None else _ipred_enc)(top, left, rec[y0, x0], rs > 0, cs > 0, luma and INTRA_EDGE_FILTERS)
         if cfl is not None or cfl_cb is not None:  # one concatenation (speed)
             parts = [pred]
             if cfl is not None:
                 parts.append(_cfl_preds(rec, cfl, y0, x0, rs > 0, cs > 0))
             if cfl_cb is not None:
                 parts.append(_cfl_pred(rec, cfl_cb, y0, x0, rs > 0, cs > 0)[:, None])
-            pred = np.concatenate(parts, 1)
-        blk = rs * cols + cs
+            pred = _cat(parts, 1)
+        if geom is None:
+            blk = rs * cols + cs
         if cur is not None:
-            tgt = cur[y0[:, None, None] + _R8[:, None], x0[:, None, None] + _R8[None, :]]
+            tgt = cur_b.take(blk, 0) if geom is not None else \
+                cur[y0[:, None, None] + _R8[:, None], x0[:, None, None] + _R8[None, :]]
             resid = tgt[:, None] - pred
             all_modes = np.arange(n_modes)[None, :]
             if counts is not None:  # the rank the syntax codes, priced by the adapting mode model
                 if hint is not None:
-                    m_ctx = np.full(blk.size, ctx_base, np.int64)
+                    m_ctx = _full(blk.size, ctx_base, np.int64)
                     m_ord, m_rank = _mpm_order_rank(hint[blk], hint[blk], n_modes)
                 elif d % 2:
-                    left = np.where(cs > 0, modes[np.maximum(blk - 1, 0)], 0)
-                    up = np.where(rs > 0, modes[np.maximum(blk - cols, 0)], 0)
+                    left = _where(cs > 0, modes[np.maximum(blk - 1, 0)], 0)
+                    up = _where(rs > 0, modes[np.maximum(blk - cols, 0)], 0)
                     m_ctx = 1 + (left != up)
                     m_ord, m_rank = _mpm_order_rank(left, up)
                 else:
                     m_ctx = np.zeros(blk.size, np.int64)
-                    m_ord = m_rank = np.broadcast_to(all_modes, (blk.size, IPRED_MODES))  # (its own inverse)
+                    m_ord = m_rank = _R_IPM.repeat(blk.size, 0)  # (its own inverse)
                 mbits = _ipm_rank_bits(counts, m_ctx, m_ord, m_rank)
             elif hint is not None:  # chroma: the rank against the hint mode is what gets coded
-                mbits = np.where(all_modes == hint[blk][:, None], MPM_BITS[0], MPM_BITS[2])
+                mbits = _where(all_modes == hint[blk][:, None], MPM_BITS[0], MPM_BITS[2])
             elif d % 2:  # luma, second checkerboard phase: ranks against the left and upper modes
-                left = np.where(cs > 0, modes[np.maximum(blk - 1, 0)], 0)
-                up = np.where(rs > 0, modes[np.maximum(blk - cols, 0)], 0)
-                mbits = np.where(all_modes == left[:, None], MPM_BITS[0],
-                                 np.where(all_modes == up[:, None], MPM_BITS[1], MPM_BITS[2]))
+                left = _where(cs > 0, modes[np.maximum(blk - 1, 0)], 0)
+                up = _where(rs > 0, modes[np.maximum(blk - cols, 0)], 0)
+                mbits = _where(all_modes == left[:, None], MPM_BITS[0],
+                                 _where(all_modes == up[:, None], MPM_BITS[1], MPM_BITS[2]))
             else:
                 mbits = np.full((1, n_modes), IPRED_MODE_BITS)
-            mbits = np.broadcast_to(mbits, resid.shape[:2])
+            if mbits.shape != resid.shape[:2]:
+                mbits = np.broadcast_to(mbits, resid.shape[:2])
             at = np.arange(blk.size)[:, None]
             r_split = np.zeros((blk.size, 8, 8), np.int64)
-            cand = np.broadcast_to(all_modes, mbits.shape)
+            cand = None
             coefs = None
             if 0 < preselect < n_modes and IPRED_ROUGH:
                 # RD-code only the modes of least rough cost in the block's own transform: SATD + sqrt(lambda) x
                 # mode bits (IPRED_ROUGH 1) or the plain deadzone quantiser's SSD + lambda x rough bits (2)
                 coefs = _fwd8(resid, DST8) if dst else _dct(resid.astype(np.float64, copy=False))
                 if IPRED_ROUGH == 1:
-                    rough = np.abs(coefs).sum(axis=(2, 3)) + math.sqrt(lam) * mbits
+                    rough = _add_r(np.abs(coefs), (2, 3)) + math.sqrt(lam) * mbits
                 else:
                     lq = _quantise(coefs, qm, deadzone)
                     err = coefs - lq * qm
                     rough = (err * err).sum(axis=(2, 3)) + lam * (_block_bits(lq) + mbits)
-                cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
-                coefs, mbits = coefs[at, cand], mbits[at, cand]
+                cand = rough.argsort(1, kind="stable")[:, :preselect]
+                if geom is not None:  # (speed: one flat gather of the candidates' coefficients)
+                    coefs = coefs.reshape(-1, 8, 8).take(at * n_modes + cand, 0)
+                    mbits = mbits[at, cand]
+                else:
+                    coefs, mbits = coefs[at, cand], mbits[at, cand]
             elif 0 < preselect < n_modes:
                 # transform and RD-code only the modes with the least SAD + sqrt(lambda) x mode bits (HM's rough
                 # mode decision): the full RD over all 22 modes was most of a key frame's encode time
                 rough = np.abs(resid).sum(axis=(2, 3)) + math.sqrt(lam) * mbits
                 cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
                 resid, mbits = resid[at, cand], mbits[at, cand]
+            if cand is None:
+                cand = np.broadcast_to(all_modes, mbits.shape)
             if coefs is None:
                 coefs = _fwd8(resid, DST8) if dst else _dct(resid.astype(np.float64, copy=False))
-            lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam, chroma=hint is not None)
-            j_all = dist + lam * (bits + mbits)
-            pick = np.argmin(j_all, 1)
-            modes[blk] = cand[at[:, 0], pick]
-            levels[blk] = lv[at[:, 0], pick]
-            if costs is not None:
-                costs[blk] = j_all[at[:, 0], pick]
-            if SDH:  # after the mode choice (pricing it in every candidate's RD cost cost ~25 % more time)
-                levels[blk] = _hide_signs_levels(coefs[at[:, 0], pick], levels[blk], qm, lam)
-            try4 = j_all[at[:, 0], pick] >= lam * INTRA4_MIN_BITS
+            sub = None
+            if (IPRED_ADAPT is not None and luma and geom is not None and IPRED_ROUGH == 1 and cand is not None
+                    and cand.shape[1] > IPRED_ADAPT[1]):  # (a decision) RD-code only the candidates whose rough
+                # cost is within IPRED_ADAPT[0] x the block's least (at least IPRED_ADAPT[1] of them)
+                rk = rough.reshape(-1).take(at * n_modes + cand)
+                keep = rk <= IPRED_ADAPT[0] * rk[:, :1]
+                keep[:, :IPRED_ADAPT[1]] = True
+                sub = keep.reshape(-1).nonzero()[0]
+                if sub.size == keep.size:
+                    sub = None
+            if sub is None:
+                lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam, chroma=hint is not None)
+                j_all = dist + lam * (bits + mbits)
+            else:
+                lv, dist, bits = _code_plane_blocks(coefs.reshape(-1, 8, 8).take(sub, 0), qm, deadzone, lam,
+                                                    chroma=hint is not None)
+                j_all = _full(mbits.shape, np.inf, np.float64)
+                j_all.reshape(-1)[sub] = dist + lam * (bits + mbits.reshape(-1).take(sub))
+                inv = np.zeros(keep.size, np.int64)
+                inv[sub] = np.arange(sub.size)
+            pick = j_all.argmin(1)
+            if geom is not None:  # speed, the same numbers: the picks as flat gathers
+                fp = at[:, 0] * j_all.shape[1] + pick
+                modes[blk] = cand.take(fp) if cand.flags.c_contiguous else cand[at[:, 0], pick]
+                j_pick = j_all.take(fp)
+                lv_pick = lv.reshape(-1, 8, 8).take(fp if sub is None else inv.take(fp), 0)
+                if costs is not None:
+                    costs[blk] = j_pick
+                if SDH:
+                    lv_pick = _hide_signs_levels(coefs.reshape(-1, 8, 8).take(fp, 0), lv_pick, qm, lam)
+                levels[blk] = lv_pick
+                try4 = j_pick >= lam * INTRA4_MIN_BITS
+            else:
+                modes[blk] = cand[at[:, 0], pick]
+                levels[blk] = lv[at[:, 0], pick]
+                if costs is not None:
+                    costs[blk] = j_all[at[:, 0], pick]
+                if SDH:  # after the mode choice (pricing it in every candidate's RD cost cost ~25 % more time)
+                    levels[blk] = _hide_signs_levels(coefs[at[:, 0], pick], levels[blk], qm, lam)
+                try4 = j_all[at[:, 0], pick] >= lam * INTRA4_MIN_BITS
             if try_split is not None:
                 try4 &= try_split[blk]
-            try4 = np.nonzero(try4)[0] if splits is not None else ()
+            try4 = try4.nonzero()[0] if splits is not None else ()
             if INTRA4_IMBALANCE > 0 and len(try4):  # speed: blocks with evenly textured quadrants seldom split
                 qv = tgt[try4].reshape(-1, 2, 4, 2, 4).transpose(0, 1, 3, 2, 4).reshape(-1, 4, 16).var(axis=2)
                 try4 = try4[qv.max(1) >= INTRA4_IMBALANCE * (qv.mean(1) + 1.0)]
             if len(try4) < INTRA4_DIAG_MIN:  # speed: a split trial step's cost is mostly fixed (~1 ms + 0.06 ms a block)
                 try4 = ()
             if len(try4):
-                by_j = np.argsort(j_all, axis=1, kind="stable")
-                j_kept, r_split[try4] = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4], j_all[at[:, 0], pick][try4],
+                by_j = j_all.argsort(1, kind="stable")
+                j_kept, r_split[try4] = _try_intra4(rec, rs[try4], cs[try4], tgt[try4], cand[at, by_j][try4],
+                                                    (j_pick if geom is not None else j_all[at[:, 0], pick])[try4],
                                      mbits[at, by_j][try4], qm, lam, deadzone, modes, levels, splits, blk[try4], k4)
                 if costs is not None:
                     costs[blk[try4]] = j_kept
@@ -884,20 +1173,26 @@ def _intra_plane(rows, cols, qm, cur=None, lam=0.0, deadzone=0.0, modes=None, le
             if _ENCODER.get("online") is not None:
                 if hint is None:
                     sp = splits[blk] if splits is not None else np.zeros(blk.size, bool)
-                    _online_update("y", levels[blk], np.where(sp, LEV_SPLIT, 0),
+                    _online_update("y", levels[blk], _where(sp, LEV_SPLIT, 0),
                                    sp if (splits is not None and d % 2 == 0) else None)
                 else:
                     _online_update("c", levels[blk])
                 _online_step(d)
-        p = pred[np.arange(blk.size), modes[blk]]
+        if geom is not None:  # (speed: a flat gather)
+            p = pred.reshape(-1, 8, 8).take(np.arange(0, pred.shape[0] * pred.shape[1], pred.shape[1]) + modes[blk], 0)
+        else:
+            p = pred[np.arange(blk.size), modes[blk]]
         deq = _dequantise(levels[blk], qm)
         r = _clip255(np.rint(p + (_inv8(deq, DST8) if dst else _idct(deq)))).astype(np.int64)
-        s = np.nonzero(splits[blk])[0] if splits is not None else ()
+        s = splits[blk].nonzero()[0] if splits is not None else ()
         if len(s) and cur is not None:  # the split trial's own reconstruction of the kept splits
             r[s] = r_split[s]
         elif len(s):
             r[s] = _intra4_blocks(rec, y0[s], x0[s], rs[s] > 0, cs[s] > 0, modes[blk[s]], qm, levels=levels[blk[s]])[0]
-        rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
+        if geom is not None:
+            rec.reshape(-1)[i_dst] = r
+        else:
+            rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
     return rec[1:, 1:], modes, levels
 
 
@@ -995,12 +1290,12 @@ def _split_bits(lv):
     else:
         a = np.abs(lv[:, ZIGZAG])
         nz = a > 0
-        last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
-        ap = np.concatenate([a, np.zeros((a.shape[0], 1), a.dtype)], 1)
+        last = _where(_or_r(nz, 1), 63 - nz[:, ::-1].argmax(1), -1)
+        ap = _cat([a, np.zeros((a.shape[0], 1), a.dtype)], 1)
         nbc = NB_CLASS[np.minimum(ap[:, NBR_A_PAD] + ap[:, NBR_B_PAD], 5)]
         dlc = DLC_CLASS[np.maximum(last[:, None] - np.arange(64), 0)]
         ctx = (BAND_CTX + 4 * nbc + dlc) * LEVEL_ALPHABET + np.minimum(a, LEVEL_ALPHABET - 1)
-    bits = np.where(_R64 <= last[:, None], lev_tab.take(ctx), 0).sum(1)
+    bits = _add_r(_where(_R64 <= last[:, None], lev_tab.take(ctx), 0), 1)
     return bits + last_tab[last + 1]
 
 
@@ -1073,25 +1368,29 @@ def _i4_ref_index():
 _I4_REF = _i4_ref_index()  # (sub-block, side code, 26)
 
 
-def _intra4_trial(rec, y0, x0, have_top, have_left, modes, qm, tgt, lam, deadzone):
+def _intra4_trial(rec, y0, x0, have_top, have_left, modes, qm, tgt, lam, deadzone, border=None):
     """_intra4_blocks(..., tgt=tgt, lam=lam, deadzone=deadzone) with the same numbers and fewer numpy calls per
     stage: a stage's reference samples (missing sides filled) as one gather from the buffer, each block's mode
     weights, rounding and shift gathered once per call, and the stage's sub-blocks predicted by one
-    (m, s, 26) @ (m, 26, 16) product (exact: small integers in float64), as _ipred4 computes them."""
+    (m, s, 26) @ (m, 26, 16) product (exact: small integers in float64), as _ipred4 computes them.
+    border (speed): the blocks' top row (m, 9, the corner first) and left column (m, 8) already gathered."""
     m = modes.size
     buf = np.zeros((m, 90), np.int64)  # (m, 10, 9): rows 0..8 the block with its top row and left column, then 128
     buf[:, 81] = 128
     b3 = buf.reshape(m, 10, 9)[:, :9]
-    b3[:, 0, :] = rec[y0[:, None], x0[:, None] + np.arange(9)]
-    b3[:, 1:, 0] = rec[y0[:, None] + 1 + _R8, x0[:, None]]
+    if border is not None:
+        b3[:, 0, :], b3[:, 1:, 0] = border
+    else:
+        b3[:, 0, :] = rec[y0[:, None], x0[:, None] + np.arange(9)]
+        b3[:, 1:, 0] = rec[y0[:, None] + 1 + _R8, x0[:, None]]
     lv = np.zeros((m, 64), np.int32)
     dist = np.zeros(m)
     qflat = qm.reshape(64)
-    w_m = _IPRED4_W_BY_MODE[modes]  # (m, 26, 16)
-    rnd, shift = _IPRED4_RND[modes][:, None], _IPRED4_SHIFT[modes][:, None]  # (m, 1, 1, 1)
+    w_m = _IPRED4_W_BY_MODE.take(modes, 0)  # (m, 26, 16)
+    rnd, shift = _IPRED4_RND.take(modes, 0)[:, None], _IPRED4_SHIFT.take(modes, 0)[:, None]  # (m, 1, 1, 1)
     is_dc = (modes == 0)[:, None, None, None]
     ht, hl = have_top.astype(np.int64), have_left.astype(np.int64)
-    full = bool(have_top.all() and have_left.all())
+    full = bool(_and_r(have_top, None) and _and_r(have_left, None))
     codes = (None if full else 2 * ht + hl, 2 * ht + 1, 2 + hl, None)
     sub4 = (RDOQ_SUB4 and RDOQ and RDOQ_SPARSE and RDOQ_INT_BITS and RDOQ_F32_TRIALS and deadzone >= 0
             and not isinstance(lam, np.ndarray))
@@ -1099,23 +1398,23 @@ def _intra4_trial(rec, y0, x0, have_top, have_left, modes, qm, tgt, lam, deadzon
         s = len(stage)
         ks = list(stage)
         if full or stage == (3,):
-            ref = buf[:, _I4_REF[ks, 3]]  # (m, s, 26)
-            dc = (ref[:, :, 5:9].sum(2) + ref[:, :, 18:22].sum(2) + 4) >> 3  # _refs_dc's, both sides there
+            ref = buf.take(_I4_REF[ks, 3], 1)  # (m, s, 26)
+            dc = (_add_r(ref[:, :, 5:9], 2) + _add_r(ref[:, :, 18:22], 2) + 4) >> 3  # _refs_dc's, both sides there
         else:
-            idx = np.stack([_I4_REF[k][codes[k]] for k in stage], 1)  # (m, s, 26)
+            idx = _cat([_I4_REF[k].take(codes[k], 0)[:, None] for k in stage], 1)  # (m, s, 26)
             ref = buf.take(idx + (90 * np.arange(m))[:, None, None])
-            st, sl = ref[:, :, 5:9].sum(2), ref[:, :, 18:22].sum(2)
-            hts = np.stack([have_top if SUB4[k][0] == 0 else np.ones(m, bool) for k in stage], 1)
-            hls = np.stack([have_left if SUB4[k][1] == 0 else np.ones(m, bool) for k in stage], 1)
-            dc = np.where(hts & hls, (st + sl + 4) >> 3, np.where(hts, (st + 2) >> 2, np.where(hls, (sl + 2) >> 2, 128)))
+            st, sl = _add_r(ref[:, :, 5:9], 2), _add_r(ref[:, :, 18:22], 2)
+            hts = _cat([(have_top if SUB4[k][0] == 0 else _full(m, True, bool))[:, None] for k in stage], 1)
+            hls = _cat([(have_left if SUB4[k][1] == 0 else _full(m, True, bool))[:, None] for k in stage], 1)
+            dc = _where(hts & hls, (st + sl + 4) >> 3, _where(hts, (st + 2) >> 2, _where(hls, (sl + 2) >> 2, 128)))
         acc = (ref.astype(np.float64) @ w_m).astype(np.int64).reshape(m, s, 4, 4)
-        pr = np.where(is_dc, dc[:, :, None, None], (acc + rnd) >> shift)  # (m, s, 4, 4)
+        pr = _where(is_dc, dc[:, :, None, None], (acc + rnd) >> shift)  # (m, s, 4, 4)
         pred = pr[:, 0] if s == 1 else np.ascontiguousarray(pr.transpose(1, 0, 2, 3)).reshape(s * m, 4, 4)
         if s == 1:
             oy, ox = 4 * SUB4[stage[0]][0], 4 * SUB4[stage[0]][1]
             resid = tgt[:, oy : oy + 4, ox : ox + 4] - pred
         else:
-            resid = np.concatenate([tgt[:, 4 * SUB4[k][0] : 4 * SUB4[k][0] + 4, 4 * SUB4[k][1] : 4 * SUB4[k][1] + 4]
+            resid = _cat([tgt[:, 4 * SUB4[k][0] : 4 * SUB4[k][0] + 4, 4 * SUB4[k][1] : 4 * SUB4[k][1] + 4]
                                     for k in stage]) - pred
         c4 = (T4 @ resid @ T4.T).reshape(-1, 16)
         if sub4:  # speed, the same numbers: RDOQ on the sub-blocks' 16 positions
@@ -1132,13 +1431,28 @@ def _intra4_trial(rec, y0, x0, have_top, have_left, modes, qm, tgt, lam, deadzon
             for i, k in enumerate(stage):
                 lv[:, IL4[k]] = lk[i * m : (i + 1) * m, IL4[k]]
                 dist += dk[i * m : (i + 1) * m]
-        deq = np.concatenate([_dequantise(lv[:, IL4[k]], qflat[IL4[k]]) for k in stage]).reshape(s * m, 4, 4) \
-            if s > 1 else _dequantise(lv[:, IL4[stage[0]]], qflat[IL4[stage[0]]]).reshape(m, 4, 4)
+        deq = _cat([_dequantise(lv.take(IL4[k], 1), qflat[IL4[k]]) for k in stage]).reshape(s * m, 4, 4) \
+            if s > 1 else _dequantise(lv.take(IL4[stage[0]], 1), qflat[IL4[stage[0]]]).reshape(m, 4, 4)
         r = _clip255(np.rint(pred + T4.T @ deq @ T4)).astype(np.int64)
         for i, k in enumerate(stage):
             oy, ox = 4 * SUB4[k][0], 4 * SUB4[k][1]
             b3[:, oy + 1 : oy + 5, ox + 1 : ox + 5] = r[i * m : (i + 1) * m]
     return b3[:, 1:, 1:], lv.reshape(m, 8, 8), dist, _split_bits(lv)
+
+
+I4_TRY_LEAN = 1  # encoder speed, byte-identical: _try_intra4 gathers each tried block's references and target once
+# and repeats them per candidate (0 = gathered per candidate row)
+_R9 = np.arange(9)
+
+
+class _R8WCache(dict):
+    """row length w -> (8,) offsets (1 + i) * w of a block's left column below its corner (speed)"""
+    def __missing__(self, w):
+        v = self[w] = (1 + _R8) * w
+        return v
+
+
+_R8W = _R8WCache()
 
 
 def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, levels, splits, blk, k4=None):
@@ -1151,20 +1465,27 @@ def _try_intra4(rec, rs, cs, tgt, cand, j8, mbits, qm, lam, deadzone, modes, lev
         cand, mbits = np.take_along_axis(cand, order, 1), np.take_along_axis(mbits, order, 1)
         kc = INTRA4_OPEN_LOOP
     flag = _ENCODER["rates"]["intra4"]
-    rep = np.repeat(np.arange(m), kc)
     cm = cand[:, :kc].ravel()
-    r4, lv, dist, bits = _intra4_blocks(rec, rs[rep] * 8, cs[rep] * 8, rs[rep] > 0, cs[rep] > 0, cm, qm,
-                                       tgt=tgt[rep].astype(np.float64), lam=lam, deadzone=deadzone)
+    if I4_TRY_LEAN and INTRA4_TRIAL_FAST:  # speed, the same numbers: the blocks' references gathered once per block
+        w = rec.shape[1]
+        i_tl = rs * (8 * w) + cs * 8
+        border = (rec.take(i_tl[:, None] + _R9).repeat(kc, 0), rec.take(i_tl[:, None] + _R8W[w]).repeat(kc, 0))
+        r4, lv, dist, bits = _intra4_trial(rec, None, None, (rs > 0).repeat(kc), (cs > 0).repeat(kc), cm, qm,
+                                           tgt.astype(np.float64).repeat(kc, 0), lam, deadzone, border)
+    else:
+        rep = np.repeat(np.arange(m), kc)
+        r4, lv, dist, bits = _intra4_blocks(rec, rs[rep] * 8, cs[rep] * 8, rs[rep] > 0, cs[rep] > 0, cm, qm,
+                                           tgt=tgt[rep].astype(np.float64), lam=lam, deadzone=deadzone)
     j4 = (dist + lam * (bits + mbits[:, :kc].ravel() + flag[1])).reshape(m, kc)
-    best = np.argmin(j4, 1)
+    best = j4.argmin(1)
     take = j4[np.arange(m), best] < j8 + lam * flag[0]
-    sel = np.nonzero(take)[0]
+    sel = take.nonzero()[0]
     modes[blk[sel]] = cm.reshape(m, kc)[sel, best[sel]]
     levels[blk[sel]] = lv.reshape(m, kc, 8, 8)[sel, best[sel]]
     splits[blk] = take
     r_split = np.zeros((m, 8, 8), np.int64)
     r_split[sel] = r4.reshape(m, kc, 8, 8)[sel, best[sel]]
-    return np.where(take, j4[np.arange(m), best], j8), r_split
+    return _where(take, j4[np.arange(m), best], j8), r_split
 
 
 def _intra4_rough(rec, rs, cs, tgt, cand, mbits, lam):
@@ -1365,6 +1686,41 @@ def _pad_plane(c):
     return out
 
 
+def _cfl_side_masks(have_top, have_left):
+    """_cfl_preds' (use_top, use_left) masks (len(CFL_SIDES), m) of blocks with these sides."""
+    ts, lfs = [], []
+    for top, left in CFL_SIDES:
+        ts.append(have_top & (top | ~have_left) if top else have_top & ~have_left)
+        lfs.append(have_left & (left | ~have_top) if left else have_left & ~have_top)
+    return np.stack(ts), np.stack(lfs)
+
+
+def _cfl_fit_idx(rec, lum, i_t, i_l, i_dst, shift, use_top, use_left):
+    """Encoder (I_WAVE_GEOM): _cfl_fit's numbers with the samples gathered by flat indices into rec's layout: the
+    chroma's top row i_t (m, 8), left column i_l (m, 8) and block i_dst (m, 8, 8) from rec, the luma's from lum at
+    the same indices plus shift (int64 planes of one row length)."""
+    ct, cl = rec.take(i_t), rec.take(i_l)
+    if shift:
+        i_t, i_l, i_dst = i_t + shift, i_l + shift, i_dst + shift
+    lt, ll = lum.take(i_t), lum.take(i_l)
+    wt, wl = use_top.astype(np.int64), use_left.astype(np.int64)
+    n = 8 * (wt + wl)
+    sl = wt * _add_r(lt, 1) + wl * _add_r(ll, 1)
+    sc = wt * _add_r(ct, 1) + wl * _add_r(cl, 1)
+    sll = wt * _add_r(lt * lt, 1) + wl * _add_r(ll * ll, 1)
+    slc = wt * _add_r(lt * ct, 1) + wl * _add_r(ll * cl, 1)
+    cov = n * slc - sl * sc
+    var = n * sll - sl * sl
+    a = _where(var > 0, ((cov << CFL_SHIFT) + var // 2) // np.maximum(var, 1), 0)
+    a = np.minimum(np.maximum(a, -CFL_MAX), CFL_MAX)
+    blk = lum.take(i_dst)
+    nn = np.maximum(n, 1)[..., None, None]
+    num = (sc[..., None, None] << CFL_SHIFT) + a[..., None, None] * (nn * blk - sl[..., None, None])
+    den = nn << CFL_SHIFT
+    pred = (num + den // 2) >> (CFL_SHIFT + _CFL_LOG2_NN[n >> 3])[..., None, None]
+    return _where((n > 0)[..., None, None], _clip255(pred), 128)
+
+
 def _cfl_preds(rec, lum, y0, x0, have_top, have_left):
     """The CFL_SIDES predictions (m, len(CFL_SIDES), 8, 8); a fit whose side is outside the frame uses the other."""
     ts, lfs = [], []
@@ -1414,17 +1770,26 @@ def _cfl_fit(rec, lum, y0, x0, use_top, use_left):
 _CFL_LOG2_NN = np.array([0, 3, 4], np.int64)  # _cfl_fit: log2(max(n, 1)) by n // 8 (n = 8 x the sides used)
 
 
+I_DEADZONE = None  # encoder: the I-frame decision's RDOQ deadzone, i.e. the rounding of its first level estimate (the
+# level contexts it prices with) and of the split trials' (None = DEADZONE_INTRA 0.10, v8). Six clips, 16 frames, BD vs
+# v8 at q20-80: 0.0 +0.35 %, 0.22 -0.06 %, 0.3 -0.26 %, 0.38 -0.06 %, 0.45 +0.07 %; but 0.3 at q22/37/52/67/78: +0.26 %,
+# so 0.2-0.4 is bit-neutral within the noise (no time change), and None keeps v8's bytes
+I_CHROMA_LAMBDA = 1.0  # encoder: the I-frame chroma decision's lambda relative to the luma one's / CB_WEIGHT (CR_WEIGHT)
+I_LAMBDA = 1.0  # encoder: the I-frame decision's lambda relative to LAMBDA_SCALE x step^2 (luma and chroma)
+
+
 def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None, models=None, plan=None):
     """I frame, all three planes through _intra_plane: the decoder passes the modes ipm (n, 6: four luma
     blocks, Cb, Cr) and levels; the encoder passes cur and gets them back. Returns (planes, ipm, ly, lcb, lcr).
     plan (encoder, a dict): what one I decision hands the next (see _intra_luma16)."""
     qy, qc = _qmatrices(step)
     qc = qc * CHROMA_I_SCALE
-    lam = LAMBDA_SCALE * step**2
+    lam = LAMBDA_SCALE * step**2 * I_LAMBDA
+    dz_i = DEADZONE_INTRA if I_DEADZONE is None else I_DEADZONE
     enc = cur is not None
     cnt_y = models["ipm_y"]["counts"].astype(np.float64) if enc and models is not None else None
     cnt_c = models["ipm_c"]["counts"].astype(np.float64) if enc and models is not None else None
-    args_y = {"cur": cur[0], "lam": lam, "deadzone": DEADZONE_INTRA, "counts": cnt_y} if enc else {
+    args_y = {"cur": cur[0], "lam": lam, "deadzone": dz_i, "counts": cnt_y} if enc else {
         "modes": _mbs_to_grid(ipm[:, :4], mbh, mbw), "levels": _mbs_to_grid(ly, mbh, mbw)}
     spl = _intra4_splits(ipm, mbh, mbw)
     args_y["splits"] = spl
@@ -1444,14 +1809,15 @@ def _intra_frame(mbh, mbw, step, ipm=None, ly=None, lcb=None, lcr=None, cur=None
     hint = _grid_to_mbs(my, mbh, mbw)[:, 0] if enc else None
     cfl = _cfl_luma(y) if CFL else None
     for k, weight, lev in ((4, CB_WEIGHT, lcb), (5, CR_WEIGHT, lcr)):
-        args = {"cur": cur[k - 3], "lam": lam / weight, "deadzone": DEADZONE_INTRA, "hint": hint, "counts": cnt_c,
+        args = {"cur": cur[k - 3], "lam": lam * I_CHROMA_LAMBDA / weight, "deadzone": dz_i, "hint": hint, "counts": cnt_c,
                 "ctx_base": k - 4, "preselect": I_CHROMA_PRESELECT or None} if enc else {
             "modes": ipm[:, k], "levels": lev}
         cb = _pad_plane(out_c[0][0]) if CFL and k == 5 else None
         if k == 4 and enc and I_CHROMA_PAIR and CFL and IPRED_ROUGH == 1 and 0 < (I_CHROMA_PRESELECT or IPRED_PRESELECT) < CHROMA_MODES - 1 \
                 and not (plan is not None and plan.get("chroma_open")):
-            out_c.extend(_intra_chroma_pair(mbh, mbw, qc, cur[1], cur[2], lam / CB_WEIGHT, lam / CR_WEIGHT,
-                                            DEADZONE_INTRA, hint, cnt_c, cfl))
+            out_c.extend(_intra_chroma_pair(mbh, mbw, qc, cur[1], cur[2], lam * I_CHROMA_LAMBDA / CB_WEIGHT,
+                                            lam * I_CHROMA_LAMBDA / CR_WEIGHT,
+                                            dz_i, hint, cnt_c, cfl))
             break
         if enc and plan is not None and plan.get("chroma_open"):  # speed: the first of two decisions (_decide_i)
             mc, gc = _open_loop_plane(cur[k - 3], mbh, mbw, qc, lam / weight, DEADZONE_INTRA, False, hint, cfl,
@@ -1491,11 +1857,161 @@ def _intra_chroma_pair(rows, cols, qm, cur_cb, cur_cr, lam_cb, lam_cr, deadzone,
     rec = np.zeros((rows * 8 + 1, 2 * w1), np.int64)
     cur = np.zeros((rows * 8 + 1, 2 * w1), np.result_type(cur_cb, cur_cr))
     cur[1:, 1:w1], cur[1:, w1 + 1:] = cur_cb, cur_cr
-    lum = np.concatenate([cfl, cfl], 1)
+    lum = _cat([cfl, cfl], 1)
     modes = np.zeros(2 * n, np.int64)
     levels = np.zeros((2 * n, 8, 8), np.int32)
     sq_cb, sq_cr = math.sqrt(lam_cb), math.sqrt(lam_cr)
     n_diag = rows + cols - 1
+    geom = _pair_geom(rows, cols) if I_WAVE_GEOM else None
+    sq_lam = np.array([[sq_cb, sq_cr], [lam_cb, lam_cr]])
+    for t in range(n_diag + 1):
+        if geom is not None:  # speed, the same numbers (_pair_geom)
+            (rs_b, rs_r, cs_b, cs_r, nb, m, rs, cs, y0, x0, blk_b, blk_r, blk, h_t, h_l, h_tr, h_lr, i_t, i_l, i_tl,
+             i_dst, is_r, ctx_b, ctx_r, cfl_sides) = geom[t]
+            pred = _ipred_enc(rec.take(i_t), rec.take(i_l), rec.take(i_tl), h_t, h_l, False)
+        else:
+            d_b, d_r = (t, t - 1)
+            rs_b = np.arange(max(0, d_b - cols + 1), min(rows - 1, d_b) + 1) if d_b < n_diag else np.zeros(0, np.int64)
+            rs_r = np.arange(max(0, d_r - cols + 1), min(rows - 1, d_r) + 1) if d_r >= 0 else np.zeros(0, np.int64)
+            cs_b, cs_r = d_b - rs_b, d_r - rs_r
+            nb, m = rs_b.size, rs_b.size + rs_r.size
+            rs, cs = _cat([rs_b, rs_r]), _cat([cs_b, cs_r])
+            y0, x0 = rs * 8, _cat([cs_b * 8, w1 + cs_r * 8])
+            blk_b, blk_r = rs_b * cols + cs_b, n + rs_r * cols + cs_r
+            blk = _cat([blk_b, blk_r])
+            h_t, h_l, h_tr, h_lr = rs > 0, cs > 0, rs_r > 0, cs_r > 0
+            top = rec[y0[:, None], x0[:, None] + 1 + _R8]
+            left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
+            pred = _ipred_enc(top, left, rec[y0, x0], rs > 0, cs > 0, False)
+        if geom is not None:  # (speed: the same fits from flat gathers, _cfl_fit_idx)
+            cflp = _cfl_fit_idx(rec, lum, i_t, i_l, i_dst, 0, *cfl_sides).transpose(1, 0, 2, 3)
+            cbp = np.zeros((m, 1, 8, 8), cflp.dtype)
+            if m > nb:
+                cbp[nb:, 0] = _cfl_fit_idx(rec, rec, i_t[nb:], i_l[nb:], i_dst[nb:], -w1, h_tr[None], h_lr[None])[0]
+        else:
+            cflp = _cfl_preds(rec, lum, y0, x0, h_t, h_l)
+            cbp = np.zeros((m, 1, 8, 8), cflp.dtype)
+            if m > nb:
+                cbp[nb:, 0] = _cfl_pred(rec[:, w1:], rec[:, :w1], y0[nb:], x0[nb:] - w1, h_tr, h_lr)
+        pred = _cat([pred, cflp, cbp], 1)
+        if geom is not None:
+            tgt = cur.take(i_dst)
+        else:
+            tgt = cur[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]]
+        resid = tgt[:, None] - pred
+        mbits = np.zeros((m, nm))
+        h_b, h_r = hint.take(blk_b), modes.take(blk_r - n)
+        if counts is not None:
+            if geom is None:
+                ctx_b, ctx_r = np.zeros(nb, np.int64), np.ones(m - nb, np.int64)
+            (ord_b, rank_b), (ord_r, rank_r) = _mpm_order_rank(h_b, h_b, nm - 1), _mpm_order_rank(h_r, h_r, nm)
+            if nb:
+                mbits[:nb, : nm - 1] = _ipm_rank_bits(counts, ctx_b, ord_b, rank_b)
+            if m > nb:
+                mbits[nb:] = _ipm_rank_bits(counts, ctx_r, ord_r, rank_r)
+        else:
+            mbits[:nb, : nm - 1] = _where(np.arange(nm - 1)[None, :] == h_b[:, None], MPM_BITS[0], MPM_BITS[2])
+            mbits[nb:] = _where(np.arange(nm)[None, :] == h_r[:, None], MPM_BITS[0], MPM_BITS[2])
+        at = np.arange(m)[:, None]
+        coefs = _dct(resid.astype(np.float64, copy=False))
+        if geom is not None:
+            sq, lam = sq_lam.take(is_r, 1)
+        else:
+            sq = _cat([np.full(nb, sq_cb), np.full(m - nb, sq_cr)])
+        rough = _add_r(np.abs(coefs), (2, 3)) + sq[:, None] * mbits
+        rough[:nb, nm - 1] = np.inf
+        cand = rough.argsort(1, kind="stable")[:, :preselect]
+        if geom is not None:
+            coefs, mbits = coefs.reshape(-1, 8, 8).take(at * nm + cand, 0), mbits[at, cand]
+        else:
+            coefs, mbits = coefs[at, cand], mbits[at, cand]
+        if geom is None:
+            lam = _cat([np.full(nb, lam_cb), np.full(m - nb, lam_cr)])
+        lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, lam.repeat(preselect), chroma=True)
+        j_all = dist + lam[:, None] * (bits + mbits)
+        pick = j_all.argmin(1)
+        if geom is not None:  # (speed: flat gathers)
+            fp = at[:, 0] * preselect + pick
+            modes[blk] = cand.take(fp)
+            lv_pick = lv.reshape(-1, 8, 8).take(fp, 0)
+            if SDH:
+                lv_pick = _hide_signs_levels(coefs.reshape(-1, 8, 8).take(fp, 0), lv_pick, qm, lam)
+            levels[blk] = lv_pick
+        else:
+            modes[blk] = cand[at[:, 0], pick]
+            levels[blk] = lv[at[:, 0], pick]
+            if SDH:
+                levels[blk] = _hide_signs_levels(coefs[at[:, 0], pick], levels[blk], qm, lam)
+        if counts is not None:
+            if nb:
+                _ipm_count(counts, ctx_b, ord_b, modes[blk_b], rank_b)
+            if m > nb:
+                _ipm_count(counts, ctx_r, ord_r, modes[blk_r], rank_r)
+        if _ENCODER.get("online") is not None:
+            _online_update("c", levels[blk])
+            _online_step(t)
+        if geom is not None:
+            p = pred.reshape(-1, 8, 8).take(np.arange(0, m * pred.shape[1], pred.shape[1]) + modes[blk], 0)
+        else:
+            p = pred[np.arange(m), modes[blk]]
+        deq = _dequantise(levels[blk], qm)
+        r = _clip255(np.rint(p + _idct(deq))).astype(np.int64)
+        if geom is not None:
+            rec.reshape(-1)[i_dst] = r
+        else:
+            rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
+    return ((rec[1:, 1:w1], modes[:n], levels[:n]), (rec[1:, w1 + 1:], modes[n:], levels[n:]))
+
+
+_PAIR_GEOM = {}  # _pair_geom's cache
+
+
+def _pair_geom_vec(rows, cols):
+    """_pair_geom's tuples, the same values: Cb's blocks (step = anti-diagonal) and Cr's (step = anti-diagonal + 1)
+    sorted by (step, plane, row) once, cut per step."""
+    n, w1, n_diag = rows * cols, cols * 8 + 1, rows + cols - 1
+    w = 2 * w1
+    rr, cc = np.divmod(np.arange(n), cols)
+    rr2, cc2 = np.concatenate([rr, rr]), np.concatenate([cc, cc])
+    plane = np.repeat(np.array([0, 1]), n)
+    key = (rr2 + cc2 + plane) * 2 + plane
+    order = np.argsort(key, kind="stable")
+    rs, cs, pl = rr2.take(order), cc2.take(order), plane.take(order)
+    y0, x0 = rs * 8, cs * 8 + w1 * pl
+    blk = rs * cols + cs + n * pl
+    ht, hl = rs > 0, cs > 0
+    i_t = y0[:, None] * w + x0[:, None] + 1 + _R8
+    i_l = (y0[:, None] + 1 + _R8) * w + x0[:, None]
+    i_tl = y0 * w + x0
+    i_dst = (y0[:, None, None] + 1 + _R8[:, None]) * w + x0[:, None, None] + 1 + _R8[None, :]
+    sides = _cfl_side_masks(ht, hl)
+    zeros, ones = np.zeros(2 * n, np.int64), np.ones(2 * n, np.int64)
+    cnt = np.bincount(key, minlength=2 * (n_diag + 1)).reshape(n_diag + 1, 2)  # (step, plane)
+    got, a = [], 0
+    for nb, nr in cnt.tolist():
+        b, m = a + nb, nb + nr
+        e = a + m
+        got.append((rs[a:b], rs[b:e], cs[a:b], cs[b:e], nb, m, rs[a:e], cs[a:e], y0[a:e], x0[a:e], blk[a:b], blk[b:e],
+                    blk[a:e], ht[a:e], hl[a:e], ht[b:e], hl[b:e], i_t[a:e], i_l[a:e], i_tl[a:e], i_dst[a:e],
+                    pl[a:e], zeros[:nb], ones[:nr], (sides[0][:, a:e], sides[1][:, a:e])))
+        a = e
+    if len(_PAIR_GEOM) > 8:
+        _PAIR_GEOM.clear()
+    _PAIR_GEOM[(rows, cols)] = got
+    return got
+
+
+def _pair_geom(rows, cols):
+    """I_WAVE_GEOM for _intra_chroma_pair: per step t (Cb anti-diagonal t, Cr t - 1) the block positions, masks and
+    flat indices into its side-by-side (rows * 8 + 1, 2 * (cols * 8 + 1)) planes, as its loop computed them."""
+    got = _PAIR_GEOM.get((rows, cols))
+    if got is not None:
+        return got
+    if I_WAVE_GEOM_VEC:
+        return _pair_geom_vec(rows, cols)
+    n, w1, n_diag = rows * cols, cols * 8 + 1, rows + cols - 1
+    w = 2 * w1
+    got = []
     for t in range(n_diag + 1):
         d_b, d_r = (t, t - 1)
         rs_b = np.arange(max(0, d_b - cols + 1), min(rows - 1, d_b) + 1) if d_b < n_diag else np.zeros(0, np.int64)
@@ -1505,57 +2021,16 @@ def _intra_chroma_pair(rows, cols, qm, cur_cb, cur_cr, lam_cb, lam_cr, deadzone,
         rs, cs = np.concatenate([rs_b, rs_r]), np.concatenate([cs_b, cs_r])
         y0, x0 = rs * 8, np.concatenate([cs_b * 8, w1 + cs_r * 8])
         blk_b, blk_r = rs_b * cols + cs_b, n + rs_r * cols + cs_r
-        blk = np.concatenate([blk_b, blk_r])
-        top = rec[y0[:, None], x0[:, None] + 1 + _R8]
-        left = rec[y0[:, None] + 1 + _R8, x0[:, None]]
-        pred = _ipred(top, left, rec[y0, x0], rs > 0, cs > 0, False)
-        cflp = _cfl_preds(rec, lum, y0, x0, rs > 0, cs > 0)
-        cbp = np.zeros((m, 1, 8, 8), cflp.dtype)
-        if m > nb:
-            cbp[nb:, 0] = _cfl_pred(rec[:, w1:], rec[:, :w1], y0[nb:], x0[nb:] - w1, rs_r > 0, cs_r > 0)
-        pred = np.concatenate([pred, cflp, cbp], 1)
-        tgt = cur[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]]
-        resid = tgt[:, None] - pred
-        mbits = np.zeros((m, nm))
-        h_b, h_r = hint[blk_b], modes[blk_r - n]
-        if counts is not None:
-            ctx_b, ctx_r = np.zeros(nb, np.int64), np.ones(m - nb, np.int64)
-            (ord_b, rank_b), (ord_r, rank_r) = _mpm_order_rank(h_b, h_b, nm - 1), _mpm_order_rank(h_r, h_r, nm)
-            if nb:
-                mbits[:nb, : nm - 1] = _ipm_rank_bits(counts, ctx_b, ord_b, rank_b)
-            if m > nb:
-                mbits[nb:] = _ipm_rank_bits(counts, ctx_r, ord_r, rank_r)
-        else:
-            mbits[:nb, : nm - 1] = np.where(np.arange(nm - 1)[None, :] == h_b[:, None], MPM_BITS[0], MPM_BITS[2])
-            mbits[nb:] = np.where(np.arange(nm)[None, :] == h_r[:, None], MPM_BITS[0], MPM_BITS[2])
-        at = np.arange(m)[:, None]
-        coefs = _dct(resid.astype(np.float64, copy=False))
-        sq = np.concatenate([np.full(nb, sq_cb), np.full(m - nb, sq_cr)])
-        rough = np.abs(coefs).sum(axis=(2, 3)) + sq[:, None] * mbits
-        rough[:nb, nm - 1] = np.inf
-        cand = np.argsort(rough, axis=1, kind="stable")[:, :preselect]
-        coefs, mbits = coefs[at, cand], mbits[at, cand]
-        lam = np.concatenate([np.full(nb, lam_cb), np.full(m - nb, lam_cr)])
-        lv, dist, bits = _code_plane_blocks(coefs, qm, deadzone, np.repeat(lam, preselect), chroma=True)
-        j_all = dist + lam[:, None] * (bits + mbits)
-        pick = np.argmin(j_all, 1)
-        modes[blk] = cand[at[:, 0], pick]
-        levels[blk] = lv[at[:, 0], pick]
-        if SDH:
-            levels[blk] = _hide_signs_levels(coefs[at[:, 0], pick], levels[blk], qm, lam)
-        if counts is not None:
-            if nb:
-                _ipm_count(counts, ctx_b, ord_b, modes[blk_b], rank_b)
-            if m > nb:
-                _ipm_count(counts, ctx_r, ord_r, modes[blk_r], rank_r)
-        if _ENCODER.get("online") is not None:
-            _online_update("c", levels[blk])
-            _online_step(t)
-        p = pred[np.arange(m), modes[blk]]
-        deq = _dequantise(levels[blk], qm)
-        r = _clip255(np.rint(p + _idct(deq))).astype(np.int64)
-        rec[y0[:, None, None] + 1 + _R8[:, None], x0[:, None, None] + 1 + _R8[None, :]] = r
-    return ((rec[1:, 1:w1], modes[:n], levels[:n]), (rec[1:, w1 + 1:], modes[n:], levels[n:]))
+        got.append((rs_b, rs_r, cs_b, cs_r, nb, m, rs, cs, y0, x0, blk_b, blk_r, np.concatenate([blk_b, blk_r]),
+                    rs > 0, cs > 0, rs_r > 0, cs_r > 0, y0[:, None] * w + x0[:, None] + 1 + _R8,
+                    (y0[:, None] + 1 + _R8) * w + x0[:, None], y0 * w + x0,
+                    (y0[:, None, None] + 1 + _R8[:, None]) * w + x0[:, None, None] + 1 + _R8[None, :],
+                    (np.arange(m) >= nb).astype(np.int64), np.zeros(nb, np.int64), np.ones(m - nb, np.int64),
+                    _cfl_side_masks(rs > 0, cs > 0)))
+    if len(_PAIR_GEOM) > 8:
+        _PAIR_GEOM.clear()
+    _PAIR_GEOM[(rows, cols)] = got
+    return got
 
 
 def _intra_luma16(mbh, mbw, step, qy, cur_y, lam, args_y, plan=None):
@@ -1606,6 +2081,9 @@ def _intra_luma16(mbh, mbw, step, qy, cur_y, lam, args_y, plan=None):
 
 
 _BILINEAR = {}  # one: _mc's (one, 2) tap table
+MC_PAIR_WIDE_MIN = 1  # speed only: the least batch that takes _mc_c_pair_wide (MC_PAIR_WIDE / MC_PAIR_SMOOTH); small
+# batches gain most (face / coffee replays of the <64-block _predict_mbs calls: 0.71x / 0.68x with 1 vs 64)
+PHASE_WORDS_MIN = 1  # speed only: the least batch that takes PHASE_WORDS' gather (4-63 blocks: ~0.7x of the window gather)
 
 
 def _mc(ref_pad, pad, by, bx, mvy, mvx, size, frac_bits):
@@ -1694,6 +2172,9 @@ SUBPEL_PLANES_FAST = 1  # encoder speed, the same planes: _subpel_planes in floa
 # over the transposed plane's row windows, no int32 multiply-adds; rounding and clipping against full-size bound
 # arrays: numpy's maximum/minimum with a scalar bound run ~4x slower); ~2.5x faster
 _PLANE_BOUNDS = {}  # (h, w): float32 planes of 0 and 255 (the clip bounds of _subpel_planes_fast)
+SUBPEL_BIAS_H = 1  # speed, the same planes: _subpel_planes_fast adds the rounding 0.5 once to the horizontal sums (as
+# 32 / scale: the vertical taps sum to 64, scaled by scale / 4096, so every vertical sum gains exactly 0.5; all terms
+# stay dyadic with partial sums far below 2^24 ulps) instead of once to each of the four vertical phases
 
 
 def _subpel_planes_fast(y_pad, bank, full):
@@ -1710,6 +2191,7 @@ def _subpel_planes_fast(y_pad, bank, full):
     # the source (as _subpel_planes': the interior plus 4 samples, edge-padded), transposed: (w + 8, h + 8)
     src_t = _pad_edge(y_pad[m : full_h - m, m : full_w - m].T, 4).astype(np.float32)
     hwin = np.lib.stride_tricks.sliding_window_view(src_t, 8, axis=0)[1 : 1 + w]  # (w, h + 8, 8)
+    bias = SUBPEL_BIAS_H and all(sum(t) == 64 for t in bank)
     for fx in range(4):
         if fx == 0:  # the identity taps (64 at the centre): the source itself, its scale 64 moved into the taps
             hz = np.ascontiguousarray(src_t[4 : 4 + w].T)
@@ -1717,6 +2199,8 @@ def _subpel_planes_fast(y_pad, bank, full):
         else:
             hz = np.ascontiguousarray((hwin @ np.array(bank[fx], np.float32)).T)  # (h + 8, w)
             scale = 1.0
+        if bias:  # (SUBPEL_BIAS_H: + 32 / scale on the horizontal sums is + 0.5 on every vertical sum, exactly)
+            hz += np.float32(32.0 / scale)
         win = np.lib.stride_tricks.sliding_window_view(hz, 8, axis=0)[1 : 1 + h]  # (h, w, 8)
         for fy in range(4):
             out = full[fy, fx, m : full_h - m, m : full_w - m]
@@ -1727,7 +2211,8 @@ def _subpel_planes_fast(y_pad, bank, full):
                 acc = hz[4 : 4 + h] * np.float32(1.0 / 64)  # ((x + 32) >> 6 of the horizontal sums)
             else:
                 acc = win @ (np.array(bank[fy], np.float32) * np.float32(scale / 4096))
-            acc += np.float32(0.5)
+            if not bias:
+                acc += np.float32(0.5)
             np.maximum(acc, lo, out=acc)
             np.minimum(acc, hi, out=acc)
             out[...] = acc  # (float -> uint8 truncates: the floor of these non-negative values)
@@ -1986,13 +2471,65 @@ def _mc_luma(phases, by, bx, mv, size=16):
     return _phase_blocks(phases, by, bx, mv, size).astype(np.int32)
 
 
+PHASE_WORDS = 1  # speed, the same samples: _phase_blocks of 8x8 / 16x16 blocks (>= GATHER_WORDS_MIN) from uint8 phase
+# planes as one flat-index word gather, the flat offsets from the vectors by two small integer products (no phase / row
+# / column temporaries, no _gather dispatch)
+_PHASE_COEF = {}  # (h, w): the int64 coefficients of the flat offset in mv and mv >> 2
+
+
 def _phase_blocks(phases, by, bx, mv, size):
     """The uint8 blocks of _mc_luma from the phase planes."""
     _, _, h, w = phases.shape
+    if PHASE_WORDS and (size == 16 or size == 8) and len(by) >= PHASE_WORDS_MIN and phases.dtype == np.uint8 \
+            and phases.flags.c_contiguous:
+        # flat offset = ((m0 & 3) * 4 + (m1 & 3)) * h * w + (by + PAD + (m0 >> 2)) * w + bx + PAD + (m1 >> 2)
+        #             = m0 * 4hw + m1 * hw + (m0 >> 2) * (w - 16hw) + (m1 >> 2) * (1 - 4hw) + (by + PAD) * w + bx + PAD
+        coef = _PHASE_COEF.get((h, w))
+        if coef is None:
+            hw = h * w
+            coef = _PHASE_COEF[(h, w)] = (np.array([4 * hw, hw], np.int64), np.array([w - 16 * hw, 1 - 4 * hw], np.int64))
+        idx = mv @ coef[0]
+        idx += (mv >> 2) @ coef[1]
+        idx += by * w
+        idx += bx
+        idx += PAD * w + PAD
+        item = size
+        view = None
+        for p, s_, v in _WORD_VIEWS:
+            if p is phases and s_ == item:
+                view = v
+                break
+        if view is None:
+            view = np.ndarray((phases.size - item + 1,), np.uint64 if item == 8 else np.complex128, phases, 0, (1,))
+            _WORD_VIEWS.insert(0, (phases, item, view))
+            del _WORD_VIEWS[8:]
+        off = _WORD_OFFSETS.get((w, size))
+        if off is None:
+            off = _WORD_OFFSETS[(w, size)] = np.arange(size) * w
+        return view[idx[:, None] + off].view(np.uint8).reshape(len(by), size, size)
     phase = (mv[:, 0] & 3) * 4 + (mv[:, 1] & 3)
     # the 16 phase planes stacked as one tall plane: a window gather (as _gather) is ~2x faster than a flat index
     y0 = phase * h + by + PAD + (mv[:, 0] >> 2)
     return _gather(phases, y0, bx + PAD + (mv[:, 1] >> 2), size)
+
+
+SAD_GEMV = 1  # encoder speed (a decision, motion27b, nearly exact): the motion search's float32 SADs (_sad, the whole-pel
+# refinements, the neighbour passes, the split search) summed per block by one BLAS matrix-vector product with a ones
+# vector instead of numpy's pairwise sum (~3.5x faster sum; the same values up to float32 rounding in the last bits,
+# so only near-ties can choose differently); 0 = numpy's sums
+_ONES_F32 = {}  # block samples: a float32 ones vector
+
+
+def _bsum(d):
+    """Encoder: the (k,) float32 sums of the contiguous float32 blocks d (k, s, s) (SAD_GEMV: by one matrix-vector
+    product)."""
+    if SAD_GEMV:
+        m = d.shape[1] * d.shape[2]
+        one = _ONES_F32.get(m)
+        if one is None:
+            one = _ONES_F32[m] = np.ones(m, np.float32)
+        return np.matmul(d.reshape(len(d), m), one)
+    return d.sum(axis=(1, 2))
 
 
 def _sad(cur, phases, by, bx, mv, size=16):
@@ -2000,7 +2537,7 @@ def _sad(cur, phases, by, bx, mv, size=16):
     uint8 blocks subtracted directly: no int32 copy)."""
     pred = _mc_luma(phases, by, bx, mv, size) if isinstance(phases, tuple) else _phase_blocks(phases, by, bx, mv, size)
     d = np.subtract(cur, pred, dtype=np.float32)
-    return np.abs(d, out=d).sum(axis=(1, 2))
+    return _bsum(np.abs(d, out=d))
 
 
 def _mc_c(ref, plane, by, bx, mv, size):
@@ -2017,16 +2554,78 @@ MC_CHROMA_PAIR = 1  # speed, the same numbers: _predict_mbs filters Cb's and Cr'
 MC_PAIR_F32 = 1  # speed, the same numbers: _mc_c_pair joins the Cb and Cr blocks straight into float32 (one copy)
 
 
+MC_PAIR_WIDE = 1  # speed, the same numbers: _mc_c_pair's 8x8 blocks gathered as 11 whole 16-byte rows into one float32
+# array (contiguous rows: the cast is a plain copy, not numpy's strided buffered cast), filtered from a view of each
+# row's first 11 samples
+
+
+MC_PAIR_SMOOTH = 1  # speed, the same numbers: _mc_c_pair filters both planes' blocks in one batch for the smooth
+# (bilinear) chroma filter too (as _mc: 9x9 samples, (sum + 32) >> 6), through _mc_c_pair_wide
+
+
+def _mc_c_pair_wide(ref, iy, ix, fy, fx, n, taps, rows, size=8):
+    """_filter2d of both chroma planes' (size, size) blocks at (iy, ix) (their top-left filter samples) with tap rows
+    fy / fx of taps, rows = size + taps - 1 samples, as one (2n, size, size) int32 batch (Cb's then Cr's), from
+    16-sample-wide gathered rows; returns (acc, n), or None if a row would reach past a plane's end."""
+    w = ref[1].shape[-1]
+    idx = iy * w + ix
+    off = _WORD_OFFSETS.get((w, rows))
+    if off is None:
+        off = _WORD_OFFSETS[(w, rows)] = np.arange(rows) * w
+    if int(idx.max()) + int(off[-1]) >= ref[1].size - 15:
+        return None
+    ind = idx[:, None] + off
+    g = np.empty((2 * n, rows, 16), np.float32)
+    for k, plane in ((0, ref[1]), (1, ref[2])):
+        view = None
+        for p, s_, v in _WORD_VIEWS:
+            if p is plane and s_ == 16:
+                view = v
+                break
+        if view is None:
+            view = np.ndarray((plane.size - 15,), np.complex128, plane, 0, (1,))
+            _WORD_VIEWS.insert(0, (plane, 16, view))
+            del _WORD_VIEWS[8:]
+        g[k * n : (k + 1) * n] = view[ind].view(np.uint8).reshape(n, rows, 16)
+    mx, my = _banded(taps, size)
+    fy2, fx2 = np.concatenate([fy, fy]), np.concatenate([fx, fx])
+    hz = np.matmul(g[:, :, :rows], np.take(mx, fx2, axis=0))  # (the first samples of each row: a strided view)
+    return np.matmul(np.take(my, fy2, axis=0), hz).astype(np.int32), n
+
+
 def _mc_c_pair(ref, by, bx, mv, size):
     """(_mc_c of Cb, _mc_c of Cr) for blocks at (by, bx) with vectors mv, the two planes' 4-tap filtering in one
     batch where they share the filter (the sharp chroma bank, matmul path, fractional vectors)."""
     mvy, mvx = mv[:, 0], mv[:, 1]
+    if ref[4] & FILTER_SMOOTH_CHROMA and MC_PAIR_SMOOTH and MC_MATMUL and (size == 8 or size == 4) \
+            and len(mvy) >= MC_PAIR_WIDE_MIN:
+        # (speed, the same numbers: _mc's bilinear 1/8-pel filtering of both planes in one batch, as below)
+        pad = PAD // 2
+        taps = _BILINEAR.get(8)
+        if taps is None:
+            taps = _BILINEAR[8] = np.array([(8 - f, f) for f in range(8)], np.int32)
+        got = _mc_c_pair_wide(ref, by + pad + (mvy >> 3), bx + pad + (mvx >> 3), mvy & 7, mvx & 7, len(mvy), taps,
+                              size + 1, size)
+        if got is not None:
+            acc, n = got
+            acc += 32
+            acc >>= 6
+            return acc[:n], acc[n:]
     if ref[4] & FILTER_SMOOTH_CHROMA or not MC_MATMUL or not ((mvy & 7).any() or (mvx & 7).any()):
         return _mc_c(ref, ref[1], by, bx, mv, size), _mc_c(ref, ref[2], by, bx, mv, size)
     pad = PAD // 2
     iy = by + pad + (mvy >> 3) - 1
     ix = bx + pad + (mvx >> 3) - 1
     n = mv.shape[0]
+    if MC_PAIR_WIDE and (size == 8 or size == 4) and n >= MC_PAIR_WIDE_MIN and ref[1].dtype == np.uint8 and ref[2].dtype == np.uint8 \
+            and ref[1].flags.c_contiguous and ref[2].flags.c_contiguous and ref[1].shape == ref[2].shape:
+        got = _mc_c_pair_wide(ref, iy, ix, mvy & 7, mvx & 7, n, CHROMA_TAPS, size + 3, size)
+        if got is not None:
+            acc = got[0]
+            acc += 2048
+            acc >>= 12
+            _clip_255(acc)
+            return acc[:n], acc[n:]
     if MC_PAIR_F32:  # (speed, the same samples: the two planes' blocks cast to float32 as they are joined)
         g = np.concatenate([_gather(ref[1], iy, ix, size + 3), _gather(ref[2], iy, ix, size + 3)], dtype=np.float32)
     else:
@@ -2141,8 +2740,21 @@ def _use_layers(st, layer):
     st["ref_phases"] = {}
 
 
+BOX4_INPLACE = 1  # speed, the same numbers: _box4's sums accumulated in place (the same additions in the same order)
+
+
 def _box4(plane):
     """4x4 box means at every position (top-left anchored), float32: (H-3, W-3)."""
+    if BOX4_INPLACE:
+        p = plane if plane.dtype == np.float32 else plane.astype(np.float32)
+        row = p[:, :-3] + p[:, 1:-2]
+        row += p[:, 2:-1]
+        row += p[:, 3:]
+        out = row[:-3] + row[1:-2]
+        out += row[2:-1]
+        out += row[3:]
+        out *= np.float32(1 / 16)
+        return out
     p = plane.astype(np.float32)
     row = p[:, :-3] + p[:, 1:-2] + p[:, 2:-1] + p[:, 3:]
     return (row[:-3] + row[1:-2] + row[2:-1] + row[3:]) * np.float32(1 / 16)
@@ -2155,7 +2767,14 @@ def _box4_at4(plane):
     return (row[0::4] + row[1::4] + row[2::4] + row[3::4]) * np.float32(1 / 16)
 
 
+LAYER_PLANES_ONCE = 1  # encoder speed, the same planes: _choose_layers makes the two-layer reference's weighted sums
+# once (offsets and the planes the decision takes), not twice through _layer_planes (0 = twice)
 LAYER_FAST_SETUP = 1  # speed, the same numbers: _choose_layers' vector counts by 1-D keys, reference columns on demand
+
+
+LAYER_SOLVE_BATCH = 1  # encoder speed (a decision, motion27b, nearly exact): _choose_layers' Gram-matrix fits of every
+# candidate pair (and single vector) by one batched np.linalg.solve instead of one np.linalg.lstsq each (~40 us of
+# fixed cost a call); the same least-squares fits up to rounding (lstsq one at a time where a system is singular)
 
 
 def _choose_layers(st, cur, mv_me, base_pred_y):
@@ -2183,7 +2802,7 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
     def mean4(p):  # 4x4 means of the window at p's top-left (p: a 4x4 box-filtered plane): no texture aliasing
         return p[: h : 4, : w : 4].astype(np.float64).ravel()
 
-    def fit(cols, target):
+    def fit(cols, target, ssd=True):
         # least squares by the normal equations, the Gram matrix from dot products of the columns (speed: ~20x
         # cheaper than lstsq on the full frame; sums of products of 8-bit samples are exact in float64, in any
         # order); lstsq where they are singular (a flat picture)
@@ -2199,6 +2818,8 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
             coef = np.linalg.solve(gram, rhs)
         except np.linalg.LinAlgError:
             coef = np.linalg.lstsq(np.stack(cols + [np.ones_like(target)], 1), target, rcond=None)[0]
+        if not ssd:  # (speed: the caller takes only the coefficients)
+            return None, coef
         r = target - coef[k]
         for c, col in zip(coef, cols):
             r -= c * col
@@ -2245,6 +2866,18 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
             coef = np.linalg.lstsq(gram[np.ix_(ix, ix)], xt[ix], rcond=None)[0]
             return tt - float(coef @ xt[ix])
 
+        def ssd_many(kvss):  # (LAYER_SOLVE_BATCH) ssd of each key list (all of one length), one batched solve
+            if not LAYER_SOLVE_BATCH or not kvss:
+                return [ssd(kvs) for kvs in kvss]
+            ix = np.array([[pos[kv] for kv in kvs] for kvs in kvss])
+            r = xt[ix]
+            try:
+                coef = np.linalg.solve(gram[ix[:, :, None], ix[:, None, :]], r[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:  # (a singular system: lstsq's least-norm fits, one at a time)
+                return [ssd(kvs) for kvs in kvss]
+            return (tt - (coef * r).sum(1)).tolist()
+
+        ssd.many = ssd_many
         return ssd
 
     pairs = []
@@ -2260,13 +2893,14 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         col(2, ab)
     if LAYER_GRAM_FITS:
         src_fit = gram_fit(0, cy4)
-        single = min(src_fit([(1, a)]) for a in cands)
+        single = min(src_fit.many([[(1, a)] for a in cands]))
     else:
         single = min(fit([col(1, a)[0]], cy4)[0] for a in cands)
     if not pairs or single <= LAYER_STILL * float(((cy4 - cy4.mean()) ** 2).sum()):
         return None
     if LAYER_GRAM_FITS:
-        best_src = min((src_fit([(1, a), (1, b), (2, ab)]), a, b) for a, b, ab in pairs)
+        best_src = min(zip(src_fit.many([[(1, a), (1, b), (2, ab)] for a, b, ab in pairs]),
+                           [a for a, _, _ in pairs], [b for _, b, _ in pairs]))
     else:
         best_src = min((fit([col(1, a)[0], col(1, b)[0], col(2, ab)[0]], cy4)[0], a, b) for a, b, ab in pairs)
     if mv_me is None:  # the quick check: a clear cross-fade again, or the ordinary motion search and full check
@@ -2280,7 +2914,8 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
     elif best_src[0] < LAYER_PRESCREEN * single:  # some two-layer structure: check on the references
         if LAYER_GRAM_FITS:
             rec_fit = gram_fit(1, cy)
-            fits = [(rec_fit([(1, a), (1, b), (2, ab)]), a, b) for a, b, ab in pairs]
+            fits = list(zip(rec_fit.many([[(1, a), (1, b), (2, ab)] for a, b, ab in pairs]),
+                            [a for a, _, _ in pairs], [b for _, b, _ in pairs]))
         else:
             fits = [(fit([col(1, a, 1)[1], col(1, b, 1)[1], col(2, ab, 1)[1]], cy)[0], a, b) for a, b, ab in pairs]
         best_rec = min(fits)
@@ -2295,11 +2930,21 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
     ab = (a[0] + b[0], a[1] + b[1])
     f1, f2 = st["last"][0], st["ref2"][0]
     cols = [_shifted(f, PAD, h, w, vv).astype(np.float64).ravel() for f, vv in ((f1, a), (f1, b), (f2, ab))]
-    _, coef = fit(cols, cur[0].astype(np.float64).ravel())
+    _, coef = fit(cols, cur[0].astype(np.float64).ravel(), ssd=False)
     scale = 1 << LAYER_WEIGHT_BITS
     wq = tuple(int(np.clip(round(c * scale), -32768, 32767)) for c in coef[:3])
     layer = (a + b, wq, (0, 0, 0))
     # offsets per plane: the mean difference left by the quantised weights
+    if LAYER_PLANES_ONCE:  # speed, the same planes: the weighted sums made once, for the offsets and the reference
+        pre = _layer_sums(st, layer)
+        off = []
+        for k, c in enumerate(cur):
+            p = _npclip(pre[k], 0, 255).astype(np.uint8)
+            off.append(int(np.clip(round(float(np.mean(c.astype(np.float64) - p))), -128, 127)))
+        got = (a + b, wq, tuple(off))
+        st["layer_made"] = (got, tuple(np.pad(_npclip(x + o, 0, 255).astype(np.uint8), pad, mode="edge")
+                                       for x, o, pad in zip(pre, off, (PAD, PAD // 2, PAD // 2))))
+        return got
     planes = _layer_planes(st, layer)
     off = []
     for k, pad in enumerate((PAD, PAD // 2, PAD // 2)):
@@ -2307,6 +2952,30 @@ def _choose_layers(st, cur, mv_me, base_pred_y):
         p = planes[k][pad : pad + c.shape[0], pad : pad + c.shape[1]]
         off.append(int(np.clip(round(float(np.mean(c.astype(np.float64) - p))), -128, 127)))
     return (a + b, wq, tuple(off))
+
+
+def _layer_sums(st, layer):
+    """Encoder (LAYER_PLANES_ONCE): _layer_planes' three weighted sums (acc >> LAYER_WEIGHT_BITS), before the
+    offsets, the clipping and the padding."""
+    (ay, ax, by_, bx_), w, _ = layer
+    h, w16 = st["mbh"] * 16, st["mbw"] * 16
+    out = []
+    for k, (pad, scale) in enumerate(((PAD, 1), (PAD // 2, 2), (PAD // 2, 2))):
+        f1, f2 = st["last"][k], st["ref2"][k]
+        hh, ww = h // scale, w16 // scale
+        preds = []
+        for src, (vy, vx) in ((f1, (ay, ax)), (f1, (by_, bx_)), (f2, (ay + by_, ax + bx_))):
+            if scale == 1 or (vy % 2 == 0 and vx % 2 == 0):
+                preds.append(_shifted(src, pad, hh, ww, (vy // scale, vx // scale)).astype(np.int32))
+            else:  # a half-pel chroma shift: the sharp 4-tap chroma filter, macroblock by macroblock
+                idx = np.arange(st["mbh"] * st["mbw"])
+                mv = np.tile(np.array([[4 * vy, 4 * vx]], np.int64), (idx.size, 1))
+                by, bx = (idx // st["mbw"]) * 8, (idx % st["mbw"]) * 8
+                blocks = _mc_chroma(src, pad, by, bx, mv[:, 0], mv[:, 1], 8)
+                preds.append(_from_mbs(blocks, st["mbh"], st["mbw"]).astype(np.int32))
+        acc = w[0] * preds[0] + w[1] * preds[1] + w[2] * preds[2] + (1 << (LAYER_WEIGHT_BITS - 1))
+        out.append(acc >> LAYER_WEIGHT_BITS)
+    return out
 
 
 def _predict_mbs(ref, idx, mbw, mv):
@@ -2327,6 +2996,9 @@ SUB_DY = np.array([0, 0, 8, 8])
 SUB_DX = np.array([0, 8, 0, 8])
 
 
+MC_SPLIT_PAIR = 1  # speed, the same numbers: _predict_split's chroma 4x4 blocks of both planes through _mc_c_pair
+
+
 def _predict_split(ref, idx, mbw, mv4):
     """Predictions for macroblocks with one vector per 8x8 luma block (4x4 chroma), mv4 (n,4,2)."""
     rcb, rcr, phases = ref[1], ref[2], ref[3]
@@ -2336,11 +3008,14 @@ def _predict_split(ref, idx, mbw, mv4):
     mv = mv4.reshape(-1, 2)
     py = _join4(_mc_luma(phases, by.ravel(), bx.ravel(), mv, 8).reshape(n, 4, 8, 8))
 
-    def chroma(plane):
-        b = _mc_c(ref, plane, by.ravel() // 2, bx.ravel() // 2, mv, 4)
+    def chroma(b):
         return b.reshape(n, 2, 2, 4, 4).transpose(0, 1, 3, 2, 4).reshape(n, 8, 8)
 
-    return _apply_weights(ref, (py, chroma(rcb), chroma(rcr)))
+    if MC_SPLIT_PAIR:  # (speed, the same numbers: both planes' 4x4 blocks through _mc_c_pair)
+        pcb, pcr = _mc_c_pair(ref, by.ravel() // 2, bx.ravel() // 2, mv, 4)
+        return _apply_weights(ref, (py, chroma(pcb), chroma(pcr)))
+    return _apply_weights(ref, (py, chroma(_mc_c(ref, rcb, by.ravel() // 2, bx.ravel() // 2, mv, 4)),
+                                chroma(_mc_c(ref, rcr, by.ravel() // 2, bx.ravel() // 2, mv, 4))))
 
 
 def _bi_allowed(st, layer):
@@ -2413,19 +3088,55 @@ def _refine_pm1_batched(best_v, strides, penalty, sad_many):
     return best_v, raw
 
 
-def _refine_pm1_each(best_v, strides, penalty, sad_for_stride):
+_PM1_CROSS = [k for k, o in enumerate(PM1_OFFSETS) if 0 in o]  # the centre and its four edge neighbours
+_PM1_CROSS_ORDER = _PM1_CROSS
+SUBPEL_CROSS_Q = None  # encoder speed (a decision, hq26): at quality >= this the motion search's quarter-pel step
+# (the last sub-pel stride) tries the four edge neighbours only, not the diagonals (4 SADs of every macroblock
+# fewer); None = all eight. 75: astronaut +0.08 %, coffee +0.09 % BD (first three clips): rejected
+_MS_CROSS = [False]  # encoder: SUBPEL_CROSS_Q in force for this frame's motion search (set by _decide_p)
+NEIGHBOUR_PASSES_HQ = (75.0, 1)  # encoder speed (a decision, hq26): (quality, passes): at quality >= the first number
+# the motion search's whole-pel neighbour passes are this many instead of NEIGHBOUR_PASSES; None = off. (75, 2) on top
+# of the other q80 defaults: -0.01 % BD (six clips, 16 frames; four clips +0.00), `_motion_search` ~0.95x at coffee q80
+# Sprint 2: (75, 1) [c0023: (75, 2)]: alone +0.011 % BD vs c0023 (six clips, 16 frames; face +0.05)
+_MS_HQ = [False]  # encoder: NEIGHBOUR_PASSES_HQ in force for this frame's motion search (set by _decide_p)
+SPLIT_STRIDES_HQ = (75.0, (1,))  # encoder speed (a decision, hq26): (quality, strides): at quality >= the first
+# number the split search uses these strides instead of SPLIT_STRIDES; None = off. (75, (1,)) (no half-pel step) on
+# top of the other q80 defaults: -0.01 % BD (six clips, 16 frames; coffee -0.09, face +0.05, four clips +-0.02);
+# coffee q80 split search ~0.54x (~2 ms a frame)
+QPEL_PASSES_HQ = (75.0, 1)  # encoder speed (a decision, hq26): (quality, passes): at quality >= the first number the
+# motion search's quarter-pel neighbour passes are this many instead of QPEL_NEIGHBOUR_PASSES; None = off. (75, 1) on
+# top of the other q80 defaults: -0.00 % BD (six clips, 16 frames; coffee +0.04, face -0.04, the rest +-0.01)
+_MS_QUALITY = [50.0]  # encoder: this frame's quality (set by _decide_p before the motion search)
+SPLIT_CROSS = 0  # encoder speed (a decision, hq26): 1 = SUBPEL_CROSS_Q also for the split search's quarter-pel step
+
+
+PM1_FAST = 1  # speed, the same vectors: _refine_pm1_each's offset vectors by one clip call from cached stride multiples,
+# the winners copied with one masked copy
+_PM1_STRIDED = {}  # stride: the nine offsets x stride (int64 arrays)
+
+
+def _refine_pm1_each(best_v, strides, penalty, sad_for_stride, raw=None, cross_last=False, cross_first=False):
     """Encoder: +-1 refinement of every vector at each stride in turn: the nine offsets around the current best (the
     first of equal SADs kept), moving off it charged `penalty` (its vector bits), the centre's SAD carried over from
     the stride before. sad_for_stride(centre, stride) gives that stride's sad_at(o, v). Returns the vectors (best_v,
-    updated in place) and their plain SADs (None without strides)."""
-    raw = None
-    for stride in strides:
+    updated in place) and their plain SADs (None without strides). raw: the first centres' plain SADs if known."""
+    for si, stride in enumerate(strides):
         centre = best_v.copy()
         sad_at = sad_for_stride(centre, stride)
         best_sad = np.full(len(best_v), np.inf)
         best_raw = np.zeros(len(best_v), np.float32)
-        for o, oa in zip(PM1_OFFSETS, _PM1_ARRAYS):
-            v = np.minimum(np.maximum(centre + stride * oa, -MAX_MV), MAX_MV)
+        ks = _PM1_CROSS if (cross_last and si == len(strides) - 1) or (cross_first and si == 0) else range(9)
+        fast = PM1_FAST and centre.dtype == np.int64 and centre.ndim == 2
+        if fast:
+            soa = _PM1_STRIDED.get(stride)
+            if soa is None:
+                soa = _PM1_STRIDED[stride] = [stride * oa for oa in _PM1_ARRAYS]
+        for k in ks:
+            o = PM1_OFFSETS[k]
+            if fast:  # (the same int64 vectors: one clip ufunc call; the update as one masked copy)
+                v = _UM_CLIP(centre + soa[k], -MAX_MV, MAX_MV)
+            else:
+                v = np.minimum(np.maximum(centre + stride * _PM1_ARRAYS[k], -MAX_MV), MAX_MV)
             sad_raw = raw if o == (0, 0) and raw is not None else sad_at(o, v)
             sad = sad_raw + penalty * (o != (0, 0))
             better = sad < best_sad
@@ -2438,7 +3149,10 @@ def _refine_pm1_each(best_v, strides, penalty, sad_for_stride):
             else:
                 best_sad = np.where(better, sad, best_sad)
                 best_raw = np.where(better, sad_raw, best_raw)
-            best_v[better] = v[better]
+            if fast:
+                np.copyto(best_v, v, where=better[:, None])
+            else:
+                best_v[better] = v[better]
         raw = best_raw
     return best_v, raw
 
@@ -2471,12 +3185,24 @@ def _motion_search_split(cur_mbs, ref, idx, mbw, mv_me, subpel_cost):
         def sad_at(o, v):
             d = np.subtract(cur, around[:, k + k * o[0] : k + k * o[0] + 8, k + k * o[1] : k + k * o[1] + 8],
                             dtype=np.float32)
-            return np.abs(d, out=d).sum(axis=(1, 2))
+            return _bsum(np.abs(d, out=d))
 
         return sad_at
 
-    best_v, _ = _refine_pm1(best_v, SPLIT_STRIDES, subpel_cost * 0.5, sad_for_stride, sad_many)
+    strides = SPLIT_STRIDES
+    if SPLIT_STRIDES_HQ is not None and _MS_QUALITY[0] >= SPLIT_STRIDES_HQ[0]:
+        strides = SPLIT_STRIDES_HQ[1]
+    elif SPLIT_STRIDES_LQ is not None and _MS_QUALITY[0] < SPLIT_STRIDES_LQ[0]:
+        strides = SPLIT_STRIDES_LQ[1]
+    if SPLIT_CROSS and _MS_CROSS[0]:  # (SUBPEL_CROSS_Q in force: the quarter-pel step's four edge neighbours only)
+        best_v, _ = _refine_pm1_each(best_v, strides, subpel_cost * 0.5, sad_for_stride, None, True)
+        return best_v.reshape(n, 4, 2)
+    best_v, _ = _refine_pm1(best_v, strides, subpel_cost * 0.5, sad_for_stride, sad_many)
     return best_v.reshape(n, 4, 2)
+
+
+COARSE_SUMS_FAST = 1  # speed, the same numbers: _block4_sums adds each 4-sample row of every block in three vector
+# adds over the whole array, then the four row sums in three more (the same additions in the same order as 16 adds)
 
 
 def _block4_sums(v):
@@ -2486,6 +3212,14 @@ def _block4_sums(v):
     axes and sums differently: that case keeps numpy's own sum.)"""
     if v.shape[3] < 2:
         return v.sum(axis=(2, 4))
+    if COARSE_SUMS_FAST:  # (speed, the same additions: each row's four samples for all rows at once, then the rows)
+        c = v[..., 0] + v[..., 1]
+        c += v[..., 2]
+        c += v[..., 3]
+        out = c[:, :, 0] + c[:, :, 1]
+        out += c[:, :, 2]
+        out += c[:, :, 3]
+        return out
     out = None
     for r in range(4):
         q = v[:, :, r, :, 0] + v[:, :, r, :, 1]
@@ -2510,6 +3244,62 @@ TAKE_ROWS = 1  # speed, the same numbers: _motion_search's neighbour passes sele
 # np.take (faster than fancy indexing for whole rows) and take the SAD's absolute value in place
 
 
+SUBPEL_SKIP_RATIO = 20.0  # encoder speed (a decision): _motion_search's half-/quarter-pel refinement skips the
+# macroblocks whose whole-pel SAD is below this x the sub-pel vector cost (a move must gain more SAD than that cost;
+# such blocks rarely move: q20, ratio 8: ~23 % of the blocks, 0.5 % of the moves; ratio 16: ~50 % at q20, none at
+# q80). Six clips, 16 frames vs v8: 8 -0.004 % BD, 16 -0.10 %, 24 -0.02 %, 32 +0.34 %; with the other defaults of
+# the tip: 16 -0.258 %, 20 -0.333 %; 0 = all refined
+
+
+SUBPEL_SKIP_HQ = None  # encoder speed (a decision, motion27): (quality, ratio): at quality >= the first number
+# SUBPEL_SKIP_RATIO is this ratio (coffee q80 replays: whole-pel SAD < 60 x the sub-pel cost in 24 % of the
+# macroblocks, < 80 x in 41 %); None = off. Not measured for BD: at ratio 60, 45 % of the skipped blocks would move
+# in the sub-pel step (mean SAD gain 8.5 of 225), at 40 only 6 % of the blocks skip
+
+
+_MS_WHOLE_SAD = [0.0]  # encoder: the last motion search's mean whole-pel cost (PRIOR_SEARCH_RISE)
+PRIOR_SEARCH_RISE = 1.15  # ... a frame searched from the previous vectors whose mean whole-pel cost exceeds this x the
+# previous frame's is searched again in full (new motion); 0 = never
+PRIOR_SEARCH_FADE = 1  # ... not after a P frame with a cross-fade candidate (_choose_layers) or weighted prediction
+PRIOR_SEARCH = 4  # encoder speed (a decision): with the previous P frame's vectors known, only every this-many-th P
+# frame runs the quarter- and half-scale search; the others start the whole-pel +-1 refinement from the previous
+# frame's vectors (then the neighbour, sub-pel and quarter-pel neighbour steps as always); 0 = every frame.
+# Six clips, 16 frames, on top of the other defaults: alone -0.154 % vs -0.145 % BD (chelsea +1.2 %: its rocket's new
+# motion), with PRIOR_SEARCH_RISE 1.15 -0.276 % (chelsea +0.15 %); re-searched: 0-3 of ~7-10 prior frames a clip
+
+
+PRIOR_SEARCH_HQ = (75.0, 1000)  # encoder speed (a decision, hq26 sprint 2): (quality, n): at quality >= the first number
+# PRIOR_SEARCH is n (a full search every n-th P frame; 1000: only the first, then PRIOR_SEARCH_RISE's re-searches); None
+# = off. Alone +0.003 % BD vs c0023 (six clips, 16 frames)
+
+# encoder speed (decisions, ent26 sprint 2): (quality, value): below the quality the value replaces the knob's
+NEIGHBOUR_PASSES_LQ = (35.0, 2)  # NEIGHBOUR_PASSES
+QPEL_PASSES_LQ = (35.0, 1)  # QPEL_NEIGHBOUR_PASSES
+SPLIT_STRIDES_LQ = (35.0, (1,))  # SPLIT_STRIDES
+BI_STRIDES_LQ = (35.0, (2, 1))  # BI_STRIDES
+PRIOR_SEARCH_LQ = (35.0, 8)  # PRIOR_SEARCH
+PRIOR_SEARCH_MQ = None  # encoder speed (a decision, motion27): (qlo, qhi, n): at qlo <= quality < qhi PRIOR_SEARCH is n;
+# None = off. (35, 75, 1000): astronaut +0.08, chelsea +0.00 (its bytes unchanged at every quality: its fade / weighted
+# frames search in full anyway, so no time on the chelsea q50 rung either), coffee -0.13 % (first three clips): left off
+PRIOR_AGREE = 0  # encoder speed (a decision): with the previous P frame's vectors known, the macroblocks whose
+# quarter-scale vector lies within this many pels of the previous vector skip the half-scale step and start the
+# whole-pel +-1 refinement from the previous vector; 0 = off
+
+
+WHOLE_CROSS_Q = None  # encoder speed (a decision, motion27): (qlo, qhi): at qlo <= quality < qhi the motion search's
+# whole-pel +-1 refinement (after the scaled search or from the prior vectors) tries the centre and its four edge
+# neighbours only (and the zero vector), not the diagonals; None = all nine. (0, 101): astronaut +1.88 % BD (q20 +4.9 %
+# bytes; ab-codecs, 16 frames; stopped there): rejected
+HALF_CROSS_Q = None  # encoder speed (a decision, motion27): (qlo, qhi): ... the half-pel step of the sub-pel refinement
+# tries the four edge neighbours only; None = all eight. (0, 101): astronaut +0.10, chelsea -0.45, coffee +1.30 % BD
+# (ab-codecs, 16 frames; stopped there): rejected
+
+
+def _q_in(knob):
+    """Whether this frame's quality (_MS_QUALITY) lies in a (qlo, qhi) knob's range (None: no)."""
+    return knob is not None and knob[0] <= _MS_QUALITY[0] < knob[1]
+
+
 class _TriedVectors:
     """Encoder: the candidate vectors evaluated so far per macroblock in a neighbour-pass loop. A candidate's cost
     (its SAD less a fixed bonus) is the same number every time it is evaluated, and a macroblock's best cost never
@@ -2532,11 +3322,14 @@ class _TriedVectors:
         return idx
 
 
-def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
-    """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then sub-pel."""
+def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None, from_prior=False):
+    """Hierarchical block matching: full search at 1/4 scale, +-1 refinements at 1/2 and 1/1, then sub-pel.
+    from_prior (PRIOR_SEARCH): the whole-pel +-1 refinement starts from the prior field (no 1/4 and 1/2 scale steps)."""
     ry_pad = ref[0]
     h, w = cur_y.shape
     n = mbh * mbw
+    if from_prior and prior is not None:
+        return _motion_search_rest(cur_y, ref, mbh, mbw, subpel_cost, prior, prior.reshape(n, 2).astype(np.int64))
     ref_y = ry_pad[PAD : PAD + h, PAD : PAD + w].astype(np.float32)
     # (float32: sixteenths below 256, their differences and 16-term sums are exact, so the same costs; speed)
     c4 = _block_mean(cur_y, 4).astype(np.float32)
@@ -2550,7 +3343,11 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     cost = np.empty((d.size, d.size, mbh, mbw))
     wins = np.lib.stride_tricks.sliding_window_view(r4p, (h // 4, w // 4))  # (2 rng4 + 1, 2 rng4 + 1, h/4, w/4)
     for i, dy in enumerate(d):
-        sad = _block4_sums(np.abs(c4 - wins[i]).reshape(d.size, mbh, 4, mbw, 4))
+        if COARSE_SUMS_FAST:  # (speed: the absolute difference in place)
+            ad = np.subtract(c4, wins[i])
+            sad = _block4_sums(np.abs(ad, out=ad).reshape(d.size, mbh, 4, mbw, 4))
+        else:
+            sad = _block4_sums(np.abs(c4 - wins[i]).reshape(d.size, mbh, 4, mbw, 4))
         cost[i] = sad + (0.5 * (abs(dy) + np.abs(d)))[:, None, None]
     k = np.argmin(cost.reshape(-1, n), 0)
     vec = np.stack([d[k // d.size], d[k % d.size]], 1).astype(np.int64)
@@ -2558,13 +3355,14 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
     bx = (np.arange(n) % mbw) * 16
     offsets = PM1_OFFSETS
 
-    def refine(cur_blocks, ref_pad, pad, scale, centre, extra):
+    def refine(cur_blocks, ref_pad, pad, scale, centre, extra, sub=None):
         size = 16 // scale
         cands = [centre + np.array(o) for o in offsets] + extra
-        best_sad = np.full(n, np.inf)
+        by_, bx_ = (by, bx) if sub is None else (by[sub], bx[sub])  # (sub: these macroblocks only)
+        best_sad = np.full(len(centre), np.inf)
         best_v = centre.copy()
         # the nine offsets' blocks are windows of one (size + 2)^2 gather around the centre (the same samples)
-        around = _gather(ref_pad, by // scale + pad + centre[:, 0] - 1, bx // scale + pad + centre[:, 1] - 1, size + 2)
+        around = _gather(ref_pad, by_ // scale + pad + centre[:, 0] - 1, bx_ // scale + pad + centre[:, 1] - 1, size + 2)
         if REFINE_F32:  # (speed, the same numbers: the uint8 samples as float32 once, not cast in each subtraction)
             around = around.astype(np.float32)
             d = np.empty(cur_blocks.shape, np.float32)
@@ -2573,10 +3371,10 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
                 dy, dx = offsets[k]
                 blk = around[:, 1 + dy : 1 + dy + size, 1 + dx : 1 + dx + size]
             else:
-                blk = _gather(ref_pad, by // scale + pad + v[:, 0], bx // scale + pad + v[:, 1], size)
+                blk = _gather(ref_pad, by_ // scale + pad + v[:, 0], bx_ // scale + pad + v[:, 1], size)
             if REFINE_F32:
                 np.subtract(cur_blocks, blk, out=d, dtype=np.float32)
-                sad = np.abs(d, out=d).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+                sad = _bsum(np.abs(d, out=d)) + 0.25 * np.abs(v).sum(1)
             else:
                 sad = np.abs(np.subtract(cur_blocks, blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
             better = sad < best_sad
@@ -2589,25 +3387,128 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
 
     c2 = _block_mean(cur_y, 2)
     r2p = _pad_edge(_block_mean(ref_y, 2), PAD // 2)
+    if PRIOR_AGREE > 0 and prior is not None:  # speed (a decision): see PRIOR_AGREE
+        prior = prior.reshape(n, 2).astype(np.int64)
+        off = np.flatnonzero((np.abs(4 * vec - prior) > PRIOR_AGREE).any(1))
+        centre = prior.copy()
+        if off.size:
+            centre[off] = 2 * refine(np.take(_to_mbs(c2, 8), off, axis=0), r2p, PAD // 2, 2, 2 * vec[off], [], off)
+        return _motion_search_rest(cur_y, ref, mbh, mbw, subpel_cost, prior, centre, refine)
     vec = refine(_to_mbs(c2, 8), r2p, PAD // 2, 2, 2 * vec, [])
+    return _motion_search_rest(cur_y, ref, mbh, mbw, subpel_cost, prior, 2 * vec, refine)
+
+
+def _whole_refine(cur_blocks, ref_pad, by, bx, centre, offs):
+    """_motion_search's whole-pel +-1 refinement (scale 1) over the offsets offs (in scan order), then the zero vector."""
+    n = len(centre)
+    best_sad = np.full(n, np.inf)
+    best_v = centre.copy()
+    around = _gather(ref_pad, by + PAD + centre[:, 0] - 1, bx + PAD + centre[:, 1] - 1, 18).astype(np.float32)
+    d = np.empty(cur_blocks.shape, np.float32)
+    for k in range(len(offs) + 1):
+        if k < len(offs):
+            dy, dx = offs[k]
+            v = centre + np.array(offs[k])
+            blk = around[:, 1 + dy : 17 + dy, 1 + dx : 17 + dx]
+        else:
+            v = np.zeros((n, 2), np.int64)
+            blk = _gather(ref_pad, by + PAD, bx + PAD, 16)
+        np.subtract(cur_blocks, blk, out=d, dtype=np.float32)
+        sad = _bsum(np.abs(d, out=d)) + 0.25 * np.abs(v).sum(1)
+        better = sad < best_sad
+        np.copyto(best_sad, sad, where=better)
+        best_v[better] = v[better]
+    return best_v
+
+
+WHOLE_SUBSET = None  # encoder speed (a decision, motion27b): (qlo, qhi, ratio): at qlo <= quality < qhi, on frames
+# searched from the previous frame's vectors, the whole-pel +-1 step (and its zero-vector try) only for the macroblocks
+# whose whole-pel SAD at the prior vector is at least ratio x subpel_cost (None = all)
+QPEL_EXIT = None  # encoder speed (a decision, motion27b): (qlo, qhi, ratio): at qlo <= quality < qhi the motion
+# search's quarter-pel stride refines only the macroblocks that moved in the half-pel stride or whose SAD after it is
+# at least ratio x subpel_cost (None = all)
+SAD_U8 = 0  # encoder speed (a decision, motion27b): the P motion search from the whole-pel +-1 step on (whole-pel
+# refinement, neighbour passes, sub-pel steps, quarter-pel neighbour passes) prices its SADs on the source rounded to
+# uint8 (|a - b| as max - min in uint8, summed in uint16: at most 255 x 256) instead of the float32 source (0 = off)
+
+
+def _absdiff_u8(a, b):
+    """Encoder: the (k,) float32 SADs of uint8 blocks a and b (k, 16, 16), exact integers."""
+    d = np.maximum(a, b)
+    d -= np.minimum(a, b)
+    return np.add.reduce(d.reshape(len(d), -1), axis=1, dtype=np.uint16).astype(np.float32)
+
+
+def _sad_u8(cur8, phases, by, bx, mv, size=16):
+    """Encoder: _sad with the source blocks rounded to uint8 (SAD_U8)."""
+    return _absdiff_u8(cur8, _phase_blocks(phases, by, bx, mv, size))
+
+
+def _motion_search_rest(cur_y, ref, mbh, mbw, subpel_cost, prior, centre, refine=None):
+    """_motion_search from the whole-pel +-1 refinement around centre on (see there)."""
+    ry_pad = ref[0]
+    n = mbh * mbw
+    by = (np.arange(n) // mbw) * 16
+    bx = (np.arange(n) % mbw) * 16
+    prior_centred = refine is None  # (the from_prior path: centre = the previous frame's vectors)
+    if SAD_U8 and not _q_in(WHOLE_CROSS_Q) and not isinstance(ref[3], tuple):
+        return _motion_search_rest_u8(cur_y, ref, mbh, mbw, subpel_cost, prior, centre, by, bx)
+    if refine is None:
+        offsets = PM1_OFFSETS
+
+        def refine(cur_blocks, ref_pad, pad, scale, centre, extra):  # (as in _motion_search, scale 1)
+            size = 16
+            cands = [centre + np.array(o) for o in offsets] + extra
+            best_sad = np.full(n, np.inf)
+            best_v = centre.copy()
+            around = _gather(ref_pad, by + pad + centre[:, 0] - 1, bx + pad + centre[:, 1] - 1, size + 2)
+            around = around.astype(np.float32)
+            d = np.empty(cur_blocks.shape, np.float32)
+            for k, v in enumerate(cands):
+                if k < len(offsets):
+                    dy, dx = offsets[k]
+                    blk = around[:, 1 + dy : 1 + dy + size, 1 + dx : 1 + dx + size]
+                else:
+                    blk = _gather(ref_pad, by + pad + v[:, 0], bx + pad + v[:, 1], size)
+                np.subtract(cur_blocks, blk, out=d, dtype=np.float32)
+                sad = _bsum(np.abs(d, out=d)) + 0.25 * np.abs(v).sum(1)
+                better = sad < best_sad
+                np.copyto(best_sad, sad, where=better)
+                best_v[better] = v[better]
+            return best_v
     cur_blocks = _to_mbs(cur_y, 16)
     # the integer-pel blocks are gathered as uint8 and subtracted in float32 (the same numbers as from a float32
     # copy of the plane, a quarter of the memory traffic)
-    vec = refine(cur_blocks, ry_pad, PAD, 1, 2 * vec, [np.zeros((n, 2), np.int64)])
+    if _q_in(WHOLE_CROSS_Q):  # (a decision: the centre and its four edge neighbours, then the zero vector)
+        vec = _whole_refine(cur_blocks, ry_pad, by, bx, centre, [PM1_OFFSETS[k] for k in _PM1_CROSS_ORDER])
+    elif WHOLE_SUBSET is not None and prior_centred and _q_in(WHOLE_SUBSET[:2]):
+        # (a decision: a macroblock whose SAD at the prior vector is below WHOLE_SUBSET[2] x subpel_cost keeps it)
+        d0 = np.subtract(cur_blocks, _gather(ry_pad, by + PAD + centre[:, 0], bx + PAD + centre[:, 1], 16),
+                         dtype=np.float32)
+        go = np.flatnonzero(_bsum(np.abs(d0, out=d0)) >= WHOLE_SUBSET[2] * subpel_cost)
+        vec = centre.copy()
+        if go.size:
+            vec[go] = _whole_refine(np.take(cur_blocks, go, axis=0), ry_pad, np.take(by, go), np.take(bx, go),
+                                    np.take(centre, go, axis=0), PM1_OFFSETS)
+    else:
+        vec = refine(cur_blocks, ry_pad, PAD, 1, centre, [np.zeros((n, 2), np.int64)])
     # neighbours' vectors as candidates: smoother fields, cheaper vector deltas, fewer local minima
     def sad_of(v, idx=slice(None)):
         if TAKE_ROWS and not isinstance(idx, slice):  # (speed: np.take of whole rows, the same rows)
             blk = _gather(ry_pad, np.take(by, idx) + PAD + v[:, 0], np.take(bx, idx) + PAD + v[:, 1], 16)
             d = np.subtract(np.take(cur_blocks, idx, axis=0), blk, dtype=np.float32)
-            return np.abs(d, out=d).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
+            return _bsum(np.abs(d, out=d)) + 0.25 * np.abs(v).sum(1)
         blk = _gather(ry_pad, by[idx] + PAD + v[:, 0], bx[idx] + PAD + v[:, 1], 16)
         return np.abs(np.subtract(cur_blocks[idx], blk, dtype=np.float32)).sum(axis=(1, 2)) + 0.25 * np.abs(v).sum(1)
 
     # A macroblock whose candidate is its current vector cannot gain (best_sad is at most that vector's SAD, the
     # bonus being >= 0): only the others are evaluated, few in smooth motion fields (the same choices).
     best_sad = sad_of(vec)
+    passes = NEIGHBOUR_PASSES_HQ[1] if NEIGHBOUR_PASSES_HQ is not None and _MS_HQ[0] else NEIGHBOUR_PASSES
+    if NEIGHBOUR_PASSES_LQ is not None and _MS_QUALITY[0] < NEIGHBOUR_PASSES_LQ[0]:
+        passes = NEIGHBOUR_PASSES_LQ[1]
     memo = _TriedVectors(n, NEIGHBOUR_PASSES * 6) if NEIGHBOUR_MEMO else None
-    for k in range(NEIGHBOUR_PASSES):
+    for k in range(passes):
         gp = _pad_edge(vec.reshape(mbh, mbw, 2), 1)
         cands = [gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], _vector_predictor(vec, mbh, mbw)]
         if k == 0 and prior is not None:
@@ -2622,15 +3523,54 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
             better = sad < best_sad[idx]
             best_sad[idx[better]] = sad[better]
             vec[idx[better]] = v[idx[better]]
+    _MS_WHOLE_SAD[0] = float(best_sad.mean())  # (PRIOR_SEARCH_RISE)
     # half-pel, then quarter-pel refinement around the best integer vector
     # (moving off the current best costs vector bits: _refine_pm1 demands a clear SAD gain for it)
-    best_v, raw = _refine_pm1(4 * vec, (2, 1), subpel_cost,
-                              lambda centre, stride: lambda o, v: _sad(cur_blocks, ref[3], by, bx, v))
+    if SUBPEL_SKIP_RATIO > 0:  # speed: no sub-pel step where the whole-pel SAD is too small to pay its vector bits
+        best_v = 4 * vec
+        raw = _sad(cur_blocks, ref[3], by, bx, best_v)
+        ratio = SUBPEL_SKIP_HQ[1] if SUBPEL_SKIP_HQ is not None and _MS_QUALITY[0] >= SUBPEL_SKIP_HQ[0] else SUBPEL_SKIP_RATIO
+        go = np.flatnonzero(raw >= ratio * subpel_cost)
+        if QPEL_EXIT is not None and _MS_QUALITY[0] >= QPEL_EXIT[0] and _MS_QUALITY[0] < QPEL_EXIT[1] and go.size:
+            # (a decision: the half-pel step on the go blocks, then the quarter-pel step only on those that moved
+            # in it or whose SAD is still at least QPEL_EXIT[2] x subpel_cost)
+            for stride, qsel in ((2, None), (1, True)):
+                if qsel:
+                    moved = (best_v[go] != v0).any(1)
+                    go = go[moved | (raw[go] >= QPEL_EXIT[2] * subpel_cost)]
+                    if not go.size:
+                        break
+                v0 = np.take(best_v, go, axis=0)
+                cb, gy, gx = np.take(cur_blocks, go, axis=0), np.take(by, go), np.take(bx, go)
+                bv, br = _refine_pm1_each(v0.copy(), (stride,), subpel_cost,
+                                          lambda centre, stride: lambda o, v: _sad(cb, ref[3], gy, gx, v), raw[go],
+                                          _MS_CROSS[0] and stride == 1, _q_in(HALF_CROSS_Q) and stride == 2)
+                best_v[go] = bv
+                raw[go] = br
+        elif go.size == n:  # (all refined: no copies of the blocks)
+            best_v, raw = _refine_pm1_each(best_v, (2, 1), subpel_cost,
+                                           lambda centre, stride: lambda o, v: _sad(cur_blocks, ref[3], by, bx, v), raw,
+                                           _MS_CROSS[0], _q_in(HALF_CROSS_Q))
+        elif go.size:
+            cb, gy, gx = np.take(cur_blocks, go, axis=0), np.take(by, go), np.take(bx, go)
+            bv, br = _refine_pm1_each(np.take(best_v, go, axis=0), (2, 1), subpel_cost,
+                                      lambda centre, stride: lambda o, v: _sad(cb, ref[3], gy, gx, v), raw[go],
+                                      _MS_CROSS[0], _q_in(HALF_CROSS_Q))
+            best_v[go] = bv
+            raw[go] = br
+    else:
+        best_v, raw = _refine_pm1(4 * vec, (2, 1), subpel_cost,
+                                  lambda centre, stride: lambda o, v: _sad(cur_blocks, ref[3], by, bx, v))
     if QPEL_NEIGHBOUR_PASSES:
         cost = raw.astype(np.float64)  # (the costs below are float64)
         best_v = best_v.copy()
         memo = _TriedVectors(n, QPEL_NEIGHBOUR_PASSES * 5) if NEIGHBOUR_MEMO else None
-        for _ in range(QPEL_NEIGHBOUR_PASSES):
+        qpasses = QPEL_NEIGHBOUR_PASSES
+        if QPEL_PASSES_HQ is not None and _MS_QUALITY[0] >= QPEL_PASSES_HQ[0]:
+            qpasses = QPEL_PASSES_HQ[1]
+        elif QPEL_PASSES_LQ is not None and _MS_QUALITY[0] < QPEL_PASSES_LQ[0]:
+            qpasses = QPEL_PASSES_LQ[1]
+        for _ in range(qpasses):
             gp = _pad_edge(best_v.reshape(mbh, mbw, 2), 1)
             med = _vector_predictor(best_v, mbh, mbw)  # the coded predictor: a zero-cost vector
             for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], med):
@@ -2648,6 +3588,102 @@ def _motion_search(cur_y, ref, mbh, mbw, search_range, subpel_cost, prior=None):
                 cost[idx[better]] = sad[better]
                 best_v[idx[better]] = v[idx[better]]
     return best_v
+
+def _motion_search_rest_u8(cur_y, ref, mbh, mbw, subpel_cost, prior, centre, by, bx):
+    """_motion_search_rest (NEIGHBOUR_MEMO / TAKE_ROWS / SUBPEL_SKIP_RATIO > 0 paths) with SAD_U8's uint8 SADs."""
+    ry_pad = ref[0]
+    phases = ref[3]
+    n = mbh * mbw
+    cur8 = _to_mbs(cur_y, 16)
+    cur8 = _UM_CLIP(np.rint(cur8), 0.0, 255.0).astype(np.uint8)
+    # whole-pel +-1 refinement around centre: the nine windows of one 18x18 gather, then the zero vector
+    best_sad = np.full(n, np.inf)
+    vec = centre.copy()
+    around = _gather(ry_pad, by + PAD + centre[:, 0] - 1, bx + PAD + centre[:, 1] - 1, 18)
+    mx = np.empty(cur8.shape, np.uint8)
+    mn = np.empty(cur8.shape, np.uint8)
+
+    def absdiff(a, b):
+        k = len(a)
+        x, y = (mx, mn) if k == n else (np.empty(a.shape, np.uint8), np.empty(a.shape, np.uint8))
+        np.maximum(a, b, out=x)
+        np.minimum(a, b, out=y)
+        x -= y
+        return np.add.reduce(x.reshape(k, 256), axis=1, dtype=np.uint16).astype(np.float32)
+
+    for k in range(10):
+        if k < 9:
+            dy, dx = PM1_OFFSETS[k]
+            v = centre + _PM1_ARRAYS[k]
+            blk = around[:, 1 + dy : 17 + dy, 1 + dx : 17 + dx]
+        else:
+            v = np.zeros((n, 2), np.int64)
+            blk = _gather(ry_pad, by + PAD, bx + PAD, 16)
+        sad = absdiff(cur8, blk) + 0.25 * np.abs(v).sum(1)
+        better = sad < best_sad
+        np.copyto(best_sad, sad, where=better)
+        np.copyto(vec, v, where=better[:, None])
+
+    def sad_of(v, idx):
+        blk = _gather(ry_pad, np.take(by, idx) + PAD + v[:, 0], np.take(bx, idx) + PAD + v[:, 1], 16)
+        return absdiff(np.take(cur8, idx, axis=0), blk) + 0.25 * np.abs(v).sum(1)
+
+    best_sad = sad_of(vec, np.arange(n))
+    passes = NEIGHBOUR_PASSES_HQ[1] if NEIGHBOUR_PASSES_HQ is not None and _MS_HQ[0] else NEIGHBOUR_PASSES
+    if NEIGHBOUR_PASSES_LQ is not None and _MS_QUALITY[0] < NEIGHBOUR_PASSES_LQ[0]:
+        passes = NEIGHBOUR_PASSES_LQ[1]
+    memo = _TriedVectors(n, NEIGHBOUR_PASSES * 6)
+    for k in range(passes):
+        gp = _pad_edge(vec.reshape(mbh, mbw, 2), 1)
+        cands = [gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], _vector_predictor(vec, mbh, mbw)]
+        if k == 0 and prior is not None:
+            cands.append(prior)
+        for cand in cands:
+            v = cand.reshape(n, 2)
+            idx = memo.fresh(v, vec)
+            sad = sad_of(np.take(v, idx, axis=0), idx) - NEIGHBOUR_BONUS * subpel_cost
+            better = sad < best_sad[idx]
+            best_sad[idx[better]] = sad[better]
+            vec[idx[better]] = v[idx[better]]
+    _MS_WHOLE_SAD[0] = float(best_sad.mean())  # (PRIOR_SEARCH_RISE)
+    best_v = 4 * vec
+    raw = _absdiff_u8(cur8, _phase_blocks(phases, by, bx, best_v, 16))
+    ratio = SUBPEL_SKIP_HQ[1] if SUBPEL_SKIP_HQ is not None and _MS_QUALITY[0] >= SUBPEL_SKIP_HQ[0] else SUBPEL_SKIP_RATIO
+    go = np.flatnonzero(raw >= ratio * subpel_cost)
+    if go.size == n:
+        best_v, raw = _refine_pm1_each(best_v, (2, 1), subpel_cost,
+                                       lambda centre, stride: lambda o, v: absdiff(cur8, _phase_blocks(phases, by, bx, v, 16)),
+                                       raw, _MS_CROSS[0], _q_in(HALF_CROSS_Q))
+    elif go.size:
+        cb, gy, gx = np.take(cur8, go, axis=0), np.take(by, go), np.take(bx, go)
+        bv, br = _refine_pm1_each(np.take(best_v, go, axis=0), (2, 1), subpel_cost,
+                                  lambda centre, stride: lambda o, v: absdiff(cb, _phase_blocks(phases, gy, gx, v, 16)),
+                                  raw[go], _MS_CROSS[0], _q_in(HALF_CROSS_Q))
+        best_v[go] = bv
+        raw[go] = br
+    if QPEL_NEIGHBOUR_PASSES:
+        cost = raw.astype(np.float64)
+        best_v = best_v.copy()
+        memo = _TriedVectors(n, QPEL_NEIGHBOUR_PASSES * 5)
+        qpasses = QPEL_NEIGHBOUR_PASSES
+        if QPEL_PASSES_HQ is not None and _MS_QUALITY[0] >= QPEL_PASSES_HQ[0]:
+            qpasses = QPEL_PASSES_HQ[1]
+        elif QPEL_PASSES_LQ is not None and _MS_QUALITY[0] < QPEL_PASSES_LQ[0]:
+            qpasses = QPEL_PASSES_LQ[1]
+        for _ in range(qpasses):
+            gp = _pad_edge(best_v.reshape(mbh, mbw, 2), 1)
+            med = _vector_predictor(best_v, mbh, mbw)
+            for cand in (gp[1:-1, :-2], gp[1:-1, 2:], gp[:-2, 1:-1], gp[2:, 1:-1], med):
+                v = cand.reshape(n, 2)
+                idx = memo.fresh(v, best_v)
+                sad = absdiff(np.take(cur8, idx, axis=0),
+                              _phase_blocks(phases, np.take(by, idx), np.take(bx, idx), np.take(v, idx, axis=0), 16)
+                              ).astype(np.float64) - subpel_cost
+                better = sad < cost[idx]
+                cost[idx[better]] = sad[better]
+                best_v[idx[better]] = v[idx[better]]
+    return best_v
+
 
 
 # ----------------------------------------------------------------------------
@@ -2756,6 +3792,12 @@ def _put(writer, model, ctx, sym):
 
 def _put_stages(writer, model, stages):
     """Encoder: _put of each (ctx, sym) stage in turn, in one _put_stream pass (speed, the same bits)."""
+    if "defer" in writer:  # ENT_ONE_PASS: each stage as a pass of its own (the merged pass takes them in order)
+        for c, v in stages:
+            if np.size(v):
+                writer["defer"].append((model, np.asarray(c, np.int64).ravel(), np.asarray(v, np.int64).ravel(),
+                                        _segment_sizes(np.size(v))))
+        return
     ctx = np.concatenate([np.asarray(c, np.int64).ravel() for c, _ in stages])
     sym = np.concatenate([np.asarray(v, np.int64).ravel() for _, v in stages])
     sizes = [sz for _, v in stages for sz in _segment_sizes(np.size(v))] if PUT_STREAM_FAST else \
@@ -2780,6 +3822,10 @@ def _put_stream(writer, model, ctx, sym, sizes):
     counts are its counts at the start plus MODEL_INCREMENT per occurrence in earlier segments, until the segment
     after which the row passes MODEL_LIMIT (the refresh after it halves that row): each round takes every row up
     to its first such segment, and the next round continues only those rows from their halved counts."""
+    if "defer" in writer:  # ENT_ONE_PASS: coded with the frame's other passes (_put_passes)
+        if sym.size:
+            writer["defer"].append((model, ctx, sym, sizes))
+        return
     if PUT_STREAM_FAST and sym.size:  # (an empty pass: the plain loop below, which writes nothing)
         return _put_stream_fast(writer, model, ctx, sym, sizes)
     a = model["alphabet"]
@@ -2934,6 +3980,249 @@ def _put_stream_fast(writer, model, ctx, sym, sizes):
         lo += size
 
 
+ENT_ONE_PASS = 1  # encoder speed, the same frequencies, models and bits: _encode_syntax collects its _put_stream
+# passes and codes all of them in one merged pass per alphabet class (_put_passes) instead of one pass each (~10 a
+# frame, ~65 numpy calls each whatever their size); 0 = a _put_stream_fast per pass
+ENT_CLASS_EDGES = (17, 32)  # models with alphabets up to each edge share a merged pass (padded to the widest)
+
+
+ENT_STACKED = 1  # encoder speed, the same models: the encoder's models' counts/freq/cum are views into one stacked
+# table per alphabet class (_stack_models, after _reset), so _put_merged neither stacks them nor scatters back
+
+
+def _stack_models(models):
+    """ENT_STACKED: per alphabet class (ENT_CLASS_EDGES) one (rows, widest alphabet) table of counts, of frequencies
+    and (+1 column) of cumulative frequencies; each model's arrays become views of its rows and first columns (the
+    same numbers), and model["stack"] = (counts, freq, cum tables, each row's alphabet, the model's first row)."""
+    groups = {}
+    for m in models.values():
+        k = 0
+        while k < len(ENT_CLASS_EDGES) and m["alphabet"] > ENT_CLASS_EDGES[k]:
+            k += 1
+        groups.setdefault(k, []).append(m)
+    for ms in groups.values():
+        A = max(m["alphabet"] for m in ms)
+        R = sum(m["counts"].shape[0] for m in ms)
+        gc = np.zeros((R, A), np.int64)
+        gf = np.zeros((R, A), np.int64)
+        gcu = np.zeros((R, A + 1), np.int64)
+        alpha = np.empty(R, np.int64)
+        o = 0
+        for m in ms:
+            n, a = m["counts"].shape
+            gc[o : o + n, :a] = m["counts"]
+            gf[o : o + n, :a] = m["freq"]
+            gcu[o : o + n, : a + 1] = m["cum"]
+            alpha[o : o + n] = a
+            m["counts"], m["freq"], m["cum"] = gc[o : o + n, :a], gf[o : o + n, :a], gcu[o : o + n, : a + 1]
+            m["stack"] = (gc, gf, gcu, alpha, o)
+            o += n
+
+
+def _put_passes(writer, passes):
+    """ENT_ONE_PASS: the _put_stream passes (model, ctx, sym, sizes), in stream order, as one merged pass per
+    alphabet class (_put_merged); the writer gets each pass's frequencies and sizes in the original order."""
+    classes = {}
+    for i, p in enumerate(passes):
+        a = p[0]["alphabet"]
+        k = 0
+        while k < len(ENT_CLASS_EDGES) and a > ENT_CLASS_EDGES[k]:
+            k += 1
+        classes.setdefault(k, []).append(i)
+    out = [None] * len(passes)
+    for idxs in classes.values():
+        sel = [passes[i] for i in idxs]
+        f, c = _put_merged(sel)
+        lo = 0
+        for i, p in zip(idxs, sel):
+            hi = lo + p[2].size
+            out[i] = (f[lo:hi], c[lo:hi])
+            lo = hi
+    for (f, c), p in zip(out, passes):
+        writer["freq"].append(f)
+        writer["cum"].append(c)
+        writer["sizes"].extend(p[3])
+
+
+def _put_merged(passes):
+    """_put_stream_fast of consecutive passes of several models in one pass, the same frequencies and model
+    updates: the models' rows are stacked into one count table (row offset per model, columns padded with zero
+    counts to the widest alphabet), the segments numbered across the passes in stream order. A model's rows adapt
+    independently of every other row. One sort and one (group x symbol) count table for the whole pass: instead of
+    _put_stream_fast's rounds, each row's groups split into epochs (from its first group, or the one after a
+    halving, to its first group past MODEL_LIMIT; found by a search on the row's cumulative totals), an epoch's
+    counts its base plus the row's symbols since the epoch's start, the next base the halved counts after its last
+    group (_refresh_counted). The frequencies use each row's own alphabet (padded columns: count 0, frequency 1,
+    taken off the total before the largest count's share), every group's from its counts (a row's first group:
+    the model's counts, whose frequencies are the model's tables). At the end the touched rows' counts,
+    frequencies and cumulative tables go back to their models."""
+    models, seen = [], {}
+    for p in passes:
+        m = p[0]
+        if id(m) not in seen:
+            seen[id(m)] = len(models)
+            models.append(m)
+    stk = models[0].get("stack") if ENT_STACKED else None
+    if stk is not None and all(m.get("stack") is not None and m["stack"][0] is stk[0] and m["counts"].base is stk[0]
+                               for m in models):  # the models' tables are views of one stacked table (_stack_models)
+        table, alpha = stk[0], stk[3]
+        n_rows, A = table.shape
+        offs = [m["stack"][4] for m in models]
+    else:
+        stk = None
+        offs = []
+        n_rows = 0
+        for m in models:
+            offs.append(n_rows)
+            n_rows += m["counts"].shape[0]
+        A = max(m["alphabet"] for m in models)
+        if len(models) == 1:  # (only read)
+            table = models[0]["counts"]
+        else:
+            table = np.zeros((n_rows, A), np.int64)
+            for m, o in zip(models, offs):
+                c = m["counts"]
+                table[o : o + c.shape[0], : c.shape[1]] = c
+        alpha = np.repeat(np.array([m["alphabet"] for m in models], np.int64), [m["counts"].shape[0] for m in models])
+    if len(passes) == 1:
+        ctx = np.asarray(passes[0][1], np.int64).ravel()
+        if offs[0]:
+            ctx = ctx + offs[0]
+        sym = np.asarray(passes[0][2], np.int64).ravel()
+        sizes = passes[0][3]
+    else:
+        ctx = np.concatenate([np.asarray(p[1], np.int64).ravel() for p in passes])
+        pass_off = [offs[seen[id(p[0])]] for p in passes]
+        if any(pass_off):
+            ctx = ctx + np.repeat(np.array(pass_off, np.int64), [p[2].size for p in passes])
+        sym = np.concatenate([np.asarray(p[2], np.int64).ravel() for p in passes])
+        sizes = [s for p in passes for s in p[3]]
+    n = sym.size
+    seg = np.repeat(np.arange(len(sizes)), sizes)
+    key = ctx.astype(np.int16) if n_rows <= 1 << 15 else ctx  # small ints: a radix sort
+    order = np.argsort(key, kind="stable")
+    cs, gs, ss = ctx[order], seg[order], sym[order]  # by row, then stream order (so segment order)
+    newrow = np.empty(n, bool)
+    newrow[0] = True
+    np.not_equal(cs[1:], cs[:-1], out=newrow[1:])
+    newgrp = newrow.copy()
+    newgrp[1:] |= gs[1:] != gs[:-1]
+    grp_id = np.cumsum(newgrp) - 1
+    gstart = np.nonzero(newgrp)[0]
+    n_grp = gstart.size
+    gsize = np.diff(np.append(gstart, n))
+    rg = np.cumsum(newrow[gstart]) - 1  # each group's row (0.. over the rows present)
+    rf = np.nonzero(newrow[gstart])[0]  # each row's first group
+    u = cs[gstart[rf]]
+    n_u = u.size
+    row_end = np.append(rf[1:], n_grp)
+    gh = np.bincount(grp_id * A + ss, minlength=n_grp * A).reshape(n_grp, A)  # each (row, segment)'s symbols
+    # the symbols before each group over the whole order, int32 (< n): only differences within a row are used,
+    # so the row's own start need not be taken off
+    E = np.empty((n_grp, A), np.int32)
+    E[0] = 0
+    np.cumsum(gh[:-1].astype(np.int32), 0, out=E[1:])  # (an int32 operand: ~2x faster than dtype=)
+    Et = np.cumsum(gsize)
+    Et -= gsize
+    Et -= Et[rf][rg]  # ... in all
+    key_t = rg * (n + 1) + Et + gsize  # the row's symbols up to the group, increasing over the whole order
+    # epochs: a row's groups from its first (or the one after a halving) up to its first past MODEL_LIMIT adapt
+    # from one base; the halved counts after that group are the next epoch's base (_refresh_counted)
+    ep_s, ep_d, ep_dt = [], [], []
+    act = np.arange(n_u)
+    s = rf
+    b = table[u]
+    bt = b.sum(1)
+    final = np.empty((n_u, A), np.int64)
+    while True:
+        es = E[s]
+        ets = Et[s]
+        ep_s.append(s)
+        ep_d.append((b - MODEL_INCREMENT * es).astype(np.int32))
+        ep_dt.append(bt - MODEL_INCREMENT * ets)
+        g = np.searchsorted(key_t, act * (n + 1) + ets + (MODEL_LIMIT - bt) // MODEL_INCREMENT, side="right")
+        end = row_end[act]
+        hit = g < end
+        if not hit.all():
+            nh = ~hit
+            le = end[nh] - 1
+            final[act[nh]] = b[nh] + MODEL_INCREMENT * (E[le] + gh[le] - es[nh])
+            if not hit.any():
+                break
+            act, g, b, es, end = act[hit], g[hit], b[hit], es[hit], end[hit]
+        b = b + MODEL_INCREMENT * (E[g] + gh[g] - es)
+        bt = b.sum(1)
+        while True:  # _refresh_counted's halving
+            big = bt > MODEL_LIMIT
+            if not big.any():
+                break
+            b[big] = (b[big] + 1) >> 1
+            bt = b.sum(1)
+        s = g + 1
+        done = s == end
+        if done.any():
+            final[act[done]] = b[done]
+            if done.all():
+                break
+            keep = ~done
+            act, s, b, bt = act[keep], s[keep], b[keep], bt[keep]
+    if len(ep_s) == 1:
+        ep_g = None
+        d, dt = ep_d[0][rg], ep_dt[0][rg]
+    else:
+        starts = np.concatenate(ep_s)
+        latest = np.zeros(n_grp, np.int64)
+        latest[starts] = starts
+        np.maximum.accumulate(latest, out=latest)  # each group's epoch: the latest start at or before it
+        eid = np.empty(n_grp, np.int64)
+        eid[starts] = np.arange(starts.size)
+        ep_g = eid[latest]
+        d, dt = np.concatenate(ep_d)[ep_g], np.concatenate(ep_dt)[ep_g]
+    r = E  # (E is not needed any more) the group's counts, in place, int32
+    r *= MODEL_INCREMENT
+    r += d
+    tot = dt + MODEL_INCREMENT * Et
+    a_g = alpha[u][rg]
+    am = np.argmax(r, 1)
+    # floor(r (S - a) / tot) + 1 as one multiply by a float64 row scale: the quotient q <= 2^15 is either an
+    # integer or at least 1 / tot >= 2^-15 from one, the product's error is below 2^-36, so adding 2^-30 before
+    # the truncation gives the exact floor
+    sc = (PROB_SCALE - a_g) / tot
+    q = r * sc[:, None]
+    q += 1.0 + 2.0**-30
+    f = q.astype(np.int32)
+    f[np.arange(n_grp), am] += PROB_SCALE + A - a_g - f.sum(1)  # padded columns: 1 each
+    cf = np.cumsum(f, 1, dtype=np.int32)
+    fl = np.empty(n, np.int64)
+    fl[order] = grp_id * A + ss
+    freq_out = f.ravel()[fl].astype(np.int64)
+    cum_out = cf.ravel()[fl]
+    cum_out -= freq_out
+    # the touched rows back into their models, with _refresh's frequencies of their final counts
+    touched = u
+    cnt = final
+    a_t = alpha[touched]
+    f = cnt * (PROB_SCALE - a_t)[:, None] // cnt.sum(1)[:, None] + 1
+    f[np.arange(touched.size), np.argmax(cnt, 1)] += PROB_SCALE + A - a_t - f.sum(1)
+    cum = np.cumsum(f, 1)
+    if stk is not None:  # (padded columns: counts stay 0; frequencies there are outside every model's view)
+        stk[0][touched] = cnt
+        stk[1][touched] = f
+        stk[2][touched, 1:] = cum
+        return freq_out, cum_out
+    cuts = np.searchsorted(touched, offs + [n_rows]).tolist()
+    for j, mo in enumerate(models):
+        lo, hi = cuts[j], cuts[j + 1]
+        if hi == lo:
+            continue
+        a = mo["alphabet"]
+        rows = touched[lo:hi] - offs[j] if offs[j] else touched[lo:hi]
+        mo["counts"][rows] = cnt[lo:hi, :a]
+        mo["freq"][rows] = f[lo:hi, :a]
+        mo["cum"][rows, 1:] = cum[lo:hi, :a]
+    return freq_out, cum_out
+
+
 def _rans_encode(freqs, cums):
     """Interleaved rANS over `lanes` states; chunks never straddle a stage, so the decoder can mirror it."""
     total = sum(len(f) for f in freqs)
@@ -2991,6 +4280,8 @@ def _rans_encode_flat(freqs, cums, stage_sizes):
         return 0, np.zeros(0, np.uint32), np.zeros(0, np.uint16)
     lanes = int(min(4096, max(1, total // SYMBOLS_PER_LANE)))
     if lanes <= RANS_ENC_SCALAR_LANES:
+        if RANS_LANE_MAJOR and lanes > 1:
+            return lanes, *_rans_encode_lanes(f_all, c_all, stage_sizes, lanes)
         return lanes, *_rans_encode_lists(f_all, c_all, stage_sizes, lanes)
     sizes = np.array(stage_sizes, np.int64)
     rows = -(-sizes // lanes)
@@ -3013,15 +4304,15 @@ def _rans_encode_flat(freqs, cums, stage_sizes):
     four = np.full(lanes, 4, np.int64)
     ge, ls, rs, fd, mul, add = np.greater_equal, np.left_shift, np.right_shift, np.floor_divide, np.multiply, np.add
     rows_in = zip(st[:0:-1], st[-2::-1], limit[::-1], emitted[::-1], freq[::-1], gap[::-1], cum[::-1])
-    if RANS_ROW_OPS:
+    if RANS_ROW_OPS:  # (outputs passed positionally: a keyword costs each call ~0.05 us)
         for xi, xo, li, e, fi, gi, ci in rows_in:
-            ge(xi, li, out=e)
-            ls(e, four, out=sh)  # 16 where a word is emitted (bool << int64: the int64 loop)
-            rs(xi, sh, out=xo)
-            fd(xo, fi, out=q)
-            mul(q, gi, out=q)
-            add(xo, q, out=xo)
-            add(xo, ci, out=xo)
+            ge(xi, li, e)
+            ls(e, four, sh)  # 16 where a word is emitted (bool << int64: the int64 loop)
+            rs(xi, sh, xo)
+            fd(xo, fi, q)
+            mul(q, gi, q)
+            add(xo, q, xo)
+            add(xo, ci, xo)
         return lanes, st[0].astype(np.uint32), (st[1:][emitted] & 0xFFFF).astype(np.uint16)
     for xi, xo, li, e, fi, gi, ci in rows_in:
         ge(xi, li, out=e)
@@ -3074,6 +4365,46 @@ def _rans_encode_lists(f_arr, c_arr, stage_sizes, lanes):
         end = start
     words = [w for row in reversed(rows) for w in row]
     return np.array(x, np.int64).astype(np.uint32), np.array(words, np.int64).astype(np.uint16)
+
+
+RANS_LANE_MAJOR = 1  # encoder speed, the same states and words: 2..RANS_ENC_SCALAR_LANES lanes run lane by lane
+# (_rans_encode_lanes: one flat Python loop per lane, as the one-lane loop) instead of chunk by chunk
+
+
+def _rans_encode_lanes(f_arr, c_arr, stage_sizes, lanes):
+    """_rans_encode_lists lane by lane: a lane's symbols (its slots of the table, padding left out: a padded slot
+    leaves the state unchanged) in one flat loop each; the words then in table order (row-major: chunk order,
+    lanes ascending), sorted by the table position of the slot that emitted them."""
+    total = f_arr.size
+    unit = (RANS_LOW >> PROB_BITS) << 16
+    sizes = np.array(stage_sizes, np.int64)
+    rows = -(-sizes // lanes)
+    ends = np.cumsum(sizes)
+    at = np.repeat((np.cumsum(rows) - rows) * lanes - (ends - sizes), sizes) + np.arange(total)  # table positions
+    lane = at % lanes
+    order = np.argsort(lane, kind="stable")  # lane-major, chunks ascending
+    cnt = np.bincount(lane, minlength=lanes).tolist()
+    fl = f_arr[order]
+    f_all = fl.tolist()
+    c_all = c_arr[order].tolist()
+    g_all = (PROB_SCALE - fl).tolist()
+    lim_all = (fl * unit).tolist()
+    words, ks = [], []
+    states = [0] * lanes
+    hi = total
+    for j in range(lanes - 1, -1, -1):
+        lo = hi - cnt[j]
+        x = RANS_LOW
+        for k in range(hi - 1, lo - 1, -1):
+            if x >= lim_all[k]:
+                words.append(x & 0xFFFF)
+                ks.append(k)
+                x >>= 16
+            x += x // f_all[k] * g_all[k] + c_all[k]
+        states[j] = x
+        hi = lo
+    w = np.array(words, np.int64)[np.argsort(at[order[np.array(ks, np.int64)]])] if words else np.zeros(0, np.int64)
+    return np.array(states, np.int64).astype(np.uint32), w.astype(np.uint16)
 
 
 def _rans_encode_scalar(freq, cum, lanes):
@@ -3228,15 +4559,43 @@ def _eg_lengths(v, k):
     return 2 * (np.floor(np.log2(x)).astype(np.int64)) - k + 1
 
 
+ESCAPE_K_ONE_PASS = 1  # encoder speed, the same order: _escape_section's code lengths of all orders in one pass
+
+
 def _escape_section(v):
     """The escape remainders v (non-negative ints): count, then (if any) the order k of their Exp-Golomb codes (the
     frame's cheapest) and the codes, padded to a byte."""
     if not v.size:
         return _varint(0)
-    k = int(np.argmin([_eg_lengths(v, k).sum() for k in range(ESCAPE_K_MAX + 1)]))
+    if ESCAPE_K_ONE_PASS:  # the same lengths for every order in one (orders x values) table
+        ks = np.arange(ESCAPE_K_MAX + 1)
+        x = np.asarray(v, np.int64)[None, :] + (1 << ks)[:, None]
+        k = int(np.argmin((2 * (np.floor(np.log2(x)).astype(np.int64)) - ks[:, None] + 1).sum(1)))
+    else:
+        k = int(np.argmin([_eg_lengths(v, k).sum() for k in range(ESCAPE_K_MAX + 1)]))
+    if ESCAPE_BITS_NUMPY and v.size >= ESCAPE_BITS_NUMPY:
+        return _varint(v.size) + bytes([k]) + _eg_bits_packed(np.asarray(v, np.int64) + (1 << k), k)
     text = "".join("0" * (x.bit_length() - 1 - k) + format(x, "b") for x in (v + (1 << k)).tolist())
     body = np.packbits(np.frombuffer(text.encode(), np.uint8) - 48).tobytes()
     return _varint(v.size) + bytes([k]) + body
+
+
+ESCAPE_BITS_NUMPY = 256  # encoder speed, the same bytes: from this many escapes their codes are laid out by numpy
+
+
+def _eg_bits_packed(x, k):
+    """_escape_section's code bits of x = v + 2^k (each: bit_length(x) - 1 - k zeros, then x in binary), packed:
+    the bit lengths exact from frexp (x < 2^53), every code's bits placed at once."""
+    nb = np.frexp(x.astype(np.float64))[1].astype(np.int64)  # bit_length(x)
+    ln = 2 * nb - 1 - k
+    end = np.cumsum(ln)
+    total = int(end[-1])
+    idx = np.repeat(np.arange(x.size), nb)
+    j = np.arange(idx.size) - np.repeat(np.cumsum(nb) - nb, nb)  # bit index from the top
+    shift = nb[idx] - 1 - j
+    bits = np.zeros(total, np.uint8)
+    bits[(end - nb)[idx] + j] = (x[idx] >> shift) & 1
+    return np.packbits(bits).tobytes()
 
 
 def _read_escapes(data, pos):
@@ -3580,14 +4939,43 @@ def _pooled_lasts(ctx, i_frame):
     return np.zeros_like(ctx) if i_frame else ctx
 
 
+LASTS_POOLED_FAST = 1  # encoder speed, the same symbols: I frames' last positions without computing pooled contexts
+LASTS_FAST = 1  # encoder speed, the same contexts: P frames' last-position contexts in one pass (_put_lasts)
+_ACT_EDGES = np.array(ACTIVITY_EDGES)
+_CB_EDGES = np.array([0, 4])
+
+
 def _put_lasts(writer, models, last_y, last_c, kind, coded, mbh, mbw, big=None, edge=None):
     """edge: None or the coded macroblocks' edge-transform kinds (luma (m, 4), chroma (m,))."""
     ly = last_y.reshape(-1, 4)
     lc = last_c.reshape(-1, 2)
     first = ly[:, [0, 3]]
-    act = _neighbour_activity(first, coded, mbh, mbw)
     k0, k1 = _last_coded(np.zeros(kind.size, bool) if big is None else big)
     i_frame = writer.get("i_frame", False)
+    if i_frame and LASTS_POOLED_FAST:  # _pooled_lasts: every context 0, the contexts need not be computed
+        s0, s1 = first.ravel()[k0] + 1, ly[:, [1, 2]].ravel()[k1] + 1
+        _put_stages(writer, models["last_y"], ((np.zeros(s0.size, np.int64), s0), (np.zeros(s1.size, np.int64), s1)))
+        z = np.zeros(lc.shape[0], np.int64)
+        _put_stages(writer, models["last_c"], ((z, lc[:, 0] + 1), (z, lc[:, 1] + 1)))
+        return
+    act = _neighbour_activity(first, coded, mbh, mbw)
+    if LASTS_FAST and not i_frame:  # the same contexts, the luma class and the chroma edge override computed once
+        c0 = np.repeat(kind, 2)
+        c1 = (3 + kind[:, None] * 6 + np.searchsorted(_ACT_EDGES, act, side="right")).ravel()
+        if edge is not None:
+            e0, e1 = edge[0][:, ::3].ravel(), edge[0][:, 1:3].ravel()
+            c0 = np.where(e0 > 0, 21 + (e0 % 8 - 1) // 2, c0)
+            c1 = np.where(e1 > 0, 21 + (e1 % 8 - 1) // 2, c1)
+        _put_stages(writer, models["last_y"], ((c0[k0], first.ravel()[k0] + 1), (c1[k1], ly[:, 1:3].ravel()[k1] + 1)))
+        c2 = kind * 6 + np.searchsorted(_ACT_EDGES, (ly + 1).mean(1), side="right")
+        c3 = 18 + c2 * 3 + np.searchsorted(_CB_EDGES, lc[:, 0], side="right")
+        if edge is not None:
+            on = edge[1] > 0
+            ev = 72 + (edge[1] % 8 - 1) // 2
+            c2 = np.where(on, ev, c2)
+            c3 = np.where(on, ev, c3)
+        _put_stages(writer, models["last_c"], ((c2, lc[:, 0] + 1), (c3, lc[:, 1] + 1)))
+        return
     ey0, ey1, ec = (None, None, None) if edge is None else (edge[0][:, [0, 3]].ravel(), edge[0][:, [1, 2]].ravel(), edge[1])
     c0 = _edge_lasts(_last_contexts(kind, 0), ey0, 21)[k0]
     c1 = _edge_lasts(_last_contexts(kind, 1, first, act), ey1, 21)[k1]
@@ -3647,6 +5035,36 @@ def _mode_contexts(phase, prev_modes, modes, mbh, mbw, black):
     return 15 + prev_modes * 3 + _skip_class(modes, mbh, mbw, black)
 
 
+MODE_CTX_FAST = 1  # encoder speed, the same contexts: _encode_syntax's mode contexts by _mode_contexts_enc
+_SKIP_TOTALS = {}  # (mbh, mbw) -> known neighbours per macroblock: all of them (phase 0), the black ones (phase 1)
+
+
+def _neighbour_sum4(x, mbh, mbw):
+    """Sum of the 4-neighbours of an (mbh * mbw) 0/1 grid, outside the frame 0 (int8)."""
+    p = np.zeros((mbh + 2, mbw + 2), np.int8)
+    p[1:-1, 1:-1] = x.reshape(mbh, mbw)
+    s = p[:-2, 1:-1] + p[2:, 1:-1]
+    s += p[1:-1, :-2]
+    s += p[1:-1, 2:]
+    return s.ravel()
+
+
+def _mode_contexts_enc(prev_modes, modes, mbh, mbw, black):
+    """MODE_CTX_FAST: _mode_contexts of both phases (all macroblocks) with int8 neighbour sums; a class is
+    (skips > 0) * (1 + (skips == known)), _skip_class's where chain."""
+    tots = _SKIP_TOTALS.get((mbh, mbw))
+    if tots is None:
+        tots = _SKIP_TOTALS[(mbh, mbw)] = (_neighbour_sum4(np.ones(mbh * mbw, bool), mbh, mbw),
+                                          _neighbour_sum4(black, mbh, mbw))
+    base = prev_modes * 3
+    s0 = _neighbour_sum4(prev_modes == MODE_SKIP, mbh, mbw)
+    s1 = _neighbour_sum4((modes == MODE_SKIP) & black, mbh, mbw)
+    ctx0 = base + (s0 > 0) * (1 + (s0 == tots[0]))
+    ctx1 = base + (s1 > 0) * (1 + (s1 == tots[1]))
+    ctx1 += 15
+    return ctx0, ctx1
+
+
 def _block_kind(modes, mvd):
     """0 intra, 1 inter with a coded vector, 2 inter with the predicted vector (so it must carry residual)."""
     inter = modes == MODE_INTER
@@ -3660,7 +5078,16 @@ def _write_levels(writer, model, zz, last, btype, hidden=None):
     k = int(last.max()) + 1 if last.size else 0
     if k <= 0:
         return
-    p, b = np.nonzero(last[None, :] >= np.arange(k)[:, None])  # stage order: position, then block
+    if LEVELS_TABLES and last.size * k >= 20000:  # the same pairs: block-major, then a stable sort by position
+        cnt = np.maximum(last + 1, 0)
+        b = np.repeat(np.arange(last.size), cnt)
+        p = np.arange(b.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        o = np.argsort(p.astype(np.int8), kind="stable")
+        p, b = p[o], b[o]
+    else:
+        p, b = np.nonzero(last[None, :] >= np.arange(k)[:, None])  # stage order: position, then block
+    if LEVELS_TABLES:
+        return _write_levels_tab(writer, model, zz, last, btype, hidden, k, p, b)
     mags = np.zeros((zz.shape[0], 65), np.int64)
     mags[:, :64] = np.abs(zz)
     if PUT_STREAM_FAST:  # flat gathers (the same numbers)
@@ -3688,6 +5115,40 @@ def _write_levels(writer, model, zz, last, btype, hidden=None):
     writer["escapes"].append(mag[mag >= esc] - esc)
 
 
+LEVELS_TABLES = 1  # encoder speed, the same contexts: _write_levels' contexts from lookup tables (_write_levels_tab)
+_LEV_CTX_TAB = np.array([[[(bt * N_BANDS + BAND[p]) * 20 + int(np.searchsorted([1, 3, 8], max(last - p, 0), side="right"))
+                           for p in range(64)] for last in range(64)] for bt in range(3)], np.int64).ravel()
+_LEV_NBC4 = 4 * np.searchsorted(np.array([1, 2, 3, 5]), np.arange(11), side="right").astype(np.int64)
+
+
+def _write_levels_tab(writer, model, zz, last, btype, hidden, k, p, b):
+    """LEVELS_TABLES: _write_levels with the context (block type, band, distance-to-last class) of a (block, last,
+    position) read from one table (_LEV_CTX_TAB) and the neighbour class from the sum of the two neighbours'
+    magnitudes each clipped at 5 (the classes stop at 5: a sum >= 5 stays >= 5), a small table (_LEV_NBC4)."""
+    n = zz.shape[0]
+    m5 = np.zeros((n, 65), np.int8)
+    np.minimum(np.abs(zz), 5, out=m5[:, :64], casting="unsafe")
+    flat = m5.ravel()
+    i64 = b * 64
+    i64 += p
+    values = np.ascontiguousarray(zz).ravel()[i64]
+    mag = np.abs(values)
+    b65 = i64 + b  # b * 65 + p
+    b65 -= p
+    nb = flat[b65 + NBR_A_PAD[p]] + flat[b65 + NBR_B_PAD[p]]
+    ctx = _LEV_CTX_TAB[(btype * 4096 + last * 64)[b] + p]
+    ctx += _LEV_NBC4[nb]
+    esc = model["alphabet"] - 1
+    stage = np.bincount(p, minlength=k)
+    sizes = [sz for n_p in stage.tolist() for sz in _segment_sizes(n_p)]
+    _put_stream(writer, model, ctx, np.minimum(mag, esc), sizes)
+    signed = mag > 0
+    if hidden is not None:  # drop the hidden signs (sign data hiding)
+        signed &= hidden[b] != p
+    writer["signs"].append(values[signed] < 0)
+    writer["escapes"].append(mag[mag >= esc] - esc)
+
+
 def _read_levels(reader, model, last, btype, side):
     n = last.size
     mags = np.zeros((n, 64), np.int64)
@@ -3702,12 +5163,16 @@ def _read_levels(reader, model, last, btype, side):
     return mags, order
 
 
-def _put_bi(writer, models, bi, modes, mvd):
+def _put_bi(writer, models, bi, modes, mvd, kind=None, one=None):
     """Two-hypothesis flags of the inter macroblocks (context: block kind), then the second vectors' deltas
-    against _bi_predictor (|dx| then |dy| in the context of |dx|, own model)."""
+    against _bi_predictor (|dx| then |dy| in the context of |dx|, own model). kind, one: _block_kind(modes, mvd)
+    and the inter macroblocks, if the caller has them."""
     flags, dw = bi
-    one = np.nonzero(modes == MODE_INTER)[0]
-    _put(writer, models["bi"], _block_kind(modes, mvd)[one] - 1, flags[one].astype(np.int64))
+    if one is None:
+        one = np.nonzero(modes == MODE_INTER)[0]
+    if kind is None:
+        kind = _block_kind(modes, mvd)
+    _put(writer, models["bi"], kind[one] - 1, flags[one].astype(np.int64))
     on = np.nonzero(flags)[0]
     dx, dy = dw[on, 1], dw[on, 0]
     _put_signed_stages(writer, models["mvd_bi"], ((np.zeros(on.size, np.int64), dx), (1 + np.minimum(np.abs(dx), 2), dy)))
@@ -3726,16 +5191,27 @@ def _get_bi(reader, models, modes, mvd, side):
     return flags, dw
 
 
+_MODE_PHASES = {}  # _encode_syntax's cache of _mode_phases per frame size (read only)
+
+
 def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
     """Entropy-code one frame's decisions. Levels are natural-order ints: ly (n,4,8,8), lcb/lcr (n,8,8)."""
     models = st["models"]
     w = _new_writer()
     w["i_frame"] = ftype == FRAME_I  # I frames pool last contexts (_pooled_lasts)
+    if ENT_ONE_PASS:
+        w["defer"] = []
     if ftype == FRAME_P:
         mbh, mbw = st["mbh"], st["mbw"]
-        ph0, ph1, black = _mode_phases(mbh, mbw)
-        ctx0 = _mode_contexts(0, st["prev_modes"], None, mbh, mbw, black)
-        ctx1 = _mode_contexts(1, st["prev_modes"], modes, mbh, mbw, black)
+        ph = _MODE_PHASES.get((mbh, mbw))
+        if ph is None:
+            ph = _MODE_PHASES[(mbh, mbw)] = _mode_phases(mbh, mbw)
+        ph0, ph1, black = ph
+        if MODE_CTX_FAST:
+            ctx0, ctx1 = _mode_contexts_enc(st["prev_modes"], modes, mbh, mbw, black)
+        else:
+            ctx0 = _mode_contexts(0, st["prev_modes"], None, mbh, mbw, black)
+            ctx1 = _mode_contexts(1, st["prev_modes"], modes, mbh, mbw, black)
         _put_stages(w, models["mode"], ((ctx0[ph0], modes[ph0]), (ctx1[ph1], modes[ph1])))
         inter = np.nonzero((modes == MODE_INTER) | (modes == MODE_SPLIT))[0]
         dx = mvd[inter, 1]
@@ -3746,17 +5222,19 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         sy = sub[split, :, 0].ravel()
         _put_signed_stages(w, models["mvd_sub"], ((np.zeros(sx.size, np.int64), sx), (1 + np.minimum(np.abs(sx), 2), sy)))
         one = np.nonzero(modes == MODE_INTER)[0]  # inter macroblocks: 16x16 transform flag, context = block kind
-        _put(w, models["p16"], _block_kind(modes, mvd)[one] - 1, ipm[one, COL16])
+        kind_all = _block_kind(modes, mvd)
+        _put(w, models["p16"], kind_all[one] - 1, ipm[one, COL16])
         if st.get("bi") is not None:  # the decision found _bi_allowed
-            _put_bi(w, models, st["bi"], modes, mvd)
+            _put_bi(w, models, st["bi"], modes, mvd, kind_all, one)
     else:
         _put_ipm(w, models, ipm, st["mbh"], st["mbw"])
     coded = np.nonzero(modes != MODE_SKIP)[0]
     btype_mb = (modes[coded] != MODE_INTRA).astype(np.int64)
     zy = ly[coded].reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
     zc = np.stack([lcb[coded], lcr[coded]], 1).reshape(-1, 64)[:, ZIGZAG].astype(np.int64)
-    last_y = _last_positions(zy)
-    last_c = _last_positions(zc)
+    nz_y, nz_c = zy != 0, zc != 0  # (shared by the last positions and the sign hiding: the same numbers)
+    last_y = np.where(nz_y.any(1), 63 - np.argmax(nz_y[:, ::-1], axis=1), -1)  # _last_positions
+    last_c = np.where(nz_c.any(1), 63 - np.argmax(nz_c[:, ::-1], axis=1), -1)
     bt_y = np.repeat(btype_mb, 4)
     bt_c = np.repeat(btype_mb, 2)
     if ftype == FRAME_I and INTRA4:
@@ -3770,14 +5248,17 @@ def _encode_syntax(st, ftype, pp, modes, mvd, sub, ly, lcb, lcr, ipm):
         ky, kc = _edge_kinds_mbs(st["mbh"], st["mbw"], st["mvs_now"], modes)
         ky[ipm[:, COL16] > 0] = 0
         edge = (ky[coded], kc[coded])
-    _put_lasts(w, models, last_y, last_c, _block_kind(modes, mvd)[coded], coded, st["mbh"], st["mbw"], big, edge)
+    _put_lasts(w, models, last_y, last_c, (kind_all if ftype == FRAME_P else _block_kind(modes, mvd))[coded], coded,
+               st["mbh"], st["mbw"], big, edge)
     sdh = SDH and (ftype == FRAME_I or SDH_P)
     ex_y, ex_c = _sdh_excluded(bt_y, edge)
     sd = SDH_DIST if ftype == FRAME_I else SDH_DIST_P
-    hid_y = _sign_hidden(np.abs(zy), last_y, ex_y, sd) if sdh else None
-    hid_c = _sign_hidden(np.abs(zc), last_c, ex_c, sd) if sdh else None
+    hid_y = _sign_hidden(nz_y, last_y, ex_y, sd) if sdh else None  # (mags > 0 of the flags: the flags)
+    hid_c = _sign_hidden(nz_c, last_c, ex_c, sd) if sdh else None
     _write_levels(w, models["lev_y"], zy, last_y, bt_y, hid_y)
     _write_levels(w, models["lev_c"], zc, last_c, bt_c, hid_c)
+    if ENT_ONE_PASS and w["defer"]:
+        _put_passes(w, w.pop("defer"))
     if st.get("models_only"):  # _trial_models: only the adapted models are wanted, not the bytes
         return None
     if RANS_ENC_FAST:
@@ -4210,6 +5691,71 @@ def _deblock(plane, coded, intra, mv, step):
     return np.ascontiguousarray(p.reshape(h, w)).astype(np.uint8)
 
 
+DEBLOCK_FAST = 1  # encoder speed, the same samples: _reconstruct's deblocking on the encoder side runs _deblock_fast
+# (the decoder keeps _deblock); 0 = _deblock on both sides
+
+
+def _edge_filter_views(p1, p0, q0, q1, active, alpha, beta, tc, ntc):
+    """_edge_filter on strided views of an int32 plane, written into p0 and q0 (the same integers: all values are
+    small, int32 holds every intermediate; active / tc / ntc broadcast against the views)."""
+    d0 = q0 - p0
+    on = np.abs(d0) < alpha
+    t = p1 - p0
+    np.abs(t, out=t)
+    on &= t < beta
+    np.subtract(q1, q0, out=t)
+    np.abs(t, out=t)
+    on &= t < beta
+    on &= active
+    delta = d0
+    delta *= 4
+    delta += p1
+    delta -= q1
+    delta += 4
+    delta >>= 3
+    np.maximum(delta, ntc, out=delta)
+    np.minimum(delta, tc, out=delta)
+    delta *= on
+    a = p0 + delta
+    np.subtract(q0, delta, out=delta)
+    np.maximum(a, 0, out=a)
+    np.minimum(a, 255, out=p0)
+    np.maximum(delta, 0, out=delta)
+    np.minimum(delta, 255, out=q0)
+
+
+def _deblock_fast(plane, coded, intra, mv, step):
+    """_deblock (the same samples): the edges' sample columns / rows as strided views of the plane reshaped to its
+    8x8 grid (no transposes, gathers or scatters), the grid's flags broadcast instead of repeated."""
+    h, w = plane.shape
+    nbr, nbc = coded.shape
+    if h != 8 * nbr or w != 8 * nbc or nbr < 2 or nbc < 2:
+        return _deblock(plane, coded, intra, mv, step)
+    s = float(DEBLOCK_STRENGTH)
+    alpha = int(round(s * 1.0 * step)) + 1
+    beta = int(round(s * 0.25 * step)) + 1
+    tc_inter = int(round(s * 0.10 * step)) + 1
+    p = plane.astype(np.int32)
+    v = p.reshape(nbr, 8, nbc, 8)
+    # vertical edges first (filtering along rows), as _deblock's axis 1
+    moves = np.abs(mv[:, :-1] - mv[:, 1:]) >= 4
+    moves = moves[..., 0] | moves[..., 1]
+    strong = intra[:, :-1] | intra[:, 1:]
+    active = strong | coded[:, :-1] | coded[:, 1:] | moves
+    tc = np.where(strong, 2 * tc_inter, tc_inter).astype(np.int32)
+    _edge_filter_views(v[:, :, :-1, 6], v[:, :, :-1, 7], v[:, :, 1:, 0], v[:, :, 1:, 1], active[:, None, :], alpha,
+                       beta, tc[:, None, :], -tc[:, None, :])
+    # then horizontal edges (filtering along columns) on the result, as _deblock's axis 0
+    moves = np.abs(mv[:-1] - mv[1:]) >= 4
+    moves = moves[..., 0] | moves[..., 1]
+    strong = intra[:-1] | intra[1:]
+    active = strong | coded[:-1] | coded[1:] | moves
+    tc = np.where(strong, 2 * tc_inter, tc_inter).astype(np.int32)
+    _edge_filter_views(v[:-1, 6], v[:-1, 7], v[1:, 0], v[1:, 1], active[:, :, None], alpha, beta, tc[:, :, None],
+                       -tc[:, :, None])
+    return p.astype(np.uint8)
+
+
 # adaptive loop filter (after deblocking, in the loop): symmetric Wiener filters per frame and plane in the form
 # rec + sum_k c_k (rec(x + o_k) + rec(x - o_k) - 2 rec(x)) (DC gain 1 for any coefficients), estimated by least
 # squares against the source on the encoder, coefficients in 1/2^ALF_SHIFT; luma 4x4 blocks fall into 25 classes
@@ -4228,10 +5774,69 @@ ALF_STATS_STEP = 2  # encoder: the least-squares statistics use every this-many-
 ALF_PASSES = (2, 2)  # encoder, I / P frames: 2 = a second estimate on the regions that kept the filter (P: 1 -> 2,
 # bundled -0.32 % for 1.09x time)
 ALF_P_STATS_STEP = 4  # encoder: ALF_STATS_STEP of P frames
+ALF_P_STATS_STEP_HQ = None  # encoder speed (a decision, hq26 sprint 2): (quality, step): at quality >= the first
+# number P frames' ALF statistics use this row step instead of ALF_P_STATS_STEP; None = off
+ALF_P_STATS_STEP_LQ = None  # encoder speed (a decision, post27): (quality, step): below the first number P frames'
+# ALF statistics use every step-th row (None = ALF_P_STATS_STEP). (35, 8): astronaut +0.10 %, chelsea +0.10 % BD (q20 bytes +0.6 %, +1.5 %): off
 ALF_P_REMERGE = 0  # encoder: P frames' second estimate merges the classes again (0 = keeps the first's class-to-filter map)
 ALF_P_REFIT_MIN = 0.0  # encoder: P frames re-estimate only where at least this share of regions dropped the filter
 ALF_P_MERGE_EVERY = 1  # encoder: P frames merge the luma classes afresh only every this-many-th P frame (others
 # reuse the last merged class-to-filter map; 1 = every frame)
+ALF_P_ONE_REFRESH = 16  # encoder speed (a decision): after a P frame whose fresh luma class merge kept a single filter,
+# the following P frames decide one luma filter without classes (no classification, class sort or merge; the same
+# header as a one-filter merge), with a fresh classified decision at least every this-many-th P frame; 0 = off
+# (post27b: 8 -> 16, six clips x 16 frames byte-identical at q20 (BD +0.000 on each), one fresh merge fewer in
+# the astronaut and face paired rungs)
+ALF_P_ONE_START = 0  # encoder speed (a decision, post27b): 1 = at qualities up to ALF_P_ONE_QMAX the first P frame
+# already decides one luma filter (no fresh class merge first; on all six clips at q20 the first P frame's fresh
+# merge kept one filter anyway); 0 = a fresh merge first (next27)
+ALF_P_ONE_QMAX = 34  # ... only at qualities up to this (above it the merges keep two or more filters more often)
+ALF_P_ONE_MARGIN = 0.0  # ... and only after merges where one filter beat the best of more by at least this many bits
+ALF_P_ONE_CLASSES = 2  # ... 1: those frames still gather the class statistics and sum them (the same numbers as a
+# merge that keeps one filter: only the merge is skipped); 0: one luma filter from unclassified statistics (faster;
+# float32 sums over the whole plane: +0.4 % on astronaut); 2: the same in float64
+ALF_P_REFIT_GAIN = 1  # encoder speed (a decision): P frames' second filter estimate only when the first one pays
+# (some mode beats off): 1 = chroma planes, 2 = all planes, 0 = always (ALF_PASSES)
+ALF_P_LUMA_REFIT_QMAX = 74  # encoder speed (a decision): P frames above this quality estimate the luma filter once
+# (no second estimate on the regions that kept it: at q80 it rarely changes the choice). hq26: 74 (q80 only; was 100
+# = off): six clips x 16 frames vs c0022 +0.01 % BD (-0.04..+0.04 per clip), ~3 ms of a coffee q80 P frame
+ALF_P_MERGE_EVERY_HQ = (75.0, 3)  # encoder speed (a decision, hq26): (quality, n): at quality >= the first number
+# ALF_P_MERGE_EVERY is n (the luma class merge afresh every n-th P frame, the last map reused between); None = off.
+# (75, 2) with ALF_P_LUMA_REFIT_QMAX 74: +0.02 % BD vs c0022 (six clips, 16 frames; retina +0.08, the rest +-0.04)
+# Sprint 2: (75, 3) [c0023: (75, 2)]: alone +0.013 % BD vs c0023; (75, 4) in the sprint-2 set +0.016 % more (chelsea +0.10)
+ALF_P_ONE_Q = None  # encoder speed (a decision, hq26): P frames at quality >= this decide one luma filter (no classes,
+# class sort or merge; float64 statistics as ALF_P_ONE_CLASSES 2); None = off. 75: ALF at q80 0.46x, but +0.19 % BD
+# (chelsea +0.81: q80 +16.6 % rate / +0.30 dB, face +0.18): rejected
+ALF_P_MERGE_EVERY_MQ = (45.0, 75.0, 2)  # encoder speed (a decision, ent26): (qlo, qhi, n): at qlo <= quality < qhi
+# ALF_P_MERGE_EVERY is n (the mid-rate mirror of ALF_P_MERGE_EVERY_HQ); None = off
+ALF_P_LUMA_ONCE_MQ = (45.0, 75.0)  # encoder speed (a decision, ent26): (qlo, qhi): P frames at qlo <= quality < qhi estimate
+# the luma filter once (as ALF_P_LUMA_REFIT_QMAX above it); None = off
+ALF_P_CHROMA_SKIP_MQ = (45.0, 75.0, 4)  # encoder speed (a decision, ent26): (qlo, qhi, n): ALF_P_CHROMA_SKIP is n at qlo <=
+# quality < qhi; None = off. The three together at (45, 75) (so q50, q65): +0.07 % BD vs c0023 with the *_LQ knobs
+# (six clips x 16 frames: astronaut +0.12, chelsea +0.24, coffee -0.04, face -0.01, motorcycle +0.15, retina -0.03);
+# P-frame ALF at chelsea q50 0.61x, face q50 0.70x (P 0.91x, 0.92x in one loaded run). At (35, 75): +0.29 % (retina
+# q35 +2.0 % bytes): rejected
+ALF_P_ONE_STEP_LQ = None  # encoder speed (a decision, post27): (quality, step): below the first number the P frames'
+# one-luma-filter estimates of ALF_P_ONE_REFRESH (no classes, float64 sums) use every step-th row; None = step_s.
+# (35, 8): astronaut +0.09 %, coffee +0.16 % BD (q20 bytes +0.4 %, +1.5 %), stopped after three clips: off
+ALF_P_CHROMA_SKIP_LQ = (35.0, 8)  # encoder speed (a decision, post27): (quality, n): below the first number
+# ALF_P_CHROMA_SKIP is n (at q20 the P-frame chroma filters of astronaut and face are off in every frame); None = off
+# (post27b: n 4 -> 8, six clips x 16 frames byte-identical at q20 (BD +0.000 on each))
+ALF_P_CHROMA_SKIP = 0  # encoder speed (a decision): a chroma plane whose last fresh P-frame filter decision was
+# off stays off without a decision, with a fresh decision at least every this-many-th P frame; 0 = always decided
+ALF_P_CHROMA_SKIP_HQ = (75.0, 3)  # encoder speed (a decision, hq26 sprint 3): (quality, n): at quality >= the first
+# number ALF_P_CHROMA_SKIP is n (coffee q80's chroma filters are off in ~2/3 of its P frames); None = off.
+# With P16_ADAPT_HQ (0.004, 3) and the sprint-2 set: six clips x 16 frames vs c0023 +0.01 % BD (ab-codecs; fast BD
+# +0.037 -> +0.006 %); 6 gave the same bytes. On top, ALF_P_STATS_STEP_HQ (75, 8): +0.048 % more (chelsea +0.16)
+ALF_P_LUMA_SKIP_HQ = (75.0, 2)  # encoder speed (a decision, hq26 sprint 3): (quality, n): at quality >= the first number
+# the luma plane follows ALF_P_CHROMA_SKIP's rule with n (a last fresh decision of off stays off for n - 1 P frames);
+# None = off. Fast BD (q80 points vs c0023) on top of the rest: +0.006 -> +0.015 % (coffee +0.011); (75, 3) +0.021 %
+ALF_P_LUMA_SKIP_MQ = (45.0, 75.0, 2)  # encoder speed (a decision, post27b): (qlo, qhi, n): at qlo <= quality < qhi
+# the luma plane follows ALF_P_LUMA_SKIP_HQ's rule with n (a last fresh decision of off stays off for n - 1 P frames;
+# chelsea q50 has luma ALF off in 8 of 15 P frames); None = off. BD vs next27 (six clips, 16 frames, q50/q65 points):
+# n 2: -0.021 % (astronaut -0.020, chelsea +0.079, coffee -0.106, face -0.012, motorcycle +0.040, retina -0.107),
+# the chelsea q50 paired rung byte-identical, its ALF time 99.9 -> 87.9 ms; n 3: +0.030 % (astronaut +0.168) for
+# 85.0 ms
 ALF_BLOCK_COEFS = 1  # speed: the classified filter multiplies by per-4x4-block coefficients (no per-sample gathers)
 ALF_P_CLASSES = 1  # encoder: P frames also try the 25 luma classes (else one luma filter; with ALF_STATS_STEP 2
 # on c0017: six clips -1.38 % BD, chelsea -5.5 %, for ~8 % encode time)
@@ -4379,15 +5984,39 @@ def _alf_reg(a):
 ALF_LEAN = 1  # encoder speed, the same numbers: _alf_region_sums' zero padding by one copy instead of np.pad (0 = np.pad)
 
 
+ALF_SOLVE_FAST = 1  # encoder speed, the same numbers: _alf_min_err adds the ridge term on the diagonal only and calls
+# numpy's solve gufunc directly (the same LAPACK gesv call as np.linalg.solve, without its Python wrapper); 0 = as before
+_ALF_EYE_DIAG = {}  # k -> flat indices of the diagonal of a (k, k) matrix
+try:
+    from numpy.linalg import _umath_linalg as _np_umath_linalg
+    from numpy.linalg.linalg import get_linalg_error_extobj as _np_linalg_extobj, \
+        _raise_linalgerror_singular as _np_linalg_singular
+    _ALF_SOLVE_EXTOBJ = _np_linalg_extobj(_np_linalg_singular)
+except Exception:  # (another numpy layout: the plain path)
+    _np_umath_linalg = None
+
+
+def _alf_solve_reg(a, b):
+    """np.linalg.solve(a + _alf_reg(a), b[..., None])[..., 0] (the same numbers, see ALF_SOLVE_FAST)."""
+    if not ALF_SOLVE_FAST or _np_umath_linalg is None or a.dtype != np.float64 or b.dtype != np.float64:
+        return np.linalg.solve(a + _alf_reg(a), b[..., None])[..., 0]
+    k = a.shape[-1]
+    # a + 1e-3 * (tr / k + 1.0) * I: off the diagonal a + 0.0 (a -0.0 becomes +0.0 as before), on it the same sum
+    d = 1e-3 * (np.einsum("...ii->...", a) / k + 1.0)
+    a2 = a + 0.0
+    a2.reshape(a.shape[:-2] + (k * k,))[..., ::k + 1] += d[..., None]
+    return _np_umath_linalg.solve(a2, b[..., None], signature="dd->d", extobj=_ALF_SOLVE_EXTOBJ)[..., 0]
+
+
 def _alf_min_err(a, b, e):
     """Least-squares residual e - b' a^-1 b of stacked normal equations (the SSD after the ideal filter)."""
-    c = np.linalg.solve(a + _alf_reg(a), b[..., None])[..., 0]
+    c = _alf_solve_reg(a, b)
     return e - (b * c).sum(-1)
 
 
 def _alf_quantise(a, b):
     """Least-squares coefficients of stacked normal equations a c = b in 1/2^ALF_SHIFT, clipped."""
-    c = np.linalg.solve(a + _alf_reg(a), b[..., None])[..., 0]
+    c = _alf_solve_reg(a, b)
     return _npclip(np.rint(c * (1 << ALF_SHIFT)), -ALF_COEF_MAX, ALF_COEF_MAX).astype(np.int32)
 
 
@@ -4422,12 +6051,17 @@ def _alf_class_stats(f, t, cls, n_cls):
     return a, b, e
 
 
+_ALF_MERGE_MARGIN = [0.0]  # encoder: the last _alf_merge's cost margin of one filter over the best of more, in bits
+
+
 def _alf_merge(a, b, e, weight, lam):
     """Greedy merging of classes into shared filters (the pair whose merge costs least SSD first); returns the
     class-to-filter map with the least estimated RD cost (SSD after the ideal filters + coefficient and map bits).
     Speed (the same numbers as re-solving): a merged group's own error is the stored error of the pair's merge
     (the same sums of the same statistics, so the same system), the alive groups are a mask and the best map is
     built once at the end."""
+    if ALF_MERGE_LEAN:
+        return _alf_merge_lean(a, b, e, weight, lam)
     n = a.shape[0]
     k = a.shape[1]
     ga, gb, ge = a.copy(), b.copy(), e.copy()
@@ -4442,13 +6076,16 @@ def _alf_merge(a, b, e, weight, lam):
     best = (np.inf, None, None)
     coef_bits = 5.0 * k  # typical exp-Golomb cost of one filter
     m = n
+    other = np.inf  # (the least cost with two or more filters: ALF_P_ONE_MARGIN)
     while True:
         map_bits = n * math.ceil(math.log2(m)) if m > 1 else 0
         cost = weight * err[alive].sum() + lam * (5 + m * coef_bits + map_bits)
         if cost < best[0]:
             best = (cost, fmap.copy(), alive.copy())
         if m == 1:
+            _ALF_MERGE_MARGIN[0] = (other - cost) / lam if lam > 0 else 0.0
             break
+        other = min(other, cost)
         i, j = divmod(int(np.argmin(pair)), n)
         ga[i] += ga[j]
         gb[i] += gb[j]
@@ -4470,6 +6107,73 @@ def _alf_merge(a, b, e, weight, lam):
     return remap[best[1]]
 
 
+ALF_MERGE_LEAN = 1  # encoder speed, the same numbers: _alf_merge_lean (fewer numpy calls a merge step); 0 = _alf_merge's loop
+_ALF_TRIU = {}  # n -> np.triu_indices(n, 1)
+
+
+def _alf_merge_lean(a, b, e, weight, lam):
+    """_alf_merge with the same arithmetic and the same result (and _ALF_MERGE_MARGIN): the alive groups also as a
+    sorted Python list, argmin / flat index as ndarray methods, the pair updates split at i without minimum/maximum."""
+    n = a.shape[0]
+    k = a.shape[1]
+    ga, gb, ge = a.copy(), b.copy(), e.copy()
+    alive = np.ones(n, bool)
+    live = list(range(n))
+    fmap = np.arange(n)
+    err = _alf_min_err(ga, gb, ge)
+    pair = np.full((n, n), np.inf)
+    joint = np.zeros((n, n))
+    iu = _ALF_TRIU.get(n)
+    if iu is None:
+        iu = _ALF_TRIU[n] = np.triu_indices(n, 1)
+    i0, i1 = iu
+    joint[iu] = _alf_min_err(ga[i0] + ga[i1], gb[i0] + gb[i1], ge[i0] + ge[i1])
+    pair[iu] = joint[iu] - err[i0] - err[i1]
+    best = (np.inf, None, None)
+    coef_bits = 5.0 * k
+    m = n
+    other = np.inf
+    pflat = pair.reshape(-1)
+    while True:
+        map_bits = n * math.ceil(math.log2(m)) if m > 1 else 0
+        cost = weight * err[alive].sum() + lam * (5 + m * coef_bits + map_bits)
+        if cost < best[0]:
+            best = (cost, fmap.copy(), alive.copy())
+        if m == 1:
+            _ALF_MERGE_MARGIN[0] = (other - cost) / lam if lam > 0 else 0.0
+            break
+        other = min(other, cost)
+        i, j = divmod(int(pflat.argmin()), n)
+        ga[i] += ga[j]
+        gb[i] += gb[j]
+        ge[i] += ge[j]
+        fmap[fmap == j] = i
+        alive[j] = False
+        live.remove(j)
+        m -= 1
+        pair[j, :] = np.inf
+        pair[:, j] = np.inf
+        err[i] = joint[i, j]
+        others = [o for o in live if o != i]
+        if others:
+            oa = np.array(others)
+            e2 = _alf_min_err(ga[i] + ga[oa], gb[i] + gb[oa], ge[i] + ge[oa])
+            pe = e2 - err[i] - err[oa]
+            nlo = 0  # others below i: pairs (o, i); the rest: (i, o)
+            while nlo < len(others) and others[nlo] < i:
+                nlo += 1
+            if nlo:
+                lo = oa[:nlo]
+                joint[lo, i] = e2[:nlo]
+                pair[lo, i] = pe[:nlo]
+            if nlo < len(others):
+                hi = oa[nlo:]
+                joint[i, hi] = e2[nlo:]
+                pair[i, hi] = pe[nlo:]
+    remap = np.cumsum(best[2]) - 1
+    return remap[best[1]]
+
+
 def _alf_region_sums(x, block):
     """Sums of a 2-D array over the on/off regions, in _alf_region_grid's order."""
     h, w = x.shape
@@ -4485,12 +6189,12 @@ def _alf_region_sums(x, block):
 
 
 def _alf_choose(plane, src, taps, block, weight, lam, classify, passes, stats_step=ALF_STATS_STEP, remerge=True,
-                refit_min=0.0, merged=None):
+                refit_min=0.0, merged=None, refit_gain=False):
     """Encoder: the rate-distortion choice of one plane's filter (off, on everywhere, or per-region flags)
     and the filtered plane; distortion weighted like the mode decision, rate = the header bits it adds."""
     if ALF_CHOOSE_FAST:
         return _alf_choose_fast(plane, src, taps, block, weight, lam, classify, passes, stats_step, remerge, refit_min,
-                                merged)
+                                merged, refit_gain)
     h, w = plane.shape
     p = plane.astype(np.float32)
     k = len(taps)
@@ -4542,6 +6246,8 @@ def _alf_choose(plane, src, taps, block, weight, lam, classify, passes, stats_st
             break
         if (~on).mean() < refit_min:  # speed: too few regions dropped the filter to change the estimate much
             break
+        if refit_gain and best[1] is None:  # speed (ALF_P_REFIT_GAIN): no re-estimate unless the first one pays
+            break
         keep = on[grid[rows]].ravel()  # re-estimate on the regions that kept the filter
         fs, ts, cs = np.compress(keep, fs0, axis=1), ts0[keep], cs0[keep] if classify else None
     return best[1], best[2]
@@ -4567,6 +6273,28 @@ def _alf_pair_planes(p, taps):
     for k, (dy, dx) in enumerate(taps):
         np.add(q[r + dy : r + dy + h, r + dx : r + dx + w], q[r - dy : r - dy + h, r - dx : r - dx + w], out=out[k])
     out[-1] = p
+    return out
+
+
+ALF_PAIRS_FROM_U8 = 1  # encoder speed, the same numbers: _alf_pair_planes_u8 (0 = a float32 plane, then _alf_pair_planes)
+
+
+def _alf_pair_planes_u8(plane, taps):
+    """_alf_pair_planes(plane.astype(np.float32), taps), its last plane (= the float32 plane) cast straight from the
+    uint8 plane into place (one pass fewer)."""
+    r = max(max(abs(dy), abs(dx)) for dy, dx in taps)
+    h, w = plane.shape
+    out = np.empty((len(taps) + 1, h, w), np.float32)
+    p = out[-1]
+    np.copyto(p, plane)
+    q = np.empty((h + 2 * r, w + 2 * r), np.float32)
+    q[r : r + h, r : r + w] = p
+    q[r : r + h, :r] = p[:, :1]
+    q[r : r + h, r + w :] = p[:, -1:]
+    q[:r] = q[r]
+    q[r + h :] = q[r + h - 1]
+    for k, (dy, dx) in enumerate(taps):
+        np.add(q[r + dy : r + dy + h, r + dx : r + dx + w], q[r - dy : r - dy + h, r - dx : r - dx + w], out=out[k])
     return out
 
 
@@ -4637,12 +6365,79 @@ def _alf_class_stats_rows(ft, t, cls, n_cls, chunk=1, idx=None):
     return a, b, e
 
 
+ALF_KEEP_RUNS = 1  # encoder speed, the same arrays: the second estimate's kept statistics columns (unclassified planes)
+# as a few block copies (runs of statistics rows with the same region flags x runs of kept regions) instead of
+# np.compress / boolean indexing with the repeated per-sample mask (a per-element gather)
+
+
+def _alf_keep_runs(onr, block, w):
+    """[(r0, r1, [(x0, x1), ...]), ...]: the runs of consecutive rows of onr (rows x region columns, bool) with the
+    same flags, each with its kept sample column ranges (merged runs of kept regions, clipped to w)."""
+    out = []
+    prev = None
+    for r, row in enumerate(onr.tolist()):
+        if row != prev:
+            ranges = []
+            x = 0
+            nb = len(row)
+            while x < nb:
+                if row[x]:
+                    x1 = x
+                    while x1 < nb and row[x1]:
+                        x1 += 1
+                    ranges.append((x * block, min(x1 * block, w)))
+                    x = x1
+                else:
+                    x += 1
+            out.append([r, r + 1, ranges])
+            prev = row
+        else:
+            out[-1][1] = r + 1
+    return out
+
+
+def _alf_keep_cols(f0, runs, w):
+    """np.compress(keep, f0, axis=1) of f0 (n, rows * w) for the mask of _alf_keep_runs' runs (the same array)."""
+    n = f0.shape[0]
+    f3 = f0.reshape(n, -1, w)
+    total = sum((r1 - r0) * sum(x1 - x0 for x0, x1 in ranges) for r0, r1, ranges in runs)
+    out = np.empty((n, total), f0.dtype)
+    off = 0
+    for r0, r1, ranges in runs:
+        kw = sum(x1 - x0 for x0, x1 in ranges)
+        if not kw:
+            continue
+        o3 = out[:, off : off + (r1 - r0) * kw].reshape(n, r1 - r0, kw)
+        c = 0
+        for x0, x1 in ranges:
+            o3[:, :, c : c + x1 - x0] = f3[:, r0:r1, x0:x1]
+            c += x1 - x0
+        off += (r1 - r0) * kw
+    return out
+
+
+ALF_F64_ONCE = 1  # encoder speed, the same numbers: _alf_choose_fast's float64 statistics rows (ALF_P_ONE_CLASSES 2)
+# are cast once from the pair planes and compressed as float64 (0 = a float32 copy, then a cast per estimate)
+
+
+ALF_GRAM_DROP = 1  # encoder speed, the same numbers: a one-filter float64 re-estimate (ALF_P_ONE_CLASSES 2) whose
+# kept samples are the majority takes its Gram matrix as the first estimate's less the dropped samples' (every entry
+# is a sum of products of integers below 2^9, a few 10^4 of them: exact in float64 in any order, so the difference
+# is the kept samples' sum exactly); the cross terms with the (fractional) target are summed afresh; 0 = afresh
+
+
 def _alf_choose_fast(plane, src, taps, block, weight, lam, classify, passes, stats_step=ALF_STATS_STEP, remerge=True,
-                     refit_min=0.0, merged=None):
+                     refit_min=0.0, merged=None, refit_gain=False):
     """_alf_choose, the same decisions and output (see ALF_CHOOSE_FAST)."""
+    if merged is not None and merged.get("step"):  # (ALF_P_ONE_STEP_LQ)
+        stats_step = merged["step"]
     h, w = plane.shape
-    p = plane.astype(np.float32)
     k = len(taps)
+    if ALF_PAIRS_FROM_U8:  # (speed: the float32 plane is the pair planes' last plane, cast once from the uint8 plane)
+        pl = _alf_pair_planes_u8(plane, taps)
+        p = pl[-1]
+    else:
+        p = plane.astype(np.float32)
     t2 = np.subtract(src, p, dtype=np.float32)
     cgrid = _alf_classes(plane, True) if classify and ALF_BLOCK_COEFS else None
     rows = slice(None, None, stats_step)
@@ -4662,9 +6457,14 @@ def _alf_choose_fast(plane, src, taps, block, weight, lam, classify, passes, sta
     n_reg = nby * nbx
     err0 = _alf_region_sums(t2 * t2, block)
     best = (0.0, None, None, None)  # (cost relative to off, params, filtered plane, region flags or None)
-    pl = _alf_pair_planes(p, taps)
+    if not ALF_PAIRS_FROM_U8:
+        pl = _alf_pair_planes(p, taps)
+    f64_0 = None
+    g64_0 = g64_next = None  # (ALF_GRAM_DROP: the first estimate's float64 Gram matrix, the next one's)
     if classify:  # sample-major statistics rows (speed: the class sort gathers contiguous rows)
         ft0 = np.ascontiguousarray(pl[:, rows].transpose(1, 2, 0)).reshape(-1, k + 1)
+    elif ALF_F64_ONCE and merged is not None and merged.get("f64"):
+        fs = fs0 = None  # (the float64 rows only, made at the first estimate)
     else:
         fs = fs0 = np.ascontiguousarray(pl[:, rows]).reshape(k + 1, -1)
     ts = ts0 = t2[rows].ravel()
@@ -4682,7 +6482,24 @@ def _alf_choose_fast(plane, src, taps, block, weight, lam, classify, passes, sta
                 if merged is not None and pass_no == 0:
                     merged["new"] = fmap
         else:
-            a, b = _alf_second_diff_stats((fs @ fs.T).astype(np.float64)[None], (fs @ ts).astype(np.float64)[None])
+            if merged is not None and merged.get("f64"):  # (ALF_P_ONE_CLASSES 2: one luma filter, float64 sums)
+                if ALF_F64_ONCE:  # (speed: the float64 rows made once from the pair planes, the same numbers)
+                    if f64_0 is None:
+                        f64_0 = np.empty((k + 1, ts0.size), np.float64)
+                        np.copyto(f64_0.reshape(k + 1, -1, w), pl[:, rows])
+                        t64_0 = ts0.astype(np.float64)
+                        f64, t64 = f64_0, t64_0
+                else:
+                    f64, t64 = fs.astype(np.float64), ts.astype(np.float64)
+                if g64_next is not None:  # (ALF_GRAM_DROP: the first Gram matrix less the dropped columns')
+                    g64, g64_next = g64_next, None
+                else:
+                    g64 = f64 @ f64.T
+                if pass_no == 0:
+                    g64_0 = g64
+                a, b = _alf_second_diff_stats(g64[None], (f64 @ t64)[None])
+            else:
+                a, b = _alf_second_diff_stats((fs @ fs.T).astype(np.float64)[None], (fs @ ts).astype(np.float64)[None])
             fmap = np.zeros(1, np.int64)
         m = int(fmap.max()) + 1
         ma = np.stack([a[fmap == j].sum(0) for j in range(m)])
@@ -4707,15 +6524,31 @@ def _alf_choose_fast(plane, src, taps, block, weight, lam, classify, passes, sta
             break
         if (~on).mean() < refit_min:
             break
+        if refit_gain and best[1] is None:  # speed (ALF_P_REFIT_GAIN): no re-estimate unless the first one pays
+            break
         onr = on.reshape(nby, nbx)[srows // block]
         if classify:  # the kept chunks (the class sort gathers them directly)
             kept = np.flatnonzero(onr[:, np.arange(0, w, chunk) // block])
             n_stat = kept.size * chunk
+        elif ALF_KEEP_RUNS:  # (speed: the kept columns as block copies, see _alf_keep_runs)
+            runs = _alf_keep_runs(onr, block, w)
+            ts = _alf_keep_cols(ts0[None], runs, w)[0]
+            n_stat = ts.size
+            if f64_0 is not None:
+                f64, t64 = _alf_keep_cols(f64_0, runs, w), _alf_keep_cols(t64_0[None], runs, w)[0]
+                if ALF_GRAM_DROP and g64_0 is not None and 2 * n_stat > ts0.size:
+                    fd = _alf_keep_cols(f64_0, _alf_keep_runs(~onr, block, w), w)
+                    g64_next = g64_0 - fd @ fd.T
+            else:
+                fs = _alf_keep_cols(fs0, runs, w)
         else:
             keep = np.repeat(onr, block, axis=1)[:, :w].ravel()
             ts = ts0[keep]
             n_stat = ts.size
-            fs = np.compress(keep, fs0, axis=1)
+            if f64_0 is not None:  # (ALF_F64_ONCE: the kept float64 columns directly)
+                f64, t64 = np.compress(keep, f64_0, axis=1), t64_0[keep]
+            else:
+                fs = np.compress(keep, fs0, axis=1)
     if best[1] is None:
         return None, plane
     out, on = best[2], best[3]
@@ -4746,15 +6579,77 @@ def _adaptive_loop_filter(st, ftype, y, cb, cr, step):
         passes = ALF_PASSES[ftype]
         i_frame = ftype == FRAME_I
         step_s = ALF_STATS_STEP if i_frame else ALF_P_STATS_STEP
+        if not i_frame and ALF_P_STATS_STEP_HQ is not None and st.get("quality", 50.0) >= ALF_P_STATS_STEP_HQ[0]:
+            step_s = ALF_P_STATS_STEP_HQ[1]
+        if not i_frame and ALF_P_STATS_STEP_LQ is not None and st.get("quality", 50.0) < ALF_P_STATS_STEP_LQ[0]:
+            step_s = ALF_P_STATS_STEP_LQ[1]
         remerge = i_frame or ALF_P_REMERGE
         refit_min = 0.0 if i_frame else ALF_P_REFIT_MIN
         merged = None
-        if not i_frame and ALF_P_MERGE_EVERY > 1 and classify:
+        every = ALF_P_MERGE_EVERY
+        if ALF_P_MERGE_EVERY_HQ is not None and st.get("quality", 50.0) >= ALF_P_MERGE_EVERY_HQ[0]:
+            every = ALF_P_MERGE_EVERY_HQ[1]
+        q_st = st.get("quality", 50.0)
+        if ALF_P_MERGE_EVERY_MQ is not None and ALF_P_MERGE_EVERY_MQ[0] <= q_st < ALF_P_MERGE_EVERY_MQ[1]:
+            every = ALF_P_MERGE_EVERY_MQ[2]
+        luma_once = q_st > ALF_P_LUMA_REFIT_QMAX or ALF_P_LUMA_ONCE_MQ is not None and \
+            ALF_P_LUMA_ONCE_MQ[0] <= q_st < ALF_P_LUMA_ONCE_MQ[1]
+        c_skip = ALF_P_CHROMA_SKIP
+        if ALF_P_CHROMA_SKIP_MQ is not None and ALF_P_CHROMA_SKIP_MQ[0] <= q_st < ALF_P_CHROMA_SKIP_MQ[1]:
+            c_skip = ALF_P_CHROMA_SKIP_MQ[2]
+        if ALF_P_CHROMA_SKIP_LQ is not None and q_st < ALF_P_CHROMA_SKIP_LQ[0]:
+            c_skip = ALF_P_CHROMA_SKIP_LQ[1]
+        if not i_frame and every > 1 and classify:
             count = st.get("alf_p_count", 0)
             st["alf_p_count"] = count + 1
-            merged = {"reuse": st.get("alf_p_fmap") if count % ALF_P_MERGE_EVERY else None}
-        chosen = [_alf_choose(pl, s, taps, blk, wt, lam, cl and classify, passes, step_s, remerge, refit_min,
-                              merged if cl else None) for pl, s, (taps, blk, wt, cl) in zip(planes, src, _alf_specs())]
+            merged = {"reuse": st.get("alf_p_fmap") if count % every else None}
+        one = None
+        if not i_frame and ALF_P_ONE_REFRESH > 1 and classify and st.get("quality", 50.0) <= ALF_P_ONE_QMAX:
+            # speed: after a P frame whose fresh luma merge kept one filter, the next ones (up to a fresh decision
+            # every ALF_P_ONE_REFRESH-th P frame) decide one luma filter directly: no classes, class sort or merge
+            run = st.get("alf_p_one_run", 0)
+            if st.get("alf_p_one", bool(ALF_P_ONE_START)) and run < ALF_P_ONE_REFRESH - 1:
+                if ALF_P_ONE_CLASSES == 1:  # the classes' statistics as before, one filter without the merge (the same
+                    merged = {"reuse": np.zeros(ALF_CLASSES, np.int64)}  # numbers as a merge that keeps one)
+                else:
+                    classify = False
+                    merged = {"reuse": None, "f64": ALF_P_ONE_CLASSES == 2}
+                    if ALF_P_ONE_STEP_LQ is not None and q_st < ALF_P_ONE_STEP_LQ[0]:
+                        merged["step"] = ALF_P_ONE_STEP_LQ[1]
+                st["alf_p_one_run"] = run + 1
+            else:
+                st["alf_p_one_run"] = 0
+                merged = one = {"reuse": None}  # (a fresh merge, also with ALF_P_MERGE_EVERY)
+        if not i_frame and ALF_P_ONE_Q is not None and classify and st.get("quality", 50.0) >= ALF_P_ONE_Q:
+            classify = False  # ALF_P_ONE_Q: one luma filter, no classes (as ALF_P_ONE_CLASSES 2's frames)
+            merged = {"reuse": None, "f64": True}
+            one = None
+        skip = (False, False, False)
+        if ALF_P_CHROMA_SKIP_HQ is not None and st.get("quality", 50.0) >= ALF_P_CHROMA_SKIP_HQ[0]:
+            c_skip = ALF_P_CHROMA_SKIP_HQ[1]
+        y_skip = 0
+        if ALF_P_LUMA_SKIP_HQ is not None and st.get("quality", 50.0) >= ALF_P_LUMA_SKIP_HQ[0]:
+            y_skip = ALF_P_LUMA_SKIP_HQ[1]
+        if ALF_P_LUMA_SKIP_MQ is not None and ALF_P_LUMA_SKIP_MQ[0] <= q_st < ALF_P_LUMA_SKIP_MQ[1]:
+            y_skip = ALF_P_LUMA_SKIP_MQ[2]
+        if not i_frame and (c_skip > 1 or y_skip > 1):
+            # speed: a chroma plane whose last fresh P-frame decision was off stays off (not decided) until a fresh
+            # decision at least every ALF_P_CHROMA_SKIP-th P frame
+            runs = st.get("alf_c_run", [0, 0, 0])
+            offs = st.get("alf_c_off", [False, False, False])
+            skip = tuple(offs[k] and runs[k] < (c_skip if k else y_skip) - 1 for k in range(3))
+        chosen = [(None, pl) if sk else
+                  _alf_choose(pl, s, taps, blk, wt, lam, cl and classify,
+                              1 if cl and not i_frame and luma_once else passes,
+                              step_s, remerge, refit_min,
+                              merged if cl else None, not i_frame and (ALF_P_REFIT_GAIN >= 2 or not cl and ALF_P_REFIT_GAIN))
+                  for pl, s, (taps, blk, wt, cl), sk in zip(planes, src, _alf_specs(), skip)]
+        if not i_frame and (c_skip > 1 or y_skip > 1):
+            st["alf_c_run"] = [runs[k] + 1 if skip[k] else 0 for k in range(3)]
+            st["alf_c_off"] = [offs[k] if skip[k] else chosen[k][0] is None for k in range(3)]
+        if one is not None:
+            st["alf_p_one"] = one.get("new") is not None and int(one["new"].max()) == 0 and \
+                _ALF_MERGE_MARGIN[0] >= ALF_P_ONE_MARGIN
         if merged is not None and merged.get("new") is not None:
             st["alf_p_fmap"] = merged["new"]
         st["alf"] = tuple(c[0] for c in chosen)
@@ -4778,6 +6673,8 @@ def _alf_header(params, shape_y):
     """Header bytes of a frame's filter, a bit string (np.packbits): 2-bit plane modes; per filtered plane, for
     luma with classes the filter count - 1 (5 bits) and each class's filter index, the exp-Golomb coefficients
     and, in ALF_FLAGS mode, the region flags."""
+    if ALF_HEADER_TEXT:
+        return _alf_header_text(params)
     bits = []
     for pr in params:
         _put_bits(bits, 0 if pr is None else pr[0], 2)
@@ -4796,6 +6693,36 @@ def _alf_header(params, shape_y):
         if mode == ALF_FLAGS:
             bits.extend(int(x) for x in flags)
     return np.packbits(np.array(bits, np.uint8)).tobytes()
+
+
+ALF_HEADER_TEXT = 1  # encoder speed, the same bytes: _alf_header's bits as a '0'/'1' string (_alf_header_text)
+
+
+def _alf_header_text(params):
+    """_alf_header's bit string built with format() (the same bits: _put_bits' low n bits, _put_eg's zeros and
+    code), then packed as _escape_section packs its codes."""
+    parts = [format((0 if pr is None else pr[0]) & 3, "02b") for pr in params]
+    k0 = ALF_EG_K
+    for k, pr in enumerate(params):
+        if pr is None or pr[0] == ALF_OFF:
+            continue
+        mode, coefs, fmap, flags = pr
+        if k == 0 and ALF_CLASSES > 1:
+            m = len(coefs)
+            parts.append(format((m - 1) & 31, "05b"))
+            nb = math.ceil(math.log2(m)) if m > 1 else 0
+            if nb:
+                mask = (1 << nb) - 1
+                fm = "0%db" % nb
+                parts.extend(format(int(j) & mask, fm) for j in fmap)
+        for v in np.asarray(coefs).ravel().tolist():
+            v = int(v)
+            u = (2 * v - 1 if v > 0 else -2 * v) + (1 << k0)
+            parts.append("0" * (u.bit_length() - 1 - k0) + format(u, "b"))
+        if mode == ALF_FLAGS:
+            parts.append("".join("1" if int(x) else "0" for x in flags))
+    text = "".join(parts)
+    return np.packbits(np.frombuffer(text.encode(), np.uint8) - 48).tobytes()
 
 
 def _read_alf_header(data, pos, shape_y):
@@ -4865,6 +6792,10 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     elif ftype == FRAME_I:
         (y, cb, cr), _, _, _, _ = _intra_frame(mbh, mbw, step, ipm, ly, lcb, lcr)
     else:
+        hook = st.pop("sdh_hook", None)  # encoder only (SDH_IN_RECON): fixes the levels given the predictions
+        if hook is not None:
+            pre = _recon_preds(st, pp, modes, mvs)
+            hook(pre)
         r8 = _idct_coded(ly, qy)
         res_cb = _idct_coded(lcb, qc)
         res_cr = _idct_coded(lcr, qc)
@@ -4878,25 +6809,37 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
             if kc.any():
                 _edge_residual(res_cb, lcb, qc, kc)
                 _edge_residual(res_cr, lcr, qc, kc)
-        res_y = _join4(r8)
         t16 = np.nonzero(ipm[:, COL16] > 0)[0]
-        if t16.size:
-            res_y[t16] = _i16_inverse(_dequantise(ly[t16, 0], _i16_qm(qy[0, 0])))
-        ref = _ref_with(st, pp[0], pp[1])
-        py, pcb, pcr = _predict_mbs(ref, np.arange(n), mbw, mvs[:, 1])
-        split = np.nonzero(modes == MODE_SPLIT)[0]
-        if split.size:
-            py[split], pcb[split], pcr[split] = _predict_split(ref, split, mbw, mvs[split])
-        if st.get("bi") is not None and st["bi"][0].any():
-            _bi_apply(st, pp, mvs, st["bi"], (py, pcb, pcr))
-        intra = modes == MODE_INTRA
-        py[intra] = 128
-        pcb[intra] = 128
-        pcr[intra] = 128
+        if RECON_Y_SPLIT and CLIP_MINMAX and CLIP_INPLACE and RECON_FINISH_INPLACE and r8.flags.c_contiguous:
+            res_y = None  # (luma finished in r8's 8x8 layout below: no float64 _join4 copy)
+            if t16.size:
+                r8[t16] = _split4(_i16_inverse(_dequantise(ly[t16, 0], _i16_qm(qy[0, 0]))))
+        else:
+            res_y = _join4(r8)
+            if t16.size:
+                res_y[t16] = _i16_inverse(_dequantise(ly[t16, 0], _i16_qm(qy[0, 0])))
+        if hook is not None:  # (the encoder's predictions, made above)
+            py, pcb, pcr = pre
+        else:
+            ref = _ref_with(st, pp[0], pp[1])
+            py, pcb, pcr = _predict_mbs(ref, np.arange(n), mbw, mvs[:, 1])
+            split = np.nonzero(modes == MODE_SPLIT)[0]
+            if split.size:
+                py[split], pcb[split], pcr[split] = _predict_split(ref, split, mbw, mvs[split])
+            if st.get("bi") is not None and st["bi"][0].any():
+                _bi_apply(st, pp, mvs, st["bi"], (py, pcb, pcr))
+            intra = modes == MODE_INTRA
+            py[intra] = 128
+            pcb[intra] = 128
+            pcr[intra] = 128
 
         def finish(pred, res):
             if CLIP_MINMAX:  # (the same samples: np.clip's float loop is ~7x slower than maximum + minimum here)
-                r = np.rint(pred + res)
+                if RECON_FINISH_INPLACE and res.dtype == np.float64 and res.shape == pred.shape:
+                    r = np.add(pred, res, out=res)  # (res: this frame's fresh residual, not used again)
+                    np.rint(r, out=r)
+                else:
+                    r = np.rint(pred + res)
                 if CLIP_INPLACE:  # (the same maximum + minimum, against bound arrays)
                     return _clip255_inplace(r).astype(np.uint8)
                 np.maximum(r, 0, out=r)
@@ -4904,7 +6847,14 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
                 return r.astype(np.uint8)
             return np.clip(np.rint(pred + res), 0, 255).astype(np.uint8)
 
-        y = _from_mbs(finish(py, res_y), mbh, mbw)
+        if res_y is None:  # RECON_Y_SPLIT: finish's numbers on r8 with the prediction seen in the same layout
+            r5 = r8.reshape(n, 2, 2, 8, 8)
+            np.add(py.reshape(n, 2, 8, 2, 8).transpose(0, 1, 3, 2, 4), r5, out=r5)
+            np.rint(r5, out=r5)
+            y = _clip255_inplace(r5).astype(np.uint8).reshape(mbh, mbw, 2, 2, 8, 8).transpose(0, 2, 4, 1, 3, 5) \
+                .reshape(mbh * 16, mbw * 16)
+        else:
+            y = _from_mbs(finish(py, res_y), mbh, mbw)
         cb = _from_mbs(finish(pcb, res_cb), mbh, mbw)
         cr = _from_mbs(finish(pcr, res_cr), mbh, mbw)
     if DEBLOCK_STRENGTH > 0:
@@ -4914,11 +6864,12 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
         mv_grid = mvs.reshape(mbh, mbw, 2, 2, 2).transpose(0, 2, 1, 3, 4).reshape(2 * mbh, 2 * mbw, 2)
         grid_y = (np.kron(intra_mb.reshape(mbh, mbw), up).astype(bool), mv_grid)
         step_y, step_c = qy[0, 0], qc[0, 0]
-        y = _deblock(y, coded_y, *grid_y, step_y)
+        dbk = _deblock_fast if DEBLOCK_FAST and "alf_src" in st else _deblock  # (the encoder: alf_src is set)
+        y = dbk(y, coded_y, *grid_y, step_y)
         mv_mb = mvs[:, 1].reshape(mbh, mbw, 2)
         intra_g = intra_mb.reshape(mbh, mbw)
-        cb = _deblock(cb, lcb.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
-        cr = _deblock(cr, lcr.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
+        cb = dbk(cb, lcb.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
+        cr = dbk(cr, lcr.any(axis=(1, 2)).reshape(mbh, mbw), intra_g, mv_mb, step_c)
     y, cb, cr = _adaptive_loop_filter(st, ftype, y, cb, cr, step)
     y_pad = _pad_edge(y, PAD)
     st["ref2"] = st["last"]  # the frame before: the two-layer reference's second source
@@ -4926,7 +6877,94 @@ def _reconstruct(st, ftype, pp, modes, mvs, ly, lcb, lcr, step, ipm):
     st["ref"] = st["last"] = (y_pad, _pad_edge(cb, PAD // 2), _pad_edge(cr, PAD // 2))
     st["ref_phases"] = {}
     st["prev_modes"] = modes.astype(np.int64) if ftype == FRAME_P else np.full(n, 4, np.int64)
+    if ftype != FRAME_P:  # (FILTER_KEEP, encoder: the P frames after a key frame choose their filters again)
+        st["filt_keep"] = (0, None)
+        st["filt_first"] = True
     return y, cb, cr
+
+
+RECON_FINISH_INPLACE = 1  # speed, the same samples (decide27): _reconstruct's P-frame finish adds the prediction into
+# its fresh float64 residual and rounds it there (no two whole-plane temporaries)
+RECON_Y_SPLIT = 1  # speed, the same samples (decide27): _reconstruct's P-frame luma is finished in the 8x8 block layout
+# of its residual (the prediction read through a transposed view), not after a float64 _join4 copy (decoder too)
+RECON_PRED_ME = 1  # encoder speed, byte-identical (hiq; with SDH_IN_RECON): _reconstruct's P-frame predictions copy the
+# decision's whole-frame predictions at the searched vectors (pred_me) where the final vector is that one, and predict
+# only the other macroblocks (0 = all predicted again)
+RECON_PRED_ME_MIN = 0.3  # ... when at least this share of the macroblocks is (below, one whole-frame prediction is cheaper)
+
+
+RECON_PRED_SPLIT = 1  # encoder speed, byte-identical (hq26): _recon_preds takes the decision's split predictions
+# (st["pred_split"], the split coding's rows) for split macroblocks whose four vectors are the ones coded there
+
+
+def _recon_preds(st, pp, modes, mvs):
+    """Encoder (SDH_IN_RECON): _reconstruct's P-frame predictions (py, pcb, pcr), the same lines."""
+    n, mbw = st["mbh"] * st["mbw"], st["mbw"]
+    ref = _ref_with(st, pp[0], pp[1])
+    got = st.pop("pred_me", None) if RECON_PRED_ME and pp[2] is None else None
+    same = None
+    if got is not None:  # the decision's predictions at its searched vectors: the same numbers (its predict_at's rows)
+        same = (mvs[:, 1] == got[0]).all(1)
+        if same.mean() < RECON_PRED_ME_MIN:
+            same = None
+    if same is None:
+        py, pcb, pcr = _predict_mbs(ref, np.arange(n), mbw, mvs[:, 1])
+    else:
+        py, pcb, pcr = (p.copy() for p in got[1])
+        other = np.nonzero(~same)[0]
+        if RECON_PRED_LOG:  # split and intra macroblocks' rows are replaced below: not predicted here
+            mo = modes.take(other)
+            other = other.compress((mo != MODE_SPLIT) & (mo != MODE_INTRA))
+        log = st.pop("pred_log", None) if RECON_PRED_LOG else None
+        if other.size and log:  # RECON_PRED_LOG: the decision's predictions at these vectors (the same numbers)
+            v = mvs[other, 1]
+            keys = (other << 32) + ((v[:, 0] + 32768) << 16) + (v[:, 1] + 32768)
+            allk = _cat([k for k, _ in log])
+            order = allk.argsort(kind="stable")
+            sk = allk.take(order)
+            pos = np.minimum(sk.searchsorted(keys), sk.size - 1)
+            hit = sk.take(pos) == keys
+            if hit.any():
+                sizes = [k.size for k, _ in log]
+                starts = np.cumsum([0] + sizes[:-1])
+                at = order.take(pos.compress(hit))  # (positions in the concatenated log)
+                bid = np.searchsorted(starts, at, side="right") - 1
+                dst_all = other.compress(hit)
+                for b in np.unique(bid).tolist():
+                    sel = (bid == b).nonzero()[0]
+                    rows = at.take(sel) - starts[b]
+                    dst = dst_all.take(sel)
+                    out = log[b][1]
+                    py[dst], pcb[dst], pcr[dst] = out[0].take(rows, 0), out[1].take(rows, 0), out[2].take(rows, 0)
+                other = other.compress(~hit)
+        if other.size:
+            py[other], pcb[other], pcr[other] = _predict_mbs(ref, other, mbw, mvs[other, 1])
+    split = np.nonzero(modes == MODE_SPLIT)[0]
+    kept = st.pop("pred_split", None) if RECON_PRED_SPLIT and pp[2] is None else None
+    if split.size and kept is not None:  # the decision's split predictions where the four vectors are its searched
+        cand, v4, sp = kept  # ones (the same numbers); only the others predicted here
+        pos = np.full(n, -1)
+        pos[cand] = np.arange(cand.size)
+        at = pos[split]
+        hit = at >= 0
+        hit[hit] = (v4[at[hit]] == mvs[split[hit]]).all((1, 2))
+        if hit.any():
+            rows = at[hit]
+            py[split[hit]], pcb[split[hit]], pcr[split[hit]] = sp[0][rows], sp[1][rows], sp[2][rows]
+            split = split[~hit]
+    if split.size:
+        py[split], pcb[split], pcr[split] = _predict_split(ref, split, mbw, mvs[split])
+    if st.get("bi") is not None and st["bi"][0].any():
+        _bi_apply(st, pp, mvs, st["bi"], (py, pcb, pcr))
+    intra = modes == MODE_INTRA
+    py[intra] = 128
+    pcb[intra] = 128
+    pcr[intra] = 128
+    return py, pcb, pcr
+
+
+RECON_PRED_BI = 1  # encoder speed, byte-identical (hq26): _bi_apply takes _decide_bi's averaged predictions of the
+# two-hypothesis winners (st["pred_bi"]) when the final vectors and second vectors are the ones coded there
 
 
 def _bi_apply(st, pp, mvs, bi, preds):
@@ -4934,6 +6972,12 @@ def _bi_apply(st, pp, mvs, bi, preds):
     one-vector prediction and the second one (_bi_ref at _bi_predictor + the coded delta), in place."""
     idx = np.nonzero(bi[0])[0]
     w = _npclip(_bi_predictor(mvs[idx, 1]) + bi[1][idx], -MAX_MV, MAX_MV)
+    kept = st.pop("pred_bi", None) if RECON_PRED_BI and pp[2] is None else None
+    if kept is not None and kept[0].size == idx.size and (kept[0] == idx).all() and \
+            (kept[1] == mvs[idx, 1]).all() and (kept[2] == w).all():  # the decision's averaged predictions
+        for p, q in zip(preds, kept[3]):
+            p[idx] = q
+        return
     p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), idx, st["mbw"], w)
     for p, q in zip(preds, _average_preds(tuple(p[idx] for p in preds), p2)):
         p[idx] = q
@@ -5034,12 +7078,12 @@ def _level_syms(lv):
     (every position; those past the last are not coded): the numbers of _split_bits' original computation."""
     m = lv.shape[0]
     ap = np.zeros((m, 65), np.int64)
-    np.abs(lv.reshape(m, 64)[:, ZIGZAG], out=ap[:, :64], casting="unsafe")
+    np.abs(lv.reshape(m, 64).take(ZIGZAG, 1), out=ap[:, :64], casting="unsafe")
     a = ap[:, :64]
     nz = a > 0
-    last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
-    nb = np.minimum(ap[:, NBR_A_PAD] + ap[:, NBR_B_PAD], 5)
-    return last, _LS_BAND + _LS_NB[nb] + _LS_DLC[last[:, None] + _LS_DLC_AT] + np.minimum(a, LEVEL_ALPHABET - 1)
+    last = _where(_or_r(nz, 1), 63 - nz[:, ::-1].argmax(1), -1)
+    nb = np.minimum(ap.take(NBR_A_PAD, 1) + ap.take(NBR_B_PAD, 1), 5)
+    return last, _LS_BAND + _LS_NB.take(nb) + _LS_DLC.take(last[:, None] + _LS_DLC_AT) + np.minimum(a, LEVEL_ALPHABET - 1)
 
 
 def _rate_tables(models):
@@ -5173,6 +7217,40 @@ def _rdoq_qm(qm):
     return got
 
 
+RDOQ_LEAN27 = 63  # encoder speed, byte-identical (key27): fewer / narrower passes in the RDOQ kernels, bits: 1 _rdoq_sparse's
+# |c| gather, 2 its ge threshold, 4 its context table, 8 its one trial-bits gather, 16 _rdoq_int_ends' in-place terms,
+# 32 _rdoq_sub4's (0 = next26's formulation; settings 0, 1, 2, 4, 8, 15, 31, 63 replayed bit-equal)
+
+
+def _rdoq_ge_threshold():
+    """The least float32 x with float32(x + 0.5) >= 1 (x + 0.5 rounds up to 1 just below 0.5): ratio >= this is
+    exactly (ratio + float32(0.5)) >= 1.0, the monotone rounding's set."""
+    t = np.float32(0.5)
+    while True:
+        p = np.nextafter(t, np.float32(0.0))
+        if not (p + np.float32(0.5)) >= 1.0:
+            return t
+        t = p
+
+
+_RDOQ_GE_T = _rdoq_ge_threshold()
+_RDOQ_BD = (_RDOQ_BAND_CTX[None, :] + _RDOQ_DLC[np.arange(-1, 64)[:, None] - np.arange(64)[None, :] + 64]).ravel()
+# (_rdoq_sparse: band + distance-to-last context part at (last + 1) * 64 + position, last = -1..63)
+
+
+_RDOQ_QZ32 = {}  # _rdoq_qz32's cache: id(qz) -> (qz, its float32 copy)
+
+
+def _rdoq_qz32(qz):
+    """_rdoq_qm's zigzag steps qz as float32 (cached per qz array)."""
+    got = _RDOQ_QZ32.get(id(qz))
+    if got is None or got[0] is not qz:
+        if len(_RDOQ_QZ32) > 64:
+            _RDOQ_QZ32.clear()
+        got = _RDOQ_QZ32[id(qz)] = (qz, qz.astype(np.float32))
+    return got[1]
+
+
 _RDOQ_HV = np.array([-1.0, 0.0])  # _rdoq_sparse: the two trial levels hv - 1 and hv
 _RDOQ_HV32 = _RDOQ_HV.astype(np.float32)
 RDOQ_F32_TRIALS = 1  # encoder, near-identical: _rdoq's level trials (0, hv - 1, hv) in float32 (v7: hv - 1 and hv in float64)
@@ -5196,21 +7274,26 @@ def _rdoq_sparse(coefs, qm, deadzone, lam, intra, chroma):
     n = raster.shape[0]
     # position-major: the original's (n, 64) zigzag gather is laid out so (its total's summation order: per block
     # 0 + c0^2 + c1^2 + ... in float64, as this axis-0 sum of a C-contiguous (64, n) array)
-    ct = np.abs(raster.astype(np.float32))[:, ZIGZAG].T
-    if not ct.flags.c_contiguous:
-        ct = np.ascontiguousarray(ct)
+    if RDOQ_LEAN27 & 1:  # speed, the same values: |float32(c)| = float32(|c|) (round to nearest is symmetric)
+        ct = np.empty((64, n), np.float32)
+        np.abs(raster.T, out=ct, casting="unsafe")
+        ct = ct.take(ZIGZAG, 0)
+    else:
+        ct = np.abs(raster.astype(np.float32)).take(ZIGZAG, 1).T
+        if not ct.flags.c_contiguous:
+            ct = np.ascontiguousarray(ct)
     cct = ct * ct
-    total = cct.sum(0, dtype=np.float64)
+    total = _add_r(cct, 0, np.float64)
     qz, inv_q, qz64 = _rdoq_qm(qm)
     ratio = ct * inv_q[:, None]
     per_block = isinstance(lam, np.ndarray)
     if per_block:
         lam64 = lam.reshape(-1).astype(np.float64)
         lam32 = lam64.astype(np.float32)
-    live_mask = (ratio >= 0.5).any(0)  # the blocks with a level that rounds to non-zero (the others stay empty)
-    m = int(np.count_nonzero(live_mask))
+    live_mask = _or_r(ratio >= 0.5, 0)  # the blocks with a level that rounds to non-zero (the others stay empty)
+    m = int(_add_r(live_mask, None))
     dist = total
-    nbits = np.full(n, last_tab[0])
+    nbits = last_tab[:1].repeat(n)
     lv = np.zeros((n, 64), np.int32)
     if not m:
         return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
@@ -5218,32 +7301,48 @@ def _rdoq_sparse(coefs, qm, deadzone, lam, intra, chroma):
     if everyone:  # candidate come out empty), else only the live ones (gathered)
         live, m, tot = None, n, total
     else:
-        live = np.flatnonzero(live_mask)
+        live = live_mask.nonzero()[0]
         ct, cct, tot, ratio = ct.take(live, 1), cct.take(live, 1), total.take(live), ratio.take(live, 1)
-    rh = ratio + np.float32(0.5)
-    ge = rh >= 1.0  # round(|c|/q) >= 1: these have a choice, all others are 0
+    if RDOQ_LEAN27 & 2:  # speed, the same sets and values: fl(ratio + 0.5) >= 1 exactly where ratio >= _RDOQ_GE_T
+        ge = ratio >= _RDOQ_GE_T
+    else:
+        rh = ratio + np.float32(0.5)
+        ge = rh >= 1.0  # round(|c|/q) >= 1: these have a choice, all others are 0
     if everyone and m < n:
         ge &= live_mask  # (ratio just below 0.5 can round to 1: the original leaves such blocks out)
-    flat = np.flatnonzero(ge)  # position-major
+    flat = ge.ravel().nonzero()[0]  # position-major
     p_i, r_i = np.divmod(flat, m)
     kz = int(p_i[-1]) + 1
     pad = _RDOQ_PAD
     fw = flat + pad * m  # the same coefficient in the padded (PAD + kz, m) arrays
-    cv, hv = ct.take(flat), rh.take(flat).astype(np.int32)
+    if RDOQ_LEAN27 & 2:
+        rv = ratio.take(flat)
+        cv, hv = ct.take(flat), (rv + np.float32(0.5)).astype(np.int32)
+    else:
+        cv, hv = ct.take(flat), rh.take(flat).astype(np.int32)
+        rv = ratio.take(flat)
     ccv = cv * cv  # (cct's values: the same float32 products)
     # contexts of the level choice from the plain deadzone quantiser, non-zero only where hv is (deadzone >= 0)
-    iv = ratio.take(flat) + (0.5 - deadzone)
+    iv = rv + (0.5 - deadzone)
     if deadzone > 0.5:  # (else positive already: ratio >= 0.5 - 2^-25 here)
         iv = np.maximum(iv, 0)
     iv = iv.astype(np.int32)
     init = np.zeros((kz + pad, m), np.int32)
-    init.put(fw, np.minimum(iv, 15))  # neighbour sums are capped at 5: magnitudes capped at 15 change nothing
-    last0 = np.full(m, -1, np.int64)
+    init.reshape(-1)[fw] = np.minimum(iv, 15)  # neighbour sums are capped at 5: magnitudes capped at 15 change nothing
     sel = iv > 0
-    last0[r_i[sel]] = p_i[sel]  # positions rising: each block's last assignment is its last non-zero
     nbv = init.take(_RDOQ_NB_A[:kz], 0)
     nbv += init.take(_RDOQ_NB_B[:kz], 0)
-    ctx = _RDOQ_BAND_CTX.take(p_i) + _RDOQ_NB_CTX.take(nbv.take(flat)) + _RDOQ_DLC.take(last0.take(r_i) - p_i + 64)
+    if RDOQ_LEAN27 & 4:  # speed, the same numbers: band + distance-to-last parts as one (last + 1, position) table
+        l64 = np.zeros(m, np.int64)
+        l64.reshape(-1)[r_i.compress(sel)] = p_i.compress(sel) * 64 + 64  # (positions rising: the last put is the last non-zero)
+        lp = l64.take(r_i)
+        lp += p_i
+        ctx = _RDOQ_NB_CTX.take(nbv.take(flat))
+        ctx += _RDOQ_BD.take(lp)
+    else:
+        last0 = _full(m, -1, np.int64)
+        last0[r_i[sel]] = p_i[sel]  # positions rising: each block's last assignment is its last non-zero
+        ctx = _RDOQ_BAND_CTX.take(p_i) + _RDOQ_NB_CTX.take(nbv.take(flat)) + _RDOQ_DLC.take(last0.take(r_i) - p_i + 64)
     if per_block:
         lam_r = lam32 if everyone else lam32.take(live)
         lam_c = lam_r.take(r_i)
@@ -5251,11 +7350,23 @@ def _rdoq_sparse(coefs, qm, deadzone, lam, intra, chroma):
         lam_c = lam
     # the three trials (0, hv - 1, hv) as the original's: 0 in float32, the others in float64
     hm1 = hv - 1
-    ix = np.empty((2, flat.size), np.int64)
-    np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
-    np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
-    ix += ctx
-    if RDOQ_F32_TRIALS:  # near-identical: all three trials in float32
+    if not (RDOQ_F32_TRIALS and RDOQ_LEAN27 & 8):
+        ix = np.empty((2, flat.size), np.int64)
+        np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
+        np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
+        ix += ctx
+    if RDOQ_F32_TRIALS and RDOQ_LEAN27 & 8:  # (speed, the same numbers: one gather of the three trials' bits)
+        ix3 = np.empty((3, flat.size), np.int64)
+        ix3[0] = ctx
+        np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix3[1])
+        np.minimum(hv, LEVEL_ALPHABET - 1, out=ix3[2])
+        ix3[1:] += ctx
+        lb = lam_c * lev_tab.take(ix3)
+        j0 = ccv + lb[0]
+        e = cv - (hv.astype(np.float32) + _RDOQ_HV32[:, None]) * _rdoq_qz32(qz).take(p_i)
+        j = e * e
+        j += lb[1:]
+    elif RDOQ_F32_TRIALS:  # near-identical: all three trials in float32
         j0 = ccv + lam_c * lev_tab.take(ctx)
         e = cv - (hv.astype(np.float32) + _RDOQ_HV32[:, None]) * qz.take(p_i).astype(np.float32)
         j = e * e
@@ -5267,18 +7378,18 @@ def _rdoq_sparse(coefs, qm, deadzone, lam, intra, chroma):
         j += (lam_c * lev_tab.take(ix)).astype(np.float64)
     j1, j2 = j[0], j[1]
     b1 = j1 < j0
-    b2 = j2 < np.where(b1, j1, j0)
-    pick = np.where(b2, hv, np.where(b1, hm1, 0))
-    ci = np.flatnonzero(pick > 0)  # the candidate ends (the chosen non-zero levels)
+    b2 = j2 < _where(b1, j1, j0)
+    pick = _where(b2, hv, _where(b1, hm1, 0))
+    ci = (pick > 0).nonzero()[0]  # the candidate ends (the chosen non-zero levels)
     if not ci.size:  # every block is empty (the original's costs are all inf)
         return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
     t01, t23, t01i, t23i = _rdoq_tables(rates, key, typ)
     kc = int(p_i[ci[-1]]) + 1  # past the last chosen level no block can end: the dense work stops there
     r_c, p_c, fwc, fc, pc = r_i.take(ci), p_i.take(ci), fw.take(ci), flat.take(ci), pick.take(ci)
-    ec = np.where(b2, e[1], e[0]).take(ci).astype(np.float64)  # c - level * q of the chosen levels (the trials')
+    ec = _where(b2, e[1], e[0]).take(ci).astype(np.float64)  # c - level * q of the chosen levels (the trials')
     # dense: chosen magnitudes (capped at 15), neighbour sums, symbols, class-2/3 bit prefix sums, SSD saved
     best = np.zeros((kc + pad, m), np.int32)
-    best.put(fwc, np.minimum(pc, 15))
+    best.reshape(-1)[fwc] = np.minimum(pc, 15)
     ns = best.take(_RDOQ_NB_A[:kc], 0)
     ns += best.take(_RDOQ_NB_B[:kc], 0)
     sym = np.empty((kc + pad, m), np.int64)
@@ -5298,7 +7409,7 @@ def _rdoq_sparse(coefs, qm, deadzone, lam, intra, chroma):
     d -= c64 * c64
     # where a level is chosen: c*c - (c - level*q)^2
     e = ec
-    d.put(fc, ccv.take(ci).astype(np.float64) - e * e)
+    d.reshape(-1)[fc] = ccv.take(ci).astype(np.float64) - e * e
     saved = np.empty((kc, m))
     _col_prefix_sums(d, saved)
     # the rate of ending at each candidate, term by term as the original's dense rows: class-0 bits at k plus the
@@ -5314,24 +7425,24 @@ def _rdoq_sparse(coefs, qm, deadzone, lam, intra, chroma):
     lam_v = lam_r.take(r_c) if per_block else lam
     fk = r_c * kc + p_c  # block-major (m, kc) for the argmin
     cost = np.full((m, kc), np.inf)
-    cost.put(fk, (tot.take(r_c) - saved.take(fc)) + (lam_v * rate).astype(np.float64))
+    cost.reshape(-1)[fk] = (tot.take(r_c) - saved.take(fc)) + (lam_v * rate).astype(np.float64)
     rate_d = np.empty((m, kc), np.float32)
-    rate_d.put(fk, rate)
+    rate_d.reshape(-1)[fk] = rate
     end = np.argmin(cost, 1)
     rows = np.arange(m)
     fe = rows * kc + end
     lam_end = (lam64 if everyone else lam64.take(live)) if per_block else lam
     empty = tot + lam_end * last_tab[0] <= cost.take(fe)
-    dd = np.where(empty, tot, tot - saved.take(end * m + rows))
-    bb = np.where(empty, last_tab[0], rate_d.take(fe))
+    dd = _where(empty, tot, tot - saved.take(end * m + rows))
+    bb = _where(empty, last_tab[0], rate_d.take(fe))
     if everyone:
         dist, nbits = dd, bb
     else:
         dist[live], nbits[live] = dd, bb
     # kept levels (the others write zeros) back to raster order with the coefficients' signs
-    lev = pc * (p_c <= np.where(empty, -1, end).take(r_c))
+    lev = pc * (p_c <= _where(empty, -1, end).take(r_c))
     gidx = (r_c if everyone else live.take(r_c)) * 64 + ZIGZAG.take(p_c)
-    lv.put(gidx, np.where(raster.take(gidx) < 0, -lev, lev))
+    lv.reshape(-1)[gidx] = _where(raster.take(gidx) < 0, -lev, lev)
     return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
 
 
@@ -5353,40 +7464,57 @@ def _rdoq_int_ends(rates, key, intra, last_tab, shape, raster, lv, dist, nbits, 
     # one flat prefix sum over the blocks' rows (block-major): integers, so a block's sums are differences of it
     g = np.empty(m * kc + 1, np.int64)
     g[0] = 0
-    np.cumsum(t23i.take(body.T), out=g[1:])
+    _add_acc(t23i.take(body.T).ravel(), out=g[1:])
     rb = r_c * kc
     fk = rb + p_c  # block-major (m, kc)
     fk1 = fk + 1
     dq = np.zeros(m * kc + 1, np.int64)
-    dq.put(fk1, np.rint((ccv.take(ci).astype(np.float64) - e * e) * _RDOQ_SSD_ONE).astype(np.int64))
-    np.cumsum(dq, out=dq)
-    b = t01i.take(sym.take(fwc - _RDOQ_SHIFT[:, None] * m) + _RDOQ_T1_OFF[:, None])
-    rate = b[0] + _rdoq_last_int(rates, key, 0 if intra else 1).take(p_c + 1)
-    rate += b[1]
-    rate += b[2]
+    if RDOQ_LEAN27 & 16:  # speed, the same numbers: in place (float32 - float64 casts as astype), the integer
+        sv = e * e  # terms summed by one reduce (integers: any order)
+        np.subtract(ccv.take(ci), sv, out=sv)
+        sv *= _RDOQ_SSD_ONE
+        np.rint(sv, out=sv)
+        dq.reshape(-1)[fk1] = sv  # (assignment casts to int64 as astype: integral values)
+        _add_acc(dq, out=dq)
+        si = fwc - _RDOQ_SHIFT[:, None] * m
+        sym.take(si, out=si)
+        si += _RDOQ_T1_OFF[:, None]
+        rate = _add_r(t01i.take(si), 0)
+        rate += _rdoq_last_int(rates, key, 0 if intra else 1).take(p_c + 1)
+    else:
+        dq.reshape(-1)[fk1] = np.rint((ccv.take(ci).astype(np.float64) - e * e) * _RDOQ_SSD_ONE).astype(np.int64)
+        _add_acc(dq, out=dq)
+        b = t01i.take(sym.take(fwc - _RDOQ_SHIFT[:, None] * m) + _RDOQ_T1_OFF[:, None])
+        rate = b[0] + _rdoq_last_int(rates, key, 0 if intra else 1).take(p_c + 1)
+        rate += b[1]
+        rate += b[2]
     g8 = g.take(rb + np.maximum(p_c - 7, 0))  # (the block's sums to k - 8 and k - 3; before its start: its base)
     rate += (g.take(rb + np.maximum(p_c - 2, 0)) - g8) & _RDOQ_LOW
     rate += (g8 - g.take(rb)) >> 32
     rate_f = rate * (1.0 / _RDOQ_BIT_ONE)
     saved_f = (dq.take(fk1) - dq.take(rb)) * (1.0 / _RDOQ_SSD_ONE)
     lam_v = lam_r.take(r_c) if isinstance(lam_r, np.ndarray) else lam_r
-    cost = np.full((m, kc), np.inf)
-    cost.put(fk, (tot.take(r_c) - saved_f) + lam_v * rate_f)
+    cost = _full((m, kc), np.inf, np.float64)
+    cost.reshape(-1)[fk] = (tot.take(r_c) - saved_f) + lam_v * rate_f
     rate_d = np.empty((m, kc))
-    rate_d.put(fk, rate_f)
-    end = np.argmin(cost, 1)
+    rate_d.reshape(-1)[fk] = rate_f
+    end = cost.argmin(1)
     rk = np.arange(0, m * kc, kc)
     fe = rk + end
     empty = tot + lam_end * last_tab[0] <= cost.take(fe)
-    dd = np.where(empty, tot, tot - (dq.take(fe + 1) - dq.take(rk)) * (1.0 / _RDOQ_SSD_ONE))
-    bb = np.where(empty, last_tab[0], rate_d.take(fe)).astype(np.float32)
+    dd = _where(empty, tot, tot - (dq.take(fe + 1) - dq.take(rk)) * (1.0 / _RDOQ_SSD_ONE))
+    bb = _where(empty, last_tab[0], rate_d.take(fe)).astype(np.float32)
     if everyone:
         dist, nbits = dd, bb
     else:
         dist[live], nbits[live] = dd, bb
-    lev = pc * (p_c <= np.where(empty, -1, end).take(r_c))
+    lev = pc * (p_c <= _where(empty, -1, end).take(r_c))
     gidx = (r_c if everyone else live.take(r_c)) * 64 + ZIGZAG.take(p_c)
-    lv.put(gidx, np.where(raster.take(gidx) < 0, -lev, lev))
+    if RDOQ_LEAN27 & 16:
+        np.negative(lev, out=lev, where=raster.take(gidx) < 0)
+        lv.reshape(-1)[gidx] = lev
+    else:
+        lv.reshape(-1)[gidx] = _where(raster.take(gidx) < 0, -lev, lev)
     return lv.reshape(shape), dist.reshape(shape[:-2]), nbits.reshape(shape[:-2])
 _RDOQ_T1_OFF = np.array([0, N_BANDS * 5 * LEVEL_ALPHABET + 1, N_BANDS * 5 * LEVEL_ALPHABET + 1], np.int64)
 
@@ -5583,7 +7711,7 @@ def _sub4_tables(rates):
         _S4_TABS.clear()
     _, _, t01i, t23i = _rdoq_tables(rates, "y", LEV_SPLIT)
     size1 = N_BANDS * 5 * LEVEL_ALPHABET + 1
-    tf = np.concatenate([t01i[:size1], t01i[size1:], t23i & _RDOQ_LOW, t23i >> 32])  # (class, symbol)
+    tf = _cat([t01i[:size1], t01i[size1:], t23i & _RDOQ_LOW, t23i >> 32])  # (class, symbol)
     d = (tf.take(_S4_DI) - tf.take(_S4_DB)).astype(np.float64)  # (64, level, 12)
     q = (d @ _S4_W).astype(np.int64).reshape(4, 16, LEVEL_ALPHABET, 16)  # (exact: integers well below 2^53)
     last_int = np.rint(last_arr[0 if LEV_SPLIT else 1].astype(np.float64) * _RDOQ_BIT_ONE).astype(np.int64)
@@ -5623,19 +7751,32 @@ def _rdoq_sub4(c4, ks, qm, deadzone, lam, want_bits=False):
         kp = _S4_P[kl].T  # (16, s)
         got = _S4_QM[(id(qm), ks)] = (qm, _S4_O[kl].T[:, :, None], inv_q[kp][:, :, None],
                                       qz[kp].astype(np.float32)[:, :, None], kp[:, :, None], (64 - kp)[:, :, None],
-                                      _S4_BCTX[kl].T[:, :, None], _S4_TOFF[:, kl][:, :, None])
-    _, col, inv_q, qz32, kp, kp64, bctx, toff = got
+                                      _S4_BCTX[kl].T[:, :, None], _S4_TOFF[:, kl][:, :, None], {},
+                                      (kp[:, :, None] + 1) * 64)
+    _, col, inv_q, qz32, kp, kp64, bctx, toff = got[:8]
+    lean = RDOQ_LEAN27 & 32
     if _S4_ROW16[0].size < n:
         _S4_ROW16[0] = np.arange(0, 32 * n, 16)
     row16 = _S4_ROW16[0][:n]  # (a view: 16 x the row index)
-    idx = col + row16.reshape(1, s, m)  # (16, s, m): the zigzag-ordered columns' flat positions in c4
-    cz = c4.take(idx)
-    ct = np.abs(cz.astype(np.float32))
+    if lean:  # speed, the same numbers: the gather indices cached per (qm, ks, m), abs in place, the band and
+        # distance-to-last context parts as one table (_RDOQ_BD), the three trials' bits as one gather
+        idx = got[8].get(m)
+        if idx is None:
+            if len(got[8]) > 256:
+                got[8].clear()
+            idx = got[8][m] = col + row16.reshape(1, s, m)
+        cz = c4.take(idx)
+        ct = cz.astype(np.float32)
+        np.abs(ct, out=ct)
+    else:
+        idx = col + row16.reshape(1, s, m)  # (16, s, m): the zigzag-ordered columns' flat positions in c4
+        cz = c4.take(idx)
+        ct = np.abs(cz.astype(np.float32))
     cct = ct * ct
-    total = cct.sum(0, dtype=np.float64)  # (s, m): sequential in zigzag order, as _rdoq_sparse's (zeros add 0)
+    total = _add_r(cct, 0, np.float64)  # (s, m): sequential in zigzag order, as _rdoq_sparse's (zeros add 0)
     ratio = ct * inv_q
-    live = (ratio >= 0.5).any(0)
-    if not live.any():  # every sub-block empty: zero levels, the whole SSD (and the empty-block bits, want_bits)
+    live = _or_r(ratio >= 0.5, 0)
+    if not _or_r(live, None):  # every sub-block empty: zero levels, the whole SSD (and the empty-block bits, want_bits)
         out = (np.zeros((16, s, m), np.int32), total.reshape(n))
         return out + (np.full(n, last_tab[0]),) if want_bits else out
     rh = ratio + np.float32(0.5)
@@ -5645,24 +7786,38 @@ def _rdoq_sub4(c4, ks, qm, deadzone, lam, want_bits=False):
     iv = ratio + (0.5 - deadzone)  # the plain quantiser's level is non-zero where this is >= 1 (truncation)
     nzi = iv >= 1.0
     nzi &= ge
-    last0 = np.where(nzi, kp, -1).max(0)
-    ctx = _RDOQ_DLC.take(last0 + kp64)
-    ctx += bctx
-    j0 = cct + lam_tab.take(ctx)
     hm1 = hv - 1
-    ix = np.empty((2,) + hv.shape, np.int64)
-    np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
-    np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
-    ix += ctx
-    e = ct - (hv.astype(np.float32) + _RDOQ_HV32[:, None, None, None]) * qz32
-    j = e * e
-    j += lam_tab.take(ix)
+    if lean:
+        lp = _max_r(_where(nzi, got[9], 0), 0)  # (last + 1) * 64 (0: none)
+        ix = np.empty((3,) + hv.shape, np.int64)
+        np.add(lp, kp, out=ix[0])
+        _RDOQ_BD.take(ix[0], out=ix[0], mode="clip")  # (in range: clip is raise's values, unbuffered)
+        np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[1])
+        np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[2])
+        ix[1:] += ix[0]
+        lb = lam_tab.take(ix)
+        j0 = cct + lb[0]
+        e = ct - (hv.astype(np.float32) + _RDOQ_HV32[:, None, None, None]) * qz32
+        j = e * e
+        j += lb[1:]
+    else:
+        last0 = _max_r(_where(nzi, kp, -1), 0)
+        ctx = _RDOQ_DLC.take(last0 + kp64)
+        ctx += bctx
+        j0 = cct + lam_tab.take(ctx)
+        ix = np.empty((2,) + hv.shape, np.int64)
+        np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
+        np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
+        ix += ctx
+        e = ct - (hv.astype(np.float32) + _RDOQ_HV32[:, None, None, None]) * qz32
+        j = e * e
+        j += lam_tab.take(ix)
     b1 = j[0] < j0
-    b2 = j[1] < np.where(b1, j[0], j0)
-    pick = np.where(b2, hv, hm1 * b1)
+    b2 = j[1] < _where(b1, j[0], j0)
+    pick = _where(b2, hv, hm1 * b1)
     pick *= ge
     chosen = pick > 0
-    ec = np.where(b2, e[1], e[0]).astype(np.float64)
+    ec = _where(b2, e[1], e[0]).astype(np.float64)
     ec *= ec
     dq = np.subtract(cct, ec, out=ec)  # (float32 - float64: cct's exact float64 values)
     dq *= _RDOQ_SSD_ONE
@@ -5671,22 +7826,22 @@ def _rdoq_sub4(c4, ks, qm, deadzone, lam, want_bits=False):
     q, c = _sub4_tables(rates)
     np.minimum(pick, LEVEL_ALPHABET - 1, out=hm1)
     hm1 += toff
-    rate = q.take(hm1, 0).sum(0)  # (s, m, 16 ends): C is in Q's rows of column 0 (any level)
-    saved_f = np.cumsum(dq.transpose(1, 2, 0), 2) * (1.0 / _RDOQ_SSD_ONE)  # (s, m, 16), exact
+    rate = _add_r(q.take(hm1, 0), 0)  # (s, m, 16 ends): C is in Q's rows of column 0 (any level)
+    saved_f = _add_acc(dq.transpose(1, 2, 0), 2) * (1.0 / _RDOQ_SSD_ONE)  # (s, m, 16), exact
     # (total - saved) + lam x rate x 2^-16 as _rdoq_int_ends' lam x (rate x 2^-16): the same exactly rounded product
-    cost = np.where(chosen.transpose(1, 2, 0), (total[:, :, None] - saved_f) + (lam * (1.0 / _RDOQ_BIT_ONE)) * rate,
+    cost = _where(chosen.transpose(1, 2, 0), (total[:, :, None] - saved_f) + (lam * (1.0 / _RDOQ_BIT_ONE)) * rate,
                     np.inf).reshape(n, 16)
     fe = cost.argmin(1)
     fe += row16
     tot = total.reshape(n)
     empty = tot + lam * last_tab[0] <= cost.take(fe)
-    dist = np.where(empty, tot, tot - saved_f.take(fe))
+    dist = _where(empty, tot, tot - saved_f.take(fe))
     fe -= row16
     fe[empty] = -1
     lev = pick * (_R16[:, None, None] <= fe.reshape(s, m))
-    lev = np.where(cz < 0, -lev, lev)
+    lev = _where(cz < 0, -lev, lev)
     if want_bits:
-        return lev, dist, np.where(empty, last_tab[0], rate.take(fe + row16) * (1.0 / _RDOQ_BIT_ONE)).astype(np.float32)
+        return lev, dist, _where(empty, last_tab[0], rate.take(fe + row16) * (1.0 / _RDOQ_BIT_ONE)).astype(np.float32)
     return lev, dist
 
 
@@ -5699,9 +7854,17 @@ SDH = 1  # 0 = off
 SDH_DIST = 4
 SDH_DIST_P = 4  # P frames' SDH_DIST
 SDH_BITS = (3.0, 1.0)  # encoder: rough bits of a level going 0 <-> 1, and of any other +-1 change
+SDH_BITS_P = SDH_BITS  # encoder (hiq): P frames' SDH_BITS (_p_sign_hiding's parity fixes)
 
 
 SDH_P = 1  # P frames hide signs too (not in edge-transform blocks), fixed after the whole decision (0 = I frames only)
+SDH_CHROMA_PAIR = 1  # encoder speed, byte-identical (hiq): P frames' sign hiding fixes Cb and Cr in one _hide_signs call
+# (levels only, a lambda per block) instead of two; 0 = one call per plane
+SDH_LEVELS_ONLY = 1  # encoder speed, byte-identical (hiq): P frames' luma sign hiding asks _hide_signs for the levels only
+# (its SSD / bits updates and whole-array zigzag gather back were discarded); 0 = with the unused SSD and bits
+SDH_IN_RECON = 1  # encoder speed, byte-identical (hiq): P frames' sign hiding runs inside _reconstruct on its whole-frame
+# predictions (computed there first, then the levels fixed, then the residuals) instead of predicting the macroblocks
+# it fixes once more (at q80 nearly every coded macroblock: ~2-3 % of the P time); 0 = _p_sign_hiding's own predictions
 
 
 def _sdh_excluded(bt_y, edge):
@@ -5713,10 +7876,11 @@ def _sdh_excluded(bt_y, edge):
     return ex_y | (edge[0].ravel() > 0), np.repeat(edge[1] > 0, 2)
 
 
-def _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, step):
+def _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, step, full=None):
     """Encoder: SDH for a P frame's final levels (in place), before reconstruction. Only the macroblocks with a
     block whose parity disagrees with its hidden sign are predicted again (as _reconstruct does) to get their
-    coefficients; the cheapest +-1 level change (SSD + lambda x rough bits) restores the parity."""
+    coefficients; the cheapest +-1 level change (SSD + lambda x rough bits) restores the parity. full: None, or
+    _reconstruct's whole-frame predictions (py, pcb, pcr) (SDH_IN_RECON), whose rows are taken instead."""
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
     if EDGE_TX:
@@ -5735,6 +7899,8 @@ def _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, step):
         neg = np.take_along_axis(z.reshape(-1, 64), np.maximum(hid, 0)[:, None], 1)[:, 0] < 0
         return ((hid >= 0) & ((a.sum(1) & 1).astype(bool) != neg)).reshape(levels.shape[0], -1).any(1)
 
+    if SDH_ONE_PASS and PSH_FAST and full is not None and SDH_LEVELS_ONLY and SDH_CHROMA_PAIR:
+        return _p_sign_hiding_one(st, cur, modes, ly, lcb, lcr, ipm, step, full, ex_y, ex_c)
     if PSH_FAST:  # the parity test on the coded macroblocks only (skips are never fixed): the same idx
         cm = np.nonzero(modes != MODE_SKIP)[0]
         if not cm.size:  # an all-skip frame: nothing to fix (and no blocks to reshape)
@@ -5746,36 +7912,163 @@ def _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, step):
         return
     qy, qc = _qmatrices(step)
     lam = _p_lambda(st, step)
-    ref = _ref_with(st, pp[0], pp[1])
-    preds = list(_predict_mbs(ref, idx, mbw, mvs[idx, 1]))
-    split = np.nonzero(modes[idx] == MODE_SPLIT)[0]
-    if split.size:
-        for p, q in zip(preds, _predict_split(ref, idx[split], mbw, mvs[idx[split]])):
-            p[split] = q
-    bi = st.get("bi")
-    sel = np.nonzero(bi[0][idx])[0] if bi is not None else np.zeros(0, np.int64)
-    if sel.size:
-        i2 = idx[sel]
-        w = _npclip(_bi_predictor(mvs[i2, 1]) + bi[1][i2], -MAX_MV, MAX_MV)
-        p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), i2, mbw, w)
-        for p, q in zip(preds, _average_preds(tuple(p[sel] for p in preds), p2)):
-            p[sel] = q
-    intra = modes[idx] == MODE_INTRA
-    for p in preds:
-        p[intra] = 128
+    if full is not None:  # SDH_IN_RECON: _reconstruct's rows (split, two-hypothesis and intra ones included)
+        preds = [p[idx] for p in full]
+    else:
+        ref = _ref_with(st, pp[0], pp[1])
+        preds = list(_predict_mbs(ref, idx, mbw, mvs[idx, 1]))
+        split = np.nonzero(modes[idx] == MODE_SPLIT)[0]
+        if split.size:
+            for p, q in zip(preds, _predict_split(ref, idx[split], mbw, mvs[idx[split]])):
+                p[split] = q
+        bi = st.get("bi")
+        sel = np.nonzero(bi[0][idx])[0] if bi is not None else np.zeros(0, np.int64)
+        if sel.size:
+            i2 = idx[sel]
+            w = _npclip(_bi_predictor(mvs[i2, 1]) + bi[1][i2], -MAX_MV, MAX_MV)
+            p2 = _predict_mbs(_bi_ref(st, pp[0], pp[1]), i2, mbw, w)
+            for p, q in zip(preds, _average_preds(tuple(p[sel] for p in preds), p2)):
+                p[sel] = q
+        intra = modes[idx] == MODE_INTRA
+        for p in preds:
+            p[intra] = 128
     res_y = _to_mbs(cur[0], 16)[idx].astype(np.float64) - preds[0]
     t16 = ipm[idx, COL16] > 0
     n8, n16 = np.nonzero(~t16)[0], np.nonzero(t16)[0]
     zeros = np.zeros(idx.size)
     if n8.size:
         z4 = np.zeros((n8.size, 4))
-        ly[idx[n8]] = _hide_signs(_dct(_split4(res_y[n8])), ly[idx[n8]], z4, z4, qy, lam, ex_y[idx[n8]].ravel(), SDH_DIST_P)[0]
+        if SDH_LEVELS_ONLY:  # (the levels only: the SSD and bits were never read)
+            z4 = None
+        ly[idx[n8]] = _hide_signs(_dct(_split4(res_y[n8])), ly[idx[n8]], z4, z4, qy, lam, ex_y[idx[n8]].ravel(), SDH_DIST_P, SDH_BITS_P)[0]
     if n16.size:
-        ly[idx[n16], 0] = _hide_signs(_i16_forward(res_y[n16]), ly[idx[n16], 0], zeros[n16], zeros[n16],
-                                      _i16_qm(qy[0, 0]), lam, ex_y[idx[n16], 0], SDH_DIST_P)[0]
+        z16 = None if SDH_LEVELS_ONLY else zeros[n16]
+        ly[idx[n16], 0] = _hide_signs(_i16_forward(res_y[n16]), ly[idx[n16], 0], z16, z16,
+                                      _i16_qm(qy[0, 0]), lam, ex_y[idx[n16], 0], SDH_DIST_P, SDH_BITS_P)[0]
+    if SDH_CHROMA_PAIR:  # Cb and Cr in one _hide_signs call, a lambda per block (the same numbers: every step is per block)
+        m = idx.size
+        res = np.concatenate([_to_mbs(cur[1], 8)[idx].astype(np.float64) - preds[1],
+                              _to_mbs(cur[2], 8)[idx].astype(np.float64) - preds[2]])
+        lams = np.repeat(np.array([lam / CB_WEIGHT, lam / CR_WEIGHT]), m)
+        got = _hide_signs(_dct(res), np.concatenate([lcb[idx], lcr[idx]]), None, None, qc, lams,
+                          np.concatenate([ex_c[idx], ex_c[idx]]), SDH_DIST_P, SDH_BITS_P)[0]
+        lcb[idx], lcr[idx] = got[:m], got[m:]
+        return
     for k, (lv, weight) in enumerate(((lcb, CB_WEIGHT), (lcr, CR_WEIGHT))):
         res = _to_mbs(cur[1 + k], 8)[idx].astype(np.float64) - preds[1 + k]
-        lv[idx] = _hide_signs(_dct(res), lv[idx], zeros, zeros, qc, lam / weight, ex_c[idx], SDH_DIST_P)[0]
+        lv[idx] = _hide_signs(_dct(res), lv[idx], zeros, zeros, qc, lam / weight, ex_c[idx], SDH_DIST_P, SDH_BITS_P)[0]
+
+
+SDH_ONE_PASS = 1  # encoder speed, byte-identical (hq26): P sign hiding (SDH_IN_RECON) in one pass over the coded
+# macroblocks' blocks: zigzag, first / last, parity once, then only the blocks whose parity is wrong transformed and
+# fixed (_hide_signs' arithmetic, levels only), instead of every block of a macroblock with one wrong block twice
+
+
+def _p_sign_hiding_one(st, cur, modes, ly, lcb, lcr, ipm, step, full, ex_y, ex_c):
+    """_p_sign_hiding with _reconstruct's predictions full (the same levels, see SDH_ONE_PASS)."""
+    cm = np.nonzero(modes != MODE_SKIP)[0]
+    m = cm.size
+    if not m:
+        return
+    lv = np.concatenate([ly[cm].reshape(-1, 64), lcb[cm].reshape(-1, 64), lcr[cm].reshape(-1, 64)])
+    excl = np.concatenate([ex_y[cm].reshape(-1), ex_c[cm], ex_c[cm]])
+    if SDH_LIVE_ROWS and SDH_DIST_P >= 1:  # (speed, the same rows: a block with fewer than two levels has
+        # last - first = 0 < SDH_DIST_P; only the others are scanned)
+        live = (np.count_nonzero(lv, axis=1) >= 2).nonzero()[0]
+        if not live.size:
+            return
+        z = lv.take(live, 0).take(ZIGZAG, 1)
+        excl = excl.take(live)
+    else:
+        live = None
+        z = lv.take(ZIGZAG, 1)
+    nz = z != 0
+    first = np.argmax(nz, 1)
+    last = 63 - np.argmax(nz[:, ::-1], axis=1)
+    ok = nz.any(1) & (last - first >= SDH_DIST_P)
+    ok &= ~excl
+    rows = np.flatnonzero(ok)
+    if not rows.size:
+        return
+    f_r = first[rows]
+    z_r = z[rows]
+    a_r = np.abs(z_r)
+    bad = (a_r.sum(1) & 1).astype(bool) != (z_r[np.arange(rows.size), f_r] < 0)
+    r = rows[bad]
+    if not r.size:
+        return
+    f, e, a, zr = f_r[bad], last[r], a_r[bad], z_r[bad]
+    if live is not None:
+        r = live.take(r)  # (rows of lv from here on)
+    qy, qc = _qmatrices(step)
+    lam = _p_lambda(st, step)
+    nr = r.size
+    cs = np.empty((nr, 64))
+    q = np.empty((nr, 64))
+    lams = np.empty((nr, 1))
+    yb = np.flatnonzero(r < 4 * m)
+    if yb.size:
+        mb, k = cm[r[yb] >> 2], r[yb] & 3
+        mbw = st["mbw"]
+        t16 = ipm[mb, COL16] > 0
+        s8, s16 = np.flatnonzero(~t16), np.flatnonzero(t16)
+        if s8.size:  # the 8x8 blocks straight from the planes (the same samples as _split4 of _to_mbs' rows)
+            m8, k8 = mb[s8], k[s8]
+            src = cur[0].reshape(cur[0].shape[0] // 8, 8, -1, 8)[2 * (m8 // mbw) + (k8 >> 1), :, 2 * (m8 % mbw) + (k8 & 1), :]
+            pr = full[0].reshape(-1, 2, 8, 2, 8)[m8, k8 >> 1, :, k8 & 1, :]
+            cs[yb[s8]] = _dct(src.astype(np.float64) - pr).reshape(-1, 64)[:, ZIGZAG]
+            q[yb[s8]] = qy.reshape(64)[ZIGZAG]
+        if s16.size:
+            m16 = mb[s16]
+            src = cur[0].reshape(cur[0].shape[0] // 16, 16, -1, 16)[m16 // mbw, :, m16 % mbw, :]
+            cs[yb[s16]] = _i16_forward(src.astype(np.float64) - full[0][m16]).reshape(-1, 64)[:, ZIGZAG]
+            q[yb[s16]] = _i16_qm(qy[0, 0]).reshape(64)[ZIGZAG]
+        lams[yb] = lam
+    cb = np.flatnonzero(r >= 4 * m)
+    if cb.size:
+        rc = r[cb] - 4 * m
+        is_cr = rc >= m
+        mb = cm[rc - m * is_cr]
+        res = np.empty((cb.size, 8, 8))
+        mbw = st["mbw"]
+        for plane, sel in ((1, np.flatnonzero(~is_cr)), (2, np.flatnonzero(is_cr))):
+            if sel.size:
+                ms = mb[sel]
+                src = cur[plane].reshape(cur[plane].shape[0] // 8, 8, -1, 8)[ms // mbw, :, ms % mbw, :]
+                res[sel] = src.astype(np.float64) - full[plane][ms]
+        cs[cb] = _dct(res).reshape(-1, 64)[:, ZIGZAG]
+        q[cb] = qc.reshape(64)[ZIGZAG]
+        lams[cb, 0] = np.where(is_cr, lam / CR_WEIGHT, lam / CB_WEIGHT)
+    # _hide_signs' choice (dist None), row by row the same arithmetic
+    sbits = SDH_BITS_P
+    c = np.abs(cs)
+    lr = a.astype(np.float64)
+    pos = np.arange(64)[None, :]
+    inside = (pos >= f[:, None]) & (pos <= e[:, None])
+    d0 = (c - q * lr) ** 2
+    up = (c - q * (lr + 1)) ** 2 - d0 + lams * np.where(lr == 0, sbits[0], sbits[1])
+    dn = (c - q * (lr - 1)) ** 2 - d0 - lams * np.where(lr == 1, sbits[0], sbits[1])
+    dn_ok = (lr >= 1) & ~((lr == 1) & ((pos == f[:, None]) | (pos == e[:, None])))
+    cost = np.concatenate([np.where(inside, up, np.inf), np.where(inside & dn_ok, dn, np.inf)], 1)
+    kk = np.argmin(cost, 1)
+    p, stp = kk % 64, np.where(kk < 64, 1, -1)
+    i = np.arange(nr)
+    new = lr[i, p] + stp
+    old = zr[i, p]
+    sign = np.where(old != 0, np.sign(old), np.where(cs[i, p] < 0, -1, 1))
+    lv[r, ZIGZAG[p]] = (sign * new).astype(lv.dtype)
+    if SDH_WRITE_CHANGED:  # (speed, the same levels: only the changed blocks written back, by index)
+        y_r = r.compress(r < 4 * m)
+        if y_r.size:
+            ly[cm.take(y_r >> 2), y_r & 3] = lv.take(y_r, 0).reshape(-1, 8, 8)
+        c_r = r.compress(r >= 4 * m) - 4 * m
+        for plane, sel in ((lcb, c_r.compress(c_r < m)), (lcr, c_r.compress(c_r >= m) - m)):
+            if sel.size:
+                plane[cm.take(sel)] = lv.take(sel + (4 * m if plane is lcb else 5 * m), 0).reshape(-1, 8, 8)
+        return
+    ly[cm] = lv[: 4 * m].reshape(ly[cm].shape)
+    lcb[cm] = lv[4 * m : 5 * m].reshape(lcb[cm].shape)
+    lcr[cm] = lv[5 * m :].reshape(lcr[cm].shape)
 
 
 def _sign_hidden(mags, last, excluded=None, dist=SDH_DIST):
@@ -5787,7 +8080,7 @@ def _sign_hidden(mags, last, excluded=None, dist=SDH_DIST):
     return np.where(ok, first, -1)
 
 
-def _hide_signs(coefs, levels, dist, bits, qm, lam, excluded=None, min_dist=SDH_DIST):
+def _hide_signs(coefs, levels, dist, bits, qm, lam, excluded=None, min_dist=SDH_DIST, sbits=SDH_BITS):
     """Encoder: give every hiding block the parity its first level's sign needs (the +-1 change of least
     SSD + lambda x rough bits), and update its SSD and bits (one sign fewer; dist None: the levels only)."""
     shape = levels.shape
@@ -5827,8 +8120,8 @@ def _hide_signs(coefs, levels, dist, bits, qm, lam, excluded=None, min_dist=SDH_
         pos = np.arange(64)[None, :]
         inside = (pos >= f[:, None]) & (pos <= e[:, None])
         d0 = (c - q * lr) ** 2
-        up = (c - q * (lr + 1)) ** 2 - d0 + lam * np.where(lr == 0, SDH_BITS[0], SDH_BITS[1])
-        dn = (c - q * (lr - 1)) ** 2 - d0 - lam * np.where(lr == 1, SDH_BITS[0], SDH_BITS[1])
+        up = (c - q * (lr + 1)) ** 2 - d0 + lam * np.where(lr == 0, sbits[0], sbits[1])
+        dn = (c - q * (lr - 1)) ** 2 - d0 - lam * np.where(lr == 1, sbits[0], sbits[1])
         dn_ok = (lr >= 1) & ~((lr == 1) & ((pos == f[:, None]) | (pos == e[:, None])))
         cost = np.concatenate([np.where(inside, up, np.inf), np.where(inside & dn_ok, dn, np.inf)], 1)
         k = np.argmin(cost, 1)
@@ -5843,7 +8136,7 @@ def _hide_signs(coefs, levels, dist, bits, qm, lam, excluded=None, min_dist=SDH_
             return out.reshape(shape), None, None
         lv[r, p] = (sign * new).astype(lv.dtype)
         dist[r] += (c[i, p] - q[p] * new) ** 2 - (c[i, p] - q[p] * old) ** 2
-        bits[r] += np.where((old == 0) | (new == 0), SDH_BITS[0], SDH_BITS[1]) * step
+        bits[r] += np.where((old == 0) | (new == 0), sbits[0], sbits[1]) * step
     out = lv[:, ZZ_POS].reshape(shape).astype(levels.dtype)
     return out, dist.reshape(shape[:-2]), bits.reshape(shape[:-2])
 
@@ -5865,43 +8158,43 @@ def _hide_signs_levels(coefs, levels, qm, lam, min_dist=SDH_DIST):
     lvr = levels.reshape(-1, 64)
     lv = lvr.take(ZIGZAG, 1)
     nz = lv != 0
-    first = np.argmax(nz, 1)
-    last = 63 - np.argmax(nz[:, ::-1], axis=1)
-    ok = nz.any(1) & (last - first >= min_dist)
-    rows = np.flatnonzero(ok)
+    first = nz.argmax(1)
+    last = 63 - nz[:, ::-1].argmax(1)
+    ok = _or_r(nz, 1) & (last - first >= min_dist)
+    rows = ok.nonzero()[0]
     if rows.size == 0:
         return levels
-    first = first[rows]
-    a_rows = np.abs(lv[rows])
-    bad = (a_rows.sum(1) & 1) != (lv[rows, first] < 0)
+    first = first.take(rows)
+    a_rows = np.abs(lv.take(rows, 0))
+    bad = (_add_r(a_rows, 1) & 1) != (lv.take(rows * 64 + first) < 0)
     r = rows[bad]
     if r.size == 0:
         return levels
     nr = r.size
-    f, e = first[bad][:, None], last[r][:, None]
+    f, e = first[bad][:, None], last.take(r)[:, None]
     a = a_rows[bad]
-    cs = coefs.reshape(-1, 64)[r[:, None], ZIGZAG].astype(np.float64)
+    cs = coefs.reshape(-1, 64).take(r, 0).take(ZIGZAG, 1).astype(np.float64)
     c = np.abs(cs)
     lr = a.astype(np.float64)
-    t = c[:, None, :] - qm.reshape(64)[ZIGZAG] * (lr[:, None, :] + _SDH_OFF3)
+    t = c[:, None, :] - qm.reshape(64).take(ZIGZAG) * (lr[:, None, :] + _SDH_OFF3)
     t *= t
     cost = t[:, 1:] - t[:, :1]  # (nr, 2, 64): up, down, less the level's own squared error
     if isinstance(lam, np.ndarray):  # one lambda per block (I_CHROMA_PAIR): the rows' own
-        lam = lam.reshape(-1)[r][:, None, None]
+        lam = lam.reshape(-1).take(r)[:, None, None]
     cost += lam * _SDH_BTAB.take(np.minimum(a, 2)[:, None, :] + _SDH_BOFF)
     inside = (_R64 >= f) & (_R64 <= e)
     mask = np.empty((nr, 2, 64), bool)
     mask[:, 0] = inside
     np.logical_and(inside, a > ((_R64 == f) | (_R64 == e)), out=mask[:, 1])
-    k = np.argmin(np.where(mask, cost, np.inf).reshape(nr, 128), 1)
+    k = _where(mask, cost, np.inf).reshape(nr, 128).argmin(1)
     p = k & 63
-    step = np.where(k < 64, 1, -1)
-    i = np.arange(nr)
-    new = lr[i, p] + step
-    v = lv[r, p]
-    sign = np.where(v != 0, np.sign(v), np.where(cs[i, p] < 0, -1, 1))
+    step = _where(k < 64, 1, -1)
+    fp = np.arange(0, 64 * nr, 64) + p  # (speed: flat gathers)
+    new = lr.take(fp) + step
+    v = lv.take(r * 64 + p)
+    sign = _where(v != 0, np.sign(v), _where(cs.take(fp) < 0, -1, 1))
     out = lvr.copy()
-    out[r, ZIGZAG[p]] = (sign * new).astype(levels.dtype)
+    out.reshape(-1)[r * 64 + ZIGZAG.take(p)] = (sign * new).astype(levels.dtype)
     return out.reshape(shape)
 
 
@@ -5927,6 +8220,16 @@ def _code_plane_blocks(coefs, qm, deadzone, lam, intra=True, chroma=False, rdoq=
 RDOQ_CHROMA_BATCH = 1  # speed: _code_blocks quantises Cb and Cr in one _rdoq call (the same numbers)
 P16 = 1  # P frames: inter macroblocks may code their luma residual with the 16x16 zero-out transform (0 = off)
 P16_FLAG_BITS = 5.0  # encoder: rough extra cost of a set 16x16 flag over a clear one
+P16_HQ = 75.0  # encoder speed (a decision, hq26 sprint 2): P frames at quality >= this try no 16x16 luma transform
+# (_MS_QUALITY, set by _decide_p); None = off. Alone +0.074 % BD vs c0023 (face +0.25, chelsea +0.16, coffee -0.02)
+P16_ADAPT_HQ = (0.004, 3)  # encoder speed (a decision, hq26 sprint 3): with P16_HQ, a P frame at quality >= P16_HQ
+# still tries the 16x16 luma transform (a probe) unless the last probe's gain was below [0] of the 8x8 cost of the
+# macroblocks tried (sum over every trial of the frame: winners' 8x8 cost - 16x16 cost, over all trials' 8x8 cost);
+# after such a low probe the next [1] frames skip the trial, then one probes again. None = never try at >= P16_HQ.
+# Probe gains at q80 (10 frames): coffee 0.09-0.24 %, face 0.7-9 %, chelsea 0.0-0.1 % (fade start) then 1.3-6 %.
+# Fast BD (q80 points vs c0023) with the sprint-2 set: P16_HQ alone +0.061 %, (0.004, 1) +0.024 %, (0.004, 3) +0.037 %
+_P16_OFF = [False]  # encoder: this P frame tries no 16x16 luma transform (set by _decide_p)
+_P16_STAT = [0.0, 0.0, False]  # encoder: this frame's 16x16 trial gain and 8x8 cost, and whether they are collected
 P16_BOUND = 2  # encoder speed: the 16x16 test skips macroblocks whose 8x8 cost is below lambda x P16_FLAG_BITS (1), or
 # below that + the energy the 16x16 transform's kept frequencies leave out (2): the same choices (d, b >= 0)
 
@@ -5935,12 +8238,27 @@ def _p16_luma(resid, ly, dy, by, qy, deadzone, lam):
     """Encoder: the inter macroblocks (resid (n, 16, 16)) whose luma residual costs less as the kept 8x8 low
     frequencies of a 16x16 DCT (in block 0) than as four 8x8 blocks (ly, dy, by: levels, SSD, bits per block,
     replaced in place where it does). Returns the choice (n,) bool."""
+    if _P16_STAT[2]:  # P16_ADAPT_HQ's probe: the trial's gain over the 8x8 cost of every macroblock tried
+        cost8 = dy.sum(1) + lam * by.sum(1)
+        use = _p16_luma_run(resid, ly, dy, by, qy, deadzone, lam)
+        _P16_STAT[0] += float((cost8[use] - dy[use].sum(1) - lam * (by[use].sum(1) + P16_FLAG_BITS)).sum())
+        _P16_STAT[1] += float(cost8.sum())
+        return use
+    return _p16_luma_run(resid, ly, dy, by, qy, deadzone, lam)
+
+
+def _p16_luma_run(resid, ly, dy, by, qy, deadzone, lam):
+    """_p16_luma's trial."""
     if P16_BOUND:  # speed, the same choices: d, b >= 0, so a macroblock whose 8x8 cost is at most lambda x the
         # flag's bits cannot gain; only the others are tried
-        at = np.nonzero(dy.sum(1) + lam * by.sum(1) > lam * P16_FLAG_BITS)[0]
+        cost8_all = dy.sum(1) + lam * by.sum(1)
+        at = np.nonzero(cost8_all > lam * P16_FLAG_BITS)[0]
         if at.size < resid.shape[0]:
             use = np.zeros(resid.shape[0], bool)
             if at.size:
+                if P16_ROWS:  # (speed, the same numbers: the chosen rows written in place, no subset copies)
+                    use[at] = _p16_core(resid[at], ly, dy, by, qy, deadzone, lam, at, cost8_all.take(at))
+                    return use
                 sub_ly, sub_dy, sub_by = ly[at], dy[at], by[at]
                 got = _p16_core(resid[at], sub_ly, sub_dy, sub_by, qy, deadzone, lam)
                 ly[at], dy[at], by[at] = sub_ly, sub_dy, sub_by
@@ -5949,11 +8267,17 @@ def _p16_luma(resid, ly, dy, by, qy, deadzone, lam):
     return _p16_core(resid, ly, dy, by, qy, deadzone, lam)
 
 
-def _p16_core(resid, ly, dy, by, qy, deadzone, lam):
-    """_p16_luma on every macroblock given."""
-    coefs = _i16_forward(resid.astype(np.float64))
-    rest = np.maximum((resid.astype(np.float64) ** 2).sum(axis=(1, 2)) - (coefs * coefs).sum(axis=(1, 2)), 0.0)
-    cost8 = dy.sum(1) + lam * by.sum(1)
+P16_ROWS = 1  # encoder speed, the same numbers (decide27): _p16_luma_run's subset writes its winners straight into the
+# caller's rows (no copies of the subset's levels, SSD and bits and back)
+
+
+def _p16_core(resid, ly, dy, by, qy, deadzone, lam, rows=None, cost8=None):
+    """_p16_luma on every macroblock given (rows: resid's rows of ly, dy, by, and their 8x8 cost cost8)."""
+    r64 = resid.astype(np.float64)  # (once: the same numbers)
+    coefs = _i16_forward(r64)
+    rest = np.maximum((r64 ** 2).sum(axis=(1, 2)) - (coefs * coefs).sum(axis=(1, 2)), 0.0)
+    if cost8 is None:
+        cost8 = dy.sum(1) + lam * by.sum(1)
     if P16_BOUND > 1:  # speed, the same choices: the energy the kept frequencies leave out is a lower bound of d
         at = np.nonzero(rest + lam * P16_FLAG_BITS < cost8)[0]
         if at.size < coefs.shape[0]:
@@ -5964,6 +8288,8 @@ def _p16_core(resid, ly, dy, by, qy, deadzone, lam):
                 win = (d + lam * (b + P16_FLAG_BITS) < cost8[at]) & lv.any(axis=(1, 2))
                 on = at[win]
                 use[on] = True
+                if rows is not None:
+                    on = rows[on]
                 ly[on] = 0
                 ly[on, 0] = lv[win]
                 dy[on] = 0
@@ -5974,12 +8300,13 @@ def _p16_core(resid, ly, dy, by, qy, deadzone, lam):
     lv, d, b = _code_plane_blocks(coefs, _i16_qm(float(qy[0, 0])), deadzone, lam, False)
     d = d + rest
     use = (d + lam * (b + P16_FLAG_BITS) < cost8) & lv.any(axis=(1, 2))
-    ly[use] = 0
-    ly[use, 0] = lv[use]
-    dy[use] = 0
-    dy[use, 0] = d[use]
-    by[use] = 0
-    by[use, 0] = b[use]
+    on = use if rows is None else rows[use]
+    ly[on] = 0
+    ly[on, 0] = lv[use]
+    dy[on] = 0
+    dy[on, 0] = d[use]
+    by[on] = 0
+    by[on, 0] = b[use]
     return use
 
 
@@ -5993,9 +8320,25 @@ def _edge_coefs(resid, kinds):
     if at.size:
         r = resid.reshape(-1, 64)[at].astype(np.float64)
         k = flat_k[at]
-        coefs.reshape(-1, 64)[at] = np.einsum("mij,mj->mi", EDGE_MATS[k], r)
+        if at.size >= EDGE_GROUP_MIN:  # one product per kind (no (m, 64, 64) gather of the matrices): the same sums
+            out = np.empty((at.size, 64))
+            for u in np.unique(k).tolist():
+                g = (k == u).nonzero()[0]
+                out[g] = np.einsum("ij,mj->mi", EDGE_MATS[u], r.take(g, 0))
+            coefs.reshape(-1, 64)[at] = out
+        else:
+            coefs.reshape(-1, 64)[at] = np.einsum("mij,mj->mi", EDGE_MATS[k], r)
         rest.reshape(-1)[at] = (r * r * (1.0 - EDGE_KEEP[k])).sum(1)
     return coefs, rest
+
+
+SDH_LIVE_ROWS = 1  # encoder speed, the same levels (decide27): _p_sign_hiding_one scans (zigzag, first / last) only the
+# blocks with two levels or more
+SDH_WRITE_CHANGED = 1  # encoder speed, the same levels (decide27): _p_sign_hiding_one writes back only the blocks
+# whose parity it fixed (not every coded macroblock's three level arrays)
+EDGE_GROUP_MIN = 32  # encoder speed, the same coefficients (decide27): _edge_coefs of at least this many edge blocks
+# multiplies each kind's matrix with its blocks ("ij,mj->mi": einsum's same inner sums, checked bit-equal) instead of
+# gathering a 64 x 64 matrix per block
 
 
 RDOQ_MERGE = 1  # speed, byte-identical: _code_blocks quantises luma, Cb and Cr in ONE _rdoq call (_rdoq_multi: a
@@ -6006,6 +8349,9 @@ RDOQ_MERGE_P16 = 32  # (recorded 5-64-macroblock calls, min of 15: 4 -> 32 is 0.
 RDOQ_MERGE_MAX = 64  # ... only for batches of at most this many macroblocks (whole-frame calls, 475-560 macroblocks:
 # merged about even, 0.85-1.15x call by call on a busy box: the merged dense arrays run to the luma's last position
 # for every chroma block too)
+RDOQ_MULTI_LEAN = 1  # encoder speed, the same numbers (key27b): _rdoq_multi takes RDOQ_LEAN27's 1, 2, 4 and 8 forms
+# (one strided abs-cast |c|, the ge threshold without the dense ratio + 0.5, the (last + 1, position) context table,
+# one gather of the three trials' bits); 0 = next27's
 _RDOQ_MULTI = {}  # _rdoq_multi's merged tables, by segment kinds: (source arrays, tables)
 
 
@@ -6028,7 +8374,7 @@ def _rdoq_multi_tables(rates, kinds):
         t23i.append(tabs[3])
         lasti.append(_rdoq_last_int(rates, key, k))
         last0.append(rates["last_" + key][k][0])
-    out = (np.concatenate(lev), np.concatenate(t01i), np.concatenate(t23i), np.concatenate(lasti),
+    out = (_cat(lev), _cat(t01i), _cat(t23i), _cat(lasti),
            np.array(last0, np.float32), lev[0].size, t01i[0].size, t23i[0].size, lasti[0].size)
     if len(_RDOQ_MULTI) > 16:
         _RDOQ_MULTI.clear()
@@ -6039,11 +8385,56 @@ def _rdoq_multi_tables(rates, kinds):
 _RDOQ_SETUP = {}  # _rdoq_multi_setup's cache
 
 
+RDOQ_SETUP_RUNS = 1  # encoder speed, the same arrays (key27b): _rdoq_multi_setup builds its per-block arrays from
+# per-run values (one np.repeat each; the float32-rounded lambdas in Python, as astype's rounding) with the segments'
+# zigzag steps cached by value, instead of keying a cache on every call's sizes (it missed on most calls: ~50 us each)
+_RDOQ_QZS = {}  # RDOQ_SETUP_RUNS: the stacked float32 zigzag steps, by the segments' quantiser matrices' values
+
+
+def _rdoq_multi_setup_runs(segs, last0s):
+    """RDOQ_SETUP_RUNS: _rdoq_multi_setup's arrays (the same dtypes and values) when no segment has an array lambda."""
+    sids, v64, vr, cnt, qk = [], [], [], [], []
+    for s, sg in enumerate(segs):
+        lam = sg[3]
+        qm = sg[2]
+        qk.append(qm.dtype.str)
+        qk.append(qm.tobytes())
+        if sg[4]:
+            for v, c in lam:
+                v = float(v)
+                sids.append(s)
+                v64.append(v)
+                vr.append(float(np.float32(v)))
+                cnt.append(c)
+        else:
+            v = float(lam)
+            sids.append(s)
+            v64.append(v)
+            vr.append(v)
+            cnt.append(sg[0])
+    qk = tuple(qk)
+    got = _RDOQ_QZS.get(qk)
+    if got is None:
+        qms = [_rdoq_qm(sg[2]) for sg in segs]
+        if len(_RDOQ_QZS) > 64:
+            _RDOQ_QZS.clear()
+        got = _RDOQ_QZS[qk] = (np.stack([q[1] for q in qms], 1) if RDOQ_MULTI_LEAN else qms,
+                               np.stack([q[0] for q in qms], 1).astype(np.float32).reshape(-1))
+    qms, qzs = got  # (RDOQ_MULTI_LEAN: the (64, segments) float32 reciprocal steps in place of the list)
+    cnt = np.array(cnt, np.int64)
+    sid = np.repeat(np.array(sids, np.int64), cnt)
+    lam64 = np.repeat(np.array(v64, np.float64), cnt)
+    return (sid, qms, qzs, lam64, lam64.astype(np.float32), np.repeat(np.array(vr, np.float64), cnt),
+            last0s.take(sid))
+
+
 def _rdoq_multi_setup(segs, counts, last0s):
     """_rdoq_multi's per-block segment ids, quantiser steps and lambdas (float64, float32, and the rate product's),
     and empty-block bits, cached by the segments' sizes, steps and lambdas (a per-block lambda: runs ((value,
     count), ...) or an array, the latter not cached)."""
     key = None
+    if RDOQ_SETUP_RUNS and all(not sg[4] or isinstance(sg[3], tuple) for sg in segs):
+        return _rdoq_multi_setup_runs(segs, last0s)
     if not any(isinstance(sg[3], np.ndarray) for sg in segs):
         key = (tuple((sg[0], sg[2].dtype.str, sg[2].tobytes(), sg[3], sg[4]) for sg in segs), id(last0s))
         got = _RDOQ_SETUP.get(key)
@@ -6063,8 +8454,8 @@ def _rdoq_multi_setup(segs, counts, last0s):
         else:
             l64.append(np.full(sg[0], lam, np.float64))
             lr.append(l64[-1])
-    lam64 = np.concatenate(l64)
-    out = (sid, qms, qzs, lam64, lam64.astype(np.float32), np.concatenate(lr), last0s.take(sid))
+    lam64 = _cat(l64)
+    out = (sid, qms, qzs, lam64, lam64.astype(np.float32), _cat(lr), last0s.take(sid))
     if key is not None:
         if len(_RDOQ_SETUP) > 256:
             _RDOQ_SETUP.clear()
@@ -6085,18 +8476,27 @@ def _rdoq_multi(raster, segs, deadzone):
     counts = [sg[0] for sg in segs]
     n = raster.shape[0]
     sid, qms, qzs, lam64, lam32, lamr, last0 = _rdoq_multi_setup(segs, counts, last0s)
-    ct = np.abs(raster.astype(np.float32))[:, ZIGZAG].T
-    if not ct.flags.c_contiguous:
-        ct = np.ascontiguousarray(ct)
+    lean = RDOQ_MULTI_LEAN
+    if lean:  # (RDOQ_LEAN27 1's |c|: |float32(c)| = float32(|c|))
+        ct = np.empty((64, n), np.float32)
+        np.abs(raster.T, out=ct, casting="unsafe")
+        ct = ct.take(ZIGZAG, 0)
+    else:
+        ct = np.abs(raster.astype(np.float32)).take(ZIGZAG, 1).T
+        if not ct.flags.c_contiguous:
+            ct = np.ascontiguousarray(ct)
     cct = ct * ct
-    total = cct.sum(0, dtype=np.float64)
+    total = _add_r(cct, 0, np.float64)
     ratio = np.empty_like(ct)  # ct * each segment's float32 reciprocal steps, segment by segment
-    a = 0
-    for q, c in zip(qms, counts):
-        np.multiply(ct[:, a:a + c], q[1][:, None], out=ratio[:, a:a + c])
-        a += c
-    live_mask = (ratio >= 0.5).any(0)
-    m = int(np.count_nonzero(live_mask))
+    if isinstance(qms, np.ndarray):  # (RDOQ_SETUP_RUNS + RDOQ_MULTI_LEAN: each block's column; the same products)
+        np.multiply(ct, qms.take(sid, 1), out=ratio)
+    else:
+        a = 0
+        for q, c in zip(qms, counts):
+            np.multiply(ct[:, a:a + c], q[1][:, None], out=ratio[:, a:a + c])
+            a += c
+    live_mask = _or_r(ratio >= 0.5, 0)
+    m = int(_add_r(live_mask, None))
     dist = total
     nbits = last0.copy()
     lv = np.zeros((n, 64), np.int32)
@@ -6115,58 +8515,86 @@ def _rdoq_multi(raster, segs, deadzone):
     if everyone:
         live, m, tot, sid_r, qz32 = None, n, total, sid, None
     else:
-        live = np.flatnonzero(live_mask)
+        live = live_mask.nonzero()[0]
         ct, cct, tot, ratio = ct.take(live, 1), cct.take(live, 1), total.take(live), ratio.take(live, 1)
         sid_r = sid.take(live)
-    rh = ratio + np.float32(0.5)
-    ge = rh >= 1.0
+    if lean:  # (RDOQ_LEAN27 2's threshold: fl(ratio + 0.5) >= 1 exactly where ratio >= _RDOQ_GE_T)
+        ge = ratio >= _RDOQ_GE_T
+    else:
+        rh = ratio + np.float32(0.5)
+        ge = rh >= 1.0
     if everyone and m < n:
         ge &= live_mask
-    flat = np.flatnonzero(ge)
+    flat = ge.ravel().nonzero()[0]
     p_i, r_i = np.divmod(flat, m)
     kz = int(p_i[-1]) + 1
     pad = _RDOQ_PAD
     fw = flat + pad * m
-    cv, hv = ct.take(flat), rh.take(flat).astype(np.int32)
+    if lean:
+        rv = ratio.take(flat)
+        cv, hv = ct.take(flat), (rv + np.float32(0.5)).astype(np.int32)
+        iv = rv + (0.5 - deadzone)
+    else:
+        cv, hv = ct.take(flat), rh.take(flat).astype(np.int32)
+        iv = ratio.take(flat) + (0.5 - deadzone)
     ccv = cv * cv
-    iv = ratio.take(flat) + (0.5 - deadzone)
     if deadzone > 0.5:
         iv = np.maximum(iv, 0)
     iv = iv.astype(np.int32)
     init = np.zeros((kz + pad, m), np.int32)
-    init.put(fw, np.minimum(iv, 15))
-    last0i = np.full(m, -1, np.int64)
+    init.reshape(-1)[fw] = np.minimum(iv, 15)
     sel = iv > 0
-    last0i[r_i[sel]] = p_i[sel]
     nbv = init.take(_RDOQ_NB_A[:kz], 0)
     nbv += init.take(_RDOQ_NB_B[:kz], 0)
     s_i = sid_r.take(r_i)
-    ctx = _RDOQ_BAND_CTX.take(p_i) + _RDOQ_NB_CTX.take(nbv.take(flat)) + _RDOQ_DLC.take(last0i.take(r_i) - p_i + 64)
+    if lean:  # (RDOQ_LEAN27 4's (last + 1, position) table)
+        l64 = np.zeros(m, np.int64)
+        l64.reshape(-1)[r_i.compress(sel)] = p_i.compress(sel) * 64 + 64  # (positions rising: the last put wins)
+        lp = l64.take(r_i)
+        lp += p_i
+        ctx = _RDOQ_NB_CTX.take(nbv.take(flat))
+        ctx += _RDOQ_BD.take(lp)
+    else:
+        last0i = _full(m, -1, np.int64)
+        last0i[r_i[sel]] = p_i[sel]
+        ctx = _RDOQ_BAND_CTX.take(p_i) + _RDOQ_NB_CTX.take(nbv.take(flat)) + _RDOQ_DLC.take(last0i.take(r_i) - p_i + 64)
     ctx += s_i * n_lev
     lam_r = lam32 if everyone else lam32.take(live)
     lam_c = lam_r.take(r_i)
     hm1 = hv - 1
-    ix = np.empty((2, flat.size), np.int64)
-    np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
-    np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
-    ix += ctx
     qz = qzs.take(p_i * len(segs) + s_i)
-    j0 = ccv + lam_c * lev_tab.take(ctx)
-    e = cv - (hv.astype(np.float32) + _RDOQ_HV32[:, None]) * qz
-    j = e * e
-    j += lam_c * lev_tab.take(ix)
+    if lean:  # (RDOQ_LEAN27 8's one gather of the three trials' bits: the same float32 products)
+        ix3 = np.empty((3, flat.size), np.int64)
+        ix3[0] = ctx
+        np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix3[1])
+        np.minimum(hv, LEVEL_ALPHABET - 1, out=ix3[2])
+        ix3[1:] += ctx
+        lb = lam_c * lev_tab.take(ix3)
+        j0 = ccv + lb[0]
+        e = cv - (hv.astype(np.float32) + _RDOQ_HV32[:, None]) * qz
+        j = e * e
+        j += lb[1:]
+    else:
+        ix = np.empty((2, flat.size), np.int64)
+        np.minimum(hm1, LEVEL_ALPHABET - 1, out=ix[0])
+        np.minimum(hv, LEVEL_ALPHABET - 1, out=ix[1])
+        ix += ctx
+        j0 = ccv + lam_c * lev_tab.take(ctx)
+        e = cv - (hv.astype(np.float32) + _RDOQ_HV32[:, None]) * qz
+        j = e * e
+        j += lam_c * lev_tab.take(ix)
     j1, j2 = j[0], j[1]
     b1 = j1 < j0
-    b2 = j2 < np.where(b1, j1, j0)
-    pick = np.where(b2, hv, np.where(b1, hm1, 0))
-    ci = np.flatnonzero(pick > 0)
+    b2 = j2 < _where(b1, j1, j0)
+    pick = _where(b2, hv, _where(b1, hm1, 0))
+    ci = (pick > 0).nonzero()[0]
     if not ci.size:
         return split()
     kc = int(p_i[ci[-1]]) + 1
     r_c, p_c, fwc, fc, pc = r_i.take(ci), p_i.take(ci), fw.take(ci), flat.take(ci), pick.take(ci)
-    ec = np.where(b2, e[1], e[0]).take(ci).astype(np.float64)
+    ec = _where(b2, e[1], e[0]).take(ci).astype(np.float64)
     best = np.zeros((kc + pad, m), np.int32)
-    best.put(fwc, np.minimum(pc, 15))
+    best.reshape(-1)[fwc] = np.minimum(pc, 15)
     ns = best.take(_RDOQ_NB_A[:kc], 0)
     ns += best.take(_RDOQ_NB_B[:kc], 0)
     sym = np.empty((kc + pad, m), np.int64)
@@ -6179,13 +8607,13 @@ def _rdoq_multi(raster, segs, deadzone):
     g = np.empty(m * kc + 1, np.int64)
     g[0] = 0
     bt = body.T + (sid_r * n_23)[:, None]
-    np.cumsum(t23i.take(bt), out=g[1:])
+    _add_acc(t23i.take(bt).ravel(), out=g[1:])
     rb = r_c * kc
     fk = rb + p_c
     fk1 = fk + 1
     dq = np.zeros(m * kc + 1, np.int64)
-    dq.put(fk1, np.rint((ccv.take(ci).astype(np.float64) - ec * ec) * _RDOQ_SSD_ONE).astype(np.int64))
-    np.cumsum(dq, out=dq)
+    dq.reshape(-1)[fk1] = np.rint((ccv.take(ci).astype(np.float64) - ec * ec) * _RDOQ_SSD_ONE).astype(np.int64)
+    _add_acc(dq, out=dq)
     b = t01i.take(sym.take(fwc - _RDOQ_SHIFT[:, None] * m) + (_RDOQ_T1_OFF[:, None] + s_c * n_01))
     rate = b[0] + lasti.take(p_c + 1 + s_c * n_last)
     rate += b[1]
@@ -6196,30 +8624,30 @@ def _rdoq_multi(raster, segs, deadzone):
     rate_f = rate * (1.0 / _RDOQ_BIT_ONE)
     saved_f = (dq.take(fk1) - dq.take(rb)) * (1.0 / _RDOQ_SSD_ONE)
     lam_v = (lamr if everyone else lamr.take(live)).take(r_c)
-    cost = np.full((m, kc), np.inf)
-    cost.put(fk, (tot.take(r_c) - saved_f) + lam_v * rate_f)
+    cost = _full((m, kc), np.inf, np.float64)
+    cost.reshape(-1)[fk] = (tot.take(r_c) - saved_f) + lam_v * rate_f
     rate_d = np.empty((m, kc))
-    rate_d.put(fk, rate_f)
-    end = np.argmin(cost, 1)
+    rate_d.reshape(-1)[fk] = rate_f
+    end = cost.argmin(1)
     rk = np.arange(0, m * kc, kc)
     fe = rk + end
     lam_end = lam64 if everyone else lam64.take(live)
     l0 = last0 if everyone else last0.take(live)
     empty = tot + lam_end * l0 <= cost.take(fe)
-    dd = np.where(empty, tot, tot - (dq.take(fe + 1) - dq.take(rk)) * (1.0 / _RDOQ_SSD_ONE))
-    bb = np.where(empty, l0, rate_d.take(fe)).astype(np.float32)
+    dd = _where(empty, tot, tot - (dq.take(fe + 1) - dq.take(rk)) * (1.0 / _RDOQ_SSD_ONE))
+    bb = _where(empty, l0, rate_d.take(fe)).astype(np.float32)
     if everyone:
         dist, nbits = dd, bb
     else:
         dist[live], nbits[live] = dd, bb
-    lev = pc * (p_c <= np.where(empty, -1, end).take(r_c))
+    lev = pc * (p_c <= _where(empty, -1, end).take(r_c))
     gidx = (r_c if everyone else live.take(r_c)) * 64 + ZIGZAG.take(p_c)
-    lv.put(gidx, np.where(raster.take(gidx) < 0, -lev, lev))
+    lv.reshape(-1)[gidx] = _where(raster.take(gidx) < 0, -lev, lev)
     return split()
 
 
 def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra=False, rdoq=None, tx16=False,
-                 kinds=None):
+                 kinds=None, blocks_out=None, known=None):
     """Transform + quantise residuals; returns levels, weighted SSD and estimated bits per macroblock.
     Intra macroblocks of P frames (DCT against 128) get the rough quantiser unless rdoq is set: every one of
     them is tried, few are chosen, and their many levels would make RDOQ the largest part of the encode time.
@@ -6236,30 +8664,89 @@ def _code_blocks(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, int
         lv, d, b = _rdoq(np.concatenate([ccb, ccr]), qc, deadzone, lams, intra, True)
         return (lv[:m], d[:m], b[:m]), (lv[m:], d[m:], b[m:])
 
-    if batch and RDOQ_MERGE and cur_y.shape[0] <= RDOQ_MERGE_MAX and RDOQ_SPARSE and RDOQ_INT_BITS and RDOQ_F32_TRIALS and deadzone >= 0:
-        return _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra, tx16, kinds)
+    merge_ok = RDOQ_MERGE and RDOQ_SPARSE and RDOQ_INT_BITS and RDOQ_F32_TRIALS and deadzone >= 0
+    if known is not None and batch and merge_ok and not tx16 and known[0].any():
+        return _code_blocks_known(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra, kinds, known)
+    if batch and merge_ok and cur_y.shape[0] <= RDOQ_MERGE_MAX:
+        return _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra, tx16, kinds,
+                                   blocks_out)
+    ry = None
     if kinds is None or not (kinds[0].any() or kinds[1].any()):
-        ly, dy, by = _code_plane_blocks(
-            _dct(_split4(np.subtract(cur_y, py, dtype=np.float32))), qy, deadzone, lam, intra, rdoq=rd)
+        ry = np.subtract(cur_y, py, dtype=np.float32)  # (kept for the 16x16 trial below: the same numbers)
+        ly, dy, by = _code_plane_blocks(_dct(_split4(ry)), qy, deadzone, lam, intra, rdoq=rd)
         (lcb, dcb, bcb), (lcr, dcr, bcr) = chroma(_dct(np.subtract(cur_cb, pcb, dtype=np.float32)),
                                                   _dct(np.subtract(cur_cr, pcr, dtype=np.float32)))
     else:
-        cy, ry = _edge_coefs(_split4(np.subtract(cur_y, py, dtype=np.float32)), kinds[0])
+        ry = np.subtract(cur_y, py, dtype=np.float32)
+        cy, rest_y = _edge_coefs(_split4(ry), kinds[0])
         ccb, rcb = _edge_coefs(np.subtract(cur_cb, pcb, dtype=np.float32), kinds[1])
         ccr, rcr = _edge_coefs(np.subtract(cur_cr, pcr, dtype=np.float32), kinds[1])
         ly, dy, by = _code_plane_blocks(cy, qy, deadzone, lam, intra, rdoq=rd)
         (lcb, dcb, bcb), (lcr, dcr, bcr) = chroma(ccb, ccr)
-        dy = dy + ry
+        dy = dy + rest_y
         dcb = dcb + rcb
         dcr = dcr + rcr
+    if blocks_out is not None:  # SPLIT_LUMA_REUSE: the luma blocks' SSD and bits (rows a 16x16 choice replaces are
+        blocks_out[:] = [dy, by]  # changed in place below; only the others are reused)
     t16 = np.zeros(ly.shape[0], bool)
-    if tx16 and P16 and ly.shape[0]:
-        t16 = _p16_luma(np.subtract(cur_y, py, dtype=np.float32), ly, dy, by, qy, deadzone, lam)
+    if tx16 and P16 and ly.shape[0] and not _P16_OFF[0]:
+        t16 = _p16_luma(ry, ly, dy, by, qy, deadzone, lam)
     dist = dy.sum(1) + CB_WEIGHT * dcb + CR_WEIGHT * dcr
     return ly, lcb, lcr, dist, by.sum(1) + bcb + bcr, t16
 
 
-def _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra, tx16, kinds):
+SPLIT_LUMA_REUSE = 1  # encoder speed, byte-identical (hq26): the split coding reuses the searched vector's coding of
+# each 8x8 luma block whose split vector, edge kind and prediction are the searched vector's (and whose macroblock
+# did not take the 16x16 transform): only the other luma blocks and the chroma are quantised (every block's RDOQ
+# result depends on its own coefficients alone). Coffee q80: ~42 % of the split candidates' luma blocks.
+
+
+def _code_blocks_known(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra, kinds, known):
+    """_code_blocks (RDOQ, no 16x16 trial) with some luma blocks' results known: known = (mask (m, 4), levels
+    (m, 4, 8, 8), SSD (m, 4), bits (m, 4)); the others coded as _code_blocks_merged / the separate calls do."""
+    kmask, klv, kd, kb = known
+    n = cur_y.shape[0]
+    m = cur_cb.shape[0]
+    todo = np.flatnonzero(~kmask.reshape(-1))
+    u = todo.size
+    ry = _split4(np.subtract(cur_y, py, dtype=np.float32)).reshape(-1, 8, 8)
+    res = np.concatenate([ry[todo], np.subtract(cur_cb, pcb, dtype=np.float32),
+                          np.subtract(cur_cr, pcr, dtype=np.float32)])
+    edge = not (kinds is None or not (kinds[0].reshape(-1)[todo].any() or kinds[1].any()))
+    if not edge:
+        coefs = _dct(res)
+    else:
+        coefs, rest_e = _edge_coefs(res, np.concatenate([kinds[0].reshape(-1)[todo], kinds[1], kinds[1]]))
+    if n <= RDOQ_MERGE_MAX:  # as _code_blocks_merged: one _rdoq_multi call
+        lams = ((lam / CB_WEIGHT, m), (lam / CR_WEIGHT, m))
+        segs = [(2 * m, (2 * m,), qc, lams, True, intra, True)]
+        if u:
+            segs.insert(0, (u, (u,), qy, lam, False, intra, False))
+        got = _rdoq_multi(coefs.reshape(-1, 64), segs, deadzone)
+    else:  # as _code_blocks' separate calls (big batches)
+        got = [_rdoq(coefs[u:], qc, deadzone, np.repeat(np.array([lam / CB_WEIGHT, lam / CR_WEIGHT]), m), intra, True)]
+        if u:
+            got.insert(0, _code_plane_blocks(coefs[:u], qy, deadzone, lam, intra, rdoq=True))
+    lc, dc, bc = got[-1]
+    ly = klv.copy()
+    dy = kd.copy()
+    by = kb.copy()
+    if u:
+        lvu, du, bu = got[0]
+        if edge:
+            du = du + rest_e[:u]
+        ly.reshape(-1, 64)[todo] = lvu.reshape(-1, 64)
+        dy.reshape(-1)[todo] = du
+        by.reshape(-1)[todo] = bu
+    if edge:
+        lc = lc.copy()
+        dc = dc + rest_e[u:]
+    dist = dy.sum(1) + CB_WEIGHT * dc[:m] + CR_WEIGHT * dc[m:]
+    return ly, lc[:m], lc[m:], dist, by.sum(1) + bc[:m] + bc[m:], np.zeros(n, bool)
+
+
+def _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, lam, intra, tx16, kinds,
+                        blocks_out=None):
     """RDOQ_MERGE: _code_blocks with RDOQ (luma, Cb + Cr and, for small batches, every 16x16 trial in one
     _rdoq_multi call; luma, Cb and Cr transformed in one _dct / _edge_coefs call), the same numbers as m4's
     separate calls (every step is per block)."""
@@ -6275,7 +8762,7 @@ def _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, l
         coefs, rest_e = _edge_coefs(res, np.concatenate([kinds[0].reshape(-1), kinds[1], kinds[1]]))
     lams = ((lam / CB_WEIGHT, m), (lam / CR_WEIGHT, m))  # (as m4's np.repeat of the two: the same float64 values)
     segs = [(4 * n, (n, 4), qy, lam, False, intra, False), (2 * m, (2 * m,), qc, lams, True, intra, True)]
-    p16 = bool(tx16 and P16 and n)
+    p16 = bool(tx16 and P16 and n) and not _P16_OFF[0]
     spec = p16 and P16_BOUND == 2 and n <= RDOQ_MERGE_P16
     raster = coefs.reshape(-1, 64)
     if spec:  # every macroblock's 16x16 trial in the same call (_p16_luma codes a subset: the same numbers)
@@ -6291,6 +8778,8 @@ def _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, l
         dy = dy + rest_e[:4 * n].reshape(n, 4)
         dc = dc + rest_e[4 * n:]
     lcb, dcb, bcb, lcr, dcr, bcr = lc[:m], dc[:m], bc[:m], lc[m:], dc[m:], bc[m:]
+    if blocks_out is not None:  # (SPLIT_LUMA_REUSE, as in _code_blocks)
+        blocks_out[:] = [dy, by]
     t16 = np.zeros(n, bool)
     if spec:
         lv, d, b = got[2]
@@ -6301,6 +8790,8 @@ def _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, l
             lv, b = lv[at], b[at]
             win = (d + lam * (b + P16_FLAG_BITS) < cost8[at]) & lv.any(axis=(1, 2))
             on = at[win]
+            if _P16_STAT[2]:  # P16_ADAPT_HQ's probe
+                _P16_STAT[0] += float((cost8[on] - d[win] - lam * (b[win] + P16_FLAG_BITS)).sum())
             t16[on] = True
             ly[on] = 0
             ly[on, 0] = lv[win]
@@ -6308,6 +8799,8 @@ def _code_blocks_merged(cur_y, cur_cb, cur_cr, py, pcb, pcr, qy, qc, deadzone, l
             dy[on, 0] = d[win]
             by[on] = 0
             by[on, 0] = b[win]
+        if _P16_STAT[2]:
+            _P16_STAT[1] += float(cost8.sum())
     elif p16:
         t16 = _p16_luma(ry, ly, dy, by, qy, deadzone, lam)
     dist = dy.sum(1) + CB_WEIGHT * dcb + CR_WEIGHT * dcr
@@ -6469,9 +8962,95 @@ def _chain_predictors_memo(choice, mv_me, mv_split, mbh, mbw):
     return out
 
 
+CHAIN_COLS = 1  # encoder speed, the same numbers: CHAIN_MEMO's rows resumed at their first column whose inputs changed
+# (a column depends only on its left neighbour's final vector, the row above's final vectors at its column and the
+# one before, and its own fixed vector): the sweep's fronts leave the left part of most rows as it was
+
+
+_CHAIN_COLS_MEMO = {}  # (mbh, mbw) -> _chain_predictors_cols' last call: signature arrays and lists, output lists,
+# final vectors per row, output array
+
+
+def _chain_predictors_cols(choice, mv_me, mv_split, mbh, mbw):
+    """CHAIN_COLS: _chain_predictors_memo's chain, each row recomputed from the first column whose fixed vector or
+    whose row above's final vector (at that column or, as the top-left, the one before) changed; the fixed vectors'
+    lists and the output array updated only where they changed (list <-> array conversions are most of a call)."""
+    n = mbh * mbw
+    two = choice == 2
+    fixed = two | (choice == 4)
+    sy = np.where(fixed, np.where(two, mv_me[:, 0], mv_split[:, 0]), _CHAIN_NONE)
+    sx = np.where(fixed, np.where(two, mv_me[:, 1], mv_split[:, 1]), _CHAIN_NONE)
+    memo = _CHAIN_COLS_MEMO.get((mbh, mbw))
+    if memo is None:
+        first = [1] * mbh
+        fy, fx = sy.tolist(), sx.tolist()
+        out_y, out_x = [0] * n, [0] * n
+        fin_y, fin_x = [[0] * (mbw + 1) for _ in range(mbh)], [[0] * (mbw + 1) for _ in range(mbh)]
+        out = None
+    else:
+        py, px, fy, fx, out_y, out_x, fin_y, fin_x, out = memo
+        chf = (sy != py) | (sx != px)
+        ch = chf.reshape(mbh, mbw)
+        first = np.where(ch.any(1), ch.argmax(1) + 1, mbw + 1).tolist()  # (row lists: column c at index c + 1)
+        k = np.flatnonzero(chf)
+        if k.size:
+            for i, a, b in zip(k.tolist(), sy[k].tolist(), sx[k].tolist()):
+                fy[i] = a
+                fx[i] = b
+    none = _CHAIN_NONE
+    chg = []  # the outputs that changed
+    up_y, up_x = [0] * (mbw + 1), [0] * (mbw + 1)  # final vectors of the row above, with a zero column on the left
+    u = mbw + 1  # the first index of the row above whose final vector changed (mbw + 1: none)
+    for r in range(mbh):
+        start = min(u, first[r])
+        row_y, row_x = fin_y[r], fin_x[r]  # (updated in place: from start on; before it, the same as the last call)
+        u = mbw + 1
+        if start <= mbw:
+            left_y, left_x = row_y[start - 1], row_x[start - 1]
+            tl_y, tl_x = up_y[start - 1], up_x[start - 1]
+            i = r * mbw + start - 1
+            for c in range(start, mbw + 1):
+                a, b = left_y, up_y[c]
+                g = a + b - tl_y
+                tl_y = b
+                if a > b:
+                    a, b = b, a
+                vy = a if g < a else (b if g > b else g)
+                a, b = left_x, up_x[c]
+                g = a + b - tl_x
+                tl_x = b
+                if a > b:
+                    a, b = b, a
+                vx = a if g < a else (b if g > b else g)
+                if vy != out_y[i] or vx != out_x[i]:
+                    out_y[i] = vy
+                    out_x[i] = vx
+                    chg.append(i)
+                f = fy[i]
+                if f != none:
+                    vy, vx = f, fx[i]
+                if c < u and (vy != row_y[c] or vx != row_x[c]):
+                    u = c
+                row_y[c] = left_y = vy
+                row_x[c] = left_x = vx
+                i += 1
+        up_y, up_x = row_y, row_x
+    if out is None:
+        out = np.empty((n, 2), np.int64)
+        out[:, 0] = out_y
+        out[:, 1] = out_x
+    elif chg:
+        out[chg] = [(out_y[i], out_x[i]) for i in chg]
+    _CHAIN_COLS_MEMO.clear()
+    _CHAIN_COLS_MEMO[(mbh, mbw)] = (sy, sx, fy, fx, out_y, out_x, fin_y, fin_x, out)
+    return out.copy()
+
+
 def _chain_predictors(choice, mv_me, mv_split, mbh, mbw):
     """Encoder: every macroblock's vector predictor (_vector_predictor's MED, raster order) when every macroblock
     keeps its choice (0, 1, 3: skip, predicted vector, intra take the predictor; 2: mv_me; 4: mv_split)."""
+    if CHAIN_MEMO and CHAIN_COLS:
+        return _chain_predictors_cols(choice, mv_me, mv_split, mbh, mbw)
     if CHAIN_MEMO:
         return _chain_predictors_memo(choice, mv_me, mv_split, mbh, mbw)
     if CHAIN_FAST:
@@ -6572,6 +9151,8 @@ INTRA_P_LOW_RATIO = 1.0  # encoder speed: ... and (INTRA_P_LOW_RATIO) that AC en
 # ~13100 macroblocks tried, all at ratio < 0.8 (pans, q20-80) or at cost > 800 lambda (face-rotate q80); these keep
 # ~600 of the tries and all 13. A scene cut (ratio ~0.5 everywhere) still passes.
 INTRA_P_HIGH_COST = 600.0
+INTRA_P_MIN_TRIES = 16  # encoder speed: a P frame with fewer intra contenders (_intra_p_contenders) than this tries none
+# (0 = all): the rough coding and RDOQ calls' fixed costs (~0.5 ms each) dominate there; a scene cut passes everywhere
 
 
 def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
@@ -6579,8 +9160,8 @@ def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
     cost is high (in all six clips intra won only above 39 x lambda) and the source's AC energy (what intra must
     code) is not far above the searched vector's residual energy (intra won only below 4.1 x). A scene cut
     passes both tests everywhere, so the switch to a key frame still sees it."""
-    def energy(x, pred, axes):
-        return ((x.astype(np.float32) - pred) ** 2).sum(axis=axes, dtype=np.float64)
+    def energy(x, pred, axes):  # (copy=False: x is float32 already here, the same numbers without a copy)
+        return ((x.astype(np.float32, copy=False) - pred) ** 2).sum(axis=axes, dtype=np.float64)
 
     if INTRA_P_LOW_RATIO is not None and INTRA_P_AC_RATIO > 0:  # speed: the energies only where the cost test passes
         ok = me[3] + lam * me[4] > INTRA_P_MIN_COST * lam
@@ -6608,11 +9189,11 @@ def _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam):
 def _intra_p_contenders_at(cur_y, cur_cb, cur_cr, pred_me, me3, me4, lam, energy):
     """_intra_p_contenders' energy tests (INTRA_P_AC_RATIO, INTRA_P_LOW_RATIO / INTRA_P_HIGH_COST) on the macroblocks
     given (those passing the cost test)."""
-    yb = _split4(cur_y).astype(np.float32)
+    yb = _split4(cur_y).astype(np.float32, copy=False)
     ac = energy(yb, yb.mean(axis=(2, 3), keepdims=True), (1, 2, 3))
     res = energy(cur_y, pred_me[0], (1, 2))
     for w, c, p in ((CB_WEIGHT, cur_cb, pred_me[1]), (CR_WEIGHT, cur_cr, pred_me[2])):
-        cf = c.astype(np.float32)
+        cf = c.astype(np.float32, copy=False)
         ac += w * energy(cf, cf.mean(axis=(1, 2), keepdims=True), (1, 2))
         res += w * energy(c, p, (1, 2))
     ok = ac < INTRA_P_AC_RATIO * res
@@ -6620,6 +9201,16 @@ def _intra_p_contenders_at(cur_y, cur_cb, cur_cr, pred_me, me3, me4, lam, energy
     return ok
 
 
+FILTER_KEEP = 4  # encoder speed (a decision): where two P frames in a row (not counting the first after a key frame)
+# chose sharp luma and chroma (from the whole-frame predictions at the searched vectors), the next this - 2 P frames
+# take sharp / sharp without the whole-frame smooth prediction and its SSDs; then a frame chooses again (one more sharp
+# choice keeps it again); <= 2 = every frame chooses (next27). (Keeping any choice for 4 frames, smooth ones too, cost
+# +0.73 % BD: face +3.18, retina +1.21, mostly the first P frame's atypical smooth choice kept). Six clips 16 frames vs
+# next27: 4 = -0.01 % mean (astronaut +0.00, chelsea -0.01, coffee +0.00, face -0.03, motorcycle +0.00, retina -0.00);
+# 6 = +0.02 % (retina +0.12, coffee +0.03) for one more kept frame in 11 on coffee / face: keep 4
+FILTER_KEEP_ANY = 0  # ... 1: any choice (smooth luma and / or chroma too) made twice in a row is kept the same way; the
+# kept frames make only the smooth planes it takes (0 = only sharp / sharp). Off: six clips 16 frames vs next27 +0.00 %
+# mean, but astronaut +0.05 % against +0.00 % with 0, for ~0.4 % of astronaut q20's P time (in-process A/B)
 SWEEP_ROUNDS = 0  # encoder speed: the exact sweep's pricing rounds stop after this many (0 = until exact, v7). The
 # macroblocks still priced at a stale predictor keep their choice: skips and predicted-vector macroblocks take the
 # real predictor (the latter's residual coded again there, one _code_blocks call), merge skips whose vector left
@@ -6628,6 +9219,50 @@ PRED_GATE = 1.0  # encoder speed: a predicted vector other than the searched one
 # uncoded distortion exceeds the searched vector's by at most this x lambda x the vector bits it saves (the searched
 # vector coded is then the better bet; choice 1 wins in < 1 % of the sweep's macroblocks); codings already made
 # are used anyway; < 0 = none but those, None = v7 (price all)
+SWEEP_WINDOW = 12  # encoder speed: below quality SWEEP_WINDOW_QMAX a sweep round re-prices only the macroblocks on
+# the first this + 1 anti-diagonals that hold a mispriced one (those before are exact; a macroblock depends only on
+# earlier diagonals, so the window's prices are the full round's; those further on would mostly be priced at
+# predictors that change again); 0 = all mispriced (v8). q20, 6 P frames: face-rotate 17628 -> 7403 macroblocks
+# re-priced in 105 -> 104 rounds, coffee-zoom 20178 -> 7886 in 105 -> 102, astronaut-pan 6349 -> 3566 in 43 -> 55
+# (s24's 6 gave 17 -> 19-24 rounds). At q50-80 the rounds are few and coded (RDOQ) macroblocks dominate them: a
+# window only adds rounds there (coffee q80 49 -> 71, face q80 37 -> 59)
+SWEEP_WINDOW_QMAX = 40.0
+MERGE_CHECK_EMPTY = 1  # encoder speed, the same numbers: the sweep builds no merge lists when no held merge-skip price
+# needs a check (0 = _merge_member called anyway). (Checking only every 2nd / 3rd round was tried: more rounds, e.g.
+# coffee-zoom q80 49 -> 60 in 6 P frames, and more macroblocks re-priced: slower)
+SWEEP_RASTER = 1  # encoder speed (a decision path, not byte-identical to c0022): the exact sweep as scalar raster
+# scans over cached prices, a round's unknown (macroblock, predictor) prices made as one batch, the next scan resumed
+# at the first of them (every macroblock before it is then decided exactly), predicted-vector codings made only where
+# they decide between passing the predictor on and a fixed vector (the rest in one batch at the end); 0 = c0022's
+# rounds of _chain_predictors and re-priced anti-diagonals. Without merge-skip prices (MERGE_SKIP_PRICE = 0) the two
+# give the same bytes: they differ only in which held merge prices get dropped on the way (SWEEP_RASTER_DROP).
+# Rounds, 7 P frames q20: face-rotate 143 -> 62-70, astronaut-pan 50 -> 20-28; coffee-zoom q80 64 -> 37
+SWEEP_RASTER_ROWS = 0  # ... a round makes only the unknown prices within this many rows of its first (0 = all; 2 / 4 /
+# 8 make fewer prices for many more rounds, e.g. face q20 70 -> 188 / 134 / 99 rounds: slower)
+SWEEP_RASTER_SPEC = 0  # ... an unknown macroblock's guessed choice in a scan: 0 = its last decision's, 1 = passing the
+# predictor on (face q20 70 -> 90 rounds), 2 = its choice at the price its last batch made (66 rounds, no faster)
+SWEEP_RASTER_ME = 1  # ... the prices at the searched vector as predictor filled in up front (pred_me's rows, no
+# prediction: the same numbers; astronaut q20 2106 -> 1616 prices made)
+SWEEP_RASTER_DIRTY = 1  # ... a scan decides again only the macroblocks unknown in the last one or whose left, top,
+# top-left or top-right final vector changed (the same decisions)
+SWEEP_RASTER_DROP = 2  # ... held merge-skip prices dropped for good as c0022 does: 2 = c0022's first-round check
+# plus a drop wherever a scan finds the vector out of its list (six clips 16 frames vs c0022 -0.03 % BD: -0.04 +0.00
+# +0.11 -0.12 -0.05 -0.07); 1 = only the first-round check (+0.15 %); 0 = none, each held price checked against its
+# final neighbours only (+0.22 %: coffee +0.23, retina +1.26)
+SWEEP_RASTER_LAZY = 0  # ... 1: a round makes the deciding codings only up to the first guess its batch shows wrong
+# (face q20 43 -> 21 coded macroblocks, coffee-zoom q80 39 -> 57 rounds; with DROP 2 a path change, not measured)
+SWEEP_RASTER_CAP = 0  # encoder speed (a decision): after this many rounds (0 = no cap) the macroblocks still unknown
+# keep their last guess (a fixed vector stands; a skip-like guess takes the best of skip / predicted / intra at the
+# predictor the guesses give), so nothing downstream moves; one last batch prices them, and the merge lists and
+# levels are made consistent as SWEEP_ROUNDS's truncation does. Measured (sweep s26 sprint 3, six clips, 16 frames, vs
+# c0023): 3 = +1.33 % BD (coffee +3.15, retina +4.23, face +0.63) for ~5 % less P time on face/coffee q20 only; 6 = +0.56 %
+# (retina +2.59); at q >= 65 only +0.02 % but no time gain on coffee q80. Not worth it: keep 0
+SWEEP_RASTER_CAP_FREE = 0  # ... 1: a capped macroblock takes the best choice at that predictor instead (its vector may
+# differ from the guess the macroblocks after it were decided with; the truncation then moves their predictors)
+_RASTER_GRID = {}  # (mbh, mbw): SWEEP_RASTER's grid positions, key bases and dependents of every macroblock
+_SWEEP_LOG = None  # (instrumentation: a list to collect (rounds, prices made, codings, waiting codings) per sweep)
+SWEEP_ROUND_LEAN = 1  # encoder speed, the same numbers: SWEEP_RASTER's rounds price their unknowns in fewer numpy calls
+# (take, both vector-bit lookups in one, no searched-vector masks: every unknown's predictor differs from it)
 SWEEP_MAPS = 1  # encoder speed, the same numbers: the sweep's seen skip distortions looked up in one map() pass
 # (dict.get with the default -1, never a distortion) instead of two Python loops (0 = the loops)
 CODED_ROWS = 1  # encoder speed, the same numbers: _decide_p's coding cache (code_pred) keeps each batch's result with
@@ -6646,6 +9281,17 @@ PRED_GATE_REL = 0.5  # encoder speed: PRED_GATE_GAIN's test passes only where th
 # frames): 0.5 / 8 keep 51 % of coffee q80's (1650 of 3386) and 57 % of face q80's for 22 / 208 lambda of the
 # codings' value; astronaut (large vector differences) keeps all.
 PRED_GATE_MVD = 8.0
+PRED_GATE_REL_HQ = (75.0, 0.05)  # encoder speed (hiq, from s24's q80screen): at quality >= the first number
+# PRED_GATE_REL is the second (None = PRED_GATE_REL at every quality, v8). At q75-80 coding the searched vector's
+# residual nearly always gains, so the gain test passed for ~60 % of coffee-zoom q80's predicted vectors (818 codings
+# in 7 frames for 76 wins); 0.05 keeps about half. At q65 (0.1) it cost astronaut / chelsea / retina 0.1-0.16 % BD.
+# hiq, six clips 16 frames vs v8: +0.01 % BD mean alone (coffee +0.03, face +0.04, retina -0.04), +0.03 % with
+# SWEEP_PRED_HQ; with BI_MIN_COST_HQ -0.03 % (the same as that alone). Coffee q80's predicted-vector codings 2341 ->
+# 1010 MBs (11 frames): ~1 % of its P time.
+SWEEP_PRED_HQ = None  # (off; tried 75.0) encoder speed (hiq, from q80screen): at quality >= this the exact sweep's rounds code a
+# predicted vector only where the gate passes it AND it saves more than PRED_GATE_MVD vector bits (codings already
+# made are priced anyway; None = gated as in the whole-frame pass, v8). hiq: +0.01 % BD alone (six clips, 16 frames),
+# but coffee q80's rounds still code 272 MBs in 53 calls (v8: 610 in 53): zooms' vectors save many bits too.
 PRED_SKIP_MARGIN = 32.0  # encoder speed: the predicted vector is coded (RDOQ) only where the skip's distortion exceeds
 # lambda x (this + the inter mode and zero-vector bits - the skip mode bits); below, skip beats it (exact at 0: the
 # coded cost is at least lambda x those bits); < 0 = price it everywhere
@@ -6665,6 +9311,13 @@ BI_MIN_COST = 128.0  # only macroblocks whose best one-hypothesis cost exceeds t
 # 98 % of its gain on 42 % of the candidates
 
 
+BI_MIN_COST_HQ = (75.0, 256.0)  # encoder speed and bits (hiq): (quality, cost): at quality >= the first number BI_MIN_COST
+# is the second (None = BI_MIN_COST everywhere, v8). At q80 the cheaper candidates' estimated wins do not pay (the flag
+# every inter macroblock codes, and the second vectors, cost more than the estimate says): six clips, 16 frames, vs v8
+# (only q80 changes): (75, 192) -0.04 % BD, (75, 256) -0.03 % (astronaut -0.04, coffee +0.01, motorcycle +0.03,
+# retina -0.18), (75, 320) -0.01 %, (75, 512) +0.04 %; from q65: (65, 192) +0.01 %, (65, 256) +0.18 %. At (75, 256)
+# coffee q80's bi codings drop 1018 -> 370 in 5 P frames (wins 308 -> 143), astronaut q80's 1125 -> 225, face q80's
+# 906 -> 772, and the bi search shrinks with them (bi was ~7 % of coffee q80's P time, ~11 % of astronaut q80's)
 BI_MIN_CANDIDATES = 16  # encoder speed: a P frame with fewer two-hypothesis candidates than this tries none (0 = all).
 # The search's and coding's fixed costs (~35 block-filter calls) dominate there: astronaut-pan q20 spent ~3 % of its P
 # time on ~5 candidates per frame. Six clips, q20/50/80, 8 frames: such frames held 53 lambda of the 90,000 lambda
@@ -6680,7 +9333,13 @@ def _bi_sad(target, phases, by, bx, v):
     return 0.5 * np.abs(d, out=d).sum(axis=(1, 2)).astype(np.float64)
 
 
-def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
+BI_STRIDES_HQ = (75.0, (1,))  # encoder speed (a decision, hq26): (quality, strides): at quality >= the first number the second
+# vector's refinement uses these strides instead of BI_STRIDES (e.g. (75.0, (2, 1)): no whole-pel step); None = off.
+# (75, (2, 1)): +0.01 % BD vs c0022 (six clips, 16 frames; retina +0.09, coffee -0.05), ~0.5 ms of a coffee q80 P frame
+# Sprint 2: (75, (1,)) [c0023: (75, (2, 1))]: no half-pel step either; +0.011 % BD on top of the other sprint-2 knobs
+
+
+def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost, strides=BI_STRIDES):
     """Encoder: the second vector of each macroblock, +-1 refinements at BI_STRIDES around w0, by the SAD of
     the two predictions' mean (the SAD of 2 cur - p1 against the second prediction, halved)."""
     by = (idx // mbw) * 16
@@ -6691,7 +9350,7 @@ def _bi_search(cur_y, p1_y, ref_b, idx, mbw, mbh, w0, subpel_cost):
         k, m = vs.shape[:2]
         return _bi_sad(np.tile(target, (k, 1, 1)), ref_b[3], np.tile(by, k), np.tile(bx, k), vs.reshape(-1, 2)).reshape(k, m)
 
-    best_v, raw = _refine_pm1(w0.copy(), BI_STRIDES, subpel_cost,
+    best_v, raw = _refine_pm1(w0.copy(), strides, subpel_cost,
                               lambda centre, stride: lambda o, v: _bi_sad(target, ref_b[3], by, bx, v), sad_many)
     if BI_NEIGHBOUR_PASSES:
         if raw is None:
@@ -6734,7 +9393,10 @@ def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, priced_skip, coded, pred
     flag_tab = PROB_BITS - np.log2(st["models"]["bi"]["freq"].astype(np.float64))
     ctx = np.where((mv_c != pred).any(1), 0, 1)  # _block_kind - 1 of an inter macroblock
     j_cur = j_min + lam * np.where(priced_skip, 0.0, flag_tab[ctx, 0])
-    cand = np.nonzero((choice <= 2) & (j_min > BI_MIN_COST * lam))[0]
+    min_cost = BI_MIN_COST
+    if BI_MIN_COST_HQ is not None and st.get("quality", 50.0) >= BI_MIN_COST_HQ[0]:
+        min_cost = BI_MIN_COST_HQ[1]
+    cand = np.nonzero((choice <= 2) & (j_min > min_cost * lam))[0]
     if not cand.size or cand.size < BI_MIN_CANDIDATES:
         return flags, dw, 0.0
     v = mv_c[cand]
@@ -6742,7 +9404,12 @@ def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, priced_skip, coded, pred
     ref_b = _bi_ref(st, ref[4], ref[5])
     w0 = _bi_predictor(v)
     cur_y = cur[0][cand]
-    w = _bi_search(cur_y, p1[0], ref_b, cand, mbw, st["mbh"], w0, SUBPEL_PENALTY * step)
+    strides = BI_STRIDES
+    if BI_STRIDES_HQ is not None and st.get("quality", 50.0) >= BI_STRIDES_HQ[0]:
+        strides = BI_STRIDES_HQ[1]
+    elif BI_STRIDES_LQ is not None and st.get("quality", 50.0) < BI_STRIDES_LQ[0]:
+        strides = BI_STRIDES_LQ[1]
+    w = _bi_search(cur_y, p1[0], ref_b, cand, mbw, st["mbh"], w0, SUBPEL_PENALTY * step, strides)
     # (no SAD gate before the coding: half the winners' estimated gain is in macroblocks whose mean has no lower luma
     # SAD than the one vector, the averaging's gain is in fewer levels; below 1.15x that SAD: 92 % of candidates, 98 %
     # of the gain)
@@ -6753,6 +9420,8 @@ def _decide_bi(st, ref, cur, choice, mv_c, pred, j_min, priced_skip, coded, pred
                            + flag_tab[ctx[cand], 1] + _mvd_bits(bi_tab, w - w0))
     win = j_bi < j_cur[cand]
     on = cand[win]
+    if RECON_PRED_BI:  # _bi_apply takes these rows where the vectors are the same (the same numbers)
+        st["pred_bi"] = (on, v[win], w[win], tuple(p[win] for p in pb))
     flags[on] = True
     dw[on] = (w - w0)[win]
     for k, a in zip((0, 1, 2, 5), coded):
@@ -6789,6 +9458,29 @@ def _p_lambda(st, step):
     return LAMBDA_SCALE * step**2 * 2.0**e
 
 
+SWEEP_MVD = 1  # encoder speed, the same numbers: a sweep round's vector bits at the new predictors (from the searched and
+# the split chain vector) and packed keys computed once and shared by the gate and the round's prices
+SWEEP_WEIGHTS = 1  # encoder speed, the same numbers: _decide_p's own predictions (passes, exact sweep rounds, merge-skip
+# prices) of a weighted frame are weighted by _weights_lean (in place, identity planes untouched) instead of
+# _apply_weights (three np.clip calls with their wrapper: ~45 us of a ~110 us small prediction on face-rotate q20)
+
+
+def _weights_lean(wp, preds):
+    """_apply_weights' numbers for fresh C-contiguous int32 predictions preds (changed in place): a plane of gain 64
+    and offset 0 is the identity on 0..255 ((p * 64 + 32) >> 6 = p) and is left as it is; the others are weighted in
+    place and clipped by _clip_255."""
+    out = []
+    for p, (g, o) in zip(preds, wp):
+        if g != 64 or o != 0:
+            p *= g
+            p += 32
+            p >>= 6
+            p += o
+            p = _clip_255(p)
+        out.append(p)
+    return tuple(out)
+
+
 def _decide_p(st, cur, step, layer=None):
     """Rate-distortion mode decision for a P frame over skip, inter (predicted or searched vector), split
     and intra.
@@ -6799,6 +9491,13 @@ def _decide_p(st, cur, step, layer=None):
     """
     mbh, mbw = st["mbh"], st["mbw"]
     n = mbh * mbw
+    st["pred_me"] = None  # (RECON_PRED_ME: set below by an ordinary decision)
+    if layer is None:
+        st["pred_log"] = None  # (RECON_PRED_LOG: set below by an ordinary decision)
+    st["pred_split"] = None  # (RECON_PRED_SPLIT: set below by an ordinary decision)
+    if layer is None:
+        st["pred_bi"] = None  # (RECON_PRED_BI: set by _decide_bi)
+        st.pop("layer_made", None)  # (LAYER_PLANES_ONCE: planes of this frame's references only)
     cur_y, cur_cb, cur_cr = (_to_mbs(cur[0], 16), _to_mbs(cur[1], 8), _to_mbs(cur[2], 8))
     qy, qc = (q.astype(np.float32) for q in _qmatrices(step))
     lam = _p_lambda(st, step)
@@ -6814,28 +9513,102 @@ def _decide_p(st, cur, step, layer=None):
         if quick is not None:
             return _decide_layers_alone(st, cur, step, quick)
     if layer is not None:  # the second decision of a cross-fade frame: predict from the two-layer reference
-        _use_layers(st, layer)
+        made = st.pop("layer_made", None)
+        if made is not None and made[0] == layer:  # LAYER_PLANES_ONCE: _choose_layers made these planes
+            a, b = layer[0][:2], layer[0][2:]
+            if max(abs(x) for x in a + b + (a[0] + b[0], a[1] + b[1])) > LAYER_MAX_MV:
+                raise ValueError("corrupt frame: layer vector out of range")
+            st["ref"], st["ref_phases"] = made[1], {}
+        else:
+            _use_layers(st, layer)
         if not LAYER_SEARCH_RANGE:  # zero vectors: whole-sample blocks, not 16 phase planes (the same numbers)
             st["ref_phases"][FILTER_SHARP] = (st["ref"][0], FILTER_SHARP)
     ref = _ref_with(st, FILTER_SHARP)
     search = int(SEARCH_RANGE) if layer is None else LAYER_SEARCH_RANGE  # the layers compensate the motion
+    if layer is None:  # P16_HQ / P16_ADAPT_HQ: does this frame try the 16x16 luma transform?
+        off = collect = False
+        if P16_HQ is not None and st.get("quality", 50.0) >= P16_HQ:
+            off = True
+            if P16_ADAPT_HQ is not None:
+                if st.get("p16_probing") and _P16_STAT[2]:
+                    st["p16_gain"] = _P16_STAT[0] / max(_P16_STAT[1], 1e-9)
+                skip = st.get("p16_skip", 0)
+                if st.get("p16_gain", 1.0) < P16_ADAPT_HQ[0] and skip < P16_ADAPT_HQ[1]:
+                    st["p16_skip"] = skip + 1
+                else:
+                    off = False
+                    collect = True
+                    st["p16_skip"] = 0
+        st["p16_probing"] = collect
+        _P16_OFF[0] = off
+        _P16_STAT[:] = [0.0, 0.0, collect]
     if search:
-        mv_me = _motion_search(cur[0], ref, mbh, mbw, search, SUBPEL_PENALTY * step, prior)
+        from_prior = False
+        if PRIOR_SEARCH > 1 and prior is not None:  # speed: a full search every PRIOR_SEARCH-th P frame only
+            count = st.get("prior_search_count", 0)
+            st["prior_search_count"] = count + 1
+            every = PRIOR_SEARCH
+            if PRIOR_SEARCH_HQ is not None and st.get("quality", 50.0) >= PRIOR_SEARCH_HQ[0]:
+                every = PRIOR_SEARCH_HQ[1]
+            if PRIOR_SEARCH_LQ is not None and st.get("quality", 50.0) < PRIOR_SEARCH_LQ[0]:
+                every = PRIOR_SEARCH_LQ[1]
+            if PRIOR_SEARCH_MQ is not None and PRIOR_SEARCH_MQ[0] <= st.get("quality", 50.0) < PRIOR_SEARCH_MQ[1]:
+                every = PRIOR_SEARCH_MQ[2]
+            from_prior = count % every != 0 and not (PRIOR_SEARCH_FADE and st.get("prior_fade"))
+        _MS_CROSS[0] = SUBPEL_CROSS_Q is not None and st.get("quality", 50.0) >= SUBPEL_CROSS_Q
+        _MS_HQ[0] = NEIGHBOUR_PASSES_HQ is not None and st.get("quality", 50.0) >= NEIGHBOUR_PASSES_HQ[0]
+        _MS_QUALITY[0] = st.get("quality", 50.0)
+        mv_me = _motion_search(cur[0], ref, mbh, mbw, search, SUBPEL_PENALTY * step, prior, from_prior)
+        if PRIOR_SEARCH > 1:
+            last, st["ms_whole_sad"] = st.get("ms_whole_sad"), _MS_WHOLE_SAD[0]
+            if from_prior and PRIOR_SEARCH_RISE > 0 and last is not None and _MS_WHOLE_SAD[0] > PRIOR_SEARCH_RISE * last:
+                mv_me = _motion_search(cur[0], ref, mbh, mbw, search, SUBPEL_PENALTY * step, prior)
+                st["ms_whole_sad"] = _MS_WHOLE_SAD[0]
     else:
         mv_me = np.zeros((n, 2), np.int64)
     st["prev_mv"] = _npclip(mv_me >> 2, -(MAX_MV // 4 - 2), MAX_MV // 4 - 2)
     all_idx = np.arange(n)
+
+    kb = _kinds_bounds(mbh, mbw) if EDGE_TX and KINDS_AT_BOUNDS else None
 
     def kinds_at(idx, vecs):
         """The edge-transform kinds (_edge_kinds_mbs) of inter macroblocks idx at vectors vecs ((m, 2) or split (m, 4, 2))."""
         if not EDGE_TX:
             return None
         split = vecs.ndim == 3
+        if kb is not None:  # KINDS_AT_BOUNDS: kind 0 wherever the vector keeps every block inside the plane
+            b = kb[1 if split else 0].take(idx, 0)
+            out = _or_r(_or_r(vecs < b[..., 0, :], -1) | _or_r(vecs > b[..., 1, :], -1), -1) if split else \
+                _or_r((vecs < b[:, 0]) | (vecs > b[:, 1]), 1)
+            m = idx.size
+            ky, kc = np.zeros((m, 4), np.int64), np.zeros(m, np.int64)
+            if not _or_r(out, None):
+                return ky, kc
+            at = out.nonzero()[0]
+            if at.size <= KINDS_AT_SCALAR:  # (plain Python for a few macroblocks: _edge_kinds' integer arithmetic)
+                h, w = mbh * 16, mbw * 16
+                for r, i, v in zip(at.tolist(), idx.take(at).tolist(), vecs.take(at, 0).tolist()):
+                    by, bx = (i // mbw) * 16, (i % mbw) * 16
+                    v4 = v if split else (v, v, v, v)
+                    ky[r] = [_edge_kind_one(by + dy, bx + dx, vy, vx, 2, h, w)
+                             for (vy, vx), dy, dx in zip(v4, (0, 0, 8, 8), (0, 8, 0, 8))]
+                    if not split:
+                        kc[r] = _edge_kind_one(by // 2, bx // 2, v[0], v[1], 3, h // 2, w // 2)
+                return ky, kc
+            if at.size < m:  # (the kinds are per block: the others' are 0)
+                got = kinds_at_calc(idx.take(at), vecs.take(at, 0), split)
+                ky[at], kc[at] = got
+                return ky, kc
+        return kinds_at_calc(idx, vecs, split)
+
+    def kinds_at_calc(idx, vecs, split):
         mv4 = vecs if split else np.repeat(vecs[:, None, :], 4, axis=1)
         return _edge_kinds_mbs(mbh, mbw, mv4, np.full(idx.size, MODE_SPLIT if split else MODE_INTER), idx)
     # filter set of this frame: the one whose prediction at the searched vectors has the lower weighted SSD
     pred_sharp = _predict_mbs(ref, all_idx, mbw, mv_me)
     layer_cand = _choose_layers(st, cur, mv_me, pred_sharp[0]) if layer is None and LAYER_GATE > 0 else None
+    if layer is None and PRIOR_SEARCH_FADE:  # (PRIOR_SEARCH: a frame after a cross-fade candidate searches in full)
+        st["prior_fade"] = layer_cand is not None or bool(st.get("layer_alone"))
     if layer_cand is not None and st["layer_alone"]:  # a clear cross-fade: the two-layer decision alone (speed)
         return _decide_layers_alone(st, cur, step, layer_cand)
     if layer_cand is not None and LAYER_TWICE_QMAX is not None and st.get("quality", 50.0) >= LAYER_TWICE_QMAX:
@@ -6843,15 +9616,39 @@ def _decide_p(st, cur, step, layer=None):
     # the smooth luma filtered per block, as the decoder does (_mc_luma_direct, the same numbers): its 16 phase
     # planes are built only when the frame chooses it
     ref_smooth = st["ref"] + ((st["ref"][0], FILTER_SMOOTH_LUMA), FILTER_SMOOTH, None)
-    pred_smooth = _predict_mbs(ref_smooth, all_idx, mbw, mv_me)
+    sq_kept = []  # SSD_ROWS_REUSE: (prediction plane, its squared differences) of the filter choice's SSDs
+    keep = st.get("filt_keep", (0, None)) if FILTER_KEEP > 2 and layer is None else None
+    if keep is not None and keep[0] > 0:  # FILTER_KEEP: the choice stands; only the smooth planes it takes
+        smooth_luma, smooth_chroma = (keep[1] & 1) > 0, (keep[1] & 2) > 0
+        st["filt_keep"] = (keep[0] - 1, keep[1])
+        pred_smooth = None
+        if smooth_luma or smooth_chroma:  # (FILTER_KEEP_ANY)
+            by, bx = (all_idx // mbw) * 16, (all_idx % mbw) * 16
+            pred_smooth = [None, None, None]
+            if smooth_luma:
+                pred_smooth[0] = _mc_luma(ref_smooth[3], by, bx, mv_me)
+            if smooth_chroma:
+                pred_smooth[1:] = _mc_c_pair(ref_smooth, by // 2, bx // 2, mv_me, 8) if MC_CHROMA_PAIR else \
+                    (_mc_c(ref_smooth, ref_smooth[1], by // 2, bx // 2, mv_me, 8),
+                     _mc_c(ref_smooth, ref_smooth[2], by // 2, bx // 2, mv_me, 8))
+            pred_smooth = tuple(pred_smooth)
+    else:
+        pred_smooth = _predict_mbs(ref_smooth, all_idx, mbw, mv_me)
 
-    def ssd(a, b):
-        return float((np.subtract(a, b, dtype=np.float32) ** 2).sum())
+        def ssd(a, b):
+            d = np.subtract(a, b, dtype=np.float32) ** 2
+            if SSD_ROWS_REUSE:
+                sq_kept.append((b, d))
+            return float(d.sum())
 
-    smooth_luma = ssd(cur_y, pred_smooth[0]) < ssd(cur_y, pred_sharp[0])
-    c_sharp = CB_WEIGHT * ssd(cur_cb, pred_sharp[1]) + CR_WEIGHT * ssd(cur_cr, pred_sharp[2])
-    c_smooth = CB_WEIGHT * ssd(cur_cb, pred_smooth[1]) + CR_WEIGHT * ssd(cur_cr, pred_smooth[2])
-    smooth_chroma = c_smooth < c_sharp
+        smooth_luma = ssd(cur_y, pred_smooth[0]) < ssd(cur_y, pred_sharp[0])
+        c_sharp = CB_WEIGHT * ssd(cur_cb, pred_sharp[1]) + CR_WEIGHT * ssd(cur_cr, pred_sharp[2])
+        c_smooth = CB_WEIGHT * ssd(cur_cb, pred_smooth[1]) + CR_WEIGHT * ssd(cur_cr, pred_smooth[2])
+        smooth_chroma = c_smooth < c_sharp
+        if keep is not None:  # FILTER_KEEP: sharp / sharp a second time in a row: kept for the next frames
+            f, first = int(smooth_luma) + 2 * int(smooth_chroma), st.pop("filt_first", False)
+            ok = (f == 0 or FILTER_KEEP_ANY) and not first  # (keep[1]: the last frame's choice if it counts, else None)
+            st["filt_keep"] = (FILTER_KEEP - 2 if ok and keep[1] == f else 0, f if ok else None)
     filt = FILTER_SMOOTH_LUMA * smooth_luma + FILTER_SMOOTH_CHROMA * smooth_chroma
     if smooth_luma and FILTER_SMOOTH_LUMA not in st["ref_phases"]:
         # the smooth luma filtered per block (the same numbers) until the split search shows the planes pay
@@ -6864,14 +9661,23 @@ def _decide_p(st, cur, step, layer=None):
         sx = (all_idx % mbw) * 16 + (mv_me[:, 1] >> 2)
         inside = (sy >= 0) & (sx >= 0) & (sy + 17 <= mbh * 16) & (sx + 17 <= mbw * 16)
     wp = _estimate_weights((cur_y, cur_cb, cur_cr), pred_me, lam, inside)
+    if layer is None and PRIOR_SEARCH_FADE and wp is not None:  # (weighted prediction: a fade, too)
+        st["prior_fade"] = True
     if wp is not None:
         ref = _ref_with(st, filt, wp)
         pred_me = _apply_weights(ref, pred_me)
+    if layer is None:  # RECON_PRED_ME: _reconstruct's predictions take these rows where the final vector is mv_me
+        st["pred_me"] = (mv_me, pred_me)
+    kinds_me = kinds_at(all_idx, mv_me)
+    me_blocks = [] if SPLIT_LUMA_REUSE else None  # (the searched vector's luma blocks' SSD and bits)
     me = _code_blocks(cur_y, cur_cb, cur_cr, *pred_me, qy, qc, DEADZONE_INTER, lam, tx16=True,
-                      kinds=kinds_at(all_idx, mv_me))
+                      kinds=kinds_me, blocks_out=me_blocks)
     flat = (np.full((n, 16, 16), 128, np.int32), np.full((n, 8, 8), 128, np.int32), np.full((n, 8, 8), 128, np.int32))
     if INTRA_P_MIN_COST > 0:  # speed: rough intra coding only for macroblocks where intra could win
         try_i = _intra_p_contenders(cur_y, cur_cb, cur_cr, pred_me, me, lam)
+        if INTRA_P_MIN_TRIES and try_i.sum() < min(INTRA_P_MIN_TRIES, n // 4):  # speed: too few to pay two
+            # _code_blocks calls (n // 4: a small frame's scene cut still tries)
+            try_i[:] = False
         if layer is None or st["intra_rough"] is None:
             st["intra_rough"] = (np.zeros(n, bool), [np.zeros_like(me[0]), np.zeros_like(me[1]), np.zeros_like(me[2]),
                                                      np.full(n, np.inf), np.zeros(n)])
@@ -6917,7 +9723,10 @@ def _decide_p(st, cur, step, layer=None):
     # Split is only tried where one vector leaves a residual worth coding (saves most of its cost).
     # ... and not in the fade's second decision: measured on 8 frames, chelsea -0.19 % BD without split there
     # (the other five clips unchanged), its encode 1.04x faster
-    cand = np.nonzero(me[4] > SPLIT_MIN_BITS)[0] if layer is None else np.zeros(0, np.int64)
+    min_bits = SPLIT_MIN_BITS
+    if SPLIT_MIN_BITS_HQ is not None and st.get("quality", 50.0) >= SPLIT_MIN_BITS_HQ[0]:
+        min_bits = SPLIT_MIN_BITS_HQ[1]
+    cand = np.nonzero(me[4] > min_bits)[0] if layer is None else np.zeros(0, np.int64)
     if cand.size < SPLIT_MIN_CANDIDATES:  # speed: too few to pay the split search's fixed costs
         cand = cand[:0]
     if isinstance(ref[3], tuple) and cand.size > SMOOTH_PLANES_MIN_SPLIT:
@@ -6938,8 +9747,19 @@ def _decide_p(st, cur, step, layer=None):
         cand = cand[~same]
     if cand.size:
         sp_cand = _predict_split(ref, cand, mbw, mv4[cand])
+        if RECON_PRED_SPLIT and layer is None:  # _reconstruct's split predictions take these rows (the same numbers)
+            st["pred_split"] = (cand, mv4[cand], sp_cand)
+        kinds_sp = kinds_at(cand, mv4[cand])
+        known = None
+        if me_blocks:  # SPLIT_LUMA_REUSE: luma blocks at the searched vector (the same prediction and edge kind)
+            kmask = (mv4[cand] == mv_me[cand][:, None]).all(2) & ~me[5][cand][:, None]
+            if kinds_sp is not None:
+                kmask &= kinds_sp[0] == kinds_me[0][cand]
+            if kmask.any():
+                kmask &= (_split4(sp_cand[0]) == _split4(pred_me[0][cand])).all((2, 3))
+                known = (kmask, me[0][cand], me_blocks[0][cand], me_blocks[1][cand])
         got = _code_blocks(cur_y[cand], cur_cb[cand], cur_cr[cand], *sp_cand, qy, qc, DEADZONE_INTER, lam,
-                           kinds=kinds_at(cand, mv4[cand]))
+                           kinds=kinds_sp, known=known)
         for k in range(5):
             spl[k][cand] = got[k]
     sub_d = mv4[:, list(SUB_OTHERS)] - mv4[:, 1:2]
@@ -6950,25 +9770,45 @@ def _decide_p(st, cur, step, layer=None):
         def ssd(a, b):
             return (np.subtract(a, b, dtype=np.float32) ** 2).sum(axis=(1, 2))
 
+        if idx is all_idx:  # (the planes' rows as they are: the same numbers)
+            return ssd(cur_y, sp[0]) + CB_WEIGHT * ssd(cur_cb, sp[1]) + CR_WEIGHT * ssd(cur_cr, sp[2])
+        if SWEEP_ROUND_LEAN:  # (take: the same rows)
+            return ssd(cur_y.take(idx, 0), sp[0]) + CB_WEIGHT * ssd(cur_cb.take(idx, 0), sp[1]) + \
+                CR_WEIGHT * ssd(cur_cr.take(idx, 0), sp[2])
         return ssd(cur_y[idx], sp[0]) + CB_WEIGHT * ssd(cur_cb[idx], sp[1]) + CR_WEIGHT * ssd(cur_cr[idx], sp[2])
+
+    plog = [] if RECON_PRED_LOG and layer is None else None  # (RECON_PRED_LOG: (keys, predictions) of predict_w)
+
+    def predict_w(idx, vecs, keys=None):
+        """_predict_mbs(ref, idx, mbw, vecs) (SWEEP_WEIGHTS: weighted by _weights_lean, the same numbers); keys: their
+        packed keys (mb_keys) when the caller has them."""
+        if SWEEP_WEIGHTS and ref[5] is not None:
+            out = _weights_lean(ref[5], _predict_mbs(ref[:5] + (None,), idx, mbw, vecs))
+        else:
+            out = _predict_mbs(ref, idx, mbw, vecs)
+        if plog is not None and idx.size:
+            plog.append((mb_keys(idx, vecs, True) if keys is None else keys, out))
+        return out
 
     def predict_at(idx, vecs):
         """_predict_mbs of macroblocks idx at vectors vecs, pred_me's rows (the same numbers) where a vector is the
         searched one: most of them in a pan."""
         fresh = np.nonzero((vecs != mv_me[idx]).any(1))[0]
         if fresh.size == idx.size:
-            return _predict_mbs(ref, idx, mbw, vecs)
+            return predict_w(idx, vecs)
         out = [p[idx] for p in pred_me]
         if fresh.size:
-            for o, g in zip(out, _predict_mbs(ref, idx[fresh], mbw, vecs[fresh])):
+            for o, g in zip(out, predict_w(idx[fresh], vecs[fresh])):
                 o[fresh] = g
         return out
 
     coded = {}  # (macroblock, vy, vx): its _code_blocks row; the sweep's rounds often return to a predictor coded before
 
-    def mb_keys(idx, vecs):
-        """The dictionaries' keys of macroblocks idx at vectors vecs: (macroblock, vy, vx) packed in one int (speed)."""
-        return ((idx << 32) + ((vecs[:, 0] + 32768) << 16) + (vecs[:, 1] + 32768)).tolist()
+    def mb_keys(idx, vecs, packed=False):
+        """The dictionaries' keys of macroblocks idx at vectors vecs: (macroblock, vy, vx) packed in one int (speed);
+        packed: as an int64 array."""
+        k = (idx << 32) + ((vecs[:, 0] + 32768) << 16) + (vecs[:, 1] + 32768)
+        return k if packed else k.tolist()
 
     def code_pred(idx, vecs, preds):
         """_code_blocks of macroblocks idx predicted by vectors vecs (predictions preds), each (macroblock, vector)
@@ -7001,30 +9841,48 @@ def _decide_p(st, cur, step, layer=None):
         rows = [coded[key] for key in keys]
         return [np.array([r[f] for r in rows]) for f in range(6)]
 
-    d_me0 = skip_distortion(pred_me, all_idx)  # the searched vector's uncoded distortion
+    got_sq = [next((d for b, d in sq_kept if b is p), None) for p in pred_me] if sq_kept and wp is None else None
+    if got_sq is not None and all(d is not None for d in got_sq):  # SSD_ROWS_REUSE: skip_distortion's rows from
+        # the filter choice's squared differences (the same arrays, the same sums)
+        d_me0 = got_sq[0].sum(axis=(1, 2)) + CB_WEIGHT * got_sq[1].sum(axis=(1, 2)) + \
+            CR_WEIGHT * got_sq[2].sum(axis=(1, 2))
+    else:
+        d_me0 = skip_distortion(pred_me, all_idx)  # the searched vector's uncoded distortion
+    sq_kept = got_sq = None
     me_gain = d_me0 - me[3] - lam * me[4]  # PRED_GATE_GAIN: what coding the searched vector's residual saved
+    quality = st.get("quality", 50.0)
+    rel_gate = PRED_GATE_REL
+    if PRED_GATE_REL_HQ is not None and PRED_GATE_REL is not None and quality >= PRED_GATE_REL_HQ[0]:
+        rel_gate = PRED_GATE_REL_HQ[1]
+    sweep_cached = SWEEP_PRED_HQ is not None and quality >= SWEEP_PRED_HQ
 
-    def pred_gate(idx, vecs, d_at):
+    def pred_gate(idx, vecs, d_at, mvd_me=None, mvd_sp=None, karr=None, in_sweep=False):
         """PRED_GATE: where the predicted vectors vecs of macroblocks idx (uncoded distortions d_at) are worth
-        coding, or already coded."""
-        mvd_me = _mvd_bits(mvd_tab, mv_me[idx] - vecs)
+        coding, or already coded. (SWEEP_MVD: mvd_me, mvd_sp, karr: the vector bits from the searched and the split
+        chain vector, and the packed keys, when the caller has them: the same numbers.)"""
+        if mvd_me is None:
+            mvd_me = _mvd_bits(mvd_tab, mv_me[idx] - vecs)
         ok = d_at - d_me0[idx] <= PRED_GATE * lam * mvd_me
         if PRED_GATE_EST is not None:  # its cost guessed with the searched vector's coding gain, against the others
             inter = me[3][idx] + lam * (me[4][idx] + mode_bits[idx, MODE_INTER])
             guess = inter + d_at - d_me0[idx] + lam * zero_mvd
+            if mvd_sp is None:
+                mvd_sp = _mvd_bits(mvd_tab, mv_chain_split[idx] - vecs)
             best = np.minimum.reduce([d_at + lam * mode_bits[idx, MODE_SKIP], inter + lam * mvd_me, j_intra[idx],
-                                      j_split_base[idx] + lam * _mvd_bits(mvd_tab, mv_chain_split[idx] - vecs)])
+                                      j_split_base[idx] + lam * mvd_sp])
             ok = guess <= PRED_GATE_EST * best
         if PRED_GATE_GAIN is not None:
             gain_ok = me_gain[idx] >= PRED_GATE_GAIN * lam * (mode_bits[idx, MODE_INTER] + zero_mvd - mode_bits[idx, MODE_SKIP])
             if PRED_GATE_REL is not None:
-                gain_ok &= (d_at - d_me0[idx] < PRED_GATE_REL * d_me0[idx]) | (mvd_me > PRED_GATE_MVD)
+                gain_ok &= (d_at - d_me0[idx] < rel_gate * d_me0[idx]) | (mvd_me > PRED_GATE_MVD)
             ok |= gain_ok
+        if in_sweep and sweep_cached:  # SWEEP_PRED_HQ: only where the predicted vector saves many vector bits (pans)
+            ok &= mvd_me > PRED_GATE_MVD
         if PRED_GATE < 0:
             ok[:] = False
         ask = np.nonzero(~ok)[0]
         if ask.size and coded:
-            ok[ask] = [k in coded for k in mb_keys(idx[ask], vecs[ask])]
+            ok[ask] = [k in coded for k in (mb_keys(idx[ask], vecs[ask]) if karr is None else karr[ask].tolist())]
         return ok
 
     # Whole-frame passes against the previous pass's vectors give a good guess of every predictor ...
@@ -7032,19 +9890,32 @@ def _decide_p(st, cur, step, layer=None):
     zero_mvd = _mvd_bits(mvd_tab, np.zeros(2, np.int64))
     for _ in range(DECISION_PASSES):
         pred_guess = _vector_predictor(final, mbh, mbw)
-        sp = predict_at(all_idx, pred_guess)
-        d_skip = skip_distortion(sp, all_idx)
+        other = (pred_guess != mv_me).any(1)
+        if PASS_FRESH:  # only the macroblocks whose predictor is not the searched vector predicted (the others' skip
+            # distortion is d_me0: the same rows, the same numbers)
+            fresh = other.nonzero()[0]
+            d_skip = d_me0.copy()
+            if fresh.size:
+                sp = predict_w(fresh, pred_guess[fresh])
+                d_skip[fresh] = skip_distortion(sp, fresh)
+        else:
+            sp = predict_at(all_idx, pred_guess)
+            d_skip = skip_distortion(sp, all_idx)
         # where the predicted vector is the searched one the residual is me's, and so is its coding: only the
         # other macroblocks are coded (in a pan most are the same)
         mp = [a.copy() for a in me]
-        other = (pred_guess != mv_me).any(1)
         worth = _pred_contenders(d_skip, mode_bits, zero_mvd, lam)
         if PRED_GATE is not None and PRED_GATE_PASS:
             worth &= pred_gate(all_idx, pred_guess, d_skip)
         mp[3][other & ~worth] = np.inf  # skip beats the coded predicted vector there
-        other = np.nonzero(other & worth)[0]
+        if PASS_FRESH:
+            sel = worth.take(fresh).nonzero()[0]
+            other = fresh.take(sel)
+        else:
+            other = np.nonzero(other & worth)[0]
         if other.size:
-            got = code_pred(other, pred_guess[other], [p[other] for p in sp])
+            got = code_pred(other, pred_guess[other], [p.take(sel, 0) for p in sp] if PASS_FRESH else
+                            [p[other] for p in sp])
             for k in range(6):
                 mp[k][other] = got[k]
         j_skip = d_skip + lam * mode_bits[:, MODE_SKIP]
@@ -7056,7 +9927,7 @@ def _decide_p(st, cur, step, layer=None):
         final = mv_c  # intra macroblocks pass their predictor on, like skips
     j_now = np.minimum.reduce([j_skip, j_pred, j_me, j_intra, j_split])
     j_bare, mv_2, alt = _merge_skip_prices(st, final, pred_guess, mv_me, d_me0, j_me,
-                                           j_now, lambda i, v: skip_distortion(_predict_mbs(ref, i, mbw, v), i),
+                                           j_now, lambda i, v: skip_distortion(predict_w(i, v), i),
                                            mode_bits, lam)
     me3 = np.where(alt, np.inf, me[3])  # where the merge skip takes another vector, column 2 is that skip alone
     # ... then the exact decisions. Each macroblock's real predictor comes from its left, top and top-left
@@ -7065,10 +9936,11 @@ def _decide_p(st, cur, step, layer=None):
     # batch, the macroblocks priced with another one. The first anti-diagonal with a wrong price is exact after
     # the round (all before it are), so the rounds end, and at the sweep's unique consistent result: the same
     # decisions as a sweep over the mbh + mbw - 1 diagonals, in a few batches instead.
-    ly, lcb, lcr = mp[0].copy(), mp[1].copy(), mp[2].copy()
+    ly, lcb, lcr = (mp[0], mp[1], mp[2]) if PASS_FRESH else (mp[0].copy(), mp[1].copy(), mp[2].copy())  # (mp: fresh
+    # copies, not used below)
     # (macroblock, vy, vx): skip distortion; the rounds often return to a predictor seen before
     skip_seen = dict(zip(mb_keys(all_idx, pred_guess), d_skip.tolist()))
-    t16 = mp[5].copy()
+    t16 = mp[5] if PASS_FRESH else mp[5].copy()
     j_skip, j_pred, pred = j_skip.copy(), j_pred.copy(), pred_guess.copy()
     j_me = np.minimum(me3 + lam * (me[4] + mode_bits[:, MODE_INTER] + _mvd_bits(mvd_tab, mv_me - pred)), j_bare)
     j_split = j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - pred)
@@ -7076,7 +9948,393 @@ def _decide_p(st, cur, step, layer=None):
     choice = np.argmin(j_all, 1)
     passed = field_seen = None  # the held merge-skip prices the last check found in their lists, and its field
     rounds, truncated = 0, False
-    while True:
+    window = SWEEP_WINDOW if st.get("quality", 50.0) < SWEEP_WINDOW_QMAX else 0
+    diag = all_idx // mbw + all_idx % mbw
+    def _raster_sweep():
+        """SWEEP_RASTER: the exact decisions of a raster-order sweep (each macroblock decided at the predictor its
+        left, top and top-left neighbours' final vectors give, a chosen merge skip only where its vector is in the
+        list those neighbours give). One scalar scan over cached prices per round; the prices it lacks (macroblock,
+        predictor pairs not seen yet) are made as one batch, and the next scan resumes at the first of them (every
+        macroblock before it is decided exactly). A predicted vector's coding is made in the batch only where it
+        can decide between passing the predictor on and a fixed vector; the others wait for one batch at the end
+        (where the macroblock ends)."""
+        inf = math.inf
+        mb_skip, mb_inter = mode_bits[:, MODE_SKIP], mode_bits[:, MODE_INTER]
+        dropped = [False] * n
+        s0 = 0  # the macroblocks before this one keep the pass's choices (their predictors are the pass's)
+        if SWEEP_RASTER_DROP:  # c0022's first round: the chosen merge skips out of their lists at the pass's choices
+            real = _chain_predictors(choice, mv_2, mv_chain_split, mbh, mbw)
+            field = np.where((choice == 2)[:, None], mv_2, np.where((choice == 4)[:, None], mv_chain_split, real))
+            check = np.nonzero((choice == 2) & (j_all[:, 2] == j_bare))[0]
+            bad = np.flatnonzero((real != pred).any(1))
+            s0 = int(bad[0]) if bad.size else n
+            if check.size:
+                gone = check[~_merge_member(st, field, real, mv_2, check)]
+                if gone.size:
+                    s0 = min(s0, int(gone[0]))
+                    j_bare[gone], me3[gone], mv_2[gone] = np.inf, me[3][gone], mv_me[gone]
+                    j_all[gone, 2] = me[3][gone] + lam * (me[4][gone] + mode_bits[gone, MODE_INTER] +
+                                                          _mvd_bits(mvd_tab, mv_me[gone] - pred[gone]))
+                    choice[gone] = np.argmin(j_all[gone], 1)
+                    for i in gone.tolist():
+                        dropped[i] = True
+        t = lam * (me[4] + mb_inter + _mvd_bits(mvd_tab, mv_me - pred))
+        price = {}  # the rows the rounds make; the pass's and (SWEEP_RASTER_ME) the searched vector's are in lists
+        pgy, pgx = pred[:, 0].tolist(), pred[:, 1].tolist()
+        pas = (j_all[:, 0].tolist(), j_all[:, 1].tolist(), (me3 + t).tolist(), (me[3] + t).tolist(),
+               j_all[:, 4].tolist())
+        mey, mex = mv_me[:, 0].tolist(), mv_me[:, 1].tolist()
+        if SWEEP_RASTER_ME:  # the prices at the searched vector as predictor need no prediction (pred_me's rows)
+            t0 = lam * (me[4] + mb_inter + _mvd_bits(mvd_tab, mv_me - mv_me))
+            mer = ((d_me0 + lam * mb_skip).tolist(), (me[3] + lam * (me[4] + mb_inter + zero_mvd)).tolist(),
+                   (me3 + t0).tolist(), (me[3] + t0).tolist(),
+                   (j_split_base + lam * _mvd_bits(mvd_tab, mv_chain_split - mv_me)).tolist())
+        mfy, mfx = (mey, mex) if SWEEP_RASTER_ME else ([None] * n, [None] * n)  # (the searched vector's rows)
+
+        def row_at(i, key, vy, vx):
+            """The cached price row of macroblock i at predictor (vy, vx) (key: its packed key), None if unknown."""
+            got = price.get(key)
+            if got is None:
+                if vy == pgy[i] and vx == pgx[i]:
+                    return pas[0][i], pas[1][i], pas[2][i], pas[3][i], pas[4][i]
+                if vy == mfy[i] and vx == mfx[i]:
+                    return mer[0][i], mer[1][i], mer[2][i], mer[3][i], mer[4][i]
+            return got
+        c3l, jbl = j_intra.tolist(), j_bare.tolist()
+        m2y, m2x = mv_2[:, 0].tolist(), mv_2[:, 1].tolist()
+        spy, spx = mv_chain_split[:, 0].tolist(), mv_chain_split[:, 1].tolist()
+        pc = _prev_chain(st)
+        pcy, pcx = pc[:, 0].tolist(), pc[:, 1].tolist()
+        spec = choice.tolist()  # an unknown macroblock's guess: its last decision's kind
+        ppy, ppx = [0] * n, [0] * n
+        kind, lost = [0] * n, [False] * n
+        zero = (0, 0)
+        w2 = mbw + 2  # the final vectors on a grid with a zero border (no edge tests): macroblock i at gi[i]
+        fy, fx = [0] * ((mbh + 1) * w2), [0] * ((mbh + 1) * w2)
+        got = _RASTER_GRID.get((mbh, mbw))
+        if got is None:
+            gi = [(i // mbw + 1) * w2 + i % mbw + 1 for i in range(n)]
+            base = [(i << 32) + (32768 << 16) + 32768 for i in range(n)]  # mb_keys' packing: base + (vy << 16) + vx
+            # the macroblocks whose predictor or merge list takes macroblock i's final vector (right, below-left,
+            # below, below-right)
+            deps = [tuple(j for j, ok in ((i + 1, i % mbw + 1 < mbw), (i + mbw - 1, i % mbw > 0), (i + mbw, True),
+                                          (i + mbw + 1, i % mbw + 1 < mbw)) if ok and j < n) for i in range(n)]
+            got = _RASTER_GRID[(mbh, mbw)] = (gi, base, deps)
+        gi, base, deps = got
+        uf = [True] * n  # unknown in the last scan (or not scanned yet): decided again
+
+        def scan(start):
+            unk = []
+            dirty = uf[:] if SWEEP_RASTER_DIRTY else [True] * n
+            for i in range(start, n):
+                if not dirty[i]:  # its left, top, top-left and top-right final vectors are as in the last scan
+                    continue
+                q = gi[i]
+                ay, ax = fy[q - 1], fx[q - 1]
+                u = q - w2
+                by, bx = fy[u], fx[u]
+                a, b = ay, by
+                g = a + b - fy[u - 1]
+                if a > b:
+                    a, b = b, a
+                vy = a if g < a else (b if g > b else g)
+                a, b = ax, bx
+                g = a + b - fx[u - 1]
+                if a > b:
+                    a, b = b, a
+                vx = a if g < a else (b if g > b else g)
+                ppy[i] = vy
+                ppx[i] = vx
+                key = base[i] + (vy << 16) + vx
+                row = price.get(key)
+                if row is None:
+                    if vy == pgy[i] and vx == pgx[i]:
+                        row = pas[0][i], pas[1][i], pas[2][i], pas[3][i], pas[4][i]
+                    elif vy == mfy[i] and vx == mfx[i]:
+                        row = mer[0][i], mer[1][i], mer[2][i], mer[3][i], mer[4][i]
+                if row is not None:
+                    c0, c1, c2, c2l, c4 = row
+                    if dropped[i]:
+                        c2 = c2l
+                    c3, jb = c3l[i], jbl[i]
+                    if not c2 < jb:
+                        c2 = jb
+                    if c1 is None and not min(c0, c3) < min(c2, c4):  # (a dropped merge price: code it after all)
+                        del price[key]
+                        row = None
+                if row is None:
+                    unk.append(i)
+                    uf[i] = True
+                    k = spec[i] if SWEEP_RASTER_SPEC != 1 else 0
+                    if k == 2:
+                        vy, vx = m2y[i], m2x[i]
+                    elif k == 4:
+                        vy, vx = spy[i], spx[i]
+                    if vy != fy[q] or vx != fx[q]:
+                        fy[q] = vy
+                        fx[q] = vx
+                        for j in deps[i]:
+                            dirty[j] = True
+                    continue
+                uf[i] = False
+                if c1 is None:  # (pending: min(c0, c3) < min(c2, c4), so the macroblock passes its predictor on)
+                    k = -1
+                else:
+                    k, m = 0, c0
+                    if c1 < m:
+                        k, m = 1, c1
+                    if c2 < m:
+                        k, m = 2, c2
+                    if c3 < m:
+                        k, m = 3, c3
+                    if c4 < m:
+                        k = 4
+                lo = False
+                if k == 2:
+                    if c2 == jb:  # a merge skip: its vector must be in the list the final neighbours give
+                        lst = [(vy, vx)]
+                        tr = (fy[u + 1], fx[u + 1]) if i % mbw + 1 < mbw else zero
+                        for v in ((ay, ax), (by, bx), (pcy[i], pcx[i]), tr, zero):
+                            if len(lst) >= MERGE_MAX:
+                                break
+                            if v not in lst:
+                                lst.append(v)
+                        if (m2y[i], m2x[i]) in lst:
+                            vy, vx = m2y[i], m2x[i]
+                        else:
+                            lo = True
+                            if SWEEP_RASTER_DROP > 1:  # c0022's rule: a merge price found out of its list is dropped
+                                dropped[i] = True
+                                jbl[i] = inf
+                                m2y[i], m2x[i] = mey[i], mex[i]
+                                j_bare[i], me3[i], mv_2[i] = np.inf, me[3][i], mv_me[i]
+                            k, m = 0, c0
+                            if c1 < m:
+                                k, m = 1, c1
+                            if c2l < m:
+                                k, m = 2, c2l
+                            if c3 < m:
+                                k, m = 3, c3
+                            if c4 < m:
+                                k = 4
+                            if k == 2:
+                                vy, vx = mey[i], mex[i]
+                    else:
+                        vy, vx = mey[i], mex[i]
+                if k == 4:
+                    vy, vx = spy[i], spx[i]
+                lost[i] = lo
+                kind[i] = k
+                spec[i] = k
+                if vy != fy[q] or vx != fx[q]:
+                    fy[q] = vy
+                    fx[q] = vx
+                    for j in deps[i]:
+                        dirty[j] = True
+            return unk
+
+        if s0:  # (speed, the same decisions: a scan would find the pass's prices and choices there)
+            fvy, fvx = field[:s0, 0].tolist(), field[:s0, 1].tolist()
+            for i in range(s0):
+                q = gi[i]
+                fy[q], fx[q] = fvy[i], fvx[i]
+                ppy[i], ppx[i] = pgy[i], pgx[i]
+                kind[i] = spec[i]
+                uf[i] = False
+        rounds = made = coded_n = 0
+        start = s0
+        frozen = []
+        lean = SWEEP_ROUND_LEAN and SWEEP_RASTER_ME and SWEEP_RASTER_SPEC != 2 and not SWEEP_RASTER_LAZY and \
+            PRED_GATE is not None
+        if lean:
+            mv_pair = np.stack((mv_me, mv_chain_split))
+            me4_inter = me[4] + mb_inter
+            pc_floor = lam * (mb_inter + zero_mvd - mb_skip + PRED_SKIP_MARGIN) if PRED_SKIP_MARGIN >= 0 else None
+        while True:
+            unk = scan(start)
+            if not unk:
+                break
+            if SWEEP_RASTER_CAP and rounds >= SWEEP_RASTER_CAP:  # the unknowns keep this scan's guesses
+                frozen = unk
+            rounds += 1
+            if SWEEP_RASTER_ROWS:
+                unk = [i for i in unk if i < unk[0] + SWEEP_RASTER_ROWS * mbw]
+            start = unk[0]
+            sub = np.array(unk, np.int64)
+            ps = np.empty((sub.size, 2), np.int64)
+            ps[:, 0] = [ppy[i] for i in unk]
+            ps[:, 1] = [ppx[i] for i in unk]
+            karr = mb_keys(sub, ps, True)
+            if lean:  # SWEEP_ROUND_LEAN: the same numbers in fewer numpy calls (every unknown's predictor is not
+                # the searched vector: those prices are known up front, SWEEP_RASTER_ME)
+                g = predict_w(sub, ps, karr)
+                d_sub = skip_distortion(g, sub)
+                mb2 = _mvd_bits(mvd_tab, np.subtract(mv_pair.take(sub, 1), ps))
+                mvd_me_s, mvd_sp_s = mb2[0], mb2[1]
+                c0 = d_sub + lam * mb_skip.take(sub)
+                t = lam * (me4_inter.take(sub) + mvd_me_s)
+                c2a, c2l = me3.take(sub) + t, me[3].take(sub) + t
+                c4 = j_split_base.take(sub) + lam * mvd_sp_s
+                oi = np.flatnonzero(d_sub >= pc_floor.take(sub)) if pc_floor is not None else np.arange(sub.size)
+                if oi.size:
+                    oi = oi[pred_gate(sub.take(oi), ps.take(oi, 0), d_sub.take(oi), mvd_me_s.take(oi),
+                                      mvd_sp_s.take(oi), karr.take(oi), in_sweep=True)]
+                c1 = [inf] * sub.size
+                if oi.size:
+                    so = sub.take(oi)
+                    need = np.minimum(c0.take(oi), j_intra.take(so)) >= \
+                        np.minimum(np.minimum(c2a.take(oi), j_bare.take(so)), c4.take(oi))
+                    now = oi[need]
+                    if now.size:
+                        sn = sub.take(now)
+                        got = code_pred(sn, ps.take(now, 0), [q.take(now, 0) for q in g])
+                        v = got[3].astype(np.float64) + lam * (got[4].astype(np.float64) + mb_inter.take(sn) +
+                                                                zero_mvd)
+                        for k, x in zip(now.tolist(), v.tolist()):
+                            c1[k] = x
+                        coded_n += now.size
+                    for k in oi[~need].tolist():
+                        c1[k] = None
+                price.update(zip(karr.tolist(), zip(c0.tolist(), c1, c2a.tolist(), c2l.tolist(), c4.tolist())))
+                made += sub.size
+                if frozen:
+                    break
+                continue
+            g = predict_at(sub, ps)
+            d_sub = skip_distortion(g, sub)
+            mvd_me_s = _mvd_bits(mvd_tab, mv_me[sub] - ps)
+            mvd_sp_s = _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
+            c0 = d_sub + lam * mb_skip[sub]
+            t = lam * (me[4][sub] + mb_inter[sub] + mvd_me_s)
+            c2a, c2l = me3[sub] + t, me[3][sub] + t
+            c4 = j_split_base[sub] + lam * mvd_sp_s
+            other = (ps != mv_me[sub]).any(1)
+            j1, b1 = me[3][sub], me[4][sub]
+            j1[other] = np.inf
+            oi = np.nonzero(other & _pred_contenders(d_sub, mode_bits[sub], zero_mvd, lam))[0]
+            if PRED_GATE is not None and oi.size:
+                oi = oi[pred_gate(sub[oi], ps[oi], d_sub[oi], mvd_me_s[oi], mvd_sp_s[oi], karr[oi], in_sweep=True)]
+            pend = np.zeros(sub.size, bool)
+            skip_rows = None
+            if oi.size:  # codings that can decide between passing the predictor on and a fixed vector: now
+                need = np.minimum(c0[oi], j_intra[sub[oi]]) >= np.minimum.reduce([c2a[oi], j_bare[sub[oi]], c4[oi]])
+                now = oi[need]
+                pend[oi[~need]] = True
+                if now.size and SWEEP_RASTER_LAZY:  # only those before the first guess this batch shows wrong (the
+                    # rest are likely at a predictor that changes again: they stay unknown)
+                    c1t = np.where(other, np.inf, j1 + lam * (b1 + mb_inter[sub] + zero_mvd))
+                    kk = np.argmin(np.stack([c0, c1t, np.minimum(c2a, j_bare[sub]), j_intra[sub], c4], 1), 1)
+                    kk[(kk == 1) | (kk == 3)] = 0
+                    sg = np.array([spec[i] for i in unk])
+                    sg[(sg == 1) | (sg == 3) | (sg < 0)] = 0
+                    wrong = kk != sg
+                    wrong[now] = False
+                    if wrong.any():
+                        first = int(np.argmax(wrong))
+                        later = now[now > first]
+                        now = now[now <= first]
+                        if later.size:
+                            skip_rows = later
+                if now.size:
+                    got = code_pred(sub[now], ps[now], [q[now] for q in g])
+                    j1[now], b1[now] = got[3], got[4]
+                    coded_n += now.size
+            c1 = (j1 + lam * (b1 + mb_inter[sub] + zero_mvd)).tolist()
+            for k in np.flatnonzero(pend).tolist():
+                c1[k] = None
+            price.update(zip(karr.tolist(), zip(c0.tolist(), c1, c2a.tolist(), c2l.tolist(), c4.tolist())))
+            if skip_rows is not None:  # (SWEEP_RASTER_LAZY: their codings are not made yet)
+                for k in karr[skip_rows].tolist():
+                    del price[k]
+                skip_rows = None
+            if SWEEP_RASTER_SPEC == 2:  # the guess for these macroblocks from now on: their choice at this predictor
+                c1a = j1 + lam * (b1 + mb_inter[sub] + zero_mvd)
+                c1a[pend] = np.inf
+                kk = np.argmin(np.stack([c0, c1a, np.minimum(c2a, j_bare[sub]), j_intra[sub], c4], 1), 1)
+                for i, k in zip(unk, kk.tolist()):
+                    spec[i] = k
+            made += sub.size
+            if frozen:
+                break
+        for i in frozen:  # (SWEEP_RASTER_CAP) priced at the predictor the guesses give; a skip-like guess takes the
+            # best choice that passes its predictor on, a fixed-vector guess stands
+            k = spec[i]
+            key = base[i] + (ppy[i] << 16) + ppx[i]
+            c0_, c1_, c2_, c2l_, c4_ = price[key]
+            if SWEEP_RASTER_CAP_FREE:  # the best choice at that predictor, whatever vector it passes on
+                c2_ = c2l_ if dropped[i] else min(c2_, jbl[i])
+                k, m = 0, c0_
+                if c1_ is not None and c1_ < m:
+                    k, m = 1, c1_
+                if c2_ < m:
+                    k, m = 2, c2_
+                if c3l[i] < m:
+                    k, m = 3, c3l[i]
+                if c4_ < m:
+                    k = 4
+            if k == 2 or k == 4:
+                if c1_ is None:  # (its coding is not needed)
+                    price[key] = (c0_, inf) + price[key][2:]
+            else:
+                if c1_ is None:
+                    k = -1
+                else:
+                    k, m = 0, c0_
+                    if c1_ < m:
+                        k, m = 1, c1_
+                    if c3l[i] < m:
+                        k = 3
+            kind[i] = k
+        pv = np.empty((n, 2), np.int64)
+        pv[:, 0], pv[:, 1] = ppy, ppx
+        pend = [i for i in range(n) if kind[i] < 0]
+        if pend:  # the waiting codings where the macroblock ends
+            idx = np.array(pend, np.int64)
+            got = code_pred(idx, pv[idx], predict_at(idx, pv[idx]))
+            c1 = (got[3] + lam * (got[4] + mb_inter[idx] + zero_mvd)).tolist()
+            for i, key, v in zip(pend, mb_keys(idx, pv[idx]), c1):
+                c0_, _, c2_, c2l_, c4_ = price[key]  # (a waiting coding's row is a round's, never the lists')
+                price[key] = (c0_, v, c2_, c2l_, c4_)
+                k, m = 0, c0_
+                if v < m:
+                    k, m = 1, v
+                if c3l[i] < m:
+                    k = 3
+                kind[i] = k
+            coded_n += idx.size
+        lo = np.array(lost) | np.array(dropped)
+        # the price rows of the macroblocks whose row differs from the pass's (j_all holds those of the others, and
+        # of the first-round drops)
+        moved = (pv != pred).any(1) | lo
+        moved[pend] = True
+        fetch = np.nonzero(moved)[0]
+        if fetch.size:
+            rows = np.array([row_at(i, k, vy, vx) for i, k, vy, vx in zip(
+                fetch.tolist(), mb_keys(fetch, pv[fetch]), pv[fetch, 0].tolist(), pv[fetch, 1].tolist())], np.float64)
+            j_all[fetch, 0], j_all[fetch, 1], j_all[fetch, 4] = rows[:, 0], rows[:, 1], rows[:, 4]
+            j_all[fetch, 2] = np.minimum(rows[:, 2], j_bare[fetch])
+            lf = lo[fetch]
+            j_all[fetch[lf], 2] = rows[lf, 3]
+        if lo.any():
+            j_bare[lo], me3[lo], mv_2[lo] = np.inf, me[3][lo], mv_me[lo]
+        ch = np.array(kind, np.int64)
+        c1i = np.nonzero(ch == 1)[0]
+        if c1i.size:  # the predicted vector's levels: the searched vector's where they are the same, else the coding's
+            sm = (pv[c1i] == mv_me[c1i]).all(1)
+            s = c1i[sm]
+            ly[s], lcb[s], lcr[s], t16[s] = me[0][s], me[1][s], me[2][s], me[5][s]
+            o = c1i[~sm]
+            if o.size:
+                got = code_pred(o, pv[o], None)
+                ly[o], lcb[o], lcr[o], t16[o] = got[0], got[1], got[2], got[5]
+        if _SWEEP_LOG is not None:
+            _SWEEP_LOG.append((rounds, made, coded_n, len(pend)))
+        return ch, pv, bool(frozen)
+
+    raster = SWEEP_RASTER and not SWEEP_ROUNDS
+    if raster:  # SWEEP_RASTER: the exact decisions as one scalar raster scan over cached prices, repeated
+        choice, pred, truncated = _raster_sweep()
+    while not raster:
         real = _chain_predictors(choice, mv_2, mv_chain_split, mbh, mbw)
         # a merge skip whose vector the choices leave out of its list loses that price for good (so the rounds end)
         field = np.where((choice == 2)[:, None], mv_2, np.where((choice == 4)[:, None], mv_chain_split, real))
@@ -7091,7 +10349,10 @@ def _decide_p(st, cur, step, layer=None):
             check = np.nonzero(held & (near.ravel() | ~passed))[0]
         else:
             check = np.nonzero(held)[0]
-        lost = check[~_merge_member(st, field, real, mv_2, check)]
+        if check.size or not MERGE_CHECK_EMPTY:
+            lost = check[~_merge_member(st, field, real, mv_2, check)]
+        else:  # (speed, the same result: no merge lists built for no macroblock)
+            lost = check
         passed, field_seen = held, field
         passed[lost] = False
         if lost.size:
@@ -7104,12 +10365,21 @@ def _decide_p(st, cur, step, layer=None):
             if lost.size:
                 continue
             break
+        if window:  # only the first SWEEP_WINDOW + 1 anti-diagonals holding a mispriced macroblock
+            dsub = diag[sub]
+            sub = sub[dsub <= dsub.min() + window]
         if SWEEP_ROUNDS and rounds >= SWEEP_ROUNDS:
             truncated = True
             break
         rounds += 1
         ps = real[sub]
-        keys = mb_keys(sub, ps)
+        if SWEEP_MVD:  # (the vector bits at the new predictors, for the gate and the round's prices alike)
+            karr = mb_keys(sub, ps, True)
+            keys = karr.tolist()
+            mvd_me_s = _mvd_bits(mvd_tab, mv_me[sub] - ps)
+            mvd_sp_s = _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
+        else:
+            keys = mb_keys(sub, ps)
         if SWEEP_MAPS and SWEEP_LEAN:  # one C-level lookup pass: the seen distortions, -1 (never a distortion) if new
             seen_d = np.array(list(map(skip_seen.get, keys, [-1.0] * len(keys))), d_skip.dtype)
             new = seen_d < 0
@@ -7137,7 +10407,10 @@ def _decide_p(st, cur, step, layer=None):
             other = (ps != mv_me[sub]).any(1)
             oi = np.nonzero(other & _pred_contenders(d_sub, mode_bits[sub], zero_mvd, lam))[0]
             if PRED_GATE is not None and oi.size:
-                oi = oi[pred_gate(sub[oi], ps[oi], d_sub[oi])]
+                if SWEEP_MVD:
+                    oi = oi[pred_gate(sub[oi], ps[oi], d_sub[oi], mvd_me_s[oi], mvd_sp_s[oi], karr[oi], in_sweep=True)]
+                else:
+                    oi = oi[pred_gate(sub[oi], ps[oi], d_sub[oi], in_sweep=True)]
             j1, b1 = me[3][sub], me[4][sub]
             j1[other] = np.inf
             same = sub[~other]
@@ -7181,9 +10454,14 @@ def _decide_p(st, cur, step, layer=None):
                     fresh[k][other] = got[k]
             j_all[sub, 0] = d_sub + lam * mode_bits[sub, MODE_SKIP]
             j_all[sub, 1] = fresh[3] + lam * (fresh[4] + mode_bits[sub, MODE_INTER] + zero_mvd)
-        j_all[sub, 2] = np.minimum(me3[sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] +
-                                                   _mvd_bits(mvd_tab, mv_me[sub] - ps)), j_bare[sub])
-        j_all[sub, 4] = j_split_base[sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
+        if SWEEP_MVD:
+            j_all[sub, 2] = np.minimum(me3[sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] + mvd_me_s),
+                                       j_bare[sub])
+            j_all[sub, 4] = j_split_base[sub] + lam * mvd_sp_s
+        else:
+            j_all[sub, 2] = np.minimum(me3[sub] + lam * (me[4][sub] + mode_bits[sub, MODE_INTER] +
+                                                       _mvd_bits(mvd_tab, mv_me[sub] - ps)), j_bare[sub])
+            j_all[sub, 4] = j_split_base[sub] + lam * _mvd_bits(mvd_tab, mv_chain_split[sub] - ps)
         if not SWEEP_LEAN:
             ly[sub], lcb[sub], lcr[sub] = fresh[0], fresh[1], fresh[2]
             t16[sub] = fresh[5]
@@ -7218,14 +10496,19 @@ def _decide_p(st, cur, step, layer=None):
     for idx in _diagonals(mbh, mbw):
         j_total += float(j_min[idx].sum())
     for k, src in ((0, None), (2, me), (3, intra), (4, spl)):
-        sel = choice == k
+        sel = (choice == k).nonzero()[0]  # (index rows: the same assignments as the boolean masks, faster)
+        if not sel.size:
+            continue
         if src is None:
             ly[sel], lcb[sel], lcr[sel] = 0, 0, 0
+            t16[sel] = False
         else:
-            ly[sel], lcb[sel], lcr[sel] = src[0][sel], src[1][sel], src[2][sel]
-        t16[sel] = src[5][sel] if k == 2 else False
+            ly[sel], lcb[sel], lcr[sel] = src[0].take(sel, 0), src[1].take(sel, 0), src[2].take(sel, 0)
+            t16[sel] = src[5].take(sel) if k == 2 else False
     bare = np.nonzero((choice == 2) & (j_all[:, 2] == j_bare))[0]  # the searched vector as a merge skip: no levels
     ly[bare], lcb[bare], lcr[bare], t16[bare] = 0, 0, 0, False
+    if layer is None:  # RECON_PRED_LOG: the decision's predictions (before _decide_bi's), for _recon_preds
+        st["pred_log"] = list(plog) if plog is not None else None
     bi = None
     if _bi_allowed(st, layer):
         # a skip that takes a second hypothesis is coded as inter at the vector it was priced at (mvd above), so
@@ -7249,10 +10532,12 @@ def _decide_p(st, cur, step, layer=None):
     st["bi"] = bi
     if layer_cand is not None:  # decide again against the two-layer reference; keep the cheaper decision
         kept = (st["ref"], st["ref_phases"], st["prev_mv"])
+        kept_pm = st.pop("pred_me", None)
         other = _decide_p(st, cur, step, layer_cand)
         if st["p_cost"] < j_total:
             return other
         st["ref"], st["ref_phases"], st["prev_mv"] = kept
+        st["pred_me"] = kept_pm
         st["p_cost"] = j_total
         st["bi"] = bi
     return decision
@@ -7354,12 +10639,12 @@ def _online_update(plane, lv, btype=None, split_flags=None):
     else:
         a = np.abs(lv.reshape(-1, 64)[:, ZIGZAG]).astype(np.int64)
         nz = a > 0
-        last = np.where(nz.any(1), 63 - np.argmax(nz[:, ::-1], axis=1), -1)
+        last = _where(_or_r(nz, 1), 63 - nz[:, ::-1].argmax(1), -1)
     pend = on["pend"]
     pend["last_" + plane].append(last + 1)  # context 0
     on["new"][plane] = on["new"].get(plane, 0) + last.size
     if not LEVEL_SYMS_FAST:
-        ap = np.concatenate([a, np.zeros((a.shape[0], 1), a.dtype)], 1)
+        ap = _cat([a, np.zeros((a.shape[0], 1), a.dtype)], 1)
         nbc = NB_CLASS[np.minimum(ap[:, NBR_A_PAD] + ap[:, NBR_B_PAD], 5)]
         dlc = DLC_CLASS[np.maximum(last[:, None] - np.arange(64), 0)]
         ctx = BAND_CTX + 4 * nbc + dlc
@@ -7369,6 +10654,29 @@ def _online_update(plane, lv, btype=None, split_flags=None):
     pend["lev_" + plane].append(sym[_R64[None, :] <= last[:, None]])
     if split_flags is not None and split_flags.size:
         pend["intra4"].append(split_flags.astype(np.int64))
+
+
+I_ONLINE_LEAN = 1  # encoder speed, byte-identical: the online trial models' refresh skips what _rate_table never reads
+# (the cumulative frequencies; for the last-position models, which it reads as counts, the frequencies too)
+
+
+def _refresh_online(model, rows, freq):
+    """_refresh_counted for the online trial models (_online_step): the same halving of counts, and the same
+    frequencies when freq (not the cumulative ones: _rate_table reads freq of lev_* / intra4, counts of last_*)."""
+    cnt = model["counts"][rows]
+    tot = _add_r(cnt, 1)
+    if _or_r(tot > MODEL_LIMIT, None):
+        while True:
+            big = tot > MODEL_LIMIT
+            if not _or_r(big, None):
+                break
+            cnt[big] = (cnt[big] + 1) >> 1
+            tot = _add_r(cnt, 1)
+        model["counts"][rows] = cnt
+    if freq:
+        f = cnt * (PROB_SCALE - model["alphabet"]) // tot[:, None] + 1
+        f[np.arange(len(rows)), cnt.argmax(1)] += PROB_SCALE - f.sum(1)
+        model["freq"][rows] = f
 
 
 def _online_step(step_index):
@@ -7385,9 +10693,9 @@ def _online_step(step_index):
     for plane, items in on.get("raw", {}).items():  # I_ONLINE_BATCH: the queued steps' levels as symbols
         if not items:
             continue
-        last, sym = _level_syms(np.concatenate([x for x, _ in items]))
+        last, sym = _level_syms(_cat([x for x, _ in items]))
         if any(b is not None for _, b in items):
-            bt = np.concatenate([np.zeros(x.shape[0], np.int64) if b is None else b for x, b in items])
+            bt = _cat([np.zeros(x.shape[0], np.int64) if b is None else b for x, b in items])
             sym += (bt * (N_BANDS * 20 * LEVEL_ALPHABET))[:, None]
         on["pend"]["last_" + plane].append(last + 1)  # context 0
         on["pend"]["lev_" + plane].append(sym[_R64[None, :] <= last[:, None]])
@@ -7398,10 +10706,13 @@ def _online_step(step_index):
             continue
         model = on["models"][name]
         counts = model["counts"]
-        hist = np.bincount(np.concatenate(q), minlength=counts.size).reshape(counts.shape)
-        rows = np.nonzero(hist.any(1))[0]
+        hist = _bincount(_cat(q), minlength=counts.size).reshape(counts.shape)
+        rows = _or_r(hist, 1).nonzero()[0]
         counts[rows] += MODEL_INCREMENT * hist[rows]
-        _refresh_counted(model, rows)
+        if I_ONLINE_LEAN:  # speed, the same tables: these private models feed _rate_table only
+            _refresh_online(model, rows, not name.startswith("last_"))
+        else:
+            _refresh_counted(model, rows)
         q.clear()
     if I_ONLINE_PLANE_TABLES and on.get("rates") is not None:
         # speed, byte-identical: only the tables of the models adapted since the last rebuild (the plane being
@@ -7482,6 +10793,8 @@ def compress_video_frame(frame, frame_index, config):
         or st["next_index"] != frame_index
     ):
         _reset(st, width, height, quality)
+        if ENT_STACKED:
+            _stack_models(st["models"])
     st["quality"] = quality  # encoder only: _p_lambda's quality-dependent scale
     st["rates"] = _rate_tables(st["models"])  # the quantiser's bit costs, from the models as they stand now
     h16, w16 = st["mbh"] * 16, st["mbw"] * 16
@@ -7502,7 +10815,11 @@ def compress_video_frame(frame, frame_index, config):
         chain = _merge_skips(st, modes, mvd, ly, lcb, lcr, ipm)
         mvs = _mvs_from_chain(chain, modes, sub)
         if SDH and SDH_P:
-            _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, _frame_step(quality, ftype, frame_index))
+            sdh_step = _frame_step(quality, ftype, frame_index)
+            if SDH_IN_RECON:  # run by _reconstruct on its predictions (the same levels)
+                st["sdh_hook"] = lambda full: _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, sdh_step, full)
+            else:
+                _p_sign_hiding(st, cur, pp, modes, mvs, ly, lcb, lcr, ipm, sdh_step)
     else:
         mvs = _final_mvs(modes, mvd, sub, st["mbh"], st["mbw"])
     # reconstruct first: the loop filter's parameters (chosen in _reconstruct) go into the header; the syntax
